@@ -1,0 +1,69 @@
+/**
+ * `deno task bench`: runs every benchmark section as its own process (so one
+ * section's sockets and memory never skew the next) and prints their tables.
+ * Pass section names to run only those: `deno task bench zmq tasks`.
+ * Flags go to every section: `deno task bench zmq --quick --only zedge`
+ * (a word after a flag that is not a section name is that flag's value).
+ *
+ * @example
+ * ```sh
+ * deno task bench zmq --quick
+ * ```
+ *
+ * @module
+ */
+const SECTIONS = ["zmq", "tasks", "pipeline"] as const;
+
+/**
+ * Splits the command line into section names and the flags handed to every
+ * section; an unknown bare word that does not follow a flag is an error.
+ *
+ * @example
+ * ```ts
+ * splitArgs(["zmq", "--only", "zedge"]); // { sections: ["zmq"], flags: ["--only", "zedge"] }
+ * ```
+ */
+export function splitArgs(args: readonly string[]): { sections: string[]; flags: string[] } {
+  const sections: string[] = [];
+  const flags: string[] = [];
+  for (const [i, arg] of args.entries()) {
+    if (arg.startsWith("--")) flags.push(arg);
+    else if ((SECTIONS as readonly string[]).includes(arg)) sections.push(arg);
+    else if (i > 0 && args[i - 1].startsWith("--") && !args[i - 1].includes("=")) flags.push(arg);
+    else throw new Error(`unknown section "${arg}" (expected ${SECTIONS.join(", ")})`);
+  }
+  return { sections: sections.length > 0 ? sections : [...SECTIONS], flags };
+}
+
+async function runSection(name: string, flags: string[]): Promise<boolean> {
+  const url = new URL(`./${name}.ts`, import.meta.url);
+  try {
+    await Deno.stat(url);
+  } catch {
+    console.log(`(section ${name}: not present, skipped)`);
+    return true;
+  }
+  console.log(`\n## ${name}`);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-worker-options", url.pathname, ...flags],
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const status = await child.status;
+  if (!status.success) console.log(`(section ${name}: failed with exit code ${status.code})`);
+  return status.success;
+}
+
+if (import.meta.main) {
+  let parsed: { sections: string[]; flags: string[] };
+  try {
+    parsed = splitArgs(Deno.args);
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+  let ok = true;
+  for (const section of parsed.sections) ok = (await runSection(section, parsed.flags)) && ok;
+  Deno.exit(ok ? 0 : 1);
+}

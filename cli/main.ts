@@ -1,0 +1,51 @@
+/**
+ * The `zedge` command line: one file per command under `cli/`, each exporting
+ * `register(program)`. Errors a user can fix are printed as one line with a
+ * non-zero exit; nothing prints a stack trace unless `ZEDGE_DEBUG=1`.
+ *
+ * @example
+ * ```sh
+ * deno run -A cli/main.ts --help
+ * ```
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { VERSION } from "../core/version.ts";
+import { CliError } from "./errors.ts";
+import { register as registerVersion } from "./version.ts";
+
+/** Builds the full command tree; exported so tests can drive it in-process. */
+export function buildProgram(): Command {
+  const program = new Command("zedge")
+    .description("edge runtime for robots: ZeroMQ remote tasks, pipelines and services")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError()
+    .exitOverride();
+  registerVersion(program);
+  return program;
+}
+
+/** Runs the CLI with the given arguments and returns the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version "errors" are how commander says it printed and is done.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof CliError) {
+      console.error(`zedge: ${error.message}`);
+      return error.exitCode;
+    }
+    if (Deno.env.get("ZEDGE_DEBUG") === "1") console.error(error);
+    else console.error(`zedge: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

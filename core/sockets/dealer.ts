@@ -1,0 +1,35 @@
+import type { FrameData } from "../zmtp/mod.ts";
+import type { SocketOptions } from "./options.ts";
+import { type Message, Socket } from "./socket.ts";
+
+/**
+ * DEALER (RFC 28): asynchronous request/reply. Sends round-robin to peers with
+ * room, receives fair-queued, adds no envelope.
+ *
+ * @example
+ * ```ts
+ * import { Dealer, Router } from "../../mod.ts";
+ * const router = new Router();
+ * await router.bind("tcp://127.0.0.1:0");
+ * const dealer = new Dealer({ routingId: "worker-1" });
+ * dealer.connect(router.lastEndpoint!);
+ * await dealer.send("ready");
+ * const [id, body] = await router.receive(); // id = "worker-1"
+ * await router.send([id, "job"]);
+ * await dealer.receive(); // ["job"]
+ * dealer.close(); router.close();
+ * ```
+ */
+export class Dealer extends Socket {
+  constructor(options: SocketOptions = {}) {
+    super("DEALER", options);
+  }
+
+  protected override async sendFrames(frames: FrameData[]): Promise<void> {
+    await this.sendRoundRobin(frames);
+  }
+
+  protected override receiveFrames(): Promise<Message> {
+    return this.receiveFairQueued();
+  }
+}

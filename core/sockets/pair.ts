@@ -1,0 +1,37 @@
+import type { FrameData } from "../zmtp/mod.ts";
+import type { Connection } from "./connection.ts";
+import type { SocketOptions } from "./options.ts";
+import { type Message, Socket } from "./socket.ts";
+
+/**
+ * PAIR (RFC 31): exactly one peer; a second peer is refused.
+ *
+ * @example
+ * ```ts
+ * import { Pair } from "../../mod.ts";
+ * const a = new Pair();
+ * await a.bind("inproc://pair-example");
+ * const b = new Pair();
+ * b.connect("inproc://pair-example");
+ * await b.send("ping");
+ * await a.receive(); // ["ping"]
+ * a.close(); b.close();
+ * ```
+ */
+export class Pair extends Socket {
+  constructor(options: SocketOptions = {}) {
+    super("PAIR", options);
+  }
+
+  protected override attach(_conn: Connection): boolean {
+    return this.peers.length === 0;
+  }
+
+  protected override async sendFrames(frames: FrameData[]): Promise<void> {
+    await this.sendRoundRobin(frames);
+  }
+
+  protected override receiveFrames(): Promise<Message> {
+    return this.receiveFairQueued();
+  }
+}

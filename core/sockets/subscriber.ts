@@ -1,0 +1,62 @@
+import type { FrameData } from "../zmtp/mod.ts";
+import type { Connection } from "./connection.ts";
+import type { SocketOptions } from "./options.ts";
+import { type Message, Socket } from "./socket.ts";
+import { SubscriptionSet, topicBytes } from "./subscriptions.ts";
+
+/**
+ * SUB (RFC 29): receives the messages whose first frame starts with one of
+ * its prefixes. Subscriptions are sent to every publisher, and sent again
+ * after a reconnect. Cannot send.
+ *
+ * @example
+ * ```ts
+ * import { Subscriber } from "../../mod.ts";
+ * const sub = new Subscriber({ receiveTimeout: 1000 });
+ * sub.connect("tcp://127.0.0.1:5556");
+ * sub.subscribe("robot/arm/", "robot/base/");
+ * // const [topic, body] = await sub.receive();
+ * sub.close();
+ * ```
+ */
+export class Subscriber extends Socket {
+  /** @internal prefixes this socket subscribed to. */
+  protected readonly subscriptions: SubscriptionSet = new SubscriptionSet();
+
+  constructor(options: SocketOptions = {}, type: "SUB" | "XSUB" = "SUB") {
+    super(type, options);
+  }
+
+  /** Subscribes to messages starting with any of `prefixes`; no argument = everything. */
+  subscribe(...prefixes: FrameData[]): void {
+    for (const prefix of prefixes.length === 0 ? [""] : prefixes) {
+      const topic = topicBytes(prefix);
+      if (this.subscriptions.add(topic)) this.#broadcast(true, topic);
+    }
+  }
+
+  /** Drops subscriptions made with {@link subscribe}; no argument = the "everything" one. */
+  unsubscribe(...prefixes: FrameData[]): void {
+    for (const prefix of prefixes.length === 0 ? [""] : prefixes) {
+      const topic = topicBytes(prefix);
+      if (this.subscriptions.remove(topic)) this.#broadcast(false, topic);
+    }
+  }
+
+  #broadcast(subscribe: boolean, topic: Uint8Array): void {
+    for (const conn of this.peers) conn.sendSubscription(subscribe, topic);
+  }
+
+  protected override attach(conn: Connection): boolean {
+    for (const topic of this.subscriptions.topics()) conn.sendSubscription(true, topic);
+    return true;
+  }
+
+  protected override accept(_conn: Connection, frames: Uint8Array[]): boolean {
+    return this.subscriptions.matches(frames[0]);
+  }
+
+  protected override receiveFrames(): Promise<Message> {
+    return this.receiveFairQueued();
+  }
+}

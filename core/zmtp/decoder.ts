@@ -1,0 +1,226 @@
+/**
+ * The incremental ZMTP decoder: feed it bytes in any chunking and it reports
+ * the greeting, then whole messages and commands. Pure: no I/O, no awaits,
+ * so it can be fuzzed directly. Every refusal is a {@link ZmtpError}.
+ *
+ * @module
+ */
+import { ZmtpError } from "./errors.ts";
+import { type Command, decodeCommand } from "./command.ts";
+import { checkGreetingPrefix, type Greeting, GREETING_LENGTH, parseGreeting } from "./greeting.ts";
+import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./frame.ts";
+
+/**
+ * Receives what the decoder finds, in wire order.
+ *
+ * @example
+ * ```ts
+ * import type { DecoderHandler } from "./decoder.ts";
+ * const handler: DecoderHandler = {
+ *   greeting: (g) => console.log("peer speaks", g.major, g.minor),
+ *   message: (frames) => console.log(frames.length, "frames"),
+ *   command: (cmd) => console.log("command", cmd.name),
+ * };
+ * ```
+ */
+export interface DecoderHandler {
+  greeting(greeting: Greeting): void;
+  message(frames: Uint8Array[]): void;
+  command(command: Command): void;
+}
+
+/**
+ * Limits applied while decoding.
+ *
+ * @example
+ * ```ts
+ * import type { DecoderOptions } from "./decoder.ts";
+ * const options: DecoderOptions = { maxMessageSize: 1 << 20 };
+ * ```
+ */
+export interface DecoderOptions {
+  /** Largest accepted message (sum of its frames), in bytes; -1 for no limit beyond {@link MAX_FRAME_SIZE}. */
+  maxMessageSize?: number;
+}
+
+/** Largest single frame the decoder will ever accept, whatever the options say. */
+export const MAX_FRAME_SIZE = 2 ** 31 - 1;
+/** Most frames one multipart message may have; bounds memory against endless MORE frames. */
+export const MAX_FRAMES_PER_MESSAGE = 1 << 20;
+
+const enum State {
+  Greeting,
+  Header,
+  Body,
+  Failed,
+}
+
+/**
+ * Incremental decoder for one ZMTP connection.
+ *
+ * @example
+ * ```ts
+ * import { Decoder } from "./decoder.ts";
+ * import { encodeGreeting } from "./greeting.ts";
+ * import { encodeMessage } from "./frame.ts";
+ * const seen: Uint8Array[][] = [];
+ * const decoder = new Decoder({ greeting() {}, command() {}, message: (m) => seen.push(m) });
+ * decoder.feed(encodeGreeting());
+ * decoder.feed(encodeMessage(["hi"]));
+ * seen.length; // 1
+ * ```
+ */
+export class Decoder {
+  readonly #handler: DecoderHandler;
+  readonly #maxMessageSize: number;
+  #state = State.Greeting;
+  /** Bytes of an incomplete greeting or frame header carried to the next chunk. */
+  #pending: Uint8Array | null = null;
+  /** Body of a frame that spans chunks, as copied pieces. */
+  #bodyParts: Uint8Array[] = [];
+  #bodyRemaining = 0;
+  #bodySize = 0;
+  #bodyFlags = 0;
+  #frames: Uint8Array[] = [];
+  #messageSize = 0;
+
+  constructor(handler: DecoderHandler, options: DecoderOptions = {}) {
+    this.#handler = handler;
+    const max = options.maxMessageSize ?? -1;
+    this.#maxMessageSize = max < 0 ? MAX_FRAME_SIZE : Math.min(max, MAX_FRAME_SIZE);
+  }
+
+  /**
+   * Decodes a chunk. The chunk may be reused by the caller afterwards: every
+   * frame handed to the handler is a copy. Throws {@link ZmtpError} on bad
+   * input, after which the decoder refuses further input.
+   */
+  feed(chunk: Uint8Array): void {
+    if (this.#state === State.Failed) {
+      throw new ZmtpError("protocol", "decoder already failed on this connection");
+    }
+    try {
+      this.#feed(chunk);
+    } catch (error) {
+      this.#state = State.Failed;
+      throw error;
+    }
+  }
+
+  #feed(chunk: Uint8Array): void {
+    let data = chunk;
+    if (this.#pending !== null) {
+      data = new Uint8Array(this.#pending.length + chunk.length);
+      data.set(this.#pending);
+      data.set(chunk, this.#pending.length);
+      this.#pending = null;
+    }
+    let at = 0;
+    const end = data.length;
+    if (this.#state === State.Greeting) {
+      checkGreetingPrefix(data.subarray(0, Math.min(end, GREETING_LENGTH)));
+      if (end < GREETING_LENGTH) {
+        this.#pending = data.slice();
+        return;
+      }
+      this.#state = State.Header;
+      this.#handler.greeting(parseGreeting(data.subarray(0, GREETING_LENGTH)));
+      at = GREETING_LENGTH;
+    }
+    while (at < end) {
+      if (this.#state === State.Body) {
+        const take = Math.min(this.#bodyRemaining, end - at);
+        this.#bodyParts.push(data.slice(at, at + take));
+        at += take;
+        this.#bodyRemaining -= take;
+        if (this.#bodyRemaining === 0) {
+          this.#state = State.Header;
+          this.#frame(this.#bodyFlags, joinParts(this.#bodyParts, this.#bodySize));
+          this.#bodyParts = [];
+        }
+        continue;
+      }
+      // Header: flags byte then a 1- or 8-byte size.
+      const flags = data[at];
+      if ((flags & 0xf8) !== 0) {
+        throw new ZmtpError("bad-flags", `frame flags 0x${flags.toString(16)} set reserved bits`);
+      }
+      if ((flags & FLAG_COMMAND) !== 0 && (flags & FLAG_MORE) !== 0) {
+        throw new ZmtpError("bad-flags", "command frame with the MORE flag set");
+      }
+      const headerSize = (flags & FLAG_LONG) !== 0 ? 9 : 2;
+      if (end - at < headerSize) {
+        this.#pending = data.slice(at);
+        return;
+      }
+      let size: number;
+      if (headerSize === 2) {
+        size = data[at + 1];
+      } else {
+        // Sizes of 2^31 and over are refused before any arithmetic, so the
+        // remaining four bytes always fit a small integer exactly.
+        if (
+          data[at + 1] !== 0 || data[at + 2] !== 0 || data[at + 3] !== 0 || data[at + 4] !== 0 ||
+          data[at + 5] > 0x7f
+        ) {
+          throw new ZmtpError("frame-too-large", "frame size field is 2^31 bytes or more");
+        }
+        size = data[at + 5] * 0x1000000 + (data[at + 6] << 16) + (data[at + 7] << 8) +
+          data[at + 8];
+      }
+      const limit = (flags & FLAG_COMMAND) !== 0
+        ? this.#maxMessageSize
+        : this.#maxMessageSize - this.#messageSize;
+      if (size > limit) {
+        throw new ZmtpError(
+          "frame-too-large",
+          `frame of ${size} bytes exceeds the maximum message size of ${this.#maxMessageSize}`,
+        );
+      }
+      at += headerSize;
+      if (end - at >= size) {
+        const body = data.slice(at, at + size);
+        at += size;
+        this.#frame(flags, body);
+      } else {
+        this.#state = State.Body;
+        this.#bodyFlags = flags;
+        this.#bodySize = size;
+        this.#bodyRemaining = size;
+      }
+    }
+  }
+
+  #frame(flags: number, body: Uint8Array): void {
+    if ((flags & FLAG_COMMAND) !== 0) {
+      this.#handler.command(decodeCommand(body));
+      return;
+    }
+    this.#frames.push(body);
+    this.#messageSize += body.length;
+    if ((flags & FLAG_MORE) !== 0) {
+      if (this.#frames.length >= MAX_FRAMES_PER_MESSAGE) {
+        throw new ZmtpError(
+          "too-many-frames",
+          `message has more than ${MAX_FRAMES_PER_MESSAGE} frames`,
+        );
+      }
+      return;
+    }
+    const frames = this.#frames;
+    this.#frames = [];
+    this.#messageSize = 0;
+    this.#handler.message(frames);
+  }
+}
+
+function joinParts(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,162 @@
+/**
+ * ZMTP frame encoding (RFC 23 §"Framing"): flags byte (MORE, LONG, COMMAND),
+ * a 1- or 8-byte size, then the body. {@link FrameWriter} appends whole
+ * messages into one growing buffer so the engine can hand many small
+ * messages to the kernel in a single write.
+ *
+ * @module
+ */
+import { encodeCommand } from "./command.ts";
+
+/** Flag bit: more frames of this message follow. */
+export const FLAG_MORE = 0x01;
+/** Flag bit: the size field is 8 bytes (body over 255 bytes). */
+export const FLAG_LONG = 0x02;
+/** Flag bit: this frame is a command, not message data. */
+export const FLAG_COMMAND = 0x04;
+
+/**
+ * One frame to send: bytes, or a string sent as UTF-8.
+ *
+ * @example
+ * ```ts
+ * import type { FrameData } from "./frame.ts";
+ * const frames: FrameData[] = ["topic", new Uint8Array([1, 2, 3])];
+ * ```
+ */
+export type FrameData = Uint8Array | string;
+
+const encoder = new TextEncoder();
+const INITIAL_CAPACITY = 64 * 1024;
+/** A buffer grown past this (for a huge message) is not kept for reuse. */
+const RETAIN_LIMIT = 1024 * 1024;
+
+/**
+ * An append-only output buffer of encoded frames, double-buffered so one
+ * buffer can be written to the transport while the next fills.
+ *
+ * @example
+ * ```ts
+ * import { FrameWriter } from "./frame.ts";
+ * const writer = new FrameWriter();
+ * writer.writeMessage(["hello", new Uint8Array(300)]);
+ * const bytes = writer.take(); // 2+5 + 9+300 bytes
+ * writer.recycle(bytes);
+ * ```
+ */
+export class FrameWriter {
+  #buf: Uint8Array<ArrayBuffer> = new Uint8Array(INITIAL_CAPACITY);
+  #len = 0;
+  #spare: Uint8Array<ArrayBuffer> | null = null;
+
+  /** Bytes waiting to be taken. */
+  get length(): number {
+    return this.#len;
+  }
+
+  /** Appends raw bytes (used for the greeting). */
+  writeRaw(bytes: Uint8Array): void {
+    this.#ensure(bytes.length);
+    this.#buf.set(bytes, this.#len);
+    this.#len += bytes.length;
+  }
+
+  /** Appends every frame of a message, setting MORE on all but the last. */
+  writeMessage(frames: readonly FrameData[]): void {
+    const last = frames.length - 1;
+    for (let i = 0; i <= last; i++) this.writeFrame(frames[i], i < last ? FLAG_MORE : 0);
+  }
+
+  /** Appends a command frame. */
+  writeCommand(name: string, data: Uint8Array): void {
+    this.writeFrame(encodeCommand(name, data), FLAG_COMMAND);
+  }
+
+  /** Appends one frame with the given MORE/COMMAND flags; LONG is chosen here. */
+  writeFrame(body: FrameData, flags: number): void {
+    if (typeof body === "string") {
+      // Short ASCII-ish strings are encoded straight into the buffer: the
+      // common case for topics and small payloads, and it saves an allocation.
+      if (body.length <= 85) {
+        this.#ensure(2 + body.length * 3);
+        const at = this.#len;
+        const { written } = encoder.encodeInto(body, this.#buf.subarray(at + 2));
+        this.#buf[at] = flags;
+        this.#buf[at + 1] = written;
+        this.#len = at + 2 + written;
+        return;
+      }
+      body = encoder.encode(body);
+    }
+    const size = body.length;
+    if (size <= 255) {
+      this.#ensure(2 + size);
+      const at = this.#len;
+      this.#buf[at] = flags;
+      this.#buf[at + 1] = size;
+      this.#buf.set(body, at + 2);
+      this.#len = at + 2 + size;
+    } else {
+      this.#ensure(9 + size);
+      const buf = this.#buf;
+      const at = this.#len;
+      buf[at] = flags | FLAG_LONG;
+      const high = Math.floor(size / 0x100000000);
+      const low = size >>> 0;
+      buf[at + 1] = 0;
+      buf[at + 2] = 0;
+      buf[at + 3] = (high >>> 8) & 0xff;
+      buf[at + 4] = high & 0xff;
+      buf[at + 5] = low >>> 24;
+      buf[at + 6] = (low >>> 16) & 0xff;
+      buf[at + 7] = (low >>> 8) & 0xff;
+      buf[at + 8] = low & 0xff;
+      buf.set(body, at + 9);
+      this.#len = at + 9 + size;
+    }
+  }
+
+  /**
+   * Hands over everything appended so far and starts a fresh buffer. The
+   * caller gives the bytes back with {@link recycle} once they are written.
+   */
+  take(): Uint8Array {
+    const out = this.#buf.subarray(0, this.#len);
+    this.#buf = this.#spare ?? new Uint8Array(INITIAL_CAPACITY);
+    this.#spare = null;
+    this.#len = 0;
+    return out;
+  }
+
+  /** Returns a buffer from {@link take} for reuse. */
+  recycle(bytes: Uint8Array): void {
+    if (bytes.buffer.byteLength <= RETAIN_LIMIT) {
+      this.#spare = new Uint8Array(bytes.buffer as ArrayBuffer);
+    }
+  }
+
+  #ensure(extra: number): void {
+    const needed = this.#len + extra;
+    if (needed <= this.#buf.length) return;
+    let capacity = this.#buf.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.#buf.subarray(0, this.#len));
+    this.#buf = grown;
+  }
+}
+
+/**
+ * Encodes one message as bytes (a convenience for tests and tools).
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage } from "./frame.ts";
+ * encodeMessage(["a", ""]); // [1,1,97, 0,0]
+ * ```
+ */
+export function encodeMessage(frames: readonly FrameData[]): Uint8Array {
+  const writer = new FrameWriter();
+  writer.writeMessage(frames);
+  return writer.take().slice();
+}
