@@ -1,0 +1,126 @@
+/**
+ * Permission-scoped networking: the Deno permissions a component needs are
+ * derived from the endpoints it is configured to bind and connect, and
+ * nothing more. The same result becomes `--allow-*` flags for a process (or
+ * a systemd unit) and the `deno.permissions` of a Web Worker.
+ *
+ * @module
+ */
+import { parseEndpoint } from "../core/transport/mod.ts";
+
+/**
+ * The endpoints one component uses.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentEndpoints } from "./permissions.ts";
+ * const e: ComponentEndpoints = { bind: ["tcp://*:5555"], connect: ["ipc:///run/robot/arm.sock"] };
+ * ```
+ */
+export interface ComponentEndpoints {
+  bind?: string[];
+  connect?: string[];
+}
+
+/**
+ * Permissions derived from endpoints; every list is sorted and de-duplicated.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointPermissions } from "./permissions.ts";
+ * const p: EndpointPermissions = { net: ["127.0.0.1:5555"], read: [], write: [] };
+ * ```
+ */
+export interface EndpointPermissions {
+  /** host:port (or bare host, any port) entries for --allow-net. */
+  net: string[];
+  /** Paths for --allow-read (ipc sockets). */
+  read: string[];
+  /** Paths for --allow-write (ipc sockets: creating and removing the socket file). */
+  write: string[];
+}
+
+/**
+ * Derives the permissions a set of endpoints needs. A bind to port 0 (random
+ * port) needs the host with any port; inproc needs nothing. Throws the
+ * endpoint parser's error (naming the endpoint) for a bad endpoint.
+ *
+ * @example
+ * ```ts
+ * import { permissionsFor } from "./permissions.ts";
+ * permissionsFor({ bind: ["tcp://*:6000"], connect: ["tcp://arm.local:5555", "inproc://x"] });
+ * // { net: ["0.0.0.0:6000", "arm.local:5555"], read: [], write: [] }
+ * ```
+ */
+export function permissionsFor(endpoints: ComponentEndpoints): EndpointPermissions {
+  const net = new Set<string>();
+  const read = new Set<string>();
+  const write = new Set<string>();
+  const all = [...(endpoints.bind ?? []), ...(endpoints.connect ?? [])];
+  for (const endpoint of all) {
+    const parsed = parseEndpoint(endpoint);
+    switch (parsed.transport) {
+      case "tcp": {
+        const host = parsed.host.includes(":") ? `[${parsed.host}]` : parsed.host;
+        net.add(parsed.port === 0 ? host : `${host}:${parsed.port}`);
+        break;
+      }
+      case "ipc":
+        read.add(parsed.path);
+        write.add(parsed.path);
+        break;
+      case "inproc":
+        break;
+    }
+  }
+  const sorted = (set: Set<string>) => [...set].sort();
+  return { net: sorted(net), read: sorted(read), write: sorted(write) };
+}
+
+/**
+ * Renders permissions as `deno run` / `deno compile` flags. Empty lists give
+ * no flag at all, so the permission stays denied.
+ *
+ * @example
+ * ```ts
+ * import { permissionFlags, permissionsFor } from "./permissions.ts";
+ * permissionFlags(permissionsFor({ bind: ["tcp://127.0.0.1:7000"] }));
+ * // ["--allow-net=127.0.0.1:7000"]
+ * ```
+ */
+export function permissionFlags(permissions: EndpointPermissions): string[] {
+  const flags: string[] = [];
+  if (permissions.net.length > 0) flags.push(`--allow-net=${permissions.net.join(",")}`);
+  if (permissions.read.length > 0) flags.push(`--allow-read=${permissions.read.join(",")}`);
+  if (permissions.write.length > 0) flags.push(`--allow-write=${permissions.write.join(",")}`);
+  return flags;
+}
+
+/**
+ * Renders permissions as a Web Worker's `deno.permissions` (needs
+ * `--unstable-worker-options`). Everything not derived is denied.
+ *
+ * @example
+ * ```ts
+ * import { permissionsFor, workerPermissions } from "./permissions.ts";
+ * const worker = new Worker(new URL("./component_worker.ts", import.meta.url), {
+ *   type: "module",
+ *   // @ts-ignore: deno-specific option
+ *   deno: { permissions: workerPermissions(permissionsFor({ connect: ["tcp://127.0.0.1:5555"] })) },
+ * });
+ * worker.terminate();
+ * ```
+ */
+export function workerPermissions(permissions: EndpointPermissions): Deno.PermissionOptionsObject {
+  const list = (items: string[]) => (items.length > 0 ? items : false);
+  return {
+    net: list(permissions.net),
+    read: list(permissions.read),
+    write: list(permissions.write),
+    env: false,
+    run: false,
+    ffi: false,
+    sys: false,
+    import: false,
+  };
+}
