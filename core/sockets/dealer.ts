@@ -25,8 +25,8 @@ export class Dealer extends Socket {
     super("DEALER", options);
   }
 
-  protected override async sendFrames(frames: FrameData[]): Promise<void> {
-    await this.sendRoundRobin(frames);
+  protected override sendFrames(frames: FrameData[]): Promise<void> {
+    return this.sendRoundRobin(frames);
   }
 
   protected override receiveFrames(): Promise<Message> {

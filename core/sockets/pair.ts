@@ -27,8 +27,8 @@ export class Pair extends Socket {
     return this.peers.length === 0;
   }
 
-  protected override async sendFrames(frames: FrameData[]): Promise<void> {
-    await this.sendRoundRobin(frames);
+  protected override sendFrames(frames: FrameData[]): Promise<void> {
+    return this.sendRoundRobin(frames);
   }
 
   protected override receiveFrames(): Promise<Message> {

@@ -23,7 +23,7 @@ export class Push extends Socket {
     super("PUSH", options);
   }
 
-  protected override async sendFrames(frames: FrameData[]): Promise<void> {
-    await this.sendRoundRobin(frames);
+  protected override sendFrames(frames: FrameData[]): Promise<void> {
+    return this.sendRoundRobin(frames);
   }
 }

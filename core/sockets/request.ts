@@ -75,7 +75,9 @@ export class Request extends Socket {
     }
     this.#sending = true;
     try {
-      this.#awaiting = await this.sendRoundRobin([...envelope, ...frames]);
+      const request = [...envelope, ...frames];
+      this.#awaiting = this.trySendRoundRobin(request) ??
+        await this.sendRoundRobinWaiting(request);
     } finally {
       this.#sending = false;
     }

@@ -24,6 +24,7 @@ import { Notifier } from "./notifier.ts";
 import { checkNumberOption, DEFAULT_OPTIONS, type SocketOptions, toRoutingId } from "./options.ts";
 
 const logger = getLogger(["zedge", "socket"]);
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * What `send()` accepts: one frame (string or bytes) or an array of frames.
@@ -507,20 +508,34 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
   }
 
   /** Round-robin to the next peer with room, waiting (up to sendTimeout) while none has. */
-  protected async sendRoundRobin(frames: FrameData[]): Promise<Connection> {
+  protected sendRoundRobin(frames: FrameData[]): Promise<void> {
+    // Fast path without an async frame: most sends find room at once.
+    if (this.trySendRoundRobin(frames) !== null) return RESOLVED;
+    return this.sendRoundRobinWaiting(frames).then(() => {});
+  }
+
+  /** Sends to the next peer with room, if any has room now; returns that peer. */
+  protected trySendRoundRobin(frames: FrameData[]): Connection | null {
+    const peers = this.peers;
+    const count = peers.length;
+    for (let i = 0; i < count; i++) {
+      const index = (this.#sendCursor + i) % count;
+      const conn = peers[index];
+      if (conn.hasRoom) {
+        this.#sendCursor = index + 1;
+        conn.send(frames);
+        return conn;
+      }
+    }
+    return null;
+  }
+
+  /** Like {@link sendRoundRobin}, resolving the peer the message went to. */
+  protected async sendRoundRobinWaiting(frames: FrameData[]): Promise<Connection> {
     let deadline = -1;
     for (;;) {
-      const peers = this.peers;
-      const count = peers.length;
-      for (let i = 0; i < count; i++) {
-        const index = (this.#sendCursor + i) % count;
-        const conn = peers[index];
-        if (conn.hasRoom) {
-          this.#sendCursor = index + 1;
-          conn.send(frames);
-          return conn;
-        }
-      }
+      const conn = this.trySendRoundRobin(frames);
+      if (conn !== null) return conn;
       deadline = await this.waitWritable(deadline);
     }
   }
@@ -541,12 +556,18 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
   }
 
   /** Takes the next queued message from the peers in turn, waiting (up to receiveTimeout). */
-  protected async receiveFairQueued(): Promise<Message> {
+  protected receiveFairQueued(): Promise<Message> {
+    const frames = this.takeNext();
+    if (frames !== undefined) return Promise.resolve(frames);
+    return this.#receiveFairQueuedWaiting();
+  }
+
+  async #receiveFairQueuedWaiting(): Promise<Message> {
     let deadline = -1;
     for (;;) {
+      deadline = await this.waitReadable(deadline);
       const frames = this.takeNext();
       if (frames !== undefined) return frames;
-      deadline = await this.waitReadable(deadline);
     }
   }
 
