@@ -20,3 +20,4 @@
  */
 export * from "./core/sockets/mod.ts";
 export { VERSION } from "./core/version.ts";
+export * from "./core/tasks/mod.ts";

@@ -13,15 +13,24 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../core/version.ts";
 import { CliError } from "./errors.ts";
 import { register as registerVersion } from "./version.ts";
+import { register as registerTaskServer } from "./task_server.ts";
+import { register as registerTaskClient } from "./task_client.ts";
+import { register as registerRemoteTask } from "./remote_task.ts";
+import { register as registerRunScript } from "./run_script.ts";
+import { register as registerDemo } from "./demo.ts";
 
 /** Builds the full command tree; exported so tests can drive it in-process. */
 export function buildProgram(): Command {
   const program = new Command("zedge")
     .description("edge runtime for robots: ZeroMQ remote tasks, pipelines and services")
     .version(VERSION, "-V, --version")
-    .showHelpAfterError()
     .exitOverride();
   registerVersion(program);
+  registerTaskServer(program);
+  registerTaskClient(program);
+  registerRemoteTask(program);
+  registerRunScript(program);
+  registerDemo(program);
   return program;
 }
 

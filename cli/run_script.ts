@@ -1,0 +1,152 @@
+/**
+ * `zedge run-script`: run a scene script against the remotes of a remotes
+ * file, like `ztl_run_script`, with its interactive prompts, or every scene
+ * at once with `--yes`.
+ *
+ * ```sh
+ * zedge run-script -c examples/tasks/remotes.yaml -s examples/tasks/script.yaml
+ * zedge run-script -c remotes.yaml -s script.yaml --yes     # services and tests
+ * ```
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { TaskClient } from "../core/tasks/client.ts";
+import { TaskNetworkError } from "../core/tasks/errors.ts";
+import { readConfigText } from "../core/tasks/remotes.ts";
+import { parseScript, unknownRemotes } from "../core/tasks/script.ts";
+import { ScriptInterrupted, ScriptRunner } from "../core/tasks/script_runner.ts";
+import { ConfigError } from "../core/tasks/yaml_source.ts";
+import { CliError } from "./errors.ts";
+import { remotesForCli } from "./remote_task.ts";
+import { KeyReader } from "./tasks_keys.ts";
+import { parseSecondsFlag, setupTaskLogging, shutdownSignal } from "./tasks_common.ts";
+
+interface ScriptFlags {
+  config?: string;
+  script: string;
+  yes?: boolean;
+  stepTimeout: number;
+}
+
+/**
+ * Registers `zedge run-script`.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { register } from "./run_script.ts";
+ * register(new Command("zedge"));
+ * ```
+ */
+export function register(program: Command): void {
+  program
+    .command("run-script")
+    // Bad flags get one line, not the whole help.
+    .showHelpAfterError(false)
+    .description(
+      "run a scene script (scenes → steps → handlers → components → goal) against remote task servers",
+    )
+    .requiredOption("-s, --script <file>", "the scene script (YAML)")
+    .option(
+      "-c, --config <file>",
+      "remotes file (default $XDG_CONFIG_HOME/zmq-remotes.yaml, else ~/.config/zmq-remotes.yaml)",
+    )
+    .option("-y, --yes", "run every scene once without asking (for services and tests)")
+    .option(
+      "--step-timeout <seconds>",
+      "abort a step's tasks if they take longer; 0 (default) waits forever",
+      parseSecondsFlag,
+      0,
+    )
+    .addHelpText(
+      "after",
+      "\nAt each prompt: Enter runs the scene, R replays the last scene, A restarts the script,\n" +
+        "any other key skips. From a pipe, each line is one answer (an empty line is Enter).\n" +
+        "Parameters: scene(delay = S), step(delay = S, wait = False), handler(remote = NAME).",
+    )
+    .action(async (flags: ScriptFlags) => {
+      await setupTaskLogging("warning");
+      await runScript(flags);
+    });
+}
+
+async function runScript(flags: ScriptFlags): Promise<void> {
+  const { remotes } = await remotesForCli(flags.config);
+  let script;
+  try {
+    script = parseScript(await readConfigText(flags.script), flags.script);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+  const problems = unknownRemotes(script, remotes);
+  if (problems.length > 0) {
+    throw new CliError(
+      problems.length === 1 ? problems[0] : `${problems[0]} (and ${problems.length - 1} more)`,
+    );
+  }
+  const used = new Set(
+    script.scenes.flatMap((scene) =>
+      scene.steps.flatMap((step) => step.handlers.map((h) => h.remote))
+    ),
+  );
+  const clients = new Map<string, TaskClient>();
+  for (const name of used) {
+    const remote = remotes.get(name)!;
+    clients.set(
+      name,
+      new TaskClient({
+        endpoint: remote.endpoint,
+        scope: remote.scope,
+        events: remote.events,
+      }),
+    );
+  }
+  const keys = new KeyReader(Deno.stdin);
+  const stop = shutdownSignal();
+  const interrupted = new AbortController();
+  stop.promise.then(() => interrupted.abort(new ScriptInterrupted()));
+  try {
+    const runner = new ScriptRunner({
+      script,
+      clients,
+      yes: flags.yes,
+      stepTimeoutMs: flags.stepTimeout > 0 ? flags.stepTimeout * 1000 : 0,
+      write: (line) => console.log(line),
+      readKey: () =>
+        Promise.race([
+          keys.read(),
+          new Promise<never>((_, reject) => {
+            if (interrupted.signal.aborted) reject(interrupted.signal.reason);
+            interrupted.signal.addEventListener("abort", () => reject(interrupted.signal.reason), {
+              once: true,
+            });
+          }),
+        ]),
+      signal: interrupted.signal,
+    });
+    const summary = await runner.run();
+    console.log(
+      `\nSCRIPT FINISHED: ${summary.scenesRun} scene(s) run, ${summary.tasksTriggered} task(s) triggered, ` +
+        `${summary.completed} completed, ${summary.failed} not completed, ${summary.background} in background`,
+    );
+    if (summary.failed > 0) {
+      throw new CliError(`${summary.failed} task(s) did not complete`);
+    }
+  } catch (error) {
+    if (error instanceof ScriptInterrupted || interrupted.signal.aborted) {
+      throw new CliError("interrupted, exiting", 130);
+    }
+    if (error instanceof TaskNetworkError) {
+      throw new CliError(`cannot reach task server: ${error.message}`);
+    }
+    throw error;
+  } finally {
+    stop.cancel();
+    try {
+      keys.close();
+    } catch { /* a read may still be pending after an interrupt */ }
+    await Promise.all([...clients.values()].map((client) => client.close()));
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * One REQ socket used the way ZTL uses it: a request, then its reply, with
+ * send and receive timeouts; after any error the socket is closed (linger 0)
+ * and the next request opens a fresh one, so the REQ state machine never
+ * wedges. Concurrent callers are served one after another.
+ *
+ * @example
+ * ```ts
+ * import { RequestChannel } from "./request_channel.ts";
+ * const channel = new RequestChannel({ endpoint: "tcp://127.0.0.1:7779", timeoutMs: 2000 });
+ * try {
+ *   console.log(await channel.request("/test;2;1;status update"));
+ * } finally {
+ *   channel.close();
+ * }
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { Request, ZmqError } from "../sockets/mod.ts";
+import { TaskNetworkError } from "./errors.ts";
+
+/**
+ * Options of a {@link RequestChannel}.
+ *
+ * @example
+ * ```ts
+ * import type { RequestChannelOptions } from "./request_channel.ts";
+ * const options: RequestChannelOptions = { endpoint: "tcp://robot:7779", timeoutMs: 500 };
+ * ```
+ */
+export interface RequestChannelOptions {
+  endpoint: string;
+  /** Send and receive timeout in ms (ZTL: 2000). */
+  timeoutMs?: number;
+  /** Linger of a healthy socket on close, in ms (ZTL: 1). */
+  linger?: number;
+}
+
+/**
+ * A self-healing REQ socket (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { RequestChannel } from "./request_channel.ts";
+ * const channel = new RequestChannel({ endpoint: "tcp://127.0.0.1:7779" });
+ * channel.close();
+ * ```
+ */
+export class RequestChannel {
+  readonly endpoint: string;
+  readonly timeoutMs: number;
+  readonly #linger: number;
+  readonly #logger = getLogger(["zedge", "tasks", "client"]);
+  #socket: Request | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #failures = 0;
+
+  constructor(options: RequestChannelOptions) {
+    const timeoutMs = options.timeoutMs ?? 2000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new RangeError(`option 'timeoutMs' must be a positive number, got ${timeoutMs}`);
+    }
+    this.endpoint = options.endpoint;
+    this.timeoutMs = timeoutMs;
+    this.#linger = options.linger ?? 1;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends one text frame and resolves with the reply's first frame (bytes).
+   * Throws {@link TaskNetworkError} on timeout, a closed channel or any
+   * socket error.
+   */
+  request(text: string): Promise<Uint8Array> {
+    const run = this.#queue.then(() => this.#exchange(text));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #open(): Request {
+    if (this.#failures > 0) {
+      this.#logger.debug("Reconnecting remote task interface at '{endpoint}'.", {
+        endpoint: this.endpoint,
+      });
+    }
+    const socket = new Request({
+      sendTimeout: this.timeoutMs,
+      receiveTimeout: this.timeoutMs,
+      linger: this.#linger,
+    });
+    socket.connect(this.endpoint);
+    return socket;
+  }
+
+  async #exchange(text: string): Promise<Uint8Array> {
+    if (this.#closed) throw new TaskNetworkError(this.endpoint, "client is closed");
+    let socket: Request;
+    try {
+      socket = this.#socket ??= this.#open();
+    } catch (error) {
+      throw this.#fail(error);
+    }
+    try {
+      await socket.send(text);
+      const frames = await socket.receive();
+      if (frames.length === 0) throw new ZmqError("EFSM", "empty reply");
+      return frames[0];
+    } catch (error) {
+      throw this.#fail(error);
+    }
+  }
+
+  #fail(error: unknown): TaskNetworkError {
+    this.#failures++;
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket && !socket.closed) {
+      socket.linger = 0;
+      socket.close().catch(() => {});
+    }
+    if (this.#closed) return new TaskNetworkError(this.endpoint, "client is closed");
+    const reason = error instanceof ZmqError && error.code === "EAGAIN"
+      ? `no reply within ${this.timeoutMs} ms`
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    // The caller gets the error; logging it here too would print it twice.
+    this.#logger.debug("Networking error, disconnecting: {reason}", { reason });
+    return new TaskNetworkError(this.endpoint, reason, { cause: error });
+  }
+
+  /** Closes the socket; pending and later requests fail with TaskNetworkError. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket && !socket.closed) {
+      socket.linger = 0;
+      socket.close().catch(() => {});
+    }
+  }
+}

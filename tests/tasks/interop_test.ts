@@ -1,0 +1,181 @@
+/**
+ * Interop with ZTL's wire format through real libzmq peers: a Python ZTL
+ * client (pyzmq REQ, written from the wire doc) against `zedge task-server`,
+ * and `zedge task-client` / the TypeScript clients against a Python ZTL server
+ * (pyzmq REP).
+ */
+import assert from "node:assert/strict";
+import { TaskClient } from "../../core/tasks/client.ts";
+import { encodeTask, TaskState } from "../../core/tasks/protocol.ts";
+import { pythonZmqMissing, resultOf } from "./helpers.ts";
+import { pythonClient, startPythonServer, startZedgeServer, zedge } from "./processes.ts";
+
+const missing = await pythonZmqMissing();
+if (missing) console.warn(`SKIPPING interop tests: ${missing}`);
+
+Deno.test({
+  name: "interop: a Python ZTL client triggers, follows and aborts tasks on zedge task-server",
+  ignore: missing !== undefined,
+  async fn() {
+    const { server, port } = await startZedgeServer("-s", "/test");
+    try {
+      const echo = await pythonClient(
+        "run",
+        "127.0.0.1",
+        `${port}`,
+        "/test",
+        "test:echo:hi; there:general ¬ Kenobi",
+      );
+      assert.equal(echo.code, 0, echo.stdout + echo.stderr);
+      assert.deepEqual(resultOf(echo.stdout).reply, "hi; there:general ¬ Kenobi");
+      assert.match(echo.stdout, /Task with ID '\d+' finished in state 'COMPLETED' while waiting\./);
+
+      // ZTL 0.0.x clients send '¬'.
+      const legacy = await pythonClient(
+        "run",
+        "127.0.0.1",
+        `${port}`,
+        "/test",
+        "test:sleep:0.2",
+        "--separator",
+        "¬",
+      );
+      assert.deepEqual(
+        [legacy.code, resultOf(legacy.stdout).state, resultOf(legacy.stdout).reply],
+        [0, TaskState.COMPLETED, "slept 0.2 s"],
+      );
+
+      const aborted = resultOf(
+        (await pythonClient(
+          "abort",
+          "127.0.0.1",
+          `${port}`,
+          "/test",
+          "test:sleep:30",
+          "--after",
+          "0.2",
+        )).stdout,
+      );
+      assert.equal(aborted.running, TaskState.ACCEPTED);
+      assert.equal(aborted.progress, "sleeping for 30 s");
+      assert.equal(aborted.abort_state, TaskState.ABORTED);
+      assert.equal(aborted.final_state, TaskState.ABORTED);
+
+      const rejected = await pythonClient("run", "127.0.0.1", `${port}`, "/test", "nope:x:y");
+      assert.equal(rejected.code, 1);
+      assert.match(
+        rejected.stdout,
+        /Task '-1' could not be triggered: 'No such handler 'nope', try 'test'\.'\./,
+      );
+
+      // Wire-level error replies, as libzmq REQ sockets see them.
+      const raw = resultOf(
+        (await pythonClient(
+          "raw",
+          "127.0.0.1",
+          `${port}`,
+          "garbage",
+          "/nope;1;-1;x",
+          "/test;7;3;x",
+          "/test;2;99;status update",
+          `/test;1;-1;${encodeTask("test", "echo", "ok")}`,
+        )).stdout,
+      );
+      assert.deepEqual((raw.replies as string[]).slice(0, 4), [
+        ";2;-1;Unknown protocol",
+        "/nope;2;-1;No controller for scope: /nope",
+        "/test;2;3;Invalid request",
+        "/test;2;99;Invalid ID '99'",
+      ]);
+      assert.match(
+        (raw.replies as string[])[4],
+        /^\/test;1;\d+;Initiated task '\d+' with request: /,
+      );
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "interop: zedge task-client completes tasks on a Python ZTL server",
+  ignore: missing !== undefined,
+  async fn() {
+    const { server, port } = await startPythonServer("/test");
+    try {
+      const flags = await zedge([
+        "task-client",
+        "-r",
+        "127.0.0.1",
+        "-p",
+        `${port}`,
+        "-s",
+        "/test",
+        "test:echo:hello world",
+      ]);
+      assert.equal(flags.code, 0, flags.stdout + flags.stderr);
+      assert.match(
+        flags.stdout,
+        /Task with ID '1' finished in state 'COMPLETED' while waiting\. Result is 'hello world'\./,
+      );
+
+      const positional = await zedge([
+        "task-client",
+        "127.0.0.1",
+        `${port}`,
+        "/test",
+        "test:sleep:0.3",
+      ]);
+      assert.equal(positional.code, 0, positional.stdout + positional.stderr);
+      assert.match(
+        positional.stdout,
+        /finished in state 'COMPLETED' while waiting\. Result is 'slept 0\.3 s'\./,
+      );
+
+      // The wait times out: zedge aborts the task on the Python server.
+      const timeout = await zedge([
+        "task-client",
+        "-r",
+        "127.0.0.1",
+        "-p",
+        `${port}`,
+        "-t",
+        "0.3",
+        "test:sleep:30",
+      ]);
+      assert.equal(timeout.code, 1);
+      assert.match(timeout.stdout, /is in state 'ABORTED' after abort/);
+      assert.match(timeout.stderr, /^zedge: task \d+ did not finish within 0\.3s$/m);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "interop: the TypeScript clients drive a Python ZTL server, legacy separator included",
+  ignore: missing !== undefined,
+  async fn() {
+    const { server, port } = await startPythonServer("/test");
+    const modern = new TaskClient({ host: "127.0.0.1", port, scope: "/test" });
+    const legacy = new TaskClient({ host: "127.0.0.1", port, scope: "/test", separator: "¬" });
+    try {
+      for (const client of [modern, legacy]) {
+        const done = await client.run({ handler: "test", component: "echo", goal: "a:b¬c;d" }, {
+          timeoutMs: 5000,
+        });
+        assert.deepEqual([done.state, done.payload], [TaskState.COMPLETED, "a:b¬c;d"]);
+      }
+      const { id } = await modern.trigger({ handler: "test", component: "sleep", goal: "30" });
+      assert.equal((await modern.abort(id)).state, TaskState.ABORTED);
+      assert.deepEqual(await modern.status(12345), {
+        state: TaskState.REJECTED,
+        payload: "Invalid ID '12345'",
+      });
+    } finally {
+      await modern.close();
+      await legacy.close();
+      await server.stop();
+    }
+  },
+});
