@@ -31,6 +31,12 @@ const logger = getLogger(["zedge", "zmtp"]);
 const latin1 = new TextDecoder("latin1");
 const READ_BUFFER_SIZE = 64 * 1024;
 type Timer = ReturnType<typeof setTimeout>;
+/** Below this many queued bytes a write waits one macrotask for more. */
+const BATCH_BYTES = 16 * 1024;
+
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
  * The settings a connection reads from its socket (resolved numbers).
@@ -124,6 +130,8 @@ export class Connection {
   readonly #drained = new Notifier();
   #ready = false;
   #closed = false;
+  /** Set once #fail ran: the connection reports one reason and ignores later input. */
+  #failed = false;
   #writing = false;
   #unflushed = 0;
   #inFlight = 0;
@@ -147,8 +155,11 @@ export class Connection {
         }
         this.peerMinor = g.major > 3 ? 1 : g.minor;
       },
-      command: (command) => this.#command(command),
+      command: (command) => {
+        if (!this.#failed) this.#command(command);
+      },
       message: (frames) => {
+        if (this.#failed) return;
         if (!this.#ready) throw new ZmtpError("protocol", "message frame before READY");
         this.#owner.connectionMessage(this, frames);
       },
@@ -264,7 +275,8 @@ export class Connection {
   }
 
   #fail(type: "handshake:error" | "protocol:error", reason: string, tellPeer = false): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#failed) return;
+    this.#failed = true;
     logger.warn("closing connection {address}: {reason}", { address: this.address, reason });
     if (tellPeer) {
       // Best effort: the ERROR command tells a libzmq peer why, if it still listens.
@@ -275,6 +287,17 @@ export class Connection {
     // Let the ERROR command go out before the stream closes.
     if (tellPeer) queueMicrotask(() => setTimeout(() => this.close(reason), 20));
     else this.close(reason);
+  }
+
+  /**
+   * The peer went away. After the handshake that is a plain disconnect; before
+   * it, a failed handshake (as libzmq reports it), so the monitor still learns
+   * why an accepted connection never became a peer.
+   */
+  #lost(reason: string): void {
+    // Already failed (and reported): just finish closing.
+    if (this.#ready || this.#failed) this.close(reason);
+    else this.#fail("handshake:error", reason);
   }
 
   async #readLoop(): Promise<void> {
@@ -290,11 +313,11 @@ export class Connection {
         try {
           n = await this.#stream.read(buffer);
         } catch (error) {
-          if (!this.#closed) this.close(`read failed: ${describe(error)}`);
+          if (!this.#closed) this.#lost(`read failed: ${describe(error)}`);
           break;
         }
         if (n === null) {
-          this.close(this.#ready ? "peer closed the connection" : "peer closed during handshake");
+          this.#lost(this.#ready ? "peer closed the connection" : "peer closed during handshake");
           break;
         }
         if (this.#pongTimer !== undefined) {
@@ -406,7 +429,10 @@ export class Connection {
     this.#writing = true;
     this.#writeLoop().finally(() => {
       this.#writing = false;
-      this.#drained.notify();
+      // A message queued after the loop's last check but before this callback
+      // saw #writing still true and did not flush: write it now.
+      if (this.#writer.length > 0 && !this.#closed) this.#flush();
+      else this.#drained.notify();
     });
   }
 
@@ -420,6 +446,11 @@ export class Connection {
         this.#writer.recycle(bytes);
         this.#inFlight = 0;
         this.#owner.connectionWritable(this);
+        // A small remainder means the sender is still producing: give it one
+        // macrotask to fill the buffer instead of paying a syscall per few
+        // messages. The first write after a quiet spell still goes at once.
+        const waiting = this.#writer.length;
+        if (waiting > 0 && waiting < BATCH_BYTES) await nextMacrotask();
       }
     } catch (error) {
       if (!this.#closed) this.close(`write failed: ${describe(error)}`);

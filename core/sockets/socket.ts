@@ -25,6 +25,8 @@ import { checkNumberOption, DEFAULT_OPTIONS, type SocketOptions, toRoutingId } f
 
 const logger = getLogger(["zedge", "socket"]);
 const RESOLVED: Promise<void> = Promise.resolve();
+/** A send loop yields to the event loop at least this often (see send()). */
+const SENDS_PER_YIELD = 256;
 
 /**
  * What `send()` accepts: one frame (string or bytes) or an array of frames.
@@ -112,6 +114,7 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
   #closed = false;
   #closing: Promise<void> | null = null;
   #sendCursor = 0;
+  #sendsSinceYield = 0;
   #receiveCursor = 0;
 
   protected constructor(type: SocketType, options: SocketOptions = {}) {
@@ -488,7 +491,19 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
    */
   send(message: MessageLike): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
-    return this.sendFrames(toFrames(message));
+    let frames: FrameData[];
+    try {
+      frames = toFrames(message);
+    } catch (error) {
+      // A bad message is reported through the promise, like every other send failure.
+      return Promise.reject(error);
+    }
+    const sent = this.sendFrames(frames);
+    // Sends that never wait (PUB, or peers with room) would otherwise let a
+    // tight send loop starve the event loop: no writes, accepts or timers.
+    if (++this.#sendsSinceYield < SENDS_PER_YIELD) return sent;
+    this.#sendsSinceYield = 0;
+    return sent.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
   }
 
   /** Receives the next message's frames. */

@@ -91,8 +91,8 @@ export class Decoder {
   }
 
   /**
-   * Decodes a chunk. The chunk may be reused by the caller afterwards: every
-   * frame handed to the handler is a copy. Throws {@link ZmtpError} on bad
+   * Decodes a chunk. The chunk may be reused by the caller afterwards: frames
+   * handed to the handler never share memory with it. Throws {@link ZmtpError} on bad
    * input, after which the decoder refuses further input.
    */
   feed(chunk: Uint8Array): void {
@@ -108,19 +108,25 @@ export class Decoder {
   }
 
   #feed(chunk: Uint8Array): void {
-    let data = chunk;
+    // One copy per chunk, then frames are views into it: a copy per frame
+    // costs more than the rest of decoding put together for small messages.
+    // A held frame keeps its chunk (one read's bytes) alive, as libzmq's
+    // shared receive buffers do.
+    let data: Uint8Array;
     if (this.#pending !== null) {
       data = new Uint8Array(this.#pending.length + chunk.length);
       data.set(this.#pending);
       data.set(chunk, this.#pending.length);
       this.#pending = null;
+    } else {
+      data = chunk.slice();
     }
     let at = 0;
     const end = data.length;
     if (this.#state === State.Greeting) {
       checkGreetingPrefix(data.subarray(0, Math.min(end, GREETING_LENGTH)));
       if (end < GREETING_LENGTH) {
-        this.#pending = data.slice();
+        this.#pending = data;
         return;
       }
       this.#state = State.Header;
@@ -130,7 +136,7 @@ export class Decoder {
     while (at < end) {
       if (this.#state === State.Body) {
         const take = Math.min(this.#bodyRemaining, end - at);
-        this.#bodyParts.push(data.slice(at, at + take));
+        this.#bodyParts.push(data.subarray(at, at + take));
         at += take;
         this.#bodyRemaining -= take;
         if (this.#bodyRemaining === 0) {
@@ -150,7 +156,7 @@ export class Decoder {
       }
       const headerSize = (flags & FLAG_LONG) !== 0 ? 9 : 2;
       if (end - at < headerSize) {
-        this.#pending = data.slice(at);
+        this.#pending = data.subarray(at);
         return;
       }
       let size: number;
@@ -179,7 +185,7 @@ export class Decoder {
       }
       at += headerSize;
       if (end - at >= size) {
-        const body = data.slice(at, at + size);
+        const body = data.subarray(at, at + size);
         at += size;
         this.#frame(flags, body);
       } else {

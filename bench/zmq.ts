@@ -1,0 +1,401 @@
+/**
+ * The "zmq" benchmark section: zedge's sockets side by side with pyzmq
+ * (libzmq 4.3.4) and zeromq.js on Node (libzmq 4.3.5), in the same run.
+ *
+ * Every socket runs in its own process and each system only talks to itself
+ * (zedge↔zedge, pyzmq↔pyzmq, zeromq.js↔zeromq.js) over loopback TCP on a
+ * random port. Rates are measured at the receiving side over a fixed window
+ * after a warm-up; each case runs once per system per round, systems
+ * interleaved, and the best round counts (noise on a shared machine only ever
+ * slows a run down).
+ *
+ * Cases: REQ/REP 16 B round trips/s; PUSH→PULL 16 B and 1 KiB msg/s; PUB→SUB
+ * 16 B to 4 subscribers (each its own process), msg/s delivered in total.
+ * Then the RSS of a zedge PULL receiving 10 M 16-byte messages, sampled every
+ * 1 M (it takes ~10 s, so it always runs; 2 M with --quick).
+ *
+ * Flags:
+ *   --quick            about 5x shorter (smoke tests)
+ *   --only=<systems>   comma-separated subset of zedge,pyzmq,zeromq.js
+ *                      (`--only zedge` works too)
+ *
+ * Flags it does not know are ignored (bench/main.ts hands every section the
+ * same flags).
+ *
+ * @example
+ * ```sh
+ * deno run -A bench/zmq.ts --quick --only=zedge
+ * ```
+ *
+ * @module
+ */
+import { PeerProcess, type PeerReport } from "./zmq_process.ts";
+
+/** A socket library under test. */
+export type System = "zedge" | "pyzmq" | "zeromq.js";
+
+/** All systems, in table column order. */
+export const SYSTEMS: readonly System[] = ["zedge", "pyzmq", "zeromq.js"];
+
+/**
+ * The section's validated command-line options.
+ *
+ * @example
+ * ```ts
+ * const options = parseBenchArgs(["--quick", "--only=zedge"]);
+ * console.log(options.systems); // ["zedge"]
+ * ```
+ */
+export interface BenchOptions {
+  quick: boolean;
+  systems: System[];
+  /** Flags that were not ours, reported and otherwise ignored. */
+  ignored: string[];
+}
+
+/**
+ * Parses this section's flags; a bad `--only` value is an error naming it.
+ *
+ * @example
+ * ```ts
+ * parseBenchArgs(["--only", "pyzmq,zeromq.js"]).systems; // ["pyzmq", "zeromq.js"]
+ * ```
+ */
+export function parseBenchArgs(args: readonly string[]): BenchOptions {
+  const options: BenchOptions = { quick: false, systems: [...SYSTEMS], ignored: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--quick") options.quick = true;
+    else if (arg === "--only" || arg.startsWith("--only=")) {
+      const value = arg === "--only" ? args[++i] : arg.slice("--only=".length);
+      if (value === undefined || value === "") {
+        throw new Error(`--only: expected a comma-separated list of ${SYSTEMS.join(", ")}`);
+      }
+      const names = value.split(",").map((name) => name.trim());
+      for (const name of names) {
+        if (!SYSTEMS.includes(name as System)) {
+          throw new Error(`--only: unknown system "${name}" (expected ${SYSTEMS.join(", ")})`);
+        }
+      }
+      options.systems = SYSTEMS.filter((system) => names.includes(system));
+    } else options.ignored.push(arg);
+  }
+  return options;
+}
+
+interface Timing {
+  /** Seconds each measurement runs before its window opens. */
+  warmup: number;
+  /** Seconds in each measurement window. */
+  duration: number;
+  rounds: number;
+  rssCount: number;
+  rssEvery: number;
+}
+
+function timingFor(options: BenchOptions): Timing {
+  // 10 M messages take ~10 s at zedge's ~1 M msg/s, so no --long flag is needed.
+  const rssCount = options.quick ? 2_000_000 : 10_000_000;
+  return {
+    warmup: options.quick ? 0.1 : 0.5,
+    duration: options.quick ? 0.4 : 2,
+    // Three rounds: on a shared 2-core machine single runs vary by ±40%.
+    rounds: options.quick ? 1 : 3,
+    rssCount,
+    // Every 1 M messages, but at least 8 samples on the --quick run.
+    rssEvery: Math.min(1_000_000, rssCount / 8),
+  };
+}
+
+const STARTUP_TIMEOUT_MS = 20_000;
+const SUBSCRIBERS = 4;
+const PEER_FILES = {
+  zedge: new URL("./zmq_peer.ts", import.meta.url).pathname,
+  pyzmq: new URL("../tests/peers/python/bench_peer.py", import.meta.url).pathname,
+  "zeromq.js": new URL("../tests/peers/node/bench_peer.mjs", import.meta.url).pathname,
+};
+
+/**
+ * The command line that starts one benchmark peer of `system`; `denoFlags` go
+ * to a zedge peer's `deno run` (bench/zmq_profile.ts adds --inspect).
+ *
+ * @example
+ * ```ts
+ * const command = peerCommand("pyzmq", { role: "rep", size: 16 });
+ * // ["/usr/bin/python3", ".../tests/peers/python/bench_peer.py", '{"role":"rep","size":16}']
+ * ```
+ */
+export function peerCommand(
+  system: System,
+  config: Record<string, unknown>,
+  denoFlags: readonly string[] = [],
+): string[] {
+  const json = JSON.stringify(config);
+  switch (system) {
+    case "zedge":
+      return [
+        Deno.execPath(),
+        "run",
+        "--allow-net=127.0.0.1",
+        ...denoFlags,
+        PEER_FILES.zedge,
+        json,
+      ];
+    case "pyzmq":
+      return ["/usr/bin/python3", PEER_FILES.pyzmq, json];
+    case "zeromq.js":
+      return ["node", PEER_FILES["zeromq.js"], json];
+  }
+}
+
+type Spawn = (system: System, config: Record<string, unknown>) => PeerProcess;
+
+/** Runs `body` with a spawner whose peers are all stopped when it ends. */
+async function withPeers<T>(body: (spawn: Spawn) => Promise<T>): Promise<T> {
+  const peers: PeerProcess[] = [];
+  const spawn: Spawn = (system, config) => {
+    const peer = new PeerProcess(`${system} ${config.role}`, peerCommand(system, config));
+    peers.push(peer);
+    return peer;
+  };
+  try {
+    return await body(spawn);
+  } finally {
+    await Promise.all(peers.map((peer) => peer.stop()));
+  }
+}
+
+function field<T>(
+  peer: PeerProcess,
+  report: PeerReport,
+  name: string,
+  check: (v: unknown) => boolean,
+): T {
+  const value = report[name];
+  if (!check(value)) {
+    throw new Error(
+      `${peer.label} reported ${JSON.stringify(report)}: field "${name}" is missing or invalid`,
+    );
+  }
+  return value as T;
+}
+
+const isEndpoint = (v: unknown) => typeof v === "string" && v.startsWith("tcp://");
+const isRate = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v > 0;
+
+async function endpointOf(peer: PeerProcess): Promise<string> {
+  return field<string>(peer, await peer.next(STARTUP_TIMEOUT_MS), "endpoint", isEndpoint);
+}
+
+async function rateOf(peer: PeerProcess, timing: Timing): Promise<number> {
+  const timeoutMs = (timing.warmup + timing.duration) * 1000 + 30_000;
+  return field<number>(peer, await peer.next(timeoutMs), "rate", isRate);
+}
+
+interface BenchCase {
+  label: string;
+  run(system: System, timing: Timing): Promise<number>;
+}
+
+const CASES: readonly BenchCase[] = [
+  {
+    label: "REQ/REP 16 B, round trips/s",
+    run: (system, timing) =>
+      withPeers(async (spawn) => {
+        const rep = spawn(system, { role: "rep", size: 16 });
+        const endpoint = await endpointOf(rep);
+        const req = spawn(system, { role: "req", endpoint, size: 16, ...measureWindow(timing) });
+        return await rateOf(req, timing);
+      }),
+  },
+  pushPull(16, "PUSH→PULL 16 B, msg/s"),
+  pushPull(1024, "PUSH→PULL 1 KiB, msg/s"),
+  {
+    label: `PUB→SUB 16 B to ${SUBSCRIBERS} SUBs, msg/s delivered`,
+    run: (system, timing) =>
+      withPeers(async (spawn) => {
+        const pub = spawn(system, { role: "pub", size: 16 });
+        const endpoint = await endpointOf(pub);
+        const subs = Array.from(
+          { length: SUBSCRIBERS },
+          () => spawn(system, { role: "sub", endpoint, size: 16, ...measureWindow(timing) }),
+        );
+        for (const sub of subs) {
+          field(sub, await sub.next(STARTUP_TIMEOUT_MS), "ready", (v) => v === true);
+        }
+        // Let the subscriptions reach the publisher before it starts, so no
+        // subscriber measures while the others are still joining.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await pub.send("go");
+        const rates = await Promise.all(subs.map((sub) => rateOf(sub, timing)));
+        return rates.reduce((sum, rate) => sum + rate, 0);
+      }),
+  },
+];
+
+function pushPull(size: number, label: string): BenchCase {
+  return {
+    label,
+    run: (system, timing) =>
+      withPeers(async (spawn) => {
+        const pull = spawn(system, { role: "pull", size, ...measureWindow(timing) });
+        const endpoint = await endpointOf(pull);
+        spawn(system, { role: "push", endpoint, size });
+        return await rateOf(pull, timing);
+      }),
+  };
+}
+
+function measureWindow(timing: Timing) {
+  return { warmup: timing.warmup, duration: timing.duration };
+}
+
+interface RssResult {
+  sender: System;
+  samples: { messages: number; rss: number; heapTotal: number }[];
+  rate: number;
+}
+
+/** zedge PULL receiving `rssCount` 16-byte messages, RSS sampled as it goes. */
+function measureRss(timing: Timing, sender: System): Promise<RssResult> {
+  return withPeers(async (spawn) => {
+    const pull = spawn("zedge", {
+      role: "pull-rss",
+      size: 16,
+      count: timing.rssCount,
+      sampleEvery: timing.rssEvery,
+    });
+    const endpoint = await endpointOf(pull);
+    spawn(sender, { role: "push", endpoint, size: 16 });
+    // Generous: a receiver slower than 20,000 msg/s is a result worth seeing too.
+    const report = await pull.next(30_000 + (timing.rssCount / 20_000) * 1000);
+    const samples = field<RssResult["samples"]>(
+      pull,
+      report,
+      "samples",
+      (v) =>
+        Array.isArray(v) && v.length > 0 &&
+        v.every((s) =>
+          typeof s?.messages === "number" && typeof s?.rss === "number" &&
+          typeof s?.heapTotal === "number"
+        ),
+    );
+    return { sender, samples, rate: field<number>(pull, report, "rate", isRate) };
+  });
+}
+
+const formatRate = (rate: number | undefined) =>
+  rate === undefined ? "—" : Math.round(rate).toLocaleString("en-US");
+const formatRatio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? "—" : `${(a / b).toFixed(2)}×`;
+const formatMiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** Best rate per case label and system. */
+type Results = Map<string, Map<System, number>>;
+
+function renderTable(results: Results): string {
+  const lines = [
+    "| case | zedge | pyzmq | zeromq.js | zedge/pyzmq | zedge/zeromq.js |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const { label } of CASES) {
+    const best = results.get(label);
+    const z = best?.get("zedge"), py = best?.get("pyzmq"), js = best?.get("zeromq.js");
+    lines.push(
+      `| ${label} | ${formatRate(z)} | ${formatRate(py)} | ${formatRate(js)} | ` +
+        `${formatRatio(z, py)} | ${formatRatio(z, js)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const TARGETS = [
+  { label: CASES[1].label, name: "PUSH→PULL 16 B", min: 1.0 },
+  { label: CASES[0].label, name: "REQ/REP 16 B", min: 0.9 },
+];
+
+function renderTargets(results: Results): string {
+  return TARGETS.map(({ label, name, min }) => {
+    const z = results.get(label)?.get("zedge"), py = results.get(label)?.get("pyzmq");
+    const verdict = z === undefined || py === undefined
+      ? "n/a (needs both zedge and pyzmq)"
+      : `${(z / py).toFixed(2)}× ${z / py >= min ? "PASS" : "MISS"}`;
+    return `- target ${name} ≥ ${min.toFixed(1)}× pyzmq: ${verdict}`;
+  }).join("\n");
+}
+
+function renderRss(rss: RssResult, timing: Timing): string {
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const points = rss.samples.filter((s) => s.messages >= timing.rssEvery);
+  const rssValues = points.map((s) => s.rss);
+  const first = rssValues[0], last = rssValues[rssValues.length - 1];
+  const middle = rssValues[Math.floor((rssValues.length - 1) / 2)];
+  return [
+    `zedge PULL receiving ${timing.rssCount.toLocaleString("en-US")} × 16 B from a ` +
+    `${rss.sender} PUSH (${formatRate(rss.rate)} msg/s); RSS sampled every ` +
+    `${timing.rssEvery.toLocaleString("en-US")} messages:`,
+    `- RSS first ${formatMiB(first)}, last ${formatMiB(last)}, max ${
+      formatMiB(Math.max(...rssValues))
+    }; ` +
+    `second half ${last >= middle ? "+" : "−"}${mib(Math.abs(last - middle))} MiB ` +
+    `(at message 1: ${formatMiB(rss.samples[0].rss)})`,
+    `- RSS samples (MiB): ${rssValues.map(mib).join(" ")}`,
+    `- V8 heapTotal samples (MiB): ${points.map((s) => mib(s.heapTotal)).join(" ")}`,
+  ].join("\n");
+}
+
+/** Runs the section; resolves false if any measurement failed. */
+async function main(options: BenchOptions): Promise<boolean> {
+  const timing = timingFor(options);
+  if (options.ignored.length > 0) console.error(`zmq: ignoring flags ${options.ignored.join(" ")}`);
+  console.log(
+    `Loopback TCP, one process per socket, each system paired with itself; rates at the ` +
+      `receiver over ${timing.duration} s after ${timing.warmup} s warm-up; best of ` +
+      `${timing.rounds} round(s)${options.quick ? " (--quick)" : ""}.\n`,
+  );
+  const results: Results = new Map();
+  let ok = true;
+  for (let round = 1; round <= timing.rounds; round++) {
+    for (const benchCase of CASES) {
+      for (const system of options.systems) {
+        try {
+          const rate = await benchCase.run(system, timing);
+          const best = results.get(benchCase.label) ?? new Map<System, number>();
+          best.set(system, Math.max(rate, best.get(system) ?? 0));
+          results.set(benchCase.label, best);
+          console.error(`  round ${round}: ${system} ${benchCase.label}: ${formatRate(rate)}`);
+        } catch (error) {
+          ok = false;
+          console.error(
+            `  round ${round}: ${system} ${benchCase.label}: FAILED: ${(error as Error).message}`,
+          );
+        }
+      }
+    }
+  }
+  console.log(renderTable(results));
+  console.log();
+  console.log(renderTargets(results));
+  if (options.systems.includes("zedge")) {
+    const sender = options.systems.includes("pyzmq") ? "pyzmq" : "zedge";
+    try {
+      console.log();
+      console.log(renderRss(await measureRss(timing, sender), timing));
+    } catch (error) {
+      ok = false;
+      console.log(`zedge PULL RSS: FAILED: ${(error as Error).message}`);
+    }
+  }
+  return ok;
+}
+
+if (import.meta.main) {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(Deno.args);
+  } catch (error) {
+    console.error(`zmq: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+  Deno.exit((await main(options)) ? 0 : 1);
+}

@@ -1,0 +1,294 @@
+/**
+ * One side of a socket benchmark, played by zedge through its public API
+ * (mod.ts), exactly as a user would write it. bench/zmq.ts starts one process
+ * per socket:
+ *
+ *     deno run --allow-net=127.0.0.1 bench/zmq_peer.ts '<json config>'
+ *
+ * The config and the stdio protocol match tests/peers/python/bench_peer.py and
+ * tests/peers/node/bench_peer.mjs, plus one zedge-only role, "pull-rss", that
+ * receives `count` messages and samples `Deno.memoryUsage().rss` every
+ * `sampleEvery` of them.
+ *
+ * @example
+ * ```sh
+ * deno run --allow-net=127.0.0.1 bench/zmq_peer.ts '{"role":"pull","warmup":0.5,"duration":2}'
+ * ```
+ *
+ * @module
+ */
+import { Publisher, Pull, Push, Reply, Request, Subscriber } from "../mod.ts";
+
+/** The socket a peer plays. */
+export type PeerRole = "rep" | "req" | "push" | "pull" | "pub" | "sub" | "pull-rss";
+
+/**
+ * A peer's validated configuration.
+ *
+ * @example
+ * ```ts
+ * const config: PeerConfig = { role: "push", endpoint: "tcp://127.0.0.1:5555", size: 16 };
+ * ```
+ */
+export interface PeerConfig {
+  role: PeerRole;
+  /** Where to connect (req, push, sub); binding roles pick a random loopback port. */
+  endpoint?: string;
+  /** Payload bytes per message; receivers check the first message against it. */
+  size: number;
+  /** Seconds to run before measuring (req, pull, sub). */
+  warmup?: number;
+  /** Seconds to measure (req, pull, sub). */
+  duration?: number;
+  /** Messages to receive (pull-rss). */
+  count?: number;
+  /** Messages between RSS samples (pull-rss). */
+  sampleEvery?: number;
+}
+
+const ROLES: readonly PeerRole[] = ["rep", "req", "push", "pull", "pub", "sub", "pull-rss"];
+// Receivers read this many messages between clock reads, like the other peers.
+const BATCH = 256;
+const BIND_ENDPOINT = "tcp://127.0.0.1:0";
+
+/**
+ * Parses and validates the JSON config a peer is started with; errors name
+ * the offending field.
+ *
+ * @example
+ * ```ts
+ * const config = parsePeerConfig('{"role":"pull","warmup":0.5,"duration":2}');
+ * console.log(config.role); // "pull"
+ * ```
+ */
+export function parsePeerConfig(text: string): PeerConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`config: not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new Error("config: must be a JSON object");
+  }
+  const config = raw as Record<string, unknown>;
+  const role = config.role as PeerRole;
+  if (!ROLES.includes(role)) {
+    throw new Error(
+      `config.role: expected one of ${ROLES.join(", ")}, got ${JSON.stringify(role)}`,
+    );
+  }
+  const needs = (roles: PeerRole[]) => roles.includes(role);
+  if (needs(["req", "push", "sub"])) {
+    const endpoint = config.endpoint;
+    if (typeof endpoint !== "string" || !endpoint.startsWith("tcp://")) {
+      throw new Error(
+        `config.endpoint: expected a tcp:// endpoint, got ${JSON.stringify(endpoint)}`,
+      );
+    }
+  }
+  const integer = (field: string, min: number, max: number) => {
+    const value = config[field];
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+      throw new Error(
+        `config.${field}: expected an integer ${min}..${max}, got ${JSON.stringify(value)}`,
+      );
+    }
+  };
+  integer("size", 0, 1 << 24);
+  if (needs(["pull-rss"])) {
+    integer("count", 1, 1e9);
+    integer("sampleEvery", 1, 1e9);
+  }
+  if (needs(["req", "pull", "sub"])) {
+    for (const field of ["warmup", "duration"]) {
+      const value = config[field];
+      if (typeof value !== "number" || !(value >= 0 && value <= 600)) {
+        throw new Error(`config.${field}: expected seconds 0..600, got ${JSON.stringify(value)}`);
+      }
+    }
+    if ((config.duration as number) <= 0) {
+      throw new Error("config.duration: must be greater than 0");
+    }
+  }
+  return config as unknown as PeerConfig;
+}
+
+function emit(report: Record<string, unknown>): void {
+  console.log(JSON.stringify(report));
+}
+
+/** Resolves on a stdin line "go"; ends the process when stdin closes. */
+function watchStdin(): Promise<void> {
+  const { promise: go, resolve } = Promise.withResolvers<void>();
+  (async () => {
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for await (const chunk of Deno.stdin.readable) {
+      buffered += decoder.decode(chunk, { stream: true });
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      if (lines.some((line) => line.trim() === "go")) resolve();
+    }
+    Deno.exit(0);
+  })();
+  return go;
+}
+
+interface Receiver {
+  receive(): Promise<Uint8Array[]>;
+}
+
+interface Rate {
+  rate: number;
+  count: number;
+  seconds: number;
+}
+
+function checkMessage(frames: Uint8Array[], size: number): void {
+  if (frames.length !== 1 || frames[0].length !== size) {
+    const lengths = frames.map((frame) => frame.length);
+    throw new Error(`expected one frame of ${size} bytes, received frames of [${lengths}] bytes`);
+  }
+}
+
+async function measureReceiver(
+  sock: Receiver,
+  size: number,
+  warmup: number,
+  duration: number,
+): Promise<Rate> {
+  checkMessage(await sock.receive(), size);
+  const started = performance.now();
+  while (performance.now() - started < warmup * 1000) {
+    for (let i = 0; i < BATCH; i++) await sock.receive();
+  }
+  const t0 = performance.now();
+  let count = 0;
+  for (;;) {
+    for (let i = 0; i < BATCH; i++) await sock.receive();
+    count += BATCH;
+    const seconds = (performance.now() - t0) / 1000;
+    if (seconds >= duration) return { rate: count / seconds, count, seconds };
+  }
+}
+
+async function measureRoundTrips(
+  sock: Request,
+  payload: Uint8Array,
+  warmup: number,
+  duration: number,
+): Promise<Rate> {
+  await sock.send(payload);
+  checkMessage(await sock.receive(), payload.length);
+  const started = performance.now();
+  while (performance.now() - started < warmup * 1000) {
+    await sock.send(payload);
+    await sock.receive();
+  }
+  const t0 = performance.now();
+  let count = 0;
+  for (;;) {
+    await sock.send(payload);
+    await sock.receive();
+    count++;
+    const seconds = (performance.now() - t0) / 1000;
+    if (seconds >= duration) return { rate: count / seconds, count, seconds };
+  }
+}
+
+/** Receives `count` messages, sampling RSS after the first and every `sampleEvery`. */
+async function measureRss(sock: Pull, size: number, count: number, sampleEvery: number) {
+  checkMessage(await sock.receive(), size);
+  const sample = (messages: number) => {
+    const { rss, heapTotal } = Deno.memoryUsage();
+    return { messages, rss, heapTotal };
+  };
+  const samples = [sample(1)];
+  const t0 = performance.now();
+  for (let received = 1; received < count;) {
+    await sock.receive();
+    received++;
+    if (received % sampleEvery === 0) {
+      samples.push(sample(received));
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { samples, rate: (count - 1) / seconds, count, seconds };
+}
+
+async function run(config: PeerConfig): Promise<void> {
+  const go = watchStdin();
+  const payload = new Uint8Array(config.size).fill(0x78);
+  switch (config.role) {
+    case "rep": {
+      const sock = new Reply({ linger: 0 });
+      await sock.bind(BIND_ENDPOINT);
+      emit({ endpoint: sock.lastEndpoint });
+      for (;;) {
+        await sock.receive();
+        await sock.send(payload);
+      }
+    }
+    case "req": {
+      const sock = new Request({ linger: 0 });
+      sock.connect(config.endpoint!);
+      emit({ ...await measureRoundTrips(sock, payload, config.warmup!, config.duration!) });
+      return;
+    }
+    case "push": {
+      const sock = new Push({ linger: 0 });
+      sock.connect(config.endpoint!);
+      for (;;) await sock.send(payload);
+    }
+    case "pull": {
+      const sock = new Pull({ linger: 0 });
+      await sock.bind(BIND_ENDPOINT);
+      emit({ endpoint: sock.lastEndpoint });
+      emit({ ...await measureReceiver(sock, config.size, config.warmup!, config.duration!) });
+      return;
+    }
+    case "pull-rss": {
+      const sock = new Pull({ linger: 0 });
+      await sock.bind(BIND_ENDPOINT);
+      emit({ endpoint: sock.lastEndpoint });
+      emit(await measureRss(sock, config.size, config.count!, config.sampleEvery!));
+      return;
+    }
+    case "pub": {
+      const sock = new Publisher({ linger: 0 });
+      await sock.bind(BIND_ENDPOINT);
+      emit({ endpoint: sock.lastEndpoint });
+      await go;
+      // A bare loop, as a user writes it: send() itself yields to the event
+      // loop now and then, so accepts and writes keep going.
+      for (;;) await sock.send(payload);
+    }
+    case "sub": {
+      const sock = new Subscriber({ linger: 0 });
+      sock.subscribe();
+      sock.connect(config.endpoint!);
+      emit({ ready: true });
+      emit({ ...await measureReceiver(sock, config.size, config.warmup!, config.duration!) });
+      return;
+    }
+  }
+}
+
+if (import.meta.main) {
+  let config: PeerConfig;
+  try {
+    if (Deno.args.length !== 1) throw new Error("usage: zmq_peer.ts '<json config>'");
+    config = parsePeerConfig(Deno.args[0]);
+  } catch (error) {
+    console.error(`zmq_peer.ts: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+  try {
+    await run(config);
+    Deno.exit(0);
+  } catch (error) {
+    console.error(`zmq_peer.ts: ${(error as Error).stack ?? error}`);
+    Deno.exit(1);
+  }
+}

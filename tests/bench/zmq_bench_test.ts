@@ -1,0 +1,57 @@
+/**
+ * Smoke test of the "zmq" benchmark section: runs it for real (zedge only,
+ * --quick) and checks that every case produced a rate. No timing thresholds:
+ * speed is the benchmark's business, not the test's.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { parseBenchArgs } from "../../bench/zmq.ts";
+
+const BENCH = new URL("../../bench/zmq.ts", import.meta.url).pathname;
+const CASES = ["REQ/REP 16 B", "PUSH→PULL 16 B", "PUSH→PULL 1 KiB", "PUB→SUB 16 B"];
+
+function parseRate(cell: string): number {
+  return Number(cell.trim().replaceAll(",", ""));
+}
+
+Deno.test("zmq bench --quick --only zedge prints a positive zedge rate for every case", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", BENCH, "--quick", "--only", "zedge"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, `bench failed:\n${stdout}\n${stderr}`);
+
+  const rows = stdout.split("\n").filter((line) =>
+    line.startsWith("| ") && !line.startsWith("| case")
+  );
+  for (const name of CASES) {
+    const row = rows.find((line) => line.startsWith(`| ${name},`) || line.startsWith(`| ${name} `));
+    assert.ok(row, `no table row for ${name}:\n${stdout}`);
+    const [, zedge, pyzmq, zeromqJs] = row.split("|").slice(1, -1).map((cell) => cell.trim());
+    assert.ok(parseRate(zedge) > 0, `zedge rate for ${name} is not positive: "${zedge}"`);
+    // Only zedge ran, so the other columns must say so rather than show numbers.
+    assert.equal(pyzmq, "—");
+    assert.equal(zeromqJs, "—");
+  }
+
+  const rss = stdout.match(/first ([\d.]+) MiB, last ([\d.]+) MiB, max ([\d.]+) MiB/);
+  assert.ok(rss, `no RSS summary:\n${stdout}`);
+  const [first, last, max] = rss.slice(1).map(Number);
+  assert.ok(first > 0 && last > 0 && max >= first && max >= last, `odd RSS summary: ${rss[0]}`);
+});
+
+Deno.test("zmq bench flags: --only takes a list in either form and rejects unknown systems", () => {
+  assert.deepEqual(parseBenchArgs(["--only=zedge"]).systems, ["zedge"]);
+  assert.deepEqual(parseBenchArgs(["--only", "zeromq.js,pyzmq"]).systems, ["pyzmq", "zeromq.js"]);
+  assert.deepEqual(parseBenchArgs([]).systems, ["zedge", "pyzmq", "zeromq.js"]);
+  assert.equal(parseBenchArgs(["--quick"]).quick, true);
+  assert.equal(parseBenchArgs([]).quick, false);
+  assert.deepEqual(parseBenchArgs(["--tasks-only"]).ignored, ["--tasks-only"]);
+  assert.throws(() => parseBenchArgs(["--only", "libzmq"]), /--only: unknown system "libzmq"/);
+  assert.throws(() => parseBenchArgs(["--only"]), /--only: expected/);
+});
