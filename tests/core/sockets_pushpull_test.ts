@@ -1,0 +1,140 @@
+/**
+ * PUSH/PULL over tcp, ipc and inproc: round robin across pulls, fair queuing
+ * across pushes, multipart messages with empty frames.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Pull, Push, type Socket } from "../../mod.ts";
+import {
+  closeAll,
+  EventLog,
+  freeTcpPort,
+  text,
+  texts,
+  TRANSPORTS,
+  waitFor,
+  within,
+} from "./helpers.ts";
+
+/**
+ * Messages received by `socket` but not yet taken by receive(). The socket
+ * has no public counter for this; fair queuing can only be observed
+ * deterministically once every sender's messages have arrived.
+ */
+function queuedAt(socket: Socket): number {
+  const sources = (socket as unknown as { sources: { inbox: { length: number } }[] }).sources;
+  return sources.reduce((sum, conn) => sum + conn.inbox.length, 0);
+}
+
+for (const transport of TRANSPORTS) {
+  Deno.test(`push/pull [${transport.name}]: one push round-robins across two pulls`, async () => {
+    const push = new Push();
+    const pulls = [new Pull(), new Pull()];
+    try {
+      const log = new EventLog(push);
+      await push.bind(transport.bindEndpoint());
+      for (const pull of pulls) pull.connect(push.lastEndpoint!);
+      await log.wait("handshake", 2);
+      for (let i = 0; i < 10; i++) await push.send(`m${i}`);
+      const got: string[][] = [[], []];
+      for (let p = 0; p < 2; p++) {
+        for (let i = 0; i < 5; i++) {
+          got[p].push(text((await within(pulls[p].receive(), "a job"))[0]));
+        }
+      }
+      // Strict alternation: one pull has the even messages, the other the odd ones.
+      const evens = ["m0", "m2", "m4", "m6", "m8"];
+      const odds = ["m1", "m3", "m5", "m7", "m9"];
+      assert.ok(
+        (JSON.stringify(got[0]) === JSON.stringify(evens) &&
+          JSON.stringify(got[1]) === JSON.stringify(odds)) ||
+          (JSON.stringify(got[0]) === JSON.stringify(odds) &&
+            JSON.stringify(got[1]) === JSON.stringify(evens)),
+        `not round robin: ${JSON.stringify(got)}`,
+      );
+    } finally {
+      await closeAll(...pulls, push);
+    }
+  });
+
+  Deno.test(`push/pull [${transport.name}]: one pull fair-queues two pushes`, async () => {
+    const pull = new Pull();
+    const pushes = [new Push(), new Push()];
+    try {
+      await pull.bind(transport.bindEndpoint());
+      const logs = pushes.map((p) => new EventLog(p));
+      for (const push of pushes) push.connect(pull.lastEndpoint!);
+      await Promise.all(logs.map((log) => log.wait("handshake")));
+      for (let i = 0; i < 10; i++) await pushes[0].send(["a", String(i)]);
+      for (let i = 0; i < 10; i++) await pushes[1].send(["b", String(i)]);
+      await waitFor(() => queuedAt(pull) === 20, "all 20 messages to reach the pull");
+      const order: string[] = [];
+      for (let i = 0; i < 20; i++) order.push(texts(await pull.receive()).join(""));
+      // Both queues were full, so the pull alternates between them, each in order.
+      for (let i = 0; i < 20; i += 2) {
+        assert.notEqual(order[i][0], order[i + 1][0], `not fair at ${i}: ${order.join(" ")}`);
+      }
+      assert.deepEqual(
+        order.filter((m) => m[0] === "a"),
+        [...Array(10).keys()].map((i) => `a${i}`),
+      );
+      assert.deepEqual(
+        order.filter((m) => m[0] === "b"),
+        [...Array(10).keys()].map((i) => `b${i}`),
+      );
+    } finally {
+      await closeAll(...pushes, pull);
+    }
+  });
+
+  Deno.test(`push/pull [${transport.name}]: multipart messages keep empty and large frames`, async () => {
+    const pull = new Pull();
+    const push = new Push();
+    try {
+      await pull.bind(transport.bindEndpoint());
+      push.connect(pull.lastEndpoint!);
+      const big = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff);
+      const messages: (string | Uint8Array)[][] = [
+        ["", "a", "", new Uint8Array(0), "b", ""],
+        [""],
+        [new Uint8Array(255), new Uint8Array(256), ""],
+        ["head", big, "tail"],
+      ];
+      for (const message of messages) await push.send(message);
+      await push.send(new Uint8Array([1, 2, 3]));
+      await push.send("single");
+      const encode = (f: string | Uint8Array) =>
+        typeof f === "string" ? new TextEncoder().encode(f) : f;
+      for (const message of messages) {
+        assert.deepEqual(await within(pull.receive(), "a multipart message"), message.map(encode));
+      }
+      assert.deepEqual(await pull.receive(), [new Uint8Array([1, 2, 3])]);
+      assert.deepEqual(texts(await pull.receive()), ["single"]);
+    } finally {
+      await closeAll(push, pull);
+    }
+  });
+
+  Deno.test(`push/pull [${transport.name}]: messages sent before the peer exists are delivered once it connects`, async () => {
+    const endpoint = transport.name === "tcp"
+      ? `tcp://127.0.0.1:${freeTcpPort()}`
+      : transport.bindEndpoint();
+    const pull = new Pull();
+    const push = new Push({ reconnectInterval: 10 });
+    try {
+      const log = new EventLog(push);
+      push.connect(endpoint);
+      await log.wait("connect:retry"); // nothing there yet
+      let done = false;
+      const sent = push.send("early").then(() => done = true); // waits: no peer
+      await log.wait("connect:retry", 2);
+      assert.equal(done, false, "send resolved with no peer to queue for");
+      await pull.bind(endpoint);
+      await within(sent, "send to complete once a peer attaches");
+      assert.deepEqual(texts(await within(pull.receive(), "the early message")), ["early"]);
+    } finally {
+      await closeAll(push, pull);
+    }
+  });
+}
