@@ -45,8 +45,12 @@ export interface DecoderOptions {
 
 /** Largest single frame the decoder will ever accept, whatever the options say. */
 export const MAX_FRAME_SIZE = 2 ** 31 - 1;
-/** Most frames one multipart message may have; bounds memory against endless MORE frames. */
-export const MAX_FRAMES_PER_MESSAGE = 1 << 20;
+/**
+ * Most frames one multipart message may have. Empty frames weigh nothing
+ * against maxMessageSize, so this is what bounds memory against a peer that
+ * sends endless empty MORE frames.
+ */
+export const MAX_FRAMES_PER_MESSAGE = 1 << 16;
 
 const enum State {
   Greeting,

@@ -704,3 +704,23 @@ function frameOf(name: string, data: Uint8Array): Uint8Array {
   writer.writeCommand(name, data);
   return writer.take().slice();
 }
+
+Deno.test("decoder refuses a message with more frames than MAX_FRAMES_PER_MESSAGE", async () => {
+  const { MAX_FRAMES_PER_MESSAGE, ZmtpError } = await import("../../core/zmtp/mod.ts");
+  let messages = 0;
+  const decoder = new Decoder({ greeting() {}, command() {}, message: () => messages++ });
+  decoder.feed(encodeGreeting());
+  // Exactly the limit is fine...
+  const ok = new Uint8Array(MAX_FRAMES_PER_MESSAGE * 2);
+  for (let i = 0; i < MAX_FRAMES_PER_MESSAGE - 1; i++) ok[i * 2] = FLAG_MORE;
+  decoder.feed(ok);
+  assert.equal(messages, 1);
+  // ...one more empty MORE frame is refused, before the message completes.
+  const tooMany = new Uint8Array((MAX_FRAMES_PER_MESSAGE + 1) * 2);
+  for (let i = 0; i < MAX_FRAMES_PER_MESSAGE; i++) tooMany[i * 2] = FLAG_MORE;
+  assert.throws(
+    () => decoder.feed(tooMany),
+    (e: unknown) => e instanceof ZmtpError && e.kind === "too-many-frames",
+  );
+  assert.equal(messages, 1);
+});
