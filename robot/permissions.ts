@@ -18,7 +18,9 @@ import { parseEndpoint } from "../core/transport/mod.ts";
  * ```
  */
 export interface ComponentEndpoints {
+  /** Endpoints the component binds. */
   bind?: string[];
+  /** Endpoints the component connects to. */
   connect?: string[];
 }
 

@@ -48,12 +48,19 @@ function nextMacrotask(): Promise<void> {
  * ```
  */
 export interface ConnectionSettings {
+  /** Messages queued per peer for sending before send() waits (or PUB drops). */
   sendHighWaterMark: number;
+  /** Messages queued per peer for receiving before that peer is read no further. */
   receiveHighWaterMark: number;
+  /** Send a ZMTP PING this often, ms; 0 = no heartbeats. */
   heartbeatInterval: number;
+  /** Close the connection after this long without traffic, ms; -1 = heartbeatInterval. */
   heartbeatTimeout: number;
+  /** TTL asked of the peer (sent in PING), ms; 0 = none. */
   heartbeatTimeToLive: number;
+  /** Close the connection if its handshake is not done by then, ms; 0 = never. */
   handshakeTimeout: number;
+  /** Largest message accepted from the peer, bytes; -1 = no limit. */
   maxMessageSize: number;
 }
 
@@ -69,16 +76,21 @@ export interface ConnectionSettings {
  * ```
  */
 export interface ConnectionOwner {
+  /** The owning socket's type, announced in the handshake. */
   readonly type: SocketType;
   /** Identity to announce in READY, for REQ/DEALER/ROUTER. */
   readonly announcedIdentity: Uint8Array | null;
+  /** Limits and timers the connection applies. */
   readonly settings: ConnectionSettings;
   /** The handshake finished; return false to refuse this peer (it is closed). */
   connectionReady(conn: Connection): boolean;
+  /** A message arrived from the peer. */
   connectionMessage(conn: Connection, frames: Uint8Array[]): void;
+  /** The peer sent a SUBSCRIBE (`subscribe` true) or CANCEL command for `topic`. */
   connectionSubscription(conn: Connection, subscribe: boolean, topic: Uint8Array): void;
   /** A write finished, so the peer may have room again. */
   connectionWritable(conn: Connection): void;
+  /** The connection closed; `wasReady` tells whether its handshake had finished. */
   connectionClosed(conn: Connection, reason: string, wasReady: boolean): void;
   /** A monitor-worthy failure (handshake or protocol). */
   connectionFailed(
@@ -140,6 +152,7 @@ export class Connection {
   #pongTimer: Timer | undefined;
   #ttlTimer: Timer | undefined;
 
+  /** Wraps `stream` to the peer at `address` (`outgoing` when this side dialed) for `owner`. */
   constructor(owner: ConnectionOwner, stream: ByteStream, address: string, outgoing: boolean) {
     this.#owner = owner;
     this.#stream = stream;

@@ -21,14 +21,17 @@ import { type Message, Socket } from "./socket.ts";
  * ```
  */
 export class Dealer extends Socket {
+  /** Creates a DEALER socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super("DEALER", options);
   }
 
+  /** Sends to the peers round-robin. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
     return this.sendRoundRobin(frames);
   }
 
+  /** Receives fair-queued from all peers. */
   protected override receiveFrames(): Promise<Message> {
     return this.receiveFairQueued();
   }

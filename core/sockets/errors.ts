@@ -42,6 +42,7 @@ export type ZmqErrorCode =
 export class ZmqError extends Error {
   /** What went wrong, as a libzmq errno name. */
   readonly code: ZmqErrorCode;
+  /** Creates an error with a libzmq-style `code` and a message. */
   constructor(code: ZmqErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ZmqError";

@@ -35,11 +35,13 @@ export type SocketEventType =
  * ```
  */
 export interface SocketEvent {
+  /** What happened. */
   type: SocketEventType;
   /** The endpoint bound/connected, or the peer address. */
   address: string;
   /** Human-readable cause for errors and disconnects. */
   reason?: string;
+  /** The underlying error, when there is one. */
   error?: Error;
 }
 

@@ -19,18 +19,22 @@ import { type Message, Socket } from "./socket.ts";
  * ```
  */
 export class Pair extends Socket {
+  /** Creates a PAIR socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super("PAIR", options);
   }
 
+  /** Accepts only one peer at a time. */
   protected override attach(_conn: Connection): boolean {
     return this.peers.length === 0;
   }
 
+  /** Sends to the single peer. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
     return this.sendRoundRobin(frames);
   }
 
+  /** Receives from the single peer. */
   protected override receiveFrames(): Promise<Message> {
     return this.receiveFairQueued();
   }

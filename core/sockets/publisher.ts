@@ -19,15 +19,18 @@ import { parseSubscriptionMessage, SubscriptionSet } from "./subscriptions.ts";
  * ```
  */
 export class Publisher extends Socket {
+  /** Creates a PUB socket (or, for XPublisher, an XPUB one) with the given options. */
   constructor(options: SocketOptions = {}, type: "PUB" | "XPUB" = "PUB") {
     super(type, options);
   }
 
+  /** Starts each new subscriber with an empty subscription set. */
   protected override attach(conn: Connection): boolean {
     conn.policyState = new SubscriptionSet();
     return true;
   }
 
+  /** Handles subscriptions and other messages from subscribers; never queues them. */
   protected override accept(conn: Connection, frames: Uint8Array[]): boolean {
     const subscription = parseSubscriptionMessage(frames);
     if (subscription) this.subscriptionReceived(conn, subscription.subscribe, subscription.topic);
@@ -38,6 +41,7 @@ export class Publisher extends Socket {
   /** A message from a subscriber that is not a subscription (XPUB delivers it). */
   protected otherMessage(_frames: Uint8Array[]): void {}
 
+  /** Records a subscriber's SUBSCRIBE or CANCEL in its subscription set. */
   protected override subscriptionReceived(
     conn: Connection,
     subscribe: boolean,
@@ -48,6 +52,7 @@ export class Publisher extends Socket {
     else subs.remove(topic);
   }
 
+  /** Sends to every subscriber whose subscriptions match the first frame, dropping for full ones. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
     const first = frames[0];
     for (const conn of this.peers) {

@@ -17,10 +17,12 @@ import { type Message, Socket } from "./socket.ts";
  * ```
  */
 export class Pull extends Socket {
+  /** Creates a PULL socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super("PULL", options);
   }
 
+  /** Receives fair-queued from all pushers. */
   protected override receiveFrames(): Promise<Message> {
     return this.receiveFairQueued();
   }

@@ -19,10 +19,12 @@ import { Socket } from "./socket.ts";
  * ```
  */
 export class Push extends Socket {
+  /** Creates a PUSH socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super("PUSH", options);
   }
 
+  /** Sends to the pullers round-robin. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
     return this.sendRoundRobin(frames);
   }

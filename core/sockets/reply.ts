@@ -20,15 +20,18 @@ import { type Message, Socket } from "./socket.ts";
 export class Reply extends Socket {
   #pending: { conn: Connection; envelope: Uint8Array[] } | null = null;
 
+  /** Creates a REP socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super("REP", options);
   }
 
+  /** Queues only requests that carry an envelope delimiter; drops malformed ones. */
   protected override accept(_conn: Connection, frames: Uint8Array[]): boolean {
     // A request without the empty delimiter is malformed: drop it, as libzmq does.
     return frames.some((frame) => frame.length === 0);
   }
 
+  /** Receives the next request body, remembering its envelope for the reply. */
   protected override async receiveFrames(): Promise<Message> {
     if (this.#pending !== null) {
       throw new ZmqError("EFSM", "a REP socket must send the reply before receiving again");
@@ -45,6 +48,7 @@ export class Reply extends Socket {
     }
   }
 
+  /** Sends the reply to the peer whose request was last received. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
     const pending = this.#pending;
     if (pending === null) {

@@ -47,16 +47,19 @@ export class Request extends Socket {
   #sending = false;
   #requestId = (Math.random() * 0x7fffffff) >>> 0;
 
+  /** Creates a REQ socket with the given options. */
   constructor(options: RequestOptions = {}) {
     super("REQ", options);
     this.relaxed = options.relaxed ?? false;
     this.correlate = options.correlate ?? false;
   }
 
+  /** Claims the REQ options `relaxed` and `correlate`. */
   protected override acceptsOption(name: string): boolean {
     return name === "relaxed" || name === "correlate";
   }
 
+  /** Sends a request round-robin, with an envelope (and request id when correlating). */
   protected override async sendFrames(frames: FrameData[]): Promise<void> {
     if (this.#sending || (this.#awaiting !== null && !this.relaxed)) {
       throw new ZmqError("EFSM", "a REQ socket must receive the reply before sending again");
@@ -83,6 +86,7 @@ export class Request extends Socket {
     }
   }
 
+  /** Queues only the reply to the outstanding request, stripping its envelope. */
   protected override accept(conn: Connection, frames: Uint8Array[]): boolean {
     if (conn !== this.#awaiting) return false;
     if (this.correlate) {
@@ -98,6 +102,7 @@ export class Request extends Socket {
     return true;
   }
 
+  /** Receives the reply to the outstanding request. */
   protected override async receiveFrames(): Promise<Message> {
     const conn = this.#awaiting;
     if (conn === null) {

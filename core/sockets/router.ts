@@ -53,16 +53,19 @@ export class Router extends Socket {
   readonly #byId = new Map<string, Connection>();
   #nextId = (Math.random() * 0x7fffffff) >>> 0;
 
+  /** Creates a ROUTER socket with the given options. */
   constructor(options: RouterOptions = {}) {
     super("ROUTER", options);
     this.mandatory = options.mandatory ?? false;
     this.handover = options.handover ?? false;
   }
 
+  /** Claims the ROUTER options `mandatory` and `handover`. */
   protected override acceptsOption(name: string): boolean {
     return name === "mandatory" || name === "handover";
   }
 
+  /** Registers the peer under its announced or a generated routing id. */
   protected override attach(conn: Connection): boolean {
     let id = conn.peerIdentity;
     if (id.length > 0) {
@@ -84,19 +87,23 @@ export class Router extends Socket {
     return true;
   }
 
+  /** Forgets the peer's routing id. */
   protected override detach(conn: Connection): void {
     if (this.#byId.get(conn.routingKey) === conn) this.#byId.delete(conn.routingKey);
   }
 
+  /** Prefixes each message with the sender's routing id. */
   protected override accept(conn: Connection, frames: Uint8Array[]): boolean {
     frames.unshift(conn.routingId!);
     return true;
   }
 
+  /** Receives fair-queued from all peers. */
   protected override receiveFrames(): Promise<Message> {
     return this.receiveFairQueued();
   }
 
+  /** Sends the body to the peer named by the first (routing id) frame. */
   protected override async sendFrames(frames: FrameData[]): Promise<void> {
     if (frames.length < 2) {
       throw new ZmqError("EINVAL", "a ROUTER message needs a routing id frame and a body");

@@ -117,6 +117,7 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
   #sendsSinceYield = 0;
   #receiveCursor = 0;
 
+  /** Sets up a socket of `type`; validates and applies `options`. */
   protected constructor(type: SocketType, options: SocketOptions = {}) {
     this.type = type;
     this.settings = { ...DEFAULT_OPTIONS };

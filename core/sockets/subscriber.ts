@@ -23,6 +23,7 @@ export class Subscriber extends Socket {
   /** @internal prefixes this socket subscribed to. */
   protected readonly subscriptions: SubscriptionSet = new SubscriptionSet();
 
+  /** Creates a SUB socket (or, for XSubscriber, an XSUB one) with the given options. */
   constructor(options: SocketOptions = {}, type: "SUB" | "XSUB" = "SUB") {
     super(type, options);
   }
@@ -47,15 +48,18 @@ export class Subscriber extends Socket {
     for (const conn of this.peers) conn.sendSubscription(subscribe, topic);
   }
 
+  /** Sends the current subscriptions to a new publisher. */
   protected override attach(conn: Connection): boolean {
     for (const topic of this.subscriptions.topics()) conn.sendSubscription(true, topic);
     return true;
   }
 
+  /** Queues only messages matching a subscription. */
   protected override accept(_conn: Connection, frames: Uint8Array[]): boolean {
     return this.subscriptions.matches(frames[0]);
   }
 
+  /** Receives fair-queued from all publishers. */
   protected override receiveFrames(): Promise<Message> {
     return this.receiveFairQueued();
   }

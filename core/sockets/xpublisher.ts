@@ -42,15 +42,18 @@ export class XPublisher extends Publisher {
   readonly #totals = new SubscriptionSet();
   readonly #received = new Deque<Message>();
 
+  /** Creates an XPUB socket with the given options. */
   constructor(options: XPublisherOptions = {}) {
     super(options, "XPUB");
     this.verbose = options.verbose ?? false;
   }
 
+  /** Claims the XPUB option `verbose`. */
   protected override acceptsOption(name: string): boolean {
     return name === "verbose";
   }
 
+  /** Records the subscription and delivers it as a message when it is new (or always, when verbose). */
   protected override subscriptionReceived(
     conn: Connection,
     subscribe: boolean,
@@ -66,11 +69,13 @@ export class XPublisher extends Publisher {
     }
   }
 
+  /** Delivers a subscriber's non-subscription message to receive(). */
   protected override otherMessage(frames: Uint8Array[]): void {
     this.#received.push(frames);
     this.readable.notify();
   }
 
+  /** Delivers unsubscribe messages for topics no remaining peer subscribes to. */
   protected override detach(conn: Connection): void {
     for (const topic of (conn.policyState as SubscriptionSet).topics()) {
       if (this.#totals.remove(topic)) this.#deliver(0, topic);
@@ -85,6 +90,7 @@ export class XPublisher extends Publisher {
     this.readable.notify();
   }
 
+  /** Receives subscription messages and other messages from subscribers. */
   protected override async receiveFrames(): Promise<Message> {
     let deadline = -1;
     for (;;) {

@@ -18,10 +18,12 @@ import { topicBytes } from "./subscriptions.ts";
  * ```
  */
 export class XSubscriber extends Subscriber {
+  /** Creates an XSUB socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super(options, "XSUB");
   }
 
+  /** Sends a message upstream to all publishers; subscription messages update the subscriptions. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
     const first = topicBytes(frames[0]);
     if (frames.length === 1 && first.length > 0 && first[0] <= 1) {

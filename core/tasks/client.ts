@@ -57,9 +57,13 @@ import { RequestChannel } from "./request_channel.ts";
  * ```
  */
 export interface TaskClientOptions {
+  /** Server endpoint, e.g. `tcp://robot:7779`; alternative to `host` and `port`. */
   endpoint?: string;
+  /** Server host name, used with `port`. */
   host?: string;
+  /** Server port, used with `host`. */
   port?: number;
+  /** Task scope on the server, e.g. `/arm`. */
   scope: string;
   /** Send/receive timeout per request, ms. Default 2000 (ZTL). */
   timeoutMs?: number;
@@ -83,7 +87,9 @@ export interface TaskClientOptions {
  * ```
  */
 export interface TaskStatus {
+  /** The task's state. */
   state: TaskStateValue;
+  /** Progress text, result or reason from the server. */
   payload: string;
 }
 
@@ -97,7 +103,9 @@ export interface TaskStatus {
  * ```
  */
 export interface TriggeredTask {
+  /** The id the server gave the task. */
   id: number;
+  /** The server's reply text. */
   payload: string;
 }
 
@@ -139,7 +147,9 @@ function resolveEndpoint(options: TaskClientOptions): string {
  * ```
  */
 export class TaskClient {
+  /** The server endpoint this client talks to. */
   readonly endpoint: string;
+  /** The task scope used on the server. */
   readonly scope: string;
   readonly #channel: RequestChannel;
   readonly #events: TaskEventListener | undefined;
@@ -147,6 +157,7 @@ export class TaskClient {
   readonly #eventPollMs: number;
   readonly #separator: TaskSeparator;
 
+  /** Creates a client for `options`; throws if the scope or endpoint is invalid. */
   constructor(options: TaskClientOptions) {
     if (options.scope.includes(";")) {
       throw new ProtocolError("scope", `scope must not contain ';': '${options.scope}'`);
@@ -288,13 +299,17 @@ export class TaskClient {
  * ```
  */
 export interface RemoteTaskOptions {
+  /** Server host name. */
   host: string;
+  /** Server port. */
   port: number;
+  /** Task scope on the server. */
   scope: string;
   /** Send/receive timeout in ms, as in ZTL. Default 2000. */
   timeout?: number;
   /** The server's events endpoint, for push-based `wait`. */
   events?: string;
+  /** Task separator to send; default ":" (ZTL 0.2.x). */
   separator?: TaskSeparator;
 }
 
@@ -322,6 +337,7 @@ function reasonOf(error: unknown): string {
 export class RemoteTask {
   readonly #client: TaskClient;
 
+  /** Creates a ZTL-style remote task client for `options`. */
   constructor(options: RemoteTaskOptions) {
     this.#client = new TaskClient({
       host: options.host,

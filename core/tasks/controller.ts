@@ -52,7 +52,9 @@ export type Awaitable<T> = T | Promise<T>;
  * ```
  */
 export interface InitReply {
+  /** The new task's id when > 0; otherwise the rejection code. */
   id: number;
+  /** Text sent back with the reply. */
   payload: string;
 }
 
@@ -66,7 +68,9 @@ export interface InitReply {
  * ```
  */
 export interface StateReply {
+  /** The task's state. */
   state: TaskStateValue;
+  /** Progress text, result or reason. */
   payload: string;
 }
 
@@ -87,8 +91,11 @@ export interface StateReply {
  * ```
  */
 export interface TaskController {
+  /** Handles INIT: creates a task from the encoded `payload`, or rejects it. */
   init(payload: string): Awaitable<InitReply>;
+  /** Handles STATUS: reports the state of task `id`. */
   status(id: number, payload: string): Awaitable<StateReply>;
+  /** Handles ABORT: stops task `id` and reports its state. */
   abort(id: number, payload: string): Awaitable<StateReply>;
   /**
    * Optional feed of task state changes; a server with an events endpoint
@@ -110,6 +117,7 @@ export interface TaskController {
  * ```
  */
 export class TaskRejection extends Error {
+  /** Creates a rejection whose message is sent back to the client. */
   constructor(message: string) {
     super(message);
     this.name = "TaskRejection";
@@ -151,6 +159,7 @@ export abstract class ExecutorController implements TaskController {
   /** The executor running this controller's tasks. */
   protected readonly executor: TaskExecutor;
 
+  /** Creates the controller and its executor from `options`. */
   constructor(options: ExecutorControllerOptions = {}) {
     this.executor = new TaskExecutor(options);
   }
@@ -161,6 +170,7 @@ export abstract class ExecutorController implements TaskController {
    */
   abstract assign(handler: string, component: string, goal: string): Awaitable<TaskWork>;
 
+  /** Decodes the task, asks {@link assign} for its work and starts it; rejects bad or refused tasks. */
   async init(payload: string): Promise<InitReply> {
     let spec;
     try {
@@ -191,12 +201,14 @@ export abstract class ExecutorController implements TaskController {
     }
   }
 
+  /** Reports the executor's state and payload for task `id`. */
   status(id: number, _payload: string): StateReply {
     const task = this.executor.status(id);
     if (!task) return { state: TaskState.REJECTED, payload: `Invalid ID '${id}'` };
     return { state: task.state, payload: task.payload };
   }
 
+  /** Aborts task `id` and reports its resulting state. */
   async abort(id: number, payload: string): Promise<StateReply> {
     const task = await this.executor.abort(id, payload || "abort requested");
     if (!task) return { state: TaskState.REJECTED, payload: `Invalid ID '${id}'` };

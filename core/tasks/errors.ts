@@ -25,6 +25,7 @@ import { stateName } from "./protocol.ts";
  * ```
  */
 export class TaskClientError extends Error {
+  /** Creates a client error with a message and optional cause. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "TaskClientError";
@@ -45,6 +46,7 @@ export class TaskClientError extends Error {
 export class TaskNetworkError extends TaskClientError {
   /** Where the client tried to reach the server. */
   readonly endpoint: string;
+  /** Creates a network error for `endpoint` with the failure `reason`. */
   constructor(endpoint: string, reason: string, options?: ErrorOptions) {
     super(`${endpoint}: ${reason}`, options);
     this.name = "TaskNetworkError";
@@ -64,9 +66,13 @@ export class TaskNetworkError extends TaskClientError {
  * ```
  */
 export class TaskRejectedError extends TaskClientError {
+  /** The state the server replied with. */
   readonly state: number;
+  /** The id field of the server's reply. */
   readonly id: number;
+  /** The server's reason. */
   readonly reply: string;
+  /** Creates the error from the server's INIT reply. */
   constructor(state: number, id: number, reply: string) {
     super(`task rejected (${stateName(state)}): ${reply}`);
     this.name = "TaskRejectedError";
@@ -87,9 +93,13 @@ export class TaskRejectedError extends TaskClientError {
  * ```
  */
 export class TaskWaitTimeoutError extends TaskClientError {
+  /** The task that was waited for. */
   readonly id: number;
+  /** The last state seen. */
   readonly state: number;
+  /** The last reply text seen. */
   readonly reply: string;
+  /** Creates the error for task `id` after `timeoutMs` ms of waiting. */
   constructor(id: number, state: number, reply: string, timeoutMs: number) {
     super(`task ${id} still ${stateName(state)} after ${timeoutMs} ms`);
     this.name = "TaskWaitTimeoutError";

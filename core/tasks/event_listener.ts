@@ -28,7 +28,9 @@ import { decodeTaskEvent, ProtocolError, type TaskEvent } from "./protocol.ts";
  * ```
  */
 export interface TaskEventListenerOptions {
+  /** The server's events endpoint. */
   endpoint: string;
+  /** Only events of this scope are delivered. */
   scope: string;
 }
 
@@ -43,7 +45,9 @@ export interface TaskEventListenerOptions {
  * ```
  */
 export class TaskEventListener {
+  /** The server's events endpoint. */
   readonly endpoint: string;
+  /** The scope whose events are delivered. */
   readonly scope: string;
   readonly #socket: Subscriber;
   readonly #byId = new Map<number, Set<(event: TaskEvent) => void>>();
@@ -52,6 +56,7 @@ export class TaskEventListener {
   readonly #done: Promise<void>;
   #peers = 0;
 
+  /** Subscribes to the events of `options.scope` at `options.endpoint`. */
   constructor(options: TaskEventListenerOptions) {
     this.endpoint = options.endpoint;
     this.scope = options.scope;

@@ -43,8 +43,11 @@ import {
  * ```
  */
 export interface TaskContext extends TaskSpec {
+  /** The task's id. */
   readonly id: number;
+  /** Aborted when the task should stop (an abort was requested). */
   readonly signal: AbortSignal;
+  /** Publishes `text` as the task's progress payload. */
   progress(text: string): void;
 }
 
@@ -70,12 +73,17 @@ export type TaskWork = (context: TaskContext) => unknown;
  * ```
  */
 export interface TaskSnapshot {
+  /** The task's id. */
   readonly id: number;
+  /** What the task was asked to do. */
   readonly spec: TaskSpec;
+  /** The task's current state. */
   readonly state: TaskStateValue;
   /** Progress text while running, result when COMPLETED, reason otherwise. */
   readonly payload: string;
+  /** When the task was created, ms since the Unix epoch. */
   readonly createdAt: number;
+  /** When the task finished, ms since the Unix epoch; unset while it runs. */
   readonly finishedAt?: number;
 }
 
@@ -89,8 +97,11 @@ export interface TaskSnapshot {
  * ```
  */
 export interface TaskStateChange {
+  /** The task's id. */
   readonly id: number;
+  /** The task's new state. */
   readonly state: TaskStateValue;
+  /** The task's payload at that state. */
   readonly payload: string;
 }
 
@@ -126,6 +137,7 @@ export interface TaskExecutorOptions {
  * ```
  */
 export class ExecutorFullError extends Error {
+  /** Creates the error for an executor limited to `limit` running tasks. */
   constructor(limit: number) {
     super(`too many running tasks (limit ${limit})`);
     this.name = "ExecutorFullError";
@@ -207,6 +219,7 @@ export class TaskExecutor {
   #running = 0;
   #closed = false;
 
+  /** Creates an executor; validates the limits in `options`. */
   constructor(options: TaskExecutorOptions = {}) {
     this.#retentionMs = checkNonNegative("retentionMs", options.retentionMs ?? 10 * 60_000);
     this.#maxFinished = checkNonNegative("maxFinished", options.maxFinished ?? 1000);

@@ -106,6 +106,7 @@ function checkName(source: string, kind: string, label: string, name = label): v
  * ```
  */
 export interface HandlerControllerOptions extends ExecutorControllerOptions {
+  /** The handlers to serve, by name. */
   handlers: HandlerMap;
 }
 
@@ -126,6 +127,7 @@ function quoteList(names: string[]): string {
 export class HandlerController extends ExecutorController {
   readonly #handlers: HandlerMap;
 
+  /** Creates the controller; validates `options.handlers`. */
   constructor(options: HandlerControllerOptions) {
     super(options);
     this.#handlers = validateHandlerMap(options.handlers, "handlers");
@@ -136,6 +138,7 @@ export class HandlerController extends ExecutorController {
     return Object.keys(this.#handlers);
   }
 
+  /** Returns the work of the named handler for `component` and `goal`; rejects unknown handlers. */
   assign(handler: string, component: string, goal: string): Awaitable<TaskWork> {
     if (!Object.hasOwn(this.#handlers, handler)) {
       throw new Error(

@@ -184,6 +184,7 @@ export type ProtocolField =
 export class ProtocolError extends Error {
   /** Which part of the input was wrong. */
   readonly field: ProtocolField;
+  /** Creates an error about `field` with a message. */
   constructor(field: ProtocolField, message: string) {
     super(message);
     this.name = "ProtocolError";
@@ -202,9 +203,13 @@ export class ProtocolError extends Error {
  * ```
  */
 export interface ZtlMessage {
+  /** The task scope, e.g. `/test`. */
   scope: string;
+  /** The task state or request code. */
   state: number;
+  /** The task id. */
   id: number;
+  /** The request or reply text. */
   payload: string;
 }
 
@@ -317,8 +322,11 @@ export function decodeMessage(frame: string | Uint8Array): ZtlMessage {
  * ```
  */
 export interface TaskSpec {
+  /** The handler to run the task. */
   handler: string;
+  /** The component the handler acts on. */
   component: string;
+  /** What the component should do. */
   goal: string;
 }
 
@@ -463,9 +471,13 @@ export function parseTaskSpec(text: string): TaskSpec {
  * ```
  */
 export interface TaskEvent {
+  /** The task scope. */
   scope: string;
+  /** The task id. */
   id: number;
+  /** The task's new state. */
   state: TaskStateValue;
+  /** Progress text, result or reason. */
   payload: string;
   /** Server wall clock, milliseconds since the Unix epoch (fractional). */
   time: number;

@@ -32,9 +32,13 @@ import { ConfigError, loadYaml, mapEntries, scalarValue, type YamlSource } from 
  * ```
  */
 export interface Remote {
+  /** The remote's name in the remotes file. */
   name: string;
+  /** The server's host name. */
   host: string;
+  /** The server's port. */
   port: number;
+  /** The task scope to use on the server. */
   scope: string;
   /** `tcp://host:port`, what a client connects to. */
   endpoint: string;

@@ -30,6 +30,7 @@ import { TaskNetworkError } from "./errors.ts";
  * ```
  */
 export interface RequestChannelOptions {
+  /** The server endpoint to send requests to. */
   endpoint: string;
   /** Send and receive timeout in ms (ZTL: 2000). */
   timeoutMs?: number;
@@ -48,7 +49,9 @@ export interface RequestChannelOptions {
  * ```
  */
 export class RequestChannel {
+  /** The server endpoint requests go to. */
   readonly endpoint: string;
+  /** Send and receive timeout in ms. */
   readonly timeoutMs: number;
   readonly #linger: number;
   readonly #logger = getLogger(["zedge", "tasks", "client"]);
@@ -57,6 +60,7 @@ export class RequestChannel {
   #closed = false;
   #failures = 0;
 
+  /** Creates the channel for `options`. */
   constructor(options: RequestChannelOptions) {
     const timeoutMs = options.timeoutMs ?? 2000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {

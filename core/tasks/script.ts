@@ -45,12 +45,15 @@ import { loadYaml, mapEntries, scalarValue, type YamlSource } from "./yaml_sourc
  * ```
  */
 export interface ScriptComponent {
+  /** The component's name. */
   name: string;
+  /** The goal sent to the component. */
   goal: string;
   /** Seconds to wait before triggering. */
   delay: number;
   /** Whether the step waits for this task. */
   wait: boolean;
+  /** Line in the script file. */
   line: number;
 }
 
@@ -64,9 +67,13 @@ export interface ScriptComponent {
  * ```
  */
 export interface ScriptHandler {
+  /** The handler's name. */
   name: string;
+  /** Name of the remote that runs this handler. */
   remote: string;
+  /** The components to trigger. */
   components: ScriptComponent[];
+  /** Line in the script file. */
   line: number;
 }
 
@@ -82,10 +89,15 @@ export interface ScriptHandler {
 export interface ScriptStep {
   /** The key as written, parameters included. */
   key: string;
+  /** The step's name, without parameters. */
   name: string;
+  /** Seconds to wait before the step. */
   delay: number;
+  /** Whether the step waits for its tasks. */
   wait: boolean;
+  /** The handlers to trigger. */
   handlers: ScriptHandler[];
+  /** Line in the script file. */
   line: number;
 }
 
@@ -99,10 +111,15 @@ export interface ScriptStep {
  * ```
  */
 export interface ScriptScene {
+  /** The key as written, parameters included. */
   key: string;
+  /** The scene's name, without parameters. */
   name: string;
+  /** Seconds to wait before the scene. */
   delay: number;
+  /** The scene's steps, in order. */
   steps: ScriptStep[];
+  /** Line in the script file. */
   line: number;
 }
 
@@ -116,7 +133,9 @@ export interface ScriptScene {
  * ```
  */
 export interface Script {
+  /** The script file's name. */
   file: string;
+  /** The scenes, in file order. */
   scenes: ScriptScene[];
 }
 
@@ -130,7 +149,9 @@ export interface Script {
  * ```
  */
 export interface StageKey {
+  /** The name part of the key. */
   name: string;
+  /** The key's parameters, by name. */
   params: Map<string, string>;
 }
 

@@ -35,6 +35,7 @@ import type { Script, ScriptScene } from "./script.ts";
  * ```
  */
 export interface ScriptRunnerOptions {
+  /** The script to run. */
   script: Script;
   /** A client per remote name (every remote the script uses). */
   clients: Map<string, TaskClient>;
@@ -63,8 +64,11 @@ export interface ScriptRunnerOptions {
  * ```
  */
 export interface ScriptSummary {
+  /** Scenes that were run. */
   scenesRun: number;
+  /** Tasks that were triggered. */
   tasksTriggered: number;
+  /** Tasks that completed. */
   completed: number;
   /** Tasks that did not complete: rejected, failed, aborted or timed out. */
   failed: number;
@@ -130,6 +134,7 @@ export class ScriptRunner {
     background: 0,
   };
 
+  /** Creates a runner for `options`. */
   constructor(options: ScriptRunnerOptions) {
     for (const scene of options.script.scenes) {
       for (const step of scene.steps) {

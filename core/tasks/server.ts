@@ -97,6 +97,7 @@ export class TaskServer {
   #inFlight = new Set<Promise<void>>();
   #closed = false;
 
+  /** Creates a server for `options`; call start() to listen. */
   constructor(options: TaskServerOptions = {}) {
     if (options.endpoint === undefined && options.port === undefined) {
       throw new TypeError("task server needs 'endpoint' or 'port'");

@@ -77,12 +77,14 @@ export interface TestControllerOptions extends ExecutorControllerOptions {
 export class TestController extends ExecutorController {
   readonly #print: (text: string) => void;
 
+  /** Creates the controller for `options`. */
   constructor(options: TestControllerOptions = {}) {
     super({ name: "test", ...options });
     const logger = getLogger(["zedge", "tasks", "test"]);
     this.#print = options.print ?? ((text) => logger.info("{text}", { text }));
   }
 
+  /** Returns the work of a built-in `test` component; rejects other handlers and components. */
   assign(handler: string, component: string, goal: string): TaskWork {
     if (handler !== "test") throw new Error(`No such handler '${handler}', try 'test'.`);
     switch (component) {

@@ -27,9 +27,11 @@ import { isMap, isScalar, LineCounter, type Node, parseDocument, type YAMLMap } 
  * ```
  */
 export class ConfigError extends Error {
+  /** The file the problem is in. */
   readonly file: string;
   /** 1-based line, 0 when the problem is the whole file. */
   readonly line: number;
+  /** Creates the error; `line` 0 means the whole file. */
   constructor(file: string, line: number, message: string) {
     super(line > 0 ? `${file}:${line}: ${message}` : `${file}: ${message}`);
     this.name = "ConfigError";
@@ -49,9 +51,13 @@ export class ConfigError extends Error {
  * ```
  */
 export interface YamlSource {
+  /** The file's name, used in errors. */
   readonly file: string;
-  readonly root: Node | null;
+  /** The document's root node, or null for an empty file. */
+  readonly root: unknown;
+  /** The 1-based line of `node`, 0 when unknown. */
   lineOf(node: unknown): number;
+  /** Throws a {@link ConfigError} located at `node`. */
   fail(node: unknown, message: string): never;
 }
 
@@ -99,8 +105,11 @@ export function loadYaml(text: string, file: string): YamlSource {
  * ```
  */
 export interface MapEntry {
+  /** The key as text. */
   key: string;
+  /** The key's node, for line numbers. */
   keyNode: unknown;
+  /** The value's node. */
   value: unknown;
 }
 

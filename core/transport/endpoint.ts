@@ -30,6 +30,7 @@ export type Endpoint =
  * ```
  */
 export class EndpointError extends Error {
+  /** Creates the error for `endpoint`, saying `why` it is invalid. */
   constructor(endpoint: string, why: string) {
     super(`invalid endpoint '${endpoint}': ${why}`);
     this.name = "EndpointError";

@@ -20,7 +20,9 @@ const latin1 = new TextDecoder("latin1");
  * ```
  */
 export interface Command {
+  /** The command name, e.g. `READY`. */
   name: string;
+  /** The command's body after the name. */
   data: Uint8Array;
 }
 

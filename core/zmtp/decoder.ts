@@ -24,8 +24,11 @@ import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./frame.ts";
  * ```
  */
 export interface DecoderHandler {
+  /** The peer's greeting was decoded. */
   greeting(greeting: Greeting): void;
+  /** A complete message (all its frames) was decoded. */
   message(frames: Uint8Array[]): void;
+  /** A command was decoded. */
   command(command: Command): void;
 }
 
@@ -88,6 +91,7 @@ export class Decoder {
   #frames: Uint8Array[] = [];
   #messageSize = 0;
 
+  /** Creates a decoder that reports what it decodes to `handler`. */
   constructor(handler: DecoderHandler, options: DecoderOptions = {}) {
     this.#handler = handler;
     const max = options.maxMessageSize ?? -1;

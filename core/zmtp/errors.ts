@@ -16,6 +16,7 @@
 export class ZmtpError extends Error {
   /** A short machine-readable reason, stable across releases. */
   readonly kind: ZmtpErrorKind;
+  /** Creates an error of `kind` with a message. */
   constructor(kind: ZmtpErrorKind, message: string) {
     super(message);
     this.name = "ZmtpError";

@@ -22,9 +22,13 @@ export const ZMTP_VERSION = { major: 3, minor: 1 } as const;
  * ```
  */
 export interface Greeting {
+  /** ZMTP major version. */
   major: number;
+  /** ZMTP minor version. */
   minor: number;
+  /** Security mechanism name, e.g. `NULL`. */
   mechanism: string;
+  /** The as-server flag. */
   asServer: boolean;
 }
 
