@@ -560,15 +560,8 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
    * Waits until a peer attaches or gains room; throws EAGAIN past sendTimeout
    * and ETERM on close. Pass back the returned deadline on the next call.
    */
-  protected async waitWritable(deadline: number): Promise<number> {
-    const timeout = this.settings.sendTimeout;
-    if (deadline < 0 && timeout >= 0) deadline = Date.now() + timeout;
-    const left = deadline < 0 ? -1 : Math.max(0, deadline - Date.now());
-    if (left === 0) throw new ZmqError("EAGAIN", `send timed out after ${timeout} ms`);
-    const result = await this.writable.wait(left);
-    if (result === "closed" || this.#closed) throw closedError();
-    if (result === "timeout") throw new ZmqError("EAGAIN", `send timed out after ${timeout} ms`);
-    return deadline;
+  protected waitWritable(deadline: number): Promise<number> {
+    return this.#waitFor(this.writable, this.settings.sendTimeout, "send", deadline);
   }
 
   /** Takes the next queued message from the peers in turn, waiting (up to receiveTimeout). */
@@ -606,14 +599,24 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
   }
 
   /** Waits for a message to arrive; throws EAGAIN past receiveTimeout and ETERM on close. */
-  protected async waitReadable(deadline: number): Promise<number> {
-    const timeout = this.settings.receiveTimeout;
+  protected waitReadable(deadline: number): Promise<number> {
+    return this.#waitFor(this.readable, this.settings.receiveTimeout, "receive", deadline);
+  }
+
+  /** One bounded wait on `notifier`; the deadline carries across retries of one call. */
+  async #waitFor(
+    notifier: Notifier,
+    timeout: number,
+    what: "send" | "receive",
+    deadline: number,
+  ): Promise<number> {
     if (deadline < 0 && timeout >= 0) deadline = Date.now() + timeout;
     const left = deadline < 0 ? -1 : Math.max(0, deadline - Date.now());
-    if (left === 0) throw new ZmqError("EAGAIN", `receive timed out after ${timeout} ms`);
-    const result = await this.readable.wait(left);
+    const timedOut = () => new ZmqError("EAGAIN", `${what} timed out after ${timeout} ms`);
+    if (left === 0) throw timedOut();
+    const result = await notifier.wait(left);
     if (result === "closed" || this.#closed) throw closedError();
-    if (result === "timeout") throw new ZmqError("EAGAIN", `receive timed out after ${timeout} ms`);
+    if (result === "timeout") throw timedOut();
     return deadline;
   }
 

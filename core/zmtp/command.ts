@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "./bytes.ts";
 import { ZmtpError } from "./errors.ts";
 
 const encoder = new TextEncoder();
@@ -93,7 +94,6 @@ export function decodeCommand(body: Uint8Array): Command {
  */
 export function encodeMetadata(props: Record<string, string | Uint8Array>): Uint8Array {
   const parts: Uint8Array[] = [];
-  let size = 0;
   for (const [name, value] of Object.entries(props)) {
     const nameBytes = encoder.encode(name);
     const valueBytes = typeof value === "string" ? encoder.encode(value) : value;
@@ -106,15 +106,8 @@ export function encodeMetadata(props: Record<string, string | Uint8Array>): Uint
     new DataView(part.buffer).setUint32(1 + nameBytes.length, valueBytes.length);
     part.set(valueBytes, 5 + nameBytes.length);
     parts.push(part);
-    size += part.length;
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /**

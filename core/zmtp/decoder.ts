@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "./bytes.ts";
 import { ZmtpError } from "./errors.ts";
 import { type Command, decodeCommand } from "./command.ts";
 import { checkGreetingPrefix, type Greeting, GREETING_LENGTH, parseGreeting } from "./greeting.ts";
@@ -86,7 +87,6 @@ export class Decoder {
   /** Body of a frame that spans chunks, as copied pieces. */
   #bodyParts: Uint8Array[] = [];
   #bodyRemaining = 0;
-  #bodySize = 0;
   #bodyFlags = 0;
   #frames: Uint8Array[] = [];
   #messageSize = 0;
@@ -149,7 +149,7 @@ export class Decoder {
         this.#bodyRemaining -= take;
         if (this.#bodyRemaining === 0) {
           this.#state = State.Header;
-          this.#frame(this.#bodyFlags, joinParts(this.#bodyParts, this.#bodySize));
+          this.#frame(this.#bodyFlags, concatBytes(this.#bodyParts));
           this.#bodyParts = [];
         }
         continue;
@@ -199,7 +199,6 @@ export class Decoder {
       } else {
         this.#state = State.Body;
         this.#bodyFlags = flags;
-        this.#bodySize = size;
         this.#bodyRemaining = size;
       }
     }
@@ -226,15 +225,4 @@ export class Decoder {
     this.#messageSize = 0;
     this.#handler.message(frames);
   }
-}
-
-function joinParts(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+export * from "./bytes.ts";
 export * from "./errors.ts";
 export * from "./socket_type.ts";
 export * from "./greeting.ts";
