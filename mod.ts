@@ -21,3 +21,4 @@
 export * from "./core/sockets/mod.ts";
 export { VERSION } from "./core/version.ts";
 export * from "./core/tasks/mod.ts";
+export * from "./core/pipeline/mod.ts";

@@ -18,6 +18,7 @@ import { register as registerTaskClient } from "./task_client.ts";
 import { register as registerRemoteTask } from "./remote_task.ts";
 import { register as registerRunScript } from "./run_script.ts";
 import { register as registerDemo } from "./demo.ts";
+import { register as registerPipeline } from "./pipeline.ts";
 
 /** Builds the full command tree; exported so tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerRemoteTask(program);
   registerRunScript(program);
   registerDemo(program);
+  registerPipeline(program);
   return program;
 }
 

@@ -1,0 +1,232 @@
+/**
+ * Pipeline benchmarks (`deno task bench pipeline`), reproducing the seed's
+ * table in one run: 10 ms tasks on 1 and 2 single-threaded workers and on 1
+ * and 2 workers × 10 threads, overhead against the ideal time; empty-task
+ * throughput end to end with ACKs next to a bare pyzmq PUSH/PULL loop; and
+ * CPU-bound items on 1 vs 2 threads.
+ *
+ * Workers run as separate processes (this file with `--role-worker`); the
+ * distributor and collector run here. The clock starts when every worker
+ * has registered and stops when the collector's `onFinished` runs.
+ *
+ * Cut to stay under ~4 minutes on 2 cores: 5000 items on single-threaded
+ * workers (50 s and 25 s of ideal time); `--full` runs them too.
+ *
+ * @example
+ * ```sh
+ * deno run -A --unstable-worker-options bench/pipeline.ts
+ * ```
+ * @module
+ */
+import { Collector, Distributor, PipelineWorker } from "../mod.ts";
+
+const HANDLERS = new URL("../examples/pipeline/handlers.ts", import.meta.url).href;
+
+interface Case {
+  workers: number;
+  /** Web-Worker threads per worker; 0 = single-threaded (handlers in the worker's own thread). */
+  threads: number;
+  items: number;
+  type: "sleep" | "noop" | "spin";
+  payload: unknown;
+  prefetch: number;
+}
+
+interface Measured {
+  ms: number;
+  retries: number;
+}
+
+async function runWorkerRole(json: string): Promise<void> {
+  const options = JSON.parse(json);
+  const worker = new PipelineWorker({ module: HANDLERS, ...options });
+  await worker.run();
+}
+
+function spawnWorker(options: Record<string, unknown>): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--unstable-worker-options",
+      new URL(import.meta.url).pathname,
+      "--role-worker",
+      JSON.stringify(options),
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+}
+
+async function measure(c: Case): Promise<Measured> {
+  const distributor = new Distributor({
+    workers: "tcp://127.0.0.1:0",
+    acks: "tcp://127.0.0.1:0",
+    tasks: [{ type: c.type, items: Array(c.items).fill(c.payload) }],
+    minWorkers: c.workers,
+    readAhead: 20_000,
+  });
+  await distributor.start();
+  let finishedAt = 0;
+  const collector = new Collector({
+    results: "tcp://127.0.0.1:0",
+    distributor: distributor.endpoints.acks,
+    onFinished: () => {
+      finishedAt = performance.now();
+    },
+  });
+  await collector.start();
+  const children: Deno.ChildProcess[] = [];
+  for (let i = 0; i < c.workers; i++) {
+    children.push(spawnWorker({
+      distributor: distributor.endpoints.workers,
+      collector: collector.endpoint,
+      threads: c.threads,
+      prefetch: c.prefetch,
+      name: `bench-${i}`,
+    }));
+  }
+  // The clock starts when the last worker registers (dispatch starts then too).
+  while (distributor.progress().workers < c.workers) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const startedAt = performance.now();
+  const summary = await distributor.run();
+  await collector.run();
+  await Promise.all(children.map((child) => child.status));
+  if (summary.done !== c.items) throw new Error(`only ${summary.done} of ${c.items} items done`);
+  return { ms: finishedAt - startedAt, retries: summary.retries };
+}
+
+async function pyzmqPushPull(count: number): Promise<number | null> {
+  const script = new URL("../tests/peers/python/pipeline_pushpull.py", import.meta.url).pathname;
+  try {
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [script, String(count)],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (!out.success) return null;
+    return JSON.parse(new TextDecoder().decode(out.stdout)).rate;
+  } catch {
+    return null;
+  }
+}
+
+function sequentialBaseline(items: number): number {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const started = performance.now();
+  for (let i = 0; i < items; i++) Atomics.wait(cell, 0, 0, 10); // what the `sleep` handler does
+  return performance.now() - started;
+}
+
+/**
+ * One result line. `floor` is the measured cost of the work itself without
+ * any pipeline (1 = exactly ideal); what is above it is the pipeline's own.
+ */
+function line(c: Case, m: Measured, ideal: number, floor = 1): string {
+  const overhead = ((m.ms / ideal) - 1) * 100;
+  const own = ((m.ms / (ideal * floor)) - 1) * 100;
+  const extra = floor === 1 ? "" : `, ${own.toFixed(1)}% above the sleep baseline`;
+  const retries = m.retries > 0 ? ` (${m.retries} retries)` : "";
+  return `pipeline ${c.workers}x${Math.max(1, c.threads)} ${c.items} items: ${
+    m.ms.toFixed(0)
+  } ms, overhead ${overhead.toFixed(1)}%${extra}${retries}`;
+}
+
+async function main(): Promise<void> {
+  const full = Deno.args.includes("--full");
+  // Warm-up (not reported): compiles the hot paths of every role once.
+  await measure({
+    workers: 1,
+    threads: 0,
+    items: 2000,
+    type: "noop",
+    payload: null,
+    prefetch: 100,
+  });
+  console.log("# 10 ms tasks (ideal = items × 10 ms / (workers × threads))");
+  const base = sequentialBaseline(200);
+  const floor = base / 2000;
+  console.log(
+    `baseline: 200 sequential 10 ms sleeps, no pipeline: ${base.toFixed(0)} ms, overhead ${
+      ((floor - 1) * 100).toFixed(1)
+    }%`,
+  );
+  const matrix: [number, number, number[]][] = [
+    [1, 0, full ? [100, 1000, 5000] : [100, 1000]],
+    [2, 0, full ? [100, 1000, 5000] : [100, 1000]],
+    [1, 10, [100, 1000, 5000]],
+    [2, 10, [100, 1000, 5000]],
+  ];
+  for (const [workers, threads, sizes] of matrix) {
+    for (const items of sizes) {
+      const c: Case = {
+        workers,
+        threads,
+        items,
+        type: "sleep",
+        payload: { ms: 10 },
+        prefetch: threads > 1 ? 2 : 1,
+      };
+      const ideal = (items * 10) / (workers * Math.max(1, threads));
+      console.log(line(c, await measure(c), ideal, floor));
+    }
+  }
+  if (!full) {
+    console.log("(cut: 5000 items on 1x1 and 2x1 workers — 75 s of ideal time; --full runs them)");
+  }
+
+  console.log("\n# empty tasks, end to end with ACKs (1 single-threaded worker process)");
+  const emptyItems = 200_000;
+  const empty: Case = {
+    workers: 1,
+    threads: 0,
+    items: emptyItems,
+    type: "noop",
+    payload: null,
+    prefetch: 2000,
+  };
+  const m = await measure(empty);
+  const rate = emptyItems / (m.ms / 1000);
+  console.log(
+    `pipeline 1x1 ${emptyItems} empty items: ${m.ms.toFixed(0)} ms, ${Math.round(rate)} items/s`,
+  );
+  const py = await pyzmqPushPull(emptyItems);
+  if (py === null) console.log("pyzmq PUSH/PULL: not available (python3-zmq missing)");
+  else {
+    console.log(
+      `pyzmq PUSH/PULL bare loop ${emptyItems} messages: ${Math.round(py)} messages/s ` +
+        `(pipeline with ACKs = ${(rate / py * 100).toFixed(1)}% of it)`,
+    );
+  }
+
+  console.log("\n# CPU-bound items (spin 20 ms each), 1 worker");
+  const cpuItems = 60;
+  const results: number[] = [];
+  for (const threads of [1, 2]) {
+    const c: Case = {
+      workers: 1,
+      threads,
+      items: cpuItems,
+      type: "spin",
+      payload: { ms: 20 },
+      prefetch: 1,
+    };
+    const measured = await measure(c); // both on Web-Worker threads
+
+    results.push(measured.ms);
+    console.log(line(c, measured, (cpuItems * 20) / threads));
+  }
+  console.log(
+    `cpu speed-up 2 threads vs 1: ${
+      (results[0] / results[1]).toFixed(2)
+    }x (${navigator.hardwareConcurrency} cores)`,
+  );
+}
+
+if (import.meta.main) {
+  const roleIndex = Deno.args.indexOf("--role-worker");
+  if (roleIndex >= 0) await runWorkerRole(Deno.args[roleIndex + 1]);
+  else await main();
+}

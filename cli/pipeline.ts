@@ -1,0 +1,296 @@
+/**
+ * `zedge pipeline …`: runs pipeline and service roles from a YAML file.
+ *
+ * ```
+ * zedge pipeline check       -c FILE            validate the file
+ * zedge pipeline run         -c FILE            all batch roles in one process
+ * zedge pipeline distributor -c FILE            hand out items (progress bar on a TTY)
+ * zedge pipeline collector   -c FILE            collect results, ACK them
+ * zedge pipeline worker      -c FILE [--name N] run one `workers` entry
+ * zedge pipeline metadata    -c FILE            serve metadata to the distributor
+ * zedge pipeline broker      -c FILE            route service requests
+ * zedge pipeline service     -c FILE [--name N] serve one `services` entry
+ * ```
+ *
+ * @example
+ * ```sh
+ * deno run -A cli/main.ts pipeline run -c examples/pipeline/pipeline.yaml
+ * ```
+ * @module
+ */
+import type { Command } from "commander";
+import type { LogLevel } from "@logtape/logtape";
+import {
+  brokerFromConfig,
+  collectorFromConfig,
+  distributorFromConfig,
+  loadPipelineConfig,
+  metadataProviderFromConfig,
+  type PipelineConfig,
+  PipelineConfigError,
+  type PipelineSummary,
+  type Progress,
+  serviceWorkerFromConfig,
+  startPipelineRoles,
+  workerFromConfig,
+} from "../core/pipeline/mod.ts";
+import { CliError } from "./errors.ts";
+import {
+  formatSummary,
+  progressReporter,
+  setupPipelineLogging,
+  untilSignal,
+} from "./pipeline_support.ts";
+
+interface CommonFlags {
+  config: string;
+  logLevel: string;
+}
+
+const LEVELS = ["debug", "info", "warning", "error"];
+
+async function prepare(flags: CommonFlags): Promise<PipelineConfig> {
+  if (!LEVELS.includes(flags.logLevel)) {
+    throw new CliError(
+      `--log-level must be one of ${LEVELS.join(", ")}, got '${flags.logLevel}'`,
+      2,
+    );
+  }
+  await setupPipelineLogging(flags.logLevel as LogLevel);
+  try {
+    return await loadPipelineConfig(flags.config);
+  } catch (error) {
+    if (error instanceof PipelineConfigError) throw new CliError(error.message, 2);
+    throw error;
+  }
+}
+
+function needTasks(config: PipelineConfig): void {
+  if (config.tasks.length === 0) {
+    throw new CliError(`${config.file}: no 'tasks' configured`, 2);
+  }
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new CliError(`${flag} must be a non-negative integer, got '${value}'`, 2);
+  }
+  return n;
+}
+
+async function resetJournal(config: PipelineConfig): Promise<void> {
+  if (config.journal === undefined) return;
+  for (const suffix of ["", "-wal", "-shm"]) {
+    await Deno.remove(config.journal + suffix).catch(() => {});
+  }
+}
+
+function progressFor(): { onProgress: (p: Progress) => void; end: () => void } {
+  const reporter = progressReporter({ tty: Deno.stderr.isTerminal() });
+  return { onProgress: reporter.update, end: reporter.end };
+}
+
+function finishWith(summary: PipelineSummary): void {
+  console.log(formatSummary(summary));
+  if (summary.failed.length > 0) {
+    throw new CliError(`${summary.failed.length} item(s) failed`);
+  }
+}
+
+/** Runs a long-lived role until SIGINT/SIGTERM (or until `ended` settles). */
+async function serveUntilSignal(
+  ended: Promise<unknown>,
+  close: () => Promise<void>,
+): Promise<void> {
+  const stop = untilSignal();
+  try {
+    await Promise.race([stop.promise, ended]);
+  } finally {
+    stop.cancel();
+    await close();
+  }
+}
+
+/**
+ * Registers `zedge pipeline` and its role subcommands.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { register } from "./pipeline.ts";
+ * register(new Command("zedge"));
+ * ```
+ */
+export function register(program: Command): void {
+  const pipeline = program
+    .command("pipeline")
+    .description("distribute work to workers and collect results; load-balanced services");
+
+  const withCommon = (cmd: Command) =>
+    cmd
+      .requiredOption("-c, --config <file>", "pipeline YAML file")
+      .option("--log-level <level>", "debug | info | warning | error", "warning");
+
+  withCommon(pipeline.command("check").description("validate a pipeline file"))
+    .action(async (flags: CommonFlags) => {
+      const config = await prepare(flags);
+      console.log(
+        `${config.file}: ok (${config.tasks.length} task types, ${config.workers.length} workers, ` +
+          `${config.broker ? "broker" : "no broker"}, ${config.services.length} services)`,
+      );
+    });
+
+  withCommon(
+    pipeline.command("run").description(
+      "run metadata provider, distributor, collector and every worker in this process",
+    ),
+  )
+    .option("--reset-journal", "delete the journal first (start the run over)")
+    .action(async (flags: CommonFlags & { resetJournal?: boolean }) => {
+      const config = await prepare(flags);
+      needTasks(config);
+      if (config.workers.length === 0) {
+        throw new CliError(`${config.file}: no 'workers' configured`, 2);
+      }
+      if (flags.resetJournal) await resetJournal(config);
+      const progress = progressFor();
+      const roles = await startPipelineRoles(config, {
+        roles: ["metadata", "distributor", "collector", "workers"],
+        onProgress: progress.onProgress,
+      });
+      const stop = untilSignal();
+      let summary: PipelineSummary | "signal";
+      try {
+        summary = await Promise.race([
+          roles.distributor!.run(),
+          stop.promise.then(() => "signal" as const),
+        ]);
+        if (summary !== "signal") await roles.collector!.run();
+      } finally {
+        stop.cancel();
+        progress.end();
+        await roles.close();
+      }
+      if (summary === "signal") throw new CliError("interrupted", 130);
+      finishWith(summary);
+    });
+
+  withCommon(pipeline.command("distributor").description("hand out the configured tasks"))
+    .option("--reset-journal", "delete the journal first (start the run over)")
+    .action(async (flags: CommonFlags & { resetJournal?: boolean }) => {
+      const config = await prepare(flags);
+      needTasks(config);
+      if (flags.resetJournal) await resetJournal(config);
+      const progress = progressFor();
+      const distributor = await distributorFromConfig(config, { onProgress: progress.onProgress });
+      const stop = untilSignal();
+      try {
+        const summary = await Promise.race([distributor.run(), stop.promise.then(() => null)]);
+        progress.end();
+        if (summary === null) throw new CliError("interrupted", 130);
+        finishWith(summary);
+      } finally {
+        stop.cancel();
+        await distributor.close();
+      }
+    });
+
+  withCommon(pipeline.command("collector").description("collect results and ACK them"))
+    .action(async (flags: CommonFlags) => {
+      const config = await prepare(flags);
+      needTasks(config);
+      const collector = await collectorFromConfig(config);
+      await collector.start();
+      await serveUntilSignal(collector.run(), () => collector.close());
+    });
+
+  withCommon(pipeline.command("worker").description("run one worker of the 'workers' list"))
+    .option("--name <name>", "which 'workers' entry (default: the first)")
+    .option("--threads <n>", "override the entry's thread count")
+    .option("--keep-running", "stay up for the next run instead of exiting at the end")
+    .action(
+      async (flags: CommonFlags & { name?: string; threads?: string; keepRunning?: boolean }) => {
+        const config = await prepare(flags);
+        const entry = flags.name === undefined
+          ? config.workers[0]
+          : config.workers.find((w) => w.name === flags.name);
+        if (entry === undefined) {
+          throw new CliError(
+            flags.name === undefined
+              ? `${config.file}: no 'workers' configured`
+              : `${config.file}: no worker named '${flags.name}' (have: ${
+                config.workers.map((w) => w.name).join(", ")
+              })`,
+            2,
+          );
+        }
+        const threads = flags.threads === undefined
+          ? undefined
+          : positiveInt(flags.threads, "--threads");
+        const worker = workerFromConfig(config, entry, { threads });
+        if (flags.keepRunning) {
+          // Re-create the worker after each run; the sockets reconnect on their own.
+          const stop = untilSignal();
+          let current = worker;
+          let stopped = false;
+          stop.promise.then(() => {
+            stopped = true;
+            current.close();
+          });
+          while (!stopped) {
+            await current.run();
+            if (!stopped) current = workerFromConfig(config, entry, { threads });
+          }
+          return;
+        }
+        const stats = await (async () => {
+          const stop = untilSignal();
+          stop.promise.then(() => worker.close());
+          try {
+            return await worker.run();
+          } finally {
+            stop.cancel();
+          }
+        })();
+        console.log(`${worker.name}: ${stats.processed} processed, ${stats.failed} failed`);
+      },
+    );
+
+  withCommon(pipeline.command("metadata").description("serve metadata.module to the distributor"))
+    .action(async (flags: CommonFlags) => {
+      const config = await prepare(flags);
+      let provider;
+      try {
+        provider = await metadataProviderFromConfig(config);
+      } catch (error) {
+        throw new CliError((error as Error).message, 2);
+      }
+      await provider.start();
+      await serveUntilSignal(new Promise(() => {}), () => provider.close());
+    });
+
+  withCommon(pipeline.command("broker").description("route service requests to service workers"))
+    .action(async (flags: CommonFlags) => {
+      const config = await prepare(flags);
+      if (config.broker === undefined) throw new CliError(`${config.file}: no 'broker' section`, 2);
+      const broker = brokerFromConfig(config);
+      await broker.start();
+      await serveUntilSignal(new Promise(() => {}), () => broker.close());
+    });
+
+  withCommon(pipeline.command("service").description("serve one entry of the 'services' list"))
+    .option("--name <name>", "which 'services' entry (default: the first)")
+    .action(async (flags: CommonFlags & { name?: string }) => {
+      const config = await prepare(flags);
+      const entry = flags.name === undefined
+        ? config.services[0]
+        : config.services.find((s) => s.name === flags.name);
+      if (entry === undefined) {
+        throw new CliError(`${config.file}: no service worker ${flags.name ?? ""} configured`, 2);
+      }
+      const worker = serviceWorkerFromConfig(config, entry);
+      await worker.start();
+      await serveUntilSignal(new Promise(() => {}), () => worker.close());
+    });
+}

@@ -1,0 +1,422 @@
+/**
+ * The service broker: routes client requests by service name to idle
+ * service workers, least-recently-used first. Workers heartbeat; one that
+ * dies or goes silent is removed and its request is retried on another
+ * worker (up to `maxAttempts` deliveries). A request for a service nobody
+ * offers gets an error reply, never a crash.
+ *
+ * Sockets: a Router bound at `frontend` (clients connect Dealers) and a Router
+ * bound at `backend` (service workers connect Dealers).
+ *
+ * @example
+ * ```ts
+ * import { Broker } from "./broker.ts";
+ * const broker = new Broker({ frontend: "tcp://127.0.0.1:5580", backend: "tcp://127.0.0.1:5581" });
+ * await broker.start();
+ * // ... clients and service workers connect
+ * await broker.close();
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { Router } from "../sockets/mod.ts";
+import { encodeMessage, type PipelineMessage } from "./codec.ts";
+import { fromRouter } from "./link.ts";
+
+const log = getLogger(["zedge", "pipeline", "broker"]);
+
+/**
+ * Error codes a client can get back from the broker (in the reply body).
+ *
+ * @example
+ * ```ts
+ * import type { ServiceErrorCode } from "./broker.ts";
+ * const code: ServiceErrorCode = "unknown-service";
+ * ```
+ */
+export type ServiceErrorCode =
+  | "unknown-service"
+  | "unavailable"
+  | "handler-error"
+  | "timeout"
+  | "busy";
+
+/**
+ * Options of a {@link Broker}.
+ *
+ * @example
+ * ```ts
+ * import type { BrokerOptions } from "./broker.ts";
+ * const o: BrokerOptions = { frontend: "tcp://*:5580", backend: "tcp://*:5581", services: ["plan"] };
+ * ```
+ */
+export interface BrokerOptions {
+  /** Endpoint to bind for clients. */
+  frontend: string;
+  /** Endpoint to bind for service workers. */
+  backend: string;
+  /**
+   * Services that exist even while no worker offers them (requests wait for
+   * a worker). Any other name is unknown unless a live worker offers it.
+   */
+  services?: string[];
+  /** Heartbeat period (ms, default 1000). */
+  heartbeatIntervalMs?: number;
+  /** A worker silent this long is dead (ms, default 3 × interval). */
+  heartbeatTimeoutMs?: number;
+  /** Deliveries of one request before giving up on dying workers (default 3). */
+  maxAttempts?: number;
+  /** How long a request may wait for a worker (ms, default 30000). */
+  queueTimeoutMs?: number;
+  /** Waiting requests per service before new ones are refused (default 10000). */
+  maxQueue?: number;
+}
+
+interface Pending {
+  clientPeer: Uint8Array;
+  clientKey: string;
+  rid: string;
+  service: string;
+  body: unknown;
+  attempts: number;
+  since: number;
+  brokerRid: string;
+  worker: ServiceWorkerState | null;
+}
+
+interface ServiceWorkerState {
+  key: string;
+  peer: Uint8Array;
+  name: string;
+  services: Set<string>;
+  lastSeen: number;
+  busy: Pending | null;
+  idleSince: number;
+}
+
+/**
+ * Counters of a broker.
+ *
+ * @example
+ * ```ts
+ * import type { BrokerStats } from "./broker.ts";
+ * const s: BrokerStats = { routed: 0, replied: 0, retried: 0, errors: 0 };
+ * ```
+ */
+export interface BrokerStats {
+  /** Requests handed to a worker (including retries). */
+  routed: number;
+  /** Replies forwarded to clients. */
+  replied: number;
+  /** Requests re-routed after a worker died. */
+  retried: number;
+  /** Error replies sent by the broker itself. */
+  errors: number;
+}
+
+/**
+ * Load-balancing request router for services.
+ *
+ * @example
+ * ```ts
+ * import { Broker } from "./broker.ts";
+ * const b = new Broker({ frontend: "tcp://127.0.0.1:0", backend: "tcp://127.0.0.1:0" });
+ * await b.start();
+ * console.log(b.endpoints);
+ * await b.close();
+ * ```
+ */
+export class Broker {
+  /** Counters. */
+  readonly stats: BrokerStats = { routed: 0, replied: 0, retried: 0, errors: 0 };
+  readonly #options: BrokerOptions;
+  readonly #interval: number;
+  readonly #timeout: number;
+  readonly #workers = new Map<string, ServiceWorkerState>();
+  readonly #queues = new Map<string, Pending[]>();
+  readonly #byBrokerRid = new Map<string, Pending>();
+  readonly #byClientRid = new Map<string, Pending>();
+  #frontend: Router | null = null;
+  #backend: Router | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #seq = 0;
+  #closed = false;
+
+  /** Keeps the options; nothing binds before {@link start}. */
+  constructor(options: BrokerOptions) {
+    this.#options = options;
+    this.#interval = options.heartbeatIntervalMs ?? 1000;
+    this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
+  }
+
+  /** Resolved endpoints once started. */
+  get endpoints(): { frontend: string; backend: string } {
+    return {
+      frontend: this.#frontend?.lastEndpoint ?? this.#options.frontend,
+      backend: this.#backend?.lastEndpoint ?? this.#options.backend,
+    };
+  }
+
+  /** Live service workers. */
+  get workerCount(): number {
+    return this.#workers.size;
+  }
+
+  /** Service names with at least one live worker. */
+  get liveServices(): string[] {
+    const names = new Set<string>();
+    for (const w of this.#workers.values()) for (const s of w.services) names.add(s);
+    return [...names].sort();
+  }
+
+  /** Binds both sockets and starts routing. */
+  async start(): Promise<void> {
+    if (this.#frontend !== null) return;
+    this.#frontend = new Router({ sendHighWaterMark: 10_000, receiveHighWaterMark: 10_000 });
+    this.#backend = new Router({ sendHighWaterMark: 10_000, receiveHighWaterMark: 10_000 });
+    try {
+      await this.#frontend.bind(this.#options.frontend);
+      await this.#backend.bind(this.#options.backend);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    this.#serveClients(this.#frontend);
+    this.#serveWorkers(this.#backend);
+    this.#timer = setInterval(() => this.#tick(), this.#interval);
+    log.info("broker: clients at {frontend}, workers at {backend}", this.endpoints);
+  }
+
+  /** Stops routing; waiting clients get nothing more (their timeouts apply). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await Promise.all([this.#frontend?.close(), this.#backend?.close()]);
+  }
+
+  // ---- clients --------------------------------------------------------------
+
+  async #serveClients(router: Router): Promise<void> {
+    try {
+      for await (const frames of router) {
+        const got = fromRouter(frames, log);
+        if (got === null) continue;
+        const m = got.message;
+        if (m.kind !== "svc-request") {
+          log.warn("dropped unexpected {kind} message from a client", { kind: m.kind });
+          continue;
+        }
+        this.#onRequest(got.peer, got.key, m.rid, m.service, m.body);
+      }
+    } catch (error) {
+      if (!this.#closed) log.error("broker stopped serving clients: {error}", { error });
+    }
+  }
+
+  #onRequest(peer: Uint8Array, key: string, rid: string, service: string, body: unknown): void {
+    const clientRid = `${key}/${rid}`;
+    if (this.#byClientRid.has(clientRid)) return; // a client retry of a request still in progress
+    if (!this.#isKnown(service)) {
+      this.#replyError(peer, rid, "unknown-service", `unknown service '${service}'`);
+      return;
+    }
+    const queue = this.#queues.get(service) ?? [];
+    if (queue.length >= (this.#options.maxQueue ?? 10_000)) {
+      this.#replyError(peer, rid, "busy", `service '${service}' has too many waiting requests`);
+      return;
+    }
+    const pending: Pending = {
+      clientPeer: peer,
+      clientKey: key,
+      rid,
+      service,
+      body,
+      attempts: 0,
+      since: performance.now(),
+      brokerRid: `${++this.#seq}`,
+      worker: null,
+    };
+    this.#byClientRid.set(clientRid, pending);
+    queue.push(pending);
+    this.#queues.set(service, queue);
+    this.#dispatch(service);
+  }
+
+  #isKnown(service: string): boolean {
+    if (this.#options.services?.includes(service)) return true;
+    for (const w of this.#workers.values()) if (w.services.has(service)) return true;
+    return false;
+  }
+
+  #replyError(peer: Uint8Array, rid: string, code: ServiceErrorCode, error: string): void {
+    this.stats.errors++;
+    this.#toClient(peer, { kind: "svc-reply", rid, ok: false, body: code, error });
+  }
+
+  #toClient(peer: Uint8Array, message: PipelineMessage): void {
+    this.#frontend?.send([peer, encodeMessage(message)]).catch(() => {});
+  }
+
+  #toWorker(worker: ServiceWorkerState, message: PipelineMessage): void {
+    this.#backend?.send([worker.peer, encodeMessage(message)]).catch(() => {});
+  }
+
+  #settle(pending: Pending): void {
+    this.#byClientRid.delete(`${pending.clientKey}/${pending.rid}`);
+    this.#byBrokerRid.delete(pending.brokerRid);
+  }
+
+  /** Routes waiting requests of `service` to idle workers, least recently used first. */
+  #dispatch(service: string): void {
+    const queue = this.#queues.get(service);
+    if (queue === undefined || queue.length === 0) return;
+    const idle = [...this.#workers.values()]
+      .filter((w) => w.busy === null && w.services.has(service))
+      .sort((a, b) => a.idleSince - b.idleSince);
+    for (const worker of idle) {
+      const pending = queue.shift();
+      if (pending === undefined) break;
+      pending.attempts++;
+      pending.worker = worker;
+      worker.busy = pending;
+      this.#byBrokerRid.set(pending.brokerRid, pending);
+      this.stats.routed++;
+      this.#toWorker(worker, {
+        kind: "svc-request",
+        rid: pending.brokerRid,
+        service,
+        body: pending.body,
+      });
+    }
+  }
+
+  // ---- workers --------------------------------------------------------------
+
+  async #serveWorkers(router: Router): Promise<void> {
+    try {
+      for await (const frames of router) {
+        const got = fromRouter(frames, log);
+        if (got === null) continue;
+        this.#onWorkerMessage(got.key, got.peer, got.message);
+      }
+    } catch (error) {
+      if (!this.#closed) log.error("broker stopped serving workers: {error}", { error });
+    }
+  }
+
+  #onWorkerMessage(key: string, peer: Uint8Array, m: PipelineMessage): void {
+    const worker = this.#workers.get(key);
+    if (worker !== undefined) worker.lastSeen = performance.now();
+    switch (m.kind) {
+      case "svc-ready": {
+        if (worker !== undefined) this.#removeWorker(worker, "re-registered");
+        const fresh: ServiceWorkerState = {
+          key,
+          peer,
+          name: m.name,
+          services: new Set(m.services),
+          lastSeen: performance.now(),
+          busy: null,
+          idleSince: performance.now(),
+        };
+        this.#workers.set(key, fresh);
+        log.info("service worker {name} offers {services}", {
+          name: m.name,
+          services: m.services.join(","),
+        });
+        for (const service of fresh.services) this.#dispatch(service);
+        return;
+      }
+      case "svc-reply": {
+        if (worker === undefined) {
+          this.#backend?.send([peer, encodeMessage({ kind: "reset" })]).catch(() => {});
+          return;
+        }
+        const pending = this.#byBrokerRid.get(m.rid);
+        if (pending !== undefined && pending.worker === worker) {
+          this.#settle(pending);
+          this.stats.replied++;
+          this.#toClient(pending.clientPeer, {
+            kind: "svc-reply",
+            rid: pending.rid,
+            ok: m.ok,
+            body: m.ok ? m.body : "handler-error",
+            error: m.error,
+          });
+        }
+        if (worker.busy !== null && worker.busy.brokerRid === m.rid) worker.busy = null;
+        worker.idleSince = performance.now();
+        for (const service of worker.services) this.#dispatch(service);
+        return;
+      }
+      case "heartbeat":
+        if (worker === undefined) {
+          this.#backend?.send([peer, encodeMessage({ kind: "reset" })]).catch(() => {});
+        }
+        return;
+      case "bye":
+        if (worker !== undefined) this.#removeWorker(worker, "left");
+        return;
+      default:
+        log.warn("dropped unexpected {kind} message from a service worker", { kind: m.kind });
+    }
+  }
+
+  #removeWorker(worker: ServiceWorkerState, reason: string): void {
+    this.#workers.delete(worker.key);
+    const pending = worker.busy;
+    worker.busy = null;
+    log.warn("service worker {name} removed: {reason}", { name: worker.name, reason });
+    if (pending === null) return;
+    this.#byBrokerRid.delete(pending.brokerRid);
+    pending.worker = null;
+    if (pending.attempts >= (this.#options.maxAttempts ?? 3)) {
+      this.#settle(pending);
+      this.#replyError(
+        pending.clientPeer,
+        pending.rid,
+        "unavailable",
+        `service '${pending.service}': ${pending.attempts} workers died handling this request`,
+      );
+      return;
+    }
+    // Retry elsewhere, ahead of newer requests.
+    this.stats.retried++;
+    pending.brokerRid = `${++this.#seq}`;
+    const queue = this.#queues.get(pending.service) ?? [];
+    queue.unshift(pending);
+    this.#queues.set(pending.service, queue);
+    this.#dispatch(pending.service);
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    const heartbeat = encodeMessage({ kind: "heartbeat" });
+    for (const worker of [...this.#workers.values()]) {
+      if (now - worker.lastSeen > this.#timeout) {
+        this.#removeWorker(worker, `silent for ${Math.round(now - worker.lastSeen)} ms`);
+        continue;
+      }
+      this.#backend?.send([worker.peer, heartbeat]).catch(() => {});
+    }
+    const limit = this.#options.queueTimeoutMs ?? 30_000;
+    for (const [service, queue] of this.#queues) {
+      const keep: Pending[] = [];
+      for (const pending of queue) {
+        if (now - pending.since <= limit) {
+          keep.push(pending);
+          continue;
+        }
+        this.#settle(pending);
+        this.#replyError(
+          pending.clientPeer,
+          pending.rid,
+          "timeout",
+          `no worker for service '${service}' within ${limit} ms`,
+        );
+      }
+      this.#queues.set(service, keep);
+    }
+  }
+}

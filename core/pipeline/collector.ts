@@ -1,0 +1,245 @@
+/**
+ * The collector: receives results from workers, hands each id to the user's
+ * `onResult` exactly once (redelivered duplicates are recognised by id and
+ * only ACKed again), ACKs every id to the distributor, and calls
+ * `onFinished` when the distributor reports that every item is settled —
+ * which it does only after it holds the ACK of every done item.
+ *
+ * Sockets: a Router bound at `results` (workers connect Dealers) and a Dealer
+ * connected to the distributor's `acks` endpoint.
+ *
+ * @example
+ * ```ts
+ * import { Collector } from "./collector.ts";
+ * const collector = new Collector({
+ *   results: "tcp://127.0.0.1:5572",
+ *   distributor: "tcp://127.0.0.1:5571",
+ *   onResult: (r) => console.log(r.id, r.value),
+ *   onFinished: (summary) => console.log(`${summary.done} done`),
+ * });
+ * await collector.run();
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { Dealer, Router } from "../sockets/mod.ts";
+import type { PipelineSummary } from "./codec.ts";
+import { Journal } from "./journal.ts";
+import { atMost, fromDealer, fromRouter, OrderedSender } from "./link.ts";
+
+const log = getLogger(["zedge", "pipeline", "collector"]);
+
+/**
+ * One collected result.
+ *
+ * @example
+ * ```ts
+ * import type { CollectedResult } from "./collector.ts";
+ * const r: CollectedResult = { id: "tiles:3", type: "tiles", value: { bytes: 10 }, worker: "w1" };
+ * ```
+ */
+export interface CollectedResult {
+  /** Item id. */
+  id: string;
+  /** Task type. */
+  type: string;
+  /** What the handler returned. */
+  value: unknown;
+  /** Name of the worker that produced it. */
+  worker: string;
+}
+
+/**
+ * Everything a collector needs.
+ *
+ * @example
+ * ```ts
+ * import type { CollectorOptions } from "./collector.ts";
+ * const options: CollectorOptions = {
+ *   results: "tcp://127.0.0.1:5572",
+ *   distributor: "tcp://127.0.0.1:5571",
+ *   journal: "/var/lib/zedge/collector.db",
+ * };
+ * ```
+ */
+export interface CollectorOptions {
+  /** Endpoint to bind for worker results. */
+  results: string;
+  /** The distributor's `acks` endpoint. */
+  distributor: string;
+  /** Called once per item id, before its ACK is sent. */
+  onResult?: (result: CollectedResult) => void | Promise<void>;
+  /** Called once, after every result arrived. */
+  onFinished?: (summary: PipelineSummary) => void | Promise<void>;
+  /** SQLite file remembering ids passed to `onResult`, across collector restarts. */
+  journal?: string;
+  /** Name in logs (default `collector-<pid>`). */
+  name?: string;
+  /** Heartbeat period towards the distributor (ms, default 1000). */
+  heartbeatIntervalMs?: number;
+  /** Stop after `onFinished` (default true). */
+  exitOnFinished?: boolean;
+}
+
+/**
+ * Receives results and ACKs them.
+ *
+ * @example
+ * ```ts
+ * import { Collector } from "./collector.ts";
+ * const c = new Collector({ results: "tcp://127.0.0.1:0", distributor: "tcp://127.0.0.1:5571" });
+ * await c.start();
+ * console.log(c.endpoint);
+ * await c.close();
+ * ```
+ */
+export class Collector {
+  readonly #options: CollectorOptions;
+  readonly #seen = new Set<string>();
+  #router: Router | null = null;
+  #dealer: Dealer | null = null;
+  #out: OrderedSender | null = null;
+  #journal: Journal | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined = undefined;
+  #closed = false;
+  #finished: PipelineSummary | null = null;
+  #duplicates = 0;
+  #done: Promise<PipelineSummary | null> | null = null;
+  #resolveDone: ((summary: PipelineSummary | null) => void) | null = null;
+
+  /** Keeps the options; nothing binds before {@link start}. */
+  constructor(options: CollectorOptions) {
+    this.#options = options;
+  }
+
+  /** The resolved results endpoint (port 0 becomes the real port). */
+  get endpoint(): string {
+    return this.#router?.lastEndpoint ?? this.#options.results;
+  }
+
+  /** Results received again after redelivery and not passed to `onResult`. */
+  get duplicates(): number {
+    return this.#duplicates;
+  }
+
+  /** Binds, connects and says hello; {@link run} awaits the end. */
+  async start(): Promise<void> {
+    if (this.#done !== null) return;
+    this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
+    if (this.#options.journal !== undefined) {
+      this.#journal = new Journal({ path: this.#options.journal });
+    }
+    this.#router = new Router({ receiveHighWaterMark: 100_000 });
+    try {
+      await this.#router.bind(this.#options.results);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    this.#dealer = new Dealer({ linger: 1000, sendHighWaterMark: 100_000 });
+    this.#dealer.connect(this.#options.distributor);
+    this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "collector"]);
+    const name = this.#options.name ?? `collector-${Deno.pid}`;
+    this.#out.send({ kind: "hello", name });
+    this.#timer = setInterval(
+      () => this.#out?.send({ kind: "heartbeat" }),
+      this.#options.heartbeatIntervalMs ?? 1000,
+    );
+    this.#serveWorkers(this.#router);
+    this.#serveDistributor(this.#dealer);
+    log.info("collector receiving results at {endpoint}", { endpoint: this.endpoint });
+  }
+
+  /** Starts (if needed); resolves with the summary after `onFinished`, or `null` if closed first. */
+  async run(): Promise<PipelineSummary | null> {
+    await this.start();
+    return await this.#done!;
+  }
+
+  /** Stops at once. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    // Let the last ACKs out, but never wait for a distributor that is gone.
+    await atMost(this.#out?.drained(), 500);
+    await Promise.all([this.#router?.close(), this.#dealer?.close()]);
+    this.#journal?.close();
+    this.#resolveDone?.(this.#finished);
+  }
+
+  #isSeen(id: string): boolean {
+    return this.#seen.has(id) || (this.#journal?.isDone(id) ?? false);
+  }
+
+  async #serveWorkers(router: Router): Promise<void> {
+    try {
+      for await (const frames of router) {
+        const got = fromRouter(frames, log);
+        if (got === null) continue;
+        const message = got.message;
+        if (message.kind !== "results") {
+          log.warn("dropped unexpected {kind} message from a worker", { kind: message.kind });
+          continue;
+        }
+        if (this.#finished !== null && !(this.#options.exitOnFinished ?? true)) {
+          this.#finished = null; // a long-lived collector sees the next run begin
+        }
+        const ids: string[] = [];
+        const fresh: { id: string; type: string }[] = [];
+        for (const result of message.results) {
+          ids.push(result.id);
+          if (this.#isSeen(result.id)) {
+            this.#duplicates++;
+            continue;
+          }
+          try {
+            const returned = this.#options.onResult?.({ ...result, worker: message.worker });
+            if (returned instanceof Promise) await returned;
+          } catch (error) {
+            // Not ACKed: the distributor redelivers after its ACK timeout.
+            log.error("onResult threw for {id}: {error}", { id: result.id, error });
+            ids.pop();
+            continue;
+          }
+          this.#seen.add(result.id);
+          fresh.push(result);
+        }
+        this.#journal?.markDone(fresh);
+        if (ids.length > 0) this.#out!.send({ kind: "ack", ids });
+      }
+    } catch (error) {
+      if (!this.#closed) log.error("collector receive failed: {error}", { error });
+    }
+  }
+
+  async #serveDistributor(dealer: Dealer): Promise<void> {
+    try {
+      for await (const frames of dealer) {
+        const message = fromDealer(frames, log);
+        if (message === null || message.kind === "heartbeat") continue;
+        if (message.kind !== "finished") {
+          log.warn("dropped unexpected {kind} message from the distributor", {
+            kind: message.kind,
+          });
+          continue;
+        }
+        if (this.#finished === null) {
+          this.#finished = message.summary;
+          try {
+            await this.#options.onFinished?.(message.summary);
+          } catch (error) {
+            log.error("onFinished threw: {error}", { error });
+          }
+        }
+        this.#out!.send({ kind: "finished-ack" });
+        if (this.#options.exitOnFinished ?? true) {
+          await this.close();
+          return;
+        }
+      }
+    } catch (error) {
+      if (!this.#closed) log.error("collector receive failed: {error}", { error });
+    }
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * Executors run a worker's items: {@link InlineExecutor} in the worker's own
+ * thread (one item at a time, like the seed's single-threaded worker) and
+ * {@link ThreadPool} on N Web-Worker threads that each load the handler
+ * module. A pool thread that crashes, ends itself or overruns the item's
+ * time limit is terminated and replaced; its item fails with the reason so
+ * the distributor can retry it.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPool } from "./executor.ts";
+ * const pool = new ThreadPool({ module: "file:///app/handlers.ts", threads: 4 });
+ * const types = await pool.start();
+ * const outcome = await pool.run({ id: "a:0", type: types[0], payload: 1, attempt: 1, timeoutMs: 0 });
+ * pool.close();
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { WorkItem } from "./codec.ts";
+import { type Handler, type HandlerMap, loadHandlers, resolveModule } from "./handlers.ts";
+import type { FromThread, ToThread } from "./thread_worker.ts";
+
+const log = getLogger(["zedge", "pipeline", "worker"]);
+
+/**
+ * How one item ended.
+ *
+ * @example
+ * ```ts
+ * import type { Outcome } from "./executor.ts";
+ * const o: Outcome = { ok: false, reason: "timeout after 50 ms" };
+ * ```
+ */
+export type Outcome = { ok: true; value: unknown } | { ok: false; reason: string };
+
+/**
+ * Something that runs items; `run` never rejects.
+ *
+ * @example
+ * ```ts
+ * import { InlineExecutor, type Executor } from "./executor.ts";
+ * const ex: Executor = new InlineExecutor({ handlers: { echo: (p) => p } });
+ * ```
+ */
+export interface Executor {
+  /** How many items it runs at once. */
+  readonly slots: number;
+  /**
+   * True when `run()` may be called beyond `slots` (extra items wait inside
+   * the executor and start the moment a slot frees, with no extra hop).
+   */
+  readonly queues: boolean;
+  /** Loads handlers; resolves with the task types they cover. */
+  start(): Promise<string[]>;
+  /** Runs one item with the metadata forwarded to its type. */
+  run(item: WorkItem, metadata?: unknown): Promise<Outcome>;
+  /** Stops everything; pending runs resolve as failed. */
+  close(): void;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * Options for {@link InlineExecutor}: a module to import or handlers in code.
+ *
+ * @example
+ * ```ts
+ * import type { InlineExecutorOptions } from "./executor.ts";
+ * const o: InlineExecutorOptions = { module: "./handlers.ts" };
+ * ```
+ */
+export interface InlineExecutorOptions {
+  /** Handler module (path or URL). */
+  module?: string | URL;
+  /** Handlers given directly (takes precedence over `module`). */
+  handlers?: HandlerMap;
+}
+
+/**
+ * Runs handlers in the calling thread, one item at a time. A time limit can
+ * only abandon an overrunning item (JavaScript cannot pre-empt it); use a
+ * {@link ThreadPool} when handlers may hang.
+ *
+ * @example
+ * ```ts
+ * import { InlineExecutor } from "./executor.ts";
+ * const ex = new InlineExecutor({ handlers: { double: (p) => (p as number) * 2 } });
+ * await ex.start();
+ * console.log(await ex.run({ id: "d:0", type: "double", payload: 2, attempt: 1, timeoutMs: 0 }));
+ * ```
+ */
+export class InlineExecutor implements Executor {
+  readonly slots = 1;
+  readonly queues = false;
+  readonly #options: InlineExecutorOptions;
+  #handlers = new Map<string, Handler>();
+
+  /** Takes handlers directly or a module to import in {@link start}. */
+  constructor(options: InlineExecutorOptions) {
+    if (options.handlers === undefined && options.module === undefined) {
+      throw new TypeError("InlineExecutor needs 'handlers' or 'module'");
+    }
+    this.#options = options;
+  }
+
+  async start(): Promise<string[]> {
+    if (this.#options.handlers !== undefined) {
+      this.#handlers = new Map(Object.entries(this.#options.handlers));
+    } else {
+      this.#handlers = await loadHandlers(this.#options.module!);
+    }
+    return [...this.#handlers.keys()];
+  }
+
+  async run(item: WorkItem, metadata?: unknown): Promise<Outcome> {
+    const handler = this.#handlers.get(item.type);
+    if (handler === undefined) {
+      return { ok: false, reason: `no handler for task type '${item.type}'` };
+    }
+    const ctx = { id: item.id, type: item.type, attempt: item.attempt, metadata, thread: 0 };
+    try {
+      let value = handler(item.payload, ctx);
+      if (value instanceof Promise) {
+        value = item.timeoutMs > 0 ? await withTimeout(value, item.timeoutMs) : await value;
+      }
+      return { ok: true, value: value ?? null };
+    } catch (error) {
+      return { ok: false, reason: describe(error) };
+    }
+  }
+
+  close(): void {}
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Options for {@link ThreadPool}.
+ *
+ * @example
+ * ```ts
+ * import type { ThreadPoolOptions } from "./executor.ts";
+ * const o: ThreadPoolOptions = { module: "./handlers.ts", threads: 4 };
+ * ```
+ */
+export interface ThreadPoolOptions {
+  /** Handler module each thread imports (path or URL). */
+  module: string | URL;
+  /** Number of threads (≥ 1). */
+  threads: number;
+  /**
+   * Deno permissions for the threads (needs `--unstable-worker-options`);
+   * default: inherit the process's permissions.
+   */
+  permissions?: Deno.PermissionOptions;
+  /** Delay before re-spawning a thread whose module failed to load (ms, default 1000). */
+  respawnDelayMs?: number;
+}
+
+interface Job {
+  seq: number;
+  item: WorkItem;
+  metadata: unknown;
+  resolve: (outcome: Outcome) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface Thread {
+  index: number;
+  worker: Worker;
+  ready: boolean;
+  job: Job | null;
+}
+
+/**
+ * A fixed pool of Web-Worker threads running one item each.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPool } from "./executor.ts";
+ * const pool = new ThreadPool({ module: "./examples/pipeline/handlers.ts", threads: 2 });
+ * await pool.start();
+ * pool.close();
+ * ```
+ */
+export class ThreadPool implements Executor {
+  readonly slots: number;
+  readonly queues = true;
+  readonly #module: string;
+  readonly #options: ThreadPoolOptions;
+  readonly #threads: (Thread | null)[];
+  readonly #queue: Job[] = [];
+  #seq = 0;
+  #closed = false;
+  #types: string[] = [];
+  /** Threads replaced so far (crashes, self-exits, timeouts). */
+  replaced = 0;
+
+  /** Validates the options; threads start in {@link start}. */
+  constructor(options: ThreadPoolOptions) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) {
+      throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
+    }
+    this.#options = options;
+    this.slots = options.threads;
+    this.#module = resolveModule(options.module).href;
+    this.#threads = new Array(options.threads).fill(null);
+  }
+
+  /** Starts every thread; rejects if the module cannot be loaded. */
+  async start(): Promise<string[]> {
+    const started = await Promise.allSettled(
+      this.#threads.map((_, index) => this.#spawn(index)),
+    );
+    const failure = started.find((s) => s.status === "rejected");
+    if (failure !== undefined) {
+      this.close();
+      throw (failure as PromiseRejectedResult).reason;
+    }
+    return this.#types;
+  }
+
+  run(item: WorkItem, metadata?: unknown): Promise<Outcome> {
+    if (this.#closed) return Promise.resolve({ ok: false, reason: "worker is closing" });
+    return new Promise((resolve) => {
+      this.#queue.push({ seq: ++this.#seq, item, metadata, resolve, timer: undefined });
+      this.#dispatch();
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const thread of this.#threads) {
+      if (thread === null) continue;
+      thread.worker.terminate();
+      if (thread.job !== null) this.#finish(thread.job, { ok: false, reason: "worker is closing" });
+    }
+    for (const job of this.#queue.splice(0)) {
+      job.resolve({ ok: false, reason: "worker is closing" });
+    }
+  }
+
+  #spawn(index: number): Promise<void> {
+    const options: WorkerOptions & { deno?: { permissions: Deno.PermissionOptions } } = {
+      type: "module",
+      name: `pipeline-thread-${index}`,
+    };
+    if (this.#options.permissions !== undefined) {
+      options.deno = { permissions: this.#options.permissions };
+    }
+    const worker = new Worker(new URL("./thread_worker.ts", import.meta.url), options);
+    const thread: Thread = { index, worker, ready: false, job: null };
+    this.#threads[index] = thread;
+    return new Promise((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<FromThread>) => {
+        const m = event.data;
+        switch (m.op) {
+          case "ready":
+            thread.ready = true;
+            this.#types = m.types;
+            resolve();
+            this.#dispatch();
+            break;
+          case "init-error":
+            worker.terminate();
+            if (this.#threads[index] === thread) this.#threads[index] = null;
+            reject(new Error(`cannot load handler module ${this.#module}: ${m.message}`));
+            break;
+          case "ok":
+          case "err":
+            if (thread.job !== null && thread.job.seq === m.seq) {
+              const job = thread.job;
+              thread.job = null;
+              this.#finish(
+                job,
+                m.op === "ok" ? { ok: true, value: m.value } : {
+                  ok: false,
+                  reason: m.message,
+                },
+              );
+              this.#dispatch();
+            }
+            break;
+          case "exit":
+            this.#replace(thread, `thread ${index} exited: ${m.reason}`);
+            break;
+        }
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        // Keep the error from propagating to (and killing) this process.
+        event.preventDefault();
+        if (!thread.ready) {
+          worker.terminate();
+          reject(new Error(`thread ${index} failed to start: ${event.message}`));
+          return;
+        }
+        this.#replace(thread, `thread ${index} crashed: ${event.message}`);
+      };
+      worker.onmessageerror = () => {
+        this.#replace(thread, `thread ${index} sent a message that cannot be cloned`);
+      };
+      const init: ToThread = { op: "init", module: this.#module, index };
+      worker.postMessage(init);
+    });
+  }
+
+  #replace(thread: Thread, reason: string): void {
+    if (this.#threads[thread.index] !== thread) return; // already replaced
+    thread.worker.terminate();
+    this.#threads[thread.index] = null;
+    this.replaced++;
+    log.warn("{reason}; replacing it", { reason });
+    if (thread.job !== null) this.#finish(thread.job, { ok: false, reason });
+    thread.job = null;
+    if (this.#closed) return;
+    const respawn = () => {
+      if (this.#closed) return;
+      this.#spawn(thread.index).catch((error) => {
+        log.error("cannot restart thread {index}: {error}", { index: thread.index, error });
+        setTimeout(respawn, this.#options.respawnDelayMs ?? 1000);
+      });
+    };
+    respawn();
+  }
+
+  #finish(job: Job, outcome: Outcome): void {
+    clearTimeout(job.timer);
+    job.resolve(outcome);
+  }
+
+  #dispatch(): void {
+    for (const thread of this.#threads) {
+      if (this.#queue.length === 0) return;
+      if (thread === null || !thread.ready || thread.job !== null) continue;
+      const job = this.#queue.shift()!;
+      thread.job = job;
+      const { item } = job;
+      if (item.timeoutMs > 0) {
+        job.timer = setTimeout(
+          () => this.#replace(thread, `timeout after ${item.timeoutMs} ms`),
+          item.timeoutMs,
+        );
+      }
+      const message: ToThread = {
+        op: "run",
+        seq: job.seq,
+        id: item.id,
+        type: item.type,
+        attempt: item.attempt,
+        payload: item.payload,
+        metadata: job.metadata,
+      };
+      try {
+        thread.worker.postMessage(message);
+      } catch (error) {
+        thread.job = null;
+        this.#finish(job, { ok: false, reason: `cannot pass item to thread: ${describe(error)}` });
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The metadata provider: answers the distributor's metadata request with
+ * whatever `getMetadata()` returns (a database query, live introspection).
+ * The distributor starts serving workers at once and only waits for the
+ * metadata before handing out the first item, so nothing blocks in a
+ * constructor. Tasks get the metadata in their item source, and workers get
+ * it in `ctx.metadata` for task types with `forwardMetadata: true`.
+ *
+ * @example
+ * ```ts
+ * import { MetadataProvider } from "./metadata.ts";
+ * const provider = new MetadataProvider({
+ *   endpoint: "tcp://127.0.0.1:5575",
+ *   getMetadata: () => ({ map: "warehouse-3", resolution: 0.05 }),
+ * });
+ * await provider.start();
+ * // ... later
+ * await provider.close();
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { Router } from "../sockets/mod.ts";
+import { encodeMessage } from "./codec.ts";
+import { fromRouter } from "./link.ts";
+
+const log = getLogger(["zedge", "pipeline", "metadata"]);
+
+/**
+ * Options of a {@link MetadataProvider}.
+ *
+ * @example
+ * ```ts
+ * import type { MetadataProviderOptions } from "./metadata.ts";
+ * const o: MetadataProviderOptions = { endpoint: "tcp://127.0.0.1:0", getMetadata: () => ({}) };
+ * ```
+ */
+export interface MetadataProviderOptions {
+  /** Endpoint to bind; the distributor connects to it. */
+  endpoint: string;
+  /** Produces the metadata (msgpack-encodable); called per request. */
+  getMetadata: () => unknown;
+}
+
+/**
+ * Serves metadata to distributors until closed.
+ *
+ * @example
+ * ```ts
+ * import { MetadataProvider } from "./metadata.ts";
+ * const p = new MetadataProvider({ endpoint: "tcp://127.0.0.1:0", getMetadata: () => 42 });
+ * await p.start();
+ * console.log(p.endpoint);
+ * await p.close();
+ * ```
+ */
+export class MetadataProvider {
+  readonly #options: MetadataProviderOptions;
+  #router: Router | null = null;
+  /** Requests answered so far. */
+  served = 0;
+
+  /** Keeps the options; nothing binds before {@link start}. */
+  constructor(options: MetadataProviderOptions) {
+    this.#options = options;
+  }
+
+  /** The resolved endpoint once started. */
+  get endpoint(): string {
+    return this.#router?.lastEndpoint ?? this.#options.endpoint;
+  }
+
+  /** Binds and starts answering. */
+  async start(): Promise<void> {
+    if (this.#router !== null) return;
+    const router = new Router();
+    this.#router = router;
+    await router.bind(this.#options.endpoint);
+    this.#serve(router);
+  }
+
+  /** Stops answering. */
+  async close(): Promise<void> {
+    await this.#router?.close();
+  }
+
+  async #serve(router: Router): Promise<void> {
+    try {
+      for await (const frames of router) {
+        const got = fromRouter(frames, log);
+        if (got === null) continue;
+        if (got.message.kind !== "meta-request") {
+          log.warn("dropped unexpected {kind} message", { kind: got.message.kind });
+          continue;
+        }
+        let data: unknown;
+        try {
+          data = await this.#options.getMetadata();
+        } catch (error) {
+          log.error("getMetadata threw: {error}", { error });
+          continue; // the distributor asks again
+        }
+        await router.send([got.peer, encodeMessage({ kind: "meta-reply", data: data ?? null })]);
+        this.served++;
+      }
+    } catch (error) {
+      if (!router.closed) log.error("metadata provider stopped: {error}", { error });
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Pipelines and services: a load-balanced distributor with task
+ * dependencies, workers (single-threaded or Web-Worker pools), a collector
+ * with ACKs, a metadata provider, and a service broker with clients and
+ * service workers — with redelivery, heartbeats and an optional journal so
+ * nothing is lost and nothing is counted twice.
+ *
+ * @example
+ * ```ts
+ * import { Collector, Distributor, PipelineWorker } from "./mod.ts";
+ * const distributor = new Distributor({
+ *   workers: "tcp://127.0.0.1:0",
+ *   acks: "tcp://127.0.0.1:0",
+ *   tasks: [{ type: "square", items: [1, 2, 3] }],
+ * });
+ * await distributor.start();
+ * const collector = new Collector({
+ *   results: "tcp://127.0.0.1:0",
+ *   distributor: distributor.endpoints.acks,
+ *   onResult: (r) => console.log(r.id, r.value),
+ * });
+ * await collector.start();
+ * const worker = new PipelineWorker({
+ *   distributor: distributor.endpoints.workers,
+ *   collector: collector.endpoint,
+ *   handlers: { square: (n) => (n as number) ** 2 },
+ * });
+ * worker.run();
+ * console.log(await distributor.run());
+ * ```
+ * @module
+ */
+// Generic names get a Pipeline prefix here: mod.ts re-exports every layer.
+export {
+  CodecError as PipelineCodecError,
+  decodeMessage as decodePipelineMessage,
+  encodeMessage as encodePipelineMessage,
+  type FailedItem,
+  type ItemFailure,
+  type ItemResult,
+  type PipelineMessage,
+  type PipelineSummary,
+  type WorkItem,
+} from "./codec.ts";
+export { checkDependencies, DependencyError } from "./graph.ts";
+export {
+  Journal as PipelineJournal,
+  type JournalOptions as PipelineJournalOptions,
+} from "./journal.ts";
+export {
+  type Handler as PipelineHandler,
+  type HandlerContext as PipelineHandlerContext,
+  type HandlerMap as PipelineHandlerMap,
+  handlersFromModule as pipelineHandlersFromModule,
+  loadHandlers as loadPipelineHandlers,
+} from "./handlers.ts";
+export {
+  type Executor as PipelineExecutor,
+  InlineExecutor,
+  type InlineExecutorOptions,
+  type Outcome as PipelineOutcome,
+  ThreadPool,
+  type ThreadPoolOptions,
+} from "./executor.ts";
+export {
+  Distributor,
+  type DistributorOptions,
+  type ItemSource,
+  type MetadataOption,
+  type Progress,
+  type TaskSource,
+} from "./distributor.ts";
+export { PipelineWorker, type WorkerOptions, type WorkerStats } from "./worker.ts";
+export { type CollectedResult, Collector, type CollectorOptions } from "./collector.ts";
+export { MetadataProvider, type MetadataProviderOptions } from "./metadata.ts";
+export { Broker, type BrokerOptions, type BrokerStats, type ServiceErrorCode } from "./broker.ts";
+export { ServiceWorker, type ServiceWorkerOptions } from "./service_worker.ts";
+export { ServiceClient, type ServiceClientOptions, ServiceError } from "./service_client.ts";
+export {
+  type BrokerConfig,
+  type EndpointConfig,
+  loadPipelineConfig,
+  parsePipelineConfig,
+  type PipelineConfig,
+  PipelineConfigError,
+  type ServiceConfig,
+  type TaskConfig,
+  type WorkerConfig,
+} from "./config.ts";
+export {
+  brokerFromConfig,
+  collectorFromConfig,
+  distributorFromConfig,
+  metadataProviderFromConfig,
+  type PipelineRoles,
+  serviceWorkerFromConfig,
+  startPipelineRoles,
+  taskSourcesFromConfig,
+  workerFromConfig,
+} from "./roles.ts";

@@ -1,0 +1,177 @@
+/**
+ * A service client: sends requests to a broker by service name and waits
+ * for the reply with a timeout, re-sending (same request id, so the broker
+ * does not run it twice while it is in progress) up to `retries` times.
+ *
+ * @example
+ * ```ts
+ * import { ServiceClient } from "./service_client.ts";
+ * const client = new ServiceClient({ broker: "tcp://127.0.0.1:5580", timeoutMs: 2000 });
+ * const plan = await client.request("plan", { goal: "dock" });
+ * client.close();
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { Dealer } from "../sockets/mod.ts";
+import type { ServiceErrorCode } from "./broker.ts";
+import { fromDealer, OrderedSender } from "./link.ts";
+
+const log = getLogger(["zedge", "pipeline", "client"]);
+
+/**
+ * A failed service request; `code` says why.
+ *
+ * @example
+ * ```ts
+ * import { ServiceError } from "./service_client.ts";
+ * const e = new ServiceError("timeout", "no reply within 2000 ms");
+ * console.log(e.code);
+ * ```
+ */
+export class ServiceError extends Error {
+  /** Why the request failed. */
+  readonly code: ServiceErrorCode;
+  /** Creates the error with its code. */
+  constructor(code: ServiceErrorCode, message: string) {
+    super(message);
+    this.name = "ServiceError";
+    this.code = code;
+  }
+}
+
+/**
+ * Options of a {@link ServiceClient}.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceClientOptions } from "./service_client.ts";
+ * const o: ServiceClientOptions = { broker: "tcp://127.0.0.1:5580", timeoutMs: 1000, retries: 2 };
+ * ```
+ */
+export interface ServiceClientOptions {
+  /** The broker's `frontend` endpoint. */
+  broker: string;
+  /** ms to wait for a reply per attempt (default 5000). */
+  timeoutMs?: number;
+  /** Re-sends after a timeout (default 2). */
+  retries?: number;
+}
+
+interface Waiting {
+  resolve: (body: unknown) => void;
+  reject: (error: ServiceError) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Asynchronous request/reply to services behind a broker; many requests may
+ * be in flight at once.
+ *
+ * @example
+ * ```ts
+ * import { ServiceClient } from "./service_client.ts";
+ * const c = new ServiceClient({ broker: "tcp://127.0.0.1:5580" });
+ * c.close();
+ * ```
+ */
+export class ServiceClient {
+  readonly #options: ServiceClientOptions;
+  readonly #dealer: Dealer;
+  readonly #out: OrderedSender;
+  readonly #waiting = new Map<string, Waiting>();
+  readonly #prefix = Math.random().toString(36).slice(2, 8);
+  #seq = 0;
+  #closed = false;
+
+  /** Connects to the broker (in the background; requests wait for it). */
+  constructor(options: ServiceClientOptions) {
+    this.#options = options;
+    this.#dealer = new Dealer({ linger: 0 });
+    this.#dealer.connect(options.broker);
+    this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "client"]);
+    this.#serve();
+  }
+
+  /** Sends `body` to `service`; resolves with the reply body or rejects with a {@link ServiceError}. */
+  request(
+    service: string,
+    body: unknown,
+    options: { timeoutMs?: number; retries?: number } = {},
+  ): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new ServiceError("unavailable", "client is closed"));
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 5000;
+    const retries = options.retries ?? this.#options.retries ?? 2;
+    const rid = `${this.#prefix}-${++this.#seq}`;
+    return new Promise((resolve, reject) => {
+      const waiting: Waiting = { resolve, reject, timer: undefined };
+      this.#waiting.set(rid, waiting);
+      let attempt = 0;
+      const send = () => {
+        attempt++;
+        this.#out.send({ kind: "svc-request", rid, service, body: body ?? null });
+        waiting.timer = setTimeout(() => {
+          if (!this.#waiting.has(rid)) return;
+          if (attempt <= retries) {
+            log.info("request {rid} to {service} timed out; retrying", { rid, service });
+            send();
+            return;
+          }
+          this.#waiting.delete(rid);
+          reject(
+            new ServiceError(
+              "timeout",
+              `service '${service}': no reply after ${attempt} attempts of ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs);
+      };
+      send();
+    });
+  }
+
+  /** Closes the socket; requests still waiting reject. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const [rid, waiting] of this.#waiting) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new ServiceError("unavailable", `client closed before reply to ${rid}`));
+    }
+    this.#waiting.clear();
+    this.#dealer.close();
+  }
+
+  async #serve(): Promise<void> {
+    try {
+      for await (const frames of this.#dealer) {
+        const m = fromDealer(frames, log);
+        if (m === null) continue;
+        if (m.kind !== "svc-reply") {
+          log.warn("dropped unexpected {kind} message from the broker", { kind: m.kind });
+          continue;
+        }
+        const waiting = this.#waiting.get(m.rid);
+        if (waiting === undefined) continue; // a duplicate reply after a retry
+        this.#waiting.delete(m.rid);
+        clearTimeout(waiting.timer);
+        if (m.ok) waiting.resolve(m.body);
+        else waiting.reject(new ServiceError(errorCode(m.body), m.error));
+      }
+    } catch (error) {
+      if (!this.#closed) log.error("service client stopped: {error}", { error });
+    }
+  }
+}
+
+const CODES: readonly ServiceErrorCode[] = [
+  "unknown-service",
+  "unavailable",
+  "handler-error",
+  "timeout",
+  "busy",
+];
+
+function errorCode(body: unknown): ServiceErrorCode {
+  return CODES.includes(body as ServiceErrorCode) ? body as ServiceErrorCode : "handler-error";
+}

@@ -1,0 +1,171 @@
+/**
+ * A service worker: registers the services its handler module offers with a
+ * broker, answers one request at a time, heartbeats, and registers again
+ * when the broker restarts or forgets it. A handler that throws produces an
+ * error reply for that request only.
+ *
+ * @example
+ * ```ts
+ * import { ServiceWorker } from "./service_worker.ts";
+ * const worker = new ServiceWorker({
+ *   broker: "tcp://127.0.0.1:5581",
+ *   handlers: { plan: (goal) => ({ path: [goal] }) },
+ * });
+ * await worker.start();
+ * // ... serves until closed
+ * await worker.close();
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { Dealer } from "../sockets/mod.ts";
+import type { PipelineMessage } from "./codec.ts";
+import { InlineExecutor } from "./executor.ts";
+import type { HandlerMap } from "./handlers.ts";
+import { atMost, fromDealer, OrderedSender } from "./link.ts";
+
+const log = getLogger(["zedge", "pipeline", "service"]);
+
+/**
+ * Options of a {@link ServiceWorker}.
+ *
+ * @example
+ * ```ts
+ * import type { ServiceWorkerOptions } from "./service_worker.ts";
+ * const o: ServiceWorkerOptions = { broker: "tcp://127.0.0.1:5581", module: "./services.ts" };
+ * ```
+ */
+export interface ServiceWorkerOptions {
+  /** The broker's `backend` endpoint. */
+  broker: string;
+  /** Handler module: one function per service name. */
+  module?: string | URL;
+  /** In-code handlers instead of `module`. */
+  handlers?: HandlerMap;
+  /** Services to offer (default: every function of the module). */
+  services?: string[];
+  /** Name in logs (default `service-<pid>-<random>`). */
+  name?: string;
+  /** Heartbeat period (ms, default 1000). */
+  heartbeatIntervalMs?: number;
+  /** Register again after hearing nothing from the broker this long (ms, default 3 × interval). */
+  heartbeatTimeoutMs?: number;
+}
+
+/**
+ * Serves requests routed by a {@link Broker}.
+ *
+ * @example
+ * ```ts
+ * import { ServiceWorker } from "./service_worker.ts";
+ * const w = new ServiceWorker({ broker: "tcp://127.0.0.1:5581", handlers: { echo: (b) => b } });
+ * await w.start();
+ * await w.close();
+ * ```
+ */
+export class ServiceWorker {
+  /** Name in logs. */
+  readonly name: string;
+  /** Requests answered. */
+  handled = 0;
+  readonly #options: ServiceWorkerOptions;
+  readonly #executor: InlineExecutor;
+  readonly #interval: number;
+  readonly #timeout: number;
+  #services: string[] = [];
+  #dealer: Dealer | null = null;
+  #out: OrderedSender | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #lastHeard = 0;
+  #closed = false;
+
+  /** Keeps the options; nothing connects before {@link start}. */
+  constructor(options: ServiceWorkerOptions) {
+    this.#options = options;
+    this.name = options.name ?? `service-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    this.#executor = new InlineExecutor({ module: options.module, handlers: options.handlers });
+    this.#interval = options.heartbeatIntervalMs ?? 1000;
+    this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
+  }
+
+  /** Loads the handlers, connects and registers. */
+  async start(): Promise<void> {
+    if (this.#dealer !== null) return;
+    const exported = await this.#executor.start();
+    const wanted = this.#options.services ?? exported;
+    const missing = wanted.filter((s) => !exported.includes(s));
+    if (missing.length > 0) throw new Error(`no handler for service(s): ${missing.join(", ")}`);
+    this.#services = wanted;
+    this.#dealer = new Dealer({ linger: 200 });
+    this.#dealer.connect(this.#options.broker);
+    this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "service"]);
+    this.#register();
+    this.#lastHeard = performance.now();
+    this.#timer = setInterval(() => this.#tick(), this.#interval);
+    this.#serve(this.#dealer);
+  }
+
+  /** Tells the broker it leaves and disconnects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#out?.send({ kind: "bye" });
+    await atMost(this.#out?.drained(), 300);
+    await this.#dealer?.close();
+  }
+
+  #register(): void {
+    this.#out!.send({ kind: "svc-ready", name: this.name, services: this.#services });
+  }
+
+  #tick(): void {
+    if (performance.now() - this.#lastHeard > this.#timeout && this.#out!.pending === 0) {
+      log.warn("service worker {name}: broker silent; registering again", { name: this.name });
+      this.#lastHeard = performance.now();
+      this.#register();
+      return;
+    }
+    this.#out!.send({ kind: "heartbeat" });
+  }
+
+  async #serve(dealer: Dealer): Promise<void> {
+    try {
+      for await (const frames of dealer) {
+        this.#lastHeard = performance.now();
+        const m = fromDealer(frames, log);
+        if (m !== null) await this.#onMessage(m);
+      }
+    } catch (error) {
+      if (!this.#closed) log.error("service worker stopped: {error}", { error });
+    }
+  }
+
+  async #onMessage(m: PipelineMessage): Promise<void> {
+    switch (m.kind) {
+      case "svc-request": {
+        const outcome = await this.#executor.run({
+          id: m.rid,
+          type: m.service,
+          payload: m.body,
+          attempt: 1,
+          timeoutMs: 0,
+        });
+        this.handled++;
+        this.#out!.send(
+          outcome.ok
+            ? { kind: "svc-reply", rid: m.rid, ok: true, body: outcome.value, error: "" }
+            : { kind: "svc-reply", rid: m.rid, ok: false, body: null, error: outcome.reason },
+        );
+        return;
+      }
+      case "reset":
+        this.#register();
+        return;
+      case "heartbeat":
+        return;
+      default:
+        log.warn("dropped unexpected {kind} message from the broker", { kind: m.kind });
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The script every pipeline Web-Worker thread runs (reached through a static
+ * `new URL("./thread_worker.ts", import.meta.url)`, so `deno compile --include`
+ * embeds it). It loads the handler module named in its `init` message, then
+ * runs one item per `run` message and answers with `ok` or `err`.
+ *
+ * A thread that ends itself (`self.close()`, `Deno.exit()`) says so first,
+ * because the parent gets no event for that; uncaught errors reach the
+ * parent as an `error` event. Either way the pool replaces the thread.
+ *
+ * @example
+ * ```ts
+ * const thread = new Worker(new URL("./thread_worker.ts", import.meta.url), { type: "module" });
+ * thread.postMessage({ op: "init", module: "file:///app/handlers.ts", index: 0 });
+ * ```
+ * @module
+ */
+import { type Handler, handlersFromModule } from "./handlers.ts";
+
+/**
+ * Messages from the pool to a thread.
+ *
+ * @example
+ * ```ts
+ * import type { ToThread } from "./thread_worker.ts";
+ * const m: ToThread = { op: "init", module: "file:///h.ts", index: 0 };
+ * ```
+ */
+export type ToThread =
+  | { op: "init"; module: string; index: number }
+  | {
+    op: "run";
+    seq: number;
+    id: string;
+    type: string;
+    attempt: number;
+    payload: unknown;
+    metadata: unknown;
+  };
+
+/**
+ * Messages from a thread to the pool.
+ *
+ * @example
+ * ```ts
+ * import type { FromThread } from "./thread_worker.ts";
+ * const m: FromThread = { op: "ok", seq: 1, value: 42 };
+ * ```
+ */
+export type FromThread =
+  | { op: "ready"; types: string[] }
+  | { op: "init-error"; message: string }
+  | { op: "ok"; seq: number; value: unknown }
+  | { op: "err"; seq: number; message: string }
+  | { op: "exit"; reason: string };
+
+interface ThreadScope {
+  postMessage(message: FromThread): void;
+  close(): void;
+  onmessage: ((event: MessageEvent<ToThread>) => void) | null;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function startThread(scope: ThreadScope): void {
+  let handlers = new Map<string, Handler>();
+  let index = 0;
+  const post = (message: FromThread) => scope.postMessage(message);
+
+  const close = scope.close.bind(scope);
+  scope.close = () => {
+    post({ op: "exit", reason: "thread called self.close()" });
+    close();
+  };
+  const exit = Deno.exit;
+  try {
+    (Deno as { exit: (code?: number) => never }).exit = (code?: number): never => {
+      post({ op: "exit", reason: `thread called Deno.exit(${code ?? 0})` });
+      return exit(code);
+    };
+  } catch {
+    // A frozen Deno namespace only costs us the early notice; timeouts still apply.
+  }
+
+  scope.onmessage = async (event) => {
+    const m = event.data;
+    if (m.op === "init") {
+      index = m.index;
+      try {
+        handlers = handlersFromModule(await import(m.module));
+        if (handlers.size === 0) throw new Error(`handler module ${m.module} exports no function`);
+        post({ op: "ready", types: [...handlers.keys()] });
+      } catch (error) {
+        post({ op: "init-error", message: describe(error) });
+      }
+      return;
+    }
+    const handler = handlers.get(m.type);
+    if (handler === undefined) {
+      post({ op: "err", seq: m.seq, message: `no handler for task type '${m.type}'` });
+      return;
+    }
+    try {
+      const ctx = {
+        id: m.id,
+        type: m.type,
+        attempt: m.attempt,
+        metadata: m.metadata,
+        thread: index,
+      };
+      let value = handler(m.payload, ctx);
+      if (value instanceof Promise) value = await value;
+      post({ op: "ok", seq: m.seq, value: value ?? null });
+    } catch (error) {
+      post({ op: "err", seq: m.seq, message: describe(error) });
+    }
+  };
+}
+
+// Only start when loaded as a worker (a window-less global with postMessage).
+if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined") {
+  startThread(globalThis as unknown as ThreadScope);
+}

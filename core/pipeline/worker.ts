@@ -1,0 +1,347 @@
+/**
+ * The pipeline worker: asks the distributor for work by granting credit
+ * (how many items it may hold), runs items on an executor — inline, or a
+ * pool of Web-Worker threads — sends results to the collector and returns
+ * credit with the ids it finished or failed. It heartbeats the distributor
+ * and re-registers when the distributor goes silent or forgets it.
+ *
+ * @example
+ * ```ts
+ * import { PipelineWorker } from "./worker.ts";
+ * const worker = new PipelineWorker({
+ *   distributor: "tcp://127.0.0.1:5570",
+ *   collector: "tcp://127.0.0.1:5572",
+ *   module: "./handlers.ts",
+ *   threads: 4,
+ * });
+ * await worker.run(); // until the distributor says the run is over
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { Dealer } from "../sockets/mod.ts";
+import {
+  encodeMessage,
+  type ItemFailure,
+  type ItemResult,
+  type PipelineMessage,
+  type WorkItem,
+} from "./codec.ts";
+import { type Executor, InlineExecutor, ThreadPool } from "./executor.ts";
+import type { HandlerMap } from "./handlers.ts";
+import { atMost, fromDealer, OrderedSender, Soon } from "./link.ts";
+
+const log = getLogger(["zedge", "pipeline", "worker"]);
+
+/**
+ * Everything a worker needs, as plain data (plus optional in-code handlers).
+ *
+ * @example
+ * ```ts
+ * import type { WorkerOptions } from "./worker.ts";
+ * const options: WorkerOptions = {
+ *   distributor: "tcp://10.0.0.2:5570",
+ *   collector: "tcp://10.0.0.2:5572",
+ *   module: "file:///opt/robot/handlers.ts",
+ *   threads: 2,
+ * };
+ * ```
+ */
+export interface WorkerOptions {
+  /** The distributor's `workers` endpoint. */
+  distributor: string;
+  /** The collector's `results` endpoint. */
+  collector: string;
+  /** Handler module (path or URL); required for threads. */
+  module?: string | URL;
+  /** In-code handlers for a single-threaded worker (instead of `module`). */
+  handlers?: HandlerMap;
+  /** Web-Worker threads; omit or 0 to run handlers in this thread. */
+  threads?: number;
+  /** Items held beyond the running ones, to hide network latency (default 1). */
+  prefetch?: number;
+  /** Task types to ask for (default: every type the module exports). */
+  types?: string[];
+  /** Name in logs and reports (default `worker-<pid>-<random>`). */
+  name?: string;
+  /** Heartbeat period (ms, default 1000). */
+  heartbeatIntervalMs?: number;
+  /** Re-register after hearing nothing from the distributor this long (ms, default 3 × interval). */
+  heartbeatTimeoutMs?: number;
+  /** Stop when the distributor ends the run (default true). */
+  exitOnEnd?: boolean;
+  /** Deno permissions for the threads (needs `--unstable-worker-options`). */
+  threadPermissions?: Deno.PermissionOptions;
+}
+
+/**
+ * Counters of one worker.
+ *
+ * @example
+ * ```ts
+ * import type { WorkerStats } from "./worker.ts";
+ * const s: WorkerStats = { processed: 1, failed: 0, registrations: 1 };
+ * ```
+ */
+export interface WorkerStats {
+  /** Items whose handler returned. */
+  processed: number;
+  /** Items whose handler failed (thrown, crashed, timed out). */
+  failed: number;
+  /** READY messages sent (1 + re-registrations). */
+  registrations: number;
+}
+
+/**
+ * A worker process role (single-threaded or a Web-Worker pool).
+ *
+ * @example
+ * ```ts
+ * import { PipelineWorker } from "./worker.ts";
+ * const w = new PipelineWorker({
+ *   distributor: "tcp://127.0.0.1:5570",
+ *   collector: "tcp://127.0.0.1:5572",
+ *   handlers: { square: (n) => (n as number) ** 2 },
+ * });
+ * const run = w.run();
+ * await w.close();
+ * ```
+ */
+export class PipelineWorker {
+  /** Name in logs and reports. */
+  readonly name: string;
+  /** Counters. */
+  readonly stats: WorkerStats = { processed: 0, failed: 0, registrations: 0 };
+  readonly #options: WorkerOptions;
+  readonly #interval: number;
+  readonly #timeout: number;
+  readonly #executor: Executor;
+  readonly #queue: WorkItem[] = [];
+  readonly #metadata = new Map<string, unknown>();
+  #types: string[] = [];
+  #capacity = 0;
+  #running = 0;
+  #toDistributor: Dealer | null = null;
+  #toCollector: Dealer | null = null;
+  #out: OrderedSender | null = null;
+  #results: OrderedSender | null = null;
+  #pendingResults: ItemResult[] = [];
+  #pendingDone: string[] = [];
+  #pendingFailed: ItemFailure[] = [];
+  #pendingCredit = 0;
+  /** Sends batched reports (and starts queued items) on the next turn of the event loop. */
+  readonly #soon = new Soon(() => {
+    this.#flush();
+    this.#runQueued();
+  });
+  #lastHeard = 0;
+  #timer: ReturnType<typeof setInterval> | undefined = undefined;
+  #closed = false;
+  #ended: Promise<void> | null = null;
+  #resolveEnded: (() => void) | null = null;
+
+  /** Validates the options; nothing connects before {@link start}. */
+  constructor(options: WorkerOptions) {
+    this.#options = options;
+    this.name = options.name ?? `worker-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    this.#interval = options.heartbeatIntervalMs ?? 1000;
+    this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
+    const prefetch = options.prefetch ?? 1;
+    if (!Number.isInteger(prefetch) || prefetch < 0) {
+      throw new RangeError(`prefetch must be a non-negative integer, got ${prefetch}`);
+    }
+    const threads = options.threads ?? 0;
+    if (threads > 0) {
+      if (options.module === undefined) throw new TypeError("a threaded worker needs 'module'");
+      this.#executor = new ThreadPool({
+        module: options.module,
+        threads,
+        permissions: options.threadPermissions,
+      });
+    } else {
+      this.#executor = new InlineExecutor({ module: options.module, handlers: options.handlers });
+    }
+    this.#capacity = this.#executor.slots + prefetch;
+  }
+
+  /** Loads handlers, connects and registers; {@link run} awaits the end. */
+  async start(): Promise<void> {
+    if (this.#ended !== null) return;
+    this.#ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    const exported = await this.#executor.start();
+    const wanted = this.#options.types;
+    this.#types = wanted === undefined ? exported : wanted.filter((t) => exported.includes(t));
+    const missing = (wanted ?? []).filter((t) => !exported.includes(t));
+    if (missing.length > 0) {
+      this.#executor.close();
+      throw new Error(`handler module has no function for task type(s): ${missing.join(", ")}`);
+    }
+    this.#toDistributor = new Dealer({ linger: 500, sendHighWaterMark: 100_000 });
+    this.#toCollector = new Dealer({ linger: 2000, sendHighWaterMark: 100_000 });
+    this.#toDistributor.connect(this.#options.distributor);
+    this.#toCollector.connect(this.#options.collector);
+    this.#out = new OrderedSender(this.#toDistributor, ["zedge", "pipeline", "worker"]);
+    this.#results = new OrderedSender(this.#toCollector, ["zedge", "pipeline", "worker"]);
+    this.#register();
+    this.#listen(this.#toDistributor);
+    this.#lastHeard = performance.now();
+    this.#timer = setInterval(() => this.#tick(), this.#interval);
+  }
+
+  /** Starts (if needed) and resolves when the run ends or the worker is closed. */
+  async run(): Promise<WorkerStats> {
+    await this.start();
+    await this.#ended;
+    return this.stats;
+  }
+
+  /** Leaves: tells the distributor, stops threads and closes sockets. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#flush();
+    if (this.#out !== null) {
+      this.#out.send({ kind: "bye" });
+      await atMost(Promise.all([this.#out.drained(), this.#results!.drained()]), 500);
+    }
+    this.#executor.close();
+    this.#soon.close();
+    await Promise.all([this.#toDistributor?.close(), this.#toCollector?.close()]);
+    this.#resolveEnded?.();
+  }
+
+  #register(): void {
+    // Items that were queued here belong to a registration the distributor
+    // has forgotten (or will, on re-registration): it redelivers them.
+    this.#queue.length = 0;
+    this.stats.registrations++;
+    this.#pendingCredit = 0;
+    const credit = Math.max(0, this.#capacity - this.#running);
+    this.#out!.send({ kind: "ready", name: this.name, types: this.#types, credit });
+    log.debug("worker {name} registered with credit {credit}", { name: this.name, credit });
+  }
+
+  async #listen(dealer: Dealer): Promise<void> {
+    try {
+      for await (const frames of dealer) {
+        this.#lastHeard = performance.now();
+        const message = fromDealer(frames, log);
+        if (message !== null) this.#onMessage(message);
+      }
+    } catch (error) {
+      if (!this.#closed) log.error("worker receive failed: {error}", { error });
+    }
+  }
+
+  #onMessage(message: PipelineMessage): void {
+    switch (message.kind) {
+      case "work":
+        for (const item of message.items) this.#queue.push(item);
+        this.#runQueued();
+        return;
+      case "metadata":
+        for (const type of message.types) this.#metadata.set(type, message.data);
+        return;
+      case "heartbeat":
+        return;
+      case "reset":
+        log.info("worker {name}: distributor does not know us; registering again", {
+          name: this.name,
+        });
+        this.#register();
+        return;
+      case "end":
+        log.info("worker {name}: run ended", { name: this.name });
+        if (this.#options.exitOnEnd ?? true) this.close();
+        return;
+      default:
+        log.warn("dropped unexpected {kind} message from the distributor", { kind: message.kind });
+    }
+  }
+
+  #runQueued(): void {
+    // A pool queues internally and hands a freed thread its next item at
+    // once; an inline executor gets one item at a time.
+    const limit = this.#executor.queues ? this.#capacity : this.#executor.slots;
+    while (this.#running < limit && this.#queue.length > 0 && !this.#closed) {
+      const item = this.#queue.shift()!;
+      this.#running++;
+      const started = performance.now();
+      this.#executor.run(item, this.#metadata.get(item.type)).then((outcome) => {
+        this.#running--;
+        if (outcome.ok) {
+          this.stats.processed++;
+          this.#pendingResults.push({ id: item.id, type: item.type, value: outcome.value });
+          this.#pendingDone.push(item.id);
+        } else {
+          this.stats.failed++;
+          this.#pendingFailed.push({ id: item.id, reason: outcome.reason });
+        }
+        this.#pendingCredit++;
+        // A slow item gains nothing from batching: report it now (the socket
+        // writes start at once) so the distributor refills us while the next
+        // item runs. Fast items share one report, sent on the next turn.
+        if (performance.now() - started >= 1) this.#flush();
+        else this.#soon.request();
+        this.#runQueued();
+      });
+    }
+  }
+
+  #flush(): void {
+    if (this.#out === null) return;
+    if (this.#pendingResults.length > 0) {
+      const results = this.#pendingResults;
+      this.#pendingResults = [];
+      try {
+        this.#results!.send({ kind: "results", worker: this.name, results });
+      } catch {
+        this.#sendEncodable(results);
+      }
+    }
+    if (this.#pendingCredit > 0 || this.#pendingFailed.length > 0) {
+      this.#out.send({
+        kind: "credit",
+        credit: this.#pendingCredit,
+        done: this.#pendingDone,
+        failed: this.#pendingFailed,
+      });
+      this.#pendingCredit = 0;
+      this.#pendingDone = [];
+      this.#pendingFailed = [];
+    }
+  }
+
+  /** Sends the results msgpack can encode; the others become failures. */
+  #sendEncodable(results: ItemResult[]): void {
+    const good: ItemResult[] = [];
+    for (const result of results) {
+      try {
+        encodeMessage({ kind: "results", worker: this.name, results: [result] });
+        good.push(result);
+      } catch (error) {
+        this.stats.processed--;
+        this.stats.failed++;
+        this.#pendingDone = this.#pendingDone.filter((id) => id !== result.id);
+        this.#pendingFailed.push({ id: result.id, reason: `result cannot be encoded: ${error}` });
+      }
+    }
+    if (good.length > 0) this.#results!.send({ kind: "results", worker: this.name, results: good });
+  }
+
+  #tick(): void {
+    if (this.#closed) return;
+    const silent = performance.now() - this.#lastHeard;
+    if (silent > this.#timeout && this.#out!.pending === 0) {
+      log.warn("worker {name}: distributor silent for {ms} ms; registering again", {
+        name: this.name,
+        ms: Math.round(silent),
+      });
+      this.#lastHeard = performance.now();
+      this.#register();
+      return;
+    }
+    this.#out!.send({ kind: "heartbeat" });
+  }
+}

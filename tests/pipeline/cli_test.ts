@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+
+const root = new URL("../../", import.meta.url).pathname;
+const fixtures = new URL("./fixtures/", import.meta.url).pathname;
+
+async function zedge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-worker-options", `${root}cli/main.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+Deno.test("cli: pipeline run executes a YAML pipeline in one process, journal included", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/p.yaml`;
+    await Deno.writeTextFile(
+      file,
+      `endpoints:
+  workers: ipc://${dir}/w.sock
+  acks: ipc://${dir}/a.sock
+  results: ipc://${dir}/r.sock
+journal: ./journal.db
+heartbeat: { intervalMs: 200 }
+tasks:
+  echo: { count: 25 }
+  sleep: { items: [{ ms: 1 }, { ms: 2 }], dependsOn: [echo] }
+  flaky: { items: [{ failures: 9 }], retries: 1 }
+retry: { backoffMs: 10 }
+workers:
+  - handlers: ${fixtures}handlers.ts
+    threads: 2
+    replicas: 2
+`,
+    );
+    const first = await zedge("pipeline", "run", "-c", file);
+    assert.equal(first.code, 1, first.stderr); // one item fails for good
+    assert.match(first.stdout, /pipeline finished: 27\/28 done, 1 failed, 1 retries/);
+    assert.match(first.stdout, /failed flaky:0 \(flaky\) after 2 attempts: Error: flaky failure 2/);
+    assert.match(first.stderr, /zedge: 1 item\(s\) failed/);
+    assert.match(first.stderr, /pipeline: 27\/28 done/); // off a TTY: progress log lines
+
+    // Second run: the journal has the 27 done items; only the failed one is re-issued.
+    const second = await zedge("pipeline", "run", "-c", file);
+    assert.match(second.stdout, /27\/28 done, 1 failed, 1 retries, 27 already done in the journal/);
+    const fresh = await zedge("pipeline", "run", "-c", file, "--reset-journal");
+    assert.doesNotMatch(fresh.stdout, /already done/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: a bad file is refused with file:line errors and exit code 2", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/bad.yaml`;
+    await Deno.writeTextFile(
+      file,
+      `endpoints:\n  workers: tcp://127.0.0.1:1\ntasks:\n  a: { count: 1, dependsOn: [b] }\n`,
+    );
+    const result = await zedge("pipeline", "check", "-c", file);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, new RegExp(`${file}:1: endpoints.acks: is required`));
+    assert.match(result.stderr, new RegExp(`${file}:4: tasks.a.dependsOn: unknown task type 'b'`));
+    const missing = await zedge("pipeline", "check", "-c", `${dir}/nope.yaml`);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.yaml: cannot read/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: the shipped example pipeline runs (endpoints moved to ipc)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const examples = `${root}examples/pipeline/`;
+    let text = await Deno.readTextFile(`${examples}pipeline.yaml`);
+    text = text.replaceAll("./", examples)
+      .replace(/tcp:\/\/127\.0\.0\.1:(\d+)/g, `ipc://${dir}/$1.sock`)
+      .replace(/^journal: .*$/m, `journal: ${dir}/journal.db`);
+    await Deno.writeTextFile(`${dir}/pipeline.yaml`, text);
+    const result = await zedge("pipeline", "run", "-c", `${dir}/pipeline.yaml`);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /collector: render=40 upload=40 \(0 failed\)/);
+    assert.match(result.stdout, /pipeline finished: 80\/80 done, 0 failed/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

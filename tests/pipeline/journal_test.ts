@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { Journal } from "../../core/pipeline/journal.ts";
+
+Deno.test("journal: done ids survive closing and reopening", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/journal.db`;
+    const first = new Journal({ path });
+    first.markDone([{ id: "a:0", type: "a" }, { id: "a:1", type: "a" }]);
+    first.markDone([{ id: "a:1", type: "a" }]); // idempotent
+    assert.equal(first.size, 2);
+    first.close();
+    const second = new Journal({ path });
+    assert.equal(second.isDone("a:0"), true);
+    assert.equal(second.isDone("a:2"), false);
+    assert.deepEqual([...second.doneIds()].sort(), ["a:0", "a:1"]);
+    second.markDone([{ id: "b:0", type: "b" }]);
+    assert.equal(second.isDone("b:0"), true);
+    assert.equal(second.size, 3);
+    second.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("journal: a restarted collector does not count a redelivered result again", async () => {
+  const { Collector, Dealer, encodePipelineMessage } = await import("../../mod.ts");
+  const dir = await Deno.makeTempDir();
+  const seen: string[] = [];
+  const replay = async (collector: InstanceType<typeof Collector>) => {
+    const dealer = new Dealer({ linger: 0 });
+    dealer.connect(collector.endpoint);
+    await dealer.send(encodePipelineMessage({
+      kind: "results",
+      worker: "w",
+      results: [{ id: "a:0", type: "a", value: 1 }, { id: "a:1", type: "a", value: 2 }],
+    }));
+    const before = seen.length;
+    const until = Date.now() + 5000;
+    while (seen.length - before + collector.duplicates < 2 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    dealer.close();
+  };
+  try {
+    for (let round = 0; round < 2; round++) {
+      const collector = new Collector({
+        results: "tcp://127.0.0.1:0",
+        distributor: "tcp://127.0.0.1:9", // nobody: ACKs wait, close() does not
+        journal: `${dir}/collector.db`,
+        onResult: (r) => {
+          seen.push(r.id);
+        },
+      });
+      await collector.start();
+      await replay(collector);
+      if (round === 1) assert.equal(collector.duplicates, 2);
+      await collector.close();
+    }
+    assert.deepEqual(seen, ["a:0", "a:1"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

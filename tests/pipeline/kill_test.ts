@@ -1,0 +1,177 @@
+/**
+ * Kill tests: roles in separate `deno run` processes, killed with SIGKILL or
+ * frozen with SIGSTOP mid-run. Every item must still be collected exactly
+ * once, and a restarted distributor must re-issue only un-ACKed items.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { Collector, Distributor, type PipelineSummary, PipelineWorker } from "../../mod.ts";
+import { freePort, spawnRole, Tally, waitFor } from "./fixtures/helpers.ts";
+
+const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 600 };
+
+async function distributorAndCollector(items: number, ms: number) {
+  const distributor = new Distributor({
+    workers: "tcp://127.0.0.1:0",
+    acks: "tcp://127.0.0.1:0",
+    tasks: [{ type: "sleep", items: Array(items).fill({ ms }) }],
+    minWorkers: 2,
+    retryBackoffMs: 10,
+    ...FAST,
+  });
+  await distributor.start();
+  const tally = new Tally();
+  const collector = new Collector({
+    results: "tcp://127.0.0.1:0",
+    distributor: distributor.endpoints.acks,
+    heartbeatIntervalMs: 100,
+    onResult: (r) => tally.add(r.id),
+  });
+  await collector.start();
+  const workerOptions = {
+    distributor: distributor.endpoints.workers,
+    collector: collector.endpoint,
+    prefetch: 2,
+    ...FAST,
+  };
+  return { distributor, collector, tally, workerOptions };
+}
+
+Deno.test("kill: a worker killed with SIGKILL mid-run loses nothing", async () => {
+  const { distributor, collector, tally, workerOptions } = await distributorAndCollector(80, 15);
+  const victim = spawnRole("worker", { ...workerOptions, name: "victim" });
+  const survivor = spawnRole("worker", { ...workerOptions, name: "survivor", threads: 2 });
+  try {
+    await Promise.all([victim.ready, survivor.ready]);
+    await waitFor(() => tally.size >= 15, "first results");
+    victim.kill("SIGKILL");
+    const summary = await distributor.run();
+    await collector.run();
+    assert.equal(summary.done, 80);
+    assert.deepEqual(summary.failed, []);
+    assert.ok(summary.retries >= 1, "the victim's items were redelivered");
+    assert.equal(tally.size, 80);
+    assert.deepEqual(tally.duplicates(), []);
+    assert.equal((await victim.status).signal, "SIGKILL");
+    assert.equal((await survivor.status).code, 0, "the survivor leaves when the run ends");
+  } finally {
+    victim.kill();
+    survivor.kill();
+    await distributor.close();
+    await collector.close();
+  }
+});
+
+Deno.test("kill: a silent (SIGSTOPped) worker's items are redelivered after its heartbeat timeout", async () => {
+  const { distributor, collector, tally, workerOptions } = await distributorAndCollector(60, 10);
+  const frozen = spawnRole("worker", { ...workerOptions, name: "frozen" });
+  const other = spawnRole("worker", { ...workerOptions, name: "other" });
+  try {
+    await Promise.all([frozen.ready, other.ready]);
+    await waitFor(() => tally.size >= 10, "first results");
+    frozen.kill("SIGSTOP");
+    const summary = await distributor.run();
+    await collector.run();
+    assert.equal(summary.done, 60);
+    assert.ok(summary.retries >= 1, "the frozen worker's items were redelivered");
+    assert.equal(tally.size, 60);
+    assert.deepEqual(tally.duplicates(), []);
+  } finally {
+    frozen.kill("SIGKILL");
+    other.kill();
+    await Promise.all([frozen.status, other.status]);
+    await distributor.close();
+    await collector.close();
+  }
+});
+
+function journalDone(path: string): Set<string> {
+  const db = new DatabaseSync(path);
+  try {
+    const rows = db.prepare("SELECT id FROM done_items").all() as { id: string }[];
+    return new Set(rows.map((r) => r.id));
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("kill: a distributor killed and restarted with its journal loses nothing and redoes nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  const journal = `${dir}/journal.db`;
+  const workers = `tcp://127.0.0.1:${freePort()}`;
+  const acks = `tcp://127.0.0.1:${freePort()}`;
+  const options = {
+    workers,
+    acks,
+    journal,
+    type: "echo",
+    count: 300,
+    payload: null,
+    retryBackoffMs: 10,
+    ...FAST,
+  };
+  const tally = new Tally();
+  const collector = new Collector({
+    results: "tcp://127.0.0.1:0",
+    distributor: acks,
+    heartbeatIntervalMs: 100,
+    onResult: (r) => tally.add(r.id),
+  });
+  await collector.start();
+  let phase = 1;
+  const processedAfterRestart: string[] = [];
+  const slowEcho = async (_p: unknown, ctx: { id: string }) => {
+    if (phase === 2) processedAfterRestart.push(ctx.id);
+    await new Promise((r) => setTimeout(r, 3));
+    return ctx.id;
+  };
+  const pool = [0, 1].map((n) =>
+    new PipelineWorker({
+      distributor: workers,
+      collector: collector.endpoint,
+      handlers: { echo: slowEcho },
+      name: `w${n}`,
+      ...FAST,
+    })
+  );
+  const first = spawnRole("distributor", options);
+  let second: ReturnType<typeof spawnRole> | null = null;
+  try {
+    await first.ready;
+    for (const w of pool) w.run();
+    await waitFor(() => tally.size >= 100, "a third of the results");
+    first.kill("SIGKILL");
+    await first.status;
+    const doneBefore = journalDone(journal);
+    assert.ok(doneBefore.size > 0 && doneBefore.size < 300, `journal has ${doneBefore.size}`);
+
+    phase = 2;
+    second = spawnRole("distributor", options);
+    const status = await second.status;
+    assert.equal(status.code, 0);
+    const summary = JSON.parse(
+      second.output().split("\n").find((l) => l.startsWith("{"))!,
+    ) as PipelineSummary;
+    assert.equal(summary.done, 300);
+    assert.deepEqual(summary.failed, []);
+    assert.ok(
+      summary.resumed >= doneBefore.size,
+      `resumed ${summary.resumed} < ${doneBefore.size}`,
+    );
+    // Nothing the journal had recorded as done was handed out again ...
+    assert.deepEqual(processedAfterRestart.filter((id) => doneBefore.has(id)), []);
+    // ... and every item reached the collector exactly once.
+    const missing = Array.from({ length: 300 }, (_, i) => `echo:${i}`).filter((id) =>
+      !tally.counts.has(id)
+    );
+    assert.deepEqual(missing, [], `summary ${JSON.stringify(summary)}`);
+    assert.equal(tally.size, 300);
+    assert.deepEqual(tally.duplicates(), []);
+  } finally {
+    first.kill();
+    second?.kill();
+    await Promise.all(pool.map((w) => w.close()));
+    await collector.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
