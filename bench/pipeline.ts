@@ -167,7 +167,7 @@ async function main(): Promise<void> {
         items,
         type: "sleep",
         payload: { ms: 10 },
-        prefetch: threads > 1 ? 2 : 1,
+        prefetch: threads > 1 ? threads : 1,
       };
       const ideal = (items * 10) / (workers * Math.max(1, threads));
       console.log(line(c, await measure(c), ideal, floor));

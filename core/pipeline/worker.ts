@@ -284,7 +284,11 @@ export class PipelineWorker {
         // item runs. Fast items share one report, sent on the next turn.
         if (performance.now() - started >= 1) this.#flush();
         else this.#soon.request();
-        this.#runQueued();
+        // Start the next item after one event-loop turn: an inline handler
+        // that blocks (CPU work, Atomics.wait) would otherwise hold back the
+        // report just queued and the refill already waiting in the socket,
+        // leaving the worker idle for a round trip per item.
+        setImmediate(() => this.#runQueued());
       });
     }
   }
