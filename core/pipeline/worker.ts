@@ -282,12 +282,17 @@ export class PipelineWorker {
         // A slow item gains nothing from batching: report it now (the socket
         // writes start at once) so the distributor refills us while the next
         // item runs. Fast items share one report, sent on the next turn.
-        if (performance.now() - started >= 1) this.#flush();
-        else this.#soon.request();
-        // Start the next item after one event-loop turn: an inline handler
-        // that blocks (CPU work, Atomics.wait) would otherwise hold back the
-        // report just queued and the refill already waiting in the socket,
-        // leaving the worker idle for a round trip per item.
+        if (performance.now() - started < 1) {
+          this.#soon.request();
+          this.#runQueued();
+          return;
+        }
+        this.#flush();
+        // After a slow item, start the next one an event-loop turn later: a
+        // blocking handler (CPU work, Atomics.wait) run back to back would
+        // otherwise hold back this report, the refill waiting in the socket
+        // and the heartbeats. Fast items skip the turn; it would cost more
+        // than they do.
         setImmediate(() => this.#runQueued());
       });
     }
