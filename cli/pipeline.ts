@@ -35,12 +35,9 @@ import {
   workerFromConfig,
 } from "../core/pipeline/mod.ts";
 import { CliError } from "./errors.ts";
-import {
-  formatSummary,
-  progressReporter,
-  setupPipelineLogging,
-  untilSignal,
-} from "./pipeline_support.ts";
+import { formatSummary, progressReporter } from "./pipeline_support.ts";
+import { setupLogging } from "./logging.ts";
+import { shutdownSignal } from "./shutdown.ts";
 
 interface CommonFlags {
   config: string;
@@ -56,7 +53,7 @@ async function prepare(flags: CommonFlags): Promise<PipelineConfig> {
       2,
     );
   }
-  await setupPipelineLogging(flags.logLevel as LogLevel);
+  await setupLogging(flags.logLevel as LogLevel);
   try {
     return await loadPipelineConfig(flags.config);
   } catch (error) {
@@ -103,7 +100,7 @@ async function serveUntilSignal(
   ended: Promise<unknown>,
   close: () => Promise<void>,
 ): Promise<void> {
-  const stop = untilSignal();
+  const stop = shutdownSignal();
   try {
     await Promise.race([stop.promise, ended]);
   } finally {
@@ -159,7 +156,7 @@ export function register(program: Command): void {
         roles: ["metadata", "distributor", "collector", "workers"],
         onProgress: progress.onProgress,
       });
-      const stop = untilSignal();
+      const stop = shutdownSignal();
       let summary: PipelineSummary | "signal";
       try {
         summary = await Promise.race([
@@ -184,7 +181,7 @@ export function register(program: Command): void {
       if (flags.resetJournal) await resetJournal(config);
       const progress = progressFor();
       const distributor = await distributorFromConfig(config, { onProgress: progress.onProgress });
-      const stop = untilSignal();
+      const stop = shutdownSignal();
       try {
         const summary = await Promise.race([distributor.run(), stop.promise.then(() => null)]);
         progress.end();
@@ -231,7 +228,7 @@ export function register(program: Command): void {
         const worker = workerFromConfig(config, entry, { threads });
         if (flags.keepRunning) {
           // Re-create the worker after each run; the sockets reconnect on their own.
-          const stop = untilSignal();
+          const stop = shutdownSignal();
           let current = worker;
           let stopped = false;
           stop.promise.then(() => {
@@ -245,7 +242,7 @@ export function register(program: Command): void {
           return;
         }
         const stats = await (async () => {
-          const stop = untilSignal();
+          const stop = shutdownSignal();
           stop.promise.then(() => worker.close());
           try {
             return await worker.run();

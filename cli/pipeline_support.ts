@@ -12,7 +12,6 @@
  * ```
  * @module
  */
-import { configure, getConfig, type LogLevel, type LogRecord } from "@logtape/logtape";
 import type { PipelineSummary, Progress } from "../core/pipeline/mod.ts";
 
 /**
@@ -120,63 +119,4 @@ export function formatSummary(s: PipelineSummary): string {
   }
   for (const k of s.skipped) lines.push(`  skipped task type ${k.type}: ${k.reason}`);
   return lines.join("\n");
-}
-
-/**
- * Sends `zedge` log records at `level` and above to stderr, unless logging
- * is configured already.
- *
- * @example
- * ```ts
- * import { setupPipelineLogging } from "./pipeline_support.ts";
- * await setupPipelineLogging("warning");
- * ```
- */
-export async function setupPipelineLogging(level: LogLevel): Promise<void> {
-  if (getConfig() !== null) return;
-  await configure({
-    sinks: {
-      stderr: (record: LogRecord) => {
-        const message = record.message.map((part, i) =>
-          i % 2 === 0 ? String(part) : typeof part === "string" ? part : String(part)
-        ).join("");
-        console.error(`${record.level}: ${record.category.slice(1).join(".")}: ${message}`);
-      },
-    },
-    loggers: [
-      { category: ["zedge"], sinks: ["stderr"], lowestLevel: level },
-      { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
-    ],
-  });
-}
-
-/**
- * Resolves on the first SIGINT or SIGTERM; `cancel` removes the listeners.
- *
- * @example
- * ```ts
- * import { untilSignal } from "./pipeline_support.ts";
- * const stop = untilSignal();
- * stop.cancel();
- * ```
- */
-export function untilSignal(): { promise: Promise<void>; cancel: () => void } {
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  const handler = () => {
-    cancel();
-    resolve();
-  };
-  const cancel = () => {
-    for (const s of signals) {
-      try {
-        Deno.removeSignalListener(s, handler);
-      } catch {
-        // already removed
-      }
-    }
-  };
-  for (const s of signals) Deno.addSignalListener(s, handler);
-  return { promise, cancel };
 }

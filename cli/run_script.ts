@@ -20,7 +20,8 @@ import { ConfigError } from "../core/tasks/yaml_source.ts";
 import { CliError } from "./errors.ts";
 import { remotesForCli } from "./remote_task.ts";
 import { KeyReader } from "./tasks_keys.ts";
-import { parseSecondsFlag, setupTaskLogging, shutdownSignal } from "./tasks_common.ts";
+import { shutdownSignal } from "./shutdown.ts";
+import { parseSecondsFlag, setupTaskLogging } from "./tasks_common.ts";
 
 interface ScriptFlags {
   config?: string;

@@ -23,8 +23,8 @@ import {
   parsePortFlag,
   parseSecondsFlag,
   setupTaskLogging,
-  shutdownSignal,
 } from "./tasks_common.ts";
+import { shutdownSignal } from "./shutdown.ts";
 
 interface ServerFlags {
   port?: number;

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { configure, getConfig, getLogger, type LogLevel, type LogRecord } from "@logtape/logtape";
+import { getLogger, type LogLevel, type LogRecord } from "@logtape/logtape";
 import { InvalidArgumentError } from "commander";
 import { TaskClient, type TaskClientOptions } from "../core/tasks/client.ts";
 import { TaskNetworkError, TaskRejectedError, TaskWaitTimeoutError } from "../core/tasks/errors.ts";
@@ -28,6 +28,8 @@ import {
 } from "../core/tasks/protocol.ts";
 import { parsePort, tcpEndpoint } from "../core/tasks/remotes.ts";
 import { CliError } from "./errors.ts";
+import { renderMessage, setupLogging } from "./logging.ts";
+import { shutdownSignal } from "./shutdown.ts";
 
 /**
  * Commander parser for a TCP port flag (0 allowed when `allowZero`).
@@ -153,10 +155,7 @@ function levelName(level: LogLevel): string {
 export function formatZtlRecord(record: LogRecord): string {
   const [, area, ...rest] = record.category;
   const name = area === "tasks" ? "remote-task" : [area, ...rest].filter(Boolean).join(".");
-  const message = record.message.map((part, i) =>
-    i % 2 === 0 ? String(part) : typeof part === "string" ? part : JSON.stringify(part)
-  ).join("");
-  return `${levelName(record.level)}:${name}:${message}`;
+  return `${levelName(record.level)}:${name}:${renderMessage(record)}`;
 }
 
 /**
@@ -170,48 +169,7 @@ export function formatZtlRecord(record: LogRecord): string {
  * ```
  */
 export async function setupTaskLogging(level: LogLevel): Promise<void> {
-  if (getConfig() !== null) return;
-  await configure({
-    sinks: {
-      // Python's logging writes to stderr; stdout stays for the client lines.
-      stderr: (record: LogRecord) => console.error(formatZtlRecord(record)),
-    },
-    loggers: [
-      { category: ["zedge"], sinks: ["stderr"], lowestLevel: level },
-      { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
-    ],
-  });
-}
-
-/**
- * Resolves on the first SIGINT or SIGTERM (and removes its listeners), or
- * when `signal` aborts.
- *
- * @example
- * ```ts
- * import { shutdownSignal } from "./tasks_common.ts";
- * const stop = shutdownSignal();
- * stop.cancel();
- * ```
- */
-export function shutdownSignal(): { promise: Promise<Deno.Signal>; cancel: () => void } {
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  const handlers = new Map<Deno.Signal, () => void>();
-  let resolve!: (signal: Deno.Signal) => void;
-  const promise = new Promise<Deno.Signal>((r) => resolve = r);
-  const cancel = () => {
-    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
-    handlers.clear();
-  };
-  for (const signal of signals) {
-    const handler = () => {
-      cancel();
-      resolve(signal);
-    };
-    handlers.set(signal, handler);
-    Deno.addSignalListener(signal, handler);
-  }
-  return { promise, cancel };
+  await setupLogging(level, formatZtlRecord);
 }
 
 /**
