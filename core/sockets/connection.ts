@@ -83,7 +83,7 @@ export interface ConnectionOwner {
   /** Limits and timers the connection applies. */
   readonly settings: ConnectionSettings;
   /** The handshake finished; return false to refuse this peer (it is closed). */
-  connectionReady(conn: Connection): boolean;
+  connectionReady(conn: Connection): string | undefined;
   /** A message arrived from the peer. */
   connectionMessage(conn: Connection, frames: Uint8Array[]): void;
   /** The peer sent a SUBSCRIBE (`subscribe` true) or CANCEL command for `topic`. */
@@ -151,6 +151,8 @@ export class Connection {
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   #pongTimer: Timer | undefined;
   #ttlTimer: Timer | undefined;
+  #peerTtl = 0;
+  #closeTimer: Timer | undefined;
 
   /** Wraps `stream` to the peer at `address` (`outgoing` when this side dialed) for `owner`. */
   constructor(owner: ConnectionOwner, stream: ByteStream, address: string, outgoing: boolean) {
@@ -278,6 +280,7 @@ export class Connection {
     clearInterval(this.#heartbeatTimer);
     clearTimeout(this.#pongTimer);
     clearTimeout(this.#ttlTimer);
+    clearTimeout(this.#closeTimer);
     try {
       this.#stream.close();
     } catch { /* already closed */ }
@@ -298,7 +301,7 @@ export class Connection {
     }
     this.#owner.connectionFailed(this, type, reason);
     // Let the ERROR command go out before the stream closes.
-    if (tellPeer) queueMicrotask(() => setTimeout(() => this.close(reason), 20));
+    if (tellPeer) this.#closeTimer = setTimeout(() => this.close(reason), 20);
     else this.close(reason);
   }
 
@@ -337,6 +340,8 @@ export class Connection {
           clearTimeout(this.#pongTimer);
           this.#pongTimer = undefined;
         }
+        // As libzmq: any traffic, not only PINGs, proves the peer alive.
+        if (this.#ttlTimer !== undefined) this.#armTtl();
         try {
           this.#decoder.feed(buffer.subarray(0, n));
         } catch (error) {
@@ -369,11 +374,8 @@ export class Connection {
         const { ttlMs, context } = decodePing(command.data);
         this.sendCommand("PONG", context);
         if (ttlMs > 0) {
-          clearTimeout(this.#ttlTimer);
-          this.#ttlTimer = setTimeout(
-            () => this.#fail("protocol:error", `peer silent past its heartbeat TTL of ${ttlMs} ms`),
-            ttlMs,
-          );
+          this.#peerTtl = ttlMs;
+          this.#armTtl();
         }
         return;
       }
@@ -414,12 +416,23 @@ export class Connection {
     clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = undefined;
     this.#ready = true;
-    if (!this.#owner.connectionReady(this)) {
+    const refusal = this.#owner.connectionReady(this);
+    if (refusal !== undefined) {
       this.#ready = false;
-      this.close("refused by socket policy");
+      this.#fail("handshake:error", `peer refused: ${refusal}`);
       return;
     }
     this.#startHeartbeats();
+  }
+
+  /** (Re)starts the countdown of the TTL the peer asked for in its PING. */
+  #armTtl(): void {
+    clearTimeout(this.#ttlTimer);
+    const ttl = this.#peerTtl;
+    this.#ttlTimer = setTimeout(
+      () => this.#fail("protocol:error", `peer silent past its heartbeat TTL of ${ttl} ms`),
+      ttl,
+    );
   }
 
   #startHeartbeats(): void {

@@ -25,8 +25,8 @@ export class Pair extends Socket {
   }
 
   /** Accepts only one peer at a time. */
-  protected override attach(_conn: Connection): boolean {
-    return this.peers.length === 0;
+  protected override attach(_conn: Connection): string | undefined {
+    return this.peers.length === 0 ? undefined : "this PAIR socket already has a peer";
   }
 
   /** Sends to the single peer. */

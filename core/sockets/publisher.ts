@@ -25,9 +25,9 @@ export class Publisher extends Socket {
   }
 
   /** Starts each new subscriber with an empty subscription set. */
-  protected override attach(conn: Connection): boolean {
+  protected override attach(conn: Connection): string | undefined {
     conn.policyState = new SubscriptionSet();
-    return true;
+    return undefined;
   }
 
   /** Handles subscriptions and other messages from subscribers; never queues them. */

@@ -66,13 +66,13 @@ export class Router extends Socket {
   }
 
   /** Registers the peer under its announced or a generated routing id. */
-  protected override attach(conn: Connection): boolean {
+  protected override attach(conn: Connection): string | undefined {
     let id = conn.peerIdentity;
     if (id.length > 0) {
       const key = latin1.decode(id);
       const holder = this.#byId.get(key);
       if (holder) {
-        if (!this.handover) return false;
+        if (!this.handover) return "routing id already in use by another peer";
         this.#byId.delete(key);
         holder.close("routing id taken over by a new peer");
       }
@@ -84,7 +84,7 @@ export class Router extends Socket {
     conn.routingId = id;
     conn.routingKey = latin1.decode(id);
     this.#byId.set(conn.routingKey, conn);
-    return true;
+    return undefined;
   }
 
   /** Forgets the peer's routing id. */

@@ -409,13 +409,15 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
   // ---- connection callbacks (ConnectionOwner) --------------------------------
 
   /** @internal */
-  connectionReady(conn: Connection): boolean {
-    if (this.#closed || !this.attach(conn)) return false;
+  connectionReady(conn: Connection): string | undefined {
+    if (this.#closed) return "socket is closing";
+    const refusal = this.attach(conn);
+    if (refusal !== undefined) return refusal;
     this.peers.push(conn);
     this.sources.push(conn);
     this.events.emit({ type: "handshake", address: conn.address });
     this.writable.notify();
-    return true;
+    return undefined;
   }
 
   /** @internal */
@@ -464,9 +466,9 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
 
   // ---- policy hooks -------------------------------------------------------------
 
-  /** A peer finished its handshake; return false to refuse it. */
-  protected attach(_conn: Connection): boolean {
-    return true;
+  /** A peer finished its handshake; return why it is refused, or nothing to accept it. */
+  protected attach(_conn: Connection): string | undefined {
+    return undefined;
   }
 
   /** A peer went away (after a successful handshake). */

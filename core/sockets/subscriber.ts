@@ -49,9 +49,9 @@ export class Subscriber extends Socket {
   }
 
   /** Sends the current subscriptions to a new publisher. */
-  protected override attach(conn: Connection): boolean {
+  protected override attach(conn: Connection): string | undefined {
     for (const topic of this.subscriptions.topics()) conn.sendSubscription(true, topic);
-    return true;
+    return undefined;
   }
 
   /** Queues only messages matching a subscription. */

@@ -487,6 +487,30 @@ Deno.test("robustness: a peer's PING TTL closes the link when it falls silent; P
   }
 });
 
+Deno.test("robustness: any traffic, not only PINGs, keeps a peer's PING TTL from expiring", async () => {
+  const server = await Server.start();
+  const raw = await RawPeer.connect(server.endpoint);
+  try {
+    await raw.write(handshakeBytes("PUSH"));
+    await server.log.wait("handshake", 2);
+    await raw.write(frames((w) => w.writeCommand("PING", encodePing(300, ascii("t")))));
+    await raw.waitForCommand("PONG");
+    // Messages every 100 ms for 1.2 s, four TTLs, and no further PING.
+    for (let i = 0; i < 12; i++) {
+      await raw.write(frames((w) => w.writeMessage([`keepalive ${i}`])));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(server.log.count("protocol:error", raw.address), 0);
+    // Then silence: the TTL closes the link.
+    const event = await server.log.wait("protocol:error", 1, raw.address);
+    assert.match(event.reason!, /heartbeat TTL of 300 ms/);
+    await raw.waitEnded();
+  } finally {
+    await raw.dispose();
+    await server.close();
+  }
+});
+
 Deno.test("robustness: PUSH with sendHighWaterMark 10 waits when its PULL stops reading", async () => {
   const pull = new Pull({ receiveHighWaterMark: 10 });
   const push = new Push({ sendHighWaterMark: 10, sendTimeout: 200 });

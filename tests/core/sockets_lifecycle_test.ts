@@ -47,6 +47,9 @@ for (const transport of TRANSPORTS) {
       // The intruder is dropped again and again; `a` keeps its one peer.
       await intruderLog.wait("disconnect", 2);
       assert.equal(aLog.count("handshake"), 1);
+      // The refusing side says why, once per attempt.
+      const refused = await aLog.wait("handshake:error");
+      assert.match(refused.reason ?? "", /already has a peer/);
       for (let i = 0; i < 3; i++) {
         await a.send(["to b", String(i)]);
         assert.deepEqual(texts(await within(b.receive(), "a→b")), ["to b", String(i)]);

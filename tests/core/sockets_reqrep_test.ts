@@ -297,6 +297,8 @@ Deno.test("dealer/router: a second peer claiming a taken routing id is refused",
     // The second is dropped each time it tries; the first keeps its id.
     await secondLog.wait("disconnect", 2);
     assert.equal(log.count("handshake"), 1);
+    const refused = await log.wait("handshake:error");
+    assert.match(refused.reason ?? "", /routing id already in use/);
     await router.send(["same", "to the first"]);
     assert.deepEqual(texts(await within(first.receive(), "the message")), ["to the first"]);
   } finally {
