@@ -215,7 +215,7 @@ export class Connection {
   /** True when the peer can take another message without passing its high-water mark. */
   get hasRoom(): boolean {
     return this.#ready && !this.#closed &&
-      this.#unflushed + this.#inFlight < this.#owner.settings.sendHighWaterMark;
+      this.#unflushed + this.#inFlight < limit(this.#owner.settings.sendHighWaterMark);
   }
 
   /** Queues a message to the peer (the caller has checked {@link hasRoom} if it cares). */
@@ -233,7 +233,7 @@ export class Connection {
     if (!this.#writing) this.#flush();
   }
 
-  /** Sends a subscription in the form the peer's ZMTP version understands. */
+  /** Sends a subscription in the 3.0 message form, which every ZMTP 3.x peer understands. */
   sendSubscription(subscribe: boolean, topic: Uint8Array): void {
     // libzmq 4.3 sends and accepts the 3.0 message form (0x01/0x00 + topic)
     // whatever the version, so that form is what every peer understands.
@@ -248,7 +248,7 @@ export class Connection {
     const frames = this.inbox.shift();
     if (
       frames !== undefined && this.#resume.waiting > 0 &&
-      this.inbox.length < this.#owner.settings.receiveHighWaterMark
+      this.inbox.length < limit(this.#owner.settings.receiveHighWaterMark)
     ) {
       this.#resume.notify();
     }
@@ -318,7 +318,7 @@ export class Connection {
 
   async #readLoop(): Promise<void> {
     const buffer = new Uint8Array(READ_BUFFER_SIZE);
-    const hwm = () => this.#owner.settings.receiveHighWaterMark;
+    const hwm = () => limit(this.#owner.settings.receiveHighWaterMark);
     try {
       while (!this.#closed) {
         if (this.inbox.length >= hwm()) {
@@ -482,6 +482,11 @@ export class Connection {
       if (!this.#closed) this.close(`write failed: ${describe(error)}`);
     }
   }
+}
+
+/** A high-water mark of 0 means "no limit", as in libzmq. */
+function limit(highWaterMark: number): number {
+  return highWaterMark === 0 ? Infinity : highWaterMark;
 }
 
 function describe(error: unknown): string {

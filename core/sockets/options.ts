@@ -17,9 +17,9 @@ import { ZmqError } from "./errors.ts";
  * ```
  */
 export interface SocketOptions {
-  /** Messages queued per peer for sending before send() waits (or PUB drops). Default 1000. */
+  /** Messages queued per peer for sending before send() waits (or PUB drops); 0 = no limit. Default 1000. */
   sendHighWaterMark?: number;
-  /** Messages queued per peer for receiving before that peer is read no further. Default 1000. */
+  /** Messages queued per peer for receiving before that peer is read no further; 0 = no limit. Default 1000. */
   receiveHighWaterMark?: number;
   /** How long close() keeps flushing queued messages to connected peers; -1 = until sent. Default -1. */
   linger?: number;

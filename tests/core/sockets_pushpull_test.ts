@@ -138,3 +138,20 @@ for (const transport of TRANSPORTS) {
     }
   });
 }
+
+Deno.test("push/pull: a high-water mark of 0 means no limit, as in libzmq", async () => {
+  const pull = new Pull({ receiveHighWaterMark: 0 });
+  const push = new Push({ sendHighWaterMark: 0, sendTimeout: 2000 });
+  try {
+    await pull.bind("inproc://hwm-zero");
+    push.connect(pull.lastEndpoint!);
+    // Far past the default mark of 1000, with nobody reading yet.
+    for (let i = 0; i < 5000; i++) await push.send(String(i));
+    for (let i = 0; i < 5000; i++) {
+      assert.equal(new TextDecoder().decode((await pull.receive())[0]), String(i));
+    }
+  } finally {
+    await push.close();
+    await pull.close();
+  }
+});
