@@ -26,7 +26,8 @@ import {
   type TaskSpec,
   TaskState,
 } from "../core/tasks/protocol.ts";
-import { parsePort, tcpEndpoint } from "../core/tasks/remotes.ts";
+import { parsePort } from "../core/tasks/remotes.ts";
+import { formatTcpEndpoint } from "../core/transport/endpoint.ts";
 import { CliError } from "./errors.ts";
 import { renderMessage, setupLogging } from "./logging.ts";
 import { shutdownSignal } from "./shutdown.ts";
@@ -136,7 +137,7 @@ export function eventsEndpoint(value: string, host: string): string {
       2,
     );
   }
-  return host === "*" ? `tcp://*:${port}` : tcpEndpoint(host, port);
+  return host === "*" ? `tcp://*:${port}` : formatTcpEndpoint(host, port);
 }
 
 function levelName(level: LogLevel): string {

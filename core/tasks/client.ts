@@ -43,7 +43,7 @@ import {
   type TaskStateValue,
   type ZtlMessage,
 } from "./protocol.ts";
-import { tcpEndpoint } from "./remotes.ts";
+import { formatTcpEndpoint } from "../transport/endpoint.ts";
 import { RequestChannel } from "./request_channel.ts";
 
 /**
@@ -130,7 +130,7 @@ export interface WaitOptions {
 function resolveEndpoint(options: TaskClientOptions): string {
   if (options.endpoint) return options.endpoint;
   if (options.host !== undefined && options.port !== undefined) {
-    return tcpEndpoint(options.host, options.port);
+    return formatTcpEndpoint(options.host, options.port);
   }
   throw new TypeError("task client needs 'endpoint' or 'host' and 'port'");
 }

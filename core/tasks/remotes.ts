@@ -21,6 +21,7 @@
  * @module
  */
 import { ConfigError, loadYaml, mapEntries, scalarValue, type YamlSource } from "./yaml_source.ts";
+import { formatTcpEndpoint } from "../transport/endpoint.ts";
 
 /**
  * One remote task server and the scope to use on it.
@@ -49,20 +50,6 @@ export interface Remote {
 }
 
 const FIELDS = ["host", "port", "scope", "events"];
-
-/**
- * `tcp://host:port`, with IPv6 literals bracketed.
- *
- * @example
- * ```ts
- * import { tcpEndpoint } from "./remotes.ts";
- * tcpEndpoint("::1", 5555); // "tcp://[::1]:5555"
- * ```
- */
-export function tcpEndpoint(host: string, port: number): string {
-  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `tcp://${bracketed}:${port}`;
-}
 
 /**
  * Parses a TCP port given as number or digits; returns undefined if it is
@@ -125,14 +112,14 @@ function parseRemote(source: YamlSource, name: string, keyNode: unknown, node: u
     host: host.value,
     port,
     scope,
-    endpoint: tcpEndpoint(host.value, port),
+    endpoint: formatTcpEndpoint(host.value, port),
     line: source.lineOf(keyNode),
   };
   const events = fields.get("events");
   if (events && events.value !== null) {
     const eventsPort = parsePort(events.value);
     if (eventsPort !== undefined) {
-      remote.events = tcpEndpoint(host.value, eventsPort);
+      remote.events = formatTcpEndpoint(host.value, eventsPort);
     } else if (typeof events.value === "string" && /^(tcp|ipc|inproc):\/\//.test(events.value)) {
       remote.events = events.value;
     } else {

@@ -107,7 +107,8 @@ function parseTcp(endpoint: string, address: string): Endpoint {
 }
 
 /**
- * Formats a tcp address back into an endpoint string, bracketing IPv6.
+ * Formats a tcp address back into an endpoint string, bracketing an IPv6
+ * literal unless it is bracketed already.
  *
  * @example
  * ```ts
@@ -116,5 +117,7 @@ function parseTcp(endpoint: string, address: string): Endpoint {
  * ```
  */
 export function formatTcpEndpoint(host: string, port: number): string {
-  return host.includes(":") ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;
+  // A host from a config file may already be written "[::1]".
+  const bracket = host.includes(":") && !host.startsWith("[");
+  return bracket ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;
 }

@@ -643,6 +643,7 @@ Deno.test("endpoints: valid tcp, ipc and inproc endpoints parse", () => {
   }
   assert.equal(formatTcpEndpoint("::1", 80), "tcp://[::1]:80");
   assert.equal(formatTcpEndpoint("10.0.0.1", 9), "tcp://10.0.0.1:9");
+  assert.equal(formatTcpEndpoint("[::1]", 80), "tcp://[::1]:80");
 });
 
 Deno.test("endpoints: garbage is refused with an error quoting the endpoint", () => {
