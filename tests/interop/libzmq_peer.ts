@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { SocketType } from "../../core/zmtp/socket_type.ts";
 import {
   type FrameDescription,
   type FrameSpec,
@@ -35,27 +36,8 @@ export type Runtime = "pyzmq" | "zeromq.js";
  */
 export const RUNTIMES: readonly Runtime[] = ["pyzmq", "zeromq.js"];
 
-/**
- * The ZeroMQ socket types, by their libzmq names.
- *
- * @example
- * ```ts
- * import type { SocketType } from "./libzmq_peer.ts";
- * const type: SocketType = "ROUTER";
- * ```
- */
-export type SocketType =
-  | "REQ"
-  | "REP"
-  | "DEALER"
-  | "ROUTER"
-  | "PUB"
-  | "SUB"
-  | "XPUB"
-  | "XSUB"
-  | "PUSH"
-  | "PULL"
-  | "PAIR";
+/** The ZeroMQ socket types, by their libzmq names (the codec's own list). */
+export type { SocketType } from "../../core/zmtp/socket_type.ts";
 
 /**
  * What a peer is started with; mirrors the peers' command-line flags.
