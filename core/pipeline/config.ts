@@ -23,6 +23,7 @@
  * @module
  */
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { EndpointError, parseEndpoint } from "../transport/endpoint.ts";
 import { checkDependencies, DependencyError } from "./graph.ts";
 
 /**
@@ -256,8 +257,6 @@ export function parsePipelineConfig(text: string, file: string): PipelineConfig 
   return config!;
 }
 
-const SCHEMES = /^(tcp:\/\/[^\s]+:(\d+|\*)|ipc:\/\/\/[^\s]+|inproc:\/\/[^\s]+)$/;
-
 /** Walks the YAML tree, collecting problems with line numbers. */
 class Validator {
   readonly problems: string[] = [];
@@ -347,11 +346,21 @@ class Validator {
     const check = (n: Node | null, f: string): string | undefined => {
       const s = this.#str(n, f);
       if (s === undefined) return undefined;
-      if (!SCHEMES.test(s)) {
+      // The transport's own parser, so config and sockets agree on what is valid.
+      let why: string | undefined;
+      try {
+        const parsed = parseEndpoint(s);
+        if (parsed.transport === "ipc" && !parsed.path.startsWith("/")) {
+          why = "an ipc path must be absolute";
+        }
+      } catch (error) {
+        why = error instanceof EndpointError ? error.message : String(error);
+      }
+      if (why !== undefined) {
         return this.#error(
           n,
           f,
-          `'${s}' is not an endpoint (tcp://host:port, ipc:///absolute/path or inproc://name)`,
+          `'${s}' is not an endpoint (tcp://host:port, ipc:///absolute/path or inproc://name): ${why}`,
         );
       }
       return s;
