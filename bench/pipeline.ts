@@ -10,11 +10,16 @@
  * has registered and stops when the collector's `onFinished` runs.
  *
  * Cut to stay under ~4 minutes on 2 cores: 5000 items on single-threaded
- * workers (50 s and 25 s of ideal time); `--full` runs them too.
+ * workers (50 s and 25 s of ideal time); `--full` runs them too. `--quick`
+ * runs only the two cases that show the distributor's own cost — 200,000
+ * empty items and 2 × 10 threads × 1000 sleeps — `--repeat N` times each
+ * (default 3) and prints every run and the median, for before/after
+ * comparisons on a noisy machine.
  *
  * @example
  * ```sh
  * deno run -A --unstable-worker-options bench/pipeline.ts
+ * deno task bench pipeline --quick --repeat 5
  * ```
  * @module
  */
@@ -134,9 +139,8 @@ function line(c: Case, m: Measured, ideal: number, floor = 1): string {
   } ms, overhead ${overhead.toFixed(1)}%${extra}${retries}`;
 }
 
-async function main(): Promise<void> {
-  const full = Deno.args.includes("--full");
-  // Warm-up (not reported): compiles the hot paths of every role once.
+/** Warm-up (not reported): compiles the hot paths of every role once. */
+async function warmUp(): Promise<void> {
   await measure({
     workers: 1,
     threads: 0,
@@ -145,6 +149,54 @@ async function main(): Promise<void> {
     payload: null,
     prefetch: 100,
   });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** `--quick`: the distributor-bound cases only, repeated, with medians. */
+async function quick(repeat: number): Promise<void> {
+  await warmUp();
+  const empty: Case = {
+    workers: 1,
+    threads: 0,
+    items: 200_000,
+    type: "noop",
+    payload: null,
+    prefetch: 2000,
+  };
+  const threaded: Case = {
+    workers: 2,
+    threads: 10,
+    items: 1000,
+    type: "sleep",
+    payload: { ms: 10 },
+    prefetch: 10,
+  };
+  const rates: number[] = [];
+  const overheads: number[] = [];
+  for (let run = 1; run <= repeat; run++) {
+    const e = await measure(empty);
+    rates.push(empty.items / (e.ms / 1000));
+    const t = await measure(threaded);
+    overheads.push((t.ms / ((threaded.items * 10) / 20) - 1) * 100);
+    console.log(
+      `run ${run}: 1x1 ${empty.items} empty items ${Math.round(rates.at(-1)!)} items/s; ` +
+        `2x10 ${threaded.items} sleeps overhead ${overheads.at(-1)!.toFixed(1)}%`,
+    );
+  }
+  console.log(
+    `median of ${repeat}: ${Math.round(median(rates))} empty items/s, ` +
+      `2x10x1000 overhead ${median(overheads).toFixed(1)}%`,
+  );
+}
+
+async function main(): Promise<void> {
+  const full = Deno.args.includes("--full");
+  await warmUp();
   console.log("# 10 ms tasks (ideal = items × 10 ms / (workers × threads))");
   const base = sequentialBaseline(200);
   const floor = base / 2000;
@@ -227,6 +279,13 @@ async function main(): Promise<void> {
 
 if (import.meta.main) {
   const roleIndex = Deno.args.indexOf("--role-worker");
+  const repeatIndex = Deno.args.indexOf("--repeat");
+  const repeat = repeatIndex >= 0 ? Number(Deno.args[repeatIndex + 1]) : 3;
+  if (!Number.isInteger(repeat) || repeat < 1) {
+    console.error("bench pipeline: --repeat needs a positive integer");
+    Deno.exit(2);
+  }
   if (roleIndex >= 0) await runWorkerRole(Deno.args[roleIndex + 1]);
+  else if (Deno.args.includes("--quick")) await quick(repeat);
   else await main();
 }
