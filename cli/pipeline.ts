@@ -38,10 +38,12 @@ import { CliError } from "./errors.ts";
 import { formatSummary, progressReporter } from "./pipeline_support.ts";
 import { setupLogging } from "./logging.ts";
 import { shutdownSignal } from "./shutdown.ts";
+import { parseByteLimitFlag } from "./tasks_common.ts";
 
 interface CommonFlags {
   config: string;
   logLevel: string;
+  maxMessageSize?: number;
 }
 
 const LEVELS = ["debug", "info", "warning", "error"];
@@ -54,12 +56,16 @@ async function prepare(flags: CommonFlags): Promise<PipelineConfig> {
     );
   }
   await setupLogging(flags.logLevel as LogLevel);
+  let config: PipelineConfig;
   try {
-    return await loadPipelineConfig(flags.config);
+    config = await loadPipelineConfig(flags.config);
   } catch (error) {
     if (error instanceof PipelineConfigError) throw new CliError(error.message, 2);
     throw error;
   }
+  // The flag wins over the file's top-level maxMessageSize.
+  if (flags.maxMessageSize !== undefined) config.maxMessageSize = flags.maxMessageSize;
+  return config;
 }
 
 function needTasks(config: PipelineConfig): void {
@@ -127,7 +133,13 @@ export function register(program: Command): void {
   const withCommon = (cmd: Command) =>
     cmd
       .requiredOption("-c, --config <file>", "pipeline YAML file")
-      .option("--log-level <level>", "debug | info | warning | error", "warning");
+      .option("--log-level <level>", "debug | info | warning | error", "warning")
+      .option(
+        "--max-message-size <bytes>",
+        "close a peer's connection when it sends a larger message " +
+          "(default: the file's maxMessageSize, else 64 MiB; -1 = no limit)",
+        parseByteLimitFlag,
+      );
 
   withCommon(pipeline.command("check").description("validate a pipeline file"))
     .action(async (flags: CommonFlags) => {

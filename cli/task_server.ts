@@ -19,6 +19,7 @@ import { CliError } from "./errors.ts";
 import {
   eventsEndpoint,
   loadHandlersModule,
+  parseByteLimitFlag,
   parseCountFlag,
   parsePortFlag,
   parseSecondsFlag,
@@ -34,6 +35,7 @@ interface ServerFlags {
   handlers?: string;
   retention: number;
   maxFinished: number;
+  maxMessageSize?: number;
   verbose?: boolean;
 }
 
@@ -96,6 +98,11 @@ export function register(program: Command): void {
       parseCountFlag,
       1000,
     )
+    .option(
+      "--max-message-size <bytes>",
+      "close a client's connection when it sends a larger request (default 64 MiB; -1 = no limit)",
+      parseByteLimitFlag,
+    )
     .option("-v, --verbose", "log every request (debug level)")
     .addHelpText(
       "after",
@@ -145,6 +152,7 @@ async function serve(portArg: string | undefined, scopeArgs: string[], flags: Se
   const server = new TaskServer({
     endpoint: flags.bind ?? `tcp://*:${port ?? DEFAULT_PORT}`,
     events: flags.events === undefined ? undefined : eventsEndpoint(flags.events, "*"),
+    maxMessageSize: flags.maxMessageSize,
   });
   const stop = shutdownSignal();
   try {

@@ -101,6 +101,25 @@ export function parseCountFlag(value: string): number {
 }
 
 /**
+ * Commander parser for `--max-message-size`: a positive number of bytes, or
+ * -1 for no limit (give it as `--max-message-size=-1`).
+ *
+ * @example
+ * ```ts
+ * import { parseByteLimitFlag } from "./tasks_common.ts";
+ * parseByteLimitFlag("1048576"); // 1048576
+ * ```
+ */
+export function parseByteLimitFlag(value: string): number {
+  const trimmed = value.trim();
+  if (trimmed === "-1") return -1;
+  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(Number(trimmed)) || Number(trimmed) < 1) {
+    throw new InvalidArgumentError("must be a positive number of bytes (or -1 for no limit).");
+  }
+  return Number(trimmed);
+}
+
+/**
  * Commander parser for `--separator`: ":" (ZTL 0.2.x) or "¬" (0.0.x; also
  * accepted as the word "legacy").
  *

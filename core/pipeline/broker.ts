@@ -21,6 +21,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Router } from "../sockets/mod.ts";
 import { encodeMessage, type PipelineMessage } from "./codec.ts";
+import { maxMessageSizeOption } from "../limits.ts";
 import { fromRouter } from "./link.ts";
 
 const log = getLogger(["zedge", "pipeline", "broker"]);
@@ -70,6 +71,11 @@ export interface BrokerOptions {
   queueTimeoutMs?: number;
   /** Waiting requests per service before new ones are refused (default 10000). */
   maxQueue?: number;
+  /**
+   * Largest message accepted from a peer, in bytes (default 64 MiB, -1 = no
+   * limit); a larger one closes that peer's connection.
+   */
+  maxMessageSize?: number;
 }
 
 interface Pending {
@@ -132,6 +138,7 @@ export class Broker {
   readonly #options: BrokerOptions;
   readonly #interval: number;
   readonly #timeout: number;
+  readonly #maxMessageSize: number;
   readonly #workers = new Map<string, ServiceWorkerState>();
   readonly #queues = new Map<string, Pending[]>();
   readonly #byBrokerRid = new Map<string, Pending>();
@@ -147,6 +154,7 @@ export class Broker {
     this.#options = options;
     this.#interval = options.heartbeatIntervalMs ?? 1000;
     this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
+    this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
   }
 
   /** Resolved endpoints once started. */
@@ -172,8 +180,13 @@ export class Broker {
   /** Binds both sockets and starts routing. */
   async start(): Promise<void> {
     if (this.#frontend !== null) return;
-    this.#frontend = new Router({ sendHighWaterMark: 10_000, receiveHighWaterMark: 10_000 });
-    this.#backend = new Router({ sendHighWaterMark: 10_000, receiveHighWaterMark: 10_000 });
+    const limits = {
+      sendHighWaterMark: 10_000,
+      receiveHighWaterMark: 10_000,
+      maxMessageSize: this.#maxMessageSize,
+    };
+    this.#frontend = new Router(limits);
+    this.#backend = new Router(limits);
     try {
       await this.#frontend.bind(this.#options.frontend);
       await this.#backend.bind(this.#options.backend);

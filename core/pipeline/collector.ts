@@ -25,6 +25,7 @@ import { getLogger } from "@logtape/logtape";
 import { Dealer, Router } from "../sockets/mod.ts";
 import type { PipelineSummary } from "./codec.ts";
 import { Journal } from "./journal.ts";
+import { maxMessageSizeOption } from "../limits.ts";
 import { atMost, fromDealer, fromRouter, OrderedSender } from "./link.ts";
 
 const log = getLogger(["zedge", "pipeline", "collector"]);
@@ -79,6 +80,11 @@ export interface CollectorOptions {
   heartbeatIntervalMs?: number;
   /** Stop after `onFinished` (default true). */
   exitOnFinished?: boolean;
+  /**
+   * Largest message accepted from a peer, in bytes (default 64 MiB, -1 = no
+   * limit); a larger one closes that peer's connection.
+   */
+  maxMessageSize?: number;
 }
 
 /**
@@ -95,6 +101,7 @@ export interface CollectorOptions {
  */
 export class Collector {
   readonly #options: CollectorOptions;
+  readonly #maxMessageSize: number;
   readonly #seen = new Set<string>();
   #router: Router | null = null;
   #dealer: Dealer | null = null;
@@ -110,6 +117,7 @@ export class Collector {
   /** Keeps the options; nothing binds before {@link start}. */
   constructor(options: CollectorOptions) {
     this.#options = options;
+    this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
   }
 
   /** The resolved results endpoint (port 0 becomes the real port). */
@@ -129,14 +137,15 @@ export class Collector {
     if (this.#options.journal !== undefined) {
       this.#journal = new Journal({ path: this.#options.journal });
     }
-    this.#router = new Router({ receiveHighWaterMark: 100_000 });
+    const maxMessageSize = this.#maxMessageSize;
+    this.#router = new Router({ receiveHighWaterMark: 100_000, maxMessageSize });
     try {
       await this.#router.bind(this.#options.results);
     } catch (error) {
       await this.close();
       throw error;
     }
-    this.#dealer = new Dealer({ linger: 1000, sendHighWaterMark: 100_000 });
+    this.#dealer = new Dealer({ linger: 1000, sendHighWaterMark: 100_000, maxMessageSize });
     this.#dealer.connect(this.#options.distributor);
     this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "collector"]);
     const name = this.#options.name ?? `collector-${Deno.pid}`;

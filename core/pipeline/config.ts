@@ -213,6 +213,11 @@ export interface PipelineConfig {
   broker?: BrokerConfig;
   /** Service worker entries. */
   services: ServiceConfig[];
+  /**
+   * Largest message every role accepts from a peer, in bytes (-1 = no
+   * limit); unset means each role's default of 64 MiB.
+   */
+  maxMessageSize?: number;
 }
 
 /**
@@ -325,6 +330,15 @@ class Validator {
     return node.value;
   }
 
+  /** A size in bytes: a positive integer, or -1 for no limit. */
+  #byteLimit(node: Node | null, field: string): number | undefined {
+    const value = isScalar(node) ? node.value : undefined;
+    if (typeof value === "number" && Number.isSafeInteger(value) && (value >= 1 || value === -1)) {
+      return value;
+    }
+    return this.#error(node, field, "must be a positive number of bytes, or -1 for no limit");
+  }
+
   #bool(node: Node | null, field: string): boolean | undefined {
     if (!isScalar(node) || typeof node.value !== "boolean") {
       return this.#error(node, field, "must be true or false");
@@ -417,6 +431,7 @@ class Validator {
       "collector",
       "broker",
       "services",
+      "maxMessageSize",
     ]);
     if (root === null) return undefined;
     const get = (name: string) => root.get(name)?.value ?? null;
@@ -519,6 +534,9 @@ class Validator {
       retry,
       minWorkers: root.has("minWorkers")
         ? this.#int(get("minWorkers"), "minWorkers", 0)
+        : undefined,
+      maxMessageSize: root.has("maxMessageSize")
+        ? this.#byteLimit(get("maxMessageSize"), "maxMessageSize")
         : undefined,
       metadata,
       tasks,

@@ -31,6 +31,7 @@ import type { FailedItem, PipelineMessage, PipelineSummary, WorkItem } from "./c
 import { encodeMessage } from "./codec.ts";
 import { checkDependencies } from "./graph.ts";
 import { Journal } from "./journal.ts";
+import { maxMessageSizeOption } from "../limits.ts";
 import { fromDealer, fromRouter } from "./link.ts";
 
 const log = getLogger(["zedge", "pipeline", "distributor"]);
@@ -178,6 +179,11 @@ export interface DistributorOptions {
   progressIntervalMs?: number;
   /** Items pulled from a source ahead of dispatch (default 1000). */
   readAhead?: number;
+  /**
+   * Largest message accepted from a peer, in bytes (default 64 MiB, -1 = no
+   * limit); a larger one closes that peer's connection.
+   */
+  maxMessageSize?: number;
 }
 
 type ItemState = "queued" | "inflight" | "finished" | "backoff" | "done" | "failed";
@@ -265,6 +271,7 @@ export class Distributor {
   readonly #options: DistributorOptions;
   readonly #interval: number;
   readonly #timeout: number;
+  readonly #maxMessageSize: number;
   readonly #tasks = new Map<string, TaskState>();
   readonly #items = new Map<string, Item>();
   readonly #earlyAcks = new Set<string>();
@@ -304,6 +311,7 @@ export class Distributor {
     this.#options = options;
     this.#interval = positive(options.heartbeatIntervalMs, 1000, "heartbeatIntervalMs");
     this.#timeout = positive(options.heartbeatTimeoutMs, this.#interval * 3, "heartbeatTimeoutMs");
+    this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
     const order = checkDependencies(options.tasks);
     const byType = new Map(options.tasks.map((t) => [t.type, t]));
     for (const type of order) {
@@ -354,8 +362,17 @@ export class Distributor {
       this.#journal = new Journal({ path: this.#options.journal });
       this.#resumed = 0;
     }
-    const workerRouter = new Router({ sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
-    const ackRouter = new Router({ sendHighWaterMark: 10_000, receiveHighWaterMark: 100_000 });
+    const maxMessageSize = this.#maxMessageSize;
+    const workerRouter = new Router({
+      sendHighWaterMark: 100_000,
+      receiveHighWaterMark: 100_000,
+      maxMessageSize,
+    });
+    const ackRouter = new Router({
+      sendHighWaterMark: 10_000,
+      receiveHighWaterMark: 100_000,
+      maxMessageSize,
+    });
     this.#workerRouter = workerRouter;
     this.#ackRouter = ackRouter;
     try {
@@ -444,7 +461,7 @@ export class Distributor {
   }
 
   async #fetchMetadata(endpoint: string, retryMs: number): Promise<unknown> {
-    const dealer = new Dealer({ linger: 0 });
+    const dealer = new Dealer({ linger: 0, maxMessageSize: this.#maxMessageSize });
     dealer.connect(endpoint);
     try {
       // One receive stays pending across retries (a reply may answer any request).

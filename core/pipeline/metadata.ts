@@ -22,6 +22,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Router } from "../sockets/mod.ts";
 import { encodeMessage } from "./codec.ts";
+import { maxMessageSizeOption } from "../limits.ts";
 import { fromRouter } from "./link.ts";
 
 const log = getLogger(["zedge", "pipeline", "metadata"]);
@@ -40,6 +41,11 @@ export interface MetadataProviderOptions {
   endpoint: string;
   /** Produces the metadata (msgpack-encodable); called per request. */
   getMetadata: () => unknown;
+  /**
+   * Largest message accepted from a peer, in bytes (default 64 MiB, -1 = no
+   * limit); a larger one closes that peer's connection.
+   */
+  maxMessageSize?: number;
 }
 
 /**
@@ -56,6 +62,7 @@ export interface MetadataProviderOptions {
  */
 export class MetadataProvider {
   readonly #options: MetadataProviderOptions;
+  readonly #maxMessageSize: number;
   #router: Router | null = null;
   /** Requests answered so far. */
   served = 0;
@@ -63,6 +70,7 @@ export class MetadataProvider {
   /** Keeps the options; nothing binds before {@link start}. */
   constructor(options: MetadataProviderOptions) {
     this.#options = options;
+    this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
   }
 
   /** The resolved endpoint once started. */
@@ -73,7 +81,7 @@ export class MetadataProvider {
   /** Binds and starts answering. */
   async start(): Promise<void> {
     if (this.#router !== null) return;
-    const router = new Router();
+    const router = new Router({ maxMessageSize: this.#maxMessageSize });
     this.#router = router;
     await router.bind(this.#options.endpoint);
     this.#serve(router);

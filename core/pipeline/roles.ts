@@ -122,6 +122,7 @@ export async function distributorFromConfig(
     retryBackoffMs: config.retry.backoffMs,
     retryBackoffMaxMs: config.retry.maxBackoffMs,
     minWorkers: config.minWorkers,
+    maxMessageSize: config.maxMessageSize,
     onProgress: extra.onProgress,
     progressIntervalMs: extra.progressIntervalMs,
   });
@@ -157,6 +158,7 @@ export async function metadataProviderFromConfig(
   return new MetadataProvider({
     endpoint: config.endpoints.metadata.bind,
     getMetadata: await metadataFunction(config.metadata.module),
+    maxMessageSize: config.maxMessageSize,
   });
 }
 
@@ -197,6 +199,7 @@ export async function collectorFromConfig(
     distributor: config.endpoints.acks.connect,
     journal: config.collector.journal,
     heartbeatIntervalMs: config.heartbeat.intervalMs,
+    maxMessageSize: config.maxMessageSize,
     onResult: async (result) => {
       extra.onResult?.(result);
       await onResult?.(result);
@@ -222,7 +225,7 @@ export async function collectorFromConfig(
 export function workerFromConfig(
   config: PipelineConfig,
   entry: WorkerConfig,
-  overrides: { name?: string; threads?: number } = {},
+  overrides: { name?: string; threads?: number; exitOnEnd?: boolean } = {},
 ): PipelineWorker {
   return new PipelineWorker({
     distributor: config.endpoints.workers.connect,
@@ -234,6 +237,8 @@ export function workerFromConfig(
     name: overrides.name ?? entry.name,
     heartbeatIntervalMs: config.heartbeat.intervalMs,
     heartbeatTimeoutMs: config.heartbeat.timeoutMs,
+    maxMessageSize: config.maxMessageSize,
+    exitOnEnd: overrides.exitOnEnd,
   });
 }
 
@@ -257,6 +262,7 @@ export function brokerFromConfig(config: PipelineConfig): Broker {
     queueTimeoutMs: config.broker.queueTimeoutMs,
     heartbeatIntervalMs: config.heartbeat.intervalMs,
     heartbeatTimeoutMs: config.heartbeat.timeoutMs,
+    maxMessageSize: config.maxMessageSize,
   });
 }
 
@@ -284,6 +290,7 @@ export function serviceWorkerFromConfig(
     name: name ?? entry.name,
     heartbeatIntervalMs: config.heartbeat.intervalMs,
     heartbeatTimeoutMs: config.heartbeat.timeoutMs,
+    maxMessageSize: config.maxMessageSize,
   });
 }
 

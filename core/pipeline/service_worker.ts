@@ -22,6 +22,7 @@ import { Dealer } from "../sockets/mod.ts";
 import type { PipelineMessage } from "./codec.ts";
 import { InlineExecutor } from "./executor.ts";
 import type { HandlerMap } from "./handlers.ts";
+import { maxMessageSizeOption } from "../limits.ts";
 import { atMost, fromDealer, OrderedSender } from "./link.ts";
 
 const log = getLogger(["zedge", "pipeline", "service"]);
@@ -50,6 +51,11 @@ export interface ServiceWorkerOptions {
   heartbeatIntervalMs?: number;
   /** Register again after hearing nothing from the broker this long (ms, default 3 × interval). */
   heartbeatTimeoutMs?: number;
+  /**
+   * Largest message accepted from a peer, in bytes (default 64 MiB, -1 = no
+   * limit); a larger one closes that peer's connection.
+   */
+  maxMessageSize?: number;
 }
 
 /**
@@ -72,6 +78,7 @@ export class ServiceWorker {
   readonly #executor: InlineExecutor;
   readonly #interval: number;
   readonly #timeout: number;
+  readonly #maxMessageSize: number;
   #services: string[] = [];
   #dealer: Dealer | null = null;
   #out: OrderedSender | null = null;
@@ -86,6 +93,7 @@ export class ServiceWorker {
     this.#executor = new InlineExecutor({ module: options.module, handlers: options.handlers });
     this.#interval = options.heartbeatIntervalMs ?? 1000;
     this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
+    this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
   }
 
   /** Loads the handlers, connects and registers. */
@@ -96,7 +104,7 @@ export class ServiceWorker {
     const missing = wanted.filter((s) => !exported.includes(s));
     if (missing.length > 0) throw new Error(`no handler for service(s): ${missing.join(", ")}`);
     this.#services = wanted;
-    this.#dealer = new Dealer({ linger: 200 });
+    this.#dealer = new Dealer({ linger: 200, maxMessageSize: this.#maxMessageSize });
     this.#dealer.connect(this.#options.broker);
     this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "service"]);
     this.#register();

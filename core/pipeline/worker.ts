@@ -29,6 +29,7 @@ import {
 } from "./codec.ts";
 import { type Executor, InlineExecutor, ThreadPool } from "./executor.ts";
 import type { HandlerMap } from "./handlers.ts";
+import { maxMessageSizeOption } from "../limits.ts";
 import { atMost, fromDealer, OrderedSender, Soon } from "./link.ts";
 
 const log = getLogger(["zedge", "pipeline", "worker"]);
@@ -72,6 +73,11 @@ export interface WorkerOptions {
   exitOnEnd?: boolean;
   /** Deno permissions for the threads (needs `--unstable-worker-options`). */
   threadPermissions?: Deno.PermissionOptions;
+  /**
+   * Largest message accepted from a peer, in bytes (default 64 MiB, -1 = no
+   * limit); a larger one closes that peer's connection.
+   */
+  maxMessageSize?: number;
 }
 
 /**
@@ -115,6 +121,7 @@ export class PipelineWorker {
   readonly #options: WorkerOptions;
   readonly #interval: number;
   readonly #timeout: number;
+  readonly #maxMessageSize: number;
   readonly #executor: Executor;
   readonly #queue: WorkItem[] = [];
   readonly #metadata = new Map<string, unknown>();
@@ -146,6 +153,7 @@ export class PipelineWorker {
     this.name = options.name ?? `worker-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.#interval = options.heartbeatIntervalMs ?? 1000;
     this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
+    this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
     const prefetch = options.prefetch ?? 1;
     if (!Number.isInteger(prefetch) || prefetch < 0) {
       throw new RangeError(`prefetch must be a non-negative integer, got ${prefetch}`);
@@ -176,8 +184,9 @@ export class PipelineWorker {
       this.#executor.close();
       throw new Error(`handler module has no function for task type(s): ${missing.join(", ")}`);
     }
-    this.#toDistributor = new Dealer({ linger: 500, sendHighWaterMark: 100_000 });
-    this.#toCollector = new Dealer({ linger: 2000, sendHighWaterMark: 100_000 });
+    const maxMessageSize = this.#maxMessageSize;
+    this.#toDistributor = new Dealer({ linger: 500, sendHighWaterMark: 100_000, maxMessageSize });
+    this.#toCollector = new Dealer({ linger: 2000, sendHighWaterMark: 100_000, maxMessageSize });
     this.#toDistributor.connect(this.#options.distributor);
     this.#toCollector.connect(this.#options.collector);
     this.#out = new OrderedSender(this.#toDistributor, ["zedge", "pipeline", "worker"]);

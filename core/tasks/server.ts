@@ -22,6 +22,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import { maxMessageSizeOption } from "../limits.ts";
 import { Publisher, Router } from "../sockets/mod.ts";
 import type { InitReply, StateReply, TaskController } from "./controller.ts";
 import {
@@ -55,6 +56,11 @@ export interface TaskServerOptions {
   events?: string;
   /** Controllers to register right away, by scope. */
   controllers?: Record<string, TaskController>;
+  /**
+   * Largest request accepted, in bytes (default 64 MiB, -1 = no limit); a
+   * larger one closes that client's connection.
+   */
+  maxMessageSize?: number;
 }
 
 const decoder = new TextDecoder();
@@ -88,6 +94,7 @@ function errorText(error: unknown): string {
 export class TaskServer {
   readonly #bindEndpoint: string;
   readonly #eventsBind: string | undefined;
+  readonly #maxMessageSize: number;
   readonly #controllers = new Map<string, TaskController>();
   readonly #unsubscribe = new Map<string, () => void>();
   readonly #logger = getLogger(["zedge", "tasks", "server"]);
@@ -110,6 +117,7 @@ export class TaskServer {
     }
     this.#bindEndpoint = options.endpoint ?? `tcp://*:${options.port}`;
     this.#eventsBind = options.events;
+    this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize, "option 'maxMessageSize'");
     for (const [scope, controller] of Object.entries(options.controllers ?? {})) {
       this.register(scope, controller);
     }
@@ -161,7 +169,7 @@ export class TaskServer {
   async start(): Promise<void> {
     if (this.#closed) throw new Error("task server is closed");
     if (this.#router) throw new Error("task server already started");
-    const router = new Router({ linger: 0 });
+    const router = new Router({ linger: 0, maxMessageSize: this.#maxMessageSize });
     try {
       await router.bind(this.#bindEndpoint);
       if (this.#eventsBind !== undefined) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { expectRefused, freePort } from "./fixtures/helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
@@ -87,6 +88,49 @@ Deno.test("cli: the shipped example pipeline runs (endpoints moved to ipc)", asy
     assert.match(result.stdout, /collector: render=40 upload=40 \(0 failed\)/);
     assert.match(result.stdout, /pipeline finished: 80\/80 done, 0 failed/);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: --max-message-size wins over the file's maxMessageSize for a role", async () => {
+  const dir = await Deno.makeTempDir();
+  const port = freePort();
+  const file = `${dir}/p.yaml`;
+  await Deno.writeTextFile(
+    file,
+    `endpoints:
+  workers: tcp://127.0.0.1:${port}
+  acks: ipc://${dir}/a.sock
+  results: ipc://${dir}/r.sock
+maxMessageSize: 1048576
+tasks:
+  echo: { count: 1 }
+`,
+  );
+  const bad = await zedge("pipeline", "check", "-c", file, "--max-message-size", "0");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /'--max-message-size <bytes>' argument '0' is invalid/);
+  const distributor = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${root}cli/main.ts`,
+      "pipeline",
+      "distributor",
+      "-c",
+      file,
+      "--max-message-size",
+      "2048",
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    // 3000 bytes are within the file's limit: only the flag refuses them.
+    await expectRefused(`tcp://127.0.0.1:${port}`, 3000, 20_000);
+  } finally {
+    distributor.kill("SIGKILL");
+    await distributor.status;
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -4,6 +4,7 @@
  * interactively through stdin), demo, and their error handling.
  */
 import assert from "node:assert/strict";
+import { expectRefused } from "../pipeline/fixtures/helpers.ts";
 import { repoPath } from "./helpers.ts";
 import { startZedgeServer, zedge } from "./processes.ts";
 
@@ -404,4 +405,29 @@ Deno.test("cli: demo runs the README demo against an in-process server and exits
   );
   assert.match(demo.stdout, /Server shut down\.$/m);
   assert.ok(repoPath("cli/demo.ts"));
+});
+
+Deno.test("cli: task-server --max-message-size closes connections that send more", async () => {
+  assertOneLineError(
+    await zedge(["task-server", "--max-message-size", "big", "-b", "tcp://127.0.0.1:0"]),
+    2,
+    /'--max-message-size <bytes>' argument 'big' is invalid/,
+  );
+  const { server, port } = await startZedgeServer("--max-message-size", "2048");
+  try {
+    await expectRefused(`tcp://127.0.0.1:${port}`, 2049);
+    const client = await zedge([
+      "task-client",
+      "-r",
+      "127.0.0.1",
+      "-p",
+      `${port}`,
+      "-s",
+      "/test",
+      "test:echo:" + "y".repeat(1500),
+    ]);
+    assert.equal(client.code, 0, client.stderr);
+  } finally {
+    await server.stop();
+  }
 });

@@ -11,6 +11,8 @@ import { HandlerController } from "../../core/tasks/handlers.ts";
 import { decodeTaskEvent, encodeTask, TaskState } from "../../core/tasks/protocol.ts";
 import { TaskServer } from "../../core/tasks/server.ts";
 import { TestController } from "../../core/tasks/test_controller.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE } from "../../core/limits.ts";
+import { expectRefused } from "../pipeline/fixtures/helpers.ts";
 import { startServer } from "./helpers.ts";
 
 const decoder = new TextDecoder();
@@ -426,5 +428,41 @@ Deno.test("server: random garbage gets replies, never a dead server", async () =
     await dealer.close();
     await client.close();
     await server.close();
+  }
+});
+
+Deno.test("server: a request over 64 MiB closes that client's connection; others are still served", async () => {
+  const { server, endpoint } = await startServer();
+  const client = new TaskClient({ endpoint, scope: "/test" });
+  try {
+    await expectRefused(endpoint, DEFAULT_MAX_MESSAGE_SIZE + 1, 30_000);
+    const done = await client.run({ handler: "test", component: "echo", goal: "still here" }, {
+      timeoutMs: 5000,
+    });
+    assert.deepEqual([done.state, done.payload], [TaskState.COMPLETED, "still here"]);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("server: maxMessageSize sets the limit, and a bad one is refused", async () => {
+  const server = new TaskServer({
+    endpoint: "tcp://127.0.0.1:0",
+    controllers: { "/test": new TestController({ print: () => {} }) },
+    maxMessageSize: 1024,
+  });
+  await server.start();
+  try {
+    await expectRefused(server.endpoint!, 1025);
+    assert.match(await raw(server.endpoint!, "/test;0;0;" + "x".repeat(900)), /^\/test;/);
+  } finally {
+    await server.close();
+  }
+  for (const maxMessageSize of [0, -5, 2.5]) {
+    assert.throws(
+      () => new TaskServer({ port: 0, maxMessageSize }),
+      /option 'maxMessageSize' must be a positive number of bytes or -1/,
+    );
   }
 });

@@ -1,0 +1,52 @@
+/**
+ * Limits shared by the roles above the sockets (task server, pipeline and
+ * service roles), so every role refuses the same oversize input.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_MESSAGE_SIZE } from "./limits.ts";
+ * console.log(DEFAULT_MAX_MESSAGE_SIZE); // 67108864
+ * ```
+ * @module
+ */
+
+/**
+ * The largest message a role accepts from a peer unless told otherwise:
+ * 64 MiB. A larger one closes that peer's connection, so a peer announcing
+ * a huge frame cannot make a role hold its memory. (A socket on its own has
+ * no limit, as in libzmq.)
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_MESSAGE_SIZE } from "./limits.ts";
+ * import { Router } from "./sockets/mod.ts";
+ * const router = new Router({ maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE });
+ * router.close();
+ * ```
+ */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+
+/**
+ * A role's `maxMessageSize` option checked, with the default applied: a
+ * positive number of bytes, or -1 for no limit. `name` is the option's name
+ * in the error.
+ *
+ * @example
+ * ```ts
+ * import { maxMessageSizeOption } from "./limits.ts";
+ * maxMessageSizeOption(undefined); // 67108864
+ * maxMessageSizeOption(-1); // -1: no limit
+ * ```
+ */
+export function maxMessageSizeOption(
+  value: number | undefined,
+  name = "maxMessageSize",
+): number {
+  if (value === undefined) return DEFAULT_MAX_MESSAGE_SIZE;
+  if (!Number.isSafeInteger(value) || (value < 1 && value !== -1)) {
+    throw new RangeError(
+      `${name} must be a positive number of bytes or -1 (no limit), got ${value}`,
+    );
+  }
+  return value;
+}
