@@ -19,11 +19,14 @@ import { register as registerRemoteTask } from "./remote_task.ts";
 import { register as registerRunScript } from "./run_script.ts";
 import { register as registerDemo } from "./demo.ts";
 import { register as registerPipeline } from "./pipeline.ts";
+import { register as registerRobot } from "./robot.ts";
 
 /** Builds the full command tree; exported so tests can drive it in-process. */
 export function buildProgram(): Command {
   const program = new Command("zedge")
-    .description("edge runtime for robots: ZeroMQ remote tasks, pipelines and services")
+    .description(
+      "edge runtime for robots: ZeroMQ remote tasks, pipelines, services and the robot supervisor",
+    )
     .version(VERSION, "-V, --version")
     .exitOverride();
   registerVersion(program);
@@ -33,6 +36,7 @@ export function buildProgram(): Command {
   registerRunScript(program);
   registerDemo(program);
   registerPipeline(program);
+  registerRobot(program);
   return program;
 }
 

@@ -34,12 +34,29 @@ export interface ComponentEndpoints {
  * ```
  */
 export interface EndpointPermissions {
-  /** host:port (or bare host, any port) entries for --allow-net. */
+  /** host:port (or bare host, any port) entries for --allow-net; `unix:PATH` for ipc. */
   net: string[];
   /** Paths for --allow-read (ipc sockets). */
   read: string[];
   /** Paths for --allow-write (ipc sockets: creating and removing the socket file). */
   write: string[];
+  /** Environment variable names for --allow-env (none are derived from endpoints). */
+  env?: string[];
+}
+
+/**
+ * Everything one component (or the robot process as a whole) may touch:
+ * endpoints' permissions plus its modules, declared paths and variables.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentPermissions } from "./permissions.ts";
+ * const p: ComponentPermissions = { net: ["0.0.0.0:7779"], read: [], write: [], env: ["ROS_DOMAIN_ID"] };
+ * ```
+ */
+export interface ComponentPermissions extends EndpointPermissions {
+  /** Environment variable names for --allow-env. */
+  env: string[];
 }
 
 /**
@@ -68,6 +85,9 @@ export function permissionsFor(endpoints: ComponentEndpoints): EndpointPermissio
         break;
       }
       case "ipc":
+        // Deno checks a Unix socket three ways: net "unix:PATH" to listen or
+        // connect, read and write on the file (created, and removed when stale).
+        net.add(`unix:${parsed.path}`);
         read.add(parsed.path);
         write.add(parsed.path);
         break;
@@ -95,12 +115,39 @@ export function permissionFlags(permissions: EndpointPermissions): string[] {
   if (permissions.net.length > 0) flags.push(`--allow-net=${permissions.net.join(",")}`);
   if (permissions.read.length > 0) flags.push(`--allow-read=${permissions.read.join(",")}`);
   if (permissions.write.length > 0) flags.push(`--allow-write=${permissions.write.join(",")}`);
+  if ((permissions.env ?? []).length > 0) flags.push(`--allow-env=${permissions.env!.join(",")}`);
   return flags;
 }
 
 /**
+ * The union of several permission sets, sorted and de-duplicated: what a
+ * process hosting all of them must hold (a Worker can only narrow its
+ * parent's permissions, never widen them).
+ *
+ * @example
+ * ```ts
+ * import { unionPermissions } from "./permissions.ts";
+ * unionPermissions([
+ *   { net: ["127.0.0.1:1"], read: [], write: [], env: [] },
+ *   { net: ["127.0.0.1:2"], read: ["/etc/map.yaml"], write: [], env: ["HOME"] },
+ * ]); // { net: ["127.0.0.1:1", "127.0.0.1:2"], read: ["/etc/map.yaml"], write: [], env: ["HOME"] }
+ * ```
+ */
+export function unionPermissions(sets: readonly EndpointPermissions[]): ComponentPermissions {
+  const merge = (pick: (p: EndpointPermissions) => readonly string[] | undefined) =>
+    [...new Set(sets.flatMap((p) => pick(p) ?? []))].sort();
+  return {
+    net: merge((p) => p.net),
+    read: merge((p) => p.read),
+    write: merge((p) => p.write),
+    env: merge((p) => p.env),
+  };
+}
+
+/**
  * Renders permissions as a Web Worker's `deno.permissions` (needs
- * `--unstable-worker-options`). Everything not derived is denied.
+ * `--unstable-worker-options`). Everything not derived is denied: run, ffi,
+ * sys and remote imports always are.
  *
  * @example
  * ```ts
@@ -119,7 +166,7 @@ export function workerPermissions(permissions: EndpointPermissions): Deno.Permis
     net: list(permissions.net),
     read: list(permissions.read),
     write: list(permissions.write),
-    env: false,
+    env: list(permissions.env ?? []),
     run: false,
     ffi: false,
     sys: false,

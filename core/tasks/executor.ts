@@ -391,13 +391,22 @@ export class TaskExecutor {
 
   /**
    * Aborts every running task, waits (up to `abortWaitMs`) for them to stop,
-   * and refuses new ones. Safe to call twice.
+   * and refuses new ones. A task whose work ignores its signal is reported
+   * ABORTED anyway: its executor is gone, so no result will ever be
+   * reported for it. Safe to call twice.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const running = [...this.#tasks.values()].filter((r) => !isFinalState(r.state));
     await Promise.all(running.map((r) => this.abort(r.id, "executor closed")));
+    for (const record of running) {
+      this.#transition(
+        record,
+        TaskState.ABORTED,
+        `Task '${record.id}' aborted (shutting down; its work did not stop in time)`,
+      );
+    }
     this.#listeners.clear();
   }
 }

@@ -87,6 +87,28 @@ export function validateHandlerMap(value: unknown, source: string): HandlerMap {
   return value as HandlerMap;
 }
 
+/**
+ * The handler map a handlers module exports: its `handlers` export, else its
+ * default export, validated (see {@link validateHandlerMap}). Throws a
+ * TypeError naming `source` when there is none or it is malformed.
+ *
+ * @example
+ * ```ts
+ * import { handlerMapFromModule } from "./handlers.ts";
+ * const handlers = handlerMapFromModule({ handlers: { arm: { home: () => "homed" } } }, "arm.ts");
+ * ```
+ */
+export function handlerMapFromModule(
+  namespace: Record<string, unknown>,
+  source: string,
+): HandlerMap {
+  const exported = namespace.handlers ?? namespace.default;
+  if (exported === undefined) {
+    throw new TypeError(`${source}: exports neither 'handlers' nor a default handler map`);
+  }
+  return validateHandlerMap(exported, source);
+}
+
 function checkName(source: string, kind: string, label: string, name = label): void {
   const bad = FORBIDDEN.find((c) => name.includes(c));
   if (name.length === 0 || bad !== undefined) {

@@ -65,6 +65,9 @@ export interface TaskServerOptions {
 
 const decoder = new TextDecoder();
 
+/** Tasks remembered as followed by a client; the oldest is forgotten beyond this. */
+const MAX_FOLLOWED = 10_000;
+
 /** Longest excerpt of a bad message quoted in a log line. */
 const LOG_EXCERPT = 120;
 
@@ -103,6 +106,11 @@ export class TaskServer {
   #serving: Promise<void> | null = null;
   #inFlight = new Set<Promise<void>>();
   #closed = false;
+  #shuttingDown = false;
+  #controllersClosed = false;
+  /** `scope;id` of tasks whose last reply to a client was not final (see shutdown()). */
+  readonly #followed = new Set<string>();
+  #onUnfollowed: (() => void) | null = null;
 
   /** Creates a server for `options`; call start() to listen. */
   constructor(options: TaskServerOptions = {}) {
@@ -271,8 +279,10 @@ export class TaskServer {
     try {
       switch (code) {
         case RequestCode.INIT: {
+          if (this.#shuttingDown) return reject(scope, -1, "Task server is shutting down");
           this.#logger.debug("Initialising task ({payload})...", { payload });
           const { id: ticket, payload: text } = checkInitReply(await controller.init(payload));
+          if (ticket > 0) this.#follow(scope, ticket, TaskState.ACCEPTED);
           return {
             scope,
             state: ticket > 0 ? TaskState.ACCEPTED : TaskState.REJECTED,
@@ -283,11 +293,13 @@ export class TaskServer {
         case RequestCode.STATUS: {
           this.#logger.debug("Status Task ID '{id}' ({payload})...", { id, payload });
           const reply = checkStateReply(await controller.status(id, payload));
+          this.#follow(scope, id, reply.state);
           return { scope, state: reply.state, id, payload: reply.payload };
         }
         case RequestCode.ABORT: {
           this.#logger.info("Aborting Task ID '{id}' ({payload})...", { id, payload });
           const reply = checkStateReply(await controller.abort(id, payload));
+          this.#follow(scope, id, reply.state);
           return { scope, state: reply.state, id, payload: reply.payload };
         }
         default:
@@ -327,22 +339,68 @@ export class TaskServer {
     });
   }
 
+  /** Remembers which tasks a client was last told are still running. */
+  #follow(scope: string, id: number, state: number): void {
+    const key = `${scope};${id}`;
+    if (state === TaskState.INITIATED || state === TaskState.ACCEPTED) {
+      // Bounded: a client that triggers and never asks again must not grow this forever.
+      if (this.#followed.size >= MAX_FOLLOWED) {
+        this.#followed.delete(this.#followed.values().next().value!);
+      }
+      this.#followed.add(key);
+    } else if (this.#followed.delete(key) && this.#followed.size === 0) {
+      this.#onUnfollowed?.();
+    }
+  }
+
+  /**
+   * Stops gracefully: refuses new tasks, aborts the running ones (their
+   * ABORTED state is published on the events channel), then keeps answering
+   * STATUS until every client that was following a task has been told how
+   * it ended — or `drainMs` has passed — and closes. A polling client
+   * therefore sees ABORTED, not a dead connection.
+   */
+  async shutdown(options: { drainMs?: number } = {}): Promise<void> {
+    if (this.#closed || this.#shuttingDown) return this.close();
+    this.#shuttingDown = true;
+    await this.#closeControllers();
+    if (this.#followed.size > 0 && this.#router !== null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#onUnfollowed = resolve;
+        timer = setTimeout(resolve, options.drainMs ?? 400);
+      });
+      clearTimeout(timer);
+      this.#onUnfollowed = null;
+    }
+    // Let the last events reach subscribers instead of dropping them at close.
+    if (this.#publisher !== null) this.#publisher.linger = 200;
+    await this.close();
+  }
+
+  async #closeControllers(): Promise<void> {
+    if (this.#controllersClosed) return;
+    this.#controllersClosed = true;
+    const controllers = [...new Set(this.#controllers.values())];
+    await Promise.allSettled(controllers.map((c) => c.close?.()));
+  }
+
   /**
    * Stops serving, closes the sockets and then the registered controllers
-   * (aborting their running tasks). Safe to call twice.
+   * (aborting their running tasks). Safe to call twice. See
+   * {@link TaskServer.shutdown} for a stop that lets clients see ABORTED.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#unsubscribe.values()) off();
     this.#unsubscribe.clear();
-    const controllers = [...new Set(this.#controllers.values())];
-    this.#controllers.clear();
     await this.#router?.close();
     await this.#serving;
     await Promise.allSettled([...this.#inFlight]);
     await this.#publisher?.close();
-    await Promise.allSettled(controllers.map((c) => c.close?.()));
+    await this.#closeControllers();
+    this.#controllers.clear();
   }
 }
 

@@ -7,7 +7,8 @@ Deno.test("permissions are derived from endpoints only", () => {
     connect: ["tcp://[::1]:7000", "tcp://arm.local:5555", "inproc://jobs", "tcp://*:6000"],
   });
   assert.deepEqual(perms, {
-    net: ["0.0.0.0:6000", "127.0.0.1", "[::1]:7000", "arm.local:5555"].sort(),
+    net: ["0.0.0.0:6000", "127.0.0.1", "[::1]:7000", "arm.local:5555", "unix:/tmp/zedge-arm.sock"]
+      .sort(),
     read: ["/tmp/zedge-arm.sock"],
     write: ["/tmp/zedge-arm.sock"],
   });

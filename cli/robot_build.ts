@@ -1,0 +1,3 @@
+import type { Command } from "commander";
+/** Placeholder. */
+export function registerBuild(_robot: Command): void {}

@@ -1,0 +1,172 @@
+/**
+ * `zedge robot status|restart|stop|start`: ask a running robot's
+ * supervisor over its control endpoint — from the robot YAML (`-c`, or
+ * `./robot.yaml`) or given with `--control`.
+ *
+ * ```sh
+ * zedge robot status -c robot.yaml
+ * zedge robot status --control ipc:///run/zedge/kitchen-bot.sock --json
+ * zedge robot restart planner -c robot.yaml
+ * ```
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { defaultControlEndpoint } from "../robot/config.ts";
+import {
+  type ControlReply,
+  type ControlRequest,
+  controlRequest,
+  ControlUnreachableError,
+  type RobotStatus,
+} from "../robot/control.ts";
+import { CliError } from "./errors.ts";
+import { formatTable, formatUptime, loadRobotOrFail, type RobotFileFlags } from "./robot_common.ts";
+
+interface ControlFlags extends RobotFileFlags {
+  control?: string;
+  json?: boolean;
+  timeout: string;
+}
+
+/**
+ * Adds `status`, `restart`, `stop` and `start` to the `zedge robot` command.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { registerControl } from "./robot_control.ts";
+ * registerControl(new Command("robot"));
+ * ```
+ */
+export function registerControl(robot: Command): void {
+  const withTarget = (command: Command) =>
+    command
+      .option(
+        "-c, --config <file>",
+        "the robot YAML naming the control endpoint (default ./robot.yaml)",
+      )
+      .option("--control <endpoint>", "the supervisor's control endpoint (instead of -c)")
+      .option("--timeout <ms>", "how long to wait for the supervisor", "3000");
+
+  withTarget(
+    robot.command("status")
+      .description(
+        "show each component's kind, state (starting, running, backoff, failed, stopped), " +
+          "uptime, restarts, last error and permissions",
+      ),
+  )
+    .option("--json", "print the status as JSON")
+    .action(async (flags: ControlFlags) => {
+      const { endpoint, reply } = await ask(flags, { op: "status" });
+      if (!("status" in reply)) throw new CliError("the supervisor sent no status");
+      console.log(
+        flags.json ? JSON.stringify(reply.status, null, 2) : formatStatus(reply.status, endpoint),
+      );
+    });
+
+  for (const op of ["restart", "stop", "start"] as const) {
+    withTarget(
+      robot.command(op)
+        .description(
+          op === "restart"
+            ? "stop one component gracefully and start it again"
+            : op === "stop"
+            ? "stop one component gracefully; it stays stopped until `start`"
+            : "start a stopped or failed component",
+        )
+        .argument("<component>", "the component's name"),
+    ).action(async (name: string, flags: ControlFlags) => {
+      await ask(flags, { op, name });
+      console.log(
+        `${op === "stop" ? "stopped" : op === "start" ? "started" : "restarted"} ${name}`,
+      );
+    });
+  }
+}
+
+async function ask(
+  flags: ControlFlags,
+  request: ControlRequest,
+): Promise<{ endpoint: string; reply: ControlReply & { ok: true } }> {
+  const timeoutMs = Number(flags.timeout);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new CliError("--timeout must be a positive number of milliseconds", 2);
+  }
+  const endpoint = await controlEndpoint(flags);
+  let reply: ControlReply;
+  try {
+    reply = await controlRequest(endpoint, request, { timeoutMs });
+  } catch (error) {
+    if (error instanceof ControlUnreachableError) throw new CliError(error.message);
+    throw error;
+  }
+  if (!reply.ok) throw new CliError(reply.error);
+  return { endpoint, reply };
+}
+
+/**
+ * Where the supervisor listens: `--control`, or the YAML's `control`; for a
+ * YAML without one, the first of the default places that holds a socket
+ * (`$XDG_RUNTIME_DIR/zedge/`, then `/run/zedge/` where the systemd unit puts
+ * it, then `/tmp/zedge-<robot>.sock`).
+ */
+async function controlEndpoint(flags: ControlFlags): Promise<string> {
+  if (flags.control !== undefined) {
+    if (flags.config !== undefined) throw new CliError("give -c or --control, not both", 2);
+    return flags.control;
+  }
+  const file = flags.config ?? (existsSync("robot.yaml") ? "robot.yaml" : undefined);
+  if (file === undefined) {
+    throw new CliError("which robot? give -c robot.yaml or --control ENDPOINT", 2);
+  }
+  const config = await loadRobotOrFail(file, { checkFiles: false, moduleGraph: false });
+  if (!config.controlIsDefault) return config.control;
+  const candidates = [
+    defaultControlEndpoint(config.robot),
+    `ipc:///run/zedge/${config.robot}.sock`,
+    `ipc:///tmp/zedge-${config.robot}.sock`,
+  ];
+  return candidates.find((c) => existsSync(c.slice("ipc://".length))) ?? candidates[0];
+}
+
+/**
+ * The human form of `zedge robot status`.
+ *
+ * @example
+ * ```ts
+ * import { formatStatus } from "./robot_control.ts";
+ * console.log(formatStatus({ robot: "r", pid: 1, uptimeMs: 1000, components: [] }, "ipc:///tmp/r.sock"));
+ * ```
+ */
+export function formatStatus(status: RobotStatus, endpoint: string): string {
+  const rows = [["COMPONENT", "KIND", "STATE", "UPTIME", "RESTARTS", "LAST ERROR"]];
+  for (const c of status.components) {
+    rows.push([
+      c.name,
+      c.kind,
+      c.state,
+      c.state === "running" ? formatUptime(c.uptimeMs) : "-",
+      String(c.restarts),
+      c.lastError === null ? "-" : c.lastError.split("\n")[0],
+    ]);
+  }
+  const permissions = [["COMPONENT", "PERMISSIONS"]];
+  for (const c of status.components) {
+    const p = c.permissions;
+    const parts = (["net", "read", "write", "env"] as const)
+      .filter((k) => p[k].length > 0)
+      .map((k) => `${k} ${p[k].join(",")}`);
+    permissions.push([c.name, parts.join("; ") || "none"]);
+  }
+  return [
+    `robot ${status.robot} · pid ${status.pid} · up ${
+      formatUptime(status.uptimeMs)
+    } · control ${endpoint}`,
+    "",
+    formatTable(rows),
+    "",
+    formatTable(permissions),
+  ].join("\n");
+}

@@ -1,0 +1,138 @@
+/**
+ * `zedge robot run [robot.yaml]`: the robot supervisor in the foreground
+ * (systemd runs exactly this). Every component starts in its own Web Worker
+ * with its own permissions; SIGTERM or SIGINT stops them all and the
+ * process exits 0 within 2 s.
+ *
+ * @example
+ * ```sh
+ * zedge robot run examples/robot/robot.yaml
+ * ```
+ * @module
+ */
+import type { LogLevel } from "@logtape/logtape";
+import type { Command } from "commander";
+import { ZmqError } from "../core/sockets/mod.ts";
+import type { RobotConfig } from "../robot/config.ts";
+import { controlRequest, ControlUnreachableError } from "../robot/control.ts";
+import { Supervisor } from "../robot/supervisor.ts";
+import { CliError } from "./errors.ts";
+import { setupLogging } from "./logging.ts";
+import {
+  formatRobotRecord,
+  loadRobotOrFail,
+  robotFileArgument,
+  type RobotFileFlags,
+} from "./robot_common.ts";
+import { shutdownSignal } from "./shutdown.ts";
+
+interface RunFlags extends RobotFileFlags {
+  control?: string;
+  logLevel: string;
+}
+
+const LEVELS = ["debug", "info", "warning", "error"];
+
+/**
+ * Adds `run` to the `zedge robot` command.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { registerRun } from "./robot_run.ts";
+ * registerRun(new Command("robot"), async (file) => file);
+ * ```
+ */
+export function registerRun(
+  robot: Command,
+  load: (file: string | undefined, flags: RunFlags) => Promise<RobotConfig> = (file, flags) =>
+    loadRobotOrFail(robotFileArgument(file, flags), { control: flags.control }),
+): void {
+  robot.command("run")
+    .description("run the robot's components, each in a Web Worker with only its permissions")
+    .argument("[robot.yaml]", "the robot YAML (default ./robot.yaml)")
+    .option("-c, --config <file>", "the robot YAML (same as the argument)")
+    .option("--control <endpoint>", "bind the control endpoint here instead of the YAML's")
+    .option("--log-level <level>", `lowest level logged: ${LEVELS.join(", ")}`, "info")
+    .addHelpText(
+      "after",
+      "\nStops cleanly on SIGTERM or SIGINT (exit 0). See what runs with `zedge robot status`.",
+    )
+    .action(async (file: string | undefined, flags: RunFlags) => {
+      if (!LEVELS.includes(flags.logLevel)) {
+        throw new CliError(`--log-level must be one of ${LEVELS.join(", ")}`, 2);
+      }
+      await setupLogging(flags.logLevel as LogLevel, formatRobotRecord);
+      await runRobot(await load(file, flags), flags.logLevel as LogLevel);
+    });
+}
+
+/**
+ * Runs `config` until SIGTERM/SIGINT.
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "../robot/config.ts";
+ * import { runRobot } from "./robot_run.ts";
+ * await runRobot(await loadRobotConfig("examples/robot/robot.yaml"), "info");
+ * ```
+ */
+export async function runRobot(config: RobotConfig, logLevel: LogLevel): Promise<void> {
+  await refuseSecondSupervisor(config);
+  revokeWhatNoComponentGets();
+  const stop = shutdownSignal();
+  const started = performance.now();
+  const supervisor = new Supervisor(config, { logLevel });
+  try {
+    await supervisor.start();
+  } catch (error) {
+    stop.cancel();
+    await supervisor.shutdown();
+    if (error instanceof ZmqError || error instanceof Deno.errors.NotCapable) {
+      throw new CliError(`cannot bind the control endpoint ${config.control}: ${error.message}`);
+    }
+    throw error;
+  }
+  const status = supervisor.status();
+  const running = status.components.filter((c) => c.state === "running").length;
+  console.error(
+    `robot ${config.robot}: ${running} of ${status.components.length} components running ` +
+      `(ready in ${Math.round(performance.now() - started)} ms); control at ${config.control}`,
+  );
+  const signal = await stop.promise;
+  const stopping = performance.now();
+  console.error(`${signal}: stopping robot ${config.robot}…`);
+  await supervisor.shutdown();
+  console.error(`robot ${config.robot} stopped in ${Math.round(performance.now() - stopping)} ms`);
+}
+
+/** Two supervisors of one robot would fight over its endpoints (and its control socket). */
+async function refuseSecondSupervisor(config: RobotConfig): Promise<void> {
+  let reply;
+  try {
+    reply = await controlRequest(config.control, { op: "status" }, { timeoutMs: 500 });
+  } catch (error) {
+    if (error instanceof ControlUnreachableError) return;
+    throw error;
+  }
+  if (reply.ok && "status" in reply) {
+    throw new CliError(
+      `robot ${reply.status.robot} is already running (pid ${reply.status.pid}, control at ${config.control})`,
+    );
+  }
+}
+
+/**
+ * No component may run programs, load native code or import remote code,
+ * so the process gives those up too: a Worker's own `import: false` does not
+ * stop the modules it loads from being fetched with its parent's leave.
+ */
+function revokeWhatNoComponentGets(): void {
+  for (const name of ["run", "ffi", "import"] as const) {
+    try {
+      Deno.permissions.revokeSync({ name });
+    } catch {
+      // Already denied.
+    }
+  }
+}

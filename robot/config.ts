@@ -1,0 +1,820 @@
+/**
+ * The robot YAML, validated and resolved: one file per robot naming its
+ * components. Validation reports every problem at once, each as
+ * `file:line: field: what is wrong` — schema problems (see `schema.ts`),
+ * references to endpoints that do not resolve, two components binding the
+ * same endpoint, pipeline files that are broken, and module files that do
+ * not exist. ({@link checkRobotModules} also checks that each module exports
+ * what its kind needs.)
+ *
+ * The result is plain data ({@link ComponentSpec} per component) that the
+ * supervisor hands to each component's Web Worker, with the endpoints
+ * resolved and the Deno permissions derived from them.
+ *
+ * @example
+ * ```ts
+ * import { parseRobotConfig } from "./config.ts";
+ * const robot = parseRobotConfig(`
+ * robot: kitchen-bot
+ * components:
+ *   tasks: { kind: task-server, bind: "tcp://*:7779", scopes: { /test: test } }
+ * `, "/etc/zedge/robot.yaml");
+ * console.log(robot.components[0].permissions.net); // ["0.0.0.0:7779"]
+ * ```
+ * @module
+ */
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath as fromFileUrl, pathToFileURL as toFileUrl } from "node:url";
+import {
+  ConfigFileError,
+  sortProblems,
+  validateDocument,
+  YamlDocument,
+  type YamlPath,
+} from "../core/config/yaml_schema.ts";
+import {
+  parsePipelineConfig,
+  type PipelineConfig,
+  PipelineConfigError,
+} from "../core/pipeline/config.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/limits.ts";
+import { formatTcpEndpoint, parseEndpoint } from "../core/transport/endpoint.ts";
+import { ModuleGraph } from "./module_graph.ts";
+import { type ComponentPermissions, permissionsFor } from "./permissions.ts";
+import {
+  type ComponentFile,
+  type ComponentKind,
+  type RestartPolicy,
+  robotFileSchema,
+} from "./schema.ts";
+
+/** A component silent this long (no heartbeat) is terminated and replaced. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5000;
+
+/**
+ * What every component spec carries, whatever its kind.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentSpecBase } from "./config.ts";
+ * const show = (c: ComponentSpecBase) => `${c.name} (${c.kind}): ${c.permissions.net.join(",")}`;
+ * ```
+ */
+export interface ComponentSpecBase {
+  /** The robot's name. */
+  robot: string;
+  /** The component's name (its key under `components`). */
+  name: string;
+  /** The component's kind. */
+  kind: ComponentKind;
+  /** Line of the component in the robot YAML. */
+  line: number;
+  /** Restart policy. */
+  restart: RestartPolicy;
+  /** Silence (no heartbeat) after which the component is replaced, in ms. */
+  heartbeatTimeoutMs: number;
+  /** Largest message its sockets accept, in bytes. */
+  maxMessageSize: number;
+  /** Endpoints it binds, by key (as bound: `tcp://*:7779`). */
+  binds: Record<string, string>;
+  /** Endpoints it connects to, by key (references resolved). */
+  connects: Record<string, string>;
+  /** Module URLs it loads. */
+  modules: string[];
+  /** Local code files it reads: its modules' graphs (zedge's own as its source entries). */
+  code: string[];
+  /** What it may touch: derived from the above plus `read`, `write`, `env`. */
+  permissions: ComponentPermissions;
+}
+
+/**
+ * A task server component.
+ *
+ * @example
+ * ```ts
+ * import type { TaskServerSpec } from "./config.ts";
+ * const scopes = (s: TaskServerSpec) => Object.keys(s.scopes);
+ * ```
+ */
+export interface TaskServerSpec extends ComponentSpecBase {
+  /** Kind. */
+  kind: "task-server";
+  /** Scope → handlers module URL, or null for the built-in `test` handler. */
+  scopes: Record<string, string | null>;
+  /** How long finished tasks stay queryable, in ms. */
+  retentionMs: number;
+  /** How many finished tasks are kept at most. */
+  maxFinished: number;
+}
+
+/**
+ * A node component: a module whose default export is `main(ctx)`.
+ *
+ * @example
+ * ```ts
+ * import type { NodeSpec } from "./config.ts";
+ * const url = (s: NodeSpec) => s.module;
+ * ```
+ */
+export interface NodeSpec extends ComponentSpecBase {
+  /** Kind. */
+  kind: "node";
+  /** The node's module URL. */
+  module: string;
+  /** The component's `config` value from the YAML, given to `main` as `ctx.config`. */
+  config: unknown;
+}
+
+/**
+ * One role of a pipeline YAML (or of its services section).
+ *
+ * @example
+ * ```ts
+ * import type { PipelineRoleSpec } from "./config.ts";
+ * const file = (s: PipelineRoleSpec) => s.pipeline.file;
+ * ```
+ */
+export interface PipelineRoleSpec extends ComponentSpecBase {
+  /** Kind. */
+  kind: Exclude<ComponentKind, "task-server" | "node">;
+  /** The pipeline configuration this role belongs to. */
+  pipeline: PipelineConfig;
+  /** For pipeline-worker and service-worker: the entry's name in the pipeline YAML. */
+  entry?: string;
+}
+
+/**
+ * One resolved component: plain data, sent to its Web Worker as it is.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentSpec } from "./config.ts";
+ * const describe = (c: ComponentSpec) => c.kind === "node" ? c.module : c.kind;
+ * ```
+ */
+export type ComponentSpec = TaskServerSpec | NodeSpec | PipelineRoleSpec;
+
+/**
+ * A validated, resolved robot configuration.
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "./config.ts";
+ * const robot = await loadRobotConfig("examples/robot/robot.yaml");
+ * console.log(robot.robot, robot.control, robot.components.map((c) => c.name));
+ * ```
+ */
+export interface RobotConfig {
+  /** The robot's name. */
+  robot: string;
+  /** The file, as named in messages. */
+  file: string;
+  /** The file's URL; relative paths in it resolve against it. */
+  url: string;
+  /** The supervisor's control endpoint. */
+  control: string;
+  /** True when `control` was not in the file (the default was chosen). */
+  controlIsDefault: boolean;
+  /** Pipeline YAML files the components use (absolute paths), for embedding. */
+  pipelineFiles: string[];
+  /** Components in file order. */
+  components: ComponentSpec[];
+}
+
+/**
+ * How to read a robot configuration.
+ *
+ * @example
+ * ```ts
+ * import type { RobotConfigOptions } from "./config.ts";
+ * const options: RobotConfigOptions = { checkFiles: false, env: () => undefined };
+ * ```
+ */
+export interface RobotConfigOptions {
+  /** Reads a file the configuration refers to (pipeline YAMLs); default: from disk. */
+  readFile?: (path: string) => string;
+  /** Check that module files exist (default true; off inside a compiled binary). */
+  checkFiles?: boolean;
+  /** Looks up an environment variable (default: `Deno.env.get`, undefined without permission). */
+  env?: (name: string) => string | undefined;
+  /** The control endpoint to use instead of the file's (`--control`). */
+  control?: string;
+  /** Scans module graphs for read permissions (default true); see `module_graph.ts`. */
+  moduleGraph?: ModuleGraph | false;
+}
+
+/**
+ * The default control endpoint of a robot: `$XDG_RUNTIME_DIR/zedge/<robot>.sock`
+ * when XDG_RUNTIME_DIR is set, else `/tmp/zedge-<robot>.sock`.
+ *
+ * @example
+ * ```ts
+ * import { defaultControlEndpoint } from "./config.ts";
+ * defaultControlEndpoint("kitchen-bot", () => undefined); // "ipc:///tmp/zedge-kitchen-bot.sock"
+ * ```
+ */
+export function defaultControlEndpoint(
+  robot: string,
+  env: (name: string) => string | undefined = safeEnv,
+): string {
+  const runtimeDir = env("XDG_RUNTIME_DIR");
+  return runtimeDir !== undefined && runtimeDir.startsWith("/")
+    ? `ipc://${runtimeDir.replace(/\/+$/, "")}/zedge/${robot}.sock`
+    : `ipc:///tmp/zedge-${robot}.sock`;
+}
+
+/**
+ * Reads a variable, or undefined when it is unset or not permitted.
+ *
+ * @example
+ * ```ts
+ * import { safeEnv } from "./config.ts";
+ * safeEnv("HOME");
+ * ```
+ */
+export function safeEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads and validates a robot YAML file; throws {@link ConfigFileError}
+ * with every problem.
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "./config.ts";
+ * const robot = await loadRobotConfig("examples/robot/robot.yaml");
+ * ```
+ */
+export async function loadRobotConfig(
+  path: string,
+  options: RobotConfigOptions = {},
+): Promise<RobotConfig> {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(absolute);
+  } catch (error) {
+    throw new ConfigFileError([`${path}: cannot read: ${errorText(error)}`]);
+  }
+  return parseRobotConfig(text, absolute, { ...options, display: path });
+}
+
+/**
+ * Validates robot YAML text. `file` is the file's absolute path (or file
+ * URL): relative module and pipeline paths resolve against its directory.
+ * Throws {@link ConfigFileError} with every problem, in line order.
+ *
+ * @example
+ * ```ts
+ * import { parseRobotConfig } from "./config.ts";
+ * const robot = parseRobotConfig("robot: r\ncomponents:\n  n: { kind: node, module: ./n.ts }\n",
+ *   "/opt/robot/robot.yaml", { checkFiles: false });
+ * console.log(robot.components[0].modules); // ["file:///opt/robot/n.ts"]
+ * ```
+ */
+export function parseRobotConfig(
+  text: string,
+  file: string,
+  options: RobotConfigOptions & { display?: string } = {},
+): RobotConfig {
+  const url = file.startsWith("file:") ? new URL(file) : toFileUrl(resolve(file));
+  const display = options.display ?? (file.startsWith("file:") ? fromFileUrl(file) : file);
+  const doc = new YamlDocument(text, display);
+  const raw = validateDocument(robotFileSchema, doc);
+  if (raw === undefined) throw new ConfigFileError(doc.sortedProblems);
+  const resolver = new Resolver(doc, url, {
+    readFile: options.readFile ?? ((path) => Deno.readTextFileSync(path)),
+    checkFiles: options.checkFiles ?? true,
+  });
+  const control = options.control ?? raw.control ??
+    defaultControlEndpoint(raw.robot, options.env ?? safeEnv);
+  const components = Object.entries(raw.components).map(([name, c]) =>
+    resolver.component(raw.robot, name, c)
+  );
+  resolver.resolveReferences(components, raw.components);
+  resolver.checkBinds(components, control, raw.control !== undefined || !!options.control);
+  const graph = options.moduleGraph === false
+    ? undefined
+    : options.moduleGraph ?? new ModuleGraph();
+  for (const spec of components) {
+    const c = raw.components[spec.name];
+    spec.code = codeFiles(spec, graph);
+    spec.permissions = derivePermissions(spec, {
+      read: (c.read ?? []).map((p) => resolver.path(p)),
+      write: (c.write ?? []).map((p) => resolver.path(p)),
+      env: c.env ?? [],
+    }, graph);
+  }
+  if (doc.problems.length > 0) throw new ConfigFileError(sortProblems(doc.problems));
+  return {
+    robot: raw.robot,
+    file: display,
+    url: url.href,
+    control,
+    controlIsDefault: raw.control === undefined && options.control === undefined,
+    pipelineFiles: [...resolver.pipelineFiles],
+    components,
+  };
+}
+
+/** Resolves paths and references of one file, recording located problems. */
+class Resolver {
+  readonly pipelineFiles = new Set<string>();
+  readonly #doc: YamlDocument;
+  readonly #base: URL;
+  readonly #readFile: (path: string) => string;
+  readonly #checkFiles: boolean;
+  readonly #pipelines = new Map<string, PipelineConfig | null>();
+
+  constructor(
+    doc: YamlDocument,
+    base: URL,
+    options: { readFile: (path: string) => string; checkFiles: boolean },
+  ) {
+    this.#doc = doc;
+    this.#base = base;
+    this.#readFile = options.readFile;
+    this.#checkFiles = options.checkFiles;
+  }
+
+  /** An absolute path for a path in the file (relative to the file's directory). */
+  path(value: string): string {
+    return isAbsolute(value) ? value : resolve(dirname(fromFileUrl(this.#base)), value);
+  }
+
+  /** A module URL for a path or URL in the file; checks that a local file exists. */
+  module(value: string, at: YamlPath): string {
+    const url = /^[a-z][a-z0-9+.-]*:/i.test(value) ? value : new URL(value, this.#base).href;
+    if (url.startsWith("file:")) this.#checkFile(url, at, value);
+    else if (!url.startsWith("npm:")) {
+      this.#doc.problem(at, `'${value}': remote modules are not allowed (robots import no code)`);
+    }
+    return url;
+  }
+
+  #checkFile(url: string, at: YamlPath, shown: string): void {
+    if (!this.#checkFiles) return;
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(fromFileUrl(url));
+    } catch (error) {
+      const why = error instanceof Deno.errors.NotFound ? "does not exist" : errorText(error);
+      this.#doc.problem(at, `module '${shown}' ${why} (${fromFileUrl(url)})`);
+      return;
+    }
+    if (!info.isFile) this.#doc.problem(at, `module '${shown}' is not a file`);
+  }
+
+  #pipeline(value: string, at: YamlPath): PipelineConfig | null {
+    const path = this.path(value);
+    if (this.#pipelines.has(path)) return this.#pipelines.get(path)!;
+    let config: PipelineConfig | null = null;
+    try {
+      config = parsePipelineConfig(this.#readFile(path), path);
+      this.pipelineFiles.add(path);
+    } catch (error) {
+      if (error instanceof PipelineConfigError) {
+        const line = this.#doc.lineOf(at);
+        for (const problem of error.problems) {
+          this.#doc.problems.push(`${this.#doc.file}:${line}: ${at.join(".")}: ${problem}`);
+        }
+      } else {
+        this.#doc.problem(at, `cannot read pipeline file '${value}': ${errorText(error)}`);
+      }
+    }
+    this.#pipelines.set(path, config);
+    return config;
+  }
+
+  component(robot: string, name: string, c: ComponentFile): ComponentSpec {
+    const at = ["components", name];
+    const base: ComponentSpecBase = {
+      robot,
+      name,
+      kind: c.kind,
+      line: this.#doc.lineOf(at, { key: true }),
+      restart: c.restart ?? "always",
+      heartbeatTimeoutMs: c.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+      maxMessageSize: c.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      binds: {},
+      connects: {},
+      modules: [],
+      code: [],
+      permissions: { net: [], read: [], write: [], env: [] },
+    };
+    switch (c.kind) {
+      case "task-server": {
+        const scopes: Record<string, string | null> = {};
+        for (const [scope, module] of Object.entries(c.scopes)) {
+          scopes[scope] = module === "test" ? null : this.module(module, [...at, "scopes", scope]);
+          if (scopes[scope] !== null) base.modules.push(scopes[scope]!);
+        }
+        base.binds.bind = c.bind;
+        if (c.events !== undefined) base.binds.events = c.events;
+        return {
+          ...base,
+          kind: "task-server",
+          scopes,
+          retentionMs: (c.retention ?? 600) * 1000,
+          maxFinished: c.maxFinished ?? 1000,
+        };
+      }
+      case "node": {
+        const module = this.module(c.module, [...at, "module"]);
+        base.modules.push(module);
+        base.binds = keyed(c.bind, "bind");
+        // Connect values stay as written until every component is known.
+        base.connects = keyed(c.connect, "connect");
+        for (const key of Object.keys(base.connects)) {
+          if (key in base.binds) {
+            this.#doc.problem(
+              [...at, "connect", key],
+              `'${key}' is also a bind key: ctx.endpoints needs distinct keys`,
+            );
+          }
+        }
+        return { ...base, kind: "node", module, config: c.config ?? null };
+      }
+      default: {
+        const pipeline = this.#pipeline(c.pipeline, [...at, "pipeline"]);
+        const spec: PipelineRoleSpec = {
+          ...base,
+          kind: c.kind,
+          pipeline: pipeline ?? emptyPipeline(c.pipeline),
+        };
+        if (pipeline !== null) this.#pipelineRole(spec, c, at);
+        return spec;
+      }
+    }
+  }
+
+  #pipelineRole(spec: PipelineRoleSpec, c: ComponentFile, at: string[]): void {
+    const p = spec.pipeline;
+    const e = p.endpoints;
+    const needTasks = () => {
+      if (p.tasks.length === 0) {
+        this.#doc.problem([...at, "pipeline"], `${p.file} has no 'tasks': nothing to ${spec.kind}`);
+        return false;
+      }
+      return true;
+    };
+    const needBroker = () => {
+      if (p.broker === undefined) {
+        this.#doc.problem([...at, "pipeline"], `${p.file} has no 'broker' section`);
+        return false;
+      }
+      return true;
+    };
+    const addModule = (url: string | undefined) => {
+      if (url === undefined) return;
+      if (url.startsWith("file:")) this.#checkFile(url, [...at, "pipeline"], fromFileUrl(url));
+      if (!spec.modules.includes(url)) spec.modules.push(url);
+    };
+    const entryName = "name" in c ? c.name : undefined;
+    switch (spec.kind) {
+      case "pipeline-distributor":
+        if (!needTasks()) return;
+        spec.binds = { workers: e.workers.bind, acks: e.acks.bind };
+        if (e.metadata !== undefined) spec.connects.metadata = e.metadata.connect;
+        else addModule(p.metadata?.module);
+        for (const task of p.tasks) addModule(task.source?.module);
+        return;
+      case "pipeline-collector":
+        if (!needTasks()) return;
+        spec.binds = { results: e.results.bind };
+        spec.connects = { acks: e.acks.connect };
+        addModule(p.collector.module);
+        return;
+      case "pipeline-metadata":
+        if (e.metadata === undefined || p.metadata === undefined) {
+          this.#doc.problem(
+            [...at, "pipeline"],
+            `${p.file} needs 'metadata.module' and 'endpoints.metadata' for a metadata provider`,
+          );
+          return;
+        }
+        spec.binds = { metadata: e.metadata.bind };
+        addModule(p.metadata.module);
+        return;
+      case "pipeline-worker": {
+        if (!needTasks()) return;
+        const entry = this.#entry(p.workers, entryName, [...at], "workers");
+        if (entry === undefined) return;
+        spec.entry = entry.name;
+        spec.connects = { workers: e.workers.connect, results: e.results.connect };
+        addModule(entry.handlers);
+        // Threads are Web Workers this component starts: it needs to read their module.
+        if (entry.threads > 0) addModule(THREAD_WORKER_URL);
+        return;
+      }
+      case "service-broker":
+        if (!needBroker()) return;
+        spec.binds = { frontend: p.broker!.frontend.bind, backend: p.broker!.backend.bind };
+        return;
+      case "service-worker": {
+        if (!needBroker()) return;
+        const entry = this.#entry(p.services, entryName, [...at], "services");
+        if (entry === undefined) return;
+        spec.entry = entry.name;
+        spec.connects = { backend: p.broker!.backend.connect };
+        addModule(entry.handlers);
+        return;
+      }
+    }
+  }
+
+  #entry<T extends { name: string }>(
+    entries: T[],
+    name: string | undefined,
+    at: string[],
+    section: string,
+  ): T | undefined {
+    const names = entries.map((e) => e.name);
+    if (name === undefined) {
+      if (entries.length === 1) return entries[0];
+      this.#doc.problem(
+        [...at, "pipeline"],
+        entries.length === 0
+          ? `the pipeline file has no '${section}' entries`
+          : `the pipeline file has several '${section}' entries: say which with name: (${
+            names.join(", ")
+          })`,
+      );
+      return undefined;
+    }
+    const entry = entries.find((e) => e.name === name);
+    if (entry === undefined) {
+      this.#doc.problem(
+        [...at, "name"],
+        `no '${section}' entry named '${name}' in the pipeline file (it has: ${
+          names.join(", ") || "none"
+        })`,
+      );
+    }
+    return entry;
+  }
+
+  /** Turns `connect` references (`odometry.odom`, `tasks`) into endpoints. */
+  resolveReferences(components: ComponentSpec[], raw: Record<string, ComponentFile>): void {
+    const byName = new Map(components.map((c) => [c.name, c]));
+    for (const spec of components) {
+      if (spec.kind !== "node") continue;
+      for (const [key, value] of Object.entries(spec.connects)) {
+        if (value.includes("://")) continue;
+        const written = (raw[spec.name] as { connect?: unknown }).connect;
+        const at = [
+          "components",
+          spec.name,
+          "connect",
+          ...(typeof written === "string" ? [] : [key]),
+        ];
+        const [target, endpointKey] = value.split(".");
+        const other = byName.get(target);
+        if (other === undefined) {
+          this.#doc.problem(
+            at,
+            `'${value}': there is no component '${target}' (components: ${
+              [...byName.keys()].join(", ")
+            })`,
+          );
+          delete spec.connects[key];
+          continue;
+        }
+        const keys = Object.keys(other.binds);
+        let bound: string | undefined;
+        if (endpointKey !== undefined) {
+          bound = other.binds[endpointKey];
+          if (bound === undefined) {
+            this.#doc.problem(
+              at,
+              `'${value}': component '${target}' binds no endpoint '${endpointKey}' (it binds: ${
+                keys.join(", ") || "nothing"
+              })`,
+            );
+          }
+        } else if (keys.length === 1 || "bind" in other.binds) {
+          bound = other.binds.bind ?? other.binds[keys[0]];
+        } else {
+          this.#doc.problem(
+            at,
+            keys.length === 0
+              ? `'${value}': component '${target}' binds no endpoint`
+              : `'${value}': component '${target}' binds several endpoints: write one of ${
+                keys.map((k) => `${target}.${k}`).join(", ")
+              }`,
+          );
+        }
+        if (bound === undefined) {
+          delete spec.connects[key];
+          continue;
+        }
+        const connectable = connectableEndpoint(bound);
+        if (connectable === undefined) {
+          this.#doc.problem(
+            at,
+            `'${value}': ${bound} is a random port, which cannot be referenced: give it a fixed port`,
+          );
+          delete spec.connects[key];
+          continue;
+        }
+        spec.connects[key] = connectable;
+      }
+    }
+  }
+
+  /** Two binds of one endpoint (or of one tcp port, when either is a wildcard) are refused. */
+  checkBinds(components: ComponentSpec[], control: string, controlInFile: boolean): void {
+    const seen: { endpoint: string; owner: string; at: YamlPath }[] = [];
+    const claim = (endpoint: string, owner: string, at: YamlPath) => {
+      const clash = seen.find((s) => sameBind(s.endpoint, endpoint));
+      if (clash !== undefined) {
+        this.#doc.problem(
+          at,
+          `${endpoint} is also bound by ${clash.owner}${
+            clash.endpoint === endpoint ? "" : ` (${clash.endpoint})`
+          }`,
+        );
+      } else {
+        seen.push({ endpoint, owner, at });
+      }
+    };
+    claim(control, "the supervisor's control endpoint", controlInFile ? ["control"] : []);
+    for (const spec of components) {
+      for (const [key, endpoint] of Object.entries(spec.binds)) {
+        const at = spec.kind === "node" || spec.kind === "task-server"
+          ? ["components", spec.name, key === "bind" || key === "events" ? key : "bind", key]
+          : ["components", spec.name, "pipeline"];
+        claim(endpoint, `component '${spec.name}'${key === "bind" ? "" : ` (${key})`}`, at);
+      }
+    }
+  }
+}
+
+/**
+ * The module every pipeline thread runs; a worker with threads reads it.
+ *
+ * @example
+ * ```ts
+ * import { THREAD_WORKER_URL } from "./config.ts";
+ * console.log(THREAD_WORKER_URL.endsWith("thread_worker.ts")); // true
+ * ```
+ */
+export const THREAD_WORKER_URL = new URL("../core/pipeline/thread_worker.ts", import.meta.url)
+  .href;
+
+function keyed(value: string | Record<string, string> | undefined, key: string) {
+  if (value === undefined) return {};
+  return typeof value === "string" ? { [key]: value } : { ...value };
+}
+
+function emptyPipeline(file: string): PipelineConfig {
+  const none = { bind: "", connect: "" };
+  return {
+    file,
+    endpoints: { workers: none, acks: none, results: none },
+    heartbeat: { intervalMs: 1000, timeoutMs: 3000 },
+    retry: {},
+    tasks: [],
+    workers: [],
+    collector: {},
+    services: [],
+  };
+}
+
+/**
+ * The endpoint a peer on this machine connects to for a bound endpoint:
+ * wildcard hosts become loopback; a random-port bind has none (undefined).
+ *
+ * @example
+ * ```ts
+ * import { connectableEndpoint } from "./config.ts";
+ * connectableEndpoint("tcp://*:7779"); // "tcp://127.0.0.1:7779"
+ * connectableEndpoint("ipc:///run/x.sock"); // "ipc:///run/x.sock"
+ * ```
+ */
+export function connectableEndpoint(bound: string): string | undefined {
+  const parsed = parseEndpoint(bound);
+  if (parsed.transport !== "tcp") return bound;
+  if (parsed.port === 0) return undefined;
+  const host = parsed.wildcardHost || parsed.host === "0.0.0.0"
+    ? "127.0.0.1"
+    : parsed.host === "::"
+    ? "::1"
+    : parsed.host;
+  return formatTcpEndpoint(host, parsed.port);
+}
+
+/** True when binding both endpoints on one machine would clash. */
+function sameBind(a: string, b: string): boolean {
+  const x = parseEndpoint(a);
+  const y = parseEndpoint(b);
+  if (x.transport !== y.transport) return false;
+  if (x.transport === "ipc" && y.transport === "ipc") return x.path === y.path;
+  if (x.transport === "inproc" && y.transport === "inproc") return x.name === y.name;
+  if (x.transport === "tcp" && y.transport === "tcp") {
+    if (x.port === 0 || y.port === 0 || x.port !== y.port) return false;
+    const wild = (h: string) => h === "0.0.0.0" || h === "::";
+    return x.host === y.host || wild(x.host) || wild(y.host);
+  }
+  return false;
+}
+
+/**
+ * zedge's own source: a component whose modules import zedge code (or that
+ * starts pipeline threads) may read these, which hold nothing but code. The
+ * files are granted as these few entries rather than one by one.
+ *
+ * @example
+ * ```ts
+ * import { ZEDGE_SOURCE } from "./config.ts";
+ * console.log(ZEDGE_SOURCE.map((p) => p.split("/").pop())); // ["cli", "core", "mod.ts", "robot"]
+ * ```
+ */
+export const ZEDGE_SOURCE: readonly string[] = (() => {
+  const root = fromFileUrl(new URL("../", import.meta.url));
+  return ["cli", "core", "mod.ts", "robot"].map((entry) => join(root, entry));
+})();
+
+/** Files under zedge's own source become its entries; others stay as they are. */
+function collapseZedgeSource(files: string[]): string[] {
+  const out = new Set<string>();
+  for (const file of files) {
+    const entry = ZEDGE_SOURCE.find((e) => file === e || file.startsWith(`${e}/`));
+    out.add(entry ?? file);
+  }
+  return [...out];
+}
+
+/**
+ * A component's permissions: net from its endpoints; read from its modules
+ * and the local files they import (with `graph`; see `module_graph.ts`),
+ * ipc sockets, journals and declared paths; write from its ipc sockets,
+ * journals and declared paths; env as declared. Run, ffi, sys and remote
+ * imports are never granted.
+ *
+ * @example
+ * ```ts
+ * import { derivePermissions, parseRobotConfig } from "./config.ts";
+ * const robot = parseRobotConfig("robot: r\ncomponents:\n  n: { kind: node, module: ./n.ts }\n",
+ *   "/opt/r/robot.yaml", { checkFiles: false });
+ * derivePermissions(robot.components[0], { read: ["/etc/map.yaml"], write: [], env: [] });
+ * ```
+ */
+export function derivePermissions(
+  spec: ComponentSpec,
+  declared: { read: string[]; write: string[]; env: string[] },
+  graph?: ModuleGraph,
+): ComponentPermissions {
+  const endpoints = permissionsFor({
+    bind: Object.values(spec.binds),
+    connect: Object.values(spec.connects),
+  });
+  const modules = spec.code.length > 0 ? spec.code : codeFiles(spec, graph);
+  const journals: string[] = [];
+  if (spec.kind === "pipeline-distributor" && spec.pipeline.journal) {
+    journals.push(...sqliteFiles(spec.pipeline.journal));
+  }
+  if (spec.kind === "pipeline-collector" && spec.pipeline.collector.journal) {
+    journals.push(...sqliteFiles(spec.pipeline.collector.journal));
+  }
+  const sorted = (items: string[]) => [...new Set(items)].sort();
+  return {
+    net: endpoints.net,
+    read: sorted([...modules, ...endpoints.read, ...journals, ...declared.read]),
+    write: sorted([...endpoints.write, ...journals, ...declared.write]),
+    env: sorted(declared.env),
+  };
+}
+
+/**
+ * The local code files a component reads: its modules and, with `graph`,
+ * every local file they import (zedge's own as its {@link ZEDGE_SOURCE} entries).
+ *
+ * @example
+ * ```ts
+ * import { codeFiles, parseRobotConfig } from "./config.ts";
+ * const robot = parseRobotConfig("robot: r\ncomponents:\n  n: { kind: node, module: ./n.ts }\n",
+ *   "/opt/r/robot.yaml", { checkFiles: false, moduleGraph: false });
+ * codeFiles(robot.components[0]); // ["/opt/r/n.ts"]
+ * ```
+ */
+export function codeFiles(spec: ComponentSpec, graph?: ModuleGraph): string[] {
+  const local = spec.modules.filter((m) => m.startsWith("file:"));
+  return collapseZedgeSource(
+    graph !== undefined ? graph.files(local) : local.map((m) => fromFileUrl(m)),
+  ).sort();
+}
+
+/** SQLite writes a journal or WAL beside its database. */
+function sqliteFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`, `${path}-journal`];
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,316 @@
+/**
+ * The supervisor's control channel: a ROUTER socket on the robot's
+ * `control` endpoint (a Unix socket by default, mode 0660) answering one
+ * JSON request per message — `status`, or `restart` / `stop` / `start` of
+ * one component. `zedge robot status|restart|stop|start` are its clients.
+ *
+ * Requests: `{ "op": "status" }`, `{ "op": "restart", "name": "odometry" }`.
+ * Replies: `{ "ok": true, "status": RobotStatus }`, `{ "ok": true }`, or
+ * `{ "ok": false, "error": "no component 'x' (components: …)" }`.
+ *
+ * @example
+ * ```ts
+ * import { controlRequest } from "./control.ts";
+ * const reply = await controlRequest("ipc:///tmp/zedge-kitchen-bot.sock", { op: "status" });
+ * if (reply.ok && "status" in reply) console.log(reply.status.components.length);
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { dirname } from "node:path";
+import { Request, Router, ZmqError } from "../core/sockets/mod.ts";
+import { parseEndpoint } from "../core/transport/endpoint.ts";
+
+const log = getLogger(["zedge", "robot", "control"]);
+
+/**
+ * One component's status, as `zedge robot status --json` prints it.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentStatus } from "./control.ts";
+ * const s: ComponentStatus = {
+ *   name: "odometry", kind: "node", state: "running", restarts: 0, uptimeMs: 1200,
+ *   lastError: null, permissions: { net: ["127.0.0.1:7801"], read: [], write: [], env: [] },
+ * };
+ * ```
+ */
+export interface ComponentStatus {
+  /** Component name. */
+  name: string;
+  /** Component kind. */
+  kind: string;
+  /** starting, running, backoff, failed or stopped. */
+  state: ComponentState;
+  /** Restarts since the robot started. */
+  restarts: number;
+  /** Time since it last became ready, 0 when not running. */
+  uptimeMs: number;
+  /** The last error, or null. */
+  lastError: string | null;
+  /** What it may touch. */
+  permissions: { net: string[]; read: string[]; write: string[]; env: string[] };
+}
+
+/**
+ * A component's state.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentState } from "./control.ts";
+ * const s: ComponentState = "backoff";
+ * ```
+ */
+export type ComponentState = "starting" | "running" | "backoff" | "failed" | "stopped";
+
+/**
+ * The whole robot's status.
+ *
+ * @example
+ * ```ts
+ * import type { RobotStatus } from "./control.ts";
+ * const s: RobotStatus = { robot: "kitchen-bot", pid: 1234, uptimeMs: 5000, components: [] };
+ * ```
+ */
+export interface RobotStatus {
+  /** Robot name. */
+  robot: string;
+  /** The supervisor's process id. */
+  pid: number;
+  /** Time since the supervisor started. */
+  uptimeMs: number;
+  /** Every component, in file order. */
+  components: ComponentStatus[];
+}
+
+/**
+ * A control request.
+ *
+ * @example
+ * ```ts
+ * import type { ControlRequest } from "./control.ts";
+ * const r: ControlRequest = { op: "stop", name: "planner" };
+ * ```
+ */
+export type ControlRequest =
+  | { op: "status" }
+  | { op: "restart" | "stop" | "start"; name: string };
+
+/**
+ * A control reply.
+ *
+ * @example
+ * ```ts
+ * import type { ControlReply } from "./control.ts";
+ * const r: ControlReply = { ok: false, error: "no component 'x'" };
+ * ```
+ */
+export type ControlReply =
+  | { ok: true; status: RobotStatus }
+  | { ok: true }
+  | { ok: false; error: string };
+
+/**
+ * What the control server asks of the supervisor.
+ *
+ * @example
+ * ```ts
+ * import type { ControlHandler } from "./control.ts";
+ * const handler: ControlHandler = {
+ *   status: () => ({ robot: "r", pid: Deno.pid, uptimeMs: 0, components: [] }),
+ *   act: async () => {},
+ * };
+ * ```
+ */
+export interface ControlHandler {
+  /** The current status. */
+  status(): RobotStatus;
+  /** Acts on one component; throws (with a message for the client) when it cannot. */
+  act(op: "restart" | "stop" | "start", name: string): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Largest control request accepted: they are a few dozen bytes. */
+const MAX_REQUEST_BYTES = 64 * 1024;
+
+/**
+ * Serves control requests on `endpoint` until closed.
+ *
+ * @example
+ * ```ts
+ * import { ControlServer } from "./control.ts";
+ * const server = new ControlServer("ipc:///tmp/zedge-doc.sock", {
+ *   status: () => ({ robot: "doc", pid: Deno.pid, uptimeMs: 0, components: [] }),
+ *   act: async () => {},
+ * });
+ * await server.start();
+ * await server.close();
+ * ```
+ */
+export class ControlServer {
+  readonly #endpoint: string;
+  readonly #handler: ControlHandler;
+  #router: Router | null = null;
+  #serving: Promise<void> | null = null;
+
+  /** Keeps the endpoint and handler; {@link start} binds. */
+  constructor(endpoint: string, handler: ControlHandler) {
+    this.#endpoint = endpoint;
+    this.#handler = handler;
+  }
+
+  /** The bound endpoint (port resolved), null before start. */
+  get endpoint(): string | null {
+    return this.#router?.lastEndpoint ?? null;
+  }
+
+  /**
+   * Binds the endpoint, creating an ipc socket's directory when missing and
+   * making the socket readable and writable by its owner and group only.
+   */
+  async start(): Promise<void> {
+    const parsed = parseEndpoint(this.#endpoint);
+    const router = new Router({ linger: 0, maxMessageSize: MAX_REQUEST_BYTES });
+    try {
+      try {
+        await router.bind(this.#endpoint);
+      } catch (error) {
+        // Only a missing directory is created, so no leave to write a shared one (/tmp) is needed.
+        const missing = error instanceof Deno.errors.NotFound ||
+          (error as { cause?: unknown }).cause instanceof Deno.errors.NotFound;
+        if (parsed.transport !== "ipc" || !missing) throw error;
+        await Deno.mkdir(dirname(parsed.path), { recursive: true, mode: 0o750 });
+        await router.bind(this.#endpoint);
+      }
+      if (parsed.transport === "ipc") await Deno.chmod(parsed.path, 0o660);
+    } catch (error) {
+      await router.close();
+      throw error;
+    }
+    this.#router = router;
+    this.#serving = this.#serve(router);
+  }
+
+  async #serve(router: Router): Promise<void> {
+    try {
+      for await (const frames of router) {
+        // [routing id, "", body] from REQ; anything else is dropped.
+        if (frames.length !== 3 || frames[1].length !== 0) continue;
+        const reply = await this.#answer(frames[2]);
+        router.send([frames[0], new Uint8Array(0), encoder.encode(JSON.stringify(reply))])
+          .catch(() => {/* the client left */});
+      }
+    } catch (error) {
+      if (this.#router !== null) log.warn("control channel stopped: {error}", { error });
+    }
+  }
+
+  async #answer(body: Uint8Array): Promise<ControlReply> {
+    let request: unknown;
+    try {
+      request = JSON.parse(decoder.decode(body));
+    } catch {
+      return { ok: false, error: "request is not JSON" };
+    }
+    const r = request as { op?: unknown; name?: unknown };
+    if (r?.op === "status") return { ok: true, status: this.#handler.status() };
+    if (r?.op === "restart" || r?.op === "stop" || r?.op === "start") {
+      if (typeof r.name !== "string") return { ok: false, error: `'${r.op}' needs a 'name'` };
+      try {
+        await this.#handler.act(r.op, r.name);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    return { ok: false, error: "unknown request (expected op: status, restart, stop or start)" };
+  }
+
+  /** Stops serving and closes the socket (removing an ipc socket file). */
+  async close(): Promise<void> {
+    const router = this.#router;
+    this.#router = null;
+    await router?.close();
+    await this.#serving;
+  }
+}
+
+/**
+ * Why a control request got no answer.
+ *
+ * @example
+ * ```ts
+ * import { ControlUnreachableError } from "./control.ts";
+ * const e = new ControlUnreachableError("ipc:///tmp/x.sock", "no socket file");
+ * console.log(e.message);
+ * ```
+ */
+export class ControlUnreachableError extends Error {
+  /** The endpoint that did not answer. */
+  readonly endpoint: string;
+  /** Creates the error for `endpoint`, saying `why`. */
+  constructor(endpoint: string, why: string) {
+    super(`no robot supervisor answers at ${endpoint}: ${why}`);
+    this.name = "ControlUnreachableError";
+    this.endpoint = endpoint;
+  }
+}
+
+/**
+ * Sends one control request and returns the reply; throws
+ * {@link ControlUnreachableError} when nothing answers within `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { controlRequest } from "./control.ts";
+ * await controlRequest("ipc:///tmp/zedge-kitchen-bot.sock", { op: "restart", name: "planner" });
+ * ```
+ */
+export async function controlRequest(
+  endpoint: string,
+  request: ControlRequest,
+  options: { timeoutMs?: number } = {},
+): Promise<ControlReply> {
+  const parsed = parseEndpoint(endpoint);
+  if (parsed.transport === "ipc") {
+    // A clearer answer than a timeout when the robot is simply not running.
+    try {
+      const info = await Deno.stat(parsed.path);
+      if (!info.isSocket) {
+        throw new ControlUnreachableError(endpoint, `${parsed.path} is not a socket`);
+      }
+    } catch (error) {
+      if (error instanceof ControlUnreachableError) throw error;
+      if (error instanceof Deno.errors.NotFound) {
+        throw new ControlUnreachableError(
+          endpoint,
+          `${parsed.path} does not exist (is the robot running?)`,
+        );
+      }
+      throw new ControlUnreachableError(
+        endpoint,
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+  }
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const req = new Request({ linger: 0, sendTimeout: timeoutMs, receiveTimeout: timeoutMs });
+  try {
+    req.connect(endpoint);
+    await req.send(JSON.stringify(request));
+    const [body] = await req.receive();
+    return JSON.parse(decoder.decode(body)) as ControlReply;
+  } catch (error) {
+    if (error instanceof ZmqError && error.code === "EAGAIN") {
+      throw new ControlUnreachableError(endpoint, `no reply within ${timeoutMs} ms`);
+    }
+    throw new ControlUnreachableError(
+      endpoint,
+      error instanceof Error ? error.message : String(error),
+    );
+  } finally {
+    await req.close();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The `node` kind: a module whose default export is `main(ctx)`. `ctx`
+ * names the component and its robot, gives its endpoints by key (binds as
+ * written, connects with references resolved), the AbortSignal that fires
+ * on stop, its logger and its `config` value. `main` resolving means the
+ * component finished; its restart policy decides what happens next.
+ *
+ * @example
+ * ```ts
+ * // nodes/odometry.ts
+ * import type { NodeContext } from "../../robot/mod.ts";
+ * import { Publisher } from "../../mod.ts";
+ * export default async function main(ctx: NodeContext) {
+ *   const pub = new Publisher();
+ *   await pub.bind(ctx.endpoints.odom);
+ *   while (!ctx.signal.aborted) {
+ *     await pub.send(["odom", JSON.stringify({ x: 0 })]);
+ *     await new Promise((r) => setTimeout(r, 20));
+ *   }
+ *   await pub.close();
+ * }
+ * ```
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import type { NodeSpec } from "../config.ts";
+import {
+  type ComponentKindRunner,
+  ComponentLoadError,
+  displayModule,
+  importComponentModule,
+} from "./component.ts";
+
+/**
+ * What a node's `main` receives.
+ *
+ * @example
+ * ```ts
+ * import type { NodeContext } from "./node.ts";
+ * export default async function main(ctx: NodeContext) {
+ *   ctx.log.info("{name} on {robot} connects to {endpoint}", {
+ *     name: ctx.name, robot: ctx.robot, endpoint: ctx.endpoints.odom,
+ *   });
+ *   await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+ * }
+ * ```
+ */
+export interface NodeContext {
+  /** The component's name. */
+  readonly name: string;
+  /** The robot's name. */
+  readonly robot: string;
+  /** Resolved bind and connect endpoints, by key. */
+  readonly endpoints: Readonly<Record<string, string>>;
+  /** Fires when the component should stop; `main` should then return. */
+  readonly signal: AbortSignal;
+  /** The component's logger (records reach the supervisor's log). */
+  readonly log: Logger;
+  /** The component's `config` value from the robot YAML (null when absent). */
+  readonly config: unknown;
+}
+
+/**
+ * A node's entry point.
+ *
+ * @example
+ * ```ts
+ * import type { NodeMain } from "./node.ts";
+ * const main: NodeMain = async (ctx) => ctx.log.info("hello");
+ * ```
+ */
+export type NodeMain = (ctx: NodeContext) => unknown;
+
+/**
+ * Loads and runs a node component.
+ *
+ * @example
+ * ```ts
+ * import { nodeRunner } from "./node.ts";
+ * console.log(typeof nodeRunner.load); // "function"
+ * ```
+ */
+export const nodeRunner: ComponentKindRunner<NodeSpec> = {
+  async load(spec) {
+    const namespace = await importComponentModule(spec.module, "node");
+    const main = namespace.default;
+    if (typeof main !== "function") {
+      throw new ComponentLoadError(
+        `${
+          displayModule(spec.module)
+        }: a node module must \`export default async function main(ctx)\`` +
+          (namespace.default === undefined ? " (it has no default export)" : ""),
+      );
+    }
+    return {
+      start(context) {
+        const ctx: NodeContext = Object.freeze({
+          name: spec.name,
+          robot: spec.robot,
+          endpoints: Object.freeze({ ...spec.binds, ...spec.connects }),
+          signal: context.signal,
+          log: context.log,
+          config: spec.config,
+        });
+        // A synchronous throw in main is a failure like a rejection.
+        const done = Promise.resolve().then(() => (main as NodeMain)(ctx));
+        return Promise.resolve({
+          done,
+          stop: async () => {
+            await done.catch(() => {});
+          },
+        });
+      },
+    };
+  },
+};

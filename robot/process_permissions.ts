@@ -1,0 +1,142 @@
+/**
+ * The permissions of the robot process itself (the supervisor): what the
+ * per-robot binary bakes in, what the systemd unit's `deno run` line
+ * grants, and what `zedge robot permissions` prints last. A Worker can only
+ * narrow its parent's permissions, so this is the union of every
+ * component's, plus what the supervisor needs for itself — its control
+ * endpoint, its configuration files and zedge's own code — and never more:
+ * no run, ffi, sys or remote imports, and never `-A`.
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "./config.ts";
+ * import { robotProcessFlags } from "./process_permissions.ts";
+ * const robot = await loadRobotConfig("examples/robot/robot.yaml");
+ * console.log(robotProcessFlags(robot, { mode: "source" }).join(" "));
+ * ```
+ * @module
+ */
+import { basename, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseEndpoint } from "../core/transport/endpoint.ts";
+import { type RobotConfig, ZEDGE_SOURCE } from "./config.ts";
+import { type ComponentPermissions, permissionFlags, unionPermissions } from "./permissions.ts";
+
+/**
+ * Variables the supervisor reads: the default control directory, and two
+ * debug switches the `yaml` package checks on every parse (without leave to
+ * read them, parsing throws).
+ *
+ * @example
+ * ```ts
+ * import { SUPERVISOR_ENV } from "./process_permissions.ts";
+ * console.log(SUPERVISOR_ENV.includes("XDG_RUNTIME_DIR")); // true
+ * ```
+ */
+export const SUPERVISOR_ENV: readonly string[] = [
+  "XDG_RUNTIME_DIR",
+  "ZEDGE_DEBUG",
+  "NO_COLOR",
+  "LOG_TOKENS",
+  "LOG_STREAM",
+];
+
+/**
+ * How the robot process runs: from source with `deno run`, or as a compiled
+ * binary whose modules live in its embedded file system at `vfsRoot`.
+ *
+ * @example
+ * ```ts
+ * import type { ProcessMode } from "./process_permissions.ts";
+ * const mode: ProcessMode = { mode: "binary", vfsRoot: "/tmp/deno-compile-kitchen-bot" };
+ * ```
+ */
+export type ProcessMode = { mode: "source" } | { mode: "binary"; vfsRoot: string };
+
+/**
+ * What the robot process's control endpoint needs: for a socket in a
+ * zedge directory (`…/zedge/kitchen-bot.sock`) that directory, which the
+ * supervisor creates when missing; otherwise the socket file alone (never
+ * a shared directory such as /tmp).
+ *
+ * @example
+ * ```ts
+ * import { controlPermissions } from "./process_permissions.ts";
+ * controlPermissions("ipc:///run/zedge/kitchen-bot.sock", "kitchen-bot");
+ * // { net: ["unix:/run/zedge/kitchen-bot.sock"], read: ["/run/zedge"], write: ["/run/zedge"], env: [] }
+ * ```
+ */
+export function controlPermissions(endpoint: string, robot: string): ComponentPermissions {
+  const parsed = parseEndpoint(endpoint);
+  if (parsed.transport === "tcp") {
+    return unionPermissions([{ net: [`${parsed.host}:${parsed.port}`], read: [], write: [] }]);
+  }
+  if (parsed.transport === "inproc") return { net: [], read: [], write: [], env: [] };
+  const dir = dirname(parsed.path);
+  const own = basename(dir) === "zedge" || basename(dir) === robot;
+  const path = own ? dir : parsed.path;
+  return { net: [`unix:${parsed.path}`], read: [path], write: [path], env: [] };
+}
+
+/**
+ * The robot process's permissions (see the module documentation).
+ * `extraControls` are further control endpoints the process may be given
+ * (`--control` of a systemd unit).
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "./config.ts";
+ * import { robotProcessPermissions } from "./process_permissions.ts";
+ * const p = robotProcessPermissions(await loadRobotConfig("robot.yaml"), { mode: "source" });
+ * ```
+ */
+export function robotProcessPermissions(
+  config: RobotConfig,
+  mode: ProcessMode,
+  extraControls: readonly string[] = [],
+): ComponentPermissions {
+  const own: ComponentPermissions = {
+    net: [],
+    // From source: the config files, and zedge's code (component Workers load it).
+    // A binary carries both inside its embedded file system.
+    read: mode.mode === "source"
+      ? [fileURLToPath(config.url), ...config.pipelineFiles, ...ZEDGE_SOURCE]
+      : [mode.vfsRoot],
+    write: [],
+    env: [...SUPERVISOR_ENV],
+  };
+  const components = config.components.map((c) => {
+    if (mode.mode === "source") return c.permissions;
+    // In a binary, code is embedded (under vfsRoot): its on-disk paths mean nothing there.
+    const code = new Set(c.code);
+    return { ...c.permissions, read: c.permissions.read.filter((p) => !code.has(p)) };
+  });
+  const controls = [config.control, ...extraControls].map((e) =>
+    controlPermissions(e, config.robot)
+  );
+  return unionPermissions([own, ...components, ...controls]);
+}
+
+/**
+ * The `deno run` / `deno compile` flags of the robot process:
+ * `--unstable-worker-options` (components get narrower permissions) and
+ * the permission flags.
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "./config.ts";
+ * import { robotProcessFlags } from "./process_permissions.ts";
+ * robotProcessFlags(await loadRobotConfig("robot.yaml"), { mode: "source" });
+ * // ["--unstable-worker-options", "--allow-net=…", "--allow-read=…", …]
+ * ```
+ */
+export function robotProcessFlags(
+  config: RobotConfig,
+  mode: ProcessMode,
+  extraControls: readonly string[] = [],
+): string[] {
+  return [
+    "--unstable-worker-options",
+    ...permissionFlags(robotProcessPermissions(config, mode, extraControls)),
+  ];
+}

@@ -1,0 +1,95 @@
+/**
+ * The messages between the supervisor and a component's Web Worker
+ * (structured-clone data over `postMessage`). One module, so both sides
+ * agree on every field.
+ *
+ * @example
+ * ```ts
+ * import type { ToComponent } from "./protocol.ts";
+ * const stop: ToComponent = { op: "stop" };
+ * ```
+ * @module
+ */
+import type { LogLevel } from "@logtape/logtape";
+import type { ComponentSpec } from "./config.ts";
+
+/**
+ * How often a component tells the supervisor it is alive, in ms.
+ *
+ * @example
+ * ```ts
+ * import { HEARTBEAT_INTERVAL_MS } from "./protocol.ts";
+ * console.log(HEARTBEAT_INTERVAL_MS); // 1000
+ * ```
+ */
+export const HEARTBEAT_INTERVAL_MS = 1000;
+
+/**
+ * Supervisor → component.
+ * - `start`: load the modules, start, answer `ready` (or `failed`).
+ * - `check`: load the modules and check their exports only, answer `checked`.
+ * - `stop`: fire the component's signal, stop, answer `stopped`.
+ *
+ * @example
+ * ```ts
+ * import type { ToComponent } from "./protocol.ts";
+ * const m: ToComponent = { op: "stop" };
+ * ```
+ */
+export type ToComponent =
+  | { op: "start"; spec: ComponentSpec; logLevel: LogLevel }
+  | { op: "check"; spec: ComponentSpec }
+  | { op: "stop" };
+
+/**
+ * Component → supervisor.
+ * - `ready`: started (sockets bound, `main` called).
+ * - `heartbeat`: alive; sent every {@link HEARTBEAT_INTERVAL_MS}.
+ * - `log`: a log record, for the supervisor's output.
+ * - `finished`: a node's `main` resolved, or a role ended on its own.
+ * - `failed`: it crashed; `fatal` when retrying cannot help (a module that
+ *   does not load or does not export what its kind needs).
+ * - `exit`: it called `self.close()` or `Deno.exit()`.
+ * - `stopped`: it stopped after `stop`.
+ * - `checked`: the answer to `check`, with every problem found.
+ *
+ * @example
+ * ```ts
+ * import type { FromComponent } from "./protocol.ts";
+ * const m: FromComponent = { op: "failed", error: "TypeError: x is undefined", fatal: false };
+ * ```
+ */
+export type FromComponent =
+  | { op: "ready" }
+  | { op: "heartbeat" }
+  | { op: "log"; record: ComponentLogRecord }
+  | { op: "finished" }
+  | { op: "failed"; error: string; fatal: boolean }
+  | { op: "exit"; reason: string }
+  | { op: "stopped" }
+  | { op: "checked"; problems: string[] };
+
+/**
+ * A log record as it crosses from a component to the supervisor.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentLogRecord } from "./protocol.ts";
+ * const r: ComponentLogRecord = {
+ *   time: Date.now(), level: "info", category: ["kitchen-bot", "odometry"],
+ *   message: "publishing at 50 Hz", properties: {},
+ * };
+ * ```
+ */
+export interface ComponentLogRecord {
+  /** Milliseconds since the epoch. */
+  time: number;
+  /** Severity. */
+  level: LogLevel;
+  /** Logger category. */
+  category: string[];
+  /** The message with its values filled in. */
+  message: string;
+  /** Structured properties (structured-clone safe). */
+  properties: Record<string, unknown>;
+}

@@ -1,0 +1,256 @@
+/**
+ * The schema of the robot YAML: one file per robot naming its components,
+ * each with a `kind`, its endpoints and what else it may touch. This zod
+ * schema is the one description of the file's keys: it validates the file
+ * (with `file:line` problems, see `core/config/yaml_schema.ts`), types the
+ * result, and exports a JSON Schema (`zedge robot schema`) for editors.
+ *
+ * Checks that need more than one field (references between components,
+ * endpoints bound twice, module files and their exports) live in
+ * `config.ts`.
+ *
+ * @example
+ * ```ts
+ * import { robotFileSchema } from "./schema.ts";
+ * const parsed = robotFileSchema.safeParse({
+ *   robot: "kitchen-bot",
+ *   components: { tasks: { kind: "task-server", bind: "tcp://*:7779", scopes: { "/test": "test" } } },
+ * });
+ * console.log(parsed.success); // true
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import { parseEndpoint } from "../core/transport/endpoint.ts";
+
+/**
+ * Every component kind, in the order the docs list them.
+ *
+ * @example
+ * ```ts
+ * import { COMPONENT_KINDS } from "./schema.ts";
+ * console.log(COMPONENT_KINDS.includes("node")); // true
+ * ```
+ */
+export const COMPONENT_KINDS = [
+  "task-server",
+  "node",
+  "pipeline-distributor",
+  "pipeline-worker",
+  "pipeline-collector",
+  "pipeline-metadata",
+  "service-broker",
+  "service-worker",
+] as const;
+
+/**
+ * A component kind.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentKind } from "./schema.ts";
+ * const kind: ComponentKind = "pipeline-worker";
+ * ```
+ */
+export type ComponentKind = typeof COMPONENT_KINDS[number];
+
+/**
+ * What the supervisor does when a component ends: `always` restarts it
+ * whatever the reason, `on-failure` only after a crash, `never` leaves it.
+ *
+ * @example
+ * ```ts
+ * import { RESTART_POLICIES } from "./schema.ts";
+ * console.log(RESTART_POLICIES); // ["always", "on-failure", "never"]
+ * ```
+ */
+export const RESTART_POLICIES = ["always", "on-failure", "never"] as const;
+
+/**
+ * A restart policy.
+ *
+ * @example
+ * ```ts
+ * import type { RestartPolicy } from "./schema.ts";
+ * const policy: RestartPolicy = "on-failure";
+ * ```
+ */
+export type RestartPolicy = typeof RESTART_POLICIES[number];
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const ROBOT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const REFERENCE = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)?$/;
+
+function endpointProblem(value: string): string | undefined {
+  try {
+    const parsed = parseEndpoint(value);
+    if (parsed.transport === "ipc" && !parsed.path.startsWith("/")) {
+      return `'${value}': an ipc path must be absolute (ipc:///run/robot/x.sock)`;
+    }
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** An endpoint string, checked by the transport's own parser. */
+const endpoint = z.string({
+  error: "must be an endpoint (tcp://host:port, ipc:///path or inproc://name)",
+})
+  .superRefine((value, ctx) => {
+    const problem = endpointProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** A literal endpoint, or a reference to another component's endpoint (`odometry.odom`). */
+const endpointOrReference = z.string({
+  error: "must be an endpoint or a reference to another component's endpoint (name or name.key)",
+}).superRefine((value, ctx) => {
+  if (value.includes("://")) {
+    const problem = endpointProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  } else if (!REFERENCE.test(value)) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        `'${value}' is neither an endpoint (tcp://, ipc://, inproc://) nor a reference (component or component.key)`,
+    });
+  }
+});
+
+const endpointKey = z.string().regex(
+  NAME,
+  "endpoint keys are names: a letter, then letters, digits, - or _",
+);
+
+const bindField = z.union([endpoint, z.record(endpointKey, endpoint)], {
+  error: "must be an endpoint, or a mapping of names to endpoints",
+});
+const connectField = z.union([endpointOrReference, z.record(endpointKey, endpointOrReference)], {
+  error: "must be an endpoint or reference, or a mapping of names to them",
+});
+
+const pathList = z.array(z.string().min(1), { error: "must be a list of paths" });
+
+/** Keys every kind accepts. */
+const common = {
+  restart: z.enum(RESTART_POLICIES).optional(),
+  read: pathList.optional(),
+  write: pathList.optional(),
+  env: z.array(z.string().regex(ENV_NAME, "must be an environment variable name"), {
+    error: "must be a list of environment variable names",
+  }).optional(),
+  heartbeatTimeoutMs: z.int({ error: "must be an integer number of milliseconds" }).min(100)
+    .optional(),
+  maxMessageSize: z.int({ error: "must be an integer number of bytes" }).min(64).optional(),
+};
+
+const modulePath = z.string({ error: "must be the path of a TypeScript module" }).min(1);
+const pipelinePath = z.string({ error: "must be the path of a pipeline YAML file" }).min(1);
+
+const taskServer = z.strictObject({
+  kind: z.literal("task-server"),
+  bind: endpoint,
+  events: endpoint.optional(),
+  scopes: z.record(
+    z.string().regex(/^[^;]+$/, "a scope must be non-empty and must not contain ';'"),
+    z.string({ error: "must be a handlers module path, or `test` for the built-in test handler" })
+      .min(1),
+    { error: "must map each scope to a handlers module (or `test`)" },
+  ).refine((scopes) => Object.keys(scopes).length > 0, "must name at least one scope"),
+  retention: z.number({ error: "must be a number of seconds" }).min(0).optional(),
+  maxFinished: z.int({ error: "must be a positive integer" }).min(1).optional(),
+  ...common,
+});
+
+const node = z.strictObject({
+  kind: z.literal("node"),
+  module: modulePath,
+  bind: bindField.optional(),
+  connect: connectField.optional(),
+  config: z.unknown().optional(),
+  ...common,
+});
+
+const pipelineRole = <K extends string>(kind: K) =>
+  z.strictObject({ kind: z.literal(kind), pipeline: pipelinePath, ...common });
+const pipelineEntry = <K extends string>(kind: K) =>
+  z.strictObject({
+    kind: z.literal(kind),
+    pipeline: pipelinePath,
+    name: z.string().min(1).optional(),
+    ...common,
+  });
+
+const component = z.discriminatedUnion("kind", [
+  taskServer,
+  node,
+  pipelineRole("pipeline-distributor"),
+  pipelineEntry("pipeline-worker"),
+  pipelineRole("pipeline-collector"),
+  pipelineRole("pipeline-metadata"),
+  pipelineRole("service-broker"),
+  pipelineEntry("service-worker"),
+]);
+
+/**
+ * The robot YAML file, as written.
+ *
+ * @example
+ * ```ts
+ * import { robotFileSchema } from "./schema.ts";
+ * robotFileSchema.parse({ robot: "r", components: { n: { kind: "node", module: "./n.ts" } } });
+ * ```
+ */
+export const robotFileSchema = z.strictObject({
+  robot: z.string({ error: "must be the robot's name" }).regex(
+    ROBOT_NAME,
+    "must be a name: letters, digits, - or _ (it names files and the systemd unit)",
+  ),
+  control: endpoint.optional(),
+  components: z.record(
+    z.string().regex(NAME, "component names start with a letter, then letters, digits, - or _"),
+    component,
+    { error: "must map component names to their settings" },
+  ).refine((c) => Object.keys(c).length > 0, "must name at least one component"),
+});
+
+/**
+ * The robot YAML file as written (before references are resolved).
+ *
+ * @example
+ * ```ts
+ * import type { RobotFile } from "./schema.ts";
+ * const file: RobotFile = { robot: "r", components: {} };
+ * ```
+ */
+export type RobotFile = z.output<typeof robotFileSchema>;
+
+/**
+ * One component as written.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentFile } from "./schema.ts";
+ * const c: ComponentFile = { kind: "node", module: "./n.ts" };
+ * ```
+ */
+export type ComponentFile = z.output<typeof component>;
+
+/**
+ * The robot YAML's JSON Schema (draft 2020-12), for editors
+ * (`# yaml-language-server: $schema=…`).
+ *
+ * @example
+ * ```ts
+ * import { robotJsonSchema } from "./schema.ts";
+ * console.log(JSON.stringify(robotJsonSchema()).length > 0);
+ * ```
+ */
+export function robotJsonSchema(): Record<string, unknown> {
+  return {
+    title: "zedge robot",
+    ...z.toJSONSchema(robotFileSchema, { io: "input", unrepresentable: "any" }),
+  } as Record<string, unknown>;
+}

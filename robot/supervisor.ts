@@ -1,0 +1,458 @@
+/**
+ * The robot supervisor: runs each component of a {@link RobotConfig} in
+ * its own Web Worker, whose Deno permissions are that component's alone,
+ * and keeps it running.
+ *
+ * - A crash (uncaught error, unhandled rejection, `self.close()`,
+ *   `Deno.exit()`, a module that throws) restarts the component after a
+ *   backoff of 0.5 s doubling to 30 s (starting over once it has run 30 s).
+ *   More than 5 crashes within 60 s mark it `failed`; the others carry on.
+ * - A component whose modules cannot load, or do not export what its kind
+ *   needs, is `failed` at once: retrying cannot fix it.
+ * - Components heartbeat every second; one silent for `heartbeatTimeoutMs`
+ *   (default 5 s: a busy loop, a deadlock) is terminated and replaced.
+ *   Deno cannot stop a thread stuck in a synchronous loop: `terminate()`
+ *   returns but the thread keeps its core (and any socket it bound) until
+ *   the loop ends, so its replacement may find its port taken and fail.
+ * - {@link Supervisor.shutdown} fires every component's signal and waits
+ *   up to 1.5 s; components still running then are terminated.
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "./config.ts";
+ * import { Supervisor } from "./supervisor.ts";
+ * const supervisor = new Supervisor(await loadRobotConfig("examples/robot/robot.yaml"));
+ * await supervisor.start();
+ * console.log(supervisor.status().components.map((c) => `${c.name}: ${c.state}`));
+ * await supervisor.shutdown();
+ * ```
+ * @module
+ */
+import { getLogger, type LogLevel } from "@logtape/logtape";
+import type { ComponentSpec, RobotConfig } from "./config.ts";
+import {
+  type ComponentState,
+  type ComponentStatus,
+  ControlServer,
+  type RobotStatus,
+} from "./control.ts";
+import { workerPermissions } from "./permissions.ts";
+import type { ComponentLogRecord, FromComponent, ToComponent } from "./protocol.ts";
+
+const log = getLogger(["zedge", "robot", "supervisor"]);
+
+/**
+ * Supervisor settings; every field has a default.
+ *
+ * @example
+ * ```ts
+ * import type { SupervisorOptions } from "./supervisor.ts";
+ * const options: SupervisorOptions = { logLevel: "debug", control: false };
+ * ```
+ */
+export interface SupervisorOptions {
+  /** Lowest level of component log records forwarded (default "info"). */
+  logLevel?: LogLevel;
+  /** Bind the robot's control endpoint (default true). */
+  control?: boolean;
+  /** First restart delay, doubling per crash (default 500 ms). */
+  backoffInitialMs?: number;
+  /** Longest restart delay (default 30 s); a component that ran this long starts over. */
+  backoffMaxMs?: number;
+  /** More crashes than this within `crashWindowMs` mark a component failed (default 5). */
+  maxCrashes?: number;
+  /** The window for `maxCrashes` (default 60 s). */
+  crashWindowMs?: number;
+  /** How long a stopping component may take before it is terminated (default 1.5 s). */
+  stopTimeoutMs?: number;
+  /** Called for every record a component logs (default: re-logged under `["zedge", "component", name]`). */
+  onLog?: (component: string, record: ComponentLogRecord) => void;
+  /** Called on every state change. */
+  onStateChange?: (component: string, state: ComponentState, error: string | null) => void;
+}
+
+type Settings = Required<Omit<SupervisorOptions, "onLog" | "onStateChange">> & SupervisorOptions;
+
+/** One component's Worker and what the supervisor knows of it. */
+class SupervisedComponent {
+  readonly spec: ComponentSpec;
+  state: ComponentState = "stopped";
+  restarts = 0;
+  lastError: string | null = null;
+  readyAt = 0;
+  #settings: Settings;
+  #worker: Worker | null = null;
+  #instance = 0;
+  #launches = 0;
+  #lastHeartbeat = 0;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #backoffTimer: ReturnType<typeof setTimeout> | undefined;
+  #backoffMs: number;
+  #crashes: number[] = [];
+  #wanted = false;
+  #stopped: (() => void) | null = null;
+  #readyWaiters: (() => void)[] = [];
+  #everSettled = false;
+
+  constructor(spec: ComponentSpec, settings: Settings) {
+    this.spec = spec;
+    this.#settings = settings;
+    this.#backoffMs = settings.backoffInitialMs;
+  }
+
+  /** Resolves once the component has been ready (or failed) once. */
+  settled(): Promise<void> {
+    if (this.#everSettled) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  status(now: number): ComponentStatus {
+    const p = this.spec.permissions;
+    return {
+      name: this.spec.name,
+      kind: this.spec.kind,
+      state: this.state,
+      restarts: this.restarts,
+      uptimeMs: this.state === "running" ? Math.round(now - this.readyAt) : 0,
+      lastError: this.lastError,
+      permissions: { net: [...p.net], read: [...p.read], write: [...p.write], env: [...p.env] },
+    };
+  }
+
+  start(): void {
+    this.#wanted = true;
+    if (this.#worker !== null || this.state === "backoff") return;
+    this.#crashes = [];
+    this.#backoffMs = this.#settings.backoffInitialMs;
+    this.#launch();
+  }
+
+  #setState(state: ComponentState, error: string | null = this.lastError): void {
+    this.state = state;
+    this.lastError = error;
+    this.#settings.onStateChange?.(this.spec.name, state, error);
+    if (state === "running" || state === "failed") this.#settle();
+  }
+
+  #settle(): void {
+    if (this.#everSettled) return;
+    this.#everSettled = true;
+    for (const resolve of this.#readyWaiters.splice(0)) resolve();
+  }
+
+  #launch(): void {
+    clearTimeout(this.#backoffTimer);
+    this.#backoffTimer = undefined;
+    if (this.#launches++ > 0) this.restarts++;
+    const instance = ++this.#instance;
+    const worker = new Worker(new URL("./component_worker.ts", import.meta.url), {
+      type: "module",
+      name: `${this.spec.robot}/${this.spec.name}`,
+      // @ts-ignore: Deno's worker permissions (--unstable-worker-options)
+      deno: { permissions: workerPermissions(this.spec.permissions) },
+    });
+    this.#worker = worker;
+    this.#lastHeartbeat = performance.now();
+    worker.onmessage = (event: MessageEvent<FromComponent>) => {
+      if (instance === this.#instance) this.#onMessage(event.data);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      if (instance !== this.#instance) return;
+      this.#ended("crash", event.message || "uncaught error");
+    };
+    worker.onmessageerror = () => {
+      if (instance === this.#instance) this.#ended("crash", "sent a message that cannot be read");
+    };
+    this.#setState("starting");
+    this.#post({ op: "start", spec: this.spec, logLevel: this.#settings.logLevel });
+    clearInterval(this.#watchdog);
+    this.#watchdog = setInterval(() => this.#checkHeartbeat(instance), 250);
+  }
+
+  #post(message: ToComponent): void {
+    try {
+      this.#worker?.postMessage(message);
+    } catch (error) {
+      this.#ended("crash", `cannot reach its worker: ${error}`);
+    }
+  }
+
+  #checkHeartbeat(instance: number): void {
+    if (instance !== this.#instance || this.#worker === null) return;
+    const silent = performance.now() - this.#lastHeartbeat;
+    if (silent > this.spec.heartbeatTimeoutMs) {
+      this.#ended(
+        "crash",
+        `silent for ${Math.round(silent)} ms (busy loop or deadlock?): terminated and replaced`,
+      );
+    }
+  }
+
+  #onMessage(message: FromComponent): void {
+    this.#lastHeartbeat = performance.now();
+    switch (message.op) {
+      case "heartbeat":
+        return;
+      case "ready":
+        this.readyAt = performance.now();
+        this.#setState("running", this.lastError);
+        log.info("{component} is running", { component: this.spec.name });
+        return;
+      case "log":
+        if (this.#settings.onLog) this.#settings.onLog(this.spec.name, message.record);
+        else relog(this.spec.name, message.record);
+        return;
+      case "finished":
+        this.#ended("finished", null);
+        return;
+      case "failed":
+        this.#ended(message.fatal ? "fatal" : "crash", message.error);
+        return;
+      case "exit":
+        this.#ended("crash", message.reason);
+        return;
+      case "stopped":
+        this.#detach();
+        this.#setState("stopped");
+        this.#stopped?.();
+        return;
+      case "checked":
+        return;
+    }
+  }
+
+  /** Forgets the current Worker (terminating it) so late events are ignored. */
+  #detach(): void {
+    this.#instance++;
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+    this.#worker?.terminate();
+    this.#worker = null;
+  }
+
+  #ended(how: "crash" | "fatal" | "finished", error: string | null): void {
+    const ranMs = this.state === "running" ? performance.now() - this.readyAt : 0;
+    this.#detach();
+    if (!this.#wanted) {
+      this.#setState("stopped", error ?? this.lastError);
+      this.#stopped?.();
+      return;
+    }
+    const name = this.spec.name;
+    if (how === "fatal") {
+      log.error("{component} failed: {error}", { component: name, error });
+      this.#setState("failed", error);
+      return;
+    }
+    if (how === "finished") {
+      if (this.spec.restart !== "always") {
+        log.info("{component} finished", { component: name });
+        this.#setState("stopped", this.lastError);
+        return;
+      }
+      log.info("{component} finished; restarting (restart: always)", { component: name });
+    } else {
+      const now = performance.now();
+      this.#crashes = this.#crashes.filter((t) => now - t < this.#settings.crashWindowMs);
+      this.#crashes.push(now);
+      if (this.spec.restart === "never") {
+        log.error("{component} crashed: {error} (restart: never)", { component: name, error });
+        this.#setState("failed", error);
+        return;
+      }
+      if (this.#crashes.length > this.#settings.maxCrashes) {
+        log.error("{component} crashed {count} times within {window} s, giving up: {error}", {
+          component: name,
+          count: this.#crashes.length,
+          window: this.#settings.crashWindowMs / 1000,
+          error,
+        });
+        this.#setState("failed", error);
+        return;
+      }
+    }
+    if (ranMs >= this.#settings.backoffMaxMs) this.#backoffMs = this.#settings.backoffInitialMs;
+    const delay = this.#backoffMs;
+    this.#backoffMs = Math.min(this.#backoffMs * 2, this.#settings.backoffMaxMs);
+    if (how === "crash") {
+      log.warn("{component} crashed: {error}; restarting in {delay} ms", {
+        component: name,
+        error,
+        delay,
+      });
+    }
+    this.#setState("backoff", how === "crash" ? error : this.lastError);
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = undefined;
+      if (this.#wanted) this.#launch();
+    }, delay);
+  }
+
+  /** Stops gracefully: signal, then terminate after `stopTimeoutMs`. */
+  async stop(): Promise<void> {
+    this.#wanted = false;
+    clearTimeout(this.#backoffTimer);
+    this.#backoffTimer = undefined;
+    if (this.#worker === null) {
+      if (this.state !== "failed") this.#setState("stopped");
+      return;
+    }
+    const stopped = new Promise<void>((resolve) => this.#stopped = resolve);
+    this.#post({ op: "stop" });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) =>
+      timer = setTimeout(() => resolve("late"), this.#settings.stopTimeoutMs)
+    );
+    const outcome = await Promise.race([stopped, late]);
+    clearTimeout(timer);
+    this.#stopped = null;
+    if (outcome === "late") {
+      log.warn("{component} did not stop within {ms} ms: terminated", {
+        component: this.spec.name,
+        ms: this.#settings.stopTimeoutMs,
+      });
+      this.#detach();
+      this.#setState("stopped");
+    }
+  }
+}
+
+/** Re-logs a component's record under `["zedge", "component", name, …its category]`. */
+function relog(component: string, record: ComponentLogRecord): void {
+  getLogger(["zedge", "component", component, ...record.category]).emit({
+    level: record.level,
+    message: [record.message],
+    rawMessage: record.message,
+    timestamp: record.time,
+    properties: record.properties,
+  });
+}
+
+/**
+ * Runs a robot's components (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "./config.ts";
+ * import { Supervisor } from "./supervisor.ts";
+ * const supervisor = new Supervisor(await loadRobotConfig("robot.yaml"), { control: false });
+ * await supervisor.start();
+ * await supervisor.restart("planner");
+ * await supervisor.shutdown();
+ * ```
+ */
+export class Supervisor {
+  /** The configuration it runs. */
+  readonly config: RobotConfig;
+  readonly #settings: Settings;
+  readonly #components: SupervisedComponent[];
+  readonly #startedAt = performance.now();
+  #control: ControlServer | null = null;
+  #shuttingDown: Promise<void> | null = null;
+
+  /** Prepares the components; nothing starts before {@link start}. */
+  constructor(config: RobotConfig, options: SupervisorOptions = {}) {
+    this.config = config;
+    this.#settings = {
+      logLevel: "info",
+      control: true,
+      backoffInitialMs: 500,
+      backoffMaxMs: 30_000,
+      maxCrashes: 5,
+      crashWindowMs: 60_000,
+      stopTimeoutMs: 1500,
+      ...options,
+    };
+    this.#components = config.components.map((spec) =>
+      new SupervisedComponent(spec, this.#settings)
+    );
+  }
+
+  /** The control endpoint, once bound (null with `control: false`). */
+  get controlEndpoint(): string | null {
+    return this.#control?.endpoint ?? null;
+  }
+
+  /**
+   * Binds the control endpoint, starts every component and resolves once
+   * each has been ready (or failed) once. Throws if the control endpoint
+   * cannot be bound.
+   */
+  async start(): Promise<void> {
+    if (this.#settings.control) {
+      const control = new ControlServer(this.config.control, {
+        status: () => this.status(),
+        act: (op, name) =>
+          op === "restart"
+            ? this.restart(name)
+            : op === "stop"
+            ? this.stopComponent(name)
+            : this.startComponent(name),
+      });
+      await control.start();
+      this.#control = control;
+    }
+    for (const component of this.#components) component.start();
+    await this.ready();
+  }
+
+  /** Resolves once every component has been ready (or failed) once. */
+  async ready(): Promise<void> {
+    await Promise.all(this.#components.map((c) => c.settled()));
+  }
+
+  /** The robot's status (what `zedge robot status --json` prints). */
+  status(): RobotStatus {
+    const now = performance.now();
+    return {
+      robot: this.config.robot,
+      pid: Deno.pid,
+      uptimeMs: Math.round(now - this.#startedAt),
+      components: this.#components.map((c) => c.status(now)),
+    };
+  }
+
+  #find(name: string): SupervisedComponent {
+    const component = this.#components.find((c) => c.spec.name === name);
+    if (component === undefined) {
+      throw new Error(
+        `no component '${name}' (components: ${
+          this.#components.map((c) => c.spec.name).join(", ")
+        })`,
+      );
+    }
+    return component;
+  }
+
+  /** Stops one component and starts it again (its restart count goes up). */
+  async restart(name: string): Promise<void> {
+    const component = this.#find(name);
+    await component.stop();
+    component.start();
+  }
+
+  /** Stops one component; it stays stopped until {@link startComponent}. */
+  async stopComponent(name: string): Promise<void> {
+    await this.#find(name).stop();
+  }
+
+  /** Starts a stopped or failed component. */
+  startComponent(name: string): Promise<void> {
+    this.#find(name).start();
+    return Promise.resolve();
+  }
+
+  /**
+   * Stops every component gracefully (each within `stopTimeoutMs`, then
+   * terminated) and closes the control endpoint. Safe to call twice.
+   */
+  shutdown(): Promise<void> {
+    this.#shuttingDown ??= (async () => {
+      await Promise.all(this.#components.map((c) => c.stop()));
+      await this.#control?.close();
+      this.#control = null;
+    })();
+    return this.#shuttingDown;
+  }
+}
