@@ -23,6 +23,7 @@
  * ```
  * @module
  */
+import { cpuUsage } from "node:process";
 import { Collector, Distributor, PipelineWorker } from "../mod.ts";
 
 const HANDLERS = new URL("../examples/pipeline/handlers.ts", import.meta.url).href;
@@ -40,6 +41,8 @@ interface Case {
 interface Measured {
   ms: number;
   retries: number;
+  /** CPU time (user + system) of this process — distributor and collector — in ms. */
+  cpuMs: number;
 }
 
 async function runWorkerRole(json: string): Promise<void> {
@@ -73,11 +76,13 @@ async function measure(c: Case): Promise<Measured> {
   });
   await distributor.start();
   let finishedAt = 0;
+  let cpuAtFinish = { user: 0, system: 0 };
   const collector = new Collector({
     results: "tcp://127.0.0.1:0",
     distributor: distributor.endpoints.acks,
     onFinished: () => {
       finishedAt = performance.now();
+      cpuAtFinish = cpuUsage();
     },
   });
   await collector.start();
@@ -96,11 +101,14 @@ async function measure(c: Case): Promise<Measured> {
     await new Promise((r) => setTimeout(r, 1));
   }
   const startedAt = performance.now();
+  const cpuAtStart = cpuUsage();
   const summary = await distributor.run();
   await collector.run();
   await Promise.all(children.map((child) => child.status));
   if (summary.done !== c.items) throw new Error(`only ${summary.done} of ${c.items} items done`);
-  return { ms: finishedAt - startedAt, retries: summary.retries };
+  const cpuMs = (cpuAtFinish.user - cpuAtStart.user + cpuAtFinish.system - cpuAtStart.system) /
+    1000;
+  return { ms: finishedAt - startedAt, retries: summary.retries, cpuMs };
 }
 
 async function pyzmqPushPull(count: number): Promise<number | null> {
@@ -177,19 +185,25 @@ async function quick(repeat: number): Promise<void> {
     prefetch: 10,
   };
   const rates: number[] = [];
+  const cpuPerItem: number[] = [];
   const overheads: number[] = [];
   for (let run = 1; run <= repeat; run++) {
     const e = await measure(empty);
     rates.push(empty.items / (e.ms / 1000));
+    // CPU per item is what the distributor and collector themselves cost; unlike the
+    // rate it hardly moves when other processes compete for the cores.
+    cpuPerItem.push((e.cpuMs * 1000) / empty.items);
     const t = await measure(threaded);
     overheads.push((t.ms / ((threaded.items * 10) / 20) - 1) * 100);
     console.log(
-      `run ${run}: 1x1 ${empty.items} empty items ${Math.round(rates.at(-1)!)} items/s; ` +
+      `run ${run}: 1x1 ${empty.items} empty items ${Math.round(rates.at(-1)!)} items/s, ` +
+        `${cpuPerItem.at(-1)!.toFixed(2)} µs CPU/item in distributor+collector; ` +
         `2x10 ${threaded.items} sleeps overhead ${overheads.at(-1)!.toFixed(1)}%`,
     );
   }
   console.log(
     `median of ${repeat}: ${Math.round(median(rates))} empty items/s, ` +
+      `${median(cpuPerItem).toFixed(2)} µs CPU/item, ` +
       `2x10x1000 overhead ${median(overheads).toFixed(1)}%`,
   );
 }
