@@ -22,7 +22,8 @@ import { getLogger } from "@logtape/logtape";
 import { Router } from "../sockets/mod.ts";
 import { encodeMessage, type PipelineMessage } from "./codec.ts";
 import { maxMessageSizeOption } from "../limits.ts";
-import { fromRouter } from "./link.ts";
+import { LivenessRegistry, type LivePeer } from "./liveness.ts";
+import { DropCounter, serveRouter } from "./serve.ts";
 
 const log = getLogger(["zedge", "pipeline", "broker"]);
 
@@ -90,15 +91,14 @@ interface Pending {
   worker: ServiceWorkerState | null;
 }
 
-interface ServiceWorkerState {
-  key: string;
-  peer: Uint8Array;
+interface ServiceWorkerState extends LivePeer {
   name: string;
   services: Set<string>;
-  lastSeen: number;
   busy: Pending | null;
   idleSince: number;
 }
+
+const HEARTBEAT = encodeMessage({ kind: "heartbeat" });
 
 /**
  * Counters of a broker.
@@ -139,7 +139,8 @@ export class Broker {
   readonly #interval: number;
   readonly #timeout: number;
   readonly #maxMessageSize: number;
-  readonly #workers = new Map<string, ServiceWorkerState>();
+  readonly #workers: LivenessRegistry<ServiceWorkerState>;
+  readonly #drops = new DropCounter();
   readonly #queues = new Map<string, Pending[]>();
   readonly #byBrokerRid = new Map<string, Pending>();
   readonly #byClientRid = new Map<string, Pending>();
@@ -155,6 +156,7 @@ export class Broker {
     this.#interval = options.heartbeatIntervalMs ?? 1000;
     this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
     this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
+    this.#workers = new LivenessRegistry(this.#timeout);
   }
 
   /** Resolved endpoints once started. */
@@ -173,8 +175,13 @@ export class Broker {
   /** Service names with at least one live worker. */
   get liveServices(): string[] {
     const names = new Set<string>();
-    for (const w of this.#workers.values()) for (const s of w.services) names.add(s);
+    for (const w of this.#workers) for (const s of w.services) names.add(s);
     return [...names].sort();
+  }
+
+  /** Messages dropped as malformed or unexpected, on both sockets. */
+  get dropped(): number {
+    return this.#drops.count;
   }
 
   /** Binds both sockets and starts routing. */
@@ -194,8 +201,20 @@ export class Broker {
       await this.close();
       throw error;
     }
-    this.#serveClients(this.#frontend);
-    this.#serveWorkers(this.#backend);
+    serveRouter(this.#frontend, {
+      log,
+      from: "a client",
+      accepts: ["svc-request"],
+      drops: this.#drops,
+      onMessage: (m, peer, key) => this.#onRequest(peer, key, m.rid, m.service, m.body),
+    });
+    serveRouter(this.#backend, {
+      log,
+      from: "a service worker",
+      accepts: ["svc-ready", "svc-reply", "heartbeat", "bye"],
+      drops: this.#drops,
+      onMessage: (m, peer, key) => this.#onWorkerMessage(key, peer, m),
+    });
     this.#timer = setInterval(() => this.#tick(), this.#interval);
     log.info("broker: clients at {frontend}, workers at {backend}", this.endpoints);
   }
@@ -209,23 +228,6 @@ export class Broker {
   }
 
   // ---- clients --------------------------------------------------------------
-
-  async #serveClients(router: Router): Promise<void> {
-    try {
-      for await (const frames of router) {
-        const got = fromRouter(frames, log);
-        if (got === null) continue;
-        const m = got.message;
-        if (m.kind !== "svc-request") {
-          log.warn("dropped unexpected {kind} message from a client", { kind: m.kind });
-          continue;
-        }
-        this.#onRequest(got.peer, got.key, m.rid, m.service, m.body);
-      }
-    } catch (error) {
-      if (!this.#closed) log.error("broker stopped serving clients: {error}", { error });
-    }
-  }
 
   #onRequest(peer: Uint8Array, key: string, rid: string, service: string, body: unknown): void {
     const clientRid = `${key}/${rid}`;
@@ -258,7 +260,7 @@ export class Broker {
 
   #isKnown(service: string): boolean {
     if (this.#options.services?.includes(service)) return true;
-    for (const w of this.#workers.values()) if (w.services.has(service)) return true;
+    for (const w of this.#workers) if (w.services.has(service)) return true;
     return false;
   }
 
@@ -284,7 +286,7 @@ export class Broker {
   #dispatch(service: string): void {
     const queue = this.#queues.get(service);
     if (queue === undefined || queue.length === 0) return;
-    const idle = [...this.#workers.values()]
+    const idle = this.#workers.values()
       .filter((w) => w.busy === null && w.services.has(service))
       .sort((a, b) => a.idleSince - b.idleSince);
     for (const worker of idle) {
@@ -306,21 +308,8 @@ export class Broker {
 
   // ---- workers --------------------------------------------------------------
 
-  async #serveWorkers(router: Router): Promise<void> {
-    try {
-      for await (const frames of router) {
-        const got = fromRouter(frames, log);
-        if (got === null) continue;
-        this.#onWorkerMessage(got.key, got.peer, got.message);
-      }
-    } catch (error) {
-      if (!this.#closed) log.error("broker stopped serving workers: {error}", { error });
-    }
-  }
-
   #onWorkerMessage(key: string, peer: Uint8Array, m: PipelineMessage): void {
-    const worker = this.#workers.get(key);
-    if (worker !== undefined) worker.lastSeen = performance.now();
+    const worker = this.#workers.touch(key);
     switch (m.kind) {
       case "svc-ready": {
         if (worker !== undefined) this.#removeWorker(worker, "re-registered");
@@ -329,11 +318,11 @@ export class Broker {
           peer,
           name: m.name,
           services: new Set(m.services),
-          lastSeen: performance.now(),
+          lastSeen: 0,
           busy: null,
           idleSince: performance.now(),
         };
-        this.#workers.set(key, fresh);
+        this.#workers.add(fresh);
         log.info("service worker {name} offers {services}", {
           name: m.name,
           services: m.services.join(","),
@@ -371,13 +360,11 @@ export class Broker {
       case "bye":
         if (worker !== undefined) this.#removeWorker(worker, "left");
         return;
-      default:
-        log.warn("dropped unexpected {kind} message from a service worker", { kind: m.kind });
     }
   }
 
   #removeWorker(worker: ServiceWorkerState, reason: string): void {
-    this.#workers.delete(worker.key);
+    this.#workers.remove(worker);
     const pending = worker.busy;
     worker.busy = null;
     log.warn("service worker {name} removed: {reason}", { name: worker.name, reason });
@@ -405,14 +392,10 @@ export class Broker {
 
   #tick(): void {
     const now = performance.now();
-    const heartbeat = encodeMessage({ kind: "heartbeat" });
-    for (const worker of [...this.#workers.values()]) {
-      if (now - worker.lastSeen > this.#timeout) {
-        this.#removeWorker(worker, `silent for ${Math.round(now - worker.lastSeen)} ms`);
-        continue;
-      }
-      this.#backend?.send([worker.peer, heartbeat]).catch(() => {});
-    }
+    this.#workers.sweep(
+      (worker, silentMs) => this.#removeWorker(worker, `silent for ${silentMs} ms`),
+      (worker) => this.#backend?.send([worker.peer, HEARTBEAT]).catch(() => {}),
+    );
     const limit = this.#options.queueTimeoutMs ?? 30_000;
     for (const [service, queue] of this.#queues) {
       const keep: Pending[] = [];

@@ -23,10 +23,11 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { Dealer, Router } from "../sockets/mod.ts";
-import type { PipelineSummary } from "./codec.ts";
+import type { PipelineMessage, PipelineSummary } from "./codec.ts";
 import { Journal } from "./journal.ts";
 import { maxMessageSizeOption } from "../limits.ts";
-import { atMost, fromDealer, fromRouter, OrderedSender } from "./link.ts";
+import { atMost, OrderedSender } from "./link.ts";
+import { DropCounter, serveDealer, serveRouter } from "./serve.ts";
 
 const log = getLogger(["zedge", "pipeline", "collector"]);
 
@@ -103,6 +104,7 @@ export class Collector {
   readonly #options: CollectorOptions;
   readonly #maxMessageSize: number;
   readonly #seen = new Set<string>();
+  readonly #drops = new DropCounter();
   #router: Router | null = null;
   #dealer: Dealer | null = null;
   #out: OrderedSender | null = null;
@@ -130,6 +132,11 @@ export class Collector {
     return this.#duplicates;
   }
 
+  /** Messages dropped as malformed or unexpected, on both sockets. */
+  get dropped(): number {
+    return this.#drops.count;
+  }
+
   /** Binds, connects and says hello; {@link run} awaits the end. */
   async start(): Promise<void> {
     if (this.#done !== null) return;
@@ -154,8 +161,20 @@ export class Collector {
       () => this.#out?.send({ kind: "heartbeat" }),
       this.#options.heartbeatIntervalMs ?? 1000,
     );
-    this.#serveWorkers(this.#router);
-    this.#serveDistributor(this.#dealer);
+    serveRouter(this.#router, {
+      log,
+      from: "a worker",
+      accepts: ["results"],
+      drops: this.#drops,
+      onMessage: (message) => this.#onResults(message),
+    });
+    serveDealer(this.#dealer, {
+      log,
+      from: "the distributor",
+      accepts: ["finished", "heartbeat"],
+      drops: this.#drops,
+      onMessage: (message) => this.#onDistributorMessage(message),
+    });
     log.info("collector receiving results at {endpoint}", { endpoint: this.endpoint });
   }
 
@@ -181,74 +200,46 @@ export class Collector {
     return this.#seen.has(id) || (this.#journal?.isDone(id) ?? false);
   }
 
-  async #serveWorkers(router: Router): Promise<void> {
-    try {
-      for await (const frames of router) {
-        const got = fromRouter(frames, log);
-        if (got === null) continue;
-        const message = got.message;
-        if (message.kind !== "results") {
-          log.warn("dropped unexpected {kind} message from a worker", { kind: message.kind });
-          continue;
-        }
-        if (this.#finished !== null && !(this.#options.exitOnFinished ?? true)) {
-          this.#finished = null; // a long-lived collector sees the next run begin
-        }
-        const ids: string[] = [];
-        const fresh: { id: string; type: string }[] = [];
-        for (const result of message.results) {
-          ids.push(result.id);
-          if (this.#isSeen(result.id)) {
-            this.#duplicates++;
-            continue;
-          }
-          try {
-            const returned = this.#options.onResult?.({ ...result, worker: message.worker });
-            if (returned instanceof Promise) await returned;
-          } catch (error) {
-            // Not ACKed: the distributor redelivers after its ACK timeout.
-            log.error("onResult threw for {id}: {error}", { id: result.id, error });
-            ids.pop();
-            continue;
-          }
-          this.#seen.add(result.id);
-          fresh.push(result);
-        }
-        this.#journal?.markDone(fresh);
-        if (ids.length > 0) this.#out!.send({ kind: "ack", ids });
-      }
-    } catch (error) {
-      if (!this.#closed) log.error("collector receive failed: {error}", { error });
+  /** Passes each new result to `onResult` (awaited: back-pressure), then ACKs them all. */
+  async #onResults(message: Extract<PipelineMessage, { kind: "results" }>): Promise<void> {
+    if (this.#finished !== null && !(this.#options.exitOnFinished ?? true)) {
+      this.#finished = null; // a long-lived collector sees the next run begin
     }
+    const ids: string[] = [];
+    const fresh: { id: string; type: string }[] = [];
+    for (const result of message.results) {
+      ids.push(result.id);
+      if (this.#isSeen(result.id)) {
+        this.#duplicates++;
+        continue;
+      }
+      try {
+        const returned = this.#options.onResult?.({ ...result, worker: message.worker });
+        if (returned instanceof Promise) await returned;
+      } catch (error) {
+        // Not ACKed: the distributor redelivers after its ACK timeout.
+        log.error("onResult threw for {id}: {error}", { id: result.id, error });
+        ids.pop();
+        continue;
+      }
+      this.#seen.add(result.id);
+      fresh.push(result);
+    }
+    this.#journal?.markDone(fresh);
+    if (ids.length > 0) this.#out!.send({ kind: "ack", ids });
   }
 
-  async #serveDistributor(dealer: Dealer): Promise<void> {
-    try {
-      for await (const frames of dealer) {
-        const message = fromDealer(frames, log);
-        if (message === null || message.kind === "heartbeat") continue;
-        if (message.kind !== "finished") {
-          log.warn("dropped unexpected {kind} message from the distributor", {
-            kind: message.kind,
-          });
-          continue;
-        }
-        if (this.#finished === null) {
-          this.#finished = message.summary;
-          try {
-            await this.#options.onFinished?.(message.summary);
-          } catch (error) {
-            log.error("onFinished threw: {error}", { error });
-          }
-        }
-        this.#out!.send({ kind: "finished-ack" });
-        if (this.#options.exitOnFinished ?? true) {
-          await this.close();
-          return;
-        }
+  async #onDistributorMessage(message: PipelineMessage): Promise<void> {
+    if (message.kind !== "finished") return; // heartbeats only show the distributor is there
+    if (this.#finished === null) {
+      this.#finished = message.summary;
+      try {
+        await this.#options.onFinished?.(message.summary);
+      } catch (error) {
+        log.error("onFinished threw: {error}", { error });
       }
-    } catch (error) {
-      if (!this.#closed) log.error("collector receive failed: {error}", { error });
     }
+    this.#out!.send({ kind: "finished-ack" });
+    if (this.#options.exitOnFinished ?? true) await this.close();
   }
 }

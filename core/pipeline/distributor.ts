@@ -10,6 +10,12 @@
  * Sockets: a Router bound at `workers` (workers connect Dealers) and a Router
  * bound at `acks` (the collector connects a Dealer).
  *
+ * This file wires the parts together and runs the start and the end of a
+ * run; each concern lives in its own module: item scheduling in
+ * `scheduler.ts`, the worker protocol in `distributor_workers.ts`, the
+ * collector protocol in `distributor_collector.ts`, journal resume in
+ * `resume.ts` and progress in `progress.ts`.
+ *
  * @example
  * ```ts
  * import { Distributor } from "./distributor.ts";
@@ -26,66 +32,21 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { Dealer, Router } from "../sockets/mod.ts";
-import type { FailedItem, PipelineMessage, PipelineSummary, WorkItem } from "./codec.ts";
-import { encodeMessage } from "./codec.ts";
-import { checkDependencies } from "./graph.ts";
-import { Journal } from "./journal.ts";
 import { maxMessageSizeOption } from "../limits.ts";
-import { fromDealer, fromRouter } from "./link.ts";
+import { Dealer, Router } from "../sockets/mod.ts";
+import { encodeMessage, type PipelineSummary } from "./codec.ts";
+import { CollectorProtocol } from "./distributor_collector.ts";
+import { WorkerProtocol } from "./distributor_workers.ts";
+import { fromDealer, Timers } from "./link.ts";
+import { type Progress, ProgressMeter } from "./progress.ts";
+import { RunJournal } from "./resume.ts";
+import { Scheduler, type TaskSource } from "./scheduler.ts";
+import { DropCounter } from "./serve.ts";
+
+export type { Progress } from "./progress.ts";
+export type { ItemSource, TaskSource } from "./scheduler.ts";
 
 const log = getLogger(["zedge", "pipeline", "distributor"]);
-
-/** No worker may hold more items than this, whatever credit it claims. */
-const MAX_CREDIT = 100_000;
-
-/**
- * Items of a task source: a list, a (sync or async) generator, or a function
- * that gets the metadata and returns one of those.
- *
- * @example
- * ```ts
- * import type { ItemSource } from "./distributor.ts";
- * const tiles: ItemSource = function* ({ metadata }) {
- *   for (let x = 0; x < 4; x++) yield { x, map: (metadata as { map: string }).map };
- * };
- * ```
- */
-export type ItemSource =
-  | Iterable<unknown>
-  | AsyncIterable<unknown>
-  | ((context: { metadata: unknown }) => Iterable<unknown> | AsyncIterable<unknown>);
-
-/**
- * One task type the distributor hands out.
- *
- * @example
- * ```ts
- * import type { TaskSource } from "./distributor.ts";
- * const upload: TaskSource = { type: "upload", items: ["a.log"], dependsOn: ["compress"], timeoutMs: 30_000 };
- * ```
- */
-export interface TaskSource {
-  /** Task type; workers announce which types they handle. */
-  type: string;
-  /** The items (see {@link ItemSource}); they must be msgpack-encodable. */
-  items: ItemSource;
-  /** Task types whose items must all be done before this one starts. */
-  dependsOn?: string[];
-  /** Per-item time limit in ms (0 = none, the default). */
-  timeoutMs?: number;
-  /** Redeliveries after the first attempt before an item is failed (default 3). */
-  maxRetries?: number;
-  /** Send the distributor's metadata to workers with this type's items. */
-  forwardMetadata?: boolean;
-  /**
-   * Stable id of an item (default `${type}:${index}`). Ids must be the same
-   * when the source is replayed after a restart, for the journal to work.
-   */
-  idOf?: (item: unknown, index: number) => string;
-  /** Start even when a parent has failed items (default: skip this type). */
-  runIfParentsFailed?: boolean;
-}
 
 /**
  * Where the distributor gets metadata from before it starts handing out
@@ -101,38 +62,6 @@ export interface TaskSource {
 export type MetadataOption =
   | { endpoint: string; retryMs?: number }
   | (() => unknown);
-
-/**
- * A snapshot of a run, for progress bars and logs.
- *
- * @example
- * ```ts
- * import type { Progress } from "./distributor.ts";
- * const show = (p: Progress) => console.log(`${p.done}/${p.total ?? "?"}`);
- * ```
- */
-export interface Progress {
-  /** Items done (ACKed), including ones resumed from the journal. */
-  done: number;
-  /** Items failed for good. */
-  failed: number;
-  /** All items, once every runnable source is exhausted; otherwise `null`. */
-  total: number | null;
-  /** Items known so far. */
-  known: number;
-  /** Items currently at workers. */
-  inFlight: number;
-  /** Redeliveries so far. */
-  retries: number;
-  /** Done items per second over the last few seconds. */
-  rate: number;
-  /** Estimated ms to go, when `total` is known and the rate is not zero. */
-  etaMs: number | null;
-  /** Workers currently registered. */
-  workers: number;
-  /** ms since the run started. */
-  elapsedMs: number;
-}
 
 /**
  * Everything a distributor needs, as plain data plus optional callbacks.
@@ -186,75 +115,6 @@ export interface DistributorOptions {
   maxMessageSize?: number;
 }
 
-type ItemState = "queued" | "inflight" | "finished" | "backoff" | "done" | "failed";
-
-interface Item {
-  id: string;
-  task: TaskState;
-  payload: unknown;
-  attempts: number;
-  state: ItemState;
-  worker: WorkerState | null;
-  deadline: number;
-  reason: string;
-}
-
-interface TaskState {
-  source: TaskSource;
-  status: "waiting" | "running" | "settled" | "skipped";
-  queue: ItemQueue;
-  iterator: Iterator<unknown> | AsyncIterator<unknown> | null;
-  async: boolean;
-  pulling: boolean;
-  exhausted: boolean;
-  index: number;
-  outstanding: number;
-  failed: number;
-  children: TaskState[];
-  parents: TaskState[];
-}
-
-interface WorkerState {
-  key: string;
-  peer: Uint8Array;
-  name: string;
-  types: Set<string>;
-  credit: number;
-  inflight: Set<Item>;
-  lastSeen: number;
-}
-
-interface CollectorState {
-  key: string;
-  peer: Uint8Array;
-  lastSeen: number;
-}
-
-/** FIFO with O(1) push/shift and front insertion for retries. */
-class ItemQueue {
-  #items: Item[] = [];
-  #head = 0;
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-  push(item: Item): void {
-    this.#items.push(item);
-  }
-  unshift(item: Item): void {
-    if (this.#head > 0) this.#items[--this.#head] = item;
-    else this.#items.unshift(item);
-  }
-  shift(): Item | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head++];
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-}
-
 /**
  * Hands out work and tracks every item until it is done or failed.
  *
@@ -272,31 +132,20 @@ export class Distributor {
   readonly #interval: number;
   readonly #timeout: number;
   readonly #maxMessageSize: number;
-  readonly #tasks = new Map<string, TaskState>();
-  readonly #items = new Map<string, Item>();
-  readonly #earlyAcks = new Set<string>();
-  readonly #workers = new Map<string, WorkerState>();
-  readonly #collectors = new Map<string, CollectorState>();
-  readonly #failed: FailedItem[] = [];
-  readonly #skipped: { type: string; reason: string }[] = [];
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  /** Items a worker reported done whose ACK has not arrived yet. */
-  readonly #awaitingAck = new Set<Item>();
-  readonly #rateWindow: { at: number; done: number }[] = [];
+  readonly #timers = new Timers();
+  readonly #meter = new ProgressMeter();
+  readonly #drops = new DropCounter();
+  readonly #scheduler: Scheduler;
+  #journal: RunJournal | null = null;
   #workerRouter: Router | null = null;
   #ackRouter: Router | null = null;
-  #journal: Journal | null = null;
+  #workers: WorkerProtocol | null = null;
+  #collectors: CollectorProtocol | null = null;
   #metadata: unknown = undefined;
   #metadataReady = false;
-  #forwardTypes: string[] = [];
   #started = false;
   #closed = false;
   #finishing = false;
-  #done = 0;
-  #resumed = 0;
-  #retries = 0;
-  #startedAt = 0;
-  #everSawWorkers = 0;
   #pumpScheduled = false;
   #finishAcked: (() => void) | null = null;
   #result: Promise<PipelineSummary> | null = null;
@@ -312,31 +161,21 @@ export class Distributor {
     this.#interval = positive(options.heartbeatIntervalMs, 1000, "heartbeatIntervalMs");
     this.#timeout = positive(options.heartbeatTimeoutMs, this.#interval * 3, "heartbeatTimeoutMs");
     this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
-    const order = checkDependencies(options.tasks);
-    const byType = new Map(options.tasks.map((t) => [t.type, t]));
-    for (const type of order) {
-      const source = byType.get(type)!;
-      const task: TaskState = {
-        source,
-        status: "waiting",
-        queue: new ItemQueue(),
-        iterator: null,
-        async: false,
-        pulling: false,
-        exhausted: false,
-        index: 0,
-        outstanding: 0,
-        failed: 0,
-        children: [],
-        parents: [],
-      };
-      for (const parent of source.dependsOn ?? []) {
-        task.parents.push(this.#tasks.get(parent)!);
-        this.#tasks.get(parent)!.children.push(task);
-      }
-      this.#tasks.set(type, task);
-    }
-    this.#forwardTypes = options.tasks.filter((t) => t.forwardMetadata).map((t) => t.type);
+    this.#scheduler = new Scheduler(options.tasks, {
+      // Replaced by the real journal in start(); the constructor does no I/O.
+      journal: new RunJournal(undefined),
+      timers: this.#timers,
+      graceMs: this.#interval,
+      ackTimeoutMs: options.ackTimeoutMs,
+      retryBackoffMs: options.retryBackoffMs,
+      retryBackoffMaxMs: options.retryBackoffMaxMs,
+      readAhead: options.readAhead,
+      hooks: {
+        wake: () => this.#schedulePump(),
+        settled: () => this.#finish(),
+        abort: (error) => this.#abort(error),
+      },
+    });
   }
 
   /** Resolved endpoints once started (port 0 becomes the real port). */
@@ -347,21 +186,22 @@ export class Distributor {
     };
   }
 
+  /** Messages dropped as malformed or unexpected, on both sockets. */
+  get dropped(): number {
+    return this.#drops.count;
+  }
+
   /** Binds the sockets and starts serving; {@link run} awaits the end. */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    this.#startedAt = performance.now();
+    this.#meter.start();
     this.#result = new Promise((resolve, reject) => {
       this.#resolveRun = resolve;
       this.#rejectRun = reject;
     });
     // start() without run() must not turn a close() into an unhandled rejection.
     this.#result.catch(() => {});
-    if (this.#options.journal !== undefined) {
-      this.#journal = new Journal({ path: this.#options.journal });
-      this.#resumed = 0;
-    }
     const maxMessageSize = this.#maxMessageSize;
     const workerRouter = new Router({
       sendHighWaterMark: 100_000,
@@ -376,6 +216,8 @@ export class Distributor {
     this.#workerRouter = workerRouter;
     this.#ackRouter = ackRouter;
     try {
+      this.#journal = new RunJournal(this.#options.journal);
+      this.#scheduler.useJournal(this.#journal);
       await workerRouter.bind(this.#options.workers);
       await ackRouter.bind(this.#options.acks);
     } catch (error) {
@@ -383,11 +225,26 @@ export class Distributor {
       throw error;
     }
     log.info("distributor serving workers at {workers}, collector at {acks}", this.endpoints);
-    this.#serveWorkers(workerRouter);
-    this.#serveCollector(ackRouter);
-    this.#every(this.#interval, () => this.#tick());
+    const onError = (error: Error) => this.#abort(error);
+    const wake = () => this.#schedulePump();
+    this.#workers = new WorkerProtocol(workerRouter, this.#scheduler, {
+      timeoutMs: this.#timeout,
+      wake,
+      drops: this.#drops,
+      onError,
+    });
+    this.#collectors = new CollectorProtocol(ackRouter, this.#scheduler, {
+      timeoutMs: this.#timeout,
+      wake,
+      onFinishedAck: () => this.#finishAcked?.(),
+      drops: this.#drops,
+      onError,
+    });
+    this.#workers.serve();
+    this.#collectors.serve();
+    this.#timers.every(this.#interval, () => this.#tick());
     if (this.#options.onProgress !== undefined) {
-      this.#every(this.#options.progressIntervalMs ?? 1000, () => this.#reportProgress());
+      this.#timers.every(this.#options.progressIntervalMs ?? 1000, () => this.#reportProgress());
     }
     this.#loadMetadata().then(() => this.#beginTasks(), (error) => this.#abort(error));
   }
@@ -402,8 +259,8 @@ export class Distributor {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    this.#scheduler.stop();
     this.#rejectRun?.(new Error("distributor closed before the run finished"));
     this.#journal?.close();
     await Promise.all([this.#workerRouter?.close(), this.#ackRouter?.close()]);
@@ -411,53 +268,34 @@ export class Distributor {
 
   /** Current progress snapshot. */
   progress(): Progress {
-    const now = performance.now();
-    let inFlight = 0;
-    for (const w of this.#workers.values()) inFlight += w.inflight.size;
-    const settled = this.#done + this.#failed.length;
-    const allKnown = [...this.#tasks.values()].every((t) =>
-      t.status === "skipped" || (t.status !== "waiting" && t.exhausted)
-    );
-    const total = allKnown ? this.#items.size + this.#resumed : null;
-    const window = this.#rateWindow;
-    let rate = 0;
-    const first = window[0];
-    if (first !== undefined && now - first.at >= 1000) {
-      rate = (this.#done - first.done) / ((now - first.at) / 1000);
-    } else if (now > this.#startedAt) {
-      // Too early for a window: the average since the start.
-      rate = (this.#done - this.#resumed) / ((now - this.#startedAt) / 1000);
-    }
-    return {
-      done: this.#done,
-      failed: this.#failed.length,
-      total,
-      known: this.#items.size + this.#resumed,
-      inFlight,
-      retries: this.#retries,
-      rate,
-      etaMs: total !== null && rate > 0 ? ((total - settled) / rate) * 1000 : null,
-      workers: this.#workers.size,
-      elapsedMs: now - this.#startedAt,
-    };
+    const s = this.#scheduler;
+    return this.#meter.snapshot({
+      done: s.done,
+      failed: s.failed.length,
+      total: s.total,
+      known: s.known,
+      inFlight: this.#workers?.inFlight ?? 0,
+      retries: s.retries,
+      workers: this.#workers?.count ?? 0,
+      resumed: s.resumed,
+    });
   }
 
-  // ---- set-up ---------------------------------------------------------------
+  // ---- start of a run -------------------------------------------------------
 
   async #loadMetadata(): Promise<void> {
     const option = this.#options.metadata;
-    if (option === undefined) {
-      this.#metadataReady = true;
-      return;
-    }
-    if (typeof option === "function") {
-      this.#metadata = await option();
-    } else {
-      this.#metadata = await this.#fetchMetadata(option.endpoint, option.retryMs ?? 1000);
+    if (option !== undefined) {
+      if (typeof option === "function") {
+        this.#metadata = await option();
+      } else {
+        this.#metadata = await this.#fetchMetadata(option.endpoint, option.retryMs ?? 1000);
+      }
+      log.info("metadata received");
     }
     this.#metadataReady = true;
-    log.info("metadata received");
-    for (const worker of this.#workers.values()) this.#sendMetadata(worker);
+    const forward = this.#options.tasks.filter((t) => t.forwardMetadata).map((t) => t.type);
+    this.#workers?.setMetadata(this.#metadata, forward);
   }
 
   async #fetchMetadata(endpoint: string, retryMs: number): Promise<unknown> {
@@ -471,7 +309,7 @@ export class Distributor {
         receiving ??= dealer.receive();
         const reply = await Promise.race([
           receiving,
-          new Promise<null>((resolve) => this.#after(retryMs, () => resolve(null))),
+          new Promise<null>((resolve) => this.#timers.after(retryMs, () => resolve(null))),
         ]);
         if (reply === null) {
           log.info("waiting for metadata from {endpoint}", { endpoint });
@@ -488,268 +326,12 @@ export class Distributor {
   }
 
   #beginTasks(): void {
-    if (this.#journal !== null) {
-      const done = this.#journal.doneIds();
-      if (done.size > 0) log.info("journal: {count} items already done", { count: done.size });
-    }
-    for (const task of this.#tasks.values()) {
-      if (task.parents.length === 0) this.#startTask(task);
-    }
-    this.#checkFinished();
+    const done = this.#journal?.preload() ?? 0;
+    if (done > 0) log.info("journal: {count} items already done", { count: done });
+    this.#scheduler.begin(this.#metadata);
   }
 
-  #startTask(task: TaskState): void {
-    const failedParents = task.parents.filter((p) => p.failed > 0 || p.status === "skipped");
-    if (failedParents.length > 0 && !task.source.runIfParentsFailed) {
-      task.status = "skipped";
-      const reason = `parent task type(s) ${
-        failedParents.map((p) => `'${p.source.type}'`).join(", ")
-      } did not complete`;
-      this.#skipped.push({ type: task.source.type, reason });
-      log.warn("skipping task type {type}: {reason}", { type: task.source.type, reason });
-      for (const child of task.children) this.#maybeStart(child);
-      return;
-    }
-    task.status = "running";
-    log.info("task type {type} started", { type: task.source.type });
-    try {
-      const items = task.source.items;
-      const iterable = typeof items === "function" ? items({ metadata: this.#metadata }) : items;
-      if (Symbol.asyncIterator in Object(iterable)) {
-        task.iterator = (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-        task.async = true;
-      } else if (Symbol.iterator in Object(iterable)) {
-        task.iterator = (iterable as Iterable<unknown>)[Symbol.iterator]();
-      } else {
-        throw new TypeError("items must be iterable or async iterable");
-      }
-    } catch (error) {
-      this.#abort(new Error(`task type '${task.source.type}': cannot read items: ${error}`));
-      return;
-    }
-    this.#fill(task);
-  }
-
-  #maybeStart(task: TaskState): void {
-    if (task.status !== "waiting") return;
-    if (task.parents.every((p) => p.status === "settled" || p.status === "skipped")) {
-      this.#startTask(task);
-    }
-  }
-
-  /** Pulls items from the source until the read-ahead is full. */
-  #fill(task: TaskState): void {
-    if (task.pulling || task.exhausted || task.status !== "running" || this.#closed) return;
-    const readAhead = this.#options.readAhead ?? 1000;
-    if (task.queue.length >= readAhead) return;
-    if (!task.async) {
-      const iterator = task.iterator as Iterator<unknown>;
-      try {
-        while (task.queue.length < readAhead) {
-          const next = iterator.next();
-          if (next.done) {
-            task.exhausted = true;
-            break;
-          }
-          this.#addItem(task, next.value);
-        }
-      } catch (error) {
-        this.#abort(new Error(`task type '${task.source.type}': source threw: ${error}`));
-        return;
-      }
-      this.#afterFill(task);
-      return;
-    }
-    task.pulling = true;
-    const iterator = task.iterator as AsyncIterator<unknown>;
-    (async () => {
-      while (task.queue.length < readAhead && !this.#closed) {
-        const next = await iterator.next();
-        if (next.done) {
-          task.exhausted = true;
-          break;
-        }
-        this.#addItem(task, next.value);
-        this.#schedulePump();
-      }
-    })().then(
-      () => {
-        task.pulling = false;
-        this.#afterFill(task);
-      },
-      (error) => {
-        task.pulling = false;
-        this.#abort(new Error(`task type '${task.source.type}': source threw: ${error}`));
-      },
-    );
-  }
-
-  #afterFill(task: TaskState): void {
-    if (task.exhausted) this.#maybeSettle(task);
-    this.#schedulePump();
-  }
-
-  #addItem(task: TaskState, payload: unknown): void {
-    const index = task.index++;
-    const id = task.source.idOf?.(payload, index) ?? `${task.source.type}:${index}`;
-    if (typeof id !== "string" || id.length === 0 || id.length > 1024) {
-      throw new TypeError(`item ${index}: idOf must return a non-empty string (≤ 1024 chars)`);
-    }
-    if (this.#items.has(id)) {
-      log.warn("task type {type}: duplicate item id {id} ignored", { type: task.source.type, id });
-      return;
-    }
-    if (this.#journal?.isDone(id)) {
-      this.#resumed++;
-      this.#done++;
-      return;
-    }
-    const item: Item = {
-      id,
-      task,
-      payload,
-      attempts: 0,
-      state: "queued",
-      worker: null,
-      deadline: 0,
-      reason: "",
-    };
-    this.#items.set(id, item);
-    task.outstanding++;
-    if (this.#earlyAcks.delete(id)) {
-      this.#markDone([item]);
-      return;
-    }
-    task.queue.push(item);
-  }
-
-  // ---- workers --------------------------------------------------------------
-
-  async #serveWorkers(router: Router): Promise<void> {
-    try {
-      for await (const frames of router) {
-        const got = fromRouter(frames, log);
-        if (got === null) continue;
-        this.#onWorkerMessage(got.key, got.peer, got.message);
-      }
-    } catch (error) {
-      if (!this.#closed) this.#abort(error as Error);
-    }
-  }
-
-  #onWorkerMessage(key: string, peer: Uint8Array, message: PipelineMessage): void {
-    const worker = this.#workers.get(key);
-    if (worker !== undefined) worker.lastSeen = performance.now();
-    switch (message.kind) {
-      case "ready": {
-        if (worker !== undefined) this.#dropWorker(worker, "worker re-registered");
-        const fresh: WorkerState = {
-          key,
-          peer,
-          name: message.name,
-          types: new Set(message.types),
-          credit: Math.min(message.credit, MAX_CREDIT),
-          inflight: new Set(),
-          lastSeen: performance.now(),
-        };
-        this.#workers.set(key, fresh);
-        this.#everSawWorkers = Math.max(this.#everSawWorkers, this.#workers.size);
-        log.info("worker {name} ready for {types} with credit {credit}", {
-          name: message.name,
-          types: message.types.join(","),
-          credit: message.credit,
-        });
-        this.#sendMetadata(fresh);
-        if (this.#finishing) this.#sendTo(fresh, { kind: "end" });
-        this.#schedulePump();
-        return;
-      }
-      case "credit": {
-        if (worker === undefined) return this.#reset(peer);
-        worker.credit = Math.min(worker.credit + message.credit, MAX_CREDIT);
-        for (const id of message.done) {
-          const item = this.#items.get(id);
-          if (item === undefined || item.worker !== worker || item.state !== "inflight") continue;
-          worker.inflight.delete(item);
-          item.worker = null;
-          item.state = "finished";
-          item.deadline = performance.now() + (this.#options.ackTimeoutMs ?? 30_000);
-          this.#awaitingAck.add(item);
-        }
-        for (const failure of message.failed) {
-          const item = this.#items.get(failure.id);
-          if (item === undefined || item.worker !== worker || item.state !== "inflight") continue;
-          this.#fail(item, failure.reason);
-        }
-        this.#schedulePump();
-        return;
-      }
-      case "heartbeat":
-        if (worker === undefined) this.#reset(peer);
-        return;
-      case "bye":
-        if (worker !== undefined) this.#dropWorker(worker, "worker left");
-        return;
-      default:
-        log.warn("dropped unexpected {kind} message from a worker", { kind: message.kind });
-    }
-  }
-
-  #reset(peer: Uint8Array): void {
-    this.#workerRouter?.send([peer, encodeMessage({ kind: "reset" })]).catch(() => {});
-  }
-
-  #sendTo(worker: WorkerState, message: PipelineMessage): void {
-    this.#workerRouter?.send([worker.peer, encodeMessage(message)]).catch((error) => {
-      if (!this.#closed) log.warn("send to worker failed: {error}", { error });
-    });
-  }
-
-  #sendMetadata(worker: WorkerState): void {
-    if (!this.#metadataReady || this.#forwardTypes.length === 0) return;
-    const types = this.#forwardTypes.filter((t) => worker.types.has(t));
-    if (types.length === 0) return;
-    this.#sendTo(worker, { kind: "metadata", data: this.#metadata ?? null, types });
-  }
-
-  #dropWorker(worker: WorkerState, reason: string): void {
-    if (this.#workers.get(worker.key) === worker) this.#workers.delete(worker.key);
-    if (worker.inflight.size > 0) {
-      log.warn("worker {name}: {reason}; redelivering {count} items", {
-        name: worker.name,
-        reason,
-        count: worker.inflight.size,
-      });
-    }
-    for (const item of [...worker.inflight]) this.#fail(item, `worker ${worker.name}: ${reason}`);
-    worker.inflight.clear();
-    this.#schedulePump();
-  }
-
-  /** Sends a batch; an item whose payload msgpack cannot encode fails for good. */
-  #sendWork(worker: WorkerState, batch: WorkItem[]): void {
-    let frame: Uint8Array;
-    try {
-      frame = encodeMessage({ kind: "work", items: batch });
-    } catch {
-      const good: WorkItem[] = [];
-      for (const work of batch) {
-        try {
-          encodeMessage({ kind: "work", items: [work] });
-          good.push(work);
-        } catch (error) {
-          worker.credit++;
-          // No retry can fix a payload, so this failure is final.
-          this.#fail(this.#items.get(work.id)!, `payload cannot be encoded: ${error}`, true);
-        }
-      }
-      if (good.length === 0) return;
-      frame = encodeMessage({ kind: "work", items: good });
-    }
-    this.#workerRouter?.send([worker.peer, frame]).catch((error) => {
-      if (!this.#closed) log.warn("send to worker failed: {error}", { error });
-    });
-  }
+  // ---- dispatch -------------------------------------------------------------
 
   #schedulePump(): void {
     if (this.#pumpScheduled || this.#closed) return;
@@ -760,218 +342,49 @@ export class Distributor {
     });
   }
 
-  #collectorAlive(): boolean {
-    return this.#collectors.size > 0;
-  }
-
-  /** Hands queued items to workers with credit. */
+  /** Hands queued items to workers with credit, once everything a run needs is there. */
   #pump(): void {
-    if (this.#closed || !this.#metadataReady || !this.#collectorAlive()) return;
-    if (this.#everSawWorkers < (this.#options.minWorkers ?? 1)) return;
-    const running = [...this.#tasks.values()].filter((t) => t.status === "running");
-    if (running.length === 0) return;
-    for (const worker of this.#workers.values()) {
-      if (worker.credit <= 0) continue;
-      const batch: WorkItem[] = [];
-      let progress = true;
-      while (worker.credit > 0 && progress) {
-        progress = false;
-        for (const task of running) {
-          if (worker.credit <= 0) break;
-          if (!worker.types.has(task.source.type)) continue;
-          const item = task.queue.shift();
-          if (item === undefined) continue;
-          progress = true;
-          // An ACK can arrive for a queued item (a result from before a restart
-          // or a redelivery): it is done, not to be handed out again.
-          if (item.state !== "queued") continue;
-          worker.credit--;
-          item.attempts++;
-          item.state = "inflight";
-          item.worker = worker;
-          const timeoutMs = task.source.timeoutMs ?? 0;
-          // The worker enforces the limit itself and reports first; the grace
-          // period covers a worker that cannot (a hung single-threaded one).
-          item.deadline = timeoutMs > 0 ? performance.now() + timeoutMs + this.#interval : 0;
-          worker.inflight.add(item);
-          batch.push({
-            id: item.id,
-            type: task.source.type,
-            payload: item.payload,
-            attempt: item.attempts,
-            timeoutMs,
-          });
-        }
-      }
-      if (batch.length > 0) this.#sendWork(worker, batch);
-    }
-    for (const task of running) this.#fill(task);
+    if (this.#closed || !this.#metadataReady || !this.#collectors?.alive) return;
+    if (this.#workers!.peak < (this.#options.minWorkers ?? 1)) return;
+    if (!this.#scheduler.active) return;
+    this.#workers!.dispatch();
+    this.#scheduler.refill();
   }
 
-  // ---- collector ------------------------------------------------------------
-
-  async #serveCollector(router: Router): Promise<void> {
-    try {
-      for await (const frames of router) {
-        const got = fromRouter(frames, log);
-        if (got === null) continue;
-        this.#onCollectorMessage(got.key, got.peer, got.message);
-      }
-    } catch (error) {
-      if (!this.#closed) this.#abort(error as Error);
-    }
-  }
-
-  #onCollectorMessage(key: string, peer: Uint8Array, message: PipelineMessage): void {
-    const kinds = ["hello", "heartbeat", "ack", "finished-ack"];
-    if (!kinds.includes(message.kind)) {
-      log.warn("dropped unexpected {kind} message on the collector endpoint", {
-        kind: message.kind,
-      });
-      return;
-    }
-    let collector = this.#collectors.get(key);
-    if (collector === undefined) {
-      collector = { key, peer, lastSeen: performance.now() };
-      this.#collectors.set(key, collector);
-      log.info("collector connected");
-      this.#schedulePump();
-    }
-    collector.lastSeen = performance.now();
-    switch (message.kind) {
-      case "hello":
-      case "heartbeat":
-        if (this.#finishing) this.#sendFinished();
-        return;
-      case "ack": {
-        const batch = new Set<Item>(); // a Set: one message may name an id twice
-        for (const id of message.ids) {
-          const item = this.#items.get(id);
-          if (item === undefined) {
-            // Not generated yet (e.g. after a restart): remember it.
-            if (!(this.#journal?.isDone(id) ?? false)) this.#earlyAcks.add(id);
-            continue;
-          }
-          if (item.state === "done" || item.state === "failed") continue;
-          batch.add(item);
-        }
-        this.#markDone([...batch]);
-        return;
-      }
-      case "finished-ack":
-        this.#finishAcked?.();
-        return;
-    }
-  }
-
-  #markDone(items: Item[]): void {
-    if (items.length === 0) return;
-    this.#journal?.markDone(items.map((i) => ({ id: i.id, type: i.task.source.type })));
-    const touched = new Set<TaskState>();
-    for (const item of items) {
-      if (item.worker !== null) item.worker.inflight.delete(item);
-      item.worker = null;
-      item.state = "done";
-      item.payload = undefined; // done items keep only their id
-      this.#awaitingAck.delete(item);
-      item.task.outstanding--;
-      this.#done++;
-      touched.add(item.task);
-    }
-    for (const task of touched) {
-      this.#maybeSettle(task);
-      this.#fill(task);
-    }
+  #tick(): void {
+    this.#workers?.tick();
+    this.#collectors?.tick();
+    // ACK deadlines only run while a collector is there to send ACKs.
+    if (this.#collectors?.alive) this.#scheduler.expireAcks(performance.now());
     this.#schedulePump();
   }
 
-  // ---- failures, timeouts, completion ---------------------------------------
-
-  #fail(item: Item, reason: string, final = false): void {
-    if (item.worker !== null) item.worker.inflight.delete(item);
-    item.worker = null;
-    this.#awaitingAck.delete(item);
-    item.reason = reason;
-    const maxRetries = item.task.source.maxRetries ?? 3;
-    if (final || item.attempts > maxRetries) {
-      item.state = "failed";
-      item.payload = undefined;
-      item.task.failed++;
-      item.task.outstanding--;
-      this.#failed.push({
-        id: item.id,
-        type: item.task.source.type,
-        reason,
-        attempts: item.attempts,
-      });
-      log.error("item {id} failed after {attempts} attempts: {reason}", {
-        id: item.id,
-        attempts: item.attempts,
-        reason,
-      });
-      this.#maybeSettle(item.task);
-      return;
+  #reportProgress(): void {
+    this.#meter.sample(this.#scheduler.done);
+    try {
+      this.#options.onProgress?.(this.progress());
+    } catch (error) {
+      log.warn("onProgress threw: {error}", { error });
     }
-    item.state = "backoff";
-    this.#retries++;
-    const base = this.#options.retryBackoffMs ?? 100;
-    const wait = Math.min(
-      base * 2 ** Math.max(0, item.attempts - 1),
-      this.#options.retryBackoffMaxMs ?? 5000,
-    );
-    log.info("item {id} attempt {attempts} failed ({reason}); retrying in {wait} ms", {
-      id: item.id,
-      attempts: item.attempts,
-      reason,
-      wait,
-    });
-    this.#after(wait, () => {
-      if (item.state !== "backoff") return;
-      item.state = "queued";
-      item.task.queue.unshift(item);
-      this.#schedulePump();
-    });
   }
 
-  #maybeSettle(task: TaskState): void {
-    if (task.status !== "running" || !task.exhausted || task.outstanding > 0) return;
-    task.status = "settled";
-    log.info("task type {type} settled ({failed} failed)", {
-      type: task.source.type,
-      failed: task.failed,
-    });
-    for (const child of task.children) this.#maybeStart(child);
-    this.#checkFinished();
-  }
-
-  #checkFinished(): void {
-    if (this.#finishing) return;
-    for (const task of this.#tasks.values()) {
-      if (task.status !== "settled" && task.status !== "skipped") return;
-    }
-    this.#finish();
-  }
+  // ---- end of a run ---------------------------------------------------------
 
   #summary(): PipelineSummary {
+    const s = this.#scheduler;
     return {
-      total: this.#items.size + this.#resumed,
-      done: this.#done,
-      failed: [...this.#failed],
-      skipped: [...this.#skipped],
-      retries: this.#retries,
-      resumed: this.#resumed,
-      elapsedMs: Math.round(performance.now() - this.#startedAt),
+      total: s.known,
+      done: s.done,
+      failed: [...s.failed],
+      skipped: [...s.skipped],
+      retries: s.retries,
+      resumed: s.resumed,
+      elapsedMs: Math.round(performance.now() - this.#meter.startedAt),
     };
   }
 
-  #sendFinished(): void {
-    const message = encodeMessage({ kind: "finished", summary: this.#summary() });
-    for (const collector of this.#collectors.values()) {
-      this.#ackRouter?.send([collector.peer, message]).catch(() => {});
-    }
-  }
-
   async #finish(): Promise<void> {
+    if (this.#finishing) return;
     this.#finishing = true;
     const summary = this.#summary();
     log.info("all items settled: {done} done, {failed} failed, {retries} retries", {
@@ -981,14 +394,17 @@ export class Distributor {
     });
     const acked = new Promise<boolean>((resolve) => {
       this.#finishAcked = () => resolve(true);
-      this.#after(this.#options.finishTimeoutMs ?? 10_000, () => resolve(false));
+      this.#timers.after(this.#options.finishTimeoutMs ?? 10_000, () => resolve(false));
     });
-    this.#sendFinished();
-    const resend = setInterval(() => this.#sendFinished(), Math.min(this.#interval, 500));
+    this.#collectors!.finish(summary);
+    const resend = setInterval(
+      () => this.#collectors!.resendFinished(),
+      Math.min(this.#interval, 500),
+    );
     const confirmed = await acked;
     clearInterval(resend);
     if (!confirmed) log.warn("the collector did not confirm the end of the run");
-    for (const worker of this.#workers.values()) this.#sendTo(worker, { kind: "end" });
+    this.#workers!.end();
     this.#reportProgress();
     const resolve = this.#resolveRun;
     this.#resolveRun = null;
@@ -1001,81 +417,13 @@ export class Distributor {
   }
 
   #abort(error: Error): void {
+    if (this.#closed) return;
     log.error("distributor stopped: {error}", { error });
     const reject = this.#rejectRun;
     this.#resolveRun = null;
     this.#rejectRun = null;
     this.close();
     reject?.(error);
-  }
-
-  #tick(): void {
-    const now = performance.now();
-    const heartbeat = encodeMessage({ kind: "heartbeat" });
-    for (const worker of [...this.#workers.values()]) {
-      if (now - worker.lastSeen > this.#timeout) {
-        this.#dropWorker(worker, `silent for ${Math.round(now - worker.lastSeen)} ms`);
-        continue;
-      }
-      this.#workerRouter?.send([worker.peer, heartbeat]).catch(() => {});
-      for (const item of [...worker.inflight]) {
-        if (item.deadline > 0 && now > item.deadline) {
-          this.#fail(item, `timeout after ${item.task.source.timeoutMs} ms`);
-        }
-      }
-    }
-    for (const collector of [...this.#collectors.values()]) {
-      if (now - collector.lastSeen > this.#timeout) {
-        this.#collectors.delete(collector.key);
-        log.warn("collector silent for {ms} ms; pausing until it is back", {
-          ms: Math.round(now - collector.lastSeen),
-        });
-        continue;
-      }
-      this.#ackRouter?.send([collector.peer, heartbeat]).catch(() => {});
-    }
-    // ACK deadlines only run while a collector is there to send ACKs.
-    if (this.#collectorAlive()) {
-      for (const item of [...this.#awaitingAck]) {
-        if (now > item.deadline) {
-          this.#fail(
-            item,
-            `no ACK from the collector within ${this.#options.ackTimeoutMs ?? 30_000} ms`,
-          );
-        }
-      }
-    }
-    this.#schedulePump();
-  }
-
-  #reportProgress(): void {
-    const now = performance.now();
-    this.#rateWindow.push({ at: now, done: this.#done });
-    while (this.#rateWindow.length > 1 && now - this.#rateWindow[0].at > 5000) {
-      this.#rateWindow.shift();
-    }
-    try {
-      this.#options.onProgress?.(this.progress());
-    } catch (error) {
-      log.warn("onProgress threw: {error}", { error });
-    }
-  }
-
-  #every(ms: number, fn: () => void): void {
-    const tick = () => {
-      if (this.#closed) return;
-      fn();
-      this.#after(ms, tick);
-    };
-    this.#after(ms, tick);
-  }
-
-  #after(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      fn();
-    }, ms);
-    this.#timers.add(timer);
   }
 }
 

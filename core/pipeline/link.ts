@@ -210,3 +210,48 @@ export class Soon {
     this.#channel.port2.close();
   }
 }
+
+/**
+ * One-shot and repeating timers that are all cleared together, so a closed
+ * role leaves none behind.
+ *
+ * @example
+ * ```ts
+ * import { Timers } from "./link.ts";
+ * const timers = new Timers();
+ * timers.every(1000, () => console.log("tick"));
+ * timers.after(50, () => console.log("once"));
+ * timers.clear();
+ * ```
+ */
+export class Timers {
+  readonly #pending = new Set<ReturnType<typeof setTimeout>>();
+  #cleared = false;
+
+  /** Calls `fn` once after `ms` (not after {@link clear}). */
+  after(ms: number, fn: () => void): void {
+    if (this.#cleared) return;
+    const timer = setTimeout(() => {
+      this.#pending.delete(timer);
+      fn();
+    }, ms);
+    this.#pending.add(timer);
+  }
+
+  /** Calls `fn` every `ms`, each period starting after the previous call returned. */
+  every(ms: number, fn: () => void): void {
+    const tick = () => {
+      if (this.#cleared) return;
+      fn();
+      this.after(ms, tick);
+    };
+    this.after(ms, tick);
+  }
+
+  /** Cancels every pending timer; later `after`/`every` calls do nothing. */
+  clear(): void {
+    this.#cleared = true;
+    for (const timer of this.#pending) clearTimeout(timer);
+    this.#pending.clear();
+  }
+}

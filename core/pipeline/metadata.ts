@@ -23,7 +23,7 @@ import { getLogger } from "@logtape/logtape";
 import { Router } from "../sockets/mod.ts";
 import { encodeMessage } from "./codec.ts";
 import { maxMessageSizeOption } from "../limits.ts";
-import { fromRouter } from "./link.ts";
+import { DropCounter, serveRouter } from "./serve.ts";
 
 const log = getLogger(["zedge", "pipeline", "metadata"]);
 
@@ -63,6 +63,7 @@ export interface MetadataProviderOptions {
 export class MetadataProvider {
   readonly #options: MetadataProviderOptions;
   readonly #maxMessageSize: number;
+  readonly #drops = new DropCounter();
   #router: Router | null = null;
   /** Requests answered so far. */
   served = 0;
@@ -71,6 +72,11 @@ export class MetadataProvider {
   constructor(options: MetadataProviderOptions) {
     this.#options = options;
     this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
+  }
+
+  /** Messages dropped as malformed or unexpected. */
+  get dropped(): number {
+    return this.#drops.count;
   }
 
   /** The resolved endpoint once started. */
@@ -84,7 +90,13 @@ export class MetadataProvider {
     const router = new Router({ maxMessageSize: this.#maxMessageSize });
     this.#router = router;
     await router.bind(this.#options.endpoint);
-    this.#serve(router);
+    serveRouter(router, {
+      log,
+      from: "a distributor",
+      accepts: ["meta-request"],
+      drops: this.#drops,
+      onMessage: (_request, peer) => this.#answer(router, peer),
+    });
   }
 
   /** Stops answering. */
@@ -92,27 +104,16 @@ export class MetadataProvider {
     await this.#router?.close();
   }
 
-  async #serve(router: Router): Promise<void> {
+  /** Answers one request; awaited, so requests are answered one at a time. */
+  async #answer(router: Router, peer: Uint8Array): Promise<void> {
+    let data: unknown;
     try {
-      for await (const frames of router) {
-        const got = fromRouter(frames, log);
-        if (got === null) continue;
-        if (got.message.kind !== "meta-request") {
-          log.warn("dropped unexpected {kind} message", { kind: got.message.kind });
-          continue;
-        }
-        let data: unknown;
-        try {
-          data = await this.#options.getMetadata();
-        } catch (error) {
-          log.error("getMetadata threw: {error}", { error });
-          continue; // the distributor asks again
-        }
-        await router.send([got.peer, encodeMessage({ kind: "meta-reply", data: data ?? null })]);
-        this.served++;
-      }
+      data = await this.#options.getMetadata();
     } catch (error) {
-      if (!router.closed) log.error("metadata provider stopped: {error}", { error });
+      log.error("getMetadata threw: {error}", { error });
+      return; // the distributor asks again
     }
+    await router.send([peer, encodeMessage({ kind: "meta-reply", data: data ?? null })]);
+    this.served++;
   }
 }

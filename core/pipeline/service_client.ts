@@ -15,7 +15,8 @@
 import { getLogger } from "@logtape/logtape";
 import { Dealer } from "../sockets/mod.ts";
 import type { ServiceErrorCode } from "./broker.ts";
-import { fromDealer, OrderedSender } from "./link.ts";
+import { OrderedSender } from "./link.ts";
+import { serveDealer } from "./serve.ts";
 
 const log = getLogger(["zedge", "pipeline", "client"]);
 
@@ -90,7 +91,19 @@ export class ServiceClient {
     this.#dealer = new Dealer({ linger: 0 });
     this.#dealer.connect(options.broker);
     this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "client"]);
-    this.#serve();
+    serveDealer(this.#dealer, {
+      log,
+      from: "the broker",
+      accepts: ["svc-reply"],
+      onMessage: (m) => {
+        const waiting = this.#waiting.get(m.rid);
+        if (waiting === undefined) return; // a duplicate reply after a retry
+        this.#waiting.delete(m.rid);
+        clearTimeout(waiting.timer);
+        if (m.ok) waiting.resolve(m.body);
+        else waiting.reject(new ServiceError(errorCode(m.body), m.error));
+      },
+    });
   }
 
   /** Sends `body` to `service`; resolves with the reply body or rejects with a {@link ServiceError}. */
@@ -140,27 +153,6 @@ export class ServiceClient {
     }
     this.#waiting.clear();
     this.#dealer.close();
-  }
-
-  async #serve(): Promise<void> {
-    try {
-      for await (const frames of this.#dealer) {
-        const m = fromDealer(frames, log);
-        if (m === null) continue;
-        if (m.kind !== "svc-reply") {
-          log.warn("dropped unexpected {kind} message from the broker", { kind: m.kind });
-          continue;
-        }
-        const waiting = this.#waiting.get(m.rid);
-        if (waiting === undefined) continue; // a duplicate reply after a retry
-        this.#waiting.delete(m.rid);
-        clearTimeout(waiting.timer);
-        if (m.ok) waiting.resolve(m.body);
-        else waiting.reject(new ServiceError(errorCode(m.body), m.error));
-      }
-    } catch (error) {
-      if (!this.#closed) log.error("service client stopped: {error}", { error });
-    }
   }
 }
 

@@ -23,7 +23,8 @@ import type { PipelineMessage } from "./codec.ts";
 import { InlineExecutor } from "./executor.ts";
 import type { HandlerMap } from "./handlers.ts";
 import { maxMessageSizeOption } from "../limits.ts";
-import { atMost, fromDealer, OrderedSender } from "./link.ts";
+import { atMost, OrderedSender } from "./link.ts";
+import { DropCounter, serveDealer } from "./serve.ts";
 
 const log = getLogger(["zedge", "pipeline", "service"]);
 
@@ -79,6 +80,7 @@ export class ServiceWorker {
   readonly #interval: number;
   readonly #timeout: number;
   readonly #maxMessageSize: number;
+  readonly #drops = new DropCounter();
   #services: string[] = [];
   #dealer: Dealer | null = null;
   #out: OrderedSender | null = null;
@@ -110,7 +112,16 @@ export class ServiceWorker {
     this.#register();
     this.#lastHeard = performance.now();
     this.#timer = setInterval(() => this.#tick(), this.#interval);
-    this.#serve(this.#dealer);
+    serveDealer(this.#dealer, {
+      log,
+      from: "the broker",
+      accepts: ["svc-request", "reset", "heartbeat"],
+      drops: this.#drops,
+      onMessage: (m) => {
+        this.#lastHeard = performance.now();
+        return this.#onMessage(m);
+      },
+    });
   }
 
   /** Tells the broker it leaves and disconnects. */
@@ -137,18 +148,6 @@ export class ServiceWorker {
     this.#out!.send({ kind: "heartbeat" });
   }
 
-  async #serve(dealer: Dealer): Promise<void> {
-    try {
-      for await (const frames of dealer) {
-        this.#lastHeard = performance.now();
-        const m = fromDealer(frames, log);
-        if (m !== null) await this.#onMessage(m);
-      }
-    } catch (error) {
-      if (!this.#closed) log.error("service worker stopped: {error}", { error });
-    }
-  }
-
   async #onMessage(m: PipelineMessage): Promise<void> {
     switch (m.kind) {
       case "svc-request": {
@@ -172,8 +171,6 @@ export class ServiceWorker {
         return;
       case "heartbeat":
         return;
-      default:
-        log.warn("dropped unexpected {kind} message from the broker", { kind: m.kind });
     }
   }
 }

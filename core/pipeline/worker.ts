@@ -30,7 +30,8 @@ import {
 import { type Executor, InlineExecutor, ThreadPool } from "./executor.ts";
 import type { HandlerMap } from "./handlers.ts";
 import { maxMessageSizeOption } from "../limits.ts";
-import { atMost, fromDealer, OrderedSender, Soon } from "./link.ts";
+import { atMost, OrderedSender, Soon } from "./link.ts";
+import { DropCounter, serveDealer } from "./serve.ts";
 
 const log = getLogger(["zedge", "pipeline", "worker"]);
 
@@ -125,6 +126,7 @@ export class PipelineWorker {
   readonly #executor: Executor;
   readonly #queue: WorkItem[] = [];
   readonly #metadata = new Map<string, unknown>();
+  readonly #drops = new DropCounter();
   #types: string[] = [];
   #capacity = 0;
   #running = 0;
@@ -192,7 +194,16 @@ export class PipelineWorker {
     this.#out = new OrderedSender(this.#toDistributor, ["zedge", "pipeline", "worker"]);
     this.#results = new OrderedSender(this.#toCollector, ["zedge", "pipeline", "worker"]);
     this.#register();
-    this.#listen(this.#toDistributor);
+    serveDealer(this.#toDistributor, {
+      log,
+      from: "the distributor",
+      accepts: ["work", "metadata", "heartbeat", "reset", "end"],
+      drops: this.#drops,
+      onMessage: (message) => {
+        this.#lastHeard = performance.now();
+        this.#onMessage(message);
+      },
+    });
     this.#lastHeard = performance.now();
     this.#timer = setInterval(() => this.#tick(), this.#interval);
   }
@@ -231,18 +242,6 @@ export class PipelineWorker {
     log.debug("worker {name} registered with credit {credit}", { name: this.name, credit });
   }
 
-  async #listen(dealer: Dealer): Promise<void> {
-    try {
-      for await (const frames of dealer) {
-        this.#lastHeard = performance.now();
-        const message = fromDealer(frames, log);
-        if (message !== null) this.#onMessage(message);
-      }
-    } catch (error) {
-      if (!this.#closed) log.error("worker receive failed: {error}", { error });
-    }
-  }
-
   #onMessage(message: PipelineMessage): void {
     switch (message.kind) {
       case "work":
@@ -264,8 +263,6 @@ export class PipelineWorker {
         log.info("worker {name}: run ended", { name: this.name });
         if (this.#options.exitOnEnd ?? true) this.close();
         return;
-      default:
-        log.warn("dropped unexpected {kind} message from the distributor", { kind: message.kind });
     }
   }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Journal } from "../../core/pipeline/journal.ts";
+import { waitFor } from "./fixtures/helpers.ts";
 
 Deno.test("journal: done ids survive closing and reopening", async () => {
   const dir = await Deno.makeTempDir();
@@ -36,10 +37,7 @@ Deno.test("journal: a restarted collector does not count a redelivered result ag
       results: [{ id: "a:0", type: "a", value: 1 }, { id: "a:1", type: "a", value: 2 }],
     }));
     const before = seen.length;
-    const until = Date.now() + 5000;
-    while (seen.length - before + collector.duplicates < 2 && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(() => seen.length - before + collector.duplicates >= 2, "both results");
     dealer.close();
   };
   try {

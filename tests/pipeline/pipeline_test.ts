@@ -10,7 +10,7 @@ import {
   PipelineWorker,
   type WorkerOptions,
 } from "../../mod.ts";
-import { Tally } from "./fixtures/helpers.ts";
+import { Tally, waitFor } from "./fixtures/helpers.ts";
 
 const handlers = new URL("./fixtures/handlers.ts", import.meta.url);
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 500 };
@@ -279,7 +279,14 @@ Deno.test("pipeline: bad messages are dropped and never stop a role", async () =
       rogues.push(rogue);
       for (const g of garbage) await rogue.send(g);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // Each endpoint takes one of these (an ACK on `acks`, a CREDIT on `workers`: the
+    // distributor answers RESET) and drops the other six.
+    await waitFor(
+      () => t.distributor.dropped >= 12 && t.collector.dropped >= 7,
+      "every bad message to be dropped",
+    );
+    assert.equal(t.distributor.dropped, 12);
+    assert.equal(t.collector.dropped, 7);
     t.addWorker({ module: handlers }).run();
     const summary = await t.distributor.run();
     assert.equal(summary.done, 10);
@@ -304,10 +311,7 @@ Deno.test("pipeline: a redelivered result is counted once (collector de-duplicat
       worker: "replay",
       results: [{ id: "echo:1", type: "echo", value: "again" }],
     }));
-    const deadline = Date.now() + 2000;
-    while (t.collector.duplicates === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(() => t.collector.duplicates > 0, "the replayed result");
     assert.equal(t.collector.duplicates, 1);
     assert.equal(t.tally.counts.get("echo:1"), 1);
   } finally {

@@ -1,0 +1,118 @@
+/**
+ * Liveness of the peers a binding role serves — the distributor's workers
+ * and collector, the broker's service workers: who is registered, when each
+ * was last heard from, and which went silent for longer than the heartbeat
+ * timeout. One registry serves every such role, so "silent" means the same
+ * everywhere.
+ *
+ * @example
+ * ```ts
+ * import { LivenessRegistry, type LivePeer } from "./liveness.ts";
+ * const workers = new LivenessRegistry<LivePeer & { name: string }>(3000);
+ * workers.add({ key: "0a", peer: new Uint8Array([10]), lastSeen: 0, name: "w1" });
+ * workers.sweep(
+ *   (w, silentMs) => console.log(`${w.name} silent for ${silentMs} ms`),
+ *   (w) => console.log(`heartbeat to ${w.name}`),
+ * );
+ * ```
+ * @module
+ */
+
+/**
+ * What the registry needs of a peer: its routing id, that id as a map key,
+ * and when it was last heard from (`performance.now()`).
+ *
+ * @example
+ * ```ts
+ * import type { LivePeer } from "./liveness.ts";
+ * const p: LivePeer = { key: "0a", peer: new Uint8Array([10]), lastSeen: performance.now() };
+ * ```
+ */
+export interface LivePeer {
+  /** The routing id as a map key. */
+  readonly key: string;
+  /** The routing id. */
+  readonly peer: Uint8Array;
+  /** When the peer was last heard from (`performance.now()`). */
+  lastSeen: number;
+}
+
+/**
+ * Registered peers by routing key, with their last-heard times.
+ *
+ * @example
+ * ```ts
+ * import { LivenessRegistry } from "./liveness.ts";
+ * const peers = new LivenessRegistry(1000);
+ * peers.add({ key: "01", peer: new Uint8Array([1]), lastSeen: 0 });
+ * peers.touch("01"); // heard from it just now
+ * ```
+ */
+export class LivenessRegistry<P extends LivePeer = LivePeer> {
+  /** A peer silent this long is dead (ms). */
+  readonly timeoutMs: number;
+  readonly #peers = new Map<string, P>();
+
+  /** An empty registry; peers silent for `timeoutMs` are reported by {@link sweep}. */
+  constructor(timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Registered peers. */
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  /** The peer registered under `key`. */
+  get(key: string): P | undefined {
+    return this.#peers.get(key);
+  }
+
+  /** Registers `peer` (replacing any under its key), heard from now. */
+  add(peer: P): void {
+    peer.lastSeen = performance.now();
+    this.#peers.set(peer.key, peer);
+  }
+
+  /** Removes `peer` if it is the one registered under its key; true if it was. */
+  remove(peer: P): boolean {
+    if (this.#peers.get(peer.key) !== peer) return false;
+    this.#peers.delete(peer.key);
+    return true;
+  }
+
+  /** Notes that the peer under `key` was heard from; returns it, if registered. */
+  touch(key: string): P | undefined {
+    const peer = this.#peers.get(key);
+    if (peer !== undefined) peer.lastSeen = performance.now();
+    return peer;
+  }
+
+  /** The registered peers (a snapshot: callers may add or remove while iterating). */
+  values(): P[] {
+    return [...this.#peers.values()];
+  }
+
+  /** Iterates the registered peers without copying; do not add or remove meanwhile. */
+  [Symbol.iterator](): IterableIterator<P> {
+    return this.#peers.values();
+  }
+
+  /**
+   * Removes every peer silent for longer than the timeout and calls
+   * `onSilent` for it, then `onAlive` for each remaining one (to send it a
+   * heartbeat). Run it every heartbeat interval.
+   */
+  sweep(onSilent: (peer: P, silentMs: number) => void, onAlive: (peer: P) => void): void {
+    const now = performance.now();
+    for (const peer of this.values()) {
+      const silentMs = now - peer.lastSeen;
+      if (silentMs > this.timeoutMs) {
+        this.#peers.delete(peer.key);
+        onSilent(peer, Math.round(silentMs));
+        continue;
+      }
+      onAlive(peer);
+    }
+  }
+}

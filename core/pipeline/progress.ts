@@ -1,0 +1,124 @@
+/**
+ * Progress of a distributor's run: the {@link Progress} snapshot progress
+ * bars and logs show, and the rate over the last few seconds it is built
+ * with.
+ *
+ * @example
+ * ```ts
+ * import { ProgressMeter } from "./progress.ts";
+ * const meter = new ProgressMeter();
+ * meter.sample(0);
+ * const p = meter.snapshot({ done: 0, failed: 0, total: 10, known: 10, inFlight: 2, retries: 0, workers: 1, resumed: 0 });
+ * console.log(p.etaMs); // null until items get done
+ * ```
+ * @module
+ */
+
+/**
+ * A snapshot of a run, for progress bars and logs.
+ *
+ * @example
+ * ```ts
+ * import type { Progress } from "./distributor.ts";
+ * const show = (p: Progress) => console.log(`${p.done}/${p.total ?? "?"}`);
+ * ```
+ */
+export interface Progress {
+  /** Items done (ACKed), including ones resumed from the journal. */
+  done: number;
+  /** Items failed for good. */
+  failed: number;
+  /** All items, once every runnable source is exhausted; otherwise `null`. */
+  total: number | null;
+  /** Items known so far. */
+  known: number;
+  /** Items currently at workers. */
+  inFlight: number;
+  /** Redeliveries so far. */
+  retries: number;
+  /** Done items per second over the last few seconds. */
+  rate: number;
+  /** Estimated ms to go, when `total` is known and the rate is not zero. */
+  etaMs: number | null;
+  /** Workers currently registered. */
+  workers: number;
+  /** ms since the run started. */
+  elapsedMs: number;
+}
+
+/**
+ * The counts a snapshot is made from.
+ *
+ * @example
+ * ```ts
+ * import type { RunCounts } from "./progress.ts";
+ * const c: RunCounts = { done: 3, failed: 0, total: null, known: 5, inFlight: 2, retries: 0, workers: 1, resumed: 0 };
+ * ```
+ */
+export type RunCounts = Omit<Progress, "rate" | "etaMs" | "elapsedMs"> & {
+  /** Items found done in the journal (not part of this run's rate). */
+  resumed: number;
+};
+
+/** How far back the rate looks. */
+const RATE_WINDOW_MS = 5000;
+
+/**
+ * Keeps recent (time, done) samples and turns counts into a {@link Progress}.
+ *
+ * @example
+ * ```ts
+ * import { ProgressMeter } from "./progress.ts";
+ * const meter = new ProgressMeter();
+ * meter.sample(42); // call on every progress report
+ * ```
+ */
+export class ProgressMeter {
+  readonly #window: { at: number; done: number }[] = [];
+  #startedAt = performance.now();
+
+  /** The run starts now (elapsed time and the early rate count from here). */
+  start(): void {
+    this.#startedAt = performance.now();
+  }
+
+  /** When the run started (`performance.now()`). */
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
+  /** Records the done count now, forgetting samples older than the window. */
+  sample(done: number): void {
+    const now = performance.now();
+    this.#window.push({ at: now, done });
+    while (this.#window.length > 1 && now - this.#window[0].at > RATE_WINDOW_MS) {
+      this.#window.shift();
+    }
+  }
+
+  /** A snapshot of `counts`, with the rate, ETA and elapsed time added. */
+  snapshot(counts: RunCounts): Progress {
+    const now = performance.now();
+    let rate = 0;
+    const first = this.#window[0];
+    if (first !== undefined && now - first.at >= 1000) {
+      rate = (counts.done - first.done) / ((now - first.at) / 1000);
+    } else if (now > this.#startedAt) {
+      // Too early for a window: the average since the start.
+      rate = (counts.done - counts.resumed) / ((now - this.#startedAt) / 1000);
+    }
+    const settled = counts.done + counts.failed;
+    return {
+      done: counts.done,
+      failed: counts.failed,
+      total: counts.total,
+      known: counts.known,
+      inFlight: counts.inFlight,
+      retries: counts.retries,
+      rate,
+      etaMs: counts.total !== null && rate > 0 ? ((counts.total - settled) / rate) * 1000 : null,
+      workers: counts.workers,
+      elapsedMs: now - this.#startedAt,
+    };
+  }
+}

@@ -1,0 +1,673 @@
+/**
+ * Item scheduling for the distributor: reads items from the task sources
+ * (a bounded read-ahead), starts a task type when its parents have settled
+ * (or skips it when they failed), hands queued items to workers with
+ * credit, and follows every item — in flight, finished and awaiting its
+ * ACK, retried with exponential backoff, done or failed for good — until
+ * every type is settled. It does no I/O: the distributor's worker and
+ * collector protocols call it and send what it decides.
+ *
+ * @example
+ * ```ts
+ * import { RunJournal } from "./resume.ts";
+ * import { Scheduler } from "./scheduler.ts";
+ * import { Timers } from "./link.ts";
+ * const timers = new Timers();
+ * const scheduler = new Scheduler([{ type: "square", items: [1, 2, 3] }], {
+ *   journal: new RunJournal(undefined),
+ *   timers,
+ *   graceMs: 1000,
+ *   hooks: { wake: () => {}, settled: () => console.log("all settled"), abort: console.error },
+ * });
+ * scheduler.begin(undefined);
+ * const worker = { name: "w", types: new Set(["square"]), credit: 2, inflight: new Set<never>() };
+ * console.log(scheduler.assign(worker)); // two WorkItems
+ * timers.clear();
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { FailedItem, WorkItem } from "./codec.ts";
+import { checkDependencies } from "./graph.ts";
+import type { Timers } from "./link.ts";
+import type { RunJournal } from "./resume.ts";
+
+const log = getLogger(["zedge", "pipeline", "distributor"]);
+
+/**
+ * Items of a task source: a list, a (sync or async) generator, or a function
+ * that gets the metadata and returns one of those.
+ *
+ * @example
+ * ```ts
+ * import type { ItemSource } from "./distributor.ts";
+ * const tiles: ItemSource = function* ({ metadata }) {
+ *   for (let x = 0; x < 4; x++) yield { x, map: (metadata as { map: string }).map };
+ * };
+ * ```
+ */
+export type ItemSource =
+  | Iterable<unknown>
+  | AsyncIterable<unknown>
+  | ((context: { metadata: unknown }) => Iterable<unknown> | AsyncIterable<unknown>);
+
+/**
+ * One task type the distributor hands out.
+ *
+ * @example
+ * ```ts
+ * import type { TaskSource } from "./distributor.ts";
+ * const upload: TaskSource = { type: "upload", items: ["a.log"], dependsOn: ["compress"], timeoutMs: 30_000 };
+ * ```
+ */
+export interface TaskSource {
+  /** Task type; workers announce which types they handle. */
+  type: string;
+  /** The items (see {@link ItemSource}); they must be msgpack-encodable. */
+  items: ItemSource;
+  /** Task types whose items must all be done before this one starts. */
+  dependsOn?: string[];
+  /** Per-item time limit in ms (0 = none, the default). */
+  timeoutMs?: number;
+  /** Redeliveries after the first attempt before an item is failed (default 3). */
+  maxRetries?: number;
+  /** Send the distributor's metadata to workers with this type's items. */
+  forwardMetadata?: boolean;
+  /**
+   * Stable id of an item (default `${type}:${index}`). Ids must be the same
+   * when the source is replayed after a restart, for the journal to work.
+   */
+  idOf?: (item: unknown, index: number) => string;
+  /** Start even when a parent has failed items (default: skip this type). */
+  runIfParentsFailed?: boolean;
+}
+
+type ItemState = "queued" | "inflight" | "finished" | "backoff" | "done" | "failed";
+
+/**
+ * Whoever holds items in flight (a worker), as the scheduler sees it.
+ *
+ * @example
+ * ```ts
+ * import type { ItemHolder } from "./scheduler.ts";
+ * const w: ItemHolder = { name: "cpu-1", types: new Set(["tiles"]), credit: 4, inflight: new Set() };
+ * ```
+ */
+export interface ItemHolder {
+  /** Name in failure reasons. */
+  readonly name: string;
+  /** Task types it takes. */
+  readonly types: ReadonlySet<string>;
+  /** Items it may still be given. */
+  credit: number;
+  /** Items it holds. */
+  readonly inflight: Set<Item>;
+}
+
+/**
+ * One item, from its source to done or failed.
+ *
+ * @example
+ * ```ts
+ * import type { Item } from "./scheduler.ts";
+ * const isLate = (item: Item, now: number) => item.deadline > 0 && now > item.deadline;
+ * ```
+ */
+export interface Item {
+  /** Stable id. */
+  readonly id: string;
+  /** Task type (the journal records it). */
+  readonly type: string;
+  /** @internal */
+  readonly task: TaskState;
+  /** What the source yielded; dropped once the item is settled. */
+  payload: unknown;
+  /** Deliveries so far. */
+  attempts: number;
+  /** Where it is in its life. */
+  state: ItemState;
+  /** The worker holding it while in flight. */
+  worker: ItemHolder | null;
+  /** When it overruns (in flight) or its ACK is late (finished); 0 = never. */
+  deadline: number;
+  /** Reason of the last failure. */
+  reason: string;
+}
+
+/** @internal One task type's progress. */
+export interface TaskState {
+  source: TaskSource;
+  status: "waiting" | "running" | "settled" | "skipped";
+  queue: ItemQueue;
+  iterator: Iterator<unknown> | AsyncIterator<unknown> | null;
+  async: boolean;
+  pulling: boolean;
+  exhausted: boolean;
+  index: number;
+  outstanding: number;
+  failed: number;
+  children: TaskState[];
+  parents: TaskState[];
+}
+
+/** FIFO with O(1) push/shift and front insertion for retries. */
+class ItemQueue {
+  #items: Item[] = [];
+  #head = 0;
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+  push(item: Item): void {
+    this.#items.push(item);
+  }
+  unshift(item: Item): void {
+    if (this.#head > 0) this.#items[--this.#head] = item;
+    else this.#items.unshift(item);
+  }
+  shift(): Item | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head++];
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+}
+
+/**
+ * What the scheduler tells the distributor.
+ *
+ * @example
+ * ```ts
+ * import type { SchedulerHooks } from "./scheduler.ts";
+ * const hooks: SchedulerHooks = { wake: () => {}, settled: () => {}, abort: (e) => console.error(e) };
+ * ```
+ */
+export interface SchedulerHooks {
+  /** Items became available to hand out: dispatch soon. */
+  wake(): void;
+  /** Every task type is settled or skipped: the run is over. */
+  settled(): void;
+  /** The run cannot go on (a source threw or is not iterable). */
+  abort(error: Error): void;
+}
+
+/**
+ * Settings of a {@link Scheduler}.
+ *
+ * @example
+ * ```ts
+ * import type { SchedulerOptions } from "./scheduler.ts";
+ * import { RunJournal } from "./resume.ts";
+ * import { Timers } from "./link.ts";
+ * const o: SchedulerOptions = {
+ *   journal: new RunJournal(undefined),
+ *   timers: new Timers(),
+ *   graceMs: 1000,
+ *   hooks: { wake() {}, settled() {}, abort() {} },
+ * };
+ * ```
+ */
+export interface SchedulerOptions {
+  /** Done ids of earlier runs, and where new ones are recorded. */
+  journal: RunJournal;
+  /** Timers for retry backoff (cleared when the distributor closes). */
+  timers: Timers;
+  /** Added to an item's time limit before the distributor gives up on it (ms). */
+  graceMs: number;
+  /** A finished item whose ACK does not arrive within this is redelivered (ms, default 30000). */
+  ackTimeoutMs?: number;
+  /** First retry delay; doubles per attempt (ms, default 100). */
+  retryBackoffMs?: number;
+  /** Cap of the retry delay (ms, default 5000). */
+  retryBackoffMaxMs?: number;
+  /** Items pulled from a source ahead of dispatch (default 1000). */
+  readAhead?: number;
+  /** What the scheduler tells the distributor. */
+  hooks: SchedulerHooks;
+}
+
+/**
+ * The distributor's item state machine (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { RunJournal } from "./resume.ts";
+ * import { Scheduler } from "./scheduler.ts";
+ * import { Timers } from "./link.ts";
+ * const s = new Scheduler([{ type: "a", items: [] }], {
+ *   journal: new RunJournal(undefined),
+ *   timers: new Timers(),
+ *   graceMs: 0,
+ *   hooks: { wake() {}, settled: () => console.log("done"), abort() {} },
+ * });
+ * s.begin(undefined); // prints "done": nothing to do
+ * ```
+ */
+export class Scheduler {
+  /** Items done (ACKed), resumed ones included. */
+  done = 0;
+  /** Items found done in the journal. */
+  resumed = 0;
+  /** Redeliveries so far. */
+  retries = 0;
+  /** Items failed for good. */
+  readonly failed: FailedItem[] = [];
+  /** Task types skipped because a parent failed. */
+  readonly skipped: { type: string; reason: string }[] = [];
+  readonly #tasks = new Map<string, TaskState>();
+  readonly #items = new Map<string, Item>();
+  /** Items a worker reported done whose ACK has not arrived yet. */
+  readonly #awaitingAck = new Set<Item>();
+  readonly #options: SchedulerOptions;
+  #journal: RunJournal;
+  readonly #hooks: SchedulerHooks;
+  readonly #readAhead: number;
+  readonly #ackTimeoutMs: number;
+  #metadata: unknown = undefined;
+  #running: TaskState[] = [];
+  #stopped = false;
+  #settled = false;
+
+  /**
+   * Orders the task types by their dependencies; cycles and unknown
+   * dependencies throw a `DependencyError` here.
+   */
+  constructor(tasks: TaskSource[], options: SchedulerOptions) {
+    this.#options = options;
+    this.#journal = options.journal;
+    this.#hooks = options.hooks;
+    this.#readAhead = options.readAhead ?? 1000;
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    const order = checkDependencies(tasks);
+    const byType = new Map(tasks.map((t) => [t.type, t]));
+    for (const type of order) {
+      const source = byType.get(type)!;
+      const task: TaskState = {
+        source,
+        status: "waiting",
+        queue: new ItemQueue(),
+        iterator: null,
+        async: false,
+        pulling: false,
+        exhausted: false,
+        index: 0,
+        outstanding: 0,
+        failed: 0,
+        children: [],
+        parents: [],
+      };
+      for (const parent of source.dependsOn ?? []) {
+        task.parents.push(this.#tasks.get(parent)!);
+        this.#tasks.get(parent)!.children.push(task);
+      }
+      this.#tasks.set(type, task);
+    }
+  }
+
+  /** Items known: generated this run plus resumed from the journal. */
+  get known(): number {
+    return this.#items.size + this.resumed;
+  }
+
+  /** All items, once every runnable source is exhausted; otherwise `null`. */
+  get total(): number | null {
+    for (const t of this.#tasks.values()) {
+      if (t.status !== "skipped" && (t.status === "waiting" || !t.exhausted)) return null;
+    }
+    return this.known;
+  }
+
+  /** True while some task type is running. */
+  get active(): boolean {
+    return this.#running.length > 0;
+  }
+
+  /** True once every task type is settled or skipped. */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /** Replaces the journal given at construction (before {@link begin}). */
+  useJournal(journal: RunJournal): void {
+    this.#journal = journal;
+  }
+
+  /** Starts the task types without parents; `metadata` goes to the item sources. */
+  begin(metadata: unknown): void {
+    this.#metadata = metadata;
+    for (const task of this.#tasks.values()) {
+      if (task.parents.length === 0) this.#startTask(task);
+    }
+    this.#checkSettled();
+  }
+
+  /** Stops reading sources and retrying (the distributor is closing). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** The item with `id`, if it was generated this run. */
+  item(id: string): Item | undefined {
+    return this.#items.get(id);
+  }
+
+  /**
+   * Hands `worker` queued items of its types, round robin over the running
+   * types, while it has credit; they are in flight from now on.
+   */
+  assign(worker: ItemHolder): WorkItem[] {
+    const batch: WorkItem[] = [];
+    const running = this.#running;
+    let progress = true;
+    while (worker.credit > 0 && progress) {
+      progress = false;
+      for (const task of running) {
+        if (worker.credit <= 0) break;
+        if (!worker.types.has(task.source.type)) continue;
+        const item = task.queue.shift();
+        if (item === undefined) continue;
+        progress = true;
+        // An ACK can arrive for a queued item (a result from before a restart
+        // or a redelivery): it is done, not to be handed out again.
+        if (item.state !== "queued") continue;
+        worker.credit--;
+        item.attempts++;
+        item.state = "inflight";
+        item.worker = worker;
+        const timeoutMs = task.source.timeoutMs ?? 0;
+        // The worker enforces the limit itself and reports first; the grace
+        // period covers a worker that cannot (a hung single-threaded one).
+        item.deadline = timeoutMs > 0 ? performance.now() + timeoutMs + this.#options.graceMs : 0;
+        worker.inflight.add(item);
+        batch.push({
+          id: item.id,
+          type: task.source.type,
+          payload: item.payload,
+          attempt: item.attempts,
+          timeoutMs,
+        });
+      }
+    }
+    return batch;
+  }
+
+  /** Tops up the read-ahead of every running type. */
+  refill(): void {
+    for (const task of this.#running) this.#fill(task);
+  }
+
+  /** `worker` reports `id` done: it waits for the collector's ACK now. */
+  finished(worker: ItemHolder, id: string): void {
+    const item = this.#items.get(id);
+    if (item === undefined || item.worker !== worker || item.state !== "inflight") return;
+    worker.inflight.delete(item);
+    item.worker = null;
+    item.state = "finished";
+    item.deadline = performance.now() + this.#ackTimeoutMs;
+    this.#awaitingAck.add(item);
+  }
+
+  /** `worker` reports `id` failed: retried or failed for good. */
+  failedAt(worker: ItemHolder, id: string, reason: string): void {
+    const item = this.#items.get(id);
+    if (item === undefined || item.worker !== worker || item.state !== "inflight") return;
+    this.fail(item, reason);
+  }
+
+  /** The collector ACKed `ids`: those items are done. */
+  acked(ids: readonly string[]): void {
+    const batch = new Set<Item>(); // a Set: one message may name an id twice
+    for (const id of ids) {
+      const item = this.#items.get(id);
+      if (item === undefined) {
+        // Not generated yet (e.g. after a restart): remember it.
+        this.#journal.ackedEarly(id);
+        continue;
+      }
+      if (item.state === "done" || item.state === "failed") continue;
+      batch.add(item);
+    }
+    this.#markDone([...batch]);
+  }
+
+  /** Redelivers finished items whose ACK is overdue (call only while a collector is up). */
+  expireAcks(now: number): void {
+    for (const item of [...this.#awaitingAck]) {
+      if (now > item.deadline) {
+        this.fail(item, `no ACK from the collector within ${this.#ackTimeoutMs} ms`);
+      }
+    }
+  }
+
+  /** Fails the items `holder` holds past their time limit. */
+  expireInflight(holder: ItemHolder, now: number): void {
+    for (const item of [...holder.inflight]) {
+      if (item.deadline > 0 && now > item.deadline) {
+        this.fail(item, `timeout after ${item.task.source.timeoutMs} ms`);
+      }
+    }
+  }
+
+  /** Fails every item `holder` holds (it died or left). */
+  failAll(holder: ItemHolder, reason: string): void {
+    for (const item of [...holder.inflight]) this.fail(item, reason);
+    holder.inflight.clear();
+  }
+
+  /**
+   * One attempt of `item` failed: it is retried after a backoff, or failed
+   * for good once its retries are used up (at once when `final`).
+   */
+  fail(item: Item, reason: string, final = false): void {
+    if (item.worker !== null) item.worker.inflight.delete(item);
+    item.worker = null;
+    this.#awaitingAck.delete(item);
+    item.reason = reason;
+    const maxRetries = item.task.source.maxRetries ?? 3;
+    if (final || item.attempts > maxRetries) {
+      item.state = "failed";
+      item.payload = undefined;
+      item.task.failed++;
+      item.task.outstanding--;
+      this.failed.push({ id: item.id, type: item.type, reason, attempts: item.attempts });
+      log.error("item {id} failed after {attempts} attempts: {reason}", {
+        id: item.id,
+        attempts: item.attempts,
+        reason,
+      });
+      this.#maybeSettle(item.task);
+      return;
+    }
+    item.state = "backoff";
+    this.retries++;
+    const base = this.#options.retryBackoffMs ?? 100;
+    const wait = Math.min(
+      base * 2 ** Math.max(0, item.attempts - 1),
+      this.#options.retryBackoffMaxMs ?? 5000,
+    );
+    log.info("item {id} attempt {attempts} failed ({reason}); retrying in {wait} ms", {
+      id: item.id,
+      attempts: item.attempts,
+      reason,
+      wait,
+    });
+    this.#options.timers.after(wait, () => {
+      if (item.state !== "backoff") return;
+      item.state = "queued";
+      item.task.queue.unshift(item);
+      this.#hooks.wake();
+    });
+  }
+
+  #markDone(items: Item[]): void {
+    if (items.length === 0) return;
+    this.#journal.record(items);
+    const touched = new Set<TaskState>();
+    for (const item of items) {
+      if (item.worker !== null) item.worker.inflight.delete(item);
+      item.worker = null;
+      item.state = "done";
+      item.payload = undefined; // done items keep only their id
+      this.#awaitingAck.delete(item);
+      item.task.outstanding--;
+      this.done++;
+      touched.add(item.task);
+    }
+    for (const task of touched) {
+      this.#maybeSettle(task);
+      this.#fill(task);
+    }
+    this.#hooks.wake();
+  }
+
+  #startTask(task: TaskState): void {
+    const failedParents = task.parents.filter((p) => p.failed > 0 || p.status === "skipped");
+    if (failedParents.length > 0 && !task.source.runIfParentsFailed) {
+      task.status = "skipped";
+      const reason = `parent task type(s) ${
+        failedParents.map((p) => `'${p.source.type}'`).join(", ")
+      } did not complete`;
+      this.skipped.push({ type: task.source.type, reason });
+      log.warn("skipping task type {type}: {reason}", { type: task.source.type, reason });
+      for (const child of task.children) this.#maybeStart(child);
+      return;
+    }
+    task.status = "running";
+    this.#running.push(task);
+    log.info("task type {type} started", { type: task.source.type });
+    try {
+      const items = task.source.items;
+      const iterable = typeof items === "function" ? items({ metadata: this.#metadata }) : items;
+      if (Symbol.asyncIterator in Object(iterable)) {
+        task.iterator = (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        task.async = true;
+      } else if (Symbol.iterator in Object(iterable)) {
+        task.iterator = (iterable as Iterable<unknown>)[Symbol.iterator]();
+      } else {
+        throw new TypeError("items must be iterable or async iterable");
+      }
+    } catch (error) {
+      this.#hooks.abort(new Error(`task type '${task.source.type}': cannot read items: ${error}`));
+      return;
+    }
+    this.#fill(task);
+  }
+
+  #maybeStart(task: TaskState): void {
+    if (task.status !== "waiting") return;
+    if (task.parents.every((p) => p.status === "settled" || p.status === "skipped")) {
+      this.#startTask(task);
+    }
+  }
+
+  /** Pulls items from the source until the read-ahead is full. */
+  #fill(task: TaskState): void {
+    if (task.pulling || task.exhausted || task.status !== "running" || this.#stopped) return;
+    const readAhead = this.#readAhead;
+    if (task.queue.length >= readAhead) return;
+    if (!task.async) {
+      const iterator = task.iterator as Iterator<unknown>;
+      try {
+        while (task.queue.length < readAhead) {
+          const next = iterator.next();
+          if (next.done) {
+            task.exhausted = true;
+            break;
+          }
+          this.#addItem(task, next.value);
+        }
+      } catch (error) {
+        this.#hooks.abort(new Error(`task type '${task.source.type}': source threw: ${error}`));
+        return;
+      }
+      this.#afterFill(task);
+      return;
+    }
+    task.pulling = true;
+    const iterator = task.iterator as AsyncIterator<unknown>;
+    (async () => {
+      while (task.queue.length < readAhead && !this.#stopped) {
+        const next = await iterator.next();
+        if (next.done) {
+          task.exhausted = true;
+          break;
+        }
+        this.#addItem(task, next.value);
+        this.#hooks.wake();
+      }
+    })().then(
+      () => {
+        task.pulling = false;
+        this.#afterFill(task);
+      },
+      (error) => {
+        task.pulling = false;
+        this.#hooks.abort(new Error(`task type '${task.source.type}': source threw: ${error}`));
+      },
+    );
+  }
+
+  #afterFill(task: TaskState): void {
+    if (task.exhausted) this.#maybeSettle(task);
+    this.#hooks.wake();
+  }
+
+  #addItem(task: TaskState, payload: unknown): void {
+    const index = task.index++;
+    const type = task.source.type;
+    const id = task.source.idOf?.(payload, index) ?? `${type}:${index}`;
+    if (typeof id !== "string" || id.length === 0 || id.length > 1024) {
+      throw new TypeError(`item ${index}: idOf must return a non-empty string (≤ 1024 chars)`);
+    }
+    if (this.#items.has(id)) {
+      log.warn("task type {type}: duplicate item id {id} ignored", { type, id });
+      return;
+    }
+    if (this.#journal.wasDone(id)) {
+      this.resumed++;
+      this.done++;
+      return;
+    }
+    const item: Item = {
+      id,
+      type,
+      task,
+      payload,
+      attempts: 0,
+      state: "queued",
+      worker: null,
+      deadline: 0,
+      reason: "",
+    };
+    this.#items.set(id, item);
+    task.outstanding++;
+    if (this.#journal.takeEarlyAck(id)) {
+      this.#markDone([item]);
+      return;
+    }
+    task.queue.push(item);
+  }
+
+  #maybeSettle(task: TaskState): void {
+    if (task.status !== "running" || !task.exhausted || task.outstanding > 0) return;
+    task.status = "settled";
+    this.#running = this.#running.filter((t) => t !== task);
+    log.info("task type {type} settled ({failed} failed)", {
+      type: task.source.type,
+      failed: task.failed,
+    });
+    for (const child of task.children) this.#maybeStart(child);
+    this.#checkSettled();
+  }
+
+  #checkSettled(): void {
+    if (this.#settled) return;
+    for (const task of this.#tasks.values()) {
+      if (task.status !== "settled" && task.status !== "skipped") return;
+    }
+    this.#settled = true;
+    this.#hooks.settled();
+  }
+}
