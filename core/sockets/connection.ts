@@ -1,7 +1,8 @@
 /**
- * The ZMTP engine for one connection: greeting and NULL handshake, socket-type
- * check, batched writes, per-peer queues with high-water marks, heartbeats,
- * and the rule that bad input closes this connection only, with a reason.
+ * The ZMTP engine for one connection: greeting, the mechanism's handshake,
+ * socket-type check, batched writes, the per-peer receive queue with its
+ * high-water mark, heartbeats, and the rule that bad input closes this
+ * connection only, with a reason.
  *
  * @module
  */
@@ -9,30 +10,33 @@ import { getLogger } from "@logtape/logtape";
 import {
   type Command,
   decodeErrorReason,
-  decodeMetadata,
   decodePing,
   Decoder,
   encodeErrorReason,
   encodeGreeting,
-  encodeMetadata,
-  encodePing,
   type FrameData,
   FrameWriter,
   getProperty,
   isCompatible,
+  MAX_FRAMES_PER_MESSAGE,
+  type Mechanism,
+  type MechanismSession,
+  type Metadata,
   type SocketType,
   ZmtpError,
 } from "../zmtp/mod.ts";
 import { type ByteStream, writeAll } from "../transport/mod.ts";
 import { Deque } from "./deque.ts";
+import { Heartbeat, type HeartbeatSettings } from "./heartbeat.ts";
 import { Notifier } from "./notifier.ts";
 
 const logger = getLogger(["zedge", "zmtp"]);
 const latin1 = new TextDecoder("latin1");
 const READ_BUFFER_SIZE = 64 * 1024;
-type Timer = ReturnType<typeof setTimeout>;
 /** Below this many queued bytes a write waits one macrotask for more. */
 const BATCH_BYTES = 16 * 1024;
+/** How long a connection that told its peer ERROR lets that command go out before closing. */
+const ERROR_LINGER_MS = 20;
 
 function nextMacrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -47,17 +51,11 @@ function nextMacrotask(): Promise<void> {
  * const s: Partial<ConnectionSettings> = { sendHighWaterMark: 1000 };
  * ```
  */
-export interface ConnectionSettings {
-  /** Messages queued per peer for sending before send() waits (or PUB drops). */
+export interface ConnectionSettings extends HeartbeatSettings {
+  /** Messages queued per peer for sending before send() waits (or PUB drops); 0 = no limit. */
   sendHighWaterMark: number;
-  /** Messages queued per peer for receiving before that peer is read no further. */
+  /** Messages queued per peer for receiving before that peer is read no further; 0 = no limit. */
   receiveHighWaterMark: number;
-  /** Send a ZMTP PING this often, ms; 0 = no heartbeats. */
-  heartbeatInterval: number;
-  /** Close the connection after this long without traffic, ms; -1 = heartbeatInterval. */
-  heartbeatTimeout: number;
-  /** TTL asked of the peer (sent in PING), ms; 0 = none. */
-  heartbeatTimeToLive: number;
   /** Close the connection if its handshake is not done by then, ms; 0 = never. */
   handshakeTimeout: number;
   /** Largest message accepted from the peer, bytes; -1 = no limit. */
@@ -71,7 +69,7 @@ export interface ConnectionSettings {
  * @example
  * ```ts
  * import type { ConnectionOwner } from "./connection.ts";
- * // Implemented by core/sockets/socket.ts; see Socket.
+ * // Implemented inside core/sockets/socket.ts; see Socket.
  * type Owner = ConnectionOwner;
  * ```
  */
@@ -79,10 +77,16 @@ export interface ConnectionOwner {
   /** The owning socket's type, announced in the handshake. */
   readonly type: SocketType;
   /** Identity to announce in READY, for REQ/DEALER/ROUTER. */
-  readonly announcedIdentity: Uint8Array | null;
+  readonly identity: Uint8Array | null;
   /** Limits and timers the connection applies. */
   readonly settings: ConnectionSettings;
-  /** The handshake finished; return false to refuse this peer (it is closed). */
+  /** The security mechanism every connection of the socket speaks. */
+  readonly mechanism: Mechanism;
+  /**
+   * The handshake finished and the peer's type fits: return a reason to
+   * refuse this peer (it is then closed with that reason), or undefined to
+   * take it on.
+   */
   connectionReady(conn: Connection): string | undefined;
   /** A message arrived from the peer. */
   connectionMessage(conn: Connection, frames: Uint8Array[]): void;
@@ -92,7 +96,7 @@ export interface ConnectionOwner {
   connectionWritable(conn: Connection): void;
   /** The connection closed; `wasReady` tells whether its handshake had finished. */
   connectionClosed(conn: Connection, reason: string, wasReady: boolean): void;
-  /** A monitor-worthy failure (handshake or protocol). */
+  /** A monitor-worthy failure (handshake or protocol). The connection is no longer ready. */
   connectionFailed(
     conn: Connection,
     type: "handshake:error" | "protocol:error",
@@ -121,16 +125,8 @@ export class Connection {
   peerType: string | null = null;
   /** The peer's Identity property (empty = none), once READY arrived. */
   peerIdentity: Uint8Array = new Uint8Array(0);
-  /** ZMTP minor version the peer announced (0 means speak 3.0 to it). */
-  peerMinor = 1;
-  /** Routing id assigned by a ROUTER socket. */
-  routingId: Uint8Array | null = null;
-  /** Routing id as a map key. */
-  routingKey = "";
   /** Messages received and not yet taken by the socket. */
   readonly inbox: Deque<Uint8Array[]> = new Deque();
-  /** Free slot for socket-type state (PUB keeps its peer's subscriptions here). */
-  policyState: unknown = undefined;
   /** Resolves once both the read loop and any write have stopped. */
   readonly done: Promise<void>;
 
@@ -138,21 +134,25 @@ export class Connection {
   readonly #stream: ByteStream;
   readonly #writer = new FrameWriter();
   readonly #decoder: Decoder;
+  readonly #session: MechanismSession;
+  readonly #heartbeat: Heartbeat;
   readonly #resume = new Notifier();
   readonly #drained = new Notifier();
+  /** ZMTP minor version the peer announced. */
+  #peerMinor = 1;
   #ready = false;
+  #handshaken = false;
   #closed = false;
   /** Set once #fail ran: the connection reports one reason and ignores later input. */
   #failed = false;
   #writing = false;
   #unflushed = 0;
   #inFlight = 0;
-  #handshakeTimer: Timer | undefined;
-  #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  #pongTimer: Timer | undefined;
-  #ttlTimer: Timer | undefined;
-  #peerTtl = 0;
-  #closeTimer: Timer | undefined;
+  /** Frames of a message a framing mechanism is still assembling. */
+  #boxedParts: Uint8Array[] = [];
+  #boxedSize = 0;
+  #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Wraps `stream` to the peer at `address` (`outgoing` when this side dialed) for `owner`. */
   constructor(owner: ConnectionOwner, stream: ByteStream, address: string, outgoing: boolean) {
@@ -160,33 +160,33 @@ export class Connection {
     this.#stream = stream;
     this.address = address;
     this.outgoing = outgoing;
+    const settings = owner.settings;
+    this.#heartbeat = new Heartbeat(settings, {
+      ping: (data) => this.sendCommand("PING", data),
+      expire: (reason) => this.#fail("protocol:error", reason),
+    });
     this.#decoder = new Decoder({
-      greeting: (g) => {
-        if (g.mechanism !== "NULL") {
-          throw new ZmtpError(
-            "unsupported-mechanism",
-            `peer uses security mechanism ${g.mechanism}; zedge supports NULL`,
-          );
-        }
-        this.peerMinor = g.major > 3 ? 1 : g.minor;
+      greeting: (greeting) => {
+        this.#session.checkGreeting(greeting);
+        this.#peerMinor = greeting.major > 3 ? 1 : greeting.minor;
       },
       command: (command) => {
         if (!this.#failed) this.#command(command);
       },
       message: (frames) => {
-        if (this.#failed) return;
-        if (!this.#ready) throw new ZmtpError("protocol", "message frame before READY");
-        this.#owner.connectionMessage(this, frames);
+        if (!this.#failed) this.#owner.connectionMessage(this, frames);
       },
-    }, { maxMessageSize: owner.settings.maxMessageSize });
+    }, { maxMessageSize: settings.maxMessageSize, handshake: true });
 
-    const props: Record<string, string | Uint8Array> = { "Socket-Type": owner.type };
+    const metadata: Record<string, string | Uint8Array> = { "Socket-Type": owner.type };
     if (owner.type === "REQ" || owner.type === "DEALER" || owner.type === "ROUTER") {
-      props["Identity"] = owner.announcedIdentity ?? new Uint8Array(0);
+      metadata["Identity"] = owner.identity ?? new Uint8Array(0);
     }
-    this.#writer.writeRaw(encodeGreeting("NULL", !outgoing));
-    this.#writer.writeCommand("READY", encodeMetadata(props));
-    const { handshakeTimeout } = owner.settings;
+    // RFC 37: with NULL the side that binds is the server.
+    this.#session = owner.mechanism.start({ server: !outgoing, metadata });
+    this.#writer.writeRaw(encodeGreeting(owner.mechanism.name, this.#session.asServer));
+    this.#writeCommands(this.#session.begin());
+    const { handshakeTimeout } = settings;
     if (handshakeTimeout > 0) {
       this.#handshakeTimer = setTimeout(
         () => this.#fail("handshake:error", `handshake not done within ${handshakeTimeout} ms`),
@@ -197,14 +197,24 @@ export class Connection {
     this.done = this.#readLoop();
   }
 
-  /** True once the handshake completed and until closed. */
+  /** True once the handshake completed and until the connection fails or closes. */
   get ready(): boolean {
-    return this.#ready && !this.#closed;
+    return this.#ready && !this.#closed && !this.#failed;
+  }
+
+  /** True once the handshake completed, even if the connection has closed since. */
+  get handshaken(): boolean {
+    return this.#handshaken;
   }
 
   /** True once closed (for any reason). */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The ZMTP minor version the peer announced (0: a ZMTP 3.0 peer, spoken to in 3.0 terms). */
+  get peerMinor(): number {
+    return this.#peerMinor;
   }
 
   /** Messages queued for this peer and not yet written to the transport. */
@@ -214,14 +224,16 @@ export class Connection {
 
   /** True when the peer can take another message without passing its high-water mark. */
   get hasRoom(): boolean {
-    return this.#ready && !this.#closed &&
+    return this.ready &&
       this.#unflushed + this.#inFlight < limit(this.#owner.settings.sendHighWaterMark);
   }
 
   /** Queues a message to the peer (the caller has checked {@link hasRoom} if it cares). */
   send(frames: readonly FrameData[]): void {
     if (this.#closed) return;
-    this.#writer.writeMessage(frames);
+    const framing = this.#session.framing;
+    if (framing === null) this.#writer.writeMessage(frames);
+    else framing.writeMessage(this.#writer, frames);
     this.#unflushed++;
     if (!this.#writing) this.#flush();
   }
@@ -246,13 +258,20 @@ export class Connection {
   /** Takes the oldest received message, letting a paused reader resume. */
   take(): Uint8Array[] | undefined {
     const frames = this.inbox.shift();
-    if (
-      frames !== undefined && this.#resume.waiting > 0 &&
-      this.inbox.length < limit(this.#owner.settings.receiveHighWaterMark)
-    ) {
-      this.#resume.notify();
-    }
+    if (frames !== undefined && this.#resume.waiting > 0) this.#resumeIfRoom();
     return frames;
+  }
+
+  /**
+   * Drops every received message not yet taken; returns how many. A reader
+   * paused at the receive high-water mark resumes, or it would never read
+   * again.
+   */
+  discardInbox(): number {
+    const count = this.inbox.length;
+    this.inbox.clear();
+    if (count > 0 && this.#resume.waiting > 0) this.#resumeIfRoom();
+    return count;
   }
 
   /**
@@ -277,10 +296,8 @@ export class Connection {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#handshakeTimer);
-    clearInterval(this.#heartbeatTimer);
-    clearTimeout(this.#pongTimer);
-    clearTimeout(this.#ttlTimer);
     clearTimeout(this.#closeTimer);
+    this.#heartbeat.stop();
     try {
       this.#stream.close();
     } catch { /* already closed */ }
@@ -288,6 +305,12 @@ export class Connection {
     this.#drained.close();
     logger.debug("connection {address} closed: {reason}", { address: this.address, reason });
     this.#owner.connectionClosed(this, reason, this.#ready);
+  }
+
+  #resumeIfRoom(): void {
+    if (this.inbox.length < limit(this.#owner.settings.receiveHighWaterMark)) {
+      this.#resume.notify();
+    }
   }
 
   #fail(type: "handshake:error" | "protocol:error", reason: string, tellPeer = false): void {
@@ -301,7 +324,7 @@ export class Connection {
     }
     this.#owner.connectionFailed(this, type, reason);
     // Let the ERROR command go out before the stream closes.
-    if (tellPeer) this.#closeTimer = setTimeout(() => this.close(reason), 20);
+    if (tellPeer) this.#closeTimer = setTimeout(() => this.close(reason), ERROR_LINGER_MS);
     else this.close(reason);
   }
 
@@ -336,19 +359,11 @@ export class Connection {
           this.#lost(this.#ready ? "peer closed the connection" : "peer closed during handshake");
           break;
         }
-        if (this.#pongTimer !== undefined) {
-          clearTimeout(this.#pongTimer);
-          this.#pongTimer = undefined;
-        }
-        // As libzmq: any traffic, not only PINGs, proves the peer alive.
-        if (this.#ttlTimer !== undefined) this.#armTtl();
+        this.#heartbeat.traffic();
         try {
           this.#decoder.feed(buffer.subarray(0, n));
         } catch (error) {
-          const reason = error instanceof ZmtpError
-            ? `protocol error (${error.kind}): ${error.message}`
-            : `internal error handling peer input: ${describe(error)}`;
-          this.#fail(this.#ready ? "protocol:error" : "handshake:error", reason, true);
+          this.#refuseInput(error);
           break;
         }
       }
@@ -357,26 +372,32 @@ export class Connection {
     }
   }
 
-  #command(command: Command): void {
-    if (!this.#ready) {
-      if (command.name === "ERROR") {
-        this.#fail("handshake:error", `peer refused: ${decodeErrorReason(command.data)}`);
-        return;
-      }
-      if (command.name !== "READY") {
-        throw new ZmtpError("protocol", `expected READY, got ${command.name}`);
-      }
-      this.#handshake(command.data);
+  /** Bad input: close with the reason, telling the peer unless it ended things itself. */
+  #refuseInput(error: unknown): void {
+    const type = this.#ready ? "protocol:error" : "handshake:error";
+    if (error instanceof ZmtpError && error.kind === "refused") {
+      this.#fail(type, error.message);
       return;
     }
+    const reason = error instanceof ZmtpError
+      ? `protocol error (${error.kind}): ${error.message}`
+      : `internal error handling peer input: ${describe(error)}`;
+    this.#fail(type, reason, true);
+  }
+
+  #command(command: Command): void {
+    if (!this.#ready) {
+      const step = this.#session.receive(command);
+      this.#writeCommands(step.send);
+      if (step.done) this.#handshake(step.peerMetadata);
+      return;
+    }
+    if (this.#session.framing !== null && this.#openFrame(command)) return;
     switch (command.name) {
       case "PING": {
         const { ttlMs, context } = decodePing(command.data);
         this.sendCommand("PONG", context);
-        if (ttlMs > 0) {
-          this.#peerTtl = ttlMs;
-          this.#armTtl();
-        }
+        this.#heartbeat.peerPinged(ttlMs);
         return;
       }
       case "PONG":
@@ -388,8 +409,7 @@ export class Connection {
         this.#owner.connectionSubscription(this, false, command.data);
         return;
       case "ERROR":
-        this.#fail("protocol:error", `peer sent ERROR: ${decodeErrorReason(command.data)}`);
-        return;
+        throw new ZmtpError("refused", `peer sent ERROR: ${decodeErrorReason(command.data)}`);
       case "READY":
         throw new ZmtpError("protocol", "second READY command");
       default:
@@ -398,8 +418,44 @@ export class Connection {
     }
   }
 
-  #handshake(data: Uint8Array): void {
-    const meta = decodeMetadata(data);
+  /**
+   * For a mechanism that carries message frames in commands: opens one and
+   * assembles messages, under the same limits as plain frames. False when
+   * the command carries no frame.
+   */
+  #openFrame(command: Command): boolean {
+    const frame = this.#session.framing!.openFrame(command);
+    if (frame === null) return false;
+    const parts = this.#boxedParts;
+    parts.push(frame.body);
+    this.#boxedSize += frame.body.length;
+    const max = this.#owner.settings.maxMessageSize;
+    if (max >= 0 && this.#boxedSize > max) {
+      throw new ZmtpError(
+        "frame-too-large",
+        `message of ${this.#boxedSize} bytes exceeds the maximum message size of ${max}`,
+      );
+    }
+    if (parts.length > MAX_FRAMES_PER_MESSAGE) {
+      throw new ZmtpError(
+        "too-many-frames",
+        `message has more than ${MAX_FRAMES_PER_MESSAGE} frames`,
+      );
+    }
+    if (!frame.more) {
+      this.#boxedParts = [];
+      this.#boxedSize = 0;
+      this.#owner.connectionMessage(this, parts);
+    }
+    return true;
+  }
+
+  #writeCommands(commands: readonly Command[]): void {
+    for (const { name, data } of commands) this.#writer.writeCommand(name, data);
+    if (commands.length > 0 && !this.#writing) this.#flush();
+  }
+
+  #handshake(meta: Metadata): void {
     const typeBytes = getProperty(meta, "Socket-Type");
     if (!typeBytes) throw new ZmtpError("protocol", "READY without a Socket-Type property");
     const peerType = latin1.decode(typeBytes);
@@ -415,6 +471,7 @@ export class Connection {
     this.peerIdentity = getProperty(meta, "Identity")?.slice() ?? new Uint8Array(0);
     clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = undefined;
+    this.#decoder.startTraffic({ maxCommandSize: this.#session.framing?.maxCommandSize });
     this.#ready = true;
     const refusal = this.#owner.connectionReady(this);
     if (refusal !== undefined) {
@@ -422,32 +479,8 @@ export class Connection {
       this.#fail("handshake:error", `peer refused: ${refusal}`);
       return;
     }
-    this.#startHeartbeats();
-  }
-
-  /** (Re)starts the countdown of the TTL the peer asked for in its PING. */
-  #armTtl(): void {
-    clearTimeout(this.#ttlTimer);
-    const ttl = this.#peerTtl;
-    this.#ttlTimer = setTimeout(
-      () => this.#fail("protocol:error", `peer silent past its heartbeat TTL of ${ttl} ms`),
-      ttl,
-    );
-  }
-
-  #startHeartbeats(): void {
-    const { heartbeatInterval, heartbeatTimeout, heartbeatTimeToLive } = this.#owner.settings;
-    if (heartbeatInterval <= 0) return;
-    const timeout = heartbeatTimeout > 0 ? heartbeatTimeout : heartbeatInterval;
-    const ping = encodePing(heartbeatTimeToLive, new Uint8Array(0));
-    this.#heartbeatTimer = setInterval(() => {
-      this.sendCommand("PING", ping);
-      // As libzmq: the timeout runs from a PING until anything at all arrives.
-      this.#pongTimer ??= setTimeout(
-        () => this.#fail("protocol:error", `no traffic within heartbeat timeout of ${timeout} ms`),
-        timeout,
-      );
-    }, heartbeatInterval);
+    this.#handshaken = true;
+    this.#heartbeat.start();
   }
 
   #flush(): void {

@@ -1,6 +1,9 @@
 import type { FrameData } from "../zmtp/mod.ts";
+import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
-import { type Message, Socket } from "./socket.ts";
+import { FairQueue } from "./policies/fair_queue.ts";
+import { RoundRobin } from "./policies/round_robin.ts";
+import { Socket } from "./socket.ts";
 
 /**
  * DEALER (RFC 28): asynchronous request/reply. Sends round-robin to peers with
@@ -21,18 +24,22 @@ import { type Message, Socket } from "./socket.ts";
  * ```
  */
 export class Dealer extends Socket {
+  readonly #inbound = new FairQueue();
+  readonly #outbound = new RoundRobin();
+
   /** Creates a DEALER socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super("DEALER", options);
+    this.use({ inbound: this.#inbound, outbound: this.#outbound });
   }
 
-  /** Sends to the peers round-robin. */
+  /** @internal Sends to the peers round-robin. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
-    return this.sendRoundRobin(frames);
+    return this.sendRoundRobin(this.#outbound, frames);
   }
 
-  /** Receives fair-queued from all peers. */
+  /** @internal Receives fair-queued from all peers. */
   protected override receiveFrames(): Promise<Message> {
-    return this.receiveFairQueued();
+    return this.receiveFrom(this.#inbound);
   }
 }

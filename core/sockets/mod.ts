@@ -14,13 +14,12 @@
  * ```
  * @module
  */
+export type { FrameData, SocketType } from "../zmtp/mod.ts";
 export { ZmqError, type ZmqErrorCode } from "./errors.ts";
 export type { SocketOptions } from "./options.ts";
 export { type SocketEvent, SocketEvents, type SocketEventType } from "./events.ts";
-export { type Message, type MessageLike, Socket } from "./socket.ts";
-export { Connection, type ConnectionOwner, type ConnectionSettings } from "./connection.ts";
-export { Notifier, type WaitResult } from "./notifier.ts";
-export { Deque } from "./deque.ts";
+export type { Message, MessageLike } from "./message.ts";
+export { type ReadinessOptions, Socket } from "./socket.ts";
 export { Request, type RequestOptions } from "./request.ts";
 export { Reply } from "./reply.ts";
 export { Dealer } from "./dealer.ts";

@@ -20,24 +20,30 @@ export class Notifier {
 
   /**
    * Resolves "notified" at the next {@link notify}, "timeout" after `timeoutMs`
-   * (-1 = never), or "closed" at {@link close}.
+   * (-1 = never), "aborted" when `signal` aborts, or "closed" at {@link close}.
    */
-  wait(timeoutMs = -1): Promise<WaitResult> {
+  wait(timeoutMs = -1, signal?: AbortSignal): Promise<WaitResult> {
+    if (signal?.aborted) return Promise.resolve("aborted");
     return new Promise((resolve) => {
-      if (timeoutMs < 0) {
+      if (timeoutMs < 0 && signal === undefined) {
         this.#waiters.push(resolve);
         return;
       }
-      const waiter = (result: WaitResult) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (result: WaitResult) => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         resolve(result);
       };
-      const timer = setTimeout(() => {
-        const index = this.#waiters.indexOf(waiter);
+      const leave = (result: WaitResult) => {
+        const index = this.#waiters.indexOf(finish);
         if (index >= 0) this.#waiters.splice(index, 1);
-        resolve("timeout");
-      }, timeoutMs);
-      this.#waiters.push(waiter);
+        finish(result);
+      };
+      const onAbort = () => leave("aborted");
+      if (timeoutMs >= 0) timer = setTimeout(() => leave("timeout"), timeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(finish);
     });
   }
 
@@ -66,4 +72,4 @@ export class Notifier {
  * const r: WaitResult = "timeout";
  * ```
  */
-export type WaitResult = "notified" | "timeout" | "closed";
+export type WaitResult = "notified" | "timeout" | "aborted" | "closed";

@@ -1,5 +1,8 @@
 /**
- * Socket options, their defaults (libzmq's, unless noted) and validation.
+ * Socket options from one table: each option's kind, default (libzmq's,
+ * unless noted) and lower bound. The table validates constructor objects
+ * and property assignments alike, and installs the option properties on a
+ * socket class, so an option is declared once.
  *
  * @module
  */
@@ -27,15 +30,19 @@ export interface SocketOptions {
   reconnectInterval?: number;
   /** Upper bound of exponential reconnect backoff; 0 = always reconnectInterval. Default 0. */
   reconnectMaxInterval?: number;
-  /** Send a ZMTP PING this often; 0 = no heartbeats. Default 0. */
+  /** Send a ZMTP PING this often (to ZMTP 3.1 peers); 0 = no heartbeats. Default 0. Applies to new connections. */
   heartbeatInterval?: number;
-  /** Close a connection that sent nothing for this long; default = heartbeatInterval. */
+  /** Close a connection that sent nothing for this long after a PING; default = heartbeatInterval. */
   heartbeatTimeout?: number;
   /** TTL we ask the peer to apply to us (sent in PING); 0 = none. Default 0. */
   heartbeatTimeToLive?: number;
   /** Close a connection whose ZMTP handshake is not done by then; 0 = never. Default 30000. */
   handshakeTimeout?: number;
-  /** Largest message accepted from a peer; a larger one closes that connection. -1 = no limit. */
+  /**
+   * Largest message accepted from a peer, in bytes; a larger one closes that
+   * connection. -1 = no limit. Commands and the handshake have their own small
+   * cap whatever this says. Applies to new connections.
+   */
   maxMessageSize?: number;
   /** Identity sent to ROUTER peers (REQ, DEALER, ROUTER). At most 255 bytes, not starting with 0. */
   routingId?: string | Uint8Array;
@@ -46,46 +53,107 @@ export interface SocketOptions {
 }
 
 /**
- * The defaults applied to every socket.
+ * How one option is checked and what it defaults to.
  *
  * @example
  * ```ts
- * import { DEFAULT_OPTIONS } from "./options.ts";
- * DEFAULT_OPTIONS.sendHighWaterMark; // 1000
+ * import type { OptionSpec } from "./options.ts";
+ * const linger: OptionSpec = { kind: "integer", default: -1, min: -1 };
+ * const relaxed: OptionSpec = { kind: "boolean", default: false };
  * ```
  */
-export const DEFAULT_OPTIONS: Required<Omit<SocketOptions, "routingId">> = {
-  sendHighWaterMark: 1000,
-  receiveHighWaterMark: 1000,
-  linger: -1,
-  reconnectInterval: 100,
-  reconnectMaxInterval: 0,
-  heartbeatInterval: 0,
-  heartbeatTimeout: -1,
-  heartbeatTimeToLive: 0,
-  handshakeTimeout: 30000,
-  maxMessageSize: -1,
-  sendTimeout: -1,
-  receiveTimeout: -1,
+export type OptionSpec =
+  | { kind: "integer"; default: number; min: number }
+  | { kind: "boolean"; default: boolean }
+  | { kind: "routingId" };
+
+/**
+ * Option name → spec, for one socket type or for all of them.
+ *
+ * @example
+ * ```ts
+ * import type { OptionTable } from "./options.ts";
+ * const table: OptionTable = { verbose: { kind: "boolean", default: false } };
+ * ```
+ */
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
+const integer = (defaultValue: number, min: number): OptionSpec => ({
+  kind: "integer",
+  default: defaultValue,
+  min,
+});
+
+/**
+ * The options every socket has. Lower bounds: -1 where -1 means "no limit"
+ * or "default", 0 for counts and intervals.
+ *
+ * @example
+ * ```ts
+ * import { SOCKET_OPTIONS } from "./options.ts";
+ * SOCKET_OPTIONS.sendHighWaterMark; // { kind: "integer", default: 1000, min: 0 }
+ * ```
+ */
+export const SOCKET_OPTIONS = {
+  sendHighWaterMark: integer(1000, 0),
+  receiveHighWaterMark: integer(1000, 0),
+  linger: integer(-1, -1),
+  reconnectInterval: integer(100, 0),
+  reconnectMaxInterval: integer(0, 0),
+  heartbeatInterval: integer(0, 0),
+  heartbeatTimeout: integer(-1, -1),
+  heartbeatTimeToLive: integer(0, 0),
+  handshakeTimeout: integer(30000, 0),
+  maxMessageSize: integer(-1, -1),
+  sendTimeout: integer(-1, -1),
+  receiveTimeout: integer(-1, -1),
+  routingId: { kind: "routingId" },
+} as const satisfies OptionTable;
+
+/**
+ * The resolved values of the options in {@link SOCKET_OPTIONS}, as the
+ * engine reads them.
+ *
+ * @example
+ * ```ts
+ * import type { SocketSettings } from "./options.ts";
+ * const hwm = (s: SocketSettings) => s.sendHighWaterMark;
+ * ```
+ */
+export type SocketSettings = Required<Omit<SocketOptions, "routingId">> & {
+  routingId: Uint8Array | null;
 };
 
 /**
- * Checks a numeric option, naming it in the error.
+ * Checks one value against its spec; the error names the option.
  *
  * @example
  * ```ts
- * import { checkNumberOption } from "./options.ts";
- * checkNumberOption("linger", 100, -1); // ok
+ * import { checkOption, SOCKET_OPTIONS } from "./options.ts";
+ * checkOption("linger", SOCKET_OPTIONS.linger, 100); // 100
  * ```
  */
-export function checkNumberOption(name: string, value: unknown, min: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new ZmqError(
-      "EINVAL",
-      `option ${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`,
-    );
+export function checkOption(name: string, spec: OptionSpec, value: unknown): unknown {
+  switch (spec.kind) {
+    case "integer":
+      if (typeof value !== "number" || !Number.isInteger(value) || value < spec.min) {
+        throw new ZmqError(
+          "EINVAL",
+          `option ${name} must be an integer >= ${spec.min}, got ${JSON.stringify(value)}`,
+        );
+      }
+      return value;
+    case "boolean":
+      if (typeof value !== "boolean") {
+        throw new ZmqError(
+          "EINVAL",
+          `option ${name} must be true or false, got ${JSON.stringify(value)}`,
+        );
+      }
+      return value;
+    case "routingId":
+      return value === null ? null : toRoutingId(value as string | Uint8Array);
   }
-  return value;
 }
 
 /**
@@ -106,4 +174,83 @@ export function toRoutingId(value: string | Uint8Array): Uint8Array {
     throw new ZmqError("EINVAL", "option routingId must not start with a zero byte (reserved)");
   }
   return bytes;
+}
+
+/** Where each socket's option values live; the accessors installed below read them here. */
+const VALUES = new WeakMap<object, Record<string, unknown>>();
+
+/**
+ * Builds a socket's option values: every default from `table`, then the
+ * given `options`, each checked. An option not in the table is EINVAL.
+ *
+ * @example
+ * ```ts
+ * import { resolveOptions, SOCKET_OPTIONS } from "./options.ts";
+ * const values = resolveOptions(SOCKET_OPTIONS, { linger: 0 }, "PUSH");
+ * values.linger; // 0
+ * ```
+ */
+export function resolveOptions(
+  table: OptionTable,
+  options: object,
+  socketType: string,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    values[name] = spec.kind === "routingId" ? null : spec.default;
+  }
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const spec = table[name];
+    if (spec === undefined) {
+      throw new ZmqError("EINVAL", `unknown option '${name}' for a ${socketType} socket`);
+    }
+    values[name] = checkOption(name, spec, value);
+  }
+  return values;
+}
+
+/**
+ * Ties `values` to `instance`, so the option properties installed with
+ * {@link installOptionProperties} read and write them.
+ *
+ * @example
+ * ```ts
+ * import { bindOptionValues } from "./options.ts";
+ * bindOptionValues({}, { linger: -1 });
+ * ```
+ */
+export function bindOptionValues(instance: object, values: Record<string, unknown>): void {
+  VALUES.set(instance, values);
+}
+
+/**
+ * Defines one property per option of `table` on `prototype`: reading gives
+ * the value, assigning checks it first (a rejected value leaves the old one).
+ *
+ * @example
+ * ```ts
+ * import { bindOptionValues, installOptionProperties } from "./options.ts";
+ * class Thing {}
+ * installOptionProperties(Thing.prototype, { verbose: { kind: "boolean", default: false } });
+ * const thing = new Thing();
+ * bindOptionValues(thing, { verbose: false });
+ * (thing as unknown as { verbose: boolean }).verbose = true;
+ * ```
+ */
+export function installOptionProperties(prototype: object, table: OptionTable): void {
+  for (const [name, spec] of Object.entries(table)) {
+    Object.defineProperty(prototype, name, {
+      configurable: true,
+      enumerable: false,
+      get(this: object) {
+        return VALUES.get(this)?.[name];
+      },
+      set(this: object, value: unknown) {
+        const values = VALUES.get(this);
+        if (values === undefined) throw new ZmqError("EINVAL", `no options bound for ${name}`);
+        values[name] = checkOption(name, spec, value);
+      },
+    });
+  }
 }

@@ -1,8 +1,9 @@
 import type { FrameData } from "../zmtp/mod.ts";
 import type { Connection } from "./connection.ts";
-import type { SocketOptions } from "./options.ts";
+import type { OptionTable, SocketOptions } from "./options.ts";
+import { FanOut } from "./policies/fan_out.ts";
 import { Socket } from "./socket.ts";
-import { parseSubscriptionMessage, SubscriptionSet } from "./subscriptions.ts";
+import { parseSubscriptionMessage } from "./subscriptions.ts";
 
 /**
  * PUB (RFC 29): sends each message to every subscriber whose prefixes match
@@ -19,45 +20,50 @@ import { parseSubscriptionMessage, SubscriptionSet } from "./subscriptions.ts";
  * ```
  */
 export class Publisher extends Socket {
-  /** Creates a PUB socket (or, for XPublisher, an XPUB one) with the given options. */
-  constructor(options: SocketOptions = {}, type: "PUB" | "XPUB" = "PUB") {
-    super(type, options);
+  /** @internal The subscribers, each with its subscription set. */
+  protected readonly subscribers: FanOut = new FanOut({ filter: true });
+
+  /**
+   * Creates a PUB socket with the given options (XPublisher passes its own
+   * type and the options only XPUB has).
+   */
+  constructor(
+    options: SocketOptions = {},
+    type: "PUB" | "XPUB" = "PUB",
+    typeOptions: OptionTable = {},
+  ) {
+    super(type, options, typeOptions);
+    this.use({ outbound: this.subscribers });
   }
 
-  /** Starts each new subscriber with an empty subscription set. */
-  protected override attach(conn: Connection): string | undefined {
-    conn.policyState = new SubscriptionSet();
-    return undefined;
-  }
-
-  /** Handles subscriptions and other messages from subscribers; never queues them. */
+  /** @internal Handles subscriptions and other messages from subscribers; queues none by itself. */
   protected override accept(conn: Connection, frames: Uint8Array[]): boolean {
     const subscription = parseSubscriptionMessage(frames);
-    if (subscription) this.subscriptionReceived(conn, subscription.subscribe, subscription.topic);
-    else this.otherMessage(frames);
+    if (subscription === null) return this.otherMessage(conn, frames);
+    this.subscriptionReceived(conn, subscription.subscribe, subscription.topic);
     return false;
   }
 
-  /** A message from a subscriber that is not a subscription (XPUB delivers it). */
-  protected otherMessage(_frames: Uint8Array[]): void {}
+  /** @internal A message from a subscriber that is not a subscription: PUB drops it; XPUB delivers it. */
+  protected otherMessage(_conn: Connection, _frames: Uint8Array[]): boolean {
+    return false;
+  }
 
-  /** Records a subscriber's SUBSCRIBE or CANCEL in its subscription set. */
+  /** @internal Records a subscriber's SUBSCRIBE or CANCEL in its subscription set. */
   protected override subscriptionReceived(
     conn: Connection,
     subscribe: boolean,
     topic: Uint8Array,
   ): void {
-    const subs = conn.policyState as SubscriptionSet;
-    if (subscribe) subs.add(topic);
-    else subs.remove(topic);
+    const subscriptions = this.subscribers.subscriptionsOf(conn);
+    if (subscriptions === undefined) return;
+    if (subscribe) subscriptions.add(topic);
+    else subscriptions.remove(topic);
   }
 
-  /** Sends to every subscriber whose subscriptions match the first frame, dropping for full ones. */
+  /** @internal Sends to every subscriber whose subscriptions match the first frame, dropping for full ones. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
-    const first = frames[0];
-    for (const conn of this.peers) {
-      if (conn.hasRoom && (conn.policyState as SubscriptionSet).matches(first)) conn.send(frames);
-    }
+    this.subscribers.send(frames);
     return Promise.resolve();
   }
 }

@@ -1,5 +1,7 @@
+import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
-import { type Message, Socket } from "./socket.ts";
+import { FairQueue } from "./policies/fair_queue.ts";
+import { Socket } from "./socket.ts";
 
 /**
  * PULL (RFC 30): receives from its PUSH peers, fair-queued. Cannot send.
@@ -17,13 +19,16 @@ import { type Message, Socket } from "./socket.ts";
  * ```
  */
 export class Pull extends Socket {
+  readonly #inbound = new FairQueue();
+
   /** Creates a PULL socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super("PULL", options);
+    this.use({ inbound: this.#inbound });
   }
 
-  /** Receives fair-queued from all pushers. */
+  /** @internal Receives fair-queued from all pushers. */
   protected override receiveFrames(): Promise<Message> {
-    return this.receiveFairQueued();
+    return this.receiveFrom(this.#inbound);
   }
 }

@@ -1,5 +1,6 @@
 import type { FrameData } from "../zmtp/mod.ts";
 import type { SocketOptions } from "./options.ts";
+import { RoundRobin } from "./policies/round_robin.ts";
 import { Socket } from "./socket.ts";
 
 /**
@@ -19,13 +20,16 @@ import { Socket } from "./socket.ts";
  * ```
  */
 export class Push extends Socket {
+  readonly #pullers = new RoundRobin();
+
   /** Creates a PUSH socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super("PUSH", options);
+    this.use({ outbound: this.#pullers });
   }
 
-  /** Sends to the pullers round-robin. */
+  /** @internal Sends to the pullers round-robin. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
-    return this.sendRoundRobin(frames);
+    return this.sendRoundRobin(this.#pullers, frames);
   }
 }

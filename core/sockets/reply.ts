@@ -1,8 +1,11 @@
 import type { FrameData } from "../zmtp/mod.ts";
 import type { Connection } from "./connection.ts";
 import { ZmqError } from "./errors.ts";
+import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
-import { type Message, Socket } from "./socket.ts";
+import { splitRequest } from "./policies/envelope.ts";
+import { FairQueue } from "./policies/fair_queue.ts";
+import { Socket } from "./socket.ts";
 
 /**
  * REP (RFC 28): receives a request (fair-queued), then must send exactly one
@@ -18,37 +21,52 @@ import { type Message, Socket } from "./socket.ts";
  * ```
  */
 export class Reply extends Socket {
+  readonly #inbound = new FairQueue();
+  /** The request being answered: its sender and envelope. */
   #pending: { conn: Connection; envelope: Uint8Array[] } | null = null;
 
   /** Creates a REP socket with the given options. */
   constructor(options: SocketOptions = {}) {
     super("REP", options);
+    this.use({ inbound: this.#inbound });
   }
 
-  /** Queues only requests that carry an envelope delimiter; drops malformed ones. */
+  /** True when a request is queued and the last one has been answered. */
+  override get readableNow(): boolean {
+    return this.#pending === null && this.#inbound.readable;
+  }
+
+  /** True while a request waits for its reply. */
+  override get writableNow(): boolean {
+    return this.#pending !== null;
+  }
+
+  /** @internal Queues only requests that carry an envelope delimiter; drops malformed ones. */
   protected override accept(_conn: Connection, frames: Uint8Array[]): boolean {
     // A request without the empty delimiter is malformed: drop it, as libzmq does.
-    return frames.some((frame) => frame.length === 0);
+    return splitRequest(frames) !== null;
   }
 
-  /** Receives the next request body, remembering its envelope for the reply. */
+  /** @internal Receives the next request body, remembering its envelope for the reply. */
   protected override async receiveFrames(): Promise<Message> {
     if (this.#pending !== null) {
       throw new ZmqError("EFSM", "a REP socket must send the reply before receiving again");
     }
     let deadline = -1;
     for (;;) {
-      const frames = this.takeNext();
+      const frames = this.#inbound.take();
       if (frames !== undefined) {
-        const split = frames.findIndex((frame) => frame.length === 0);
-        this.#pending = { conn: this.lastSource!, envelope: frames.slice(0, split + 1) };
-        return frames.slice(split + 1);
+        // Read the source in the same turn as the take: it names the requester.
+        const { envelope, body } = splitRequest(frames)!;
+        this.#pending = { conn: this.#inbound.lastSource!, envelope };
+        this.stateChanged();
+        return body;
       }
       deadline = await this.waitReadable(deadline);
     }
   }
 
-  /** Sends the reply to the peer whose request was last received. */
+  /** @internal Sends the reply to the peer whose request was last received. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
     const pending = this.#pending;
     if (pending === null) {
@@ -57,6 +75,7 @@ export class Reply extends Socket {
       );
     }
     this.#pending = null;
+    this.stateChanged();
     // The requester may be gone; its reply is then dropped, as in libzmq.
     if (pending.conn.ready) pending.conn.send([...pending.envelope, ...frames]);
     return Promise.resolve();

@@ -1,8 +1,12 @@
 import type { FrameData } from "../zmtp/mod.ts";
 import type { Connection } from "./connection.ts";
 import { ZmqError } from "./errors.ts";
-import type { SocketOptions } from "./options.ts";
-import { type Message, Socket } from "./socket.ts";
+import type { Message } from "./message.ts";
+import { installOptionProperties, type SocketOptions } from "./options.ts";
+import { requestEnvelope, stripReplyEnvelope } from "./policies/envelope.ts";
+import { FairQueue } from "./policies/fair_queue.ts";
+import { RoundRobin } from "./policies/round_robin.ts";
+import { Socket } from "./socket.ts";
 
 /**
  * Options of a {@link Request}.
@@ -19,6 +23,24 @@ export interface RequestOptions extends SocketOptions {
   /** Prefix each request with an id and accept only the reply carrying it. */
   correlate?: boolean;
 }
+
+const REQUEST_OPTIONS = {
+  relaxed: { kind: "boolean", default: false },
+  correlate: { kind: "boolean", default: false },
+} as const;
+
+/**
+ * The REQ options of {@link RequestOptions} as properties.
+ *
+ * @example
+ * ```ts
+ * import { Request } from "../../mod.ts";
+ * const req = new Request();
+ * req.relaxed = true;
+ * req.close();
+ * ```
+ */
+export interface Request extends Required<Pick<RequestOptions, "relaxed" | "correlate">> {}
 
 /**
  * REQ (RFC 28): strictly alternating send and receive, round-robin over
@@ -39,70 +61,61 @@ export interface RequestOptions extends SocketOptions {
  * ```
  */
 export class Request extends Socket {
-  /** See {@link RequestOptions.relaxed}. */
-  relaxed: boolean;
-  /** See {@link RequestOptions.correlate}. */
-  correlate: boolean;
+  static {
+    installOptionProperties(Request.prototype, REQUEST_OPTIONS);
+  }
+
+  readonly #inbound = new FairQueue();
+  readonly #outbound = new RoundRobin();
+  /** The peer the outstanding request went to; null when none is outstanding. */
   #awaiting: Connection | null = null;
   #sending = false;
   #requestId = (Math.random() * 0x7fffffff) >>> 0;
 
   /** Creates a REQ socket with the given options. */
   constructor(options: RequestOptions = {}) {
-    super("REQ", options);
-    this.relaxed = options.relaxed ?? false;
-    this.correlate = options.correlate ?? false;
+    super("REQ", options, REQUEST_OPTIONS);
+    this.use({ inbound: this.#inbound, outbound: this.#outbound });
   }
 
-  /** Claims the REQ options `relaxed` and `correlate`. */
-  protected override acceptsOption(name: string): boolean {
-    return name === "relaxed" || name === "correlate";
+  /** True when the reply to the outstanding request is queued. */
+  override get readableNow(): boolean {
+    return this.#awaiting !== null && this.#inbound.hasFrom(this.#awaiting);
   }
 
-  /** Sends a request round-robin, with an envelope (and request id when correlating). */
+  /** True when a request may be sent now (none outstanding, or relaxed) and a peer has room. */
+  override get writableNow(): boolean {
+    return !this.#sending && (this.#awaiting === null || this.relaxed) &&
+      this.#outbound.writable;
+  }
+
+  /** @internal Sends a request round-robin, with an envelope (and request id when correlating). */
   protected override async sendFrames(frames: FrameData[]): Promise<void> {
     if (this.#sending || (this.#awaiting !== null && !this.relaxed)) {
       throw new ZmqError("EFSM", "a REQ socket must receive the reply before sending again");
     }
     this.#awaiting = null;
     // A new request makes anything still queued from earlier peers stale.
-    for (const source of this.sources) source.inbox.clear();
-    let envelope: FrameData[];
-    if (this.correlate) {
-      this.#requestId = (this.#requestId + 1) >>> 0;
-      const id = new Uint8Array(4);
-      new DataView(id.buffer).setUint32(0, this.#requestId);
-      envelope = [id, ""];
-    } else {
-      envelope = [""];
-    }
+    this.#inbound.clear();
+    let requestId: number | null = null;
+    if (this.correlate) requestId = this.#requestId = (this.#requestId + 1) >>> 0;
     this.#sending = true;
     try {
-      const request = [...envelope, ...frames];
-      this.#awaiting = this.trySendRoundRobin(request) ??
-        await this.sendRoundRobinWaiting(request);
+      const request = [...requestEnvelope(requestId), ...frames];
+      this.#awaiting = this.#outbound.trySend(request) ??
+        await this.sendRoundRobinWaiting(this.#outbound, request);
     } finally {
       this.#sending = false;
     }
   }
 
-  /** Queues only the reply to the outstanding request, stripping its envelope. */
+  /** @internal Queues only the reply to the outstanding request, stripping its envelope. */
   protected override accept(conn: Connection, frames: Uint8Array[]): boolean {
     if (conn !== this.#awaiting) return false;
-    if (this.correlate) {
-      if (frames.length < 2 || frames[0].length !== 4 || frames[1].length !== 0) return false;
-      if (new DataView(frames[0].buffer, frames[0].byteOffset).getUint32(0) !== this.#requestId) {
-        return false;
-      }
-      frames.splice(0, 2);
-    } else {
-      if (frames.length < 1 || frames[0].length !== 0) return false;
-      frames.shift();
-    }
-    return true;
+    return stripReplyEnvelope(frames, this.correlate ? this.#requestId : null);
   }
 
-  /** Receives the reply to the outstanding request. */
+  /** @internal Receives the reply to the outstanding request. */
   protected override async receiveFrames(): Promise<Message> {
     const conn = this.#awaiting;
     if (conn === null) {
@@ -110,9 +123,10 @@ export class Request extends Socket {
     }
     let deadline = -1;
     for (;;) {
-      const frames = this.takeNext(conn);
+      const frames = this.#inbound.takeFrom(conn);
       if (frames !== undefined) {
         this.#awaiting = null;
+        this.stateChanged();
         return frames;
       }
       deadline = await this.waitReadable(deadline);

@@ -1,10 +1,12 @@
 import type { FrameData } from "../zmtp/mod.ts";
 import type { Connection } from "./connection.ts";
 import { ZmqError } from "./errors.ts";
-import type { SocketOptions } from "./options.ts";
-import { type Message, Socket } from "./socket.ts";
+import type { Message } from "./message.ts";
+import { installOptionProperties, type SocketOptions } from "./options.ts";
+import { FairQueue } from "./policies/fair_queue.ts";
+import { RoutingTable } from "./policies/routing_table.ts";
+import { Socket } from "./socket.ts";
 
-const latin1 = new TextDecoder("latin1");
 const utf8 = new TextEncoder();
 
 /**
@@ -26,6 +28,24 @@ export interface RouterOptions extends SocketOptions {
   handover?: boolean;
 }
 
+const ROUTER_OPTIONS = {
+  mandatory: { kind: "boolean", default: false },
+  handover: { kind: "boolean", default: false },
+} as const;
+
+/**
+ * The ROUTER options of {@link RouterOptions} as properties.
+ *
+ * @example
+ * ```ts
+ * import { Router } from "../../mod.ts";
+ * const router = new Router();
+ * router.mandatory = true;
+ * router.close();
+ * ```
+ */
+export interface Router extends Required<Pick<RouterOptions, "mandatory" | "handover">> {}
+
 /**
  * ROUTER (RFC 28): every received message starts with the sender's routing id;
  * a sent message's first frame picks the peer. Peers that announce an
@@ -46,74 +66,58 @@ export interface RouterOptions extends SocketOptions {
  * ```
  */
 export class Router extends Socket {
-  /** See {@link RouterOptions.mandatory}. */
-  mandatory: boolean;
-  /** See {@link RouterOptions.handover}. */
-  handover: boolean;
-  readonly #byId = new Map<string, Connection>();
-  #nextId = (Math.random() * 0x7fffffff) >>> 0;
+  static {
+    installOptionProperties(Router.prototype, ROUTER_OPTIONS);
+  }
+
+  readonly #inbound = new FairQueue();
+  readonly #routes = new RoutingTable();
 
   /** Creates a ROUTER socket with the given options. */
   constructor(options: RouterOptions = {}) {
-    super("ROUTER", options);
-    this.mandatory = options.mandatory ?? false;
-    this.handover = options.handover ?? false;
+    super("ROUTER", options, ROUTER_OPTIONS);
+    this.use({ inbound: this.#inbound });
   }
 
-  /** Claims the ROUTER options `mandatory` and `handover`. */
-  protected override acceptsOption(name: string): boolean {
-    return name === "mandatory" || name === "handover";
+  /** True unless mandatory: then only when some peer has room. */
+  override get writableNow(): boolean {
+    return !this.mandatory || this.#routes.anyHasRoom;
   }
 
-  /** Registers the peer under its announced or a generated routing id. */
+  /** @internal Registers the peer under its announced or a generated routing id. */
   protected override attach(conn: Connection): string | undefined {
-    let id = conn.peerIdentity;
-    if (id.length > 0) {
-      const key = latin1.decode(id);
-      const holder = this.#byId.get(key);
-      if (holder) {
-        if (!this.handover) return "routing id already in use by another peer";
-        this.#byId.delete(key);
-        holder.close("routing id taken over by a new peer");
-      }
-    } else {
-      id = new Uint8Array(5);
-      new DataView(id.buffer).setUint32(1, this.#nextId);
-      this.#nextId = (this.#nextId + 1) >>> 0;
-    }
-    conn.routingId = id;
-    conn.routingKey = latin1.decode(id);
-    this.#byId.set(conn.routingKey, conn);
-    return undefined;
+    return this.#routes.assign(conn, this.handover);
   }
 
-  /** Forgets the peer's routing id. */
+  /** @internal Forgets the peer's routing id. */
   protected override detach(conn: Connection): void {
-    if (this.#byId.get(conn.routingKey) === conn) this.#byId.delete(conn.routingKey);
+    this.#routes.remove(conn);
   }
 
-  /** Prefixes each message with the sender's routing id. */
+  /** @internal Prefixes each message with the sender's routing id. */
   protected override accept(conn: Connection, frames: Uint8Array[]): boolean {
-    frames.unshift(conn.routingId!);
+    const id = this.#routes.idOf(conn);
+    if (id === undefined) return false;
+    frames.unshift(id);
     return true;
   }
 
-  /** Receives fair-queued from all peers. */
+  /** @internal Receives fair-queued from all peers. */
   protected override receiveFrames(): Promise<Message> {
-    return this.receiveFairQueued();
+    return this.receiveFrom(this.#inbound);
   }
 
-  /** Sends the body to the peer named by the first (routing id) frame. */
+  /** @internal Sends the body to the peer named by the first (routing id) frame. */
   protected override async sendFrames(frames: FrameData[]): Promise<void> {
     if (frames.length < 2) {
       throw new ZmqError("EINVAL", "a ROUTER message needs a routing id frame and a body");
     }
     const head = frames[0];
-    const key = latin1.decode(typeof head === "string" ? utf8.encode(head) : head);
+    const id = typeof head === "string" ? utf8.encode(head) : head;
     const body = frames.slice(1);
     let deadline = -1;
     for (;;) {
-      const conn = this.#byId.get(key);
+      const conn = this.#routes.lookup(id);
       if (!conn || !conn.ready) {
         if (this.mandatory) {
           throw new ZmqError("EHOSTUNREACH", "no connected peer has that routing id");

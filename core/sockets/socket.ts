@@ -1,67 +1,71 @@
 /**
- * The socket base every socket type builds on. It owns bind/connect,
- * reconnects with backoff, the connection set, high-water-mark waits,
- * timeouts, linger and close; a socket type supplies only its policy: which
- * peer a message goes to, which messages it takes, its envelope rules.
+ * The socket base every socket type builds on. It owns the connection set,
+ * the endpoints (bind/connect, reconnects: see endpoints.ts), the waits for
+ * room and for messages with their timeouts, readiness, linger and close. A
+ * socket type composes the policies it needs (policies/: fair queue, round
+ * robin, fan-out, routing table, envelope) and adds only its own rules.
  *
  * @module
  */
-import { getLogger } from "@logtape/logtape";
 import type { FrameData, SocketType } from "../zmtp/mod.ts";
-import {
-  type ByteStream,
-  dial,
-  EndpointError,
-  listen,
-  parseEndpoint,
-  type StreamListener,
-} from "../transport/mod.ts";
-import { isInprocBound } from "../transport/inproc.ts";
-import { Connection, type ConnectionOwner, type ConnectionSettings } from "./connection.ts";
+import { NULL_MECHANISM } from "../zmtp/mod.ts";
+import type { ByteStream } from "../transport/mod.ts";
+import { Connection, type ConnectionOwner } from "./connection.ts";
+import { type EndpointOwner, Endpoints } from "./endpoints.ts";
 import { ZmqError } from "./errors.ts";
 import { SocketEvents } from "./events.ts";
+import { type Message, type MessageLike, toFrames } from "./message.ts";
 import { Notifier } from "./notifier.ts";
-import { checkNumberOption, DEFAULT_OPTIONS, type SocketOptions, toRoutingId } from "./options.ts";
+import {
+  bindOptionValues,
+  checkOption,
+  installOptionProperties,
+  type OptionTable,
+  resolveOptions,
+  SOCKET_OPTIONS,
+  type SocketOptions,
+  type SocketSettings,
+} from "./options.ts";
+import type { FairQueue } from "./policies/fair_queue.ts";
+import type { Outbound, PeerPolicy } from "./policies/policy.ts";
+import type { RoundRobin } from "./policies/round_robin.ts";
 
-const logger = getLogger(["zedge", "socket"]);
 const RESOLVED: Promise<void> = Promise.resolve();
 /** A send loop yields to the event loop at least this often (see send()). */
 const SENDS_PER_YIELD = 256;
 
 /**
- * What `send()` accepts: one frame (string or bytes) or an array of frames.
+ * How long a readiness wait ({@link Socket.readable}, {@link Socket.writable})
+ * may last.
  *
  * @example
  * ```ts
- * import type { MessageLike } from "./socket.ts";
- * const m: MessageLike = ["topic", new Uint8Array([1, 2]), ""];
+ * import type { ReadinessOptions } from "./socket.ts";
+ * const options: ReadinessOptions = { timeoutMs: 100, signal: AbortSignal.timeout(1000) };
  * ```
  */
-export type MessageLike = FrameData | readonly FrameData[];
+export interface ReadinessOptions {
+  /** Give up after this many ms and resolve false; -1 (default) = no limit. */
+  timeoutMs?: number;
+  /** Give up when this signal aborts and resolve false. */
+  signal?: AbortSignal;
+}
 
 /**
- * What `receive()` returns: the frames of one message.
+ * The options of {@link SocketOptions} as properties of every socket:
+ * reading gives the current value, assigning checks it (EINVAL names the
+ * option) and applies it.
  *
  * @example
  * ```ts
- * import type { Message } from "./socket.ts";
- * const text = (m: Message) => new TextDecoder().decode(m[0]);
+ * import { Push } from "../../mod.ts";
+ * const push = new Push();
+ * push.sendHighWaterMark = 10;
+ * push.routingId = "pusher-1"; // reads back as bytes
+ * push.close();
  * ```
  */
-export type Message = Uint8Array[];
-
-interface BoundEndpoint {
-  listener: StreamListener;
-  loop: Promise<void>;
-  connections: Set<Connection>;
-}
-
-interface DialedEndpoint {
-  stopped: boolean;
-  wake: Notifier;
-  connection: Connection | null;
-  loop: Promise<void>;
-}
+export interface Socket extends Required<Omit<SocketOptions, "routingId">> {}
 
 /**
  * Base class of every socket type. Not constructed directly: use `Push`,
@@ -79,170 +83,84 @@ interface DialedEndpoint {
  * push.close(); pull.close();
  * ```
  */
-export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> {
+export abstract class Socket implements AsyncIterable<Message> {
+  static {
+    // routingId is the one option a table-made property cannot type (it
+    // accepts a string and reads back as bytes): it has its own accessors.
+    const { routingId: _, ...rest } = SOCKET_OPTIONS;
+    installOptionProperties(Socket.prototype, rest);
+  }
+
   /** The ZMTP socket type. */
   readonly type: SocketType;
   /** Monitor events: bind, accept, connect, handshake, disconnect, errors, close. */
   readonly events: SocketEvents = new SocketEvents();
   /** The endpoint most recently bound, with a random port resolved. */
   lastEndpoint: string | null = null;
-  /** @internal resolved numeric options, read by connections. */
-  readonly settings: ConnectionSettings & {
-    linger: number;
-    reconnectInterval: number;
-    reconnectMaxInterval: number;
-    sendTimeout: number;
-    receiveTimeout: number;
-  };
-  /** @internal identity announced in READY. */
-  announcedIdentity: Uint8Array | null = null;
 
-  /** Connections past the handshake that may be sent to, in attach order. */
-  protected readonly peers: Connection[] = [];
-  /** Connections whose inbox may hold messages (closed ones stay until drained). */
-  protected readonly sources: Connection[] = [];
-  /** Notified when a message arrives. */
-  protected readonly readable: Notifier = new Notifier();
-  /** Notified when a peer attaches or gains room. */
-  protected readonly writable: Notifier = new Notifier();
-  /** The connection the last message returned by {@link takeNext} came from. */
-  protected lastSource: Connection | null = null;
-
+  readonly #settings: SocketSettings;
+  readonly #endpoints: Endpoints;
   readonly #connections = new Set<Connection>();
-  readonly #bound = new Map<string, BoundEndpoint>();
-  readonly #dialed = new Map<string, DialedEndpoint>();
+  readonly #owner: ConnectionOwner & EndpointOwner;
+  readonly #policies: PeerPolicy[] = [];
+  #inbound: FairQueue | null = null;
+  #outbound: Outbound | null = null;
+  /** Notified when a message is queued to receive (or the socket's state changed). */
+  readonly #arrived = new Notifier();
+  /** Notified when a peer attaches or gains room (or the socket's state changed). */
+  readonly #room = new Notifier();
+  #peerCount = 0;
   #closed = false;
   #closing: Promise<void> | null = null;
-  #sendCursor = 0;
   #sendsSinceYield = 0;
-  #receiveCursor = 0;
 
-  /** Sets up a socket of `type`; validates and applies `options`. */
-  protected constructor(type: SocketType, options: SocketOptions = {}) {
+  /**
+   * Sets up a socket of `type`; validates and applies `options` against the
+   * common options and the type's own `typeOptions`.
+   */
+  protected constructor(type: SocketType, options: object = {}, typeOptions: OptionTable = {}) {
     this.type = type;
-    this.settings = { ...DEFAULT_OPTIONS };
-    for (const [name, value] of Object.entries(options)) {
-      if (value === undefined) continue;
-      if (name === "routingId") this.routingId = value as string | Uint8Array;
-      else if (name in DEFAULT_OPTIONS) {
-        this.#setNumber(name as keyof typeof DEFAULT_OPTIONS, value);
-      } else if (!this.acceptsOption(name)) {
-        throw new ZmqError("EINVAL", `unknown option '${name}' for a ${type} socket`);
-      }
-    }
+    const values = resolveOptions({ ...SOCKET_OPTIONS, ...typeOptions }, options, type);
+    bindOptionValues(this, values);
+    this.#settings = values as SocketSettings;
+    const settings = this.#settings;
+    this.#owner = {
+      type,
+      get identity() {
+        return settings.routingId;
+      },
+      settings,
+      mechanism: NULL_MECHANISM,
+      events: this.events,
+      adopt: (stream, address, outgoing) => this.#adopt(stream, address, outgoing),
+      connectionReady: (conn) => this.#connectionReady(conn),
+      connectionMessage: (conn, frames) => {
+        if (this.accept(conn, frames)) this.queueMessage(conn, frames);
+      },
+      connectionSubscription: (conn, subscribe, topic) =>
+        this.subscriptionReceived(conn, subscribe, topic),
+      connectionWritable: () => this.#room.notify(),
+      connectionClosed: (conn, reason, wasReady) => this.#connectionClosed(conn, reason, wasReady),
+      connectionFailed: (conn, type, reason) =>
+        this.events.emit({ type, address: conn.address, reason }),
+    };
+    this.#endpoints = new Endpoints(this.#owner);
   }
 
-  /** Socket types with extra options claim them here. */
-  protected acceptsOption(_name: string): boolean {
-    return false;
-  }
-
-  // ---- options as properties -------------------------------------------------
-
-  /** Messages queued per peer before send() waits (PUB: drops). */
-  get sendHighWaterMark(): number {
-    return this.settings.sendHighWaterMark;
-  }
-  set sendHighWaterMark(value: number) {
-    this.#setNumber("sendHighWaterMark", value);
-  }
-  /** Messages queued per peer before that peer is read no further. */
-  get receiveHighWaterMark(): number {
-    return this.settings.receiveHighWaterMark;
-  }
-  set receiveHighWaterMark(value: number) {
-    this.#setNumber("receiveHighWaterMark", value);
-  }
-  /** ms close() keeps flushing; -1 until flushed. */
-  get linger(): number {
-    return this.settings.linger;
-  }
-  set linger(value: number) {
-    this.#setNumber("linger", value);
-  }
-  /** ms before the first reconnect attempt. */
-  get reconnectInterval(): number {
-    return this.settings.reconnectInterval;
-  }
-  set reconnectInterval(value: number) {
-    this.#setNumber("reconnectInterval", value);
-  }
-  /** Upper bound of exponential reconnect backoff (0 = none). */
-  get reconnectMaxInterval(): number {
-    return this.settings.reconnectMaxInterval;
-  }
-  set reconnectMaxInterval(value: number) {
-    this.#setNumber("reconnectMaxInterval", value);
-  }
-  /** ms between ZMTP PINGs (0 = off); applies to new connections. */
-  get heartbeatInterval(): number {
-    return this.settings.heartbeatInterval;
-  }
-  set heartbeatInterval(value: number) {
-    this.#setNumber("heartbeatInterval", value);
-  }
-  /** ms without traffic after a PING before the connection is dropped. */
-  get heartbeatTimeout(): number {
-    return this.settings.heartbeatTimeout;
-  }
-  set heartbeatTimeout(value: number) {
-    this.#setNumber("heartbeatTimeout", value);
-  }
-  /** TTL (ms) asked of the peer in our PINGs. */
-  get heartbeatTimeToLive(): number {
-    return this.settings.heartbeatTimeToLive;
-  }
-  set heartbeatTimeToLive(value: number) {
-    this.#setNumber("heartbeatTimeToLive", value);
-  }
-  /** ms allowed for a ZMTP handshake (0 = unlimited). */
-  get handshakeTimeout(): number {
-    return this.settings.handshakeTimeout;
-  }
-  set handshakeTimeout(value: number) {
-    this.#setNumber("handshakeTimeout", value);
-  }
-  /** Largest accepted inbound message in bytes (-1 = no limit). */
-  get maxMessageSize(): number {
-    return this.settings.maxMessageSize;
-  }
-  set maxMessageSize(value: number) {
-    this.#setNumber("maxMessageSize", value);
-  }
-  /** ms a send() may wait (-1 = forever). */
-  get sendTimeout(): number {
-    return this.settings.sendTimeout;
-  }
-  set sendTimeout(value: number) {
-    this.#setNumber("sendTimeout", value);
-  }
-  /** ms a receive() may wait (-1 = forever). */
-  get receiveTimeout(): number {
-    return this.settings.receiveTimeout;
-  }
-  set receiveTimeout(value: number) {
-    this.#setNumber("receiveTimeout", value);
-  }
-  /** Identity announced to ROUTER peers. */
+  /** Identity announced to ROUTER peers (REQ, DEALER, ROUTER); null = none. */
   get routingId(): Uint8Array | null {
-    return this.announcedIdentity;
+    return this.#settings.routingId;
   }
+  /** Sets the identity from a string (UTF-8) or bytes; 1..255 bytes, not starting with 0. */
   set routingId(value: string | Uint8Array | null) {
-    this.announcedIdentity = value === null ? null : toRoutingId(value);
+    this.#settings.routingId = checkOption("routingId", SOCKET_OPTIONS.routingId, value) as
+      | Uint8Array
+      | null;
   }
 
   /** True once close() was called. */
   get closed(): boolean {
     return this.#closed;
-  }
-
-  #setNumber(name: keyof typeof DEFAULT_OPTIONS, value: unknown): void {
-    const min = name.endsWith("HighWaterMark") || name === "reconnectInterval" ||
-        name === "reconnectMaxInterval" || name === "heartbeatInterval" ||
-        name === "heartbeatTimeToLive" || name === "handshakeTimeout"
-      ? 0
-      : -1;
-    this.settings[name] = checkNumberOption(name, value, min);
   }
 
   // ---- endpoints --------------------------------------------------------------
@@ -253,31 +171,13 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
    */
   async bind(endpoint: string): Promise<void> {
     this.#assertOpen();
-    let listener: StreamListener;
-    try {
-      listener = listen(endpoint);
-    } catch (error) {
-      throw translateError(error, endpoint, "bind");
-    }
-    const entry: BoundEndpoint = { listener, loop: Promise.resolve(), connections: new Set() };
-    this.#bound.set(endpoint, entry);
-    if (listener.endpoint !== endpoint) this.#bound.set(listener.endpoint, entry);
-    this.lastEndpoint = listener.endpoint;
-    entry.loop = this.#acceptLoop(entry);
-    this.events.emit({ type: "bind", address: listener.endpoint });
-    await Promise.resolve();
+    this.lastEndpoint = this.#endpoints.bind(endpoint);
+    await RESOLVED;
   }
 
   /** Stops listening on an endpoint given to bind() (or its resolved form) and drops its peers. */
-  async unbind(endpoint: string): Promise<void> {
-    const entry = this.#bound.get(endpoint);
-    if (!entry) throw new ZmqError("EINVAL", `not bound to '${endpoint}'`);
-    for (const [key, value] of this.#bound) if (value === entry) this.#bound.delete(key);
-    entry.listener.close();
-    for (const conn of entry.connections) conn.close("unbound");
-    await entry.loop;
-    await Promise.all([...entry.connections].map((c) => c.done));
-    this.events.emit({ type: "unbind", address: entry.listener.endpoint });
+  unbind(endpoint: string): Promise<void> {
+    return this.#endpoints.unbind(endpoint);
   }
 
   /**
@@ -286,200 +186,107 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
    */
   connect(endpoint: string): void {
     this.#assertOpen();
-    try {
-      const parsed = parseEndpoint(endpoint);
-      if (parsed.transport === "tcp" && parsed.wildcardHost) {
-        throw new EndpointError(endpoint, "'*' can be bound, not connected to");
-      }
-    } catch (error) {
-      throw translateError(error, endpoint, "connect");
-    }
-    if (this.#dialed.has(endpoint)) {
-      throw new ZmqError("EINVAL", `already connected to '${endpoint}'`);
-    }
-    const entry: DialedEndpoint = {
-      stopped: false,
-      wake: new Notifier(),
-      connection: null,
-      loop: Promise.resolve(),
-    };
-    this.#dialed.set(endpoint, entry);
-    entry.loop = this.#dialLoop(endpoint, entry);
+    this.#endpoints.connect(endpoint);
   }
 
   /** Stops connecting to an endpoint and closes the link to it. */
-  async disconnect(endpoint: string): Promise<void> {
-    const entry = this.#dialed.get(endpoint);
-    if (!entry) throw new ZmqError("EINVAL", `not connected to '${endpoint}'`);
-    this.#dialed.delete(endpoint);
-    entry.stopped = true;
-    entry.wake.close();
-    entry.connection?.close("disconnected");
-    await entry.loop;
-  }
-
-  async #acceptLoop(entry: BoundEndpoint): Promise<void> {
-    for (;;) {
-      let accepted;
-      try {
-        accepted = await entry.listener.accept();
-      } catch (error) {
-        if (this.#closed || !this.#isBoundEntry(entry)) return;
-        // Out of descriptors and the like: say so, pause, keep serving.
-        logger.warn("accept on {endpoint} failed: {error}", {
-          endpoint: entry.listener.endpoint,
-          error: String(error),
-        });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
-      if (this.#closed) {
-        accepted.stream.close();
-        return;
-      }
-      this.events.emit({ type: "accept", address: accepted.peer });
-      const conn = this.#adopt(accepted.stream, accepted.peer, false);
-      entry.connections.add(conn);
-      conn.done.then(() => entry.connections.delete(conn));
-    }
-  }
-
-  #isBoundEntry(entry: BoundEndpoint): boolean {
-    for (const value of this.#bound.values()) if (value === entry) return true;
-    return false;
-  }
-
-  async #dialLoop(endpoint: string, entry: DialedEndpoint): Promise<void> {
-    const base = () => Math.max(1, this.settings.reconnectInterval);
-    let delay = base();
-    const parsed = parseEndpoint(endpoint);
-    while (!entry.stopped) {
-      let stream;
-      try {
-        stream = await dial(endpoint);
-      } catch (error) {
-        if (entry.stopped) return;
-        this.events.emit({
-          type: "connect:retry",
-          address: endpoint,
-          reason: String(error instanceof Error ? error.message : error),
-        });
-        if (error instanceof Deno.errors.NotCapable) {
-          logger.warn("cannot connect to {endpoint}: {error}", { endpoint, error: error.message });
-        }
-        // inproc: retry as soon as the name is bound rather than on the timer.
-        if (parsed.transport === "inproc" && isInprocBound(parsed.name)) continue;
-        await entry.wake.wait(delay);
-        delay = this.#nextDelay(delay);
-        continue;
-      }
-      if (entry.stopped) {
-        stream.close();
-        return;
-      }
-      this.events.emit({ type: "connect", address: endpoint });
-      const conn = this.#adopt(stream, endpoint, true);
-      entry.connection = conn;
-      let wasReady = false;
-      const off = this.events.on("handshake", (e) => {
-        if (e.address === endpoint) wasReady = true;
-      });
-      await conn.done;
-      off();
-      entry.connection = null;
-      if (entry.stopped) return;
-      if (wasReady) delay = base();
-      await entry.wake.wait(delay);
-      if (!wasReady) delay = this.#nextDelay(delay);
-    }
-  }
-
-  #nextDelay(delay: number): number {
-    const max = this.settings.reconnectMaxInterval;
-    return max > 0 ? Math.min(max, delay * 2) : Math.max(1, this.settings.reconnectInterval);
+  disconnect(endpoint: string): Promise<void> {
+    return this.#endpoints.disconnect(endpoint);
   }
 
   #adopt(stream: ByteStream, address: string, outgoing: boolean): Connection {
-    const conn = new Connection(this, stream, address, outgoing);
+    const conn = new Connection(this.#owner, stream, address, outgoing);
     this.#connections.add(conn);
     conn.done.then(() => this.#connections.delete(conn));
     return conn;
   }
 
-  // ---- connection callbacks (ConnectionOwner) --------------------------------
+  // ---- peers ------------------------------------------------------------------
 
-  /** @internal */
-  connectionReady(conn: Connection): string | undefined {
+  #connectionReady(conn: Connection): string | undefined {
     if (this.#closed) return "socket is closing";
     const refusal = this.attach(conn);
     if (refusal !== undefined) return refusal;
-    this.peers.push(conn);
-    this.sources.push(conn);
+    for (const policy of this.#policies) policy.add(conn);
+    this.#peerCount++;
     this.events.emit({ type: "handshake", address: conn.address });
-    this.writable.notify();
+    this.#room.notify();
     return undefined;
   }
 
-  /** @internal */
-  connectionMessage(conn: Connection, frames: Uint8Array[]): void {
-    if (this.accept(conn, frames)) {
-      conn.inbox.push(frames);
-      this.readable.notify();
-    }
-  }
-
-  /** @internal */
-  connectionSubscription(conn: Connection, subscribe: boolean, topic: Uint8Array): void {
-    this.subscriptionReceived(conn, subscribe, topic);
-  }
-
-  /** @internal */
-  connectionWritable(_conn: Connection): void {
-    this.writable.notify();
-  }
-
-  /** @internal */
-  connectionClosed(conn: Connection, reason: string, wasReady: boolean): void {
-    const index = this.peers.indexOf(conn);
-    if (index >= 0) this.peers.splice(index, 1);
-    if (conn.inbox.length === 0) this.#dropSource(conn);
+  #connectionClosed(conn: Connection, reason: string, wasReady: boolean): void {
     if (wasReady) {
       this.detach(conn);
+      for (const policy of this.#policies) policy.remove(conn);
+      this.#peerCount--;
       this.events.emit({ type: "disconnect", address: conn.address, reason });
     }
-    this.readable.notify();
+    this.#arrived.notify();
   }
 
-  /** @internal */
-  connectionFailed(
-    conn: Connection,
-    type: "handshake:error" | "protocol:error",
-    reason: string,
+  /**
+   * Composes the socket type: `inbound` queues what peers send for
+   * receive(), `outbound` picks the peers a message goes to, and every
+   * policy given is told when a peer attaches and when it leaves. Call
+   * from the subclass constructor; calls add up.
+   * @internal
+   */
+  protected use(
+    parts: { inbound?: FairQueue; outbound?: Outbound; others?: readonly PeerPolicy[] },
   ): void {
-    this.events.emit({ type, address: conn.address, reason });
+    if (parts.inbound) {
+      this.#inbound = parts.inbound;
+      this.#policies.push(parts.inbound);
+    }
+    if (parts.outbound) {
+      this.#outbound = parts.outbound;
+      this.#policies.push(parts.outbound);
+    }
+    if (parts.others) this.#policies.push(...parts.others);
   }
 
-  #dropSource(conn: Connection): void {
-    const index = this.sources.indexOf(conn);
-    if (index >= 0) this.sources.splice(index, 1);
+  /** @internal The policy queueing received messages, if the socket type receives. */
+  protected get inbound(): FairQueue | null {
+    return this.#inbound;
+  }
+
+  /** @internal Peers past their handshake and not yet closed. */
+  protected get peerCount(): number {
+    return this.#peerCount;
+  }
+
+  /** @internal Queues a message from `conn` for receive() (the inbound policy must be set). */
+  protected queueMessage(conn: Connection, frames: Uint8Array[]): void {
+    this.#inbound!.push(conn, frames);
+    this.#arrived.notify();
+  }
+
+  /**
+   * The socket's own state changed in a way that can make it readable or
+   * writable (REQ got its reply, REP sent its reply): wake readiness waits.
+   * @internal
+   */
+  protected stateChanged(): void {
+    this.#arrived.notify();
+    this.#room.notify();
   }
 
   // ---- policy hooks -------------------------------------------------------------
 
-  /** A peer finished its handshake; return why it is refused, or nothing to accept it. */
+  /** @internal A peer finished its handshake; return why it is refused, or nothing to accept it. */
   protected attach(_conn: Connection): string | undefined {
     return undefined;
   }
 
-  /** A peer went away (after a successful handshake). */
+  /** @internal A peer went away (after a successful handshake), before the policies forget it. */
   protected detach(_conn: Connection): void {}
 
-  /** A message arrived; return true to queue it for receive(). */
+  /** @internal A message arrived; return true to queue it for receive(). It may be changed in place. */
   protected accept(_conn: Connection, _frames: Uint8Array[]): boolean {
     return true;
   }
 
-  /** A SUBSCRIBE/CANCEL command arrived (publishers override). */
+  /** @internal A SUBSCRIBE/CANCEL command arrived (publishers override). */
   protected subscriptionReceived(
     _conn: Connection,
     _subscribe: boolean,
@@ -515,94 +322,61 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
     return this.receiveFrames();
   }
 
-  /** Socket types that can send implement this. */
+  /** @internal Socket types that can send implement this. */
   protected sendFrames(_frames: FrameData[]): Promise<void> {
     return Promise.reject(new ZmqError("ENOTSUP", `${this.type} sockets cannot send`));
   }
 
-  /** Socket types that receive override this or use {@link receiveFairQueued}. */
+  /** @internal Socket types that receive implement this, usually with {@link receiveFrom}. */
   protected receiveFrames(): Promise<Message> {
     return Promise.reject(new ZmqError("ENOTSUP", `${this.type} sockets cannot receive`));
   }
 
-  /** Round-robin to the next peer with room, waiting (up to sendTimeout) while none has. */
-  protected sendRoundRobin(frames: FrameData[]): Promise<void> {
+  /** @internal Round-robin to the next peer with room, waiting (up to sendTimeout) while none has. */
+  protected sendRoundRobin(out: RoundRobin, frames: FrameData[]): Promise<void> {
     // Fast path without an async frame: most sends find room at once.
-    if (this.trySendRoundRobin(frames) !== null) return RESOLVED;
-    return this.sendRoundRobinWaiting(frames).then(() => {});
+    if (out.trySend(frames) !== null) return RESOLVED;
+    return this.sendRoundRobinWaiting(out, frames).then(() => {});
   }
 
-  /** Sends to the next peer with room, if any has room now; returns that peer. */
-  protected trySendRoundRobin(frames: FrameData[]): Connection | null {
-    const peers = this.peers;
-    const count = peers.length;
-    for (let i = 0; i < count; i++) {
-      const index = (this.#sendCursor + i) % count;
-      const conn = peers[index];
-      if (conn.hasRoom) {
-        this.#sendCursor = index + 1;
-        conn.send(frames);
-        return conn;
-      }
-    }
-    return null;
-  }
-
-  /** Like {@link sendRoundRobin}, resolving the peer the message went to. */
-  protected async sendRoundRobinWaiting(frames: FrameData[]): Promise<Connection> {
+  /** @internal Like {@link sendRoundRobin}, resolving the peer the message went to. */
+  protected async sendRoundRobinWaiting(out: RoundRobin, frames: FrameData[]): Promise<Connection> {
     let deadline = -1;
     for (;;) {
-      const conn = this.trySendRoundRobin(frames);
+      const conn = out.trySend(frames);
       if (conn !== null) return conn;
       deadline = await this.waitWritable(deadline);
+    }
+  }
+
+  /** @internal Takes the next message from `queue`, waiting (up to receiveTimeout) while it is empty. */
+  protected receiveFrom(queue: FairQueue): Promise<Message> {
+    const frames = queue.take();
+    if (frames !== undefined) return Promise.resolve(frames);
+    return this.#receiveWaiting(queue);
+  }
+
+  async #receiveWaiting(queue: FairQueue): Promise<Message> {
+    let deadline = -1;
+    for (;;) {
+      deadline = await this.waitReadable(deadline);
+      const frames = queue.take();
+      if (frames !== undefined) return frames;
     }
   }
 
   /**
    * Waits until a peer attaches or gains room; throws EAGAIN past sendTimeout
    * and ETERM on close. Pass back the returned deadline on the next call.
+   * @internal
    */
   protected waitWritable(deadline: number): Promise<number> {
-    return this.#waitFor(this.writable, this.settings.sendTimeout, "send", deadline);
+    return this.#waitFor(this.#room, this.#settings.sendTimeout, "send", deadline);
   }
 
-  /** Takes the next queued message from the peers in turn, waiting (up to receiveTimeout). */
-  protected receiveFairQueued(): Promise<Message> {
-    const frames = this.takeNext();
-    if (frames !== undefined) return Promise.resolve(frames);
-    return this.#receiveFairQueuedWaiting();
-  }
-
-  async #receiveFairQueuedWaiting(): Promise<Message> {
-    let deadline = -1;
-    for (;;) {
-      deadline = await this.waitReadable(deadline);
-      const frames = this.takeNext();
-      if (frames !== undefined) return frames;
-    }
-  }
-
-  /** The next queued message from any peer, in turn, or undefined. */
-  protected takeNext(only?: Connection): Uint8Array[] | undefined {
-    const sources = this.sources;
-    const count = sources.length;
-    for (let i = 0; i < count; i++) {
-      const index = (this.#receiveCursor + i) % count;
-      const conn = sources[index];
-      if (only !== undefined && conn !== only) continue;
-      const frames = conn.take();
-      if (frames === undefined) continue;
-      this.#receiveCursor = index + 1;
-      this.lastSource = conn;
-      if (conn.closed && conn.inbox.length === 0) this.#dropSource(conn);
-      return frames;
-    }
-    return undefined;
-  }
-
-  /** Waits for a message to arrive; throws EAGAIN past receiveTimeout and ETERM on close. */
+  /** @internal Waits for a message to arrive; throws EAGAIN past receiveTimeout and ETERM on close. */
   protected waitReadable(deadline: number): Promise<number> {
-    return this.#waitFor(this.readable, this.settings.receiveTimeout, "receive", deadline);
+    return this.#waitFor(this.#arrived, this.#settings.receiveTimeout, "receive", deadline);
   }
 
   /** One bounded wait on `notifier`; the deadline carries across retries of one call. */
@@ -636,6 +410,91 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
     }
   }
 
+  // ---- readiness ------------------------------------------------------------------
+
+  /**
+   * True when receive() would return a message at once: one is queued and
+   * the socket's state allows receiving (a REQ awaiting its reply, a REP
+   * between requests).
+   */
+  get readableNow(): boolean {
+    return this.#inbound?.readable ?? false;
+  }
+
+  /**
+   * True when send() would queue a message at once, without waiting: a peer
+   * has room (or the socket type never waits, as PUB) and the socket's state
+   * allows sending.
+   */
+  get writableNow(): boolean {
+    return this.#outbound?.writable ?? false;
+  }
+
+  /**
+   * Resolves true once the socket is readable ({@link readableNow}), at once
+   * when it already is; false when `timeoutMs` passes or `signal` aborts
+   * first. Rejects with ETERM when the socket closes. It waits on the
+   * socket's own notifications, never by polling, and takes nothing: a
+   * receive() must follow.
+   *
+   * @example
+   * ```ts
+   * import { Pull, Push } from "../../mod.ts";
+   * const pull = new Pull();
+   * await pull.bind("inproc://readable-example");
+   * const push = new Push();
+   * push.connect("inproc://readable-example");
+   * await push.send("hello");
+   * if (await pull.readable({ timeoutMs: 1000 })) {
+   *   const [frame] = await pull.receive(); // at once
+   * }
+   * push.close(); pull.close();
+   * ```
+   */
+  readable(options: ReadinessOptions = {}): Promise<boolean> {
+    return this.#until(() => this.readableNow, this.#arrived, options);
+  }
+
+  /**
+   * Resolves true once the socket is writable ({@link writableNow}), at once
+   * when it already is; false when `timeoutMs` passes or `signal` aborts
+   * first. Rejects with ETERM when the socket closes.
+   *
+   * @example
+   * ```ts
+   * import { Pull, Push } from "../../mod.ts";
+   * const push = new Push();
+   * push.writableNow; // false: no peer yet
+   * const pull = new Pull();
+   * await pull.bind("inproc://writable-example");
+   * push.connect("inproc://writable-example");
+   * await push.writable(); // a peer has attached with room
+   * await push.send("queued at once");
+   * push.close(); pull.close();
+   * ```
+   */
+  writable(options: ReadinessOptions = {}): Promise<boolean> {
+    return this.#until(() => this.writableNow, this.#room, options);
+  }
+
+  async #until(
+    ready: () => boolean,
+    notifier: Notifier,
+    { timeoutMs = -1, signal }: ReadinessOptions,
+  ): Promise<boolean> {
+    if (this.#closed) throw closedError();
+    if (ready()) return true;
+    const deadline = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
+    for (;;) {
+      const left = deadline === Infinity ? -1 : Math.max(0, deadline - Date.now());
+      if (left === 0) return false;
+      const result = await notifier.wait(left, signal);
+      if (result === "closed" || this.#closed) throw closedError();
+      if (ready()) return true;
+      if (result === "timeout" || result === "aborted") return false;
+    }
+  }
+
   // ---- close ----------------------------------------------------------------------
 
   /**
@@ -651,21 +510,12 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
   }
 
   async #close(): Promise<void> {
-    const listeners = new Set(this.#bound.values());
-    this.#bound.clear();
-    for (const entry of listeners) entry.listener.close();
-    const dialed = [...this.#dialed.values()];
-    this.#dialed.clear();
-    for (const entry of dialed) {
-      entry.stopped = true;
-      entry.wake.close();
-    }
-    this.readable.close();
-    this.writable.close();
-    const linger = this.settings.linger;
+    const loops = this.#endpoints.stop();
+    this.#arrived.close();
+    this.#room.close();
+    const linger = this.#settings.linger;
     await Promise.all([...this.#connections].map((conn) => conn.shutdown(linger)));
-    await Promise.all([...listeners].map((entry) => entry.loop));
-    await Promise.all(dialed.map((entry) => entry.loop));
+    await loops;
     this.events.emit({ type: "close", address: this.lastEndpoint ?? "" });
   }
 
@@ -674,48 +524,6 @@ export abstract class Socket implements ConnectionOwner, AsyncIterable<Message> 
   }
 }
 
-/**
- * Normalises a {@link MessageLike} into a frame array (no copies).
- *
- * @example
- * ```ts
- * import { toFrames } from "./socket.ts";
- * toFrames("hi"); // ["hi"]
- * ```
- */
-export function toFrames(message: MessageLike): FrameData[] {
-  if (typeof message === "string" || message instanceof Uint8Array) return [message];
-  if (!Array.isArray(message) || message.length === 0) {
-    throw new ZmqError(
-      "EINVAL",
-      "a message is a string, a Uint8Array or a non-empty array of them",
-    );
-  }
-  for (const frame of message) {
-    if (typeof frame !== "string" && !(frame instanceof Uint8Array)) {
-      throw new ZmqError("EINVAL", "every frame must be a string or a Uint8Array");
-    }
-  }
-  return message as FrameData[];
-}
-
 function closedError(): ZmqError {
   return new ZmqError("ETERM", "socket is closed");
-}
-
-function translateError(error: unknown, endpoint: string, action: string): Error {
-  if (error instanceof ZmqError) return error;
-  if (error instanceof EndpointError) return new ZmqError("EINVAL", error.message);
-  if (error instanceof Deno.errors.AddrInUse) {
-    return new ZmqError("EADDRINUSE", `cannot ${action} '${endpoint}': address in use`, {
-      cause: error,
-    });
-  }
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return new ZmqError("EACCES", `cannot ${action} '${endpoint}': ${error.message}`, {
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new ZmqError("EINVAL", `cannot ${action} '${endpoint}': ${message}`, { cause: error });
 }

@@ -1,7 +1,10 @@
 import type { FrameData } from "../zmtp/mod.ts";
 import type { Connection } from "./connection.ts";
+import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
-import { type Message, Socket } from "./socket.ts";
+import { FairQueue } from "./policies/fair_queue.ts";
+import { FanOut } from "./policies/fan_out.ts";
+import { Socket } from "./socket.ts";
 import { SubscriptionSet, topicBytes } from "./subscriptions.ts";
 
 /**
@@ -20,12 +23,16 @@ import { SubscriptionSet, topicBytes } from "./subscriptions.ts";
  * ```
  */
 export class Subscriber extends Socket {
-  /** @internal prefixes this socket subscribed to. */
+  /** @internal Prefixes this socket subscribed to. */
   protected readonly subscriptions: SubscriptionSet = new SubscriptionSet();
+  /** @internal The publishers: subscriptions go to all of them (and XSUB's messages, unfiltered). */
+  protected readonly publishers: FanOut = new FanOut({ filter: false });
+  readonly #inbound = new FairQueue();
 
   /** Creates a SUB socket (or, for XSubscriber, an XSUB one) with the given options. */
   constructor(options: SocketOptions = {}, type: "SUB" | "XSUB" = "SUB") {
     super(type, options);
+    this.use({ inbound: this.#inbound, others: [this.publishers] });
   }
 
   /** Subscribes to messages starting with any of `prefixes`; no argument = everything. */
@@ -45,22 +52,22 @@ export class Subscriber extends Socket {
   }
 
   #broadcast(subscribe: boolean, topic: Uint8Array): void {
-    for (const conn of this.peers) conn.sendSubscription(subscribe, topic);
+    for (const conn of this.publishers.peers()) conn.sendSubscription(subscribe, topic);
   }
 
-  /** Sends the current subscriptions to a new publisher. */
+  /** @internal Sends the current subscriptions to a new publisher. */
   protected override attach(conn: Connection): string | undefined {
     for (const topic of this.subscriptions.topics()) conn.sendSubscription(true, topic);
     return undefined;
   }
 
-  /** Queues only messages matching a subscription. */
+  /** @internal Queues only messages matching a subscription. */
   protected override accept(_conn: Connection, frames: Uint8Array[]): boolean {
     return this.subscriptions.matches(frames[0]);
   }
 
-  /** Receives fair-queued from all publishers. */
+  /** @internal Receives fair-queued from all publishers. */
   protected override receiveFrames(): Promise<Message> {
-    return this.receiveFairQueued();
+    return this.receiveFrom(this.#inbound);
   }
 }

@@ -1,8 +1,8 @@
 import type { Connection } from "./connection.ts";
-import { Deque } from "./deque.ts";
-import type { SocketOptions } from "./options.ts";
+import type { Message } from "./message.ts";
+import { installOptionProperties, type SocketOptions } from "./options.ts";
+import { FairQueue } from "./policies/fair_queue.ts";
 import { Publisher } from "./publisher.ts";
-import type { Message } from "./socket.ts";
 import { SubscriptionSet } from "./subscriptions.ts";
 
 /**
@@ -19,10 +19,27 @@ export interface XPublisherOptions extends SocketOptions {
   verbose?: boolean;
 }
 
+const XPUB_OPTIONS = { verbose: { kind: "boolean", default: false } } as const;
+
+/**
+ * The XPUB option of {@link XPublisherOptions} as a property.
+ *
+ * @example
+ * ```ts
+ * import { XPublisher } from "../../mod.ts";
+ * const xpub = new XPublisher();
+ * xpub.verbose = true;
+ * xpub.close();
+ * ```
+ */
+export interface XPublisher extends Required<Pick<XPublisherOptions, "verbose">> {}
+
 /**
  * XPUB (RFC 29): a publisher whose receive() yields the subscriptions its
  * subscribers make, as one frame `0x01 + prefix` (subscribe) or `0x00 + prefix`
- * (unsubscribe, also when the last subscriber of a prefix leaves).
+ * (unsubscribe, also when the last subscriber of a prefix leaves), and any
+ * other message a subscriber sends. What it yields waits in the sending
+ * peer's queue, under receiveHighWaterMark like any socket's.
  *
  * @example
  * ```ts
@@ -37,66 +54,57 @@ export interface XPublisherOptions extends SocketOptions {
  * ```
  */
 export class XPublisher extends Publisher {
-  /** See {@link XPublisherOptions.verbose}. */
-  verbose: boolean;
+  static {
+    installOptionProperties(XPublisher.prototype, XPUB_OPTIONS);
+  }
+
+  /** Subscribers per prefix, across peers (a peer repeating itself counts once). */
   readonly #totals = new SubscriptionSet();
-  readonly #received = new Deque<Message>();
+  readonly #inbound = new FairQueue();
 
   /** Creates an XPUB socket with the given options. */
   constructor(options: XPublisherOptions = {}) {
-    super(options, "XPUB");
-    this.verbose = options.verbose ?? false;
+    super(options, "XPUB", XPUB_OPTIONS);
+    this.use({ inbound: this.#inbound });
   }
 
-  /** Claims the XPUB option `verbose`. */
-  protected override acceptsOption(name: string): boolean {
-    return name === "verbose";
-  }
-
-  /** Records the subscription and delivers it as a message when it is new (or always, when verbose). */
+  /** @internal Records the subscription and delivers it as a message when it is new (or always, when verbose). */
   protected override subscriptionReceived(
     conn: Connection,
     subscribe: boolean,
     topic: Uint8Array,
   ): void {
-    const subs = conn.policyState as SubscriptionSet;
+    const subs = this.subscribers.subscriptionsOf(conn);
+    if (subs === undefined) return;
     if (subscribe) {
-      // #totals counts peers per prefix, so a peer repeating itself counts once.
       const first = subs.add(topic) && this.#totals.add(topic);
-      if (first || this.verbose) this.#deliver(1, topic);
+      if (first || this.verbose) this.#deliver(conn, 1, topic);
     } else if (subs.remove(topic) && this.#totals.remove(topic)) {
-      this.#deliver(0, topic);
+      this.#deliver(conn, 0, topic);
     }
   }
 
-  /** Delivers a subscriber's non-subscription message to receive(). */
-  protected override otherMessage(frames: Uint8Array[]): void {
-    this.#received.push(frames);
-    this.readable.notify();
+  /** @internal Delivers a subscriber's non-subscription message to receive(). */
+  protected override otherMessage(_conn: Connection, _frames: Uint8Array[]): boolean {
+    return true;
   }
 
-  /** Delivers unsubscribe messages for topics no remaining peer subscribes to. */
+  /** @internal Delivers unsubscribe messages for topics no remaining peer subscribes to. */
   protected override detach(conn: Connection): void {
-    for (const topic of (conn.policyState as SubscriptionSet).topics()) {
-      if (this.#totals.remove(topic)) this.#deliver(0, topic);
+    for (const topic of this.subscribers.subscriptionsOf(conn)?.topics() ?? []) {
+      if (this.#totals.remove(topic)) this.#deliver(conn, 0, topic);
     }
   }
 
-  #deliver(flag: 0 | 1, topic: Uint8Array): void {
+  #deliver(conn: Connection, flag: 0 | 1, topic: Uint8Array): void {
     const frame = new Uint8Array(topic.length + 1);
     frame[0] = flag;
     frame.set(topic, 1);
-    this.#received.push([frame]);
-    this.readable.notify();
+    this.queueMessage(conn, [frame]);
   }
 
-  /** Receives subscription messages and other messages from subscribers. */
-  protected override async receiveFrames(): Promise<Message> {
-    let deadline = -1;
-    for (;;) {
-      const frames = this.#received.shift();
-      if (frames !== undefined) return frames;
-      deadline = await this.waitReadable(deadline);
-    }
+  /** @internal Receives subscription messages and other messages from subscribers. */
+  protected override receiveFrames(): Promise<Message> {
+    return this.receiveFrom(this.#inbound);
   }
 }

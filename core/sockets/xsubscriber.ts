@@ -23,7 +23,12 @@ export class XSubscriber extends Subscriber {
     super(options, "XSUB");
   }
 
-  /** Sends a message upstream to all publishers; subscription messages update the subscriptions. */
+  /** Always true: a send never waits (a publisher over its high-water mark misses it). */
+  override get writableNow(): boolean {
+    return true;
+  }
+
+  /** @internal Sends a message upstream to all publishers; subscription messages update the subscriptions. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
     const first = topicBytes(frames[0]);
     if (frames.length === 1 && first.length > 0 && first[0] <= 1) {
@@ -32,7 +37,7 @@ export class XSubscriber extends Subscriber {
       else this.unsubscribe(topic);
       return Promise.resolve();
     }
-    for (const conn of this.peers) if (conn.hasRoom) conn.send(frames);
+    this.publishers.send(frames);
     return Promise.resolve();
   }
 }

@@ -45,10 +45,29 @@ export interface DecoderHandler {
 export interface DecoderOptions {
   /** Largest accepted message (sum of its frames), in bytes; -1 for no limit beyond {@link MAX_FRAME_SIZE}. */
   maxMessageSize?: number;
+  /**
+   * Largest accepted command frame, in bytes; default {@link MAX_COMMAND_SIZE}.
+   * Independent of maxMessageSize: a small message limit must not break the
+   * handshake, and a large one must not let a peer park huge commands.
+   */
+  maxCommandSize?: number;
+  /**
+   * Start in the handshake phase: until {@link Decoder.startTraffic}, every
+   * frame is held to maxCommandSize and a message frame is refused from its
+   * header, so nothing big is buffered for a peer that has not said READY.
+   */
+  handshake?: boolean;
 }
 
 /** Largest single frame the decoder will ever accept, whatever the options say. */
 export const MAX_FRAME_SIZE = 2 ** 31 - 1;
+/**
+ * Default cap on a command frame. The largest commands ZMTP defines (READY
+ * or INITIATE with metadata, CURVE's boxes, an ERROR reason, a SUBSCRIBE
+ * prefix) are a few hundred bytes; 16 KiB leaves room for application
+ * metadata and long subscription prefixes without letting a peer park much.
+ */
+export const MAX_COMMAND_SIZE = 16 * 1024;
 /**
  * Most frames one multipart message may have. Empty frames weigh nothing
  * against maxMessageSize, so this is what bounds memory against a peer that
@@ -81,6 +100,9 @@ const enum State {
 export class Decoder {
   readonly #handler: DecoderHandler;
   readonly #maxMessageSize: number;
+  #maxCommandSize: number;
+  /** True until startTraffic(): message frames are refused at their header. */
+  #handshaking: boolean;
   #state = State.Greeting;
   /** Bytes of an incomplete greeting or frame header carried to the next chunk. */
   #pending: Uint8Array | null = null;
@@ -96,6 +118,40 @@ export class Decoder {
     this.#handler = handler;
     const max = options.maxMessageSize ?? -1;
     this.#maxMessageSize = max < 0 ? MAX_FRAME_SIZE : Math.min(max, MAX_FRAME_SIZE);
+    this.#maxCommandSize = Math.min(options.maxCommandSize ?? MAX_COMMAND_SIZE, MAX_FRAME_SIZE);
+    this.#handshaking = options.handshake ?? false;
+  }
+
+  /**
+   * Ends the handshake phase: message frames are accepted from now on, held
+   * to maxMessageSize. A mechanism that carries messages inside commands
+   * (CURVE's MESSAGE) raises the command cap here.
+   */
+  startTraffic(options: { maxCommandSize?: number } = {}): void {
+    this.#handshaking = false;
+    if (options.maxCommandSize !== undefined) {
+      this.#maxCommandSize = Math.min(options.maxCommandSize, MAX_FRAME_SIZE);
+    }
+  }
+
+  /** Bytes held for incomplete frames and messages (what a peer has parked here). */
+  get buffered(): number {
+    let size = this.#pending?.length ?? 0;
+    for (const part of this.#bodyParts) size += part.length;
+    for (const frame of this.#frames) size += frame.length;
+    return size;
+  }
+
+  /**
+   * Drops every partial frame and message, so a connection that is gone
+   * holds nothing its peer sent; the decoder refuses further input.
+   */
+  release(): void {
+    this.#state = State.Failed;
+    this.#pending = null;
+    this.#bodyParts = [];
+    this.#frames = [];
+    this.#messageSize = 0;
   }
 
   /**
@@ -182,10 +238,19 @@ export class Decoder {
         size = data[at + 5] * 0x1000000 + (data[at + 6] << 16) + (data[at + 7] << 8) +
           data[at + 8];
       }
-      const limit = (flags & FLAG_COMMAND) !== 0
-        ? this.#maxMessageSize
-        : this.#maxMessageSize - this.#messageSize;
-      if (size > limit) {
+      if ((flags & FLAG_COMMAND) !== 0) {
+        if (size > this.#maxCommandSize) {
+          throw new ZmtpError(
+            "frame-too-large",
+            `command frame of ${size} bytes exceeds the command limit of ${this.#maxCommandSize}`,
+          );
+        }
+      } else if (this.#handshaking) {
+        throw new ZmtpError(
+          "protocol",
+          "message frame before READY: the handshake is not complete",
+        );
+      } else if (size > this.#maxMessageSize - this.#messageSize) {
         throw new ZmtpError(
           "frame-too-large",
           `frame of ${size} bytes exceeds the maximum message size of ${this.#maxMessageSize}`,

@@ -25,7 +25,8 @@ export class ZmtpError extends Error {
 }
 
 /**
- * Why the codec refused a stream.
+ * Why the codec refused a stream; `refused` means the peer itself ended the
+ * handshake with an ERROR command.
  *
  * @example
  * ```ts
@@ -41,4 +42,5 @@ export type ZmtpErrorKind =
   | "frame-too-large"
   | "too-many-frames"
   | "bad-command"
-  | "protocol";
+  | "protocol"
+  | "refused";

@@ -18,3 +18,4 @@ export * from "./greeting.ts";
 export * from "./command.ts";
 export * from "./frame.ts";
 export * from "./decoder.ts";
+export * from "./mechanisms/mod.ts";

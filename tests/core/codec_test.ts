@@ -29,6 +29,7 @@ import {
   GREETING_LENGTH,
   isCompatible,
   isSocketType,
+  MAX_COMMAND_SIZE,
   parseGreeting,
   ZmtpError,
   type ZmtpErrorKind,
@@ -593,12 +594,69 @@ Deno.test("decoder: maxMessageSize bounds a message's total size, frames and com
   // Refused from the header alone: the body never needs to arrive.
   result = decode([head, u8(FLAG_LONG, 0, 0, 0, 0, 0, 0x10, 0, 0)], options);
   assert.equal(result.error?.kind, "frame-too-large");
-  // Commands are held to the same limit.
-  result = decode([head, frameOf("X-BIG", new Uint8Array(200))], options);
-  assert.equal(result.error?.kind, "frame-too-large");
   // maxMessageSize 0 still allows empty messages.
   result = decode([head, encodeMessage(["", ""])], { maxMessageSize: 0 });
   assert.equal(result.error, null);
+});
+
+Deno.test("decoder: commands have their own cap, whatever maxMessageSize says", () => {
+  const head = encodeGreeting();
+  // A message limit below the size of a READY must not break the handshake...
+  let result = decode([head, frameOf("READY", new Uint8Array(200))], { maxMessageSize: 5 });
+  assert.equal(result.error, null);
+  assert.equal(result.events.length, 2);
+  // ...and no limit at all must not let a peer park a huge command.
+  const capped = decode([head, frameOf("X-BIG", new Uint8Array(MAX_COMMAND_SIZE + 1))]);
+  assert.equal(capped.error?.kind, "frame-too-large");
+  assert.match(capped.error!.message, /command frame .* exceeds the command limit/);
+  result = decode([head, frameOf("X-BIG", new Uint8Array(MAX_COMMAND_SIZE - 6))]);
+  assert.equal(result.error, null);
+  // Refused from the header alone: a 2^31 - 1 command never needs to arrive.
+  result = decode([head, u8(FLAG_COMMAND | FLAG_LONG, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff)]);
+  assert.equal(result.error?.kind, "frame-too-large");
+  // The cap is an option of its own.
+  result = decode([head, frameOf("X-BIG", new Uint8Array(200))], { maxCommandSize: 100 });
+  assert.equal(result.error?.kind, "frame-too-large");
+});
+
+Deno.test("decoder: in the handshake phase a message frame is refused from its header", () => {
+  const head = encodeGreeting();
+  const events: string[] = [];
+  const decoder = new Decoder({
+    greeting: () => events.push("greeting"),
+    command: (c) => events.push(c.name),
+    message: () => events.push("message"),
+  }, { handshake: true });
+  decoder.feed(head);
+  decoder.feed(frameOf("READY", new Uint8Array(0)));
+  // A 2^31 - 1 message announced before the handshake completes: nothing waits for its body.
+  expectZmtpError(
+    () => decoder.feed(u8(FLAG_LONG, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff)),
+    "protocol",
+    /message frame before READY/,
+  );
+  assert.deepEqual(events, ["greeting", "READY"]);
+  // After startTraffic() messages flow.
+  const open = new Decoder({
+    greeting() {},
+    command() {},
+    message: () => events.push("message"),
+  }, { handshake: true });
+  open.feed(head);
+  open.startTraffic();
+  open.feed(encodeMessage(["hello"]));
+  assert.equal(events.at(-1), "message");
+});
+
+Deno.test("decoder: release() drops what a peer parked", () => {
+  const decoder = new Decoder({ greeting() {}, command() {}, message() {} });
+  decoder.feed(encodeGreeting());
+  decoder.feed(u8(FLAG_LONG, 0, 0, 0, 0, 0, 0x10, 0, 0)); // 1 MiB frame coming
+  decoder.feed(new Uint8Array(300_000));
+  assert.equal(decoder.buffered, 300_000);
+  decoder.release();
+  assert.equal(decoder.buffered, 0);
+  expectZmtpError(() => decoder.feed(new Uint8Array(1)), "protocol");
 });
 
 // ---- endpoints -------------------------------------------------------------------------

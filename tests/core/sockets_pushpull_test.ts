@@ -18,13 +18,13 @@ import {
 } from "./helpers.ts";
 
 /**
- * Messages received by `socket` but not yet taken by receive(). The socket
- * has no public counter for this; fair queuing can only be observed
- * deterministically once every sender's messages have arrived.
+ * Messages received by `socket` but not yet taken by receive(), read from its
+ * (protected) inbound fair queue. The socket has no public counter for this;
+ * fair queuing can only be observed deterministically once every sender's
+ * messages have arrived.
  */
 function queuedAt(socket: Socket): number {
-  const sources = (socket as unknown as { sources: { inbox: { length: number } }[] }).sources;
-  return sources.reduce((sum, conn) => sum + conn.inbox.length, 0);
+  return (socket as unknown as { inbound: { queued: number } }).inbound.queued;
 }
 
 for (const transport of TRANSPORTS) {

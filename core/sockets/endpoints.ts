@@ -1,0 +1,271 @@
+/**
+ * A socket's endpoints: the listeners it bound, with their accept loops,
+ * and the endpoints it connects to, each with a dial loop that reconnects
+ * with exponential backoff whenever the link drops.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import {
+  type ByteStream,
+  dial,
+  EndpointError,
+  listen,
+  parseEndpoint,
+  type StreamListener,
+} from "../transport/mod.ts";
+import { isInprocBound } from "../transport/inproc.ts";
+import type { Connection } from "./connection.ts";
+import { ZmqError } from "./errors.ts";
+import type { SocketEvents } from "./events.ts";
+import { Notifier } from "./notifier.ts";
+
+const logger = getLogger(["zedge", "socket"]);
+
+/** How long an accept loop pauses when the process is out of descriptors or memory. */
+const ACCEPT_BACKOFF_MS = 100;
+
+/**
+ * What the endpoints need from their socket.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointOwner } from "./endpoints.ts";
+ * // Implemented inside core/sockets/socket.ts.
+ * type Owner = EndpointOwner;
+ * ```
+ */
+export interface EndpointOwner {
+  /** Where bind, accept, connect and retry events go. */
+  readonly events: SocketEvents;
+  /** Reconnect timing, read at each attempt so changes apply at once. */
+  readonly settings: { reconnectInterval: number; reconnectMaxInterval: number };
+  /** Wraps a new stream in a connection. */
+  adopt(stream: ByteStream, address: string, outgoing: boolean): Connection;
+}
+
+interface BoundEndpoint {
+  listener: StreamListener;
+  loop: Promise<void>;
+  connections: Set<Connection>;
+  open: boolean;
+}
+
+interface DialedEndpoint {
+  stopped: boolean;
+  wake: Notifier;
+  connection: Connection | null;
+  loop: Promise<void>;
+}
+
+/**
+ * The bound and connected endpoints of one socket.
+ *
+ * @example
+ * ```ts
+ * // Used by Socket; sockets expose bind/unbind/connect/disconnect.
+ * import type { Endpoints } from "./endpoints.ts";
+ * const count = (e: Endpoints) => e.boundCount;
+ * ```
+ */
+export class Endpoints {
+  readonly #owner: EndpointOwner;
+  readonly #bound = new Map<string, BoundEndpoint>();
+  readonly #dialed = new Map<string, DialedEndpoint>();
+
+  /** Endpoints for `owner`. */
+  constructor(owner: EndpointOwner) {
+    this.#owner = owner;
+  }
+
+  /** Number of distinct listeners. */
+  get boundCount(): number {
+    return new Set(this.#bound.values()).size;
+  }
+
+  /** Binds `endpoint` and starts accepting; resolves the endpoint actually bound. */
+  bind(endpoint: string): string {
+    let listener: StreamListener;
+    try {
+      listener = listen(endpoint);
+    } catch (error) {
+      throw translateError(error, endpoint, "bind");
+    }
+    const entry: BoundEndpoint = {
+      listener,
+      loop: Promise.resolve(),
+      connections: new Set(),
+      open: true,
+    };
+    this.#bound.set(endpoint, entry);
+    if (listener.endpoint !== endpoint) this.#bound.set(listener.endpoint, entry);
+    entry.loop = this.#acceptLoop(entry);
+    this.#owner.events.emit({ type: "bind", address: listener.endpoint });
+    return listener.endpoint;
+  }
+
+  /** Stops listening on an endpoint given to bind() (or its resolved form) and drops its peers. */
+  async unbind(endpoint: string): Promise<void> {
+    const entry = this.#bound.get(endpoint);
+    if (!entry) throw new ZmqError("EINVAL", `not bound to '${endpoint}'`);
+    for (const [key, value] of this.#bound) if (value === entry) this.#bound.delete(key);
+    entry.open = false;
+    entry.listener.close();
+    for (const conn of entry.connections) conn.close("unbound");
+    await entry.loop;
+    await Promise.all([...entry.connections].map((c) => c.done));
+    this.#owner.events.emit({ type: "unbind", address: entry.listener.endpoint });
+  }
+
+  /** Starts connecting to `endpoint` in the background, reconnecting whenever the link drops. */
+  connect(endpoint: string): void {
+    try {
+      const parsed = parseEndpoint(endpoint);
+      if (parsed.transport === "tcp" && parsed.wildcardHost) {
+        throw new EndpointError(endpoint, "'*' can be bound, not connected to");
+      }
+    } catch (error) {
+      throw translateError(error, endpoint, "connect");
+    }
+    if (this.#dialed.has(endpoint)) {
+      throw new ZmqError("EINVAL", `already connected to '${endpoint}'`);
+    }
+    const entry: DialedEndpoint = {
+      stopped: false,
+      wake: new Notifier(),
+      connection: null,
+      loop: Promise.resolve(),
+    };
+    this.#dialed.set(endpoint, entry);
+    entry.loop = this.#dialLoop(endpoint, entry);
+  }
+
+  /** Stops connecting to an endpoint and closes the link to it. */
+  async disconnect(endpoint: string): Promise<void> {
+    const entry = this.#dialed.get(endpoint);
+    if (!entry) throw new ZmqError("EINVAL", `not connected to '${endpoint}'`);
+    this.#dialed.delete(endpoint);
+    entry.stopped = true;
+    entry.wake.close();
+    entry.connection?.close("disconnected");
+    await entry.loop;
+  }
+
+  /**
+   * Stops every listener and dial loop (connections are the socket's to
+   * close); resolves once the loops have ended.
+   */
+  stop(): Promise<void> {
+    const listeners = new Set(this.#bound.values());
+    this.#bound.clear();
+    for (const entry of listeners) {
+      entry.open = false;
+      entry.listener.close();
+    }
+    const dialed = [...this.#dialed.values()];
+    this.#dialed.clear();
+    for (const entry of dialed) {
+      entry.stopped = true;
+      entry.wake.close();
+    }
+    return Promise.all([...listeners, ...dialed].map((entry) => entry.loop)).then(() => {});
+  }
+
+  async #acceptLoop(entry: BoundEndpoint): Promise<void> {
+    for (;;) {
+      let accepted;
+      try {
+        accepted = await entry.listener.accept();
+      } catch (error) {
+        if (!entry.open) return;
+        // Out of descriptors and the like: say so, pause, keep serving.
+        logger.warn("accept on {endpoint} failed: {error}", {
+          endpoint: entry.listener.endpoint,
+          error: String(error),
+        });
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_BACKOFF_MS));
+        continue;
+      }
+      if (!entry.open) {
+        accepted.stream.close();
+        return;
+      }
+      this.#owner.events.emit({ type: "accept", address: accepted.peer });
+      const conn = this.#owner.adopt(accepted.stream, accepted.peer, false);
+      entry.connections.add(conn);
+      conn.done.then(() => entry.connections.delete(conn));
+    }
+  }
+
+  async #dialLoop(endpoint: string, entry: DialedEndpoint): Promise<void> {
+    const settings = this.#owner.settings;
+    const base = () => Math.max(1, settings.reconnectInterval);
+    const next = (delay: number) => {
+      const max = settings.reconnectMaxInterval;
+      return max > 0 ? Math.min(max, delay * 2) : base();
+    };
+    let delay = base();
+    const parsed = parseEndpoint(endpoint);
+    while (!entry.stopped) {
+      let stream;
+      try {
+        stream = await dial(endpoint);
+      } catch (error) {
+        if (entry.stopped) return;
+        this.#owner.events.emit({
+          type: "connect:retry",
+          address: endpoint,
+          reason: String(error instanceof Error ? error.message : error),
+        });
+        if (error instanceof Deno.errors.NotCapable) {
+          logger.warn("cannot connect to {endpoint}: {error}", { endpoint, error: error.message });
+        }
+        // inproc: retry as soon as the name is bound rather than on the timer.
+        if (parsed.transport === "inproc" && isInprocBound(parsed.name)) continue;
+        await entry.wake.wait(delay);
+        delay = next(delay);
+        continue;
+      }
+      if (entry.stopped) {
+        stream.close();
+        return;
+      }
+      this.#owner.events.emit({ type: "connect", address: endpoint });
+      const conn = this.#owner.adopt(stream, endpoint, true);
+      entry.connection = conn;
+      await conn.done;
+      entry.connection = null;
+      if (entry.stopped) return;
+      // A link that got through its handshake starts the backoff over.
+      if (conn.handshaken) delay = base();
+      await entry.wake.wait(delay);
+      if (!conn.handshaken) delay = next(delay);
+    }
+  }
+}
+
+/**
+ * Turns a transport error into the ZmqError a bind or connect call raises.
+ *
+ * @example
+ * ```ts
+ * import { translateError } from "./endpoints.ts";
+ * translateError(new Deno.errors.AddrInUse("busy"), "tcp://127.0.0.1:5555", "bind").message;
+ * ```
+ */
+export function translateError(error: unknown, endpoint: string, action: string): Error {
+  if (error instanceof ZmqError) return error;
+  if (error instanceof EndpointError) return new ZmqError("EINVAL", error.message);
+  if (error instanceof Deno.errors.AddrInUse) {
+    return new ZmqError("EADDRINUSE", `cannot ${action} '${endpoint}': address in use`, {
+      cause: error,
+    });
+  }
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return new ZmqError("EACCES", `cannot ${action} '${endpoint}': ${error.message}`, {
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ZmqError("EINVAL", `cannot ${action} '${endpoint}': ${message}`, { cause: error });
+}

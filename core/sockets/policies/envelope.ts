@@ -1,0 +1,86 @@
+/**
+ * The REQ/REP envelope (RFC 28): a request travels as routing frames (added
+ * by ROUTERs on the way), an empty delimiter frame, then the body. REP keeps
+ * the routing frames to address its reply; REQ adds and strips the
+ * delimiter, and with `correlate` a request id before it.
+ *
+ * @module
+ */
+import type { FrameData } from "../../zmtp/mod.ts";
+
+/**
+ * A request split into the envelope to send back and the body to deliver.
+ *
+ * @example
+ * ```ts
+ * import type { SplitRequest } from "./envelope.ts";
+ * const split: SplitRequest = { envelope: [new Uint8Array(0)], body: [new Uint8Array([1])] };
+ * ```
+ */
+export interface SplitRequest {
+  /** The routing frames and the delimiter, in order. */
+  envelope: Uint8Array[];
+  /** What follows the delimiter. */
+  body: Uint8Array[];
+}
+
+/**
+ * Splits a request at its delimiter; null when it has none (malformed: a
+ * REP drops it, as libzmq does).
+ *
+ * @example
+ * ```ts
+ * import { splitRequest } from "./envelope.ts";
+ * const empty = new Uint8Array(0), body = new Uint8Array([104, 105]);
+ * splitRequest([empty, body])?.body; // [body]
+ * splitRequest([body]); // null
+ * ```
+ */
+export function splitRequest(frames: Uint8Array[]): SplitRequest | null {
+  const delimiter = frames.findIndex((frame) => frame.length === 0);
+  if (delimiter < 0) return null;
+  return { envelope: frames.slice(0, delimiter + 1), body: frames.slice(delimiter + 1) };
+}
+
+/**
+ * The envelope a REQ puts before a request: the delimiter, after a 4-byte
+ * request id when correlating.
+ *
+ * @example
+ * ```ts
+ * import { requestEnvelope } from "./envelope.ts";
+ * requestEnvelope(null); // [""]
+ * requestEnvelope(7)[0]; // Uint8Array [0, 0, 0, 7]
+ * ```
+ */
+export function requestEnvelope(requestId: number | null): FrameData[] {
+  if (requestId === null) return [""];
+  const id = new Uint8Array(4);
+  new DataView(id.buffer).setUint32(0, requestId);
+  return [id, ""];
+}
+
+/**
+ * Checks a reply's envelope against the outstanding request and strips it in
+ * place; false when the reply is not for that request.
+ *
+ * @example
+ * ```ts
+ * import { stripReplyEnvelope } from "./envelope.ts";
+ * const reply = [new Uint8Array(0), new Uint8Array([1])];
+ * stripReplyEnvelope(reply, null); // true; reply is now [[1]]
+ * ```
+ */
+export function stripReplyEnvelope(frames: Uint8Array[], requestId: number | null): boolean {
+  if (requestId === null) {
+    if (frames.length < 1 || frames[0].length !== 0) return false;
+    frames.shift();
+    return true;
+  }
+  if (frames.length < 2 || frames[0].length !== 4 || frames[1].length !== 0) return false;
+  if (new DataView(frames[0].buffer, frames[0].byteOffset).getUint32(0) !== requestId) {
+    return false;
+  }
+  frames.splice(0, 2);
+  return true;
+}

@@ -1,0 +1,106 @@
+/**
+ * Fair queuing (RFC 28-31, "fair-queued" receiving): each peer's received
+ * messages wait in that peer's own queue, and receive() takes from the peers
+ * in turn, so one chatty peer cannot starve the others. A peer that closes
+ * stays until its queue is drained: what it sent before leaving is still
+ * delivered.
+ *
+ * @module
+ */
+import type { Connection } from "../connection.ts";
+import type { PeerPolicy } from "./policy.ts";
+
+/**
+ * The receiving side of every socket type that receives.
+ *
+ * @example
+ * ```ts
+ * import { FairQueue } from "./fair_queue.ts";
+ * const queue = new FairQueue();
+ * queue.readable; // false: nothing queued
+ * queue.take(); // undefined
+ * ```
+ */
+export class FairQueue implements PeerPolicy {
+  readonly #sources: Connection[] = [];
+  #cursor = 0;
+  #queued = 0;
+  /** The peer the last message returned by {@link take} came from. */
+  lastSource: Connection | null = null;
+
+  /** Messages queued across all peers. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** True when {@link take} would return a message. */
+  get readable(): boolean {
+    return this.#queued > 0;
+  }
+
+  /** A peer finished its handshake. */
+  add(conn: Connection): void {
+    this.#sources.push(conn);
+  }
+
+  /** A peer closed: it is dropped once its queue is empty. */
+  remove(conn: Connection): void {
+    if (conn.inbox.length === 0) this.#drop(conn);
+  }
+
+  /** Queues a message that arrived from `conn`. */
+  push(conn: Connection, frames: Uint8Array[]): void {
+    conn.inbox.push(frames);
+    this.#queued++;
+  }
+
+  /** The next message from the peers in turn, or undefined when none is queued. */
+  take(): Uint8Array[] | undefined {
+    if (this.#queued === 0) return undefined;
+    const sources = this.#sources;
+    const count = sources.length;
+    for (let i = 0; i < count; i++) {
+      const index = (this.#cursor + i) % count;
+      const conn = sources[index];
+      const frames = conn.take();
+      if (frames === undefined) continue;
+      this.#queued--;
+      this.#cursor = index + 1;
+      this.lastSource = conn;
+      if (conn.closed && conn.inbox.length === 0) this.#drop(conn);
+      return frames;
+    }
+    return undefined;
+  }
+
+  /** The next message from `conn` only, or undefined. */
+  takeFrom(conn: Connection): Uint8Array[] | undefined {
+    const frames = conn.take();
+    if (frames === undefined) return undefined;
+    this.#queued--;
+    this.lastSource = conn;
+    if (conn.closed && conn.inbox.length === 0) this.#drop(conn);
+    return frames;
+  }
+
+  /** True when `conn` has a message queued. */
+  hasFrom(conn: Connection): boolean {
+    return conn.inbox.length > 0;
+  }
+
+  /** Drops every queued message (a REQ's new request makes older replies stale). */
+  clear(): void {
+    for (const conn of [...this.#sources]) {
+      this.#queued -= conn.discardInbox();
+      if (conn.closed) this.#drop(conn);
+    }
+  }
+
+  #drop(conn: Connection): void {
+    const index = this.#sources.indexOf(conn);
+    if (index < 0) return;
+    this.#sources.splice(index, 1);
+    if (this.#cursor > index) this.#cursor--;
+    if (this.lastSource === conn) this.lastSource = null;
+  }
+}
