@@ -178,10 +178,20 @@ export class Endpoints {
         accepted = await entry.listener.accept();
       } catch (error) {
         if (!entry.open) return;
+        this.#owner.events.emit({
+          type: "accept:error",
+          address: entry.listener.endpoint,
+          reason: error instanceof Error ? error.message : String(error),
+          error: error instanceof Error ? error : undefined,
+        });
+        // A peer that connected and reset before we accepted it fails only
+        // itself: the next connection in the queue is fine, so take it now.
+        if (isPerConnectionError(error)) continue;
         // Out of descriptors and the like: say so, pause, keep serving.
-        logger.warn("accept on {endpoint} failed: {error}", {
+        logger.warn("accept on {endpoint} failed: {error}; pausing {ms} ms", {
           endpoint: entry.listener.endpoint,
           error: String(error),
+          ms: ACCEPT_BACKOFF_MS,
         });
         await new Promise((resolve) => setTimeout(resolve, ACCEPT_BACKOFF_MS));
         continue;
@@ -242,6 +252,26 @@ export class Endpoints {
       if (!conn.handshaken) delay = next(delay);
     }
   }
+}
+
+/**
+ * True for accept errors that concern one incoming connection only (it was
+ * reset or aborted before we took it), as opposed to the process running
+ * out of descriptors or memory.
+ *
+ * @example
+ * ```ts
+ * import { isPerConnectionError } from "./endpoints.ts";
+ * isPerConnectionError(new Deno.errors.NotConnected("reset before accept")); // true
+ * ```
+ */
+export function isPerConnectionError(error: unknown): boolean {
+  return error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.ConnectionRefused ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.Interrupted;
 }
 
 /**

@@ -17,6 +17,7 @@ export type SocketEventType =
   | "bind"
   | "unbind"
   | "accept"
+  | "accept:error"
   | "connect"
   | "connect:retry"
   | "handshake"
