@@ -138,6 +138,10 @@ export class Connection {
   readonly #heartbeat: Heartbeat;
   readonly #resume = new Notifier();
   readonly #drained = new Notifier();
+  /** Notified after each write: output over its limit may have room again. */
+  readonly #wrote = new Notifier();
+  /** Context of the one PONG owed and not yet written (PINGs meanwhile share it). */
+  #owedPong: Uint8Array | null = null;
   /** ZMTP minor version the peer announced. */
   #peerMinor = 1;
   #ready = false;
@@ -303,6 +307,7 @@ export class Connection {
     } catch { /* already closed */ }
     this.#resume.close();
     this.#drained.close();
+    this.#wrote.close();
     logger.debug("connection {address} closed: {reason}", { address: this.address, reason });
     this.#owner.connectionClosed(this, reason, this.#ready);
   }
@@ -346,6 +351,13 @@ export class Connection {
       while (!this.#closed) {
         if (this.inbox.length >= hwm()) {
           await this.#resume.wait();
+          continue;
+        }
+        // A peer that does not read what we owe it (replies a REP sends
+        // regardless of room, PONGs) is not read either, so it cannot make
+        // our output grow without bound.
+        if (this.#unflushed + this.#inFlight > limit(this.#owner.settings.sendHighWaterMark)) {
+          await this.#wrote.wait();
           continue;
         }
         let n: number | null;
@@ -396,7 +408,7 @@ export class Connection {
     switch (command.name) {
       case "PING": {
         const { ttlMs, context } = decodePing(command.data);
-        this.sendCommand("PONG", context);
+        this.#owePong(context);
         this.#heartbeat.peerPinged(ttlMs);
         return;
       }
@@ -450,6 +462,17 @@ export class Connection {
     return true;
   }
 
+  /**
+   * At most one PONG is owed at a time: PINGs that arrive before it is
+   * written are answered by it (with the latest context), so a PING flood
+   * costs one command of output, not one per PING.
+   */
+  #owePong(context: Uint8Array): void {
+    const owed = this.#owedPong === null;
+    this.#owedPong = context.slice();
+    if (owed && !this.#writing) this.#flush();
+  }
+
   #writeCommands(commands: readonly Command[]): void {
     for (const { name, data } of commands) this.#writer.writeCommand(name, data);
     if (commands.length > 0 && !this.#writing) this.#flush();
@@ -484,26 +507,32 @@ export class Connection {
   }
 
   #flush(): void {
-    if (this.#writing || this.#closed || this.#writer.length === 0) return;
+    if (this.#writing || this.#closed) return;
+    if (this.#writer.length === 0 && this.#owedPong === null) return;
     this.#writing = true;
     this.#writeLoop().finally(() => {
       this.#writing = false;
       // A message queued after the loop's last check but before this callback
       // saw #writing still true and did not flush: write it now.
-      if (this.#writer.length > 0 && !this.#closed) this.#flush();
+      if ((this.#writer.length > 0 || this.#owedPong !== null) && !this.#closed) this.#flush();
       else this.#drained.notify();
     });
   }
 
   async #writeLoop(): Promise<void> {
     try {
-      while (this.#writer.length > 0 && !this.#closed) {
+      while ((this.#writer.length > 0 || this.#owedPong !== null) && !this.#closed) {
+        if (this.#owedPong !== null) {
+          this.#writer.writeCommand("PONG", this.#owedPong);
+          this.#owedPong = null;
+        }
         const bytes = this.#writer.take();
         this.#inFlight += this.#unflushed;
         this.#unflushed = 0;
         await writeAll(this.#stream, bytes);
         this.#writer.recycle(bytes);
         this.#inFlight = 0;
+        this.#wrote.notify();
         this.#owner.connectionWritable(this);
         // A small remainder means the sender is still producing: give it one
         // macrotask to fill the buffer instead of paying a syscall per few

@@ -467,9 +467,15 @@ export class RawPeer {
   #conn: Deno.TcpConn;
   #closed = false;
   #endedFlag = false;
+  #startReading!: () => void;
+  readonly #reading: Promise<void>;
+  /** Bytes written so far (what the server has taken, or the kernel holds for it). */
+  written = 0;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.TcpConn, reading: boolean) {
     this.#conn = conn;
+    this.#reading = new Promise((resolve) => this.#startReading = resolve);
+    if (reading) this.#startReading();
     const local = conn.localAddr as Deno.NetAddr;
     this.address = `tcp://${local.hostname}:${local.port}`;
     const decoder = new Decoder({
@@ -480,10 +486,18 @@ export class RawPeer {
     this.ended = this.#readLoop(decoder);
   }
 
-  /** Connects to a zedge tcp endpoint. */
-  static async connect(endpoint: string): Promise<RawPeer> {
+  /**
+   * Connects to a zedge tcp endpoint. With `reading: false` nothing is read
+   * until {@link startReading}: a peer that does not read what it is sent.
+   */
+  static async connect(endpoint: string, options: { reading?: boolean } = {}): Promise<RawPeer> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: portOf(endpoint) });
-    return new RawPeer(conn);
+    return new RawPeer(conn, options.reading ?? true);
+  }
+
+  /** Starts reading, for a peer connected with `reading: false`. */
+  startReading(): void {
+    this.#startReading();
   }
 
   /** True once the connection is over (closed by either side). */
@@ -495,7 +509,11 @@ export class RawPeer {
   async write(data: Uint8Array): Promise<void> {
     try {
       let at = 0;
-      while (at < data.length) at += await this.#conn.write(data.subarray(at));
+      while (at < data.length) {
+        const n = await this.#conn.write(data.subarray(at));
+        at += n;
+        this.written += n;
+      }
     } catch (error) {
       if (
         !(error instanceof Deno.errors.BrokenPipe || error instanceof Deno.errors.ConnectionReset)
@@ -524,6 +542,7 @@ export class RawPeer {
     try {
       this.#conn.close();
     } catch { /* already closed */ }
+    this.#startReading(); // a paused read loop must see the close and end
   }
 
   /** Closes our end and waits for the read loop to stop (keeps the op sanitizer happy). */
@@ -535,6 +554,7 @@ export class RawPeer {
   async #readLoop(decoder: Decoder): Promise<void> {
     const buffer = new Uint8Array(64 * 1024);
     try {
+      await this.#reading;
       for (;;) {
         const n = await this.#conn.read(buffer);
         if (n === null) break;
