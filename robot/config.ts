@@ -297,7 +297,12 @@ export function parseRobotConfig(
     resolver.component(raw.robot, name, c)
   );
   resolver.resolveReferences(components, raw.components);
-  resolver.checkBinds(components, control, raw.control !== undefined || !!options.control);
+  resolver.checkBinds(
+    components,
+    raw.components,
+    control,
+    raw.control !== undefined || !!options.control,
+  );
   const graph = options.moduleGraph === false
     ? undefined
     : options.moduleGraph ?? new ModuleGraph();
@@ -628,7 +633,12 @@ class Resolver {
   }
 
   /** Two binds of one endpoint (or of one tcp port, when either is a wildcard) are refused. */
-  checkBinds(components: ComponentSpec[], control: string, controlInFile: boolean): void {
+  checkBinds(
+    components: ComponentSpec[],
+    raw: Record<string, ComponentFile>,
+    control: string,
+    controlInFile: boolean,
+  ): void {
     const seen: { endpoint: string; owner: string; at: YamlPath }[] = [];
     const claim = (endpoint: string, owner: string, at: YamlPath) => {
       const clash = seen.find((s) => sameBind(s.endpoint, endpoint));
@@ -645,9 +655,12 @@ class Resolver {
     };
     claim(control, "the supervisor's control endpoint", controlInFile ? ["control"] : []);
     for (const spec of components) {
+      const written = (raw[spec.name] as { bind?: unknown }).bind;
       for (const [key, endpoint] of Object.entries(spec.binds)) {
-        const at = spec.kind === "node" || spec.kind === "task-server"
-          ? ["components", spec.name, key === "bind" || key === "events" ? key : "bind", key]
+        const at = spec.kind === "task-server"
+          ? ["components", spec.name, key]
+          : spec.kind === "node"
+          ? ["components", spec.name, "bind", ...(typeof written === "string" ? [] : [key])]
           : ["components", spec.name, "pipeline"];
         claim(endpoint, `component '${spec.name}'${key === "bind" ? "" : ` (${key})`}`, at);
       }

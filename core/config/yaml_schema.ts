@@ -98,17 +98,19 @@ export class YamlDocument {
   lineOf(path: YamlPath, options: { key?: boolean } = {}): number {
     let node: Node | null = this.#root;
     let line = this.#line(node);
-    for (const segment of path) {
+    // Where the value being walked into is named: a missing field points there.
+    let named = line;
+    for (const [i, segment] of path.entries()) {
       if (isMap(node)) {
         const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === segment);
-        if (pair === undefined) return line;
-        line = this.#line(pair.key as Node);
-        if (options.key && segment === path[path.length - 1]) return line;
+        if (pair === undefined) return named;
+        named = line = this.#line(pair.key as Node);
+        if (options.key && i === path.length - 1) return line;
         node = (pair.value as Node | null) ?? null;
         if (node !== null) line = this.#line(node);
       } else if (isSeq(node) && typeof segment === "number" && node.items[segment]) {
         node = node.items[segment] as Node;
-        line = this.#line(node);
+        named = line = this.#line(node);
       } else {
         return line;
       }

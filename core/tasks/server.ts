@@ -373,7 +373,9 @@ export class TaskServer {
       clearTimeout(timer);
       this.#onUnfollowed = null;
     }
-    // Let the last events reach subscribers instead of dropping them at close.
+    // The last replies and events must reach their clients, not be dropped at close.
+    await Promise.allSettled([...this.#inFlight]);
+    if (this.#router !== null) this.#router.linger = 200;
     if (this.#publisher !== null) this.#publisher.linger = 200;
     await this.close();
   }

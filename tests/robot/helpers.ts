@@ -1,0 +1,79 @@
+/**
+ * Shared helpers of the robot tests: a robot directory in a temp dir
+ * (YAML plus modules), a supervisor started in this process, waiting for a
+ * component's state without sleeping, and a `zedge robot run` subprocess.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { loadRobotConfig, type RobotConfigOptions } from "../../robot/config.ts";
+import type { ComponentState, ComponentStatus } from "../../robot/control.ts";
+import { Supervisor, type SupervisorOptions } from "../../robot/supervisor.ts";
+import { freeTcpPort, waitFor } from "../core/helpers.ts";
+import { repoPath } from "../tasks/helpers.ts";
+import { spawn, zedgeArgs } from "../tasks/processes.ts";
+
+export { freeTcpPort, repoPath, waitFor };
+
+/** `import … from "${ZEDGE}"` in a test module reaches zedge's public API. */
+export const ZEDGE = new URL("../../mod.ts", import.meta.url).href;
+
+/** Writes `files` (path → text) into a fresh temp directory and returns it. */
+export async function robotDir(files: Record<string, string>): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "zedge-robot-" });
+  for (const [path, text] of Object.entries(files)) {
+    const full = join(dir, path);
+    await Deno.mkdir(join(full, ".."), { recursive: true });
+    await Deno.writeTextFile(full, text);
+  }
+  return dir;
+}
+
+/** A robot YAML naming `robot` with the given components block (indented YAML). */
+export function robotYaml(components: string, extra = ""): string {
+  return `robot: test-bot\n${extra}components:\n${components}`;
+}
+
+/** A started in-process supervisor for `dir/robot.yaml` (no control endpoint unless asked). */
+export async function startRobot(
+  dir: string,
+  options: SupervisorOptions & { config?: RobotConfigOptions } = {},
+): Promise<Supervisor> {
+  const config = await loadRobotConfig(join(dir, "robot.yaml"), options.config);
+  const supervisor = new Supervisor(config, { control: false, onLog: () => {}, ...options });
+  await supervisor.start();
+  return supervisor;
+}
+
+/** The named component's status. */
+export function componentOf(supervisor: Supervisor, name: string): ComponentStatus {
+  const found = supervisor.status().components.find((c) => c.name === name);
+  if (found === undefined) throw new Error(`no component ${name}`);
+  return found;
+}
+
+/** Waits until the component is in `state` (and `also` holds). */
+export async function waitForState(
+  supervisor: Supervisor,
+  name: string,
+  state: ComponentState,
+  also: (c: ComponentStatus) => boolean = () => true,
+  timeoutMs = 20_000,
+): Promise<ComponentStatus> {
+  await waitFor(
+    () => {
+      const c = componentOf(supervisor, name);
+      return c.state === state && also(c);
+    },
+    `${name} to be ${state} (now ${JSON.stringify(componentOf(supervisor, name))})`,
+    timeoutMs,
+  );
+  return componentOf(supervisor, name);
+}
+
+/** Starts `zedge robot run FILE` (with extra args); resolves once every component is up. */
+export async function spawnRobot(file: string, ...extra: string[]) {
+  const robot = spawn(Deno.execPath(), zedgeArgs("robot", "run", file, ...extra));
+  await robot.waitFor(/components running \(ready in \d+ ms\)/, 60_000);
+  return robot;
+}
