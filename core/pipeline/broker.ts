@@ -5,6 +5,11 @@
  * worker (up to `maxAttempts` deliveries). A request for a service nobody
  * offers gets an error reply, never a crash.
  *
+ * A worker given up as silent may only have been paused or blocked by its
+ * handler: its late reply is still taken (the first reply to a request
+ * wins), and when it registers again naming the request it is still
+ * running, it keeps that request instead of being sent it a second time.
+ *
  * Sockets: a Router bound at `frontend` (clients connect Dealers) and a Router
  * bound at `backend` (service workers connect Dealers).
  *
@@ -87,14 +92,19 @@ interface Pending {
   body: unknown;
   attempts: number;
   since: number;
+  /** The id workers see; the same for every delivery, so any of them may answer. */
   brokerRid: string;
+  /** The worker it is assigned to now; null while it waits in its service's queue. */
   worker: ServiceWorkerState | null;
+  /** Routing keys of every worker it was sent to (the first reply from one of them wins). */
+  sentTo: Set<string>;
 }
 
 interface ServiceWorkerState extends LivePeer {
   name: string;
   services: Set<string>;
-  busy: Pending | null;
+  /** The broker id of the request it is running (it gets no other meanwhile). */
+  busy: string | null;
   idleSince: number;
 }
 
@@ -251,8 +261,10 @@ export class Broker {
       since: performance.now(),
       brokerRid: `${++this.#seq}`,
       worker: null,
+      sentTo: new Set(),
     };
     this.#byClientRid.set(clientRid, pending);
+    this.#byBrokerRid.set(pending.brokerRid, pending);
     queue.push(pending);
     this.#queues.set(service, queue);
     this.#dispatch(service);
@@ -277,9 +289,16 @@ export class Broker {
     this.#backend?.send([worker.peer, encodeMessage(message)]).catch(() => {});
   }
 
+  /** The request is answered (or given up): forgotten, and out of its queue if it waits there. */
   #settle(pending: Pending): void {
     this.#byClientRid.delete(`${pending.clientKey}/${pending.rid}`);
     this.#byBrokerRid.delete(pending.brokerRid);
+    if (pending.worker === null) {
+      const queue = this.#queues.get(pending.service);
+      const at = queue?.indexOf(pending) ?? -1;
+      if (at >= 0) queue!.splice(at, 1);
+    }
+    pending.worker = null;
   }
 
   /** Routes waiting requests of `service` to idle workers, least recently used first. */
@@ -294,8 +313,8 @@ export class Broker {
       if (pending === undefined) break;
       pending.attempts++;
       pending.worker = worker;
-      worker.busy = pending;
-      this.#byBrokerRid.set(pending.brokerRid, pending);
+      pending.sentTo.add(worker.key);
+      worker.busy = pending.brokerRid;
       this.stats.routed++;
       this.#toWorker(worker, {
         kind: "svc-request",
@@ -312,6 +331,8 @@ export class Broker {
     const worker = this.#workers.touch(key);
     switch (m.kind) {
       case "svc-ready": {
+        // Still running what we gave it: the same registration, not a new worker.
+        if (worker !== undefined && m.running !== undefined && worker.busy === m.running) return;
         if (worker !== undefined) this.#removeWorker(worker, "re-registered");
         const fresh: ServiceWorkerState = {
           key,
@@ -327,16 +348,15 @@ export class Broker {
           name: m.name,
           services: m.services.join(","),
         });
+        if (m.running !== undefined) this.#resume(fresh, m.running);
         for (const service of fresh.services) this.#dispatch(service);
         return;
       }
       case "svc-reply": {
-        if (worker === undefined) {
-          this.#backend?.send([peer, encodeMessage({ kind: "reset" })]).catch(() => {});
-          return;
-        }
+        // A worker removed as silent (paused, or blocked by its handler) may still
+        // answer: the first reply from a worker the request was sent to wins.
         const pending = this.#byBrokerRid.get(m.rid);
-        if (pending !== undefined && pending.worker === worker) {
+        if (pending !== undefined && pending.sentTo.has(key)) {
           this.#settle(pending);
           this.stats.replied++;
           this.#toClient(pending.clientPeer, {
@@ -347,7 +367,11 @@ export class Broker {
             error: m.error,
           });
         }
-        if (worker.busy !== null && worker.busy.brokerRid === m.rid) worker.busy = null;
+        if (worker === undefined) {
+          this.#backend?.send([peer, encodeMessage({ kind: "reset" })]).catch(() => {});
+          return;
+        }
+        if (worker.busy === m.rid) worker.busy = null;
         worker.idleSince = performance.now();
         for (const service of worker.services) this.#dispatch(service);
         return;
@@ -363,13 +387,34 @@ export class Broker {
     }
   }
 
+  /**
+   * A worker registered while still running `brokerRid`: it stays busy with
+   * it, and a request waiting for a retry goes back to it instead of being
+   * sent anywhere again.
+   */
+  #resume(worker: ServiceWorkerState, brokerRid: string): void {
+    worker.busy = brokerRid;
+    const pending = this.#byBrokerRid.get(brokerRid);
+    if (pending === undefined || !pending.sentTo.has(worker.key) || pending.worker !== null) {
+      return; // answered already, or running elsewhere: its reply is still welcome
+    }
+    const queue = this.#queues.get(pending.service);
+    const at = queue?.indexOf(pending) ?? -1;
+    if (at >= 0) queue!.splice(at, 1);
+    pending.worker = worker;
+    log.info("service worker {name} is still running request {rid}", {
+      name: worker.name,
+      rid: brokerRid,
+    });
+  }
+
   #removeWorker(worker: ServiceWorkerState, reason: string): void {
     this.#workers.remove(worker);
-    const pending = worker.busy;
+    const rid = worker.busy;
     worker.busy = null;
     log.warn("service worker {name} removed: {reason}", { name: worker.name, reason });
-    if (pending === null) return;
-    this.#byBrokerRid.delete(pending.brokerRid);
+    const pending = rid === null ? undefined : this.#byBrokerRid.get(rid);
+    if (pending === undefined || pending.worker !== worker) return;
     pending.worker = null;
     if (pending.attempts >= (this.#options.maxAttempts ?? 3)) {
       this.#settle(pending);
@@ -383,7 +428,6 @@ export class Broker {
     }
     // Retry elsewhere, ahead of newer requests.
     this.stats.retried++;
-    pending.brokerRid = `${++this.#seq}`;
     const queue = this.#queues.get(pending.service) ?? [];
     queue.unshift(pending);
     this.#queues.set(pending.service, queue);
@@ -398,12 +442,10 @@ export class Broker {
     );
     const limit = this.#options.queueTimeoutMs ?? 30_000;
     for (const [service, queue] of this.#queues) {
-      const keep: Pending[] = [];
-      for (const pending of queue) {
-        if (now - pending.since <= limit) {
-          keep.push(pending);
-          continue;
-        }
+      const expired = queue.filter((pending) => now - pending.since > limit);
+      if (expired.length === 0) continue;
+      this.#queues.set(service, queue.filter((pending) => now - pending.since <= limit));
+      for (const pending of expired) {
         this.#settle(pending);
         this.#replyError(
           pending.clientPeer,
@@ -412,7 +454,6 @@ export class Broker {
           `no worker for service '${service}' within ${limit} ms`,
         );
       }
-      this.#queues.set(service, keep);
     }
   }
 }

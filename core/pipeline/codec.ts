@@ -163,8 +163,12 @@ export type PipelineMessage =
   | { kind: "meta-request" }
   /** metadata provider → distributor. */
   | { kind: "meta-reply"; data: unknown }
-  /** service worker → broker: registration and the services offered. */
-  | { kind: "svc-ready"; name: string; services: string[] }
+  /**
+   * service worker → broker: registration and the services offered; `running`
+   * names the request it is still executing when it registers again (the
+   * broker must not hand it that request a second time).
+   */
+  | { kind: "svc-ready"; name: string; services: string[]; running?: string }
   /** client → broker and broker → service worker. */
   | { kind: "svc-request"; rid: string; service: string; body: unknown }
   /** service worker → broker and broker → client. */
@@ -265,7 +269,10 @@ function toTuple(m: PipelineMessage): unknown[] {
     case "meta-reply":
       return [tag, m.data ?? null];
     case "svc-ready":
-      return [tag, m.name, m.services];
+      // Idle registrations keep the three-field form older brokers decode.
+      return m.running === undefined
+        ? [tag, m.name, m.services]
+        : [tag, m.name, m.services, m.running];
     case "svc-request":
       return [tag, m.rid, m.service, m.body ?? null];
     case "svc-reply":
@@ -350,8 +357,10 @@ export function decodeMessage(frame: Uint8Array): PipelineMessage {
       return f.done({ kind, summary: summary(f.any(1)) });
     case "meta-reply":
       return f.done({ kind, data: f.any(1) });
-    case "svc-ready":
-      return f.done({ kind, name: f.str(1), services: f.strList(2) });
+    case "svc-ready": {
+      const ready = { kind, name: f.str(1), services: f.strList(2) };
+      return f.done(raw.length > 3 ? { ...ready, running: f.id(3) } : ready);
+    }
     case "svc-request":
       return f.done({ kind, rid: f.id(1), service: f.str(2), body: f.any(3) });
     case "svc-reply":

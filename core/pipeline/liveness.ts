@@ -116,3 +116,77 @@ export class LivenessRegistry<P extends LivePeer = LivePeer> {
     }
   }
 }
+
+/**
+ * The connecting side's view of the role it registers with (a distributor,
+ * a broker): how long that role has been silent, and whether a RESET from
+ * it is news.
+ *
+ * Time this process itself spent stalled — stopped with SIGSTOP, or a
+ * handler blocking the thread — does not count as silence: the peer's
+ * heartbeats are then waiting unread in the socket, so a late check starts
+ * the silence afresh instead of declaring the peer gone.
+ *
+ * A RESET ("I do not know you") answers something sent earlier. Until the
+ * first other message after a registration arrives, a RESET answers a
+ * message sent before that registration, which is already on its way:
+ * registering again would make the peer drop what it has just handed out.
+ * RESETs never count as hearing from the peer, so one that only ever says
+ * RESET is silent, and gets a new registration after the timeout.
+ *
+ * @example
+ * ```ts
+ * import { SilenceWatch } from "./liveness.ts";
+ * const broker = new SilenceWatch(3000);
+ * broker.registered(); // when sending READY
+ * broker.heard(); // on every message from it but RESET
+ * if (!broker.resetIsStale()) console.log("RESET: register again");
+ * if (broker.silentMs() > broker.timeoutMs) console.log("silent: register again");
+ * ```
+ */
+export class SilenceWatch {
+  /** Silence longer than this means the peer is gone or forgot us (ms). */
+  readonly timeoutMs: number;
+  #lastHeard = performance.now();
+  #lastCheck = performance.now();
+  #sinceRegistration = false;
+
+  /** Starts watching now; `timeoutMs` is also the longest gap between checks that is not a stall. */
+  constructor(timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** A registration was just sent: the silence window starts again. */
+  registered(): void {
+    this.#lastHeard = performance.now();
+    this.#sinceRegistration = false;
+  }
+
+  /** The peer was just heard from (any message but RESET). */
+  heard(): void {
+    this.#lastHeard = performance.now();
+    this.#sinceRegistration = true;
+  }
+
+  /** When the peer was last heard from (`performance.now()`). */
+  get lastHeard(): number {
+    return this.#lastHeard;
+  }
+
+  /** True when a RESET arriving now answers a message sent before the last registration. */
+  resetIsStale(): boolean {
+    return !this.#sinceRegistration;
+  }
+
+  /**
+   * How long the peer has been silent (ms). Call it periodically; a call
+   * that comes more than `timeoutMs` after the previous one means this
+   * process was stalled, and the silence restarts from now.
+   */
+  silentMs(): number {
+    const now = performance.now();
+    if (now - this.#lastCheck > this.timeoutMs) this.#lastHeard = now;
+    this.#lastCheck = now;
+    return now - this.#lastHeard;
+  }
+}

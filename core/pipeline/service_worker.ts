@@ -4,6 +4,12 @@
  * when the broker restarts or forgets it. A handler that throws produces an
  * error reply for that request only.
  *
+ * A running handler never stops the worker from reading the broker's
+ * messages or sending heartbeats (a busy worker is busy, not dead). When it
+ * registers again while a request runs, the registration names that
+ * request, so the broker does not hand it over a second time; a request the
+ * broker sends again while it runs or waits here is not run twice.
+ *
  * @example
  * ```ts
  * import { ServiceWorker } from "./service_worker.ts";
@@ -20,6 +26,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Dealer } from "../sockets/mod.ts";
 import type { PipelineMessage } from "./codec.ts";
+import { SilenceWatch } from "./liveness.ts";
 import { InlineExecutor } from "./executor.ts";
 import type { HandlerMap } from "./handlers.ts";
 import { maxMessageSizeOption } from "../limits.ts";
@@ -85,7 +92,11 @@ export class ServiceWorker {
   #dealer: Dealer | null = null;
   #out: OrderedSender | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #lastHeard = 0;
+  #broker: SilenceWatch;
+  /** Requests received and not started yet (the broker sends one at a time). */
+  readonly #queue: Extract<PipelineMessage, { kind: "svc-request" }>[] = [];
+  /** The broker's id of the request running now. */
+  #running: string | null = null;
   #closed = false;
 
   /** Keeps the options; nothing connects before {@link start}. */
@@ -96,6 +107,7 @@ export class ServiceWorker {
     this.#interval = options.heartbeatIntervalMs ?? 1000;
     this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
     this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
+    this.#broker = new SilenceWatch(this.#timeout);
   }
 
   /** Loads the handlers, connects and registers. */
@@ -109,18 +121,16 @@ export class ServiceWorker {
     this.#dealer = new Dealer({ linger: 200, maxMessageSize: this.#maxMessageSize });
     this.#dealer.connect(this.#options.broker);
     this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "service"]);
+    this.#broker = new SilenceWatch(this.#timeout);
     this.#register();
-    this.#lastHeard = performance.now();
     this.#timer = setInterval(() => this.#tick(), this.#interval);
+    // Never awaits a handler: heartbeats and resets keep being read while one runs.
     serveDealer(this.#dealer, {
       log,
       from: "the broker",
       accepts: ["svc-request", "reset", "heartbeat"],
       drops: this.#drops,
-      onMessage: (m) => {
-        this.#lastHeard = performance.now();
-        return this.#onMessage(m);
-      },
+      onMessage: (m) => this.#onMessage(m),
     });
   }
 
@@ -135,42 +145,76 @@ export class ServiceWorker {
   }
 
   #register(): void {
-    this.#out!.send({ kind: "svc-ready", name: this.name, services: this.#services });
+    // Requests queued here belong to a registration the broker forgets now: it
+    // hands them out again. The running one is named so that it does not.
+    this.#queue.length = 0;
+    this.#broker.registered();
+    this.#out!.send({
+      kind: "svc-ready",
+      name: this.name,
+      services: this.#services,
+      ...(this.#running === null ? {} : { running: this.#running }),
+    });
   }
 
   #tick(): void {
-    if (performance.now() - this.#lastHeard > this.#timeout && this.#out!.pending === 0) {
+    if (this.#broker.silentMs() > this.#timeout && this.#out!.pending === 0) {
       log.warn("service worker {name}: broker silent; registering again", { name: this.name });
-      this.#lastHeard = performance.now();
       this.#register();
       return;
     }
     this.#out!.send({ kind: "heartbeat" });
   }
 
-  async #onMessage(m: PipelineMessage): Promise<void> {
+  #onMessage(m: PipelineMessage): void {
+    if (m.kind !== "reset") this.#broker.heard();
     switch (m.kind) {
-      case "svc-request": {
-        const outcome = await this.#executor.run({
-          id: m.rid,
-          type: m.service,
-          payload: m.body,
-          attempt: 1,
-          timeoutMs: 0,
-        });
-        this.handled++;
-        this.#out!.send(
-          outcome.ok
-            ? { kind: "svc-reply", rid: m.rid, ok: true, body: outcome.value, error: "" }
-            : { kind: "svc-reply", rid: m.rid, ok: false, body: null, error: outcome.reason },
-        );
+      case "svc-request":
+        if (m.rid === this.#running || this.#queue.some((q) => q.rid === m.rid)) {
+          log.info("service worker {name}: request {rid} is already here; not run twice", {
+            name: this.name,
+            rid: m.rid,
+          });
+          return;
+        }
+        this.#queue.push(m);
+        this.#runNext();
         return;
-      }
       case "reset":
+        if (this.#broker.resetIsStale()) return; // our registration is on its way
+        log.info("service worker {name}: the broker does not know us; registering again", {
+          name: this.name,
+        });
         this.#register();
         return;
       case "heartbeat":
         return;
     }
+  }
+
+  /** Starts the next queued request unless one is running. */
+  #runNext(): void {
+    if (this.#running !== null || this.#closed) return;
+    const m = this.#queue.shift();
+    if (m === undefined) return;
+    this.#running = m.rid;
+    this.#executor.run({ id: m.rid, type: m.service, payload: m.body, attempt: 1, timeoutMs: 0 })
+      .then((outcome) => {
+        this.#running = null;
+        this.handled++;
+        if (this.#closed) return;
+        const failed = (error: string) =>
+          ({ kind: "svc-reply", rid: m.rid, ok: false, body: null, error }) as const;
+        try {
+          this.#out!.send(
+            outcome.ok
+              ? { kind: "svc-reply", rid: m.rid, ok: true, body: outcome.value, error: "" }
+              : failed(outcome.reason),
+          );
+        } catch (error) {
+          this.#out!.send(failed(`reply cannot be encoded: ${error}`));
+        }
+        this.#runNext();
+      });
   }
 }

@@ -44,6 +44,7 @@ const samples: PipelineMessage[] = [
   { kind: "meta-request" },
   { kind: "meta-reply", data: [1, "two"] },
   { kind: "svc-ready", name: "s", services: ["plan"] },
+  { kind: "svc-ready", name: "s", services: ["plan"], running: "17" },
   { kind: "svc-request", rid: "r1", service: "plan", body: { to: 1 } },
   { kind: "svc-reply", rid: "r1", ok: false, body: "handler-error", error: "bad" },
 ];

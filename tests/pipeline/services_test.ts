@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import {
   Broker,
   Dealer,
+  decodePipelineMessage,
   encodePipelineMessage,
+  type PipelineMessage,
+  Router,
   ServiceClient,
   ServiceError,
   ServiceWorker,
 } from "../../mod.ts";
-import { spawnRole, waitFor } from "./fixtures/helpers.ts";
+import { spawnRole, waitFor, within } from "./fixtures/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 500 };
 
@@ -154,5 +157,225 @@ Deno.test("services: a client times out, retries, then reports the timeout", asy
   } finally {
     client.close();
     await broker.close();
+  }
+});
+
+/** How many times each tag was logged by the `logged` handler. */
+async function executions(log: string): Promise<Map<string, number>> {
+  const text = await Deno.readTextFile(log).catch(() => "");
+  const counts = new Map<string, number>();
+  for (const tag of text.split("\n").filter(Boolean)) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  return counts;
+}
+
+Deno.test("services: a handler running past the heartbeat timeout keeps its worker, and runs once", async () => {
+  const broker = await startBroker();
+  const runs = new Map<string, number>();
+  const worker = new ServiceWorker({
+    broker: broker.endpoints.backend,
+    handlers: {
+      slow: async (body) => {
+        runs.set(body as string, (runs.get(body as string) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 1200)); // more than twice the 500 ms timeout
+        return body;
+      },
+    },
+    ...FAST,
+  });
+  const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 10_000 });
+  try {
+    await worker.start();
+    await waitFor(() => broker.liveServices.includes("slow"), "registration");
+    const replies = await Promise.all([client.request("slow", "a"), client.request("slow", "b")]);
+    assert.deepEqual(replies, ["a", "b"]);
+    assert.deepEqual([...runs].sort(), [["a", 1], ["b", 1]]);
+    assert.equal(broker.stats.retried, 0, "the busy worker was never taken for dead");
+    assert.equal(broker.workerCount, 1);
+  } finally {
+    client.close();
+    await worker.close();
+    await broker.close();
+  }
+});
+
+Deno.test("services: a worker paused (SIGSTOP) for 4 s mid-request runs that request once", async () => {
+  // The issue's figures: heartbeats every 500 ms, dead after 1500 ms.
+  const broker = await startBroker({ services: ["logged"] });
+  const slow = { heartbeatIntervalMs: 500, heartbeatTimeoutMs: 1500 };
+  const dir = await Deno.makeTempDir();
+  const log = `${dir}/runs.log`;
+  const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 20_000 });
+  const paused = spawnRole("service", {
+    broker: broker.endpoints.backend,
+    name: "paused",
+    ...slow,
+  });
+  try {
+    await paused.ready;
+    await waitFor(() => broker.workerCount === 1, "registration");
+    const reply = client.request("logged", { tag: "first", log, ms: 2000 });
+    await waitFor(() => broker.stats.routed === 1, "the request to reach the worker");
+    const stoppedAt = Date.now();
+    paused.kill("SIGSTOP");
+    await waitFor(() => broker.workerCount === 0, "the broker to give the paused worker up");
+    // The attack itself: stay stopped until 4 s have passed.
+    await new Promise((r) => setTimeout(r, Math.max(0, 4000 - (Date.now() - stoppedAt))));
+    paused.kill("SIGCONT");
+    assert.deepEqual(await reply, { tag: "first" });
+    // One request at a time: once this one is answered, no copy of the first can be pending.
+    assert.deepEqual(await client.request("logged", { tag: "second", log }), { tag: "second" });
+    assert.deepEqual([...await executions(log)], [["first", 1], ["second", 1]]);
+  } finally {
+    paused.kill("SIGCONT");
+    paused.kill("SIGKILL");
+    await paused.status;
+    client.close();
+    await broker.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("services: a handler that blocks its thread past the timeout is answered once, not retried to death", async () => {
+  const broker = await startBroker({ services: ["logged"] });
+  const dir = await Deno.makeTempDir();
+  const log = `${dir}/runs.log`;
+  const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 20_000 });
+  const blocked = spawnRole("service", {
+    broker: broker.endpoints.backend,
+    name: "blocked",
+    heartbeatIntervalMs: 500,
+    heartbeatTimeoutMs: 1500,
+  });
+  try {
+    await blocked.ready;
+    await waitFor(() => broker.workerCount === 1, "registration");
+    // No heartbeat can leave a blocked thread: the broker gives the worker up after
+    // 1.5 s, and still takes its reply when the handler returns at 3 s.
+    const reply = await client.request("logged", { tag: "blocking", log, ms: 3000, block: true });
+    assert.deepEqual(reply, { tag: "blocking" });
+    assert.deepEqual(await client.request("logged", { tag: "after", log }), { tag: "after" });
+    assert.deepEqual([...await executions(log)], [["blocking", 1], ["after", 1]]);
+  } finally {
+    blocked.kill("SIGKILL");
+    await blocked.status;
+    client.close();
+    await broker.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The next message `router` receives, decoded, with its sender. */
+async function nextMessage(
+  router: Router,
+): Promise<{ peer: Uint8Array; message: PipelineMessage }> {
+  const [peer, body] = await within(router.receive(), 10_000, "a message");
+  return { peer, message: decodePipelineMessage(body) };
+}
+
+Deno.test("services: the broker does not send a request again to the worker that registers while running it", async () => {
+  const broker = await startBroker({ services: ["plan"] });
+  const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 10_000 });
+  const fake = new Dealer({ linger: 0 }); // a service worker speaking the protocol by hand
+  const send = (m: PipelineMessage) => fake.send(encodePipelineMessage(m));
+  const next = async () =>
+    decodePipelineMessage((await within(fake.receive(), 10_000, "a message"))[0]);
+  try {
+    fake.connect(broker.endpoints.backend);
+    await send({ kind: "svc-ready", name: "fake", services: ["plan"] });
+    const first = client.request("plan", "first");
+    first.catch(() => {});
+    let request = await next();
+    assert.equal(request.kind, "svc-request");
+    const rid = (request as { rid: string }).rid;
+    // Silent past the timeout (as when paused): the broker gives it up and requeues the request.
+    await waitFor(() => broker.workerCount === 0, "the broker to give the silent worker up");
+    await send({ kind: "svc-ready", name: "fake", services: ["plan"], running: rid });
+    await send({ kind: "svc-reply", rid, ok: true, body: "first done", error: "" });
+    assert.equal(await first, "first done");
+    const second = client.request("plan", "second");
+    second.catch(() => {}); // a failed assertion below must not leave it unhandled
+    // Messages arrive in order: had the broker re-sent the first request, it would come now.
+    do request = await next(); while (request.kind === "heartbeat" || request.kind === "reset");
+    assert.equal(request.kind, "svc-request");
+    assert.equal((request as { body: unknown }).body, "second");
+    await send({
+      kind: "svc-reply",
+      rid: (request as { rid: string }).rid,
+      ok: true,
+      body: "second done",
+      error: "",
+    });
+    assert.equal(await second, "second done");
+    assert.equal(broker.stats.routed, 2, "each request was sent once");
+  } finally {
+    await fake.close();
+    client.close();
+    await broker.close();
+  }
+});
+
+Deno.test("services: a worker runs a request the broker sends twice only once", async () => {
+  const fake = new Router({ linger: 0 }); // a broker speaking the protocol by hand
+  await fake.bind("tcp://127.0.0.1:0");
+  const runs: string[] = [];
+  const worker = new ServiceWorker({
+    broker: fake.lastEndpoint!,
+    handlers: {
+      plan: async (body) => {
+        runs.push(body as string);
+        await new Promise((r) => setTimeout(r, 100));
+        return body;
+      },
+    },
+    ...FAST,
+  });
+  try {
+    await worker.start();
+    const { peer } = await nextMessage(fake); // its registration
+    const request = (rid: string, body: string) =>
+      fake.send([peer, encodePipelineMessage({ kind: "svc-request", rid, service: "plan", body })]);
+    await request("7", "once");
+    await request("7", "once"); // again while it runs
+    await request("8", "next");
+    const replies: string[] = [];
+    while (replies.length < 2) {
+      const { message } = await nextMessage(fake);
+      if (message.kind === "svc-reply") replies.push(message.rid);
+    }
+    assert.deepEqual(replies, ["7", "8"]);
+    assert.deepEqual(runs, ["once", "next"]);
+  } finally {
+    await worker.close();
+    await fake.close();
+  }
+});
+
+Deno.test("services: a worker registers once for RESETs that answer messages sent before its registration", async () => {
+  const fake = new Router({ linger: 0 });
+  await fake.bind("tcp://127.0.0.1:0");
+  const worker = new ServiceWorker({
+    broker: fake.lastEndpoint!,
+    handlers: { plan: (body) => body },
+    ...FAST,
+  });
+  try {
+    await worker.start();
+    const { peer } = await nextMessage(fake);
+    const say = (m: PipelineMessage) => fake.send([peer, encodePipelineMessage(m)]);
+    await say({ kind: "heartbeat" }); // registered and heard from
+    // Two RESETs back to back, as a broker that forgot the worker answers its
+    // last two heartbeats: the first is news, the second answers a heartbeat
+    // sent before the new registration.
+    await say({ kind: "reset" });
+    await say({ kind: "reset" });
+    const after: string[] = [];
+    while (!after.includes("heartbeat")) {
+      const { message } = await nextMessage(fake);
+      if (message.kind !== "heartbeat" || after.length > 0) after.push(message.kind);
+    }
+    assert.deepEqual(after, ["svc-ready", "heartbeat"]);
+  } finally {
+    await worker.close();
+    await fake.close();
   }
 });
