@@ -12,7 +12,8 @@
  * Cases: REQ/REP 16 B round trips/s; PUSH→PULL 16 B and 1 KiB msg/s; PUB→SUB
  * 16 B to 4 subscribers (each its own process), msg/s delivered in total.
  * Then the RSS of a zedge PULL receiving 10 M 16-byte messages, sampled every
- * 1 M (it takes ~10 s, so it always runs; 2 M with --quick).
+ * 1 M (it takes ~10 s, so it always runs; 2 M with --quick), and the engine's
+ * memory per idle connection over 1,000 peers (bench/zmq_memory.ts).
  *
  * Flags:
  *   --quick            about 5x shorter (smoke tests)
@@ -29,6 +30,7 @@
  *
  * @module
  */
+import { measureMemory, renderMemory } from "./zmq_memory.ts";
 import { PeerProcess, type PeerReport } from "./zmq_process.ts";
 
 /** A socket library under test. */
@@ -384,6 +386,13 @@ async function main(options: BenchOptions): Promise<boolean> {
     } catch (error) {
       ok = false;
       console.log(`zedge PULL RSS: FAILED: ${(error as Error).message}`);
+    }
+    try {
+      console.log();
+      console.log(renderMemory(await measureMemory(1000)));
+    } catch (error) {
+      ok = false;
+      console.log(`zedge memory per connection: FAILED: ${(error as Error).message}`);
     }
   }
   return ok;

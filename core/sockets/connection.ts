@@ -32,7 +32,14 @@ import { Notifier } from "./notifier.ts";
 
 const logger = getLogger(["zedge", "zmtp"]);
 const latin1 = new TextDecoder("latin1");
-const READ_BUFFER_SIZE = 64 * 1024;
+/**
+ * Read buffer sizes: an idle or quiet connection reads into a small buffer;
+ * each read that fills it makes the next one four times bigger, up to the
+ * largest, and reads well under size shrink it again. The decoder copies what
+ * it keeps, so the buffer is reused from read to read.
+ */
+const READ_BUFFER_MIN = 2 * 1024;
+const READ_BUFFER_MAX = 64 * 1024;
 /** Below this many queued bytes a write waits one macrotask for more. */
 const BATCH_BYTES = 16 * 1024;
 /** How long a connection that told its peer ERROR lets that command go out before closing. */
@@ -308,6 +315,12 @@ export class Connection {
     this.#resume.close();
     this.#drained.close();
     this.#wrote.close();
+    // Whatever the peer parked here (a partial frame, a partial message)
+    // and our unsent output are garbage from now on, whoever still holds
+    // this connection object.
+    this.#decoder.release();
+    this.#writer.release();
+    this.#owedPong = null;
     logger.debug("connection {address} closed: {reason}", { address: this.address, reason });
     this.#owner.connectionClosed(this, reason, this.#ready);
   }
@@ -345,7 +358,7 @@ export class Connection {
   }
 
   async #readLoop(): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    let buffer = new Uint8Array(READ_BUFFER_MIN);
     const hwm = () => limit(this.#owner.settings.receiveHighWaterMark);
     try {
       while (!this.#closed) {
@@ -377,6 +390,11 @@ export class Connection {
         } catch (error) {
           this.#refuseInput(error);
           break;
+        }
+        if (n === buffer.length) {
+          if (n < READ_BUFFER_MAX) buffer = new Uint8Array(Math.min(READ_BUFFER_MAX, n * 4));
+        } else if (n * 4 <= buffer.length && buffer.length > READ_BUFFER_MIN) {
+          buffer = new Uint8Array(Math.max(READ_BUFFER_MIN, buffer.length / 4));
         }
       }
     } finally {
@@ -503,7 +521,9 @@ export class Connection {
       return;
     }
     this.#handshaken = true;
-    this.#heartbeat.start();
+    // PING and PONG came with ZMTP 3.1 (RFC 37); a 3.0 peer is not sent
+    // commands it may not know.
+    if (this.#peerMinor >= 1) this.#heartbeat.start();
   }
 
   #flush(): void {
@@ -515,7 +535,10 @@ export class Connection {
       // A message queued after the loop's last check but before this callback
       // saw #writing still true and did not flush: write it now.
       if ((this.#writer.length > 0 || this.#owedPong !== null) && !this.#closed) this.#flush();
-      else this.#drained.notify();
+      else {
+        this.#writer.shrink();
+        this.#drained.notify();
+      }
     });
   }
 

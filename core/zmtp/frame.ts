@@ -27,13 +27,20 @@ export const FLAG_COMMAND = 0x04;
 export type FrameData = Uint8Array | string;
 
 const encoder = new TextEncoder();
-const INITIAL_CAPACITY = 64 * 1024;
+/** The smallest buffer allocated: a greeting, a READY or a few small messages. */
+const MIN_CAPACITY = 256;
 /** A buffer grown past this (for a huge message) is not kept for reuse. */
 const RETAIN_LIMIT = 1024 * 1024;
+/** What an idle writer keeps at most, per buffer (see {@link FrameWriter.shrink}). */
+const IDLE_CAPACITY = 4 * 1024;
+const EMPTY: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
 /**
  * An append-only output buffer of encoded frames, double-buffered so one
- * buffer can be written to the transport while the next fills.
+ * buffer can be written to the transport while the next fills. Buffers are
+ * allocated when first needed and grow with the traffic; {@link shrink}
+ * gives big ones back once the writer is idle, so a quiet connection holds
+ * almost nothing.
  *
  * @example
  * ```ts
@@ -45,7 +52,7 @@ const RETAIN_LIMIT = 1024 * 1024;
  * ```
  */
 export class FrameWriter {
-  #buf: Uint8Array<ArrayBuffer> = new Uint8Array(INITIAL_CAPACITY);
+  #buf: Uint8Array<ArrayBuffer> = EMPTY;
   #len = 0;
   #spare: Uint8Array<ArrayBuffer> | null = null;
 
@@ -122,7 +129,7 @@ export class FrameWriter {
    */
   take(): Uint8Array {
     const out = this.#buf.subarray(0, this.#len);
-    this.#buf = this.#spare ?? new Uint8Array(INITIAL_CAPACITY);
+    this.#buf = this.#spare ?? EMPTY;
     this.#spare = null;
     this.#len = 0;
     return out;
@@ -130,15 +137,37 @@ export class FrameWriter {
 
   /** Returns a buffer from {@link take} for reuse. */
   recycle(bytes: Uint8Array): void {
-    if (bytes.buffer.byteLength <= RETAIN_LIMIT) {
+    if (bytes.buffer.byteLength > 0 && bytes.buffer.byteLength <= RETAIN_LIMIT) {
       this.#spare = new Uint8Array(bytes.buffer as ArrayBuffer);
     }
+  }
+
+  /**
+   * The connection went quiet (everything taken was written): drops
+   * buffers over a few KiB, which a burst grew and an idle peer need not
+   * keep. Small ones stay, so request/reply traffic allocates nothing.
+   */
+  shrink(): void {
+    if (this.#spare !== null && this.#spare.length > IDLE_CAPACITY) this.#spare = null;
+    if (this.#len === 0 && this.#buf.length > IDLE_CAPACITY) this.#buf = EMPTY;
+  }
+
+  /** Drops everything, buffers included (the connection is gone). */
+  release(): void {
+    this.#buf = EMPTY;
+    this.#spare = null;
+    this.#len = 0;
+  }
+
+  /** Bytes of buffer memory held (for measurements). */
+  get capacity(): number {
+    return this.#buf.length + (this.#spare?.length ?? 0);
   }
 
   #ensure(extra: number): void {
     const needed = this.#len + extra;
     if (needed <= this.#buf.length) return;
-    let capacity = this.#buf.length * 2;
+    let capacity = Math.max(MIN_CAPACITY, this.#buf.length * 2);
     while (capacity < needed) capacity *= 2;
     const grown = new Uint8Array(capacity);
     grown.set(this.#buf.subarray(0, this.#len));

@@ -316,6 +316,31 @@ Deno.test("frames: sizes of 2^31 and more are refused before any allocation", ()
   );
 });
 
+Deno.test("frames: FrameWriter holds no buffer until written, and shrink() gives big ones back", () => {
+  const writer = new FrameWriter();
+  assert.equal(writer.capacity, 0, "a fresh writer allocates nothing");
+  writer.writeMessage(["small"]);
+  assert.ok(writer.capacity <= 256, `capacity ${writer.capacity} for one small message`);
+  writer.recycle(writer.take());
+  writer.shrink();
+  assert.ok(writer.capacity <= 256, "a small buffer is kept for the next small message");
+  // A burst grows the buffers; once idle they are given back.
+  for (let i = 0; i < 1000; i++) writer.writeMessage([new Uint8Array(100)]);
+  writer.recycle(writer.take());
+  writer.writeMessage([new Uint8Array(50_000)]);
+  writer.recycle(writer.take());
+  assert.ok(writer.capacity > 64 * 1024, `capacity ${writer.capacity} after a burst`);
+  writer.shrink();
+  assert.equal(writer.capacity, 0);
+  // A writer with bytes still waiting keeps the buffer they are in.
+  writer.writeMessage([new Uint8Array(10_000)]);
+  writer.shrink();
+  assert.equal(writer.length, 10_009);
+  writer.release();
+  assert.equal(writer.capacity, 0);
+  assert.equal(writer.length, 0);
+});
+
 Deno.test("frames: FrameWriter batches messages, commands and raw bytes in order", () => {
   const writer = new FrameWriter();
   writer.writeRaw(encodeGreeting());

@@ -8,8 +8,17 @@
  */
 import assert from "node:assert/strict";
 import { encodeGreeting, encodePing, FrameWriter } from "../../core/zmtp/mod.ts";
-import { Pull, Push, Reply } from "../../mod.ts";
-import { closeAll, EventLog, handshakeBytes, RawPeer, texts, waitFor, within } from "./helpers.ts";
+import { Pull, Push, Reply, XPublisher } from "../../mod.ts";
+import {
+  closeAll,
+  EventLog,
+  handshakeBytes,
+  RawPeer,
+  settled,
+  texts,
+  waitFor,
+  within,
+} from "./helpers.ts";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const frames = (build: (w: FrameWriter) => void) => {
@@ -116,3 +125,216 @@ Deno.test("limits: a peer that never reads its replies is not read further", asy
     await rep.close();
   }
 });
+
+Deno.test("limits: a huge message frame before READY is refused from its header", async () => {
+  const pull = new Pull();
+  try {
+    const log = new EventLog(pull);
+    await pull.bind("tcp://127.0.0.1:0");
+    const raw = await RawPeer.connect(pull.lastEndpoint!);
+    try {
+      // Greeting, then a 2^31 - 1 byte message frame instead of READY; no body follows.
+      await raw.write(concat(encodeGreeting(), longHeader(0x02, 0x7f, 0xff, 0xff, 0xff)));
+      const error = await log.wait("handshake:error", 1, raw.address);
+      assert.match(error.reason ?? "", /message frame before READY/);
+      await raw.waitEnded();
+    } finally {
+      await raw.dispose();
+    }
+  } finally {
+    await pull.close();
+  }
+});
+
+Deno.test("limits: a huge command is refused from its header, before READY and after", async () => {
+  const pull = new Pull(); // maxMessageSize -1: no limit on messages
+  try {
+    const log = new EventLog(pull);
+    await pull.bind("tcp://127.0.0.1:0");
+    const early = await RawPeer.connect(pull.lastEndpoint!);
+    const late = await RawPeer.connect(pull.lastEndpoint!);
+    try {
+      await early.write(concat(encodeGreeting(), longHeader(0x06, 0x7f, 0xff, 0xff, 0xff)));
+      const refused = await log.wait("handshake:error", 1, early.address);
+      assert.match(
+        refused.reason ?? "",
+        /command frame of 2147483647 bytes exceeds the command limit/,
+      );
+      await late.write(concat(handshakeBytes("PUSH"), longHeader(0x06, 0x00, 0x10, 0x00, 0x00)));
+      const dropped = await log.wait("protocol:error", 1, late.address);
+      assert.match(
+        dropped.reason ?? "",
+        /command frame of 1048576 bytes exceeds the command limit/,
+      );
+      await early.waitEnded();
+      await late.waitEnded();
+    } finally {
+      await early.dispose();
+      await late.dispose();
+    }
+  } finally {
+    await pull.close();
+  }
+});
+
+Deno.test("limits: a maxMessageSize smaller than a READY still lets handshakes through", async () => {
+  const pull = new Pull({ maxMessageSize: 5 });
+  const push = new Push();
+  try {
+    const log = new EventLog(pull);
+    await pull.bind("tcp://127.0.0.1:0");
+    push.connect(pull.lastEndpoint!);
+    await within(push.send("12345"), "a send, which needs a handshake first");
+    assert.deepEqual(texts(await within(pull.receive(), "a message at the limit")), ["12345"]);
+    await push.send("123456");
+    const error = await log.wait("protocol:error");
+    assert.match(error.reason ?? "", /exceeds the maximum message size of 5/);
+  } finally {
+    await closeAll(push, pull);
+  }
+});
+
+Deno.test("limits: a connection that failed is not sent to while its ERROR goes out", async () => {
+  const push = new Push();
+  const pull = new Pull();
+  try {
+    const log = new EventLog(push);
+    await push.bind("tcp://127.0.0.1:0");
+    pull.connect(push.lastEndpoint!);
+    await log.wait("handshake");
+    const raw = await RawPeer.connect(push.lastEndpoint!);
+    try {
+      await raw.write(handshakeBytes("PULL"));
+      await log.wait("handshake", 2);
+      // The moment the raw peer's connection fails, send: round robin must
+      // skip it, though it stays open a few ms to let its ERROR go out.
+      const sends: Promise<void>[] = [];
+      push.events.on("protocol:error", () => {
+        for (let i = 0; i < 10; i++) sends.push(push.send(String(i)));
+      });
+      await raw.write(new Uint8Array([0xf0, 0x13, 0x37])); // reserved flag bits
+      await log.wait("protocol:error", 1, raw.address);
+      await within(Promise.all(sends), "the sends");
+      for (let i = 0; i < 10; i++) {
+        assert.deepEqual(texts(await within(pull.receive(), `message ${i}`)), [String(i)]);
+      }
+      await raw.waitEnded();
+      assert.equal(raw.messages.length, 0, "messages went into the failed connection");
+    } finally {
+      await raw.dispose();
+    }
+  } finally {
+    await closeAll(push, pull);
+  }
+});
+
+Deno.test("limits: XPUB holds at most receiveHighWaterMark notices per peer; a flooding one waits", async () => {
+  const xpub = new XPublisher({ receiveHighWaterMark: 10 });
+  try {
+    const log = new EventLog(xpub);
+    await xpub.bind("tcp://127.0.0.1:0");
+    const raw = await RawPeer.connect(xpub.lastEndpoint!);
+    try {
+      await raw.write(handshakeBytes("SUB"));
+      await log.wait("handshake");
+      // 30,000 distinct 1 KiB subscriptions: 30 MB, well past what the
+      // kernel buffers between us, while nobody reads the XPUB.
+      const count = 30_000;
+      const writer = new FrameWriter();
+      for (let i = 0; i < count; i++) {
+        const frame = new Uint8Array(1025);
+        frame[0] = 1;
+        frame.set(ascii(String(i).padStart(8, "0")), 1);
+        writer.writeMessage([frame]);
+      }
+      const flood = writer.take().slice();
+      const writing = raw.write(flood);
+      const written = await settled(() => raw.written, 300);
+      assert.ok(written < flood.length, "the XPUB read all 30 MB of subscriptions unasked");
+      // Reading lets it through, every notice once and in order.
+      for (let i = 0; i < count; i++) {
+        const [frame] = await within(xpub.receive(), `notice ${i}`);
+        assert.equal(new TextDecoder().decode(frame.subarray(1, 9)), String(i).padStart(8, "0"));
+      }
+      await within(writing, "the flood to be taken");
+    } finally {
+      await raw.dispose();
+    }
+  } finally {
+    await xpub.close();
+  }
+});
+
+Deno.test("limits: the greeting's as-server flag is 0 on both sides (NULL, RFC 37)", async () => {
+  const pull = new Pull();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const push = new Push();
+  try {
+    await pull.bind("tcp://127.0.0.1:0");
+    const raw = await RawPeer.connect(pull.lastEndpoint!);
+    try {
+      await waitFor(() => raw.greeting !== null, "the binding side's greeting");
+      assert.equal(raw.greeting!.asServer, false, "the binding side claims as-server");
+    } finally {
+      await raw.dispose();
+    }
+    push.connect(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`);
+    const conn = await listener.accept();
+    try {
+      const greeting = new Uint8Array(64);
+      let at = 0;
+      while (at < 64) at += (await conn.read(greeting.subarray(at))) ?? 64;
+      assert.equal(greeting[32], 0, "the connecting side claims as-server");
+    } finally {
+      conn.close();
+    }
+  } finally {
+    listener.close();
+    await closeAll(push, pull);
+  }
+});
+
+Deno.test("limits: a ZMTP 3.0 peer is not sent PINGs (they came with 3.1)", async () => {
+  const pull = new Pull({ heartbeatInterval: 30, heartbeatTimeout: 150 });
+  try {
+    const log = new EventLog(pull);
+    await pull.bind("tcp://127.0.0.1:0");
+    const old = await RawPeer.connect(pull.lastEndpoint!);
+    const current = await RawPeer.connect(pull.lastEndpoint!);
+    try {
+      const greeting30 = encodeGreeting();
+      greeting30[11] = 0; // minor version 0
+      await old.write(concat(greeting30, handshakeBytes("PUSH").subarray(64)));
+      await current.write(handshakeBytes("PUSH"));
+      await log.wait("handshake", 2);
+      // Both stay silent: the 3.1 peer is pinged and dropped for it...
+      const dropped = await log.wait("protocol:error", 1, current.address);
+      assert.match(dropped.reason ?? "", /heartbeat timeout/);
+      // ...while the 3.0 peer got no PING, and is still connected.
+      assert.ok(current.commands.some((c) => c.name === "PING"));
+      assert.equal(old.commands.filter((c) => c.name === "PING").length, 0);
+      assert.equal(log.count("protocol:error", old.address), 0);
+      assert.equal(old.isEnded, false);
+    } finally {
+      await old.dispose();
+      await current.dispose();
+    }
+  } finally {
+    await pull.close();
+  }
+});
+
+/** A long (8-byte size) frame header with `flags` and the low four size bytes. */
+function longHeader(flags: number, b5: number, b6: number, b7: number, b8: number): Uint8Array {
+  return new Uint8Array([flags, 0, 0, 0, 0, b5, b6, b7, b8]);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -143,6 +143,30 @@ export async function waitFor(
 }
 
 /**
+ * Resolves with `sample()` once it has not changed for `quietMs`. Only for
+ * proving an absence (a reader that stopped, a writer that is blocked):
+ * when something does *not* happen there is no event to wait for.
+ *
+ * @example
+ * ```ts
+ * import { settled } from "./helpers.ts";
+ * let n = 0;
+ * const timer = setInterval(() => n < 3 && n++, 5);
+ * await settled(() => n, 50); // 3
+ * clearInterval(timer);
+ * ```
+ */
+export async function settled(sample: () => number, quietMs: number): Promise<number> {
+  let last = sample();
+  for (;;) {
+    await delay(quietMs);
+    const now = sample();
+    if (now === last) return now;
+    last = now;
+  }
+}
+
+/**
  * Races a promise against a deadline, failing with `what` when it passes.
  * The timer is always cleared, so Deno's op sanitizer stays quiet.
  *
