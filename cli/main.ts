@@ -41,8 +41,17 @@ export function buildProgram(): Command {
 }
 
 /** Runs the CLI with the given arguments and returns the process exit code. */
-export async function main(args: string[]): Promise<number> {
-  const program = buildProgram();
+export function main(args: string[]): Promise<number> {
+  return runProgram(buildProgram(), args);
+}
+
+/**
+ * Runs a command tree (zedge's, or a robot binary's) with `args` and
+ * returns the exit code: user errors are one line prefixed with the
+ * program's name, never a stack trace unless `ZEDGE_DEBUG=1`.
+ */
+export async function runProgram(program: Command, args: string[]): Promise<number> {
+  const name = program.name();
   try {
     await program.parseAsync(args, { from: "user" });
     return 0;
@@ -52,11 +61,17 @@ export async function main(args: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof CliError) {
-      console.error(`zedge: ${error.message}`);
+      console.error(`${name}: ${error.message}`);
       return error.exitCode;
     }
-    if (Deno.env.get("ZEDGE_DEBUG") === "1") console.error(error);
-    else console.error(`zedge: ${error instanceof Error ? error.message : String(error)}`);
+    let debug = false;
+    try {
+      debug = Deno.env.get("ZEDGE_DEBUG") === "1";
+    } catch {
+      // Not permitted to read it: no debug output.
+    }
+    if (debug) console.error(error);
+    else console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
 }

@@ -21,6 +21,7 @@
  */
 import type { Command } from "commander";
 import { registerBuild } from "./robot_build.ts";
+import { fileRobotSource } from "./robot_common.ts";
 import { registerControl } from "./robot_control.ts";
 import { registerInspect } from "./robot_inspect.ts";
 import { registerRun } from "./robot_run.ts";
@@ -43,9 +44,9 @@ export function register(program: Command): void {
         "its endpoints need; status, systemd unit and per-robot binary",
     )
     .showHelpAfterError(false);
-  registerInspect(robot);
-  registerRun(robot);
-  registerControl(robot);
+  registerInspect(robot, fileRobotSource);
+  registerRun(robot, fileRobotSource);
+  registerControl(robot, fileRobotSource);
   registerSystemd(robot);
   registerBuild(robot);
 }

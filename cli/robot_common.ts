@@ -11,6 +11,7 @@
  * @module
  */
 import type { LogRecord } from "@logtape/logtape";
+import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { ConfigFileError } from "../core/config/yaml_schema.ts";
 import { loadRobotConfig, type RobotConfig, type RobotConfigOptions } from "../robot/config.ts";
@@ -71,6 +72,65 @@ export async function loadRobotOrFail(
     if (error instanceof ConfigFileError) throw new CliError(error.message, 2);
     throw error;
   }
+}
+
+/**
+ * Where the robot commands get the robot YAML: from a file named on the
+ * command line (the `zedge` CLI), or embedded in a robot's own binary
+ * (then no command takes a file).
+ *
+ * @example
+ * ```ts
+ * import { fileRobotSource } from "./robot_common.ts";
+ * const robot = await fileRobotSource.load("examples/robot/robot.yaml", {});
+ * ```
+ */
+export interface RobotSource {
+  /** True inside a robot binary: the YAML is embedded. */
+  readonly embedded: boolean;
+  /** Loads and validates the robot (every problem a {@link CliError}). */
+  load(
+    file: string | undefined,
+    flags: RobotFileFlags,
+    options?: RobotConfigOptions,
+  ): Promise<RobotConfig>;
+}
+
+/**
+ * The robot YAML from the command line (argument or `-c`, else ./robot.yaml).
+ *
+ * @example
+ * ```ts
+ * import { fileRobotSource } from "./robot_common.ts";
+ * console.log(fileRobotSource.embedded); // false
+ * ```
+ */
+export const fileRobotSource: RobotSource = {
+  embedded: false,
+  load: (file, flags, options) => loadRobotOrFail(robotFileArgument(file, flags), options),
+};
+
+/**
+ * Adds the robot YAML argument and `-c` to `command` unless the YAML is
+ * embedded, and calls `action(file, flags)` either way.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { fileRobotSource, withRobotFile } from "./robot_common.ts";
+ * withRobotFile(new Command("check"), fileRobotSource, async (file) => console.log(file));
+ * ```
+ */
+export function withRobotFile<F extends RobotFileFlags>(
+  command: Command,
+  source: RobotSource,
+  action: (file: string | undefined, flags: F) => Promise<void>,
+): Command {
+  if (source.embedded) return command.action((flags: F) => action(undefined, flags));
+  return command
+    .argument("[robot.yaml]", "the robot YAML (default ./robot.yaml)")
+    .option("-c, --config <file>", "the robot YAML (same as the argument)")
+    .action((file: string | undefined, flags: F) => action(file, flags));
 }
 
 /**

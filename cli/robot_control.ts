@@ -22,7 +22,12 @@ import {
   type RobotStatus,
 } from "../robot/control.ts";
 import { CliError } from "./errors.ts";
-import { formatTable, formatUptime, loadRobotOrFail, type RobotFileFlags } from "./robot_common.ts";
+import {
+  formatTable,
+  formatUptime,
+  type RobotFileFlags,
+  type RobotSource,
+} from "./robot_common.ts";
 
 interface ControlFlags extends RobotFileFlags {
   control?: string;
@@ -37,17 +42,17 @@ interface ControlFlags extends RobotFileFlags {
  * ```ts
  * import { Command } from "commander";
  * import { registerControl } from "./robot_control.ts";
- * registerControl(new Command("robot"));
+ * import { fileRobotSource } from "./robot_common.ts";
+ * registerControl(new Command("robot"), fileRobotSource);
  * ```
  */
-export function registerControl(robot: Command): void {
+export function registerControl(robot: Command, source: RobotSource): void {
   const withTarget = (command: Command) =>
-    command
-      .option(
-        "-c, --config <file>",
-        "the robot YAML naming the control endpoint (default ./robot.yaml)",
-      )
-      .option("--control <endpoint>", "the supervisor's control endpoint (instead of -c)")
+    (source.embedded ? command : command.option(
+      "-c, --config <file>",
+      "the robot YAML naming the control endpoint (default ./robot.yaml)",
+    ))
+      .option("--control <endpoint>", "the supervisor's control endpoint (instead of the YAML's)")
       .option("--timeout <ms>", "how long to wait for the supervisor", "3000");
 
   withTarget(
@@ -59,7 +64,7 @@ export function registerControl(robot: Command): void {
   )
     .option("--json", "print the status as JSON")
     .action(async (flags: ControlFlags) => {
-      const { endpoint, reply } = await ask(flags, { op: "status" });
+      const { endpoint, reply } = await ask(source, flags, { op: "status" });
       if (!("status" in reply)) throw new CliError("the supervisor sent no status");
       console.log(
         flags.json ? JSON.stringify(reply.status, null, 2) : formatStatus(reply.status, endpoint),
@@ -78,7 +83,7 @@ export function registerControl(robot: Command): void {
         )
         .argument("<component>", "the component's name"),
     ).action(async (name: string, flags: ControlFlags) => {
-      await ask(flags, { op, name });
+      await ask(source, flags, { op, name });
       console.log(
         `${op === "stop" ? "stopped" : op === "start" ? "started" : "restarted"} ${name}`,
       );
@@ -87,6 +92,7 @@ export function registerControl(robot: Command): void {
 }
 
 async function ask(
+  source: RobotSource,
   flags: ControlFlags,
   request: ControlRequest,
 ): Promise<{ endpoint: string; reply: ControlReply & { ok: true } }> {
@@ -94,7 +100,7 @@ async function ask(
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new CliError("--timeout must be a positive number of milliseconds", 2);
   }
-  const endpoint = await controlEndpoint(flags);
+  const endpoint = await controlEndpoint(source, flags);
   let reply: ControlReply;
   try {
     reply = await controlRequest(endpoint, request, { timeoutMs });
@@ -112,16 +118,15 @@ async function ask(
  * (`$XDG_RUNTIME_DIR/zedge/`, then `/run/zedge/` where the systemd unit puts
  * it, then `/tmp/zedge-<robot>.sock`).
  */
-async function controlEndpoint(flags: ControlFlags): Promise<string> {
+async function controlEndpoint(source: RobotSource, flags: ControlFlags): Promise<string> {
   if (flags.control !== undefined) {
     if (flags.config !== undefined) throw new CliError("give -c or --control, not both", 2);
     return flags.control;
   }
-  const file = flags.config ?? (existsSync("robot.yaml") ? "robot.yaml" : undefined);
-  if (file === undefined) {
+  if (!source.embedded && flags.config === undefined && !existsSync("robot.yaml")) {
     throw new CliError("which robot? give -c robot.yaml or --control ENDPOINT", 2);
   }
-  const config = await loadRobotOrFail(file, { checkFiles: false, moduleGraph: false });
+  const config = await source.load(undefined, flags, { checkFiles: false, moduleGraph: false });
   if (!config.controlIsDefault) return config.control;
   const candidates = [
     defaultControlEndpoint(config.robot),

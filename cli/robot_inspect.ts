@@ -13,13 +13,14 @@
  */
 import type { Command } from "commander";
 import { relative } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { checkRobotModules } from "../robot/check.ts";
 import type { RobotConfig } from "../robot/config.ts";
 import { type ComponentPermissions, permissionFlags } from "../robot/permissions.ts";
 import { robotProcessFlags, robotProcessPermissions } from "../robot/process_permissions.ts";
 import { robotJsonSchema } from "../robot/schema.ts";
 import { CliError } from "./errors.ts";
-import { loadRobotOrFail, robotFileArgument, type RobotFileFlags } from "./robot_common.ts";
+import { type RobotFileFlags, type RobotSource, withRobotFile } from "./robot_common.ts";
 
 interface PermissionsFlags extends RobotFileFlags {
   json?: boolean;
@@ -32,42 +33,45 @@ interface PermissionsFlags extends RobotFileFlags {
  * ```ts
  * import { Command } from "commander";
  * import { registerInspect } from "./robot_inspect.ts";
- * registerInspect(new Command("robot"));
+ * import { fileRobotSource } from "./robot_common.ts";
+ * registerInspect(new Command("robot"), fileRobotSource);
  * ```
  */
-export function registerInspect(robot: Command): void {
-  robot.command("check")
-    .description(
+export function registerInspect(robot: Command, source: RobotSource): void {
+  withRobotFile<RobotFileFlags>(
+    robot.command("check").description(
       "validate the robot YAML, its pipeline files and its modules (each loaded with its " +
         "component's permissions); every problem is reported at once as file:line",
-    )
-    .argument("[robot.yaml]", "the robot YAML (default ./robot.yaml)")
-    .option("-c, --config <file>", "the robot YAML (same as the argument)")
-    .action(async (file: string | undefined, flags: RobotFileFlags) => {
-      const config = await loadRobotOrFail(robotFileArgument(file, flags));
+    ),
+    source,
+    async (file, flags) => {
+      const config = await source.load(file, flags);
       const problems = await checkRobotModules(config);
       if (problems.length > 0) throw new CliError(problems.join("\n"), 1);
       const kinds = config.components.map((c) => `${c.name} (${c.kind})`).join(", ");
       console.log(
         `${config.file}: ok: robot ${config.robot}, ${config.components.length} components: ${kinds}`,
       );
-    });
+    },
+  );
 
-  robot.command("permissions")
-    .description(
-      "what each component may touch (derived from its endpoints, modules and declared paths), " +
-        "as a table and as the equivalent deno run flags; last, the robot process itself",
-    )
-    .argument("[robot.yaml]", "the robot YAML (default ./robot.yaml)")
-    .option("-c, --config <file>", "the robot YAML (same as the argument)")
-    .option("--json", "print JSON")
-    .action(async (file: string | undefined, flags: PermissionsFlags) => {
-      const config = await loadRobotOrFail(robotFileArgument(file, flags));
+  withRobotFile<PermissionsFlags>(
+    robot.command("permissions")
+      .description(
+        "what each component may touch (derived from its endpoints, modules and declared " +
+          "paths), as a table and as the equivalent deno run flags; last, the robot process itself",
+      )
+      .option("--json", "print JSON"),
+    source,
+    async (file, flags) => {
+      const config = await source.load(file, flags);
       console.log(
         flags.json ? JSON.stringify(permissionsReport(config), null, 2) : formatPermissions(config),
       );
-    });
+    },
+  );
 
+  if (source.embedded) return;
   robot.command("schema")
     .description("print the robot YAML's JSON Schema (for editors: yaml-language-server)")
     .action(() => {
@@ -132,9 +136,9 @@ function formatPermissions(config: RobotConfig): string {
   lines.push(
     "",
     "the robot process (the union, its control endpoint, its config files and zedge's code):",
-    `  deno run ${robotProcessFlags(config, { mode: "source" }).join(" ")} cli/main.ts robot run ${
-      shown(config.file)
-    }`,
+    `  deno run ${robotProcessFlags(config, { mode: "source" }).join(" ")} ${
+      shown(fromFileUrl(new URL("../cli/main.ts", import.meta.url)))
+    } robot run ${shown(config.file)}`,
   );
   return lines.join("\n");
 }

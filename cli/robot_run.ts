@@ -20,9 +20,9 @@ import { CliError } from "./errors.ts";
 import { setupLogging } from "./logging.ts";
 import {
   formatRobotRecord,
-  loadRobotOrFail,
-  robotFileArgument,
   type RobotFileFlags,
+  type RobotSource,
+  withRobotFile,
 } from "./robot_common.ts";
 import { shutdownSignal } from "./shutdown.ts";
 
@@ -34,37 +34,33 @@ interface RunFlags extends RobotFileFlags {
 const LEVELS = ["debug", "info", "warning", "error"];
 
 /**
- * Adds `run` to the `zedge robot` command.
+ * Adds `run` to the `zedge robot` command (or a robot binary's).
  *
  * @example
  * ```ts
  * import { Command } from "commander";
  * import { registerRun } from "./robot_run.ts";
- * registerRun(new Command("robot"), async (file) => file);
+ * import { fileRobotSource } from "./robot_common.ts";
+ * registerRun(new Command("robot"), fileRobotSource);
  * ```
  */
-export function registerRun(
-  robot: Command,
-  load: (file: string | undefined, flags: RunFlags) => Promise<RobotConfig> = (file, flags) =>
-    loadRobotOrFail(robotFileArgument(file, flags), { control: flags.control }),
-): void {
-  robot.command("run")
+export function registerRun(robot: Command, source: RobotSource): void {
+  const command = robot.command("run")
     .description("run the robot's components, each in a Web Worker with only its permissions")
-    .argument("[robot.yaml]", "the robot YAML (default ./robot.yaml)")
-    .option("-c, --config <file>", "the robot YAML (same as the argument)")
     .option("--control <endpoint>", "bind the control endpoint here instead of the YAML's")
     .option("--log-level <level>", `lowest level logged: ${LEVELS.join(", ")}`, "info")
     .addHelpText(
       "after",
-      "\nStops cleanly on SIGTERM or SIGINT (exit 0). See what runs with `zedge robot status`.",
-    )
-    .action(async (file: string | undefined, flags: RunFlags) => {
-      if (!LEVELS.includes(flags.logLevel)) {
-        throw new CliError(`--log-level must be one of ${LEVELS.join(", ")}`, 2);
-      }
-      await setupLogging(flags.logLevel as LogLevel, formatRobotRecord);
-      await runRobot(await load(file, flags), flags.logLevel as LogLevel);
-    });
+      "\nStops cleanly on SIGTERM or SIGINT (exit 0). See what runs with `status`.",
+    );
+  withRobotFile<RunFlags>(command, source, async (file, flags) => {
+    if (!LEVELS.includes(flags.logLevel)) {
+      throw new CliError(`--log-level must be one of ${LEVELS.join(", ")}`, 2);
+    }
+    await setupLogging(flags.logLevel as LogLevel, formatRobotRecord);
+    const config = await source.load(file, flags, { control: flags.control });
+    await runRobot(config, flags.logLevel as LogLevel);
+  });
 }
 
 /**

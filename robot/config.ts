@@ -201,6 +201,8 @@ export interface RobotConfigOptions {
   control?: string;
   /** Scans module graphs for read permissions (default true); see `module_graph.ts`. */
   moduleGraph?: ModuleGraph | false;
+  /** Where zedge's code is, as the robot will run it (default: this copy, {@link ZEDGE_ROOT}). */
+  zedgeRoot?: string;
 }
 
 /**
@@ -290,6 +292,7 @@ export function parseRobotConfig(
   const resolver = new Resolver(doc, url, {
     readFile: options.readFile ?? ((path) => Deno.readTextFileSync(path)),
     checkFiles: options.checkFiles ?? true,
+    threadWorker: threadWorkerUrl(options.zedgeRoot ?? ZEDGE_ROOT),
   });
   const control = options.control ?? raw.control ??
     defaultControlEndpoint(raw.robot, options.env ?? safeEnv);
@@ -308,7 +311,7 @@ export function parseRobotConfig(
     : options.moduleGraph ?? new ModuleGraph();
   for (const spec of components) {
     const c = raw.components[spec.name];
-    spec.code = codeFiles(spec, graph);
+    spec.code = codeFiles(spec, graph, zedgeSourceAt(options.zedgeRoot ?? ZEDGE_ROOT));
     spec.permissions = derivePermissions(spec, {
       read: (c.read ?? []).map((p) => resolver.path(p)),
       write: (c.write ?? []).map((p) => resolver.path(p)),
@@ -334,17 +337,19 @@ class Resolver {
   readonly #base: URL;
   readonly #readFile: (path: string) => string;
   readonly #checkFiles: boolean;
+  readonly #threadWorker: string;
   readonly #pipelines = new Map<string, PipelineConfig | null>();
 
   constructor(
     doc: YamlDocument,
     base: URL,
-    options: { readFile: (path: string) => string; checkFiles: boolean },
+    options: { readFile: (path: string) => string; checkFiles: boolean; threadWorker: string },
   ) {
     this.#doc = doc;
     this.#base = base;
     this.#readFile = options.readFile;
     this.#checkFiles = options.checkFiles;
+    this.#threadWorker = options.threadWorker;
   }
 
   /** An absolute path for a path in the file (relative to the file's directory). */
@@ -514,7 +519,7 @@ class Resolver {
         spec.connects = { workers: e.workers.connect, results: e.results.connect };
         addModule(entry.handlers);
         // Threads are Web Workers this component starts: it needs to read their module.
-        if (entry.threads > 0) addModule(THREAD_WORKER_URL);
+        if (entry.threads > 0) addModule(this.#threadWorker);
         return;
       }
       case "service-broker":
@@ -669,16 +674,18 @@ class Resolver {
 }
 
 /**
- * The module every pipeline thread runs; a worker with threads reads it.
+ * The module every pipeline thread runs, in the zedge at `root`; a worker
+ * with threads reads it.
  *
  * @example
  * ```ts
- * import { THREAD_WORKER_URL } from "./config.ts";
- * console.log(THREAD_WORKER_URL.endsWith("thread_worker.ts")); // true
+ * import { threadWorkerUrl, ZEDGE_ROOT } from "./config.ts";
+ * console.log(threadWorkerUrl(ZEDGE_ROOT).endsWith("/core/pipeline/thread_worker.ts")); // true
  * ```
  */
-export const THREAD_WORKER_URL = new URL("../core/pipeline/thread_worker.ts", import.meta.url)
-  .href;
+export function threadWorkerUrl(root: string): string {
+  return toFileUrl(join(root, "core/pipeline/thread_worker.ts")).href;
+}
 
 function keyed(value: string | Record<string, string> | undefined, key: string) {
   if (value === undefined) return {};
@@ -738,9 +745,34 @@ function sameBind(a: string, b: string): boolean {
 }
 
 /**
- * zedge's own source: a component whose modules import zedge code (or that
- * starts pipeline threads) may read these, which hold nothing but code. The
- * files are granted as these few entries rather than one by one.
+ * zedge's own source entries under `root`: a component whose modules import
+ * zedge code (or that starts pipeline threads) may read these, which hold
+ * nothing but code. The files are granted as these few entries rather than
+ * one by one.
+ *
+ * @example
+ * ```ts
+ * import { zedgeSourceAt } from "./config.ts";
+ * zedgeSourceAt("/opt/zedge"); // ["/opt/zedge/cli", "/opt/zedge/core", "/opt/zedge/mod.ts", "/opt/zedge/robot"]
+ * ```
+ */
+export function zedgeSourceAt(root: string): string[] {
+  return ["cli", "core", "mod.ts", "robot"].map((entry) => join(root, entry));
+}
+
+/**
+ * This copy of zedge: the directory holding `mod.ts`.
+ *
+ * @example
+ * ```ts
+ * import { ZEDGE_ROOT } from "./config.ts";
+ * console.log(ZEDGE_ROOT.endsWith("/")); // false
+ * ```
+ */
+export const ZEDGE_ROOT: string = fromFileUrl(new URL("..", import.meta.url)).replace(/\/$/, "");
+
+/**
+ * This copy of zedge's source entries (see {@link zedgeSourceAt}).
  *
  * @example
  * ```ts
@@ -748,16 +780,13 @@ function sameBind(a: string, b: string): boolean {
  * console.log(ZEDGE_SOURCE.map((p) => p.split("/").pop())); // ["cli", "core", "mod.ts", "robot"]
  * ```
  */
-export const ZEDGE_SOURCE: readonly string[] = (() => {
-  const root = fromFileUrl(new URL("../", import.meta.url));
-  return ["cli", "core", "mod.ts", "robot"].map((entry) => join(root, entry));
-})();
+export const ZEDGE_SOURCE: readonly string[] = zedgeSourceAt(ZEDGE_ROOT);
 
 /** Files under zedge's own source become its entries; others stay as they are. */
-function collapseZedgeSource(files: string[]): string[] {
+function collapseZedgeSource(files: string[], source: readonly string[]): string[] {
   const out = new Set<string>();
   for (const file of files) {
-    const entry = ZEDGE_SOURCE.find((e) => file === e || file.startsWith(`${e}/`));
+    const entry = source.find((e) => file === e || file.startsWith(`${e}/`));
     out.add(entry ?? file);
   }
   return [...out];
@@ -816,10 +845,15 @@ export function derivePermissions(
  * codeFiles(robot.components[0]); // ["/opt/r/n.ts"]
  * ```
  */
-export function codeFiles(spec: ComponentSpec, graph?: ModuleGraph): string[] {
+export function codeFiles(
+  spec: ComponentSpec,
+  graph?: ModuleGraph,
+  zedgeSource: readonly string[] = ZEDGE_SOURCE,
+): string[] {
   const local = spec.modules.filter((m) => m.startsWith("file:"));
   return collapseZedgeSource(
     graph !== undefined ? graph.files(local) : local.map((m) => fromFileUrl(m)),
+    zedgeSource,
   ).sort();
 }
 

@@ -19,7 +19,7 @@
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
-import { type RobotConfig, ZEDGE_SOURCE } from "./config.ts";
+import { type RobotConfig, ZEDGE_SOURCE, zedgeSourceAt } from "./config.ts";
 import { type ComponentPermissions, permissionFlags, unionPermissions } from "./permissions.ts";
 
 /**
@@ -42,8 +42,9 @@ export const SUPERVISOR_ENV: readonly string[] = [
 ];
 
 /**
- * How the robot process runs: from source with `deno run`, or as a compiled
- * binary whose modules live in its embedded file system at `vfsRoot`.
+ * How the robot process runs: from source with `deno run` (zedge's code at
+ * `zedgeRoot`, default this copy), or as a compiled binary whose modules
+ * live in its embedded file system at `vfsRoot`.
  *
  * @example
  * ```ts
@@ -51,7 +52,9 @@ export const SUPERVISOR_ENV: readonly string[] = [
  * const mode: ProcessMode = { mode: "binary", vfsRoot: "/tmp/deno-compile-kitchen-bot" };
  * ```
  */
-export type ProcessMode = { mode: "source" } | { mode: "binary"; vfsRoot: string };
+export type ProcessMode =
+  | { mode: "source"; zedgeRoot?: string }
+  | { mode: "binary"; vfsRoot: string };
 
 /**
  * What the robot process's control endpoint needs: for a socket in a
@@ -100,7 +103,11 @@ export function robotProcessPermissions(
     // From source: the config files, and zedge's code (component Workers load it).
     // A binary carries both inside its embedded file system.
     read: mode.mode === "source"
-      ? [fileURLToPath(config.url), ...config.pipelineFiles, ...ZEDGE_SOURCE]
+      ? [
+        fileURLToPath(config.url),
+        ...config.pipelineFiles,
+        ...(mode.zedgeRoot ? zedgeSourceAt(mode.zedgeRoot) : ZEDGE_SOURCE),
+      ]
       : [mode.vfsRoot],
     write: [],
     env: [...SUPERVISOR_ENV],

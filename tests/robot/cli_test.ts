@@ -77,7 +77,10 @@ Deno.test("robot check: ok for the example robot, every problem with file:line o
 Deno.test("robot permissions: per component and as deno run flags, as text and JSON", async () => {
   const text = await zedge(["robot", "permissions", "examples/robot/robot.yaml"]);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /^tasks \(task-server\)\n {2}net {4}0\.0\.0\.0:7779, 0\.0\.0\.0:7780$/m);
+  assert.match(
+    text.stdout,
+    /^tasks \(task-server\)\n {2}net {4}0\.0\.0\.0:7779, 0\.0\.0\.0:7780$/m,
+  );
   assert.match(
     text.stdout,
     /^ {2}as flags: deno run --allow-net=127\.0\.0\.1:7821 --allow-read=.*examples\/robot\/planner\.ts$/m,

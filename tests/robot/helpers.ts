@@ -18,9 +18,12 @@ export { freeTcpPort, repoPath, waitFor };
 /** `import … from "${ZEDGE}"` in a test module reaches zedge's public API. */
 export const ZEDGE = new URL("../../mod.ts", import.meta.url).href;
 
-/** Writes `files` (path → text) into a fresh temp directory and returns it. */
-export async function robotDir(files: Record<string, string>): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-robot-" });
+/** Writes `files` (path → text) into `dir` (default a fresh temp directory) and returns it. */
+export async function robotDir(
+  files: Record<string, string>,
+  into?: string,
+): Promise<string> {
+  const dir = into ?? await Deno.makeTempDir({ prefix: "zedge-robot-" });
   for (const [path, text] of Object.entries(files)) {
     const full = join(dir, path);
     await Deno.mkdir(join(full, ".."), { recursive: true });

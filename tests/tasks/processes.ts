@@ -64,7 +64,11 @@ export function spawn(
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         let exited = false;
-        status.then(() => exited = true);
+        // Checked again once it exits, or a pattern that never comes would wait out the timeout.
+        status.then(() => {
+          exited = true;
+          check();
+        });
         const check = () => {
           const match = (out + err).match(pattern);
           if (match) {
