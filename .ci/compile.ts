@@ -1,13 +1,17 @@
 /**
- * `deno task compile`: builds the `zedge` binary (dist/zedge by default) with
- * `deno compile`, embedding every Web Worker module (`*_worker.ts` under
- * core/pipeline/ and robot/) so the binary never reads files next to the
- * source, and baking in the flags the runtime needs. It then runs the binary
- * once (`--version`) to prove it is zedge.
+ * `deno task compile`: builds the generic `zedge` binary (dist/zedge by
+ * default) with `deno compile`, by the same rule as a robot's own binary
+ * (`zedge robot build`, which shares `robot/deno_compile.ts`):
  *
- * `deno compile` downloads a `denort` base binary; where that is impossible
- * (no internet), point the DENORT_BIN environment variable at a denort of the
- * same Deno version and target — `deno compile` reads it itself.
+ * - every Web Worker module (`*_worker.ts` under core/pipeline/ and robot/)
+ *   is embedded with `--include`, so the binary never reads files next to
+ *   the source;
+ * - never `-A`: the generic binary gets net, read, write and env (it serves
+ *   whatever endpoints and files its command line names), and no run, ffi,
+ *   sys or remote imports; a robot's components get narrower ones still;
+ * - DENORT_BIN is honoured; where no denort can be had, or DENORT_BIN is a
+ *   full deno, it says so in one line, exits 1 and leaves no output file;
+ * - the built binary is run once (`--version`) to prove it is zedge.
  *
  * Flags: `--output PATH` (default dist/zedge), `--target TRIPLE` (cross-compile,
  * e.g. aarch64-unknown-linux-gnu; the binary is then not test-run).
@@ -19,10 +23,13 @@
  * ```
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { parseArgs } from "node:util";
 import { VERSION } from "../core/version.ts";
+import { compileBinary, denortProblem } from "../robot/deno_compile.ts";
+
+export { denortHint, isDenortDownloadFailure } from "../robot/deno_compile.ts";
 
 /**
  * Where worker modules live, relative to the repository root.
@@ -56,6 +63,24 @@ export const ENTRY = "cli/main.ts";
 export const DEFAULT_OUTPUT = "dist/zedge";
 
 /**
+ * The generic binary's permissions: what any zedge command may need for the
+ * endpoints and files its user names, and nothing that runs programs, loads
+ * native code, reads the system or imports remote code.
+ *
+ * @example
+ * ```ts
+ * import { GENERIC_PERMISSIONS } from "./compile.ts";
+ * console.log(GENERIC_PERMISSIONS.includes("-A")); // false
+ * ```
+ */
+export const GENERIC_PERMISSIONS: readonly string[] = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+];
+
+/**
  * What one compile run needs to know.
  *
  * @example
@@ -74,23 +99,22 @@ export interface CompilePlan {
 }
 
 /**
- * The `deno` arguments for a plan: worker options unstable flag, all
- * permissions (a robot's components get narrower ones from the supervisor),
- * one `--include` per worker module, output and entry point.
+ * The `deno compile` flags for a plan (without `--output` and `--target`,
+ * which the shared compile step adds): worker options, the generic
+ * permissions, one `--include` per worker module, the entry point last.
  *
  * @example
  * ```ts
  * import { compileArgs } from "./compile.ts";
  * compileArgs({ workers: ["robot/component_worker.ts"], output: "dist/zedge" });
- * // ["compile", "--unstable-worker-options", "-A", "--include", "robot/component_worker.ts",
- * //  "--output", "dist/zedge", "cli/main.ts"]
+ * // ["--unstable-worker-options", "--allow-net", "--allow-read", "--allow-write", "--allow-env",
+ * //  "--include", "robot/component_worker.ts", "cli/main.ts"]
  * ```
  */
 export function compileArgs(plan: CompilePlan): string[] {
-  const args = ["compile", "--unstable-worker-options", "-A"];
+  const args = ["--unstable-worker-options", ...GENERIC_PERMISSIONS];
   for (const worker of plan.workers) args.push("--include", worker);
-  if (plan.target) args.push("--target", plan.target);
-  args.push("--output", plan.output, ENTRY);
+  args.push(ENTRY);
   return args;
 }
 
@@ -125,34 +149,6 @@ export async function findWorkerModules(root: string): Promise<string[]> {
 }
 
 /**
- * True when `deno compile` failed because it could not download denort.
- *
- * @example
- * ```ts
- * import { isDenortDownloadFailure } from "./compile.ts";
- * isDenortDownloadFailure("0: Setting up base binary.\n1: error sending request for url"); // true
- * ```
- */
-export function isDenortDownloadFailure(stderr: string): boolean {
-  return /Setting up base binary|denort-[\w-]+\.zip|error sending request for url/.test(stderr);
-}
-
-/**
- * The one line printed when denort cannot be downloaded and DENORT_BIN is unset.
- *
- * @example
- * ```ts
- * import { denortHint } from "./compile.ts";
- * console.error(denortHint("2.9.6", "x86_64-unknown-linux-gnu"));
- * ```
- */
-export function denortHint(denoVersion: string, target: string): string {
-  return `compile: deno compile could not download its denort base binary (no internet?); ` +
-    `set DENORT_BIN to a denort ${denoVersion} for ${target} ` +
-    `(denort-${target}.zip from the Deno v${denoVersion} release) and run again`;
-}
-
-/**
  * Runs the compile with command-line `args`; returns the process exit code.
  *
  * @example
@@ -176,61 +172,27 @@ export async function main(
     console.error(`compile: ${error instanceof Error ? error.message : error}`);
     return 2;
   }
-  const target = values.target ?? Deno.build.target;
-  const denort = Deno.env.get("DENORT_BIN");
+  const denort = await denortProblem(Deno.env.get("DENORT_BIN") || undefined);
   if (denort !== undefined) {
-    const info = await Deno.stat(denort).catch(() => null);
-    if (!info?.isFile) {
-      console.error(`compile: DENORT_BIN=${denort} is not a file; point it at a denort binary`);
-      return 1;
-    }
+    console.error(`compile: ${denort}`);
+    return 1;
   }
   const output = resolve(values.output ?? resolve(root, DEFAULT_OUTPUT));
-  await Deno.mkdir(dirname(output), { recursive: true });
   const plan: CompilePlan = {
     workers: await findWorkerModules(root),
     output,
     target: values.target,
   };
-  console.error(`compile: deno ${compileArgs(plan).join(" ")}`);
-  const result = await new Deno.Command(Deno.execPath(), {
+  console.error(`compile: deno compile ${compileArgs(plan).join(" ")} → ${output}`);
+  const result = await compileBinary({
     args: compileArgs(plan),
+    output,
+    target: values.target,
     cwd: root,
-    stdin: "null",
-    stdout: "inherit",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(result.stderr);
-  if (!result.success) {
-    if (denort === undefined && isDenortDownloadFailure(stderr)) {
-      console.error(denortHint(Deno.version.deno, target));
-    } else {
-      console.error(stderr.trimEnd());
-      console.error(`compile: deno compile failed (exit code ${result.code})`);
-    }
-    return 1;
-  }
-  console.error(stderr.trimEnd());
-  if (target !== Deno.build.target) {
-    console.error(`compile: built ${output} for ${target} (not run: not this machine's target)`);
-    return 0;
-  }
-  // A base binary that is not denort (e.g. DENORT_BIN pointing at deno itself)
-  // compiles fine but runs the wrong program: run it once to be sure.
-  const smoke = await new Deno.Command(output, {
-    args: ["--version"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  }).output().catch((error) => ({ success: false, stdout: new Uint8Array(), error }));
-  const printed = new TextDecoder().decode(smoke.stdout).trim();
-  if (!smoke.success || printed !== VERSION) {
-    console.error(
-      `compile: ${output} --version printed ${JSON.stringify(printed.slice(0, 60))}, not ` +
-        `${VERSION}: the base binary is not denort ${Deno.version.deno}` +
-        (denort === undefined ? "" : ` (DENORT_BIN=${denort})`),
-    );
+    smoke: { args: ["--version"], expect: (printed) => printed === VERSION, describe: VERSION },
+  });
+  if (!result.ok) {
+    console.error(`compile: ${result.message}`);
     return 1;
   }
   console.error(`compile: built ${output} (zedge ${VERSION}, ${plan.workers.length} workers)`);

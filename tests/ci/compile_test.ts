@@ -19,38 +19,32 @@ import { VERSION } from "../../core/version.ts";
 
 const SCRIPT = new URL("../../.ci/compile.ts", import.meta.url).pathname;
 
-Deno.test("compileArgs bakes worker options, permissions and one --include per worker", () => {
+Deno.test("compileArgs bakes worker options, permissions (never -A) and one --include per worker", () => {
   assert.deepEqual(
     compileArgs({
       workers: ["core/pipeline/pool_worker.ts", "robot/component_worker.ts"],
       output: "/tmp/out/zedge",
     }),
     [
-      "compile",
       "--unstable-worker-options",
-      "-A",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
       "--include",
       "core/pipeline/pool_worker.ts",
       "--include",
       "robot/component_worker.ts",
-      "--output",
-      "/tmp/out/zedge",
       ENTRY,
     ],
   );
-  assert.deepEqual(
-    compileArgs({ workers: [], output: "dist/zedge", target: "aarch64-unknown-linux-gnu" }),
-    [
-      "compile",
-      "--unstable-worker-options",
-      "-A",
-      "--target",
-      "aarch64-unknown-linux-gnu",
-      "--output",
-      "dist/zedge",
-      "cli/main.ts",
-    ],
-  );
+  const none = compileArgs({
+    workers: [],
+    output: "dist/zedge",
+    target: "aarch64-unknown-linux-gnu",
+  });
+  assert.equal(none.at(-1), "cli/main.ts");
+  assert.ok(!none.some((f) => f === "-A" || /^--allow-(all|run|ffi|sys|import)/.test(f)));
 });
 
 Deno.test("findWorkerModules finds *_worker.ts under core/pipeline and robot only", async () => {
@@ -128,10 +122,10 @@ Deno.test("compile: bad flags and a DENORT_BIN that is not a file fail with one 
   );
 });
 
-Deno.test("compile: without DENORT_BIN it builds a working zedge, or says how to", async () => {
+Deno.test("compile: without DENORT_BIN it builds a working zedge, or says how to in one line", async () => {
   const dir = await Deno.makeTempDir({ prefix: "zedge-compile-test-" });
   try {
-    const output = `${dir}/zedge`;
+    const output = `${dir}/dist/zedge`;
     const { code, stderr } = await runCompile({}, ["--output", output]);
     if (code === 0) {
       // This machine could download denort: the binary must be zedge.
@@ -140,29 +134,36 @@ Deno.test("compile: without DENORT_BIN it builds a working zedge, or says how to
     } else {
       assert.equal(code, 1);
       const lines = stderr.trim().split("\n");
-      assert.equal(lines.at(-1), denortHint(Deno.version.deno, Deno.build.target), stderr);
+      assert.equal(
+        lines.at(-1),
+        `compile: ${denortHint(Deno.version.deno, Deno.build.target)}`,
+        stderr,
+      );
       // Only our own command echo precedes it: deno's long error is replaced, not repeated.
       assert.equal(lines.length, 2, stderr);
+      // And nothing is left where the binary would have gone.
+      assert.equal(await Deno.stat(`${dir}/dist`).then(() => true, () => false), false);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("compile: a base binary that is not denort is caught by running the result", async () => {
+Deno.test("compile: a full deno as DENORT_BIN is refused before compiling, leaving no output", async () => {
   const dir = await Deno.makeTempDir({ prefix: "zedge-compile-test-" });
   try {
     // The deno CLI itself is a valid base binary for deno compile, but the
-    // result runs deno, not zedge: exactly the mistake the smoke run catches.
+    // result runs deno, not zedge.
     const { code, stderr } = await runCompile({ DENORT_BIN: Deno.execPath() }, [
       "--output",
-      `${dir}/zedge`,
+      `${dir}/dist/zedge`,
     ]);
     assert.equal(code, 1, stderr);
     assert.match(
       stderr.trim().split("\n").at(-1)!,
-      /--version printed "deno .*", not .*: the base binary is not denort .*DENORT_BIN=/,
+      /^compile: DENORT_BIN=.* is a full deno, not denort: a binary built on it would be plain deno/,
     );
+    assert.equal(await Deno.stat(`${dir}/dist`).then(() => true, () => false), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
