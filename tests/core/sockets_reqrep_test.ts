@@ -6,15 +6,18 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { encodeGreeting, encodeMetadata, FrameWriter } from "../../core/zmtp/mod.ts";
 import { Dealer, proxy, Reply, Request, Router } from "../../mod.ts";
 import {
   bytes,
   closeAll,
   EventLog,
+  RawPeer,
   rejectsWithCode,
   text,
   texts,
   TRANSPORTS,
+  WAIT_MS,
   waitFor,
   within,
 } from "./helpers.ts";
@@ -322,5 +325,130 @@ Deno.test("dealer/router: with handover a new peer takes over a routing id", asy
     assert.deepEqual(texts(await within(second.receive(), "the message")), ["to the second"]);
   } finally {
     await closeAll(first, second, router);
+  }
+});
+
+Deno.test("dealer/router: an id starting with 0 is refused, so no peer can take a generated one", async () => {
+  const router = new Router({ handover: true });
+  const dealer = new Dealer(); // gets a generated id: 0 + 4 bytes
+  try {
+    const log = new EventLog(router);
+    await router.bind("tcp://127.0.0.1:0");
+    dealer.connect(router.lastEndpoint!);
+    await dealer.send("hello");
+    const [generated] = await within(router.receive(), "the dealer's message");
+    assert.equal(generated[0], 0);
+    // A peer announcing that very id, on a router that lets new peers take ids over.
+    const raw = await RawPeer.connect(router.lastEndpoint!);
+    try {
+      const writer = new FrameWriter();
+      writer.writeRaw(encodeGreeting());
+      writer.writeCommand(
+        "READY",
+        encodeMetadata({ "Socket-Type": "DEALER", Identity: generated.slice() }),
+      );
+      await raw.write(writer.take().slice());
+      const refused = await log.wait("handshake:error", 1, raw.address);
+      assert.match(refused.reason ?? "", /starting with a zero byte are reserved/);
+      await raw.waitEnded();
+    } finally {
+      await raw.dispose();
+    }
+    // The dealer kept its id.
+    assert.equal(log.count("disconnect"), 0);
+    await router.send([generated, "still yours"]);
+    assert.deepEqual(texts(await within(dealer.receive(), "the routed message")), ["still yours"]);
+  } finally {
+    await closeAll(dealer, router);
+  }
+});
+
+Deno.test("reply: a lone empty frame is a body without a delimiter, and is dropped", async () => {
+  const rep = new Reply();
+  const dealer = new Dealer();
+  try {
+    await rep.bind("inproc://reply-final-empty");
+    dealer.connect(rep.lastEndpoint!);
+    await dealer.send(""); // one empty frame: no MORE, so no delimiter
+    await dealer.send(["", ""]); // a delimiter and an empty body
+    assert.deepEqual(texts(await within(rep.receive(), "the proper request")), [""]);
+    await rep.send("answer");
+    assert.deepEqual(texts(await within(dealer.receive(), "the reply")), ["", "answer"]);
+  } finally {
+    await closeAll(dealer, rep);
+  }
+});
+
+Deno.test("req/rep: a relaxed REQ paused at its receive high-water mark is not wedged by a new request", async () => {
+  const router = new Router();
+  const req = new Request({ relaxed: true, receiveHighWaterMark: 1 });
+  try {
+    await router.bind("tcp://127.0.0.1:0");
+    req.connect(router.lastEndpoint!);
+    await req.send("r1");
+    const [id, , r1] = await within(router.receive(), "r1");
+    assert.equal(text(r1), "r1");
+    // The reply fills the REQ's one-message queue, which stops its reader...
+    await router.send([id, "", "a1"]);
+    assert.equal(await req.readable({ timeoutMs: WAIT_MS }), true);
+    // ...and a new request (relaxed) throws that stale reply away.
+    await req.send("r2");
+    const [, , r2] = await within(router.receive(), "r2");
+    assert.equal(text(r2), "r2");
+    await router.send([id, "", "a2"]);
+    assert.deepEqual(texts(await within(req.receive(), "the reply to r2")), ["a2"]);
+  } finally {
+    await closeAll(req, router);
+  }
+});
+
+Deno.test("proxy: a message the other side cannot take is dropped, and the proxy carries on", async () => {
+  const frontend = new Router();
+  const backend = new Dealer();
+  const client = new Request();
+  const worker = new Dealer();
+  try {
+    await frontend.bind("tcp://127.0.0.1:0");
+    await backend.bind("tcp://127.0.0.1:0");
+    let failure: unknown = null;
+    const running = proxy(frontend, backend).catch((error) => failure = error);
+    worker.connect(backend.lastEndpoint!);
+    client.connect(frontend.lastEndpoint!);
+    await client.send("job");
+    const request = await within(worker.receive(), "the brokered request");
+    // One frame towards the ROUTER: no routing id and body, so it cannot be routed.
+    await worker.send("malformed");
+    await worker.send(request.map((frame, i) => i === request.length - 1 ? "done" : frame));
+    assert.deepEqual(texts(await within(client.receive(), "the reply")), ["done"]);
+    assert.equal(failure, null);
+    await closeAll(frontend, backend);
+    await within(running, "the proxy to stop once its sockets close");
+    assert.equal(failure, null);
+  } finally {
+    await closeAll(client, worker, frontend, backend);
+  }
+});
+
+Deno.test("proxy: once it has failed, neither direction forwards any more", async () => {
+  const frontend = new Dealer({ sendTimeout: 0 });
+  const backend = new Dealer({ sendTimeout: 0 });
+  const client = new Dealer({ receiveTimeout: 200 });
+  const worker = new Dealer();
+  try {
+    await frontend.bind("tcp://127.0.0.1:0");
+    await backend.bind("tcp://127.0.0.1:0");
+    const log = new EventLog(frontend);
+    const running = proxy(frontend, backend);
+    client.connect(frontend.lastEndpoint!);
+    await log.wait("handshake");
+    // No worker yet: the backend cannot take the request at once, and the proxy fails.
+    await client.send("nobody to take this");
+    await rejectsWithCode(within(running, "the proxy to fail"), "EAGAIN");
+    // A worker that turns up later is not served by the failed proxy.
+    worker.connect(backend.lastEndpoint!);
+    await worker.send("too late");
+    await rejectsWithCode(client.receive(), "EAGAIN");
+  } finally {
+    await closeAll(client, worker, frontend, backend);
   }
 });

@@ -25,8 +25,10 @@ export interface SplitRequest {
 }
 
 /**
- * Splits a request at its delimiter; null when it has none (malformed: a
- * REP drops it, as libzmq does).
+ * Splits a request at its delimiter: the first empty frame that has more
+ * frames after it (the MORE flag). Null when there is none (malformed: a REP
+ * drops it, as libzmq does) — a lone or final empty frame is a body, not a
+ * delimiter.
  *
  * @example
  * ```ts
@@ -34,11 +36,12 @@ export interface SplitRequest {
  * const empty = new Uint8Array(0), body = new Uint8Array([104, 105]);
  * splitRequest([empty, body])?.body; // [body]
  * splitRequest([body]); // null
+ * splitRequest([empty]); // null: a DEALER's send("") carries no request
  * ```
  */
 export function splitRequest(frames: Uint8Array[]): SplitRequest | null {
   const delimiter = frames.findIndex((frame) => frame.length === 0);
-  if (delimiter < 0) return null;
+  if (delimiter < 0 || delimiter === frames.length - 1) return null;
   return { envelope: frames.slice(0, delimiter + 1), body: frames.slice(delimiter + 1) };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Routing by id (RFC 28, ROUTER): every peer has a routing id, its own when
- * it announced an Identity, else one generated here. Received messages are
+ * it announced an Identity, else one generated here (five bytes starting
+ * with 0, libzmq's format; a generated id is never one already in use). Received messages are
  * prefixed with it; a sent message's first frame names the peer.
  *
  * @module
@@ -36,6 +37,10 @@ export class RoutingTable {
   assign(conn: Connection, handover: boolean): string | undefined {
     let id = conn.peerIdentity;
     let key: string;
+    // RFC 37: identities starting with a zero byte are reserved for the
+    // implementation, which is why generated ids start with one: a peer
+    // may not take one, so it can never collide with (or take over) them.
+    if (id.length > 0 && id[0] === 0) return "routing ids starting with a zero byte are reserved";
     if (id.length > 0) {
       key = latin1.decode(id);
       const holder = this.#byKey.get(key);
