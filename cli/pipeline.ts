@@ -217,7 +217,10 @@ export function register(program: Command): void {
   withCommon(pipeline.command("worker").description("run one worker of the 'workers' list"))
     .option("--name <name>", "which 'workers' entry (default: the first)")
     .option("--threads <n>", "override the entry's thread count")
-    .option("--keep-running", "stay up for the next run instead of exiting at the end")
+    .option(
+      "--keep-running",
+      "stay up for the next run instead of leaving when this one is over",
+    )
     .action(
       async (flags: CommonFlags & { name?: string; threads?: string; keepRunning?: boolean }) => {
         const config = await prepare(flags);
@@ -237,22 +240,9 @@ export function register(program: Command): void {
         const threads = flags.threads === undefined
           ? undefined
           : positiveInt(flags.threads, "--threads");
-        const worker = workerFromConfig(config, entry, { threads });
-        if (flags.keepRunning) {
-          // Re-create the worker after each run; the sockets reconnect on their own.
-          const stop = shutdownSignal();
-          let current = worker;
-          let stopped = false;
-          stop.promise.then(() => {
-            stopped = true;
-            current.close();
-          });
-          while (!stopped) {
-            await current.run();
-            if (!stopped) current = workerFromConfig(config, entry, { threads });
-          }
-          return;
-        }
+        // Without --keep-running the worker leaves when the run is over: on END, or once
+        // the distributor of a run it took part in has gone silent for good.
+        const worker = workerFromConfig(config, entry, { threads, keepRunning: flags.keepRunning });
         const stats = await (async () => {
           const stop = shutdownSignal();
           stop.promise.then(() => worker.close());

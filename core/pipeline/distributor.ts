@@ -392,6 +392,8 @@ export class Distributor {
       failed: summary.failed.length,
       retries: summary.retries,
     });
+    // Nothing is left for workers: END now, and to any that speaks up until we close.
+    this.#workers!.end();
     const acked = new Promise<boolean>((resolve) => {
       this.#finishAcked = () => resolve(true);
       this.#timers.after(this.#options.finishTimeoutMs ?? 10_000, () => resolve(false));
@@ -404,7 +406,6 @@ export class Distributor {
     const confirmed = await acked;
     clearInterval(resend);
     if (!confirmed) log.warn("the collector did not confirm the end of the run");
-    this.#workers!.end();
     this.#reportProgress();
     const resolve = this.#resolveRun;
     this.#resolveRun = null;

@@ -7,6 +7,14 @@
  * does not know, and END when the run is over. A worker that re-registers,
  * leaves or goes silent loses its items to redelivery.
  *
+ * How a worker learns that the run is over, even one that misses the END
+ * sent to the registered workers: END also goes to every worker that was
+ * registered at any time during the run (one given up as silent may only be
+ * paused, and reads it when it wakes up), and from then until the
+ * distributor closes, anything from a worker it does not know is answered
+ * with END instead of RESET. A worker whose distributor is gone altogether
+ * gives up on its own (see `giveUpAfterMs` in worker.ts).
+ *
  * @example
  * ```ts
  * import { Router } from "../sockets/mod.ts";
@@ -87,6 +95,8 @@ export class WorkerProtocol {
   readonly #workers: LivenessRegistry<WorkerState>;
   #metadata: { data: unknown; types: string[] } | null = null;
   #ending = false;
+  /** Routing ids of every worker registered during the run, for END. */
+  readonly #seen = new Map<string, Uint8Array>();
 
   /** Serves workers on `router` (bound by the caller), scheduling with `scheduler`. */
   constructor(router: Router, scheduler: Scheduler, options: WorkerProtocolOptions) {
@@ -151,14 +161,22 @@ export class WorkerProtocol {
     );
   }
 
-  /** The run is over: END to every worker. */
+  /**
+   * The run is over: END to every worker registered during the run, and to
+   * any that speaks up before the distributor closes.
+   */
   end(): void {
     this.#ending = true;
-    for (const worker of this.#workers) this.#send(worker.peer, { kind: "end" });
+    for (const peer of this.#seen.values()) this.#send(peer, { kind: "end" });
   }
 
   #onMessage(message: PipelineMessage, peer: Uint8Array, key: string): void {
     const worker = this.#workers.touch(key);
+    if (this.#ending && (worker === undefined || message.kind === "ready")) {
+      // A worker we gave up on, or one registering late: nothing is left to do.
+      if (message.kind !== "bye") this.#send(peer, { kind: "end" });
+      return;
+    }
     switch (message.kind) {
       case "ready": {
         if (worker !== undefined) this.#drop(worker, "worker re-registered");
@@ -172,6 +190,7 @@ export class WorkerProtocol {
           lastSeen: 0,
         };
         this.#workers.add(fresh);
+        this.#seen.set(key, peer);
         this.peak = Math.max(this.peak, this.#workers.size);
         log.info("worker {name} ready for {types} with credit {credit}", {
           name: message.name,
@@ -179,7 +198,6 @@ export class WorkerProtocol {
           credit: message.credit,
         });
         this.#sendMetadata(fresh);
-        if (this.#ending) this.#send(peer, { kind: "end" });
         this.#options.wake();
         return;
       }

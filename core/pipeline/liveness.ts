@@ -141,7 +141,7 @@ export class LivenessRegistry<P extends LivePeer = LivePeer> {
  * broker.registered(); // when sending READY
  * broker.heard(); // on every message from it but RESET
  * if (!broker.resetIsStale()) console.log("RESET: register again");
- * if (broker.silentMs() > broker.timeoutMs) console.log("silent: register again");
+ * if (broker.registrationDue()) console.log("silent: register again");
  * ```
  */
 export class SilenceWatch {
@@ -149,6 +149,7 @@ export class SilenceWatch {
   readonly timeoutMs: number;
   #lastHeard = performance.now();
   #lastCheck = performance.now();
+  #registeredAt = performance.now();
   #sinceRegistration = false;
 
   /** Starts watching now; `timeoutMs` is also the longest gap between checks that is not a stall. */
@@ -156,9 +157,9 @@ export class SilenceWatch {
     this.timeoutMs = timeoutMs;
   }
 
-  /** A registration was just sent: the silence window starts again. */
+  /** A registration was just sent. */
   registered(): void {
-    this.#lastHeard = performance.now();
+    this.#registeredAt = performance.now();
     this.#sinceRegistration = false;
   }
 
@@ -176,6 +177,16 @@ export class SilenceWatch {
   /** True when a RESET arriving now answers a message sent before the last registration. */
   resetIsStale(): boolean {
     return !this.#sinceRegistration;
+  }
+
+  /**
+   * True when the peer has been silent for the timeout and the last
+   * registration is that old too: time to register again (one per timeout,
+   * however long the silence). Checks like {@link silentMs}.
+   */
+  registrationDue(): boolean {
+    const silent = this.silentMs();
+    return silent > this.timeoutMs && performance.now() - this.#registeredAt > this.timeoutMs;
   }
 
   /**

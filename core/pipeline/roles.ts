@@ -225,7 +225,7 @@ export async function collectorFromConfig(
 export function workerFromConfig(
   config: PipelineConfig,
   entry: WorkerConfig,
-  overrides: { name?: string; threads?: number; exitOnEnd?: boolean } = {},
+  overrides: { name?: string; threads?: number; exitOnEnd?: boolean; keepRunning?: boolean } = {},
 ): PipelineWorker {
   return new PipelineWorker({
     distributor: config.endpoints.workers.connect,
@@ -239,6 +239,7 @@ export function workerFromConfig(
     heartbeatTimeoutMs: config.heartbeat.timeoutMs,
     maxMessageSize: config.maxMessageSize,
     exitOnEnd: overrides.exitOnEnd,
+    keepRunning: overrides.keepRunning,
   });
 }
 

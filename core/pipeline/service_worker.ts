@@ -158,7 +158,9 @@ export class ServiceWorker {
   }
 
   #tick(): void {
-    if (this.#broker.silentMs() > this.#timeout && this.#out!.pending === 0) {
+    const due = this.#broker.registrationDue();
+    if (this.#out!.pending > 0) return; // waiting for a broker: more would only pile up
+    if (due) {
       log.warn("service worker {name}: broker silent; registering again", { name: this.name });
       this.#register();
       return;

@@ -5,6 +5,12 @@
  * credit with the ids it finished or failed. It heartbeats the distributor
  * and re-registers when the distributor goes silent or forgets it.
  *
+ * It leaves when the run is over: on END, or — when END never reaches it,
+ * because its distributor finished and closed while this worker was paused
+ * or cut off — once the distributor of a run it took part in has been
+ * silent for `giveUpAfterMs`. Time this process itself spent stopped does
+ * not count. With `keepRunning` it stays for the next run instead.
+ *
  * @example
  * ```ts
  * import { PipelineWorker } from "./worker.ts";
@@ -31,6 +37,7 @@ import { type Executor, InlineExecutor, ThreadPool } from "./executor.ts";
 import type { HandlerMap } from "./handlers.ts";
 import { maxMessageSizeOption } from "../limits.ts";
 import { atMost, OrderedSender, Soon } from "./link.ts";
+import { SilenceWatch } from "./liveness.ts";
 import { DropCounter, serveDealer } from "./serve.ts";
 
 const log = getLogger(["zedge", "pipeline", "worker"]);
@@ -70,8 +77,21 @@ export interface WorkerOptions {
   heartbeatIntervalMs?: number;
   /** Re-register after hearing nothing from the distributor this long (ms, default 3 × interval). */
   heartbeatTimeoutMs?: number;
-  /** Stop when the distributor ends the run (default true). */
+  /** Stop when the distributor ends the run (default true); `keepRunning: true` is the same as false. */
   exitOnEnd?: boolean;
+  /**
+   * Stay up when a run ends and wait for the next distributor, instead of
+   * leaving (default false). Such a worker never gives up on a silent
+   * distributor either.
+   */
+  keepRunning?: boolean;
+  /**
+   * After a run this worker took part in (it heard from a distributor), a
+   * distributor silent this long is taken as gone with the run over, and
+   * the worker leaves (ms, default 10 × heartbeatTimeoutMs, at least 30 s,
+   * so a crashed distributor has time to restart). Not with `keepRunning`.
+   */
+  giveUpAfterMs?: number;
   /** Deno permissions for the threads (needs `--unstable-worker-options`). */
   threadPermissions?: Deno.PermissionOptions;
   /**
@@ -123,6 +143,8 @@ export class PipelineWorker {
   readonly #interval: number;
   readonly #timeout: number;
   readonly #maxMessageSize: number;
+  readonly #keepRunning: boolean;
+  readonly #giveUpAfterMs: number;
   readonly #executor: Executor;
   readonly #queue: WorkItem[] = [];
   readonly #metadata = new Map<string, unknown>();
@@ -143,7 +165,9 @@ export class PipelineWorker {
     this.#flush();
     this.#runQueued();
   });
-  #lastHeard = 0;
+  #distributor: SilenceWatch;
+  /** Heard from a distributor since the last run ended (or since starting). */
+  #tookPart = false;
   #timer: ReturnType<typeof setInterval> | undefined = undefined;
   #closed = false;
   #ended: Promise<void> | null = null;
@@ -156,6 +180,14 @@ export class PipelineWorker {
     this.#interval = options.heartbeatIntervalMs ?? 1000;
     this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
     this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
+    this.#keepRunning = options.keepRunning ?? !(options.exitOnEnd ?? true);
+    this.#giveUpAfterMs = options.giveUpAfterMs ?? Math.max(10 * this.#timeout, 30_000);
+    if (!(this.#giveUpAfterMs > 0)) {
+      throw new RangeError(
+        `giveUpAfterMs must be a positive number of ms, got ${this.#giveUpAfterMs}`,
+      );
+    }
+    this.#distributor = new SilenceWatch(this.#timeout);
     const prefetch = options.prefetch ?? 1;
     if (!Number.isInteger(prefetch) || prefetch < 0) {
       throw new RangeError(`prefetch must be a non-negative integer, got ${prefetch}`);
@@ -193,18 +225,15 @@ export class PipelineWorker {
     this.#toCollector.connect(this.#options.collector);
     this.#out = new OrderedSender(this.#toDistributor, ["zedge", "pipeline", "worker"]);
     this.#results = new OrderedSender(this.#toCollector, ["zedge", "pipeline", "worker"]);
+    this.#distributor = new SilenceWatch(this.#timeout);
     this.#register();
     serveDealer(this.#toDistributor, {
       log,
       from: "the distributor",
       accepts: ["work", "metadata", "heartbeat", "reset", "end"],
       drops: this.#drops,
-      onMessage: (message) => {
-        this.#lastHeard = performance.now();
-        this.#onMessage(message);
-      },
+      onMessage: (message) => this.#onMessage(message),
     });
-    this.#lastHeard = performance.now();
     this.#timer = setInterval(() => this.#tick(), this.#interval);
   }
 
@@ -238,11 +267,16 @@ export class PipelineWorker {
     this.stats.registrations++;
     this.#pendingCredit = 0;
     const credit = Math.max(0, this.#capacity - this.#running);
+    this.#distributor.registered();
     this.#out!.send({ kind: "ready", name: this.name, types: this.#types, credit });
     log.debug("worker {name} registered with credit {credit}", { name: this.name, credit });
   }
 
   #onMessage(message: PipelineMessage): void {
+    if (message.kind !== "reset") {
+      this.#distributor.heard();
+      this.#tookPart = true;
+    }
     switch (message.kind) {
       case "work":
         for (const item of message.items) this.#queue.push(item);
@@ -254,6 +288,9 @@ export class PipelineWorker {
       case "heartbeat":
         return;
       case "reset":
+        // Answers a message sent before our last READY, which is on its way:
+        // registering again would make the distributor redeliver what it just sent.
+        if (this.#distributor.resetIsStale()) return;
         log.info("worker {name}: distributor does not know us; registering again", {
           name: this.name,
         });
@@ -261,7 +298,14 @@ export class PipelineWorker {
         return;
       case "end":
         log.info("worker {name}: run ended", { name: this.name });
-        if (this.#options.exitOnEnd ?? true) this.close();
+        if (!this.#keepRunning) {
+          this.close();
+          return;
+        }
+        // Wait for the next run with nothing of this one left over.
+        this.#metadata.clear();
+        this.#queue.length = 0;
+        this.#tookPart = false;
         return;
     }
   }
@@ -347,13 +391,24 @@ export class PipelineWorker {
 
   #tick(): void {
     if (this.#closed) return;
-    const silent = performance.now() - this.#lastHeard;
-    if (silent > this.#timeout && this.#out!.pending === 0) {
+    const silent = this.#distributor.silentMs();
+    if (this.#tookPart && !this.#keepRunning && silent > this.#giveUpAfterMs) {
+      log.warn(
+        "worker {name}: distributor silent for {ms} ms after a run we took part in; " +
+          "taking the run as over",
+        { name: this.name, ms: Math.round(silent) },
+      );
+      this.close();
+      return;
+    }
+    const due = this.#distributor.registrationDue();
+    // A message already waits for a distributor to connect: more would only pile up.
+    if (this.#out!.pending > 0) return;
+    if (due) {
       log.warn("worker {name}: distributor silent for {ms} ms; registering again", {
         name: this.name,
         ms: Math.round(silent),
       });
-      this.#lastHeard = performance.now();
       this.#register();
       return;
     }

@@ -134,3 +134,67 @@ tasks:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli: pipeline worker leaves after the run, or with --keep-running works the next one too", async () => {
+  const dir = await Deno.makeTempDir();
+  const workers = `tcp://127.0.0.1:${freePort()}`;
+  const acks = `tcp://127.0.0.1:${freePort()}`;
+  const file = `${dir}/p.yaml`;
+  await Deno.writeTextFile(
+    file,
+    `endpoints:
+  workers: ${workers}
+  acks: ${acks}
+  results: ipc://${dir}/r.sock
+heartbeat: { intervalMs: 100 }
+tasks:
+  echo: { count: 3 }
+workers:
+  - handlers: ${fixtures}handlers.ts
+`,
+  );
+  const { Collector, Distributor } = await import("../../mod.ts");
+  const collector = new Collector({
+    results: `ipc://${dir}/r.sock`,
+    distributor: acks,
+    heartbeatIntervalMs: 100,
+    exitOnFinished: false,
+  });
+  await collector.start();
+  const oneRun = async () => {
+    const distributor = new Distributor({
+      workers,
+      acks,
+      tasks: [{ type: "echo", items: [1, 2, 3] }],
+      heartbeatIntervalMs: 100,
+    });
+    try {
+      return (await distributor.run()).done;
+    } finally {
+      await distributor.close();
+    }
+  };
+  const worker = (...extra: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${root}cli/main.ts`, "pipeline", "worker", "-c", file, ...extra],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+  const once = worker();
+  const staying = worker("--keep-running");
+  try {
+    assert.equal(await oneRun(), 3);
+    const first = await once.output();
+    assert.equal(first.code, 0);
+    assert.match(new TextDecoder().decode(first.stdout), /: \d processed, 0 failed/);
+    assert.equal(await oneRun(), 3, "the --keep-running worker serves a second run alone");
+  } finally {
+    try {
+      staying.kill("SIGTERM");
+    } catch { /* already gone */ }
+    const last = await staying.output();
+    assert.equal(last.code, 0, "SIGTERM ends a --keep-running worker cleanly");
+    await collector.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
