@@ -250,7 +250,9 @@ export class PipelineWorker {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#flush();
-    if (this.#out !== null) {
+    // A distributor that never answered this registration holds nothing of ours: saying
+    // goodbye to it would only wait out the drain (a robot's stop must take milliseconds).
+    if (this.#out !== null && !this.#distributor.resetIsStale()) {
       this.#out.send({ kind: "bye" });
       await atMost(Promise.all([this.#out.drained(), this.#results!.drained()]), 500);
     }

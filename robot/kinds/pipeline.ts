@@ -140,7 +140,7 @@ export const pipelineRunners: Record<
         );
       }
       return roleComponent(
-        () => workerFromConfig(config, entry, { exitOnEnd: false }),
+        () => workerFromConfig(config, entry, { keepRunning: true }),
         (worker) => worker.run(),
       );
     },
