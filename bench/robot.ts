@@ -113,7 +113,7 @@ async function lifecycle(runs: number): Promise<string[]> {
     line("cold start: process start → all components ready", ready, "ms", 300),
     line("  of which the supervisor (config → all ready)", supervisor, "ms"),
     line("SIGTERM → process exit", stop, "ms", 200),
-    line("idle RSS of the example robot (6 components)", rss, "MB", 120),
+    line("idle RSS of the example robot (5 components)", rss, "MB", 120),
   ];
 }
 
@@ -212,7 +212,7 @@ if (import.meta.main) {
   });
   const runs = Number(values.runs ?? (values.quick ? 3 : 5));
   const messages = Number(values.messages ?? (values.quick ? 50_000 : 200_000));
-  console.log(`robot runtime (example robot: 6 components; ${Deno.build.target})`);
+  console.log(`robot runtime (example robot: 5 components; ${Deno.build.target})`);
   for (const text of await lifecycle(runs)) console.log(text);
   const tmp = await Deno.makeTempDir({ prefix: "zedge-bench-ipc-" });
   for (

@@ -139,8 +139,12 @@ export class ServiceWorker {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    this.#out?.send({ kind: "bye" });
-    await atMost(this.#out?.drained(), 300);
+    // A broker that never answered this registration has nothing of ours to forget,
+    // and waiting for the goodbye to drain would only delay the stop.
+    if (!this.#broker.resetIsStale()) {
+      this.#out?.send({ kind: "bye" });
+      await atMost(this.#out?.drained(), 300);
+    }
     await this.#dealer?.close();
   }
 

@@ -26,7 +26,7 @@ Deno.test("robot check: ok for the example robot, every problem with file:line o
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(
     ok.stdout,
-    /examples\/robot\/robot\.yaml: ok: robot kitchen-bot, 6 components: tasks \(task-server\), odometry \(node\)/,
+    /examples\/robot\/robot\.yaml: ok: robot kitchen-bot, 5 components: tasks \(task-server\), odometry \(node\)/,
   );
 
   const dir = await robotDir({
