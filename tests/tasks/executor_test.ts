@@ -4,6 +4,7 @@ import { TaskExecutor, type TaskStateChange } from "../../core/tasks/executor.ts
 import { HandlerController, validateHandlerMap } from "../../core/tasks/handlers.ts";
 import { encodeTask, TaskState } from "../../core/tasks/protocol.ts";
 import { TestController } from "../../core/tasks/test_controller.ts";
+import { waitFor } from "../pipeline/fixtures/helpers.ts";
 
 const spec = { handler: "h", component: "c", goal: "g" };
 
@@ -125,8 +126,7 @@ Deno.test("executor: finished tasks are kept for a bounded count and time", asyn
   const shortLived = new TaskExecutor({ retentionMs: 10 });
   const id = shortLived.start(spec, () => "x");
   await until(shortLived, (c) => c.id === id && c.state === TaskState.COMPLETED);
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  assert.equal(shortLived.status(id), undefined);
+  await waitFor(() => shortLived.status(id) === undefined, "the finished task to expire", 2000);
   await shortLived.close();
 });
 
@@ -198,7 +198,10 @@ Deno.test("test controller: echo, print and an aborted sleep", async () => {
   assert.deepEqual(printed, ["say this"]);
 
   const sleep = await controller.init(encodeTask("test", "sleep", "30"));
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitFor(
+    () => controller.status(sleep.id, "").payload === "sleeping for 30 s",
+    "the sleep to report its progress",
+  );
   assert.deepEqual(controller.status(sleep.id, ""), {
     state: TaskState.ACCEPTED,
     payload: "sleeping for 30 s",

@@ -177,18 +177,27 @@ Deno.test("server: publishes every state change as JSON on the events channel", 
   sub.connect(events!);
   const client = new TaskClient({ endpoint, scope: "/test" });
   try {
-    await sub.events.once("handshake");
-    // The subscription may still be in flight after the handshake: probe until an event arrives.
-    sub.receiveTimeout = 200;
-    let subscribed = false;
-    for (let attempt = 0; attempt < 25 && !subscribed; attempt++) {
-      await client.run({ handler: "test", component: "echo", goal: "probe" }, { timeoutMs: 5000 });
-      subscribed = await sub.receive().then(() => true, () => false);
+    // The subscription may still be in flight after the handshake (nothing
+    // acknowledges it): run probe tasks until their first event arrives.
+    let probing = true;
+    const probes = (async () => {
+      while (probing) {
+        await client.run({ handler: "test", component: "echo", goal: "probe" }, {
+          timeoutMs: 5000,
+        });
+      }
+    })();
+    await sub.receive(); // receiveTimeout 5000: fails the test if no event ever comes
+    probing = false;
+    await probes;
+    // Drain the probes' events: every event up to a marker task's COMPLETED.
+    const marker = await client.run({ handler: "test", component: "echo", goal: "marker" }, {
+      timeoutMs: 5000,
+    });
+    for (;;) {
+      const event = decodeTaskEvent(await sub.receive());
+      if (event.id === marker.id && event.state === TaskState.COMPLETED) break;
     }
-    assert.ok(subscribed, "events arrive once subscribed");
-    sub.receiveTimeout = 100;
-    while (await sub.receive().then(() => true, () => false)) { /* drain the probes' events */ }
-    sub.receiveTimeout = 5000;
 
     const { id } = await client.trigger({
       handler: "test",
@@ -221,13 +230,15 @@ Deno.test("client: waits on pushed events, and polls when the events endpoint is
     eventPollIntervalMs: 60_000,
   });
   try {
-    while (!pushed.eventsConnected) await new Promise((resolve) => setTimeout(resolve, 10));
-    // Subscriptions can still be in flight right after the handshake; wait for one event to arrive.
-    for (let i = 0; i < 10; i++) {
+    // Until the events channel is connected and subscribed, a probe's end can
+    // only be missed (the safety poll is off): probe until one is pushed.
+    let pushedOnce = false;
+    for (let i = 0; i < 20 && !pushedOnce; i++) {
       const probe = await pushed.trigger({ handler: "test", component: "sleep", goal: "0.05" });
-      const got = await pushed.wait(probe.id, { timeoutMs: 1000 }).then(() => true, () => false);
-      if (got) break;
+      pushedOnce = await pushed.wait(probe.id, { timeoutMs: 1000 }).then(() => true, () => false);
     }
+    assert.ok(pushedOnce, "a task's end is pushed once the events channel is up");
+    assert.equal(pushed.eventsConnected, true);
     const { id } = await pushed.trigger({ handler: "test", component: "sleep", goal: "0.2" });
     assert.deepEqual(await pushed.wait(id, { timeoutMs: 10_000 }), {
       state: TaskState.COMPLETED,
