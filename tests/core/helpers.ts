@@ -486,6 +486,8 @@ export class RawPeer {
   readonly messages: Uint8Array[][] = [];
   /** Why our decoder gave up on the server's bytes, if it did. */
   decodeError: unknown = null;
+  /** Called with each command from the server as it arrives (to answer it, say). */
+  onCommand: ((command: Command) => void) | null = null;
   /** Resolves when the server closed the connection (EOF or reset). */
   readonly ended: Promise<void>;
   #conn: Deno.TcpConn;
@@ -504,7 +506,11 @@ export class RawPeer {
     this.address = `tcp://${local.hostname}:${local.port}`;
     const decoder = new Decoder({
       greeting: (g) => this.greeting = g,
-      command: (c) => this.commands.push({ name: c.name, data: c.data.slice() }),
+      command: (c) => {
+        const command = { name: c.name, data: c.data.slice() };
+        this.commands.push(command);
+        this.onCommand?.(command);
+      },
       message: (m) => this.messages.push(m),
     });
     this.ended = this.#readLoop(decoder);

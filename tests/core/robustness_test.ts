@@ -28,7 +28,6 @@ import {
 import {
   bytes,
   closeAll,
-  delay,
   EventLog,
   handshakeBytes,
   isProbe,
@@ -455,11 +454,18 @@ Deno.test("robustness: heartbeats drop a silent peer and keep a responsive one",
     const pings = raw.commands.filter((c) => c.name === "PING");
     assert.ok(pings.length >= 1, "the silent peer was pinged");
     assert.equal(decodePing(pings[0].data).ttlMs, 0);
-    // The good peer (no heartbeat options of its own) answers PINGs with PONGs
-    // and survives many heartbeat timeouts' worth of PINGs.
-    const errorsBefore = server.log.count("protocol:error");
-    await delay(600);
-    assert.equal(server.log.count("protocol:error"), errorsBefore);
+    // The good peer (no heartbeat options of its own) answers PINGs with
+    // PONGs. A second silent peer, connected only now, is dropped a whole
+    // heartbeat timeout later: by then the good peer has lived through two
+    // timeouts' worth of PINGs, and must still be there.
+    const second = await RawPeer.connect(server.endpoint);
+    try {
+      await second.write(handshakeBytes("PUSH"));
+      await server.log.wait("protocol:error", 1, second.address);
+    } finally {
+      await second.dispose();
+    }
+    assert.equal(server.log.count("protocol:error"), 2);
     await server.assertWorking();
   } finally {
     await raw.dispose();
@@ -488,19 +494,25 @@ Deno.test("robustness: a peer's PING TTL closes the link when it falls silent; P
 });
 
 Deno.test("robustness: any traffic, not only PINGs, keeps a peer's PING TTL from expiring", async () => {
-  const server = await Server.start();
+  // The server's own PINGs (every 50 ms) pace the raw peer, which answers
+  // each with a message, never with a PONG or a PING of its own.
+  const server = await Server.start({ heartbeatInterval: 50, heartbeatTimeout: 5000 });
   const raw = await RawPeer.connect(server.endpoint);
   try {
+    let answered = 0;
+    raw.onCommand = (command) => {
+      if (command.name !== "PING") return;
+      answered++;
+      raw.write(frames((w) => w.writeMessage([`keepalive ${answered}`])));
+    };
     await raw.write(handshakeBytes("PUSH"));
     await server.log.wait("handshake", 2);
     await raw.write(frames((w) => w.writeCommand("PING", encodePing(300, ascii("t")))));
     await raw.waitForCommand("PONG");
-    // Messages every 100 ms for 1.2 s, four TTLs, and no further PING.
-    for (let i = 0; i < 12; i++) {
-      await raw.write(frames((w) => w.writeMessage([`keepalive ${i}`])));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Twelve PINGs answered: 600 ms or more, two TTLs, on messages alone.
+    await waitFor(() => answered >= 12, "twelve PINGs answered with messages");
     assert.equal(server.log.count("protocol:error", raw.address), 0);
+    raw.onCommand = null;
     // Then silence: the TTL closes the link.
     const event = await server.log.wait("protocol:error", 1, raw.address);
     assert.match(event.reason!, /heartbeat TTL of 300 ms/);

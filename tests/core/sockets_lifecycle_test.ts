@@ -332,7 +332,9 @@ Deno.test("bind: EADDRINUSE on a second bind of the same tcp port or inproc name
   }
 });
 
-Deno.test("options: constructor object and properties read back and take effect", async () => {
+// What each option does is tested in options_test.ts; here, that both ways
+// of setting one read back, and the defaults.
+Deno.test("options: constructor object and properties read back; defaults are libzmq's", async () => {
   const push = new Push({
     sendHighWaterMark: 5,
     receiveHighWaterMark: 6,
@@ -382,7 +384,6 @@ Deno.test("options: constructor object and properties read back and take effect"
     assert.equal(pull.routingId, null);
     pull.receiveTimeout = 20;
     assert.equal(pull.receiveTimeout, 20);
-    await rejectsWithCode(pull.receive(), "EAGAIN"); // the property took effect
     pull.routingId = new Uint8Array([1, 2]);
     assert.deepEqual(pull.routingId, new Uint8Array([1, 2]));
     // Type-specific options.
@@ -444,7 +445,7 @@ Deno.test("options: invalid values are EINVAL errors naming the option", async (
 });
 
 Deno.test("reply: a request without the empty delimiter is dropped", async () => {
-  const rep = new Reply({ receiveTimeout: 50 });
+  const rep = new Reply();
   const dealer = new Dealer();
   try {
     await rep.bind("inproc://reply-no-delimiter");
