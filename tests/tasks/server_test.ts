@@ -12,7 +12,9 @@ import { decodeTaskEvent, encodeTask, TaskState } from "../../core/tasks/protoco
 import { TaskServer } from "../../core/tasks/server.ts";
 import { TestController } from "../../core/tasks/test_controller.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../../core/limits.ts";
-import { expectRefused } from "../pipeline/fixtures/helpers.ts";
+import { encodeCommand, encodeMetadata } from "../../core/zmtp/command.ts";
+import { encodeGreeting } from "../../core/zmtp/greeting.ts";
+import { expectRefused, within } from "../pipeline/fixtures/helpers.ts";
 import { startServer } from "./helpers.ts";
 
 const decoder = new TextDecoder();
@@ -475,5 +477,49 @@ Deno.test("server: maxMessageSize sets the limit, and a bad one is refused", asy
       () => new TaskServer({ port: 0, maxMessageSize }),
       /option 'maxMessageSize' must be a positive number of bytes or -1/,
     );
+  }
+});
+
+Deno.test("server: a client announcing a 2 GiB frame is cut off at the header; others are served", async () => {
+  // The attack measured against the task server: announce a 2^31-1-byte
+  // message after a valid handshake, then trickle bytes. With the default
+  // limit the server refuses at the frame header instead of buffering.
+  const { server, endpoint, port } = await startServer();
+  const client = new TaskClient({ endpoint, scope: "/test" });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const ready = encodeCommand("READY", encodeMetadata({ "Socket-Type": "DEALER", Identity: "" }));
+    const header = new Uint8Array(9);
+    header[0] = 0x02; // a long message frame
+    new DataView(header.buffer).setBigUint64(1, 2n ** 31n - 1n);
+    await conn.write(encodeGreeting("NULL", false));
+    await conn.write(new Uint8Array([0x04, ready.length, ...ready]));
+    await conn.write(header);
+    const closed = (async () => {
+      const buffer = new Uint8Array(4096);
+      for (;;) {
+        const n = await conn.read(buffer).catch(() => null);
+        if (n === null) return;
+      }
+    })();
+    // Keep feeding the body while waiting: a server that accepted the frame would wait for more.
+    const feed = (async () => {
+      const chunk = new Uint8Array(64 * 1024);
+      for (let i = 0; i < 256; i++) {
+        if (await conn.write(chunk).then(() => false, () => true)) return;
+      }
+    })();
+    await within(closed, 10_000, "the server to close the connection");
+    await feed;
+    const done = await client.run({ handler: "test", component: "echo", goal: "fine" }, {
+      timeoutMs: 5000,
+    });
+    assert.equal(done.state, TaskState.COMPLETED);
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed by the server */ }
+    await client.close();
+    await server.close();
   }
 });
