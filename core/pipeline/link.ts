@@ -37,6 +37,7 @@ export class OrderedSender {
   #tail: Promise<void> | null = null;
   #pending = 0;
 
+  /** Sends on `socket`, logging failures under the logger `category`. */
   constructor(socket: Socket, category: readonly string[]) {
     this.#socket = socket;
     this.#log = getLogger([...category]);
@@ -190,6 +191,7 @@ export class Soon {
   readonly #channel = new MessageChannel();
   #requested = false;
 
+  /** Calls `callback` once per batch of {@link request}s. */
   constructor(callback: () => void) {
     this.#channel.port1.onmessage = () => {
       this.#requested = false;

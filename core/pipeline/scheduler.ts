@@ -82,7 +82,18 @@ export interface TaskSource {
   runIfParentsFailed?: boolean;
 }
 
-type ItemState = "queued" | "inflight" | "finished" | "backoff" | "done" | "failed";
+/**
+ * Where an item is in its life: waiting to be handed out, at a worker,
+ * reported done and waiting for its ACK, waiting out a retry delay, done, or
+ * failed for good.
+ *
+ * @example
+ * ```ts
+ * import type { ItemState } from "./scheduler.ts";
+ * const settled = (s: ItemState) => s === "done" || s === "failed";
+ * ```
+ */
+export type ItemState = "queued" | "inflight" | "finished" | "backoff" | "done" | "failed";
 
 /**
  * Whoever holds items in flight (a worker), as the scheduler sees it.
@@ -134,36 +145,69 @@ export interface Item {
   reason: string;
 }
 
-/** @internal One task type's progress. */
+/**
+ * One task type's progress (the scheduler's own bookkeeping).
+ *
+ * @example
+ * ```ts
+ * import type { TaskState } from "./scheduler.ts";
+ * const done = (t: TaskState) => t.status === "settled" || t.status === "skipped";
+ * ```
+ */
 export interface TaskState {
+  /** The task type as configured. */
   source: TaskSource;
+  /** Waiting for its parents, running, settled (every item done or failed), or skipped. */
   status: "waiting" | "running" | "settled" | "skipped";
+  /** Items read from the source and not handed out yet (retries go first). */
   queue: ItemQueue;
+  /** The source being read, once the type runs. */
   iterator: Iterator<unknown> | AsyncIterator<unknown> | null;
+  /** True for an async source. */
   async: boolean;
+  /** True while an async read is under way. */
   pulling: boolean;
+  /** True once the source has no more items. */
   exhausted: boolean;
+  /** Items read so far (the default id is `type:index`). */
   index: number;
+  /** Items read and not settled yet. */
   outstanding: number;
+  /** Items failed for good. */
   failed: number;
+  /** Types that depend on this one. */
   children: TaskState[];
+  /** Types this one depends on. */
   parents: TaskState[];
 }
 
-/** FIFO with O(1) push/shift and front insertion for retries. */
-class ItemQueue {
+/**
+ * FIFO with O(1) push/shift and front insertion for retries.
+ *
+ * @example
+ * ```ts
+ * import { ItemQueue } from "./scheduler.ts";
+ * const queue = new ItemQueue();
+ * console.log(queue.length); // 0
+ * ```
+ */
+export class ItemQueue {
   #items: Item[] = [];
   #head = 0;
+  /** Items queued. */
   get length(): number {
     return this.#items.length - this.#head;
   }
+  /** Adds at the back. */
   push(item: Item): void {
     this.#items.push(item);
   }
+  /** Adds at the front (a retry goes before new items). */
   unshift(item: Item): void {
     if (this.#head > 0) this.#items[--this.#head] = item;
     else this.#items.unshift(item);
   }
+  /** Takes from the front. */
   shift(): Item | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head++];

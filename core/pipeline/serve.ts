@@ -47,11 +47,27 @@ export class DropCounter {
   count = 0;
 }
 
-/** A message kind, for the `accepts` list. */
-type Kind = PipelineMessage["kind"];
+/**
+ * A message kind, for the `accepts` list.
+ *
+ * @example
+ * ```ts
+ * import type { Kind } from "./serve.ts";
+ * const accepts: Kind[] = ["ready", "credit"];
+ * ```
+ */
+export type Kind = PipelineMessage["kind"];
 
-/** The message type of the kinds in `K`. */
-type MessageOf<K extends Kind> = Extract<PipelineMessage, { kind: K }>;
+/**
+ * The message type of the kinds in `K`.
+ *
+ * @example
+ * ```ts
+ * import type { MessageOf } from "./serve.ts";
+ * const ack: MessageOf<"ack"> = { kind: "ack", ids: ["a:0"] };
+ * ```
+ */
+export type MessageOf<K extends Kind> = Extract<PipelineMessage, { kind: K }>;
 
 /**
  * What {@link serveRouter} and {@link serveDealer} need.
