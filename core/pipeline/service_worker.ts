@@ -110,6 +110,11 @@ export class ServiceWorker {
     this.#broker = new SilenceWatch(this.#timeout);
   }
 
+  /** Messages from the broker dropped as malformed or unexpected. */
+  get dropped(): number {
+    return this.#drops.count;
+  }
+
   /** Loads the handlers, connects and registers. */
   async start(): Promise<void> {
     if (this.#dealer !== null) return;

@@ -237,6 +237,11 @@ export class PipelineWorker {
     this.#timer = setInterval(() => this.#tick(), this.#interval);
   }
 
+  /** Messages from the distributor dropped as malformed or unexpected. */
+  get dropped(): number {
+    return this.#drops.count;
+  }
+
   /** Starts (if needed) and resolves when the run ends or the worker is closed. */
   async run(): Promise<WorkerStats> {
     await this.start();

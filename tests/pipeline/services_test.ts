@@ -334,6 +334,8 @@ Deno.test("services: a worker runs a request the broker sends twice only once", 
     const { peer } = await nextMessage(fake); // its registration
     const request = (rid: string, body: string) =>
       fake.send([peer, encodePipelineMessage({ kind: "svc-request", rid, service: "plan", body })]);
+    await fake.send([peer, new Uint8Array([0xc1])]); // not msgpack
+    await fake.send([peer, encodePipelineMessage({ kind: "end" })]); // not for a service worker
     await request("7", "once");
     await request("7", "once"); // again while it runs
     await request("8", "next");
@@ -344,6 +346,7 @@ Deno.test("services: a worker runs a request the broker sends twice only once", 
     }
     assert.deepEqual(replies, ["7", "8"]);
     assert.deepEqual(runs, ["once", "next"]);
+    assert.equal(worker.dropped, 2);
   } finally {
     await worker.close();
     await fake.close();
