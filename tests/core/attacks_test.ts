@@ -12,6 +12,7 @@ import { FrameWriter } from "../../core/zmtp/mod.ts";
 import { Pull, Push, Reply, Request } from "../../mod.ts";
 import {
   closeAll,
+  concat,
   EventLog,
   handshakeBytes,
   portOf,
@@ -232,13 +233,3 @@ Deno.test("attack: a consumer slower than its producer gets everything, in order
     await closeAll(push, pull);
   }
 });
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}

@@ -10,8 +10,11 @@ import assert from "node:assert/strict";
 import { encodeGreeting, encodePing, FrameWriter } from "../../core/zmtp/mod.ts";
 import { Pull, Push, Reply, XPublisher } from "../../mod.ts";
 import {
+  bytes,
   closeAll,
+  concat,
   EventLog,
+  frameBytes,
   handshakeBytes,
   RawPeer,
   settled,
@@ -19,13 +22,6 @@ import {
   waitFor,
   within,
 } from "./helpers.ts";
-
-const ascii = (s: string) => new TextEncoder().encode(s);
-const frames = (build: (w: FrameWriter) => void) => {
-  const writer = new FrameWriter();
-  build(writer);
-  return writer.take().slice();
-};
 
 Deno.test("limits: a PING flood is answered by one pending PONG, not one per PING", async () => {
   const pull = new Pull();
@@ -38,13 +34,13 @@ Deno.test("limits: a PING flood is answered by one pending PONG, not one per PIN
       await raw.write(handshakeBytes("PUSH"));
       await log.wait("handshake");
       const pings = 100_000;
-      const ping = frames((w) => w.writeCommand("PING", encodePing(0, ascii("flood"))));
+      const ping = frameBytes((w) => w.writeCommand("PING", encodePing(0, bytes("flood"))));
       const flood = new Uint8Array(ping.length * pings);
       for (let i = 0; i < pings; i++) flood.set(ping, i * ping.length);
       await raw.write(flood);
       // PONGs go out in order: once the last PING's comes back, every
       // earlier one that was going to come has come.
-      await raw.write(frames((w) => w.writeCommand("PING", encodePing(0, ascii("last")))));
+      await raw.write(frameBytes((w) => w.writeCommand("PING", encodePing(0, bytes("last")))));
       await waitFor(
         () =>
           raw.commands.some((c) =>
@@ -56,7 +52,7 @@ Deno.test("limits: a PING flood is answered by one pending PONG, not one per PIN
       assert.ok(pongs < pings / 10, `${pongs} PONGs for ${pings} PINGs`);
       assert.equal(log.count("protocol:error"), 0);
       // The connection and the socket still work.
-      await raw.write(frames((w) => w.writeMessage(["after the flood"])));
+      await raw.write(frameBytes((w) => w.writeMessage(["after the flood"])));
       assert.deepEqual(texts(await within(pull.receive(), "the raw peer's message")), [
         "after the flood",
       ]);
@@ -84,7 +80,7 @@ Deno.test("limits: a peer that never reads its replies is not read further", asy
       const body = new Uint8Array(1024);
       const sending = (async () => {
         for (let i = 0; i < requests; i++) {
-          await raw.write(frames((w) => w.writeMessage(["", String(i), body])));
+          await raw.write(frameBytes((w) => w.writeMessage(["", String(i), body])));
         }
       })();
       const reply = new Uint8Array(16 * 1024);
@@ -244,7 +240,7 @@ Deno.test("limits: XPUB holds at most receiveHighWaterMark notices per peer; a f
       for (let i = 0; i < count; i++) {
         const frame = new Uint8Array(1025);
         frame[0] = 1;
-        frame.set(ascii(String(i).padStart(8, "0")), 1);
+        frame.set(bytes(String(i).padStart(8, "0")), 1);
         writer.writeMessage([frame]);
       }
       const flood = writer.take().slice();
@@ -327,14 +323,4 @@ Deno.test("limits: a ZMTP 3.0 peer is not sent PINGs (they came with 3.1)", asyn
 /** A long (8-byte size) frame header with `flags` and the low four size bytes. */
 function longHeader(flags: number, b5: number, b6: number, b7: number, b8: number): Uint8Array {
   return new Uint8Array([flags, 0, 0, 0, 0, b5, b6, b7, b8]);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

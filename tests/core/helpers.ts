@@ -105,6 +105,40 @@ export function bytes(value: string): Uint8Array {
 }
 
 /**
+ * Joins byte arrays (a handshake, then frames, then garbage...).
+ *
+ * @example
+ * ```ts
+ * import { concat } from "./helpers.ts";
+ * concat(new Uint8Array([1]), new Uint8Array([2, 3])); // [1, 2, 3]
+ * ```
+ */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * The bytes a {@link FrameWriter} produces for what `build` writes.
+ *
+ * @example
+ * ```ts
+ * import { frameBytes } from "./helpers.ts";
+ * frameBytes((w) => w.writeMessage(["hi"])); // [0, 2, 104, 105]
+ * ```
+ */
+export function frameBytes(build: (writer: FrameWriter) => void): Uint8Array {
+  const writer = new FrameWriter();
+  build(writer);
+  return writer.take().slice();
+}
+
+/**
  * Resolves after `ms` milliseconds (used only to pace, never to assert timing).
  *
  * @example

@@ -20,6 +20,7 @@ import {
 import {
   closeAll,
   EventLog,
+  frameBytes,
   freeTcpPort,
   handshakeBytes,
   RawPeer,
@@ -30,12 +31,6 @@ import {
   waitFor,
   within,
 } from "./helpers.ts";
-
-const message = (...frames: (string | Uint8Array)[]) => {
-  const writer = new FrameWriter();
-  writer.writeMessage(frames);
-  return writer.take().slice();
-};
 
 Deno.test("option sendHighWaterMark: a peer is full after that many queued messages", async () => {
   const pull = new Pull();
@@ -174,11 +169,11 @@ Deno.test("option maxMessageSize: a larger message closes the connection", async
     const raw = await RawPeer.connect(pull.lastEndpoint!);
     try {
       await raw.write(handshakeBytes("PUSH"));
-      await raw.write(message("0123456789"));
+      await raw.write(frameBytes((w) => w.writeMessage(["0123456789"])));
       assert.deepEqual(texts(await within(pull.receive(), "a message at the limit")), [
         "0123456789",
       ]);
-      await raw.write(message("0123456789+"));
+      await raw.write(frameBytes((w) => w.writeMessage(["0123456789+"])));
       const error = await log.wait("protocol:error", 1, raw.address);
       assert.match(error.reason ?? "", /maximum message size of 10/);
     } finally {

@@ -14,7 +14,6 @@ import {
   encodeGreeting,
   encodeMetadata,
   encodePing,
-  FrameWriter,
 } from "../../core/zmtp/mod.ts";
 import {
   Publisher,
@@ -28,7 +27,9 @@ import {
 import {
   bytes,
   closeAll,
+  concat,
   EventLog,
+  frameBytes,
   handshakeBytes,
   isProbe,
   PROBE,
@@ -41,22 +42,6 @@ import {
   waitFor,
   within,
 } from "./helpers.ts";
-
-const ascii = (s: string) => new TextEncoder().encode(s);
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-const frames = (build: (w: FrameWriter) => void) => {
-  const writer = new FrameWriter();
-  build(writer);
-  return writer.take().slice();
-};
 
 /** A PULL server with one well-behaved PUSH peer, plus a check that both still work. */
 class Server {
@@ -113,7 +98,7 @@ interface BadPeer {
 const BAD_PEERS: BadPeer[] = [
   {
     name: "an HTTP client (malformed greeting)",
-    act: (raw) => raw.write(ascii("GET / HTTP/1.1\r\nHost: robot\r\n\r\n")),
+    act: (raw) => raw.write(bytes("GET / HTTP/1.1\r\nHost: robot\r\n\r\n")),
     event: "handshake:error",
     reason: /bad-signature.*0x47/,
     errorCommand: /bad-signature/,
@@ -144,7 +129,7 @@ const BAD_PEERS: BadPeer[] = [
   },
   {
     name: "a message before READY",
-    act: (raw) => raw.write(concat(encodeGreeting(), frames((w) => w.writeMessage(["early"])))),
+    act: (raw) => raw.write(concat(encodeGreeting(), frameBytes((w) => w.writeMessage(["early"])))),
     event: "handshake:error",
     reason: /message frame before READY/,
   },
@@ -154,7 +139,7 @@ const BAD_PEERS: BadPeer[] = [
       raw.write(
         concat(
           encodeGreeting(),
-          frames((w) => w.writeCommand("READY", encodeMetadata({ Identity: "" }))),
+          frameBytes((w) => w.writeCommand("READY", encodeMetadata({ Identity: "" }))),
         ),
       ),
     event: "handshake:error",
@@ -166,7 +151,7 @@ const BAD_PEERS: BadPeer[] = [
       raw.write(
         concat(
           encodeGreeting(),
-          frames((w) =>
+          frameBytes((w) =>
             w.writeCommand("READY", encodeMetadata({ "Socket-Type": "PUSH" }).subarray(0, 14))
           ),
         ),
@@ -197,12 +182,14 @@ const BAD_PEERS: BadPeer[] = [
       await raw.write(
         concat(
           handshakeBytes("PUSH"),
-          frames((w) => w.writeMessage([new Uint8Array(1000).fill(1)])),
+          frameBytes((w) => w.writeMessage([new Uint8Array(1000).fill(1)])),
         ),
       );
       const [ok] = await within(server.pull.receive(), "the message at the size limit");
       assert.equal(ok.length, 1000);
-      await raw.write(frames((w) => w.writeMessage([new Uint8Array(600), new Uint8Array(401)])));
+      await raw.write(
+        frameBytes((w) => w.writeMessage([new Uint8Array(600), new Uint8Array(401)])),
+      );
     },
     event: "protocol:error",
     reason: /exceeds the maximum message size of 1000/,
@@ -248,7 +235,7 @@ const BAD_PEERS: BadPeer[] = [
     name: "a peer that vanishes after the handshake",
     act: async (raw, server) => {
       await raw.write(
-        concat(handshakeBytes("PUSH"), frames((w) => w.writeMessage(["last words"]))),
+        concat(handshakeBytes("PUSH"), frameBytes((w) => w.writeMessage(["last words"]))),
       );
       assert.deepEqual(texts(await within(server.pull.receive(), "the raw peer's message")), [
         "last words",
@@ -479,8 +466,8 @@ Deno.test("robustness: a peer's PING TTL closes the link when it falls silent; P
   try {
     await raw.write(handshakeBytes("PUSH"));
     await server.log.wait("handshake", 2);
-    const context = ascii("ctx-42");
-    await raw.write(frames((w) => w.writeCommand("PING", encodePing(300, context))));
+    const context = bytes("ctx-42");
+    await raw.write(frameBytes((w) => w.writeCommand("PING", encodePing(300, context))));
     const pong = await raw.waitForCommand("PONG");
     assert.deepEqual(pong.data, context);
     const event = await server.log.wait("protocol:error", 1, raw.address);
@@ -503,11 +490,11 @@ Deno.test("robustness: any traffic, not only PINGs, keeps a peer's PING TTL from
     raw.onCommand = (command) => {
       if (command.name !== "PING") return;
       answered++;
-      raw.write(frames((w) => w.writeMessage([`keepalive ${answered}`])));
+      raw.write(frameBytes((w) => w.writeMessage([`keepalive ${answered}`])));
     };
     await raw.write(handshakeBytes("PUSH"));
     await server.log.wait("handshake", 2);
-    await raw.write(frames((w) => w.writeCommand("PING", encodePing(300, ascii("t")))));
+    await raw.write(frameBytes((w) => w.writeCommand("PING", encodePing(300, bytes("t")))));
     await raw.waitForCommand("PONG");
     // Twelve PINGs answered: 600 ms or more, two TTLs, on messages alone.
     await waitFor(() => answered >= 12, "twelve PINGs answered with messages");
