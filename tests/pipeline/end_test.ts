@@ -52,14 +52,31 @@ async function run(count: number, minWorkers: number) {
   return { distributor, collector, workerOptions, from };
 }
 
-Deno.test("end: a worker paused through the end of the run leaves when it wakes up", async () => {
-  const { distributor, collector, workerOptions, from } = await run(40, 2);
-  const sleeper = spawnRole("worker", { ...workerOptions, name: "sleeper", giveUpAfterMs: 3000 });
+/**
+ * A run shared by an in-process worker and a `sleeper` worker process (the
+ * one the tests stop); resolves once the sleeper has taken part.
+ */
+async function runWithSleeper(count: number, giveUpAfterMs: number) {
+  const { distributor, collector, workerOptions, from } = await run(count, 2);
+  const sleeper = spawnRole("worker", { ...workerOptions, name: "sleeper", giveUpAfterMs });
   const other = new PipelineWorker({ ...workerOptions, module: handlers, name: "other" });
+  await sleeper.ready;
+  other.run();
+  await waitFor(() => from("sleeper") >= 2, "the sleeper to take part");
+  const tearDown = async () => {
+    sleeper.kill("SIGCONT");
+    sleeper.kill("SIGKILL");
+    await sleeper.status;
+    await other.close();
+    await collector.close();
+    await distributor.close();
+  };
+  return { distributor, collector, from, sleeper, tearDown };
+}
+
+Deno.test("end: a worker paused through the end of the run leaves when it wakes up", async () => {
+  const { distributor, collector, sleeper, tearDown } = await runWithSleeper(40, 3000);
   try {
-    await sleeper.ready;
-    other.run();
-    await waitFor(() => from("sleeper") >= 2, "the sleeper to take part");
     sleeper.kill("SIGSTOP");
     // The distributor gives the sleeper up, redelivers its items, finishes and closes.
     const summary = await distributor.run();
@@ -70,12 +87,7 @@ Deno.test("end: a worker paused through the end of the run leaves when it wakes 
     const status = await within(sleeper.status, 10_000, "the woken worker to leave");
     assert.equal(status.code, 0);
   } finally {
-    sleeper.kill("SIGCONT");
-    sleeper.kill("SIGKILL");
-    await sleeper.status;
-    await other.close();
-    await collector.close();
-    await distributor.close();
+    await tearDown();
   }
 });
 
@@ -209,13 +221,8 @@ Deno.test("end: with keepRunning a worker outlives END and the give-up time, and
 });
 
 Deno.test("end: a worker stopped for longer than giveUpAfterMs does not take its own pause for the end", async () => {
-  const { distributor, collector, workerOptions, from } = await run(300, 2);
-  const sleeper = spawnRole("worker", { ...workerOptions, name: "sleeper", giveUpAfterMs: 1500 });
-  const other = new PipelineWorker({ ...workerOptions, module: handlers, name: "other" });
+  const { distributor, from, sleeper, tearDown } = await runWithSleeper(300, 1500);
   try {
-    await sleeper.ready;
-    other.run();
-    await waitFor(() => from("sleeper") >= 2, "the sleeper to take part");
     sleeper.kill("SIGSTOP");
     // The attack: stopped well past the give-up time, while the run goes on.
     await new Promise((r) => setTimeout(r, 2500));
@@ -229,11 +236,6 @@ Deno.test("end: a worker stopped for longer than giveUpAfterMs does not take its
     assert.equal(summary.done, 300);
     assert.equal((await within(sleeper.status, 10_000, "the sleeper to leave at the end")).code, 0);
   } finally {
-    sleeper.kill("SIGCONT");
-    sleeper.kill("SIGKILL");
-    await sleeper.status;
-    await other.close();
-    await collector.close();
-    await distributor.close();
+    await tearDown();
   }
 });
