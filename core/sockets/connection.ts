@@ -1,8 +1,9 @@
 /**
  * The ZMTP engine for one connection: greeting, the mechanism's handshake,
- * socket-type check, batched writes, the per-peer receive queue with its
- * high-water mark, heartbeats, and the rule that bad input closes this
- * connection only, with a reason.
+ * socket-type check, the read loop with the per-peer receive queue and its
+ * high-water mark, commands, and the rule that bad input closes this
+ * connection only, with a reason. Writes go through its Outbox (batched,
+ * ordered), heartbeat timers through its Heartbeat.
  *
  * @module
  */
@@ -15,7 +16,6 @@ import {
   encodeErrorReason,
   encodeGreeting,
   type FrameData,
-  FrameWriter,
   getProperty,
   isCompatible,
   MAX_FRAMES_PER_MESSAGE,
@@ -25,29 +25,23 @@ import {
   type SocketType,
   ZmtpError,
 } from "../zmtp/mod.ts";
-import { type ByteStream, writeAll } from "../transport/mod.ts";
+import type { ByteStream } from "../transport/mod.ts";
 import { Deque } from "./deque.ts";
 import { Heartbeat, type HeartbeatSettings } from "./heartbeat.ts";
 import { Notifier } from "./notifier.ts";
+import { Outbox } from "./outbox.ts";
 
 const logger = getLogger(["zedge", "zmtp"]);
 const latin1 = new TextDecoder("latin1");
 /**
- * Read buffer sizes: an idle or quiet connection reads into a small buffer;
- * each read that fills it makes the next one four times bigger, up to the
- * largest, and reads well under size shrink it again. The decoder copies what
- * it keeps, so the buffer is reused from read to read.
+ * Read buffer sizes: a quiet connection (an idle one, request/reply
+ * traffic) reads into the small buffer, a busy one into the large one. The
+ * decoder copies what it keeps, so a buffer is reused from read to read.
  */
 const READ_BUFFER_MIN = 2 * 1024;
 const READ_BUFFER_MAX = 64 * 1024;
-/** Below this many queued bytes a write waits one macrotask for more. */
-const BATCH_BYTES = 16 * 1024;
 /** How long a connection that told its peer ERROR lets that command go out before closing. */
 const ERROR_LINGER_MS = 20;
-
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * The settings a connection reads from its socket (resolved numbers).
@@ -139,16 +133,11 @@ export class Connection {
 
   readonly #owner: ConnectionOwner;
   readonly #stream: ByteStream;
-  readonly #writer = new FrameWriter();
+  readonly #out: Outbox;
   readonly #decoder: Decoder;
   readonly #session: MechanismSession;
   readonly #heartbeat: Heartbeat;
   readonly #resume = new Notifier();
-  readonly #drained = new Notifier();
-  /** Notified after each write: output over its limit may have room again. */
-  readonly #wrote = new Notifier();
-  /** Context of the one PONG owed and not yet written (PINGs meanwhile share it). */
-  #owedPong: Uint8Array | null = null;
   /** ZMTP minor version the peer announced. */
   #peerMinor = 1;
   #ready = false;
@@ -156,9 +145,6 @@ export class Connection {
   #closed = false;
   /** Set once #fail ran: the connection reports one reason and ignores later input. */
   #failed = false;
-  #writing = false;
-  #unflushed = 0;
-  #inFlight = 0;
   /** Frames of a message a framing mechanism is still assembling. */
   #boxedParts: Uint8Array[] = [];
   #boxedSize = 0;
@@ -172,6 +158,10 @@ export class Connection {
     this.address = address;
     this.outgoing = outgoing;
     const settings = owner.settings;
+    this.#out = new Outbox(stream, {
+      wrote: () => this.#owner.connectionWritable(this),
+      failed: (error) => this.close(`write failed: ${describe(error)}`),
+    });
     this.#heartbeat = new Heartbeat(settings, {
       ping: (data) => this.sendCommand("PING", data),
       expire: (reason) => this.#fail("protocol:error", reason),
@@ -195,8 +185,10 @@ export class Connection {
     }
     // RFC 37: with NULL the side that binds is the server.
     this.#session = owner.mechanism.start({ server: !outgoing, metadata });
-    this.#writer.writeRaw(encodeGreeting(owner.mechanism.name, this.#session.asServer));
+    this.#out.framing = this.#session.framing;
+    this.#out.raw(encodeGreeting(owner.mechanism.name, this.#session.asServer));
     this.#writeCommands(this.#session.begin());
+    this.#out.flush(); // the greeting and the opening commands in one write
     const { handshakeTimeout } = settings;
     if (handshakeTimeout > 0) {
       this.#handshakeTimer = setTimeout(
@@ -204,7 +196,6 @@ export class Connection {
         handshakeTimeout,
       );
     }
-    this.#flush();
     this.done = this.#readLoop();
   }
 
@@ -230,30 +221,22 @@ export class Connection {
 
   /** Messages queued for this peer and not yet written to the transport. */
   get queued(): number {
-    return this.#unflushed + this.#inFlight;
+    return this.#out.queued;
   }
 
   /** True when the peer can take another message without passing its high-water mark. */
   get hasRoom(): boolean {
-    return this.ready &&
-      this.#unflushed + this.#inFlight < limit(this.#owner.settings.sendHighWaterMark);
+    return this.ready && this.#out.queued < limit(this.#owner.settings.sendHighWaterMark);
   }
 
   /** Queues a message to the peer (the caller has checked {@link hasRoom} if it cares). */
   send(frames: readonly FrameData[]): void {
-    if (this.#closed) return;
-    const framing = this.#session.framing;
-    if (framing === null) this.#writer.writeMessage(frames);
-    else framing.writeMessage(this.#writer, frames);
-    this.#unflushed++;
-    if (!this.#writing) this.#flush();
+    if (!this.#closed) this.#out.message(frames);
   }
 
   /** Queues a command (SUBSCRIBE, CANCEL, ...) to the peer. */
   sendCommand(name: string, data: Uint8Array): void {
-    if (this.#closed) return;
-    this.#writer.writeCommand(name, data);
-    if (!this.#writing) this.#flush();
+    if (!this.#closed) this.#out.command(name, data);
   }
 
   /** Sends a subscription in the 3.0 message form, which every ZMTP 3.x peer understands. */
@@ -290,14 +273,7 @@ export class Connection {
    * flushed, 0 = drop them).
    */
   async shutdown(lingerMs: number): Promise<void> {
-    if (!this.#closed && lingerMs !== 0 && (this.#writing || this.#writer.length > 0)) {
-      const deadline = lingerMs < 0 ? Infinity : Date.now() + lingerMs;
-      while (!this.#closed && (this.#writing || this.#writer.length > 0)) {
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        await this.#drained.wait(left === Infinity ? -1 : left);
-      }
-    }
+    if (!this.#closed && lingerMs !== 0) await this.#out.drained(lingerMs);
     this.close("socket closed");
     await this.done;
   }
@@ -313,14 +289,11 @@ export class Connection {
       this.#stream.close();
     } catch { /* already closed */ }
     this.#resume.close();
-    this.#drained.close();
-    this.#wrote.close();
     // Whatever the peer parked here (a partial frame, a partial message)
     // and our unsent output are garbage from now on, whoever still holds
     // this connection object.
     this.#decoder.release();
-    this.#writer.release();
-    this.#owedPong = null;
+    this.#out.close();
     logger.debug("connection {address} closed: {reason}", { address: this.address, reason });
     this.#owner.connectionClosed(this, reason, this.#ready);
   }
@@ -337,8 +310,7 @@ export class Connection {
     logger.warn("closing connection {address}: {reason}", { address: this.address, reason });
     if (tellPeer) {
       // Best effort: the ERROR command tells a libzmq peer why, if it still listens.
-      this.#writer.writeCommand("ERROR", encodeErrorReason(reason));
-      if (!this.#writing) this.#flush();
+      this.#out.command("ERROR", encodeErrorReason(reason));
     }
     this.#owner.connectionFailed(this, type, reason);
     // Let the ERROR command go out before the stream closes.
@@ -369,8 +341,8 @@ export class Connection {
         // A peer that does not read what we owe it (replies a REP sends
         // regardless of room, PONGs) is not read either, so it cannot make
         // our output grow without bound.
-        if (this.#unflushed + this.#inFlight > limit(this.#owner.settings.sendHighWaterMark)) {
-          await this.#wrote.wait();
+        if (this.#out.queued > limit(this.#owner.settings.sendHighWaterMark)) {
+          await this.#out.progressed();
           continue;
         }
         let n: number | null;
@@ -391,14 +363,16 @@ export class Connection {
           this.#refuseInput(error);
           break;
         }
-        if (n === buffer.length) {
-          if (n < READ_BUFFER_MAX) buffer = new Uint8Array(Math.min(READ_BUFFER_MAX, n * 4));
-        } else if (n * 4 <= buffer.length && buffer.length > READ_BUFFER_MIN) {
-          buffer = new Uint8Array(Math.max(READ_BUFFER_MIN, buffer.length / 4));
+        // Two sizes: a read that fills the small buffer means traffic, so
+        // the next gets the large one; a read that would have fitted the
+        // small one means the connection is quiet again.
+        if (n === buffer.length && n < READ_BUFFER_MAX) buffer = new Uint8Array(READ_BUFFER_MAX);
+        else if (n <= READ_BUFFER_MIN / 2 && buffer.length > READ_BUFFER_MIN) {
+          buffer = new Uint8Array(READ_BUFFER_MIN);
         }
       }
     } finally {
-      while (this.#writing) await this.#drained.wait(100);
+      await this.#out.settled();
     }
   }
 
@@ -426,7 +400,7 @@ export class Connection {
     switch (command.name) {
       case "PING": {
         const { ttlMs, context } = decodePing(command.data);
-        this.#owePong(context);
+        this.#out.owePong(context);
         this.#heartbeat.peerPinged(ttlMs);
         return;
       }
@@ -480,20 +454,8 @@ export class Connection {
     return true;
   }
 
-  /**
-   * At most one PONG is owed at a time: PINGs that arrive before it is
-   * written are answered by it (with the latest context), so a PING flood
-   * costs one command of output, not one per PING.
-   */
-  #owePong(context: Uint8Array): void {
-    const owed = this.#owedPong === null;
-    this.#owedPong = context.slice();
-    if (owed && !this.#writing) this.#flush();
-  }
-
   #writeCommands(commands: readonly Command[]): void {
-    for (const { name, data } of commands) this.#writer.writeCommand(name, data);
-    if (commands.length > 0 && !this.#writing) this.#flush();
+    for (const { name, data } of commands) this.#out.command(name, data);
   }
 
   #handshake(meta: Metadata): void {
@@ -524,48 +486,6 @@ export class Connection {
     // PING and PONG came with ZMTP 3.1 (RFC 37); a 3.0 peer is not sent
     // commands it may not know.
     if (this.#peerMinor >= 1) this.#heartbeat.start();
-  }
-
-  #flush(): void {
-    if (this.#writing || this.#closed) return;
-    if (this.#writer.length === 0 && this.#owedPong === null) return;
-    this.#writing = true;
-    this.#writeLoop().finally(() => {
-      this.#writing = false;
-      // A message queued after the loop's last check but before this callback
-      // saw #writing still true and did not flush: write it now.
-      if ((this.#writer.length > 0 || this.#owedPong !== null) && !this.#closed) this.#flush();
-      else {
-        this.#writer.shrink();
-        this.#drained.notify();
-      }
-    });
-  }
-
-  async #writeLoop(): Promise<void> {
-    try {
-      while ((this.#writer.length > 0 || this.#owedPong !== null) && !this.#closed) {
-        if (this.#owedPong !== null) {
-          this.#writer.writeCommand("PONG", this.#owedPong);
-          this.#owedPong = null;
-        }
-        const bytes = this.#writer.take();
-        this.#inFlight += this.#unflushed;
-        this.#unflushed = 0;
-        await writeAll(this.#stream, bytes);
-        this.#writer.recycle(bytes);
-        this.#inFlight = 0;
-        this.#wrote.notify();
-        this.#owner.connectionWritable(this);
-        // A small remainder means the sender is still producing: give it one
-        // macrotask to fill the buffer instead of paying a syscall per few
-        // messages. The first write after a quiet spell still goes at once.
-        const waiting = this.#writer.length;
-        if (waiting > 0 && waiting < BATCH_BYTES) await nextMacrotask();
-      }
-    } catch (error) {
-      if (!this.#closed) this.close(`write failed: ${describe(error)}`);
-    }
   }
 }
 

@@ -31,8 +31,6 @@ const encoder = new TextEncoder();
 const MIN_CAPACITY = 256;
 /** A buffer grown past this (for a huge message) is not kept for reuse. */
 const RETAIN_LIMIT = 1024 * 1024;
-/** What an idle writer keeps at most, per buffer (see {@link FrameWriter.shrink}). */
-const IDLE_CAPACITY = 4 * 1024;
 const EMPTY: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
 /**
@@ -52,6 +50,9 @@ const EMPTY: Uint8Array<ArrayBuffer> = new Uint8Array(0);
  * ```
  */
 export class FrameWriter {
+  /** What {@link shrink} leaves in place, per buffer: enough for request/reply traffic. */
+  static readonly IDLE_CAPACITY: number = 4 * 1024;
+
   #buf: Uint8Array<ArrayBuffer> = EMPTY;
   #len = 0;
   #spare: Uint8Array<ArrayBuffer> | null = null;
@@ -148,8 +149,8 @@ export class FrameWriter {
    * keep. Small ones stay, so request/reply traffic allocates nothing.
    */
   shrink(): void {
-    if (this.#spare !== null && this.#spare.length > IDLE_CAPACITY) this.#spare = null;
-    if (this.#len === 0 && this.#buf.length > IDLE_CAPACITY) this.#buf = EMPTY;
+    if (this.#spare !== null && this.#spare.length > FrameWriter.IDLE_CAPACITY) this.#spare = null;
+    if (this.#len === 0 && this.#buf.length > FrameWriter.IDLE_CAPACITY) this.#buf = EMPTY;
   }
 
   /** Drops everything, buffers included (the connection is gone). */

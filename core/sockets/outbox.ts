@@ -1,0 +1,220 @@
+/**
+ * The write side of one connection: frames are encoded into a buffer and
+ * written in batches, one write at a time, so many small messages cost one
+ * syscall; a burst's buffers are given back once the connection drains. It
+ * counts the messages not yet written (the peer's high-water mark is on
+ * them) and owes at most one PONG.
+ *
+ * @module
+ */
+import { type FrameCodec, type FrameData, FrameWriter } from "../zmtp/mod.ts";
+import { type ByteStream, writeAll } from "../transport/mod.ts";
+import { Notifier, type WaitResult } from "./notifier.ts";
+
+/** Below this many queued bytes a write waits one macrotask for more. */
+const BATCH_BYTES = 16 * 1024;
+/**
+ * How long the outbox must stay idle before a burst's buffers are given
+ * back. Not at once: a stream drains between bursts many times a second,
+ * and regrowing the buffers each time costs more than the writes.
+ */
+const SHRINK_AFTER_MS = 1000;
+
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * What an {@link Outbox} tells its connection.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxEvents } from "./outbox.ts";
+ * const events: OutboxEvents = { wrote: () => {}, failed: (e) => console.log(e) };
+ * ```
+ */
+export interface OutboxEvents {
+  /** A write finished: the peer may have room again. */
+  wrote(): void;
+  /** A write failed: the connection is broken. */
+  failed(error: unknown): void;
+}
+
+/**
+ * Batched, ordered writes to one stream.
+ *
+ * @example
+ * ```ts
+ * import { Outbox } from "./outbox.ts";
+ * import { dialInproc, listenInproc } from "../transport/inproc.ts";
+ * const listener = listenInproc("outbox-example");
+ * const stream = dialInproc("outbox-example");
+ * const out = new Outbox(stream, { wrote() {}, failed() {} });
+ * out.message(["hello"]);
+ * out.queued; // 1 until written
+ * await out.drained(1000);
+ * out.close(); stream.close(); listener.close();
+ * ```
+ */
+export class Outbox {
+  readonly #stream: ByteStream;
+  readonly #events: OutboxEvents;
+  readonly #writer = new FrameWriter();
+  /** Notified when the last write finished and nothing is left. */
+  readonly #idle = new Notifier();
+  /** Notified after each write. */
+  readonly #progress = new Notifier();
+  /** How message frames are encoded: as they are (null) or by a mechanism. */
+  framing: FrameCodec | null = null;
+  #owedPong: Uint8Array | null = null;
+  #shrinkTimer: ReturnType<typeof setTimeout> | undefined;
+  #writing = false;
+  #closed = false;
+  /** Messages encoded and not yet handed to a write. */
+  #unflushed = 0;
+  /** Messages in the write under way. */
+  #inFlight = 0;
+
+  /** Writes to `stream`, telling `events` how it goes. */
+  constructor(stream: ByteStream, events: OutboxEvents) {
+    this.#stream = stream;
+    this.#events = events;
+  }
+
+  /** Messages queued and not yet written to the transport. */
+  get queued(): number {
+    return this.#unflushed + this.#inFlight;
+  }
+
+  /** True when nothing is being written or waits to be. */
+  get idle(): boolean {
+    return !this.#writing && this.#writer.length === 0 && this.#owedPong === null;
+  }
+
+  /** Queues raw bytes (the greeting), to go out with what follows: call {@link flush}. */
+  raw(bytes: Uint8Array): void {
+    this.#writer.writeRaw(bytes);
+  }
+
+  /** Starts writing what is queued, unless a write is under way (it will take it). */
+  flush(): void {
+    this.#flush();
+  }
+
+  /** Queues a message. */
+  message(frames: readonly FrameData[]): void {
+    if (this.#closed) return;
+    if (this.framing === null) this.#writer.writeMessage(frames);
+    else this.framing.writeMessage(this.#writer, frames);
+    this.#unflushed++;
+    if (!this.#writing) this.#flush();
+  }
+
+  /** Queues a command. */
+  command(name: string, data: Uint8Array): void {
+    if (this.#closed) return;
+    this.#writer.writeCommand(name, data);
+    if (!this.#writing) this.#flush();
+  }
+
+  /**
+   * Owes the peer a PONG. At most one is owed at a time: PINGs that arrive
+   * before it is written are answered by it (with the latest context), so a
+   * PING flood costs one command of output, not one per PING.
+   */
+  owePong(context: Uint8Array): void {
+    if (this.#closed) return;
+    const first = this.#owedPong === null;
+    this.#owedPong = context.slice();
+    if (first && !this.#writing) this.#flush();
+  }
+
+  /** Resolves after the next write finishes (or at close). */
+  async progressed(): Promise<void> {
+    await this.#progress.wait();
+  }
+
+  /** Waits up to `timeoutMs` (-1 = no limit) until everything queued is written. */
+  async drained(timeoutMs: number): Promise<WaitResult> {
+    const deadline = timeoutMs < 0 ? Infinity : Date.now() + timeoutMs;
+    while (!this.idle && !this.#closed) {
+      const left = deadline - Date.now();
+      if (left <= 0) return "timeout";
+      const result = await this.#idle.wait(left === Infinity ? -1 : left);
+      if (result === "closed") return result;
+    }
+    return "notified";
+  }
+
+  /** Resolves once no write is under way (the stream may then be let go). */
+  async settled(): Promise<void> {
+    while (this.#writing) await this.#idle.wait(100);
+  }
+
+  /** Stops writing and drops what is queued, buffers included. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#shrinkTimer);
+    this.#writer.release();
+    this.#owedPong = null;
+    this.#idle.close();
+    this.#progress.close();
+  }
+
+  #flush(): void {
+    if (this.#writing || this.#closed || this.idle) return;
+    this.#writing = true;
+    this.#writeLoop().finally(() => {
+      this.#writing = false;
+      // Something queued after the loop's last check but before this callback
+      // saw #writing still true and did not flush: write it now.
+      if (!this.idle) this.#flush();
+      else {
+        this.#idle.notify();
+        this.#shrinkLater();
+      }
+    });
+  }
+
+  /** Gives big buffers back once the outbox has stayed idle a while. */
+  #shrinkLater(): void {
+    if (this.#shrinkTimer !== undefined || this.#writer.capacity <= FrameWriter.IDLE_CAPACITY) {
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#shrinkTimer = undefined;
+      if (this.idle) this.#writer.shrink();
+      else this.#shrinkLater();
+    }, SHRINK_AFTER_MS);
+    // An idle connection's housekeeping must not keep the process alive.
+    Deno.unrefTimer(timer);
+    this.#shrinkTimer = timer;
+  }
+
+  async #writeLoop(): Promise<void> {
+    try {
+      while ((this.#writer.length > 0 || this.#owedPong !== null) && !this.#closed) {
+        if (this.#owedPong !== null) {
+          this.#writer.writeCommand("PONG", this.#owedPong);
+          this.#owedPong = null;
+        }
+        const bytes = this.#writer.take();
+        this.#inFlight += this.#unflushed;
+        this.#unflushed = 0;
+        await writeAll(this.#stream, bytes);
+        this.#writer.recycle(bytes);
+        this.#inFlight = 0;
+        this.#progress.notify();
+        this.#events.wrote();
+        // A small remainder means the sender is still producing: give it one
+        // macrotask to fill the buffer instead of paying a syscall per few
+        // messages. The first write after a quiet spell still goes at once.
+        const waiting = this.#writer.length;
+        if (waiting > 0 && waiting < BATCH_BYTES) await nextMacrotask();
+      }
+    } catch (error) {
+      if (!this.#closed) this.#events.failed(error);
+    }
+  }
+}
