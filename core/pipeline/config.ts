@@ -169,6 +169,8 @@ export interface ServiceConfig {
   services?: string[];
   /** How many of this service worker `zedge pipeline service --all` starts. */
   replicas: number;
+  /** Run the handlers in a Web-Worker thread, so a blocking handler cannot stop heartbeats. */
+  inThread?: boolean;
 }
 
 /**
@@ -745,7 +747,13 @@ class Validator {
     const out: ServiceConfig[] = [];
     node.items.forEach((item, i) => {
       const field = `services[${i}]`;
-      const f = this.#map(item as Node, field, ["name", "handlers", "services", "replicas"]);
+      const f = this.#map(item as Node, field, [
+        "name",
+        "handlers",
+        "services",
+        "replicas",
+        "inThread",
+      ]);
       if (f === null) return;
       const entry: ServiceConfig = { name: `service-${i}`, handlers: "", replicas: 1 };
       if (f.has("name")) {
@@ -758,6 +766,9 @@ class Validator {
       }
       if (f.has("replicas")) {
         entry.replicas = this.#int(f.get("replicas")!.value, `${field}.replicas`, 0) ?? 1;
+      }
+      if (f.has("inThread")) {
+        entry.inThread = this.#bool(f.get("inThread")!.value, `${field}.inThread`);
       }
       out.push(entry);
     });

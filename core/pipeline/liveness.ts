@@ -52,6 +52,7 @@ export class LivenessRegistry<P extends LivePeer = LivePeer> {
   /** A peer silent this long is dead (ms). */
   readonly timeoutMs: number;
   readonly #peers = new Map<string, P>();
+  #lastSweep = performance.now();
 
   /** An empty registry; peers silent for `timeoutMs` are reported by {@link sweep}. */
   constructor(timeoutMs: number) {
@@ -102,10 +103,18 @@ export class LivenessRegistry<P extends LivePeer = LivePeer> {
    * Removes every peer silent for longer than the timeout and calls
    * `onSilent` for it, then `onAlive` for each remaining one (to send it a
    * heartbeat). Run it every heartbeat interval.
+   *
+   * A sweep that comes more than the timeout after the previous one means
+   * this process was stalled (stopped, blocked, starved): the peers'
+   * heartbeats are then waiting unread in the sockets, so their silence is
+   * ours, and everyone starts afresh instead of being given up.
    */
   sweep(onSilent: (peer: P, silentMs: number) => void, onAlive: (peer: P) => void): void {
     const now = performance.now();
+    const stalled = now - this.#lastSweep > this.timeoutMs;
+    this.#lastSweep = now;
     for (const peer of this.values()) {
+      if (stalled) peer.lastSeen = now;
       const silentMs = now - peer.lastSeen;
       if (silentMs > this.timeoutMs) {
         this.#peers.delete(peer.key);

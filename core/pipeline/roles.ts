@@ -287,6 +287,7 @@ export function serviceWorkerFromConfig(
   return new ServiceWorker({
     broker: config.broker.backend.connect,
     module: entry.handlers,
+    inThread: entry.inThread,
     services: entry.services,
     name: name ?? entry.name,
     heartbeatIntervalMs: config.heartbeat.intervalMs,

@@ -27,7 +27,7 @@ import { getLogger } from "@logtape/logtape";
 import { Dealer } from "../sockets/mod.ts";
 import type { PipelineMessage } from "./codec.ts";
 import { SilenceWatch } from "./liveness.ts";
-import { InlineExecutor } from "./executor.ts";
+import { type Executor, InlineExecutor, ThreadPool } from "./executor.ts";
 import type { HandlerMap } from "./handlers.ts";
 import { maxMessageSizeOption } from "../limits.ts";
 import { atMost, OrderedSender } from "./link.ts";
@@ -49,6 +49,16 @@ export interface ServiceWorkerOptions {
   broker: string;
   /** Handler module: one function per service name. */
   module?: string | URL;
+  /**
+   * Run the handlers of `module` in a Web-Worker thread: even a handler that
+   * blocks its thread for long (CPU work, a synchronous wait) then leaves
+   * heartbeats going, so the broker never takes the busy worker for dead. A
+   * thread that crashes is replaced; its request gets an error reply.
+   * Requests are still answered one at a time. Default false.
+   */
+  inThread?: boolean;
+  /** Deno permissions for that thread (needs `--unstable-worker-options`). */
+  threadPermissions?: Deno.PermissionOptions;
   /** In-code handlers instead of `module`. */
   handlers?: HandlerMap;
   /** Services to offer (default: every function of the module). */
@@ -83,7 +93,7 @@ export class ServiceWorker {
   /** Requests answered. */
   handled = 0;
   readonly #options: ServiceWorkerOptions;
-  readonly #executor: InlineExecutor;
+  readonly #executor: Executor;
   readonly #interval: number;
   readonly #timeout: number;
   readonly #maxMessageSize: number;
@@ -103,7 +113,18 @@ export class ServiceWorker {
   constructor(options: ServiceWorkerOptions) {
     this.#options = options;
     this.name = options.name ?? `service-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    this.#executor = new InlineExecutor({ module: options.module, handlers: options.handlers });
+    if (options.inThread) {
+      if (options.module === undefined) {
+        throw new TypeError("a service worker inThread needs 'module'");
+      }
+      this.#executor = new ThreadPool({
+        module: options.module,
+        threads: 1,
+        permissions: options.threadPermissions,
+      });
+    } else {
+      this.#executor = new InlineExecutor({ module: options.module, handlers: options.handlers });
+    }
     this.#interval = options.heartbeatIntervalMs ?? 1000;
     this.#timeout = options.heartbeatTimeoutMs ?? this.#interval * 3;
     this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize);
@@ -121,7 +142,10 @@ export class ServiceWorker {
     const exported = await this.#executor.start();
     const wanted = this.#options.services ?? exported;
     const missing = wanted.filter((s) => !exported.includes(s));
-    if (missing.length > 0) throw new Error(`no handler for service(s): ${missing.join(", ")}`);
+    if (missing.length > 0) {
+      this.#executor.close();
+      throw new Error(`no handler for service(s): ${missing.join(", ")}`);
+    }
     this.#services = wanted;
     this.#dealer = new Dealer({ linger: 200, maxMessageSize: this.#maxMessageSize });
     this.#dealer.connect(this.#options.broker);
@@ -150,6 +174,7 @@ export class ServiceWorker {
       this.#out?.send({ kind: "bye" });
       await atMost(this.#out?.drained(), 300);
     }
+    this.#executor.close();
     await this.#dealer?.close();
   }
 

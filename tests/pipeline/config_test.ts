@@ -106,12 +106,14 @@ Deno.test("config: broker and services sections", () => {
 services:
   - handlers: ./s.ts
     replicas: 2
+    inThread: true
 `,
     "/srv/s.yaml",
   );
   assert.equal(config.broker?.frontend.connect, "tcp://127.0.0.1:5580");
   assert.equal(config.broker?.maxAttempts, 2);
   assert.equal(config.services[0].handlers, "file:///srv/s.ts");
+  assert.equal(config.services[0].inThread, true);
   assert.match(
     problems("services: [{ handlers: ./s.ts }]")[0],
     /services: need a 'broker' section/,

@@ -175,3 +175,59 @@ Deno.test("kill: a distributor killed and restarted with its journal loses nothi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("kill: a distributor stopped past the heartbeat timeout keeps its workers when it wakes", async () => {
+  const workers = `tcp://127.0.0.1:${freePort()}`;
+  const acks = `tcp://127.0.0.1:${freePort()}`;
+  const tally = new Tally();
+  const collector = new Collector({
+    results: "tcp://127.0.0.1:0",
+    distributor: acks,
+    heartbeatIntervalMs: 100,
+    onResult: (r) => tally.add(r.id),
+  });
+  await collector.start();
+  // Patient workers: they must not give the distributor up (and re-register) while it
+  // is stopped, so that only the distributor's own view of the pause is tested.
+  const pool = [0, 1].map((n) =>
+    new PipelineWorker({
+      distributor: workers,
+      collector: collector.endpoint,
+      module: new URL("./fixtures/handlers.ts", import.meta.url),
+      name: `w${n}`,
+      heartbeatIntervalMs: 100,
+      heartbeatTimeoutMs: 10_000,
+    })
+  );
+  const distributor = spawnRole("distributor", {
+    workers,
+    acks,
+    type: "sleep",
+    count: 100,
+    payload: { ms: 20 },
+    minWorkers: 2,
+    ...FAST,
+  });
+  try {
+    await distributor.ready;
+    for (const w of pool) w.run();
+    await waitFor(() => tally.size >= 10, "the first results");
+    distributor.kill("SIGSTOP");
+    // The attack: stopped for more than twice its own 600 ms heartbeat timeout.
+    await new Promise((r) => setTimeout(r, 1500));
+    distributor.kill("SIGCONT");
+    assert.equal((await distributor.status).code, 0);
+    const summary = JSON.parse(
+      distributor.output().split("\n").find((l) => l.startsWith("{"))!,
+    ) as PipelineSummary;
+    assert.equal(summary.done, 100);
+    assert.equal(summary.retries, 0, "nothing was redelivered: no worker was given up");
+    assert.deepEqual(tally.duplicates(), []);
+  } finally {
+    distributor.kill("SIGCONT");
+    distributor.kill("SIGKILL");
+    await distributor.status;
+    await Promise.all(pool.map((w) => w.close()));
+    await collector.close();
+  }
+});

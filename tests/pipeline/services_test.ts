@@ -14,7 +14,17 @@ import { spawnRole, waitFor, within } from "./fixtures/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 500 };
 
-async function startBroker(extra: { services?: string[]; queueTimeoutMs?: number } = {}) {
+/** The issue's figures: heartbeats every 500 ms, dead after 1500 ms. */
+const ISSUE = { heartbeatIntervalMs: 500, heartbeatTimeoutMs: 1500 };
+
+async function startBroker(
+  extra: {
+    services?: string[];
+    queueTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
+    heartbeatTimeoutMs?: number;
+  } = {},
+) {
   const broker = new Broker({
     frontend: "tcp://127.0.0.1:0",
     backend: "tcp://127.0.0.1:0",
@@ -199,16 +209,14 @@ Deno.test("services: a handler running past the heartbeat timeout keeps its work
 });
 
 Deno.test("services: a worker paused (SIGSTOP) for 4 s mid-request runs that request once", async () => {
-  // The issue's figures: heartbeats every 500 ms, dead after 1500 ms.
-  const broker = await startBroker({ services: ["logged"] });
-  const slow = { heartbeatIntervalMs: 500, heartbeatTimeoutMs: 1500 };
+  const broker = await startBroker({ services: ["logged"], ...ISSUE });
   const dir = await Deno.makeTempDir();
   const log = `${dir}/runs.log`;
   const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 20_000 });
   const paused = spawnRole("service", {
     broker: broker.endpoints.backend,
     name: "paused",
-    ...slow,
+    ...ISSUE,
   });
   try {
     await paused.ready;
@@ -236,15 +244,14 @@ Deno.test("services: a worker paused (SIGSTOP) for 4 s mid-request runs that req
 });
 
 Deno.test("services: a handler that blocks its thread past the timeout is answered once, not retried to death", async () => {
-  const broker = await startBroker({ services: ["logged"] });
+  const broker = await startBroker({ services: ["logged"], ...ISSUE });
   const dir = await Deno.makeTempDir();
   const log = `${dir}/runs.log`;
   const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 20_000 });
   const blocked = spawnRole("service", {
     broker: broker.endpoints.backend,
     name: "blocked",
-    heartbeatIntervalMs: 500,
-    heartbeatTimeoutMs: 1500,
+    ...ISSUE,
   });
   try {
     await blocked.ready;
@@ -258,6 +265,35 @@ Deno.test("services: a handler that blocks its thread past the timeout is answer
   } finally {
     blocked.kill("SIGKILL");
     await blocked.status;
+    client.close();
+    await broker.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("services: inThread keeps a worker heartbeating while its handler blocks", async () => {
+  const broker = await startBroker({ services: ["logged"], ...ISSUE });
+  const dir = await Deno.makeTempDir();
+  const log = `${dir}/runs.log`;
+  const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 20_000 });
+  const threaded = spawnRole("service", {
+    broker: broker.endpoints.backend,
+    name: "threaded",
+    inThread: true,
+    ...ISSUE,
+  });
+  try {
+    await threaded.ready;
+    await waitFor(() => broker.workerCount === 1, "registration");
+    const reply = await client.request("logged", { tag: "blocking", log, ms: 3000, block: true });
+    assert.deepEqual(reply, { tag: "blocking" });
+    // Given up even once, the request would have gone back to the queue.
+    assert.equal(broker.stats.retried, 0, "the broker never took the busy worker for dead");
+    assert.equal(broker.workerCount, 1);
+    assert.deepEqual([...await executions(log)], [["blocking", 1]]);
+  } finally {
+    threaded.kill("SIGKILL");
+    await threaded.status;
     client.close();
     await broker.close();
     await Deno.remove(dir, { recursive: true });
