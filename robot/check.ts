@@ -19,8 +19,8 @@ import type { ComponentSpec, RobotConfig } from "./config.ts";
 import { workerPermissions } from "./permissions.ts";
 import type { FromComponent, ToComponent } from "./protocol.ts";
 
-/** How long one component may take to load its modules. */
-const CHECK_TIMEOUT_MS = 30_000;
+/** How long one component may take to load its modules (minutes only on a slow or emulated CPU). */
+const CHECK_TIMEOUT_MS = 120_000;
 
 /**
  * Every module problem of `config`, each `file:line: components.NAME: …`.

@@ -65,6 +65,8 @@ export interface SupervisorOptions {
   crashWindowMs?: number;
   /** How long a stopping component may take before it is terminated (default 1.5 s). */
   stopTimeoutMs?: number;
+  /** How long a new Worker may take to load its modules before it first reports (default 60 s). */
+  loadTimeoutMs?: number;
   /** Called for every record a component logs (default: re-logged under `["zedge", "component", name]`). */
   onLog?: (component: string, record: ComponentLogRecord) => void;
   /** Called on every state change. */
@@ -85,6 +87,8 @@ class SupervisedComponent {
   #instance = 0;
   #launches = 0;
   #lastHeartbeat = 0;
+  /** Whether the current Worker has said anything yet (its modules are loaded). */
+  #heard = false;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   #backoffMs: number;
@@ -153,6 +157,7 @@ class SupervisedComponent {
     });
     this.#worker = worker;
     this.#lastHeartbeat = performance.now();
+    this.#heard = false;
     worker.onmessage = (event: MessageEvent<FromComponent>) => {
       if (instance === this.#instance) this.#onMessage(event.data);
     };
@@ -181,7 +186,10 @@ class SupervisedComponent {
   #checkHeartbeat(instance: number): void {
     if (instance !== this.#instance || this.#worker === null) return;
     const silent = performance.now() - this.#lastHeartbeat;
-    if (silent > this.spec.heartbeatTimeoutMs) {
+    // Loading a Worker's modules may take long on a slow robot (or under emulation):
+    // the heartbeat timeout counts from its first word.
+    const limit = this.#heard ? this.spec.heartbeatTimeoutMs : this.#settings.loadTimeoutMs;
+    if (silent > limit) {
       this.#ended(
         "crash",
         `silent for ${Math.round(silent)} ms (busy loop or deadlock?): terminated and replaced`,
@@ -191,6 +199,7 @@ class SupervisedComponent {
 
   #onMessage(message: FromComponent): void {
     this.#lastHeartbeat = performance.now();
+    this.#heard = true;
     switch (message.op) {
       case "heartbeat":
         return;
@@ -362,6 +371,7 @@ export class Supervisor {
       maxCrashes: 5,
       crashWindowMs: 60_000,
       stopTimeoutMs: 1500,
+      loadTimeoutMs: 60_000,
       ...options,
     };
     this.#components = config.components.map((spec) =>
