@@ -9,8 +9,10 @@
  *   More than 5 crashes within 60 s mark it `failed`; the others carry on.
  * - A component whose modules cannot load, or do not export what its kind
  *   needs, is `failed` at once: retrying cannot fix it.
- * - Components heartbeat every second; one silent for `heartbeatTimeoutMs`
- *   (default 5 s: a busy loop, a deadlock) is terminated and replaced.
+ * - Components heartbeat every second; a running one silent for
+ *   `heartbeatTimeoutMs` (default 5 s: a busy loop, a deadlock) is
+ *   terminated and replaced; one still loading and starting gets
+ *   `loadTimeoutMs` (60 s).
  *   Deno cannot stop a thread stuck in a synchronous loop: `terminate()`
  *   returns but the thread keeps its core (and any socket it bound) until
  *   the loop ends, so its replacement may find its port taken and fail.
@@ -65,7 +67,7 @@ export interface SupervisorOptions {
   crashWindowMs?: number;
   /** How long a stopping component may take before it is terminated (default 1.5 s). */
   stopTimeoutMs?: number;
-  /** How long a new Worker may take to load its modules before it first reports (default 60 s). */
+  /** How long a component may take to load its modules and start (default 60 s). */
   loadTimeoutMs?: number;
   /** Called for every record a component logs (default: re-logged under `["zedge", "component", name]`). */
   onLog?: (component: string, record: ComponentLogRecord) => void;
@@ -87,8 +89,6 @@ class SupervisedComponent {
   #instance = 0;
   #launches = 0;
   #lastHeartbeat = 0;
-  /** Whether the current Worker has said anything yet (its modules are loaded). */
-  #heard = false;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   #backoffMs: number;
@@ -157,7 +157,6 @@ class SupervisedComponent {
     });
     this.#worker = worker;
     this.#lastHeartbeat = performance.now();
-    this.#heard = false;
     worker.onmessage = (event: MessageEvent<FromComponent>) => {
       if (instance === this.#instance) this.#onMessage(event.data);
     };
@@ -186,9 +185,11 @@ class SupervisedComponent {
   #checkHeartbeat(instance: number): void {
     if (instance !== this.#instance || this.#worker === null) return;
     const silent = performance.now() - this.#lastHeartbeat;
-    // Loading a Worker's modules may take long on a slow robot (or under emulation):
-    // the heartbeat timeout counts from its first word.
-    const limit = this.#heard ? this.spec.heartbeatTimeoutMs : this.#settings.loadTimeoutMs;
+    // Loading and starting may block a Worker for long on a slow robot (or under emulation):
+    // until it is running, only the load timeout applies.
+    const limit = this.state === "running"
+      ? this.spec.heartbeatTimeoutMs
+      : this.#settings.loadTimeoutMs;
     if (silent > limit) {
       this.#ended(
         "crash",
@@ -199,7 +200,6 @@ class SupervisedComponent {
 
   #onMessage(message: FromComponent): void {
     this.#lastHeartbeat = performance.now();
-    this.#heard = true;
     switch (message.op) {
       case "heartbeat":
         return;

@@ -102,8 +102,12 @@ export const nodeRunner: ComponentKindRunner<NodeSpec> = {
           log: context.log,
           config: spec.config,
         });
+        // main runs on the next task, after the worker has reported ready: a main that blocks
+        // at once (a busy loop) is then caught by the heartbeat, not mistaken for a slow start.
         // A synchronous throw in main is a failure like a rejection.
-        const done = Promise.resolve().then(() => (main as NodeMain)(ctx));
+        const done = new Promise((resolve) => setTimeout(resolve, 0)).then(() =>
+          (main as NodeMain)(ctx)
+        );
         return Promise.resolve({
           done,
           stop: async () => {
