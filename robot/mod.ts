@@ -1,23 +1,74 @@
 /**
  * The edge runtime: one robot YAML → supervised, permission-scoped
- * components. `config.ts` validates the file and resolves it; the
+ * components. `loadRobotConfig` validates the file and resolves it; a
  * `Supervisor` runs each component in its own Web Worker with the Deno
- * permissions its configuration names; `permissions.ts` derives them;
- * `control.ts` is the supervisor's control channel (`zedge robot status`);
- * `systemd.ts` writes the unit and `build.ts` the per-robot binary.
+ * permissions its configuration names; `controlRequest` asks a running
+ * robot (what `zedge robot status` does); `systemdUnit` writes its unit and
+ * `stageRobot` lays out its own binary. Node modules take a
+ * {@link NodeContext}.
  *
  * @example
  * ```ts
  * import { loadRobotConfig, Supervisor } from "./mod.ts";
  * const supervisor = new Supervisor(await loadRobotConfig("examples/robot/robot.yaml"));
  * await supervisor.start();
+ * console.log(supervisor.status().components.map((c) => `${c.name}: ${c.state}`));
  * await supervisor.shutdown();
  * ```
  * @module
  */
-export * from "./permissions.ts";
-export * from "./schema.ts";
-export * from "./config.ts";
-export * from "./control.ts";
-export * from "./supervisor.ts";
-export type { NodeContext, NodeMain } from "./kinds/mod.ts";
+export {
+  type ComponentEndpoints,
+  type ComponentPermissions,
+  type EndpointPermissions,
+  permissionFlags,
+  permissionsFor,
+  unionPermissions,
+  workerPermissions,
+} from "./permissions.ts";
+export {
+  COMPONENT_KINDS,
+  type ComponentKind,
+  RESTART_POLICIES,
+  type RestartPolicy,
+  robotJsonSchema,
+} from "./schema.ts";
+export {
+  type ComponentSpec,
+  type ComponentSpecBase,
+  connectableEndpoint,
+  defaultControlEndpoint,
+  loadRobotConfig,
+  type NodeSpec,
+  parseRobotConfig,
+  type PipelineRoleSpec,
+  type RobotConfig,
+  type RobotConfigOptions,
+  type TaskServerSpec,
+} from "./config.ts";
+export {
+  type ComponentState,
+  type ComponentStatus,
+  type ControlReply,
+  type ControlRequest,
+  controlRequest,
+  ControlUnreachableError,
+  type RobotStatus,
+} from "./control.ts";
+export { Supervisor, type SupervisorOptions } from "./supervisor.ts";
+export { checkRobotModules } from "./check.ts";
+export { robotProcessFlags, robotProcessPermissions } from "./process_permissions.ts";
+export { type SystemdOptions, type SystemdUnit, systemdUnit } from "./systemd.ts";
+export { type BuildPlan, stageRobot } from "./build.ts";
+export type { NodeContext, NodeLogger, NodeMain } from "./kinds/mod.ts";
+export type { ComponentLogRecord, LogLevelName } from "./protocol.ts";
+export { ModuleGraph } from "./module_graph.ts";
+export type { ProcessMode } from "./process_permissions.ts";
+export type {
+  BrokerConfig,
+  EndpointConfig,
+  PipelineConfig,
+  ServiceConfig,
+  TaskConfig,
+  WorkerConfig,
+} from "../core/pipeline/config.ts";

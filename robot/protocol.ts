@@ -10,7 +10,6 @@
  * ```
  * @module
  */
-import type { LogLevel } from "@logtape/logtape";
 import type { ComponentSpec } from "./config.ts";
 
 /**
@@ -25,6 +24,17 @@ import type { ComponentSpec } from "./config.ts";
 export const HEARTBEAT_INTERVAL_MS = 1000;
 
 /**
+ * A log level, lowest first: what logtape calls `LogLevel`.
+ *
+ * @example
+ * ```ts
+ * import type { LogLevelName } from "./protocol.ts";
+ * const level: LogLevelName = "warning";
+ * ```
+ */
+export type LogLevelName = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+
+/**
  * Supervisor → component.
  * - `start`: load the modules, start, answer `ready` (or `failed`).
  * - `check`: load the modules and check their exports only, answer `checked`.
@@ -37,7 +47,7 @@ export const HEARTBEAT_INTERVAL_MS = 1000;
  * ```
  */
 export type ToComponent =
-  | { op: "start"; spec: ComponentSpec; logLevel: LogLevel }
+  | { op: "start"; spec: ComponentSpec; logLevel: LogLevelName }
   | { op: "check"; spec: ComponentSpec }
   | { op: "stop" };
 
@@ -85,7 +95,7 @@ export interface ComponentLogRecord {
   /** Milliseconds since the epoch. */
   time: number;
   /** Severity. */
-  level: LogLevel;
+  level: LogLevelName;
   /** Logger category. */
   category: string[];
   /** The message with its values filled in. */

@@ -30,7 +30,7 @@
  * ```
  * @module
  */
-import { getLogger, type LogLevel } from "@logtape/logtape";
+import { getLogger } from "@logtape/logtape";
 import type { ComponentSpec, RobotConfig } from "./config.ts";
 import {
   type ComponentState,
@@ -39,7 +39,7 @@ import {
   type RobotStatus,
 } from "./control.ts";
 import { workerPermissions } from "./permissions.ts";
-import type { ComponentLogRecord, FromComponent, ToComponent } from "./protocol.ts";
+import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
 
 const log = getLogger(["zedge", "robot", "supervisor"]);
 
@@ -54,7 +54,7 @@ const log = getLogger(["zedge", "robot", "supervisor"]);
  */
 export interface SupervisorOptions {
   /** Lowest level of component log records forwarded (default "info"). */
-  logLevel?: LogLevel;
+  logLevel?: LogLevelName;
   /** Bind the robot's control endpoint (default true). */
   control?: boolean;
   /** First restart delay, doubling per crash (default 500 ms). */

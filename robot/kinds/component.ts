@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { Logger } from "@logtape/logtape";
+import type { NodeLogger } from "./node.ts";
 import { fileURLToPath } from "node:url";
 import type { ComponentSpec } from "../config.ts";
 
@@ -30,7 +30,7 @@ export interface StartContext {
   /** Fires when the supervisor stops the component. */
   signal: AbortSignal;
   /** The component's logger. */
-  log: Logger;
+  log: NodeLogger;
 }
 
 /**

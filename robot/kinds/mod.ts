@@ -18,7 +18,7 @@ import { pipelineRunners } from "./pipeline.ts";
 import { taskServerRunner } from "./task_server.ts";
 
 export * from "./component.ts";
-export type { NodeContext, NodeMain } from "./node.ts";
+export type { NodeContext, NodeLogger, NodeMain } from "./node.ts";
 
 /**
  * The runner for `spec`'s kind.

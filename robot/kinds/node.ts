@@ -22,7 +22,6 @@
  * ```
  * @module
  */
-import type { Logger } from "@logtape/logtape";
 import type { NodeSpec } from "../config.ts";
 import {
   type ComponentKindRunner,
@@ -55,9 +54,32 @@ export interface NodeContext {
   /** Fires when the component should stop; `main` should then return. */
   readonly signal: AbortSignal;
   /** The component's logger (records reach the supervisor's log). */
-  readonly log: Logger;
+  readonly log: NodeLogger;
   /** The component's `config` value from the robot YAML (null when absent). */
   readonly config: unknown;
+}
+
+/**
+ * A node's logger: a message template with `{name}` placeholders filled
+ * from `properties` (it is a logtape logger, which takes more forms).
+ *
+ * @example
+ * ```ts
+ * import type { NodeLogger } from "./node.ts";
+ * const report = (log: NodeLogger) => log.info("at {x} m", { x: 1.5 });
+ * ```
+ */
+export interface NodeLogger {
+  /** Logs at debug level. */
+  debug(message: string, properties?: Record<string, unknown>): void;
+  /** Logs at info level. */
+  info(message: string, properties?: Record<string, unknown>): void;
+  /** Logs at warning level. */
+  warn(message: string, properties?: Record<string, unknown>): void;
+  /** Logs at error level. */
+  error(message: string, properties?: Record<string, unknown>): void;
+  /** Logs at fatal level. */
+  fatal(message: string, properties?: Record<string, unknown>): void;
 }
 
 /**
