@@ -9,71 +9,50 @@
  * ```
  * @module
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { VERSION } from "../core/version.ts";
-import { CliError } from "./errors.ts";
-import { register as registerVersion } from "./version.ts";
-import { register as registerTaskServer } from "./task_server.ts";
-import { register as registerTaskClient } from "./task_client.ts";
-import { register as registerRemoteTask } from "./remote_task.ts";
-import { register as registerRunScript } from "./run_script.ts";
-import { register as registerDemo } from "./demo.ts";
-import { register as registerPipeline } from "./pipeline.ts";
-import { register as registerRobot } from "./robot.ts";
+import { runProgram } from "./program.ts";
 
-/** Builds the full command tree; exported so tests can drive it in-process. */
-export function buildProgram(): Command {
+/**
+ * Every command's module, loaded when that command runs: a command pays for
+ * its own code only (`zedge robot run` never loads the pipeline CLI), which
+ * is most of a short command's start-up. Literal specifiers, so `deno
+ * compile` embeds them all.
+ */
+const COMMANDS: Record<string, () => Promise<{ register(program: Command): void }>> = {
+  version: () => import("./version.ts"),
+  "task-server": () => import("./task_server.ts"),
+  "task-client": () => import("./task_client.ts"),
+  "remote-task": () => import("./remote_task.ts"),
+  "run-script": () => import("./run_script.ts"),
+  demo: () => import("./demo.ts"),
+  pipeline: () => import("./pipeline.ts"),
+  robot: () => import("./robot.ts"),
+};
+
+/**
+ * Builds the command tree for `args`: with a known command first, that
+ * command alone; otherwise (help, a typo, no command) all of them.
+ */
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command("zedge")
     .description(
       "edge runtime for robots: ZeroMQ remote tasks, pipelines, services and the robot supervisor",
     )
     .version(VERSION, "-V, --version")
     .exitOverride();
-  registerVersion(program);
-  registerTaskServer(program);
-  registerTaskClient(program);
-  registerRemoteTask(program);
-  registerRunScript(program);
-  registerDemo(program);
-  registerPipeline(program);
-  registerRobot(program);
+  const first = args.find((arg) => !arg.startsWith("-"));
+  const names = first !== undefined && Object.hasOwn(COMMANDS, first)
+    ? [first]
+    : Object.keys(COMMANDS);
+  const modules = await Promise.all(names.map((name) => COMMANDS[name]()));
+  for (const module of modules) module.register(program);
   return program;
 }
 
 /** Runs the CLI with the given arguments and returns the process exit code. */
-export function main(args: string[]): Promise<number> {
-  return runProgram(buildProgram(), args);
-}
-
-/**
- * Runs a command tree (zedge's, or a robot binary's) with `args` and
- * returns the exit code: user errors are one line prefixed with the
- * program's name, never a stack trace unless `ZEDGE_DEBUG=1`.
- */
-export async function runProgram(program: Command, args: string[]): Promise<number> {
-  const name = program.name();
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and version "errors" are how commander says it printed and is done.
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    if (error instanceof CliError) {
-      console.error(`${name}: ${error.message}`);
-      return error.exitCode;
-    }
-    let debug = false;
-    try {
-      debug = Deno.env.get("ZEDGE_DEBUG") === "1";
-    } catch {
-      // Not permitted to read it: no debug output.
-    }
-    if (debug) console.error(error);
-    else console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+export async function main(args: string[]): Promise<number> {
+  return runProgram(await buildProgram(args), args);
 }
 
 if (import.meta.main) {

@@ -21,7 +21,7 @@ import { ConfigFileError } from "../core/config/yaml_schema.ts";
 import { VERSION } from "../core/version.ts";
 import { parseRobotConfig } from "../robot/config.ts";
 import { CliError } from "./errors.ts";
-import { runProgram } from "./main.ts";
+import { runProgram } from "./program.ts";
 import { registerControl } from "./robot_control.ts";
 import { registerInspect } from "./robot_inspect.ts";
 import { registerRun } from "./robot_run.ts";
