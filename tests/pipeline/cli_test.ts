@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { expectRefused, freePort } from "./fixtures/helpers.ts";
+import { expectRefused, freePort, within } from "./fixtures/helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
@@ -161,12 +161,13 @@ workers:
     exitOnFinished: false,
   });
   await collector.start();
-  const oneRun = async () => {
+  const oneRun = async (minWorkers: number) => {
     const distributor = new Distributor({
       workers,
       acks,
       tasks: [{ type: "echo", items: [1, 2, 3] }],
       heartbeatIntervalMs: 100,
+      minWorkers,
     });
     try {
       return (await distributor.run()).done;
@@ -183,12 +184,21 @@ workers:
   const once = worker();
   const staying = worker("--keep-running");
   try {
-    assert.equal(await oneRun(), 3);
-    const first = await once.output();
+    // Both take part in the first run (a worker that never heard from a distributor waits).
+    assert.equal(await within(oneRun(2), 30_000, "the first run"), 3);
+    const first = await within(once.output(), 20_000, "the plain worker to leave");
     assert.equal(first.code, 0);
     assert.match(new TextDecoder().decode(first.stdout), /: \d processed, 0 failed/);
-    assert.equal(await oneRun(), 3, "the --keep-running worker serves a second run alone");
+    assert.equal(
+      await within(oneRun(1), 30_000, "the second run"),
+      3,
+      "the --keep-running worker serves a second run alone",
+    );
   } finally {
+    try {
+      once.kill("SIGKILL"); // only still there when the test failed
+    } catch { /* gone, as it should be */ }
+    await once.status;
     try {
       staying.kill("SIGTERM");
     } catch { /* already gone */ }
