@@ -219,11 +219,16 @@ if (import.meta.main) {
     const [name, endpoint] of [
       ["tcp", `tcp://127.0.0.1:${freePort()}`],
       ["ipc", `ipc://${tmp}/nodes.sock`],
+      ["inproc", "inproc://bench/nodes"],
     ]
   ) {
     const between = await nodeToNode(endpoint, messages);
     const local = await inProcess(
-      name === "tcp" ? "tcp://127.0.0.1:0" : `ipc://${tmp}/local.sock`,
+      name === "tcp"
+        ? "tcp://127.0.0.1:0"
+        : name === "ipc"
+        ? `ipc://${tmp}/local.sock`
+        : "inproc://bench/local",
       messages,
     );
     console.log(

@@ -20,6 +20,7 @@
  */
 import { configure, getLogger, type LogRecord } from "@logtape/logtape";
 import type { ComponentSpec } from "./config.ts";
+import { ComponentInprocBridge } from "./inproc_bridge.ts";
 import { ComponentLoadError, runnerFor, type RunningComponent } from "./kinds/mod.ts";
 import {
   type ComponentLogRecord,
@@ -29,7 +30,7 @@ import {
 } from "./protocol.ts";
 
 interface ComponentScope {
-  postMessage(message: FromComponent): void;
+  postMessage(message: FromComponent, transfer?: Transferable[]): void;
   close(): void;
   onmessage: ((event: MessageEvent<ToComponent>) => void) | null;
   addEventListener(type: "unhandledrejection", listener: (e: PromiseRejectionEvent) => void): void;
@@ -76,6 +77,11 @@ function toRecord(record: LogRecord): ComponentLogRecord {
 
 function startComponent(scope: ComponentScope): void {
   const post = (message: FromComponent) => scope.postMessage(message);
+  // inproc:// reaches the robot's other components through the supervisor.
+  const inproc = new ComponentInprocBridge((message, transfer) =>
+    scope.postMessage(message, transfer)
+  );
+  inproc.install();
   const stopping = new AbortController();
   let running: RunningComponent | null = null;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -182,6 +188,8 @@ function startComponent(scope: ComponentScope): void {
       case "stop":
         stop();
         return;
+      default:
+        inproc.handle(message);
     }
   };
 }

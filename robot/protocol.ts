@@ -11,6 +11,7 @@
  * @module
  */
 import type { ComponentSpec } from "./config.ts";
+import type { InprocFromComponent, InprocToComponent } from "./inproc_bridge.ts";
 
 /**
  * How often a component tells the supervisor it is alive, in ms.
@@ -49,7 +50,8 @@ export type LogLevelName = "trace" | "debug" | "info" | "warning" | "error" | "f
 export type ToComponent =
   | { op: "start"; spec: ComponentSpec; logLevel: LogLevelName }
   | { op: "check"; spec: ComponentSpec }
-  | { op: "stop" };
+  | { op: "stop" }
+  | InprocToComponent;
 
 /**
  * Component → supervisor.
@@ -77,7 +79,8 @@ export type FromComponent =
   | { op: "failed"; error: string; fatal: boolean }
   | { op: "exit"; reason: string }
   | { op: "stopped" }
-  | { op: "checked"; problems: string[] };
+  | { op: "checked"; problems: string[] }
+  | InprocFromComponent;
 
 /**
  * A log record as it crosses from a component to the supervisor.

@@ -38,6 +38,7 @@ import {
   ControlServer,
   type RobotStatus,
 } from "./control.ts";
+import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
 import { workerPermissions } from "./permissions.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
 
@@ -77,6 +78,11 @@ export interface SupervisorOptions {
 
 type Settings = Required<Omit<SupervisorOptions, "onLog" | "onStateChange">> & SupervisorOptions;
 
+/** What a component's Worker shares with the rest of the robot: inproc. */
+interface RobotLinks {
+  inproc: InprocDirectory;
+}
+
 /** One component's Worker and what the supervisor knows of it. */
 class SupervisedComponent {
   readonly spec: ComponentSpec;
@@ -98,9 +104,12 @@ class SupervisedComponent {
   #readyWaiters: (() => void)[] = [];
   #everSettled = false;
 
-  constructor(spec: ComponentSpec, settings: Settings) {
+  readonly #links: RobotLinks;
+
+  constructor(spec: ComponentSpec, settings: Settings, links: RobotLinks) {
     this.spec = spec;
     this.#settings = settings;
+    this.#links = links;
     this.#backoffMs = settings.backoffInitialMs;
   }
 
@@ -169,14 +178,20 @@ class SupervisedComponent {
       if (instance === this.#instance) this.#ended("crash", "sent a message that cannot be read");
     };
     this.#setState("starting");
+    this.#links.inproc.started(this.spec.name);
     this.#post({ op: "start", spec: this.spec, logLevel: this.#settings.logLevel });
     clearInterval(this.#watchdog);
     this.#watchdog = setInterval(() => this.#checkHeartbeat(instance), 250);
   }
 
-  #post(message: ToComponent): void {
+  /** Posts to the current Worker (none: dropped, as for a component that just ended). */
+  post(message: ToComponent, transfer: Transferable[] = []): void {
+    this.#post(message, transfer);
+  }
+
+  #post(message: ToComponent, transfer: Transferable[] = []): void {
     try {
-      this.#worker?.postMessage(message);
+      this.#worker?.postMessage(message, transfer);
     } catch (error) {
       this.#ended("crash", `cannot reach its worker: ${error}`);
     }
@@ -200,6 +215,10 @@ class SupervisedComponent {
 
   #onMessage(message: FromComponent): void {
     this.#lastHeartbeat = performance.now();
+    if (isInprocMessage(message)) {
+      this.#links.inproc.handle(this.spec.name, message);
+      return;
+    }
     switch (message.op) {
       case "heartbeat":
         return;
@@ -233,6 +252,7 @@ class SupervisedComponent {
 
   /** Forgets the current Worker (terminating it) so late events are ignored. */
   #detach(): void {
+    if (this.#worker !== null) this.#links.inproc.ended(this.spec.name);
     this.#instance++;
     clearInterval(this.#watchdog);
     this.#watchdog = undefined;
@@ -374,8 +394,11 @@ export class Supervisor {
       loadTimeoutMs: 60_000,
       ...options,
     };
+    const inproc = new InprocDirectory((name, message, transfer) =>
+      this.#components.find((c) => c.spec.name === name)?.post(message, transfer)
+    );
     this.#components = config.components.map((spec) =>
-      new SupervisedComponent(spec, this.#settings)
+      new SupervisedComponent(spec, this.#settings, { inproc })
     );
   }
 

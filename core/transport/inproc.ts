@@ -1,7 +1,10 @@
 /**
  * In-process transport: a pair of in-memory byte pipes, no kernel sockets and
  * no permissions. Names are visible within one isolate (one Web Worker), the
- * way libzmq's inproc names are visible within one context.
+ * way libzmq's inproc names are visible within one context — and, once an
+ * {@link InprocBridge} is installed (the robot runtime installs one in every
+ * component), across the isolates of one process: a name bound in one
+ * Worker is dialled from another over a `MessagePort` ({@link PortStream}).
  *
  * @module
  */
@@ -96,6 +99,69 @@ interface InprocListener extends StreamListener {
 const registry = new Map<string, InprocListener>();
 
 /**
+ * How inproc names reach other isolates of the process. The transport tells
+ * the bridge what this isolate binds; the bridge tells the transport what
+ * others bind and dials them.
+ *
+ * @example
+ * ```ts
+ * import type { InprocBridge } from "./inproc.ts";
+ * const none: InprocBridge = {
+ *   announce: () => {},
+ *   isBound: () => false,
+ *   dial: (name) => Promise.reject(new Deno.errors.ConnectionRefused(name)),
+ * };
+ * ```
+ */
+export interface InprocBridge {
+  /** This isolate bound (`true`) or released (`false`) `name`. */
+  announce(name: string, bound: boolean): void;
+  /** True while another isolate has `name` bound. */
+  isBound(name: string): boolean;
+  /** Connects to `name` bound in another isolate; rejects ConnectionRefused when none is. */
+  dial(name: string): Promise<ByteStream>;
+}
+
+let bridge: InprocBridge | null = null;
+
+/**
+ * Installs the bridge of this isolate (one at a most; `null` removes it).
+ * Names already bound are announced to it.
+ *
+ * @example
+ * ```ts
+ * import { installInprocBridge } from "./inproc.ts";
+ * installInprocBridge(null);
+ * ```
+ */
+export function installInprocBridge(next: InprocBridge | null): void {
+  bridge = next;
+  for (const name of registry.keys()) next?.announce(name, true);
+}
+
+/**
+ * Hands a stream that arrived from another isolate to the listener bound at
+ * `name`; false (and the stream closed) when nothing is bound here.
+ *
+ * @example
+ * ```ts
+ * import { deliverInproc } from "./inproc.ts";
+ * import { PortStream } from "./port_stream.ts";
+ * const { port1 } = new MessageChannel();
+ * deliverInproc("nowhere", new PortStream(port1)); // false
+ * ```
+ */
+export function deliverInproc(name: string, stream: ByteStream): boolean {
+  const listener = registry.get(name);
+  if (listener === undefined) {
+    stream.close();
+    return false;
+  }
+  listener.deliver(stream);
+  return true;
+}
+
+/**
  * Binds an inproc name. A second bind of the same live name fails with
  * `Deno.errors.AddrInUse`.
  *
@@ -107,7 +173,9 @@ const registry = new Map<string, InprocListener>();
  * ```
  */
 export function listenInproc(name: string): StreamListener {
-  if (registry.has(name)) throw new Deno.errors.AddrInUse(`inproc://${name} is already bound`);
+  if (registry.has(name) || bridge?.isBound(name)) {
+    throw new Deno.errors.AddrInUse(`inproc://${name} is already bound`);
+  }
   const pending: ByteStream[] = [];
   let waiter: ((stream: ByteStream | null) => void) | null = null;
   let open = true;
@@ -131,7 +199,10 @@ export function listenInproc(name: string): StreamListener {
     close() {
       if (!open) return;
       open = false;
-      if (registry.get(name) === listener) registry.delete(name);
+      if (registry.get(name) === listener) {
+        registry.delete(name);
+        bridge?.announce(name, false);
+      }
       for (const stream of pending.splice(0)) stream.close();
       if (waiter) {
         const wake = waiter;
@@ -141,6 +212,7 @@ export function listenInproc(name: string): StreamListener {
     },
   };
   registry.set(name, listener);
+  bridge?.announce(name, true);
   return listener;
 }
 
@@ -177,5 +249,23 @@ export function dialInproc(name: string): ByteStream {
  * ```
  */
 export function isInprocBound(name: string): boolean {
-  return registry.has(name);
+  return registry.has(name) || (bridge?.isBound(name) ?? false);
+}
+
+/**
+ * Connects to an inproc name bound in this isolate, or through the bridge in
+ * another one; rejects with `Deno.errors.ConnectionRefused` while nothing is
+ * bound anywhere.
+ *
+ * @example
+ * ```ts
+ * import { dialInprocAnywhere, listenInproc } from "./inproc.ts";
+ * const listener = listenInproc("anywhere-demo");
+ * const client = await dialInprocAnywhere("anywhere-demo");
+ * client.close(); listener.close();
+ * ```
+ */
+export function dialInprocAnywhere(name: string): Promise<ByteStream> {
+  if (registry.has(name) || bridge === null) return Promise.resolve().then(() => dialInproc(name));
+  return bridge.dial(name);
 }

@@ -12,13 +12,15 @@
  * @module
  */
 import { EndpointError, parseEndpoint } from "./endpoint.ts";
-import { dialInproc, listenInproc } from "./inproc.ts";
+import { dialInprocAnywhere, listenInproc } from "./inproc.ts";
 import { dialIpc, listenIpc } from "./ipc.ts";
 import type { ByteStream, StreamListener } from "./stream.ts";
 import { dialTcp, listenTcp } from "./tcp.ts";
 
 export * from "./endpoint.ts";
 export * from "./stream.ts";
+export { PortStream } from "./port_stream.ts";
+export { deliverInproc, type InprocBridge, installInprocBridge } from "./inproc.ts";
 
 /**
  * Binds an endpoint. Throws `EndpointError` for a malformed endpoint and the
@@ -66,6 +68,6 @@ export async function dial(endpoint: string): Promise<ByteStream> {
     case "ipc":
       return await dialIpc(parsed.path);
     case "inproc":
-      return dialInproc(parsed.name);
+      return await dialInprocAnywhere(parsed.name);
   }
 }

@@ -1,0 +1,157 @@
+/**
+ * A byte stream over a `MessagePort`: how inproc connections cross from one
+ * Web Worker to another (the robot supervisor hands each end of a
+ * `MessageChannel` to one Worker). Written bytes travel as transferred
+ * ArrayBuffers; the reader returns credit as it consumes, and a writer
+ * waits while a window's worth is unread — the same back-pressure a kernel
+ * socket gives, so the ZMTP engine's high-water marks work as over tcp.
+ *
+ * @example
+ * ```ts
+ * import { PortStream } from "./port_stream.ts";
+ * const { port1, port2 } = new MessageChannel();
+ * const a = new PortStream(port1);
+ * const b = new PortStream(port2);
+ * await a.write(new TextEncoder().encode("hi"));
+ * const buf = new Uint8Array(16);
+ * console.log(await b.read(buf)); // 2
+ * a.close(); b.close();
+ * ```
+ * @module
+ */
+import type { ByteStream } from "./stream.ts";
+
+/** Bytes a writer may have in flight before it waits for the reader's credit. */
+const WINDOW = 1024 * 1024;
+/** The reader returns credit once this much is consumed (or its queue is empty). */
+const ACK_EVERY = 64 * 1024;
+
+type Control = { ack: number } | { close: true };
+
+/**
+ * One end of an inproc connection between two isolates (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { PortStream } from "./port_stream.ts";
+ * const { port1 } = new MessageChannel();
+ * const stream = new PortStream(port1);
+ * stream.close();
+ * ```
+ */
+export class PortStream implements ByteStream {
+  readonly #port: MessagePort;
+  readonly #chunks: Uint8Array[] = [];
+  #head = 0;
+  #bytes = 0;
+  #unacked = 0;
+  #consumed = 0;
+  #closed = false;
+  #peerClosed = false;
+  #readers: (() => void)[] = [];
+  #writers: (() => void)[] = [];
+
+  /** Takes over `port` (its messages are this stream's from now on). */
+  constructor(port: MessagePort) {
+    this.#port = port;
+    port.onmessage = (event: MessageEvent<ArrayBuffer | Control>) => {
+      const data = event.data;
+      if (data instanceof ArrayBuffer) {
+        if (this.#closed) return;
+        this.#chunks.push(new Uint8Array(data));
+        this.#bytes += data.byteLength;
+        this.#wake("read");
+      } else if ("ack" in data) {
+        this.#unacked -= data.ack;
+        this.#wake("write");
+      } else if ("close" in data) {
+        this.peerClosed();
+      }
+    };
+  }
+
+  /** True once either side closed. */
+  get closed(): boolean {
+    return this.#closed || this.#peerClosed;
+  }
+
+  /**
+   * The other side is gone: reads drain what arrived, then end; writes fail.
+   * Called on the peer's close message, and by whoever learns that the
+   * peer's isolate died (a terminated Worker sends nothing).
+   */
+  peerClosed(): void {
+    if (this.#peerClosed) return;
+    this.#peerClosed = true;
+    this.#wake("read");
+    this.#wake("write");
+  }
+
+  #wake(which: "read" | "write"): void {
+    const list = which === "read" ? this.#readers : this.#writers;
+    if (list.length === 0) return;
+    if (which === "read") this.#readers = [];
+    else this.#writers = [];
+    for (const wake of list) wake();
+  }
+
+  async read(buffer: Uint8Array): Promise<number | null> {
+    while (this.#bytes === 0) {
+      if (this.#closed || this.#peerClosed) return null;
+      await new Promise<void>((resolve) => this.#readers.push(resolve));
+    }
+    let copied = 0;
+    while (copied < buffer.length && this.#chunks.length > 0) {
+      const chunk = this.#chunks[0];
+      const take = Math.min(chunk.length - this.#head, buffer.length - copied);
+      buffer.set(chunk.subarray(this.#head, this.#head + take), copied);
+      copied += take;
+      this.#head += take;
+      if (this.#head === chunk.length) {
+        this.#chunks.shift();
+        this.#head = 0;
+      }
+    }
+    this.#bytes -= copied;
+    this.#consumed += copied;
+    if ((this.#consumed >= ACK_EVERY || this.#bytes === 0) && !this.#peerClosed) {
+      this.#post({ ack: this.#consumed });
+      this.#consumed = 0;
+    }
+    return copied;
+  }
+
+  async write(data: Uint8Array): Promise<number> {
+    if (this.#closed || this.#peerClosed) {
+      throw new Deno.errors.BrokenPipe("inproc peer closed");
+    }
+    // A copy, transferred: the writer reuses its buffer once this resolves.
+    const copy = data.slice();
+    this.#port.postMessage(copy.buffer, [copy.buffer]);
+    this.#unacked += data.length;
+    while (this.#unacked >= WINDOW && !this.#closed && !this.#peerClosed) {
+      await new Promise<void>((resolve) => this.#writers.push(resolve));
+    }
+    if (this.#closed || this.#peerClosed) throw new Deno.errors.BrokenPipe("inproc peer closed");
+    return data.length;
+  }
+
+  #post(message: Control): void {
+    try {
+      this.#port.postMessage(message);
+    } catch {
+      // The port is closed: nothing to tell.
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#peerClosed) this.#post({ close: true });
+    this.#port.close();
+    this.#chunks.length = 0;
+    this.#bytes = 0;
+    this.#wake("read");
+    this.#wake("write");
+  }
+}

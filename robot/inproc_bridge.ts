@@ -1,0 +1,273 @@
+/**
+ * inproc across a robot's components, the way libzmq's inproc works
+ * between the threads of one context. Each component's Worker installs a
+ * {@link ComponentInprocBridge}: it tells the supervisor which inproc names
+ * it binds, and dials names bound in other components through it. The
+ * supervisor's {@link InprocDirectory} pairs each dial with the binder and
+ * hands each Worker one end of a `MessageChannel`; the bytes then flow
+ * Worker to Worker (see `core/transport/port_stream.ts`) with no kernel
+ * socket and no permission. When a component's Worker ends, the directory
+ * forgets its names and closes its connections on the other side (a
+ * terminated Worker says nothing itself).
+ *
+ * @example
+ * ```ts
+ * import { InprocDirectory } from "./inproc_bridge.ts";
+ * const directory = new InprocDirectory((component, message, transfer) => {
+ *   console.log("to", component, message.op, transfer.length);
+ * });
+ * directory.ended("odometry");
+ * ```
+ * @module
+ */
+import { deliverInproc, installInprocBridge } from "../core/transport/inproc.ts";
+import { PortStream } from "../core/transport/port_stream.ts";
+import type { ByteStream } from "../core/transport/stream.ts";
+
+/** Connections remembered for closing when a component dies; the oldest are forgotten. */
+const MAX_CONNECTIONS = 10_000;
+
+/**
+ * Component → supervisor, for inproc.
+ *
+ * @example
+ * ```ts
+ * import type { InprocFromComponent } from "./inproc_bridge.ts";
+ * const m: InprocFromComponent = { op: "inproc-bind", name: "kitchen-bot/odometry/topics" };
+ * ```
+ */
+export type InprocFromComponent =
+  | { op: "inproc-bind"; name: string }
+  | { op: "inproc-unbind"; name: string }
+  | { op: "inproc-dial"; id: string; name: string; port: MessagePort };
+
+/**
+ * Supervisor → component, for inproc.
+ *
+ * @example
+ * ```ts
+ * import type { InprocToComponent } from "./inproc_bridge.ts";
+ * const m: InprocToComponent = { op: "inproc-names", names: ["kitchen-bot/planner/services"] };
+ * ```
+ */
+export type InprocToComponent =
+  | { op: "inproc-names"; names: string[] }
+  | { op: "inproc-accept"; id: string; name: string; port: MessagePort }
+  | { op: "inproc-connected"; id: string }
+  | { op: "inproc-refused"; id: string }
+  | { op: "inproc-closed"; ids: string[] };
+
+/**
+ * True for the inproc messages of either direction.
+ *
+ * @example
+ * ```ts
+ * import { isInprocMessage } from "./inproc_bridge.ts";
+ * isInprocMessage({ op: "inproc-bind", name: "x" }); // true
+ * ```
+ */
+export function isInprocMessage(
+  message: { op: string },
+): message is InprocFromComponent | InprocToComponent {
+  return message.op.startsWith("inproc-");
+}
+
+/**
+ * The inproc bridge of one component's Worker (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { ComponentInprocBridge } from "./inproc_bridge.ts";
+ * const bridge = new ComponentInprocBridge((message, transfer) => postMessage(message, transfer));
+ * bridge.install();
+ * ```
+ */
+export class ComponentInprocBridge {
+  readonly #post: (message: InprocFromComponent, transfer: Transferable[]) => void;
+  #remote = new Set<string>();
+  readonly #dials = new Map<
+    string,
+    { port: MessagePort; resolve: (s: ByteStream) => void; reject: (e: Error) => void }
+  >();
+  readonly #streams = new Map<string, PortStream>();
+
+  /** `post` sends a message (with transferred ports) to the supervisor. */
+  constructor(post: (message: InprocFromComponent, transfer: Transferable[]) => void) {
+    this.#post = post;
+  }
+
+  /** Makes this isolate's inproc transport use the bridge. */
+  install(): void {
+    installInprocBridge({
+      announce: (name, bound) =>
+        this.#post({ op: bound ? "inproc-bind" : "inproc-unbind", name }, []),
+      isBound: (name) => this.#remote.has(name),
+      dial: (name) => this.#dial(name),
+    });
+  }
+
+  #dial(name: string): Promise<ByteStream> {
+    if (!this.#remote.has(name)) {
+      return Promise.reject(
+        new Deno.errors.ConnectionRefused(`nothing is bound at inproc://${name}`),
+      );
+    }
+    const { port1, port2 } = new MessageChannel();
+    const id = crypto.randomUUID();
+    return new Promise((resolve, reject) => {
+      this.#dials.set(id, { port: port1, resolve, reject });
+      this.#post({ op: "inproc-dial", id, name, port: port2 }, [port2]);
+    });
+  }
+
+  /** Handles a message from the supervisor. */
+  handle(message: InprocToComponent): void {
+    switch (message.op) {
+      case "inproc-names":
+        this.#remote = new Set(message.names);
+        return;
+      case "inproc-accept": {
+        const stream = new PortStream(message.port);
+        if (deliverInproc(message.name, stream)) this.#track(message.id, stream);
+        return;
+      }
+      case "inproc-connected": {
+        const dial = this.#dials.get(message.id);
+        if (dial === undefined) return;
+        this.#dials.delete(message.id);
+        const stream = new PortStream(dial.port);
+        this.#track(message.id, stream);
+        dial.resolve(stream);
+        return;
+      }
+      case "inproc-refused": {
+        const dial = this.#dials.get(message.id);
+        if (dial === undefined) return;
+        this.#dials.delete(message.id);
+        dial.port.close();
+        dial.reject(new Deno.errors.ConnectionRefused("the inproc binder is gone"));
+        return;
+      }
+      case "inproc-closed":
+        for (const id of message.ids) {
+          this.#streams.get(id)?.peerClosed();
+          this.#streams.delete(id);
+        }
+        return;
+    }
+  }
+
+  #track(id: string, stream: PortStream): void {
+    this.#streams.set(id, stream);
+    // Forget closed streams now and then, so churn cannot grow the map.
+    if (this.#streams.size > 64) {
+      for (const [key, s] of this.#streams) if (s.closed) this.#streams.delete(key);
+    }
+  }
+}
+
+/**
+ * The supervisor's side: who binds which inproc name, and which connections
+ * join which components.
+ *
+ * @example
+ * ```ts
+ * import { InprocDirectory } from "./inproc_bridge.ts";
+ * const sent: string[] = [];
+ * const directory = new InprocDirectory((to, m) => sent.push(`${to}:${m.op}`));
+ * directory.handle("a", { op: "inproc-bind", name: "x" });
+ * console.log(directory.names()); // ["x"]
+ * ```
+ */
+export class InprocDirectory {
+  readonly #send: (component: string, message: InprocToComponent, transfer: Transferable[]) => void;
+  readonly #binders = new Map<string, string>();
+  readonly #connections = new Map<string, { binder: string; dialer: string }>();
+  readonly #components = new Set<string>();
+
+  /** `send` posts a message (with transferred ports) to a component's current Worker. */
+  constructor(
+    send: (component: string, message: InprocToComponent, transfer: Transferable[]) => void,
+  ) {
+    this.#send = send;
+  }
+
+  /** Every name bound in some component, sorted. */
+  names(): string[] {
+    return [...this.#binders.keys()].sort();
+  }
+
+  /** A component's Worker started: it learns what the others bind. */
+  started(component: string): void {
+    this.#components.add(component);
+    this.#send(component, { op: "inproc-names", names: this.#namesFor(component) }, []);
+  }
+
+  #namesFor(component: string): string[] {
+    return [...this.#binders].filter(([, c]) => c !== component).map(([n]) => n).sort();
+  }
+
+  #broadcast(): void {
+    for (const component of this.#components) {
+      this.#send(component, { op: "inproc-names", names: this.#namesFor(component) }, []);
+    }
+  }
+
+  /** Handles an inproc message from a component. */
+  handle(component: string, message: InprocFromComponent): void {
+    switch (message.op) {
+      case "inproc-bind":
+        if (this.#binders.has(message.name)) return; // the transport refuses a second bind
+        this.#binders.set(message.name, component);
+        this.#broadcast();
+        return;
+      case "inproc-unbind":
+        if (this.#binders.get(message.name) === component) {
+          this.#binders.delete(message.name);
+          this.#broadcast();
+        }
+        return;
+      case "inproc-dial": {
+        const binder = this.#binders.get(message.name);
+        if (binder === undefined || binder === component) {
+          message.port.close();
+          this.#send(component, { op: "inproc-refused", id: message.id }, []);
+          return;
+        }
+        this.#connections.set(message.id, { binder, dialer: component });
+        // Bounded: connections that closed normally are never reported, so forget the oldest.
+        if (this.#connections.size > MAX_CONNECTIONS) {
+          this.#connections.delete(this.#connections.keys().next().value!);
+        }
+        this.#send(
+          binder,
+          { op: "inproc-accept", id: message.id, name: message.name, port: message.port },
+          [message.port],
+        );
+        this.#send(component, { op: "inproc-connected", id: message.id }, []);
+        return;
+      }
+    }
+  }
+
+  /** A component's Worker ended: its names go, and its connections close on the other side. */
+  ended(component: string): void {
+    this.#components.delete(component);
+    let changed = false;
+    for (const [name, binder] of this.#binders) {
+      if (binder === component) {
+        this.#binders.delete(name);
+        changed = true;
+      }
+    }
+    const closed = new Map<string, string[]>();
+    for (const [id, { binder, dialer }] of this.#connections) {
+      if (binder !== component && dialer !== component) continue;
+      this.#connections.delete(id);
+      const other = binder === component ? dialer : binder;
+      if (other !== component) closed.set(other, [...(closed.get(other) ?? []), id]);
+    }
+    for (const [other, ids] of closed) this.#send(other, { op: "inproc-closed", ids }, []);
+    if (changed) this.#broadcast();
+  }
+}
