@@ -22,6 +22,7 @@ import { parseSubscriptionMessage } from "./subscriptions.ts";
 export class Publisher extends Socket {
   /** @internal The subscribers, each with its subscription set. */
   protected readonly subscribers: FanOut = new FanOut({ filter: true });
+  #dropped = 0;
 
   /**
    * Creates a PUB socket with the given options (XPublisher passes its own
@@ -61,9 +62,27 @@ export class Publisher extends Socket {
     else subscriptions.remove(topic);
   }
 
+  /**
+   * Messages a matching subscriber missed because it was over its
+   * sendHighWaterMark, counted once per subscriber that missed one. A
+   * message nobody subscribed to is not counted: no one wanted it.
+   *
+   * @example
+   * ```ts
+   * import { Publisher } from "../../mod.ts";
+   * const pub = new Publisher({ sendHighWaterMark: 100 });
+   * await pub.send(["topic", "body"]);
+   * pub.droppedMessages; // 0: no subscriber, nobody missed it
+   * pub.close();
+   * ```
+   */
+  get droppedMessages(): number {
+    return this.#dropped;
+  }
+
   /** @internal Sends to every subscriber whose subscriptions match the first frame, dropping for full ones. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
-    this.subscribers.send(frames);
+    this.#dropped += this.subscribers.send(frames);
     return Promise.resolve();
   }
 }

@@ -65,20 +65,28 @@ export class FanOut implements Outbound {
     return this.#peers.map((peer) => peer.conn);
   }
 
-  /** Sends to every peer with room (that matches, when filtering). */
-  send(frames: readonly FrameData[]): void {
+  /**
+   * Sends to every peer with room (that matches, when filtering); returns
+   * how many peers that wanted the message missed it for lack of room.
+   */
+  send(frames: readonly FrameData[]): number {
     const peers = this.#peers;
+    let missed = 0;
     if (!this.#filter) {
       for (let i = 0; i < peers.length; i++) {
         const conn = peers[i].conn;
         if (conn.hasRoom) conn.send(frames);
+        else missed++;
       }
-      return;
+      return missed;
     }
     const first = frames[0];
     for (let i = 0; i < peers.length; i++) {
       const { conn, subscriptions } = peers[i];
-      if (conn.hasRoom && subscriptions.matches(first)) conn.send(frames);
+      if (!subscriptions.matches(first)) continue;
+      if (conn.hasRoom) conn.send(frames);
+      else missed++;
     }
+    return missed;
   }
 }
