@@ -39,6 +39,7 @@ import {
 } from "../core/pipeline/config.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/limits.ts";
 import { formatTcpEndpoint, parseEndpoint } from "../core/transport/endpoint.ts";
+import type { DataflowSpec } from "./dataflow/node_dataflow.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import { type ComponentPermissions, permissionsFor } from "./permissions.ts";
 import {
@@ -123,6 +124,8 @@ export interface NodeSpec extends ComponentSpecBase {
   module: string;
   /** The component's `config` value from the YAML, given to `main` as `ctx.config`. */
   config: unknown;
+  /** Its topics and services, and where the peers it needs are. */
+  dataflow: DataflowSpec;
 }
 
 /**
@@ -300,6 +303,7 @@ export function parseRobotConfig(
     resolver.component(raw.robot, name, c)
   );
   resolver.resolveReferences(components, raw.components);
+  resolver.resolveDataflow(components, raw.peers ?? {});
   resolver.checkBinds(
     components,
     raw.components,
@@ -448,7 +452,21 @@ class Resolver {
             );
           }
         }
-        return { ...base, kind: "node", module, config: c.config ?? null };
+        const publishes: Record<string, "msgpack" | "json" | "raw"> = Array.isArray(c.publishes)
+          ? Object.fromEntries(c.publishes.map((t) => [t, "msgpack" as const]))
+          : { ...(c.publishes ?? {}) };
+        const flowName = (what: string) => `inproc://zedge/${robot}/${name}/${what}`;
+        const dataflow: DataflowSpec = {
+          publishes,
+          subscribes: [...(c.subscribes ?? [])],
+          provides: [...(c.provides ?? [])],
+          calls: [...(c.calls ?? [])],
+          topicsEndpoint: Object.keys(publishes).length > 0 ? flowName("topics") : null,
+          servicesEndpoint: (c.provides ?? []).length > 0 ? flowName("services") : null,
+          publishers: [],
+          providers: {},
+        };
+        return { ...base, kind: "node", module, config: c.config ?? null, dataflow };
       }
       default: {
         const pipeline = this.#pipeline(c.pipeline, [...at, "pipeline"]);
@@ -567,6 +585,73 @@ class Resolver {
       );
     }
     return entry;
+  }
+
+  /**
+   * Gives each node the publishers of the topics it subscribes to and the
+   * providers of the services it calls; a name nobody on this robot offers is
+   * a problem (a typo, most often). `peer/name` refers to another robot's.
+   */
+  resolveDataflow(components: ComponentSpec[], peers: Record<string, string>): void {
+    const nodes = components.filter((c): c is NodeSpec => c.kind === "node");
+    const published = nodes.flatMap((n) => Object.keys(n.dataflow.publishes));
+    const provided = nodes.flatMap((n) => n.dataflow.provides);
+    const peerOf = (ref: string, at: YamlPath): string | null => {
+      const slash = ref.indexOf("/");
+      if (slash < 0) return null;
+      const peer = ref.slice(0, slash);
+      if (!(peer in peers)) {
+        this.#doc.problem(
+          at,
+          `'${ref}': '${peer}' is not among this robot's peers (${
+            Object.keys(peers).join(", ") || "it has none: add peers: { " + peer + ": ENDPOINT }"
+          })`,
+        );
+      }
+      return peer;
+    };
+    for (const node of nodes) {
+      const flow = node.dataflow;
+      const at = ["components", node.name];
+      flow.subscribes.forEach((prefix, i) => {
+        if (peerOf(prefix, [...at, "subscribes", i]) !== null) return;
+        const sources = nodes.filter((n) =>
+          Object.keys(n.dataflow.publishes).some((t) => t.startsWith(prefix))
+        );
+        if (sources.length === 0) {
+          this.#doc.problem(
+            [...at, "subscribes", i],
+            `no component publishes a topic starting with '${prefix}' (published: ${
+              [...new Set(published)].join(", ") || "none"
+            })`,
+          );
+        }
+        for (const source of sources) {
+          if (flow.publishers.some((p) => p.source === source.name)) continue;
+          flow.publishers.push({
+            source: source.name,
+            endpoint: source.dataflow.topicsEndpoint!,
+            topics: Object.keys(source.dataflow.publishes),
+          });
+        }
+      });
+      flow.calls.forEach((service, i) => {
+        if (peerOf(service, [...at, "calls", i]) !== null) return;
+        const providers = nodes.filter((n) => n.dataflow.provides.includes(service));
+        if (providers.length === 0) {
+          this.#doc.problem(
+            [...at, "calls", i],
+            `no component provides '${service}' (provided: ${
+              [...new Set(provided)].join(", ") || "none"
+            })`,
+          );
+        }
+        flow.providers[service] = providers.map((p) => ({
+          source: p.name,
+          endpoint: p.dataflow.servicesEndpoint!,
+        }));
+      });
+    }
   }
 
   /** Turns `connect` references (`odometry.odom`, `tasks`) into endpoints. */

@@ -22,6 +22,7 @@
  */
 import { z } from "zod";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
+import { TOPIC_ENCODINGS } from "./dataflow/codec.ts";
 
 /**
  * Every component kind, in the order the docs list them.
@@ -164,12 +165,32 @@ const taskServer = z.strictObject({
   ...common,
 });
 
+/** A topic or service of this robot: letters, digits, `_`, `-` and `.`. */
+const LOCAL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** …or of another robot: `peer/name`. */
+const NAME_REF = /^([A-Za-z0-9][A-Za-z0-9_-]*\/)?[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const topicName = z.string().regex(LOCAL_NAME, "a topic is named with letters, digits, _, - and .");
+const nameRef = (what: string) =>
+  z.string().regex(NAME_REF, `a ${what} is \`name\`, or \`peer/name\` for another robot's`);
+
 const node = z.strictObject({
   kind: z.literal("node"),
   module: modulePath,
   bind: bindField.optional(),
   connect: connectField.optional(),
   config: z.unknown().optional(),
+  publishes: z.union([
+    z.array(topicName),
+    z.record(topicName, z.enum(TOPIC_ENCODINGS)),
+  ], { error: "must be a list of topics, or a mapping of topics to msgpack, json or raw" })
+    .optional(),
+  subscribes: z.array(nameRef("topic or topic prefix"), { error: "must be a list of topics" })
+    .optional(),
+  provides: z.array(
+    z.string().regex(LOCAL_NAME, "a service is named with letters, digits, _, - and ."),
+    { error: "must be a list of services" },
+  ).optional(),
+  calls: z.array(nameRef("service"), { error: "must be a list of services" }).optional(),
   ...common,
 });
 
@@ -209,6 +230,11 @@ export const robotFileSchema = z.strictObject({
     "must be a name: letters, digits, - or _ (it names files and the systemd unit)",
   ),
   control: endpoint.optional(),
+  peers: z.record(
+    z.string().regex(ROBOT_NAME, "a peer is named like a robot: letters, digits, - or _"),
+    endpoint,
+    { error: "must map other robots' names to their control endpoints" },
+  ).optional(),
   components: z.record(
     z.string().regex(NAME, "component names start with a letter, then letters, digits, - or _"),
     component,

@@ -23,6 +23,13 @@
  * @module
  */
 import type { NodeSpec } from "../config.ts";
+import type { TopicMessage } from "../dataflow/codec.ts";
+import {
+  type CallOptions,
+  type DiscoverOptions,
+  NodeDataflow,
+  type ServiceHandler,
+} from "../dataflow/node_dataflow.ts";
 import {
   type ComponentKindRunner,
   ComponentLoadError,
@@ -57,6 +64,16 @@ export interface NodeContext {
   readonly log: NodeLogger;
   /** The component's `config` value from the robot YAML (null when absent). */
   readonly config: unknown;
+  /** Publishes `value` on `topic`, one of its `publishes`; never blocks. */
+  publish(topic: string, value: unknown): Promise<void>;
+  /** Messages on the topics starting with `topicOrPrefix` (under its `subscribes`). */
+  subscribe<T = unknown>(topicOrPrefix: string): AsyncGenerator<TopicMessage<T>>;
+  /** Serves `service`, one of its `provides`. */
+  provide(service: string, handler: ServiceHandler): void;
+  /** Calls `service`, one of its `calls`; rejects with a `ServiceError`. */
+  call<T = unknown>(service: string, request: unknown, options?: CallOptions): Promise<T>;
+  /** Waits until `minimumProviders` providers of `service` are reachable; returns who they are. */
+  discover(service: string, options?: DiscoverOptions): Promise<string[]>;
 }
 
 /**
@@ -115,7 +132,9 @@ export const nodeRunner: ComponentKindRunner<NodeSpec> = {
       );
     }
     return {
-      start(context) {
+      async start(context) {
+        const flow = new NodeDataflow(spec.dataflow, spec.name, context.signal);
+        await flow.start();
         const ctx: NodeContext = Object.freeze({
           name: spec.name,
           robot: spec.robot,
@@ -123,6 +142,12 @@ export const nodeRunner: ComponentKindRunner<NodeSpec> = {
           signal: context.signal,
           log: context.log,
           config: spec.config,
+          publish: (topic: string, value: unknown) => flow.publish(topic, value),
+          subscribe: <T>(prefix: string) => flow.subscribe<T>(prefix),
+          provide: (service: string, handler: ServiceHandler) => flow.provide(service, handler),
+          call: <T>(service: string, request: unknown, options?: CallOptions) =>
+            flow.call<T>(service, request, options),
+          discover: (service: string, options?: DiscoverOptions) => flow.discover(service, options),
         });
         // main runs on the next task, after the worker has reported ready: a main that blocks
         // at once (a busy loop) is then caught by the heartbeat, not mistaken for a slow start.
@@ -130,12 +155,13 @@ export const nodeRunner: ComponentKindRunner<NodeSpec> = {
         const done = new Promise((resolve) => setTimeout(resolve, 0)).then(() =>
           (main as NodeMain)(ctx)
         );
-        return Promise.resolve({
+        return {
           done,
           stop: async () => {
             await done.catch(() => {});
+            await flow.close();
           },
-        });
+        };
       },
     };
   },
