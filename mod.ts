@@ -22,3 +22,5 @@ export * from "./core/sockets/mod.ts";
 export { VERSION } from "./core/version.ts";
 export * from "./core/tasks/mod.ts";
 export * from "./core/pipeline/mod.ts";
+export * from "./core/manager/mod.ts";
+export * from "./core/logs/mod.ts";
