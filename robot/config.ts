@@ -180,6 +180,10 @@ export interface RobotConfig {
   controlIsDefault: boolean;
   /** Pipeline YAML files the components use (absolute paths), for embedding. */
   pipelineFiles: string[];
+  /** Where this robot offers its topics and services to other robots (bound by the supervisor). */
+  gateway: { topics?: string; services?: string };
+  /** Other robots, by name: their control endpoints. */
+  peers: Record<string, string>;
   /** Components in file order. */
   components: ComponentSpec[];
 }
@@ -309,6 +313,7 @@ export function parseRobotConfig(
     raw.components,
     control,
     raw.control !== undefined || !!options.control,
+    raw.gateway ?? {},
   );
   const graph = options.moduleGraph === false
     ? undefined
@@ -330,6 +335,8 @@ export function parseRobotConfig(
     control,
     controlIsDefault: raw.control === undefined && options.control === undefined,
     pipelineFiles: [...resolver.pipelineFiles],
+    gateway: { ...(raw.gateway ?? {}) },
+    peers: { ...(raw.peers ?? {}) },
     components,
   };
 }
@@ -465,6 +472,7 @@ class Resolver {
           servicesEndpoint: (c.provides ?? []).length > 0 ? flowName("services") : null,
           publishers: [],
           providers: {},
+          peers: {},
         };
         return { ...base, kind: "node", module, config: c.config ?? null, dataflow };
       }
@@ -600,7 +608,8 @@ class Resolver {
       const slash = ref.indexOf("/");
       if (slash < 0) return null;
       const peer = ref.slice(0, slash);
-      if (!(peer in peers)) {
+      if (peer in peers) return peer;
+      {
         this.#doc.problem(
           at,
           `'${ref}': '${peer}' is not among this robot's peers (${
@@ -613,6 +622,10 @@ class Resolver {
     for (const node of nodes) {
       const flow = node.dataflow;
       const at = ["components", node.name];
+      for (const ref of [...flow.subscribes, ...flow.calls]) {
+        const peer = ref.includes("/") ? ref.slice(0, ref.indexOf("/")) : null;
+        if (peer !== null && peer in peers) flow.peers[peer] = peers[peer];
+      }
       flow.subscribes.forEach((prefix, i) => {
         if (peerOf(prefix, [...at, "subscribes", i]) !== null) return;
         const sources = nodes.filter((n) =>
@@ -728,6 +741,7 @@ class Resolver {
     raw: Record<string, ComponentFile>,
     control: string,
     controlInFile: boolean,
+    gateway: Record<string, string | undefined>,
   ): void {
     const seen: { endpoint: string; owner: string; at: YamlPath }[] = [];
     const claim = (endpoint: string, owner: string, at: YamlPath) => {
@@ -744,6 +758,11 @@ class Resolver {
       }
     };
     claim(control, "the supervisor's control endpoint", controlInFile ? ["control"] : []);
+    for (const [key, endpoint] of Object.entries(gateway)) {
+      if (endpoint !== undefined) {
+        claim(endpoint, `the gateway's ${key} endpoint`, ["gateway", key]);
+      }
+    }
     for (const spec of components) {
       const written = (raw[spec.name] as { bind?: unknown }).bind;
       for (const [key, endpoint] of Object.entries(spec.binds)) {
@@ -897,9 +916,17 @@ export function derivePermissions(
   declared: { read: string[]; write: string[]; env: string[] },
   graph?: ModuleGraph,
 ): ComponentPermissions {
+  // Another robot's control endpoint names its host; its gateway's ports are learnt from
+  // that robot, so the host is granted with any port (what port 0 derives).
+  const peerHosts = spec.kind === "node"
+    ? Object.values(spec.dataflow.peers).map((peer) => {
+      const parsed = parseEndpoint(peer);
+      return parsed.transport === "tcp" ? formatTcpEndpoint(parsed.host, 0) : peer;
+    })
+    : [];
   const endpoints = permissionsFor({
     bind: Object.values(spec.binds),
-    connect: Object.values(spec.connects),
+    connect: [...Object.values(spec.connects), ...peerHosts],
   });
   const modules = spec.code.length > 0 ? spec.code : codeFiles(spec, graph);
   const journals: string[] = [];

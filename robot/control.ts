@@ -94,6 +94,7 @@ export interface RobotStatus {
  */
 export type ControlRequest =
   | { op: "status" }
+  | { op: "directory" }
   | { op: "restart" | "stop" | "start"; name: string };
 
 /**
@@ -107,6 +108,7 @@ export type ControlRequest =
  */
 export type ControlReply =
   | { ok: true; status: RobotStatus }
+  | { ok: true; directory: unknown }
   | { ok: true }
   | { ok: false; error: string };
 
@@ -125,6 +127,8 @@ export type ControlReply =
 export interface ControlHandler {
   /** The current status. */
   status(): RobotStatus;
+  /** What the robot offers other robots (its topics, services and gateway). */
+  directory?(): unknown;
   /** Acts on one component; throws (with a message for the client) when it cannot. */
   act(op: "restart" | "stop" | "start", name: string): Promise<void>;
 }
@@ -216,6 +220,11 @@ export class ControlServer {
     }
     const r = request as { op?: unknown; name?: unknown };
     if (r?.op === "status") return { ok: true, status: this.#handler.status() };
+    if (r?.op === "directory") {
+      return this.#handler.directory
+        ? { ok: true, directory: this.#handler.directory() }
+        : { ok: false, error: "this robot has no directory" };
+    }
     if (r?.op === "restart" || r?.op === "stop" || r?.op === "start") {
       if (typeof r.name !== "string") return { ok: false, error: `'${r.op}' needs a 'name'` };
       try {
@@ -225,7 +234,10 @@ export class ControlServer {
         return { ok: false, error: error instanceof Error ? error.message : String(error) };
       }
     }
-    return { ok: false, error: "unknown request (expected op: status, restart, stop or start)" };
+    return {
+      ok: false,
+      error: "unknown request (expected op: status, directory, restart, stop or start)",
+    };
   }
 
   /** Stops serving and closes the socket (removing an ipc socket file). */

@@ -26,6 +26,8 @@ import type { ByteStream } from "../core/transport/stream.ts";
 
 /** Connections remembered for closing when a component dies; the oldest are forgotten. */
 const MAX_CONNECTIONS = 10_000;
+/** The dialer name of the supervisor's own isolate (no component can be named so). */
+const SUPERVISOR = "(supervisor)";
 
 /**
  * Component → supervisor, for inproc.
@@ -184,6 +186,8 @@ export class InprocDirectory {
   readonly #binders = new Map<string, string>();
   readonly #connections = new Map<string, { binder: string; dialer: string }>();
   readonly #components = new Set<string>();
+  /** Streams the supervisor's own isolate dialled (its gateway's). */
+  readonly #local = new Map<string, PortStream>();
 
   /** `send` posts a message (with transferred ports) to a component's current Worker. */
   constructor(
@@ -234,11 +238,7 @@ export class InprocDirectory {
           this.#send(component, { op: "inproc-refused", id: message.id }, []);
           return;
         }
-        this.#connections.set(message.id, { binder, dialer: component });
-        // Bounded: connections that closed normally are never reported, so forget the oldest.
-        if (this.#connections.size > MAX_CONNECTIONS) {
-          this.#connections.delete(this.#connections.keys().next().value!);
-        }
+        this.#remember(message.id, binder, component);
         this.#send(
           binder,
           { op: "inproc-accept", id: message.id, name: message.name, port: message.port },
@@ -247,6 +247,44 @@ export class InprocDirectory {
         this.#send(component, { op: "inproc-connected", id: message.id }, []);
         return;
       }
+    }
+  }
+
+  /**
+   * Lets the supervisor's own isolate dial names bound in components (the
+   * dataflow gateway does); returns the function that removes it again.
+   */
+  installLocal(): () => void {
+    installInprocBridge({
+      // The supervisor binds no inproc name of the robot's own.
+      announce: () => {},
+      isBound: (name) => this.#binders.has(name),
+      dial: (name) => {
+        const binder = this.#binders.get(name);
+        if (binder === undefined) {
+          return Promise.reject(
+            new Deno.errors.ConnectionRefused(`nothing is bound at inproc://${name}`),
+          );
+        }
+        const { port1, port2 } = new MessageChannel();
+        const id = crypto.randomUUID();
+        this.#remember(id, binder, SUPERVISOR);
+        const stream = new PortStream(port1);
+        this.#local.set(id, stream);
+        this.#send(binder, { op: "inproc-accept", id, name, port: port2 }, [port2]);
+        return Promise.resolve(stream);
+      },
+    });
+    return () => installInprocBridge(null);
+  }
+
+  #remember(id: string, binder: string, dialer: string): void {
+    this.#connections.set(id, { binder, dialer });
+    // Bounded: connections that closed normally are never reported, so forget the oldest.
+    if (this.#connections.size > MAX_CONNECTIONS) {
+      const oldest = this.#connections.keys().next().value!;
+      this.#connections.delete(oldest);
+      this.#local.delete(oldest);
     }
   }
 
@@ -267,7 +305,16 @@ export class InprocDirectory {
       const other = binder === component ? dialer : binder;
       if (other !== component) closed.set(other, [...(closed.get(other) ?? []), id]);
     }
-    for (const [other, ids] of closed) this.#send(other, { op: "inproc-closed", ids }, []);
+    for (const [other, ids] of closed) {
+      if (other !== SUPERVISOR) {
+        this.#send(other, { op: "inproc-closed", ids }, []);
+        continue;
+      }
+      for (const id of ids) {
+        this.#local.get(id)?.peerClosed();
+        this.#local.delete(id);
+      }
+    }
     if (changed) this.#broadcast();
   }
 }

@@ -20,7 +20,12 @@ import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
 import { type RobotConfig, ZEDGE_SOURCE, zedgeSourceAt } from "./config.ts";
-import { type ComponentPermissions, permissionFlags, unionPermissions } from "./permissions.ts";
+import {
+  type ComponentPermissions,
+  permissionFlags,
+  permissionsFor,
+  unionPermissions,
+} from "./permissions.ts";
 
 /**
  * Variables the supervisor reads: the default control directory, and two
@@ -121,7 +126,10 @@ export function robotProcessPermissions(
   const controls = [config.control, ...extraControls].map((e) =>
     controlPermissions(e, config.robot)
   );
-  return unionPermissions([own, ...components, ...controls]);
+  const gateway = permissionsFor({
+    bind: [config.gateway.topics, config.gateway.services].filter((e): e is string => !!e),
+  });
+  return unionPermissions([own, ...components, ...controls, gateway]);
 }
 
 /**

@@ -230,9 +230,13 @@ export const robotFileSchema = z.strictObject({
     "must be a name: letters, digits, - or _ (it names files and the systemd unit)",
   ),
   control: endpoint.optional(),
+  gateway: z.strictObject({
+    topics: endpoint.optional(),
+    services: endpoint.optional(),
+  }, { error: "must be a mapping with topics and/or services endpoints" }).optional(),
   peers: z.record(
     z.string().regex(ROBOT_NAME, "a peer is named like a robot: letters, digits, - or _"),
-    endpoint,
+    endpoint.refine((e) => e.startsWith("tcp://"), "a peer's control endpoint is tcp://host:port"),
     { error: "must map other robots' names to their control endpoints" },
   ).optional(),
   components: z.record(

@@ -38,6 +38,7 @@ import {
   ControlServer,
   type RobotStatus,
 } from "./control.ts";
+import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
 import { workerPermissions } from "./permissions.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
@@ -379,6 +380,9 @@ export class Supervisor {
   readonly #startedAt = performance.now();
   #control: ControlServer | null = null;
   #shuttingDown: Promise<void> | null = null;
+  readonly #inproc: InprocDirectory;
+  #gateway: DataflowGateway | null = null;
+  #uninstallBridge: (() => void) | null = null;
 
   /** Prepares the components; nothing starts before {@link start}. */
   constructor(config: RobotConfig, options: SupervisorOptions = {}) {
@@ -397,6 +401,7 @@ export class Supervisor {
     const inproc = new InprocDirectory((name, message, transfer) =>
       this.#components.find((c) => c.spec.name === name)?.post(message, transfer)
     );
+    this.#inproc = inproc;
     this.#components = config.components.map((spec) =>
       new SupervisedComponent(spec, this.#settings, { inproc })
     );
@@ -416,6 +421,7 @@ export class Supervisor {
     if (this.#settings.control) {
       const control = new ControlServer(this.config.control, {
         status: () => this.status(),
+        directory: () => robotDirectory(this.config),
         act: (op, name) =>
           op === "restart"
             ? this.restart(name)
@@ -427,6 +433,12 @@ export class Supervisor {
       this.#control = control;
     }
     for (const component of this.#components) component.start();
+    const { topics, services } = this.config.gateway;
+    if (topics !== undefined || services !== undefined) {
+      this.#uninstallBridge = this.#inproc.installLocal();
+      this.#gateway = new DataflowGateway(this.config);
+      await this.#gateway.start();
+    }
     await this.ready();
   }
 
@@ -482,7 +494,9 @@ export class Supervisor {
    */
   shutdown(): Promise<void> {
     this.#shuttingDown ??= (async () => {
+      await this.#gateway?.close();
       await Promise.all(this.#components.map((c) => c.stop()));
+      this.#uninstallBridge?.();
       await this.#control?.close();
       this.#control = null;
     })();

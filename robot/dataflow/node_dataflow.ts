@@ -26,6 +26,9 @@
 import { getLogger } from "@logtape/logtape";
 import { ServiceError } from "../../core/pipeline/service_client.ts";
 import { Dealer, Publisher, Router, Subscriber, ZmqError } from "../../core/sockets/mod.ts";
+import { formatTcpEndpoint, parseEndpoint } from "../../core/transport/endpoint.ts";
+import { controlRequest } from "../control.ts";
+import type { RobotDirectory } from "./gateway.ts";
 import {
   decodeServiceReply,
   decodeServiceRequest,
@@ -50,7 +53,7 @@ const log = getLogger(["zedge", "dataflow"]);
  * const spec: DataflowSpec = {
  *   publishes: { odom: "msgpack" }, subscribes: [], provides: [], calls: [],
  *   topicsEndpoint: "inproc://zedge/kitchen-bot/odometry/topics", servicesEndpoint: null,
- *   publishers: [], providers: {},
+ *   publishers: [], providers: {}, peers: {},
  * };
  * ```
  */
@@ -71,6 +74,8 @@ export interface DataflowSpec {
   publishers: { source: string; endpoint: string; topics: string[] }[];
   /** Providers of each service it calls. */
   providers: Record<string, { source: string; endpoint: string }[]>;
+  /** The other robots it uses (`peer/name`), by name: their control endpoints. */
+  peers: Record<string, string>;
 }
 
 /**
@@ -212,7 +217,7 @@ class ServiceLink {
  * const flow = new NodeDataflow({
  *   publishes: { odom: "msgpack" }, subscribes: [], provides: [], calls: [],
  *   topicsEndpoint: "inproc://doc/odometry/topics", servicesEndpoint: null,
- *   publishers: [], providers: {},
+ *   publishers: [], providers: {}, peers: {},
  * }, "odometry", new AbortController().signal);
  * await flow.start();
  * await flow.publish("odom", { x: 0 });
@@ -283,12 +288,16 @@ export class NodeDataflow {
     }
     const sub = new Subscriber({ linger: 0, receiveHighWaterMark: 1000 });
     this.#subscribers.add(sub);
-    sub.subscribe(topicOrPrefix);
-    for (const publisher of this.#spec.publishers) {
-      if (
-        publisher.topics.some((t) => t.startsWith(topicOrPrefix) || topicOrPrefix.startsWith(t))
-      ) {
-        sub.connect(publisher.endpoint);
+    const remote = this.#remote(topicOrPrefix);
+    if (remote !== null) {
+      sub.subscribe(remote.name);
+      this.#connectToPeer(sub, remote.peer, "topics");
+    } else {
+      sub.subscribe(topicOrPrefix);
+      for (const publisher of this.#spec.publishers) {
+        if (publisher.topics.some((t) => t.startsWith(topicOrPrefix))) {
+          sub.connect(publisher.endpoint);
+        }
       }
     }
     const stop = () => sub.close();
@@ -296,7 +305,12 @@ export class NodeDataflow {
     try {
       for await (const frames of sub) {
         try {
-          yield decodeTopicMessage(frames) as TopicMessage<T>;
+          const message = decodeTopicMessage(frames) as TopicMessage<T>;
+          if (remote !== null) {
+            message.topic = `${remote.peer}/${message.topic}`;
+            message.source = `${remote.peer}/${message.source}`;
+          }
+          yield message;
         } catch (error) {
           log.warn("{name}: dropped a message on {prefix}: {error}", {
             name: this.#name,
@@ -395,7 +409,7 @@ export class NodeDataflow {
     }
   }
 
-  #link(service: string): ServiceLink {
+  async #link(service: string, timeoutMs: number): Promise<ServiceLink> {
     if (!this.#spec.calls.includes(service)) {
       throw new ServiceError(
         "unknown-service",
@@ -404,11 +418,78 @@ export class NodeDataflow {
       );
     }
     let link = this.#links.get(service);
-    if (link === undefined) {
+    if (link !== undefined) return link;
+    const remote = this.#remote(service);
+    if (remote === null) {
       link = new ServiceLink(service, this.#spec.providers[service] ?? []);
-      this.#links.set(service, link);
+    } else {
+      const { directory, endpoint } = await this.#peerGateway(remote.peer, "services", timeoutMs);
+      if (!(remote.name in directory.services)) {
+        throw new ServiceError("unknown-service", `${remote.peer} provides no '${remote.name}'`);
+      }
+      // Another call may have made it while this one asked the peer.
+      link = this.#links.get(service) ??
+        new ServiceLink(service, [{ source: remote.peer, endpoint }]);
     }
+    this.#links.set(service, link);
     return link;
+  }
+
+  /** `peer/name` of a peer this node uses, split; null for a name of this robot. */
+  #remote(name: string): { peer: string; name: string } | null {
+    const slash = name.indexOf("/");
+    if (slash < 0 || !(name.slice(0, slash) in this.#spec.peers)) return null;
+    return { peer: name.slice(0, slash), name: name.slice(slash + 1) };
+  }
+
+  /** Asks a peer robot for its directory and where its gateway's `which` socket is. */
+  async #peerGateway(
+    peer: string,
+    which: "topics" | "services",
+    timeoutMs: number,
+  ): Promise<{ directory: RobotDirectory; endpoint: string }> {
+    const control = this.#spec.peers[peer];
+    let directory: RobotDirectory;
+    try {
+      const reply = await controlRequest(control, { op: "directory" }, { timeoutMs });
+      if (!reply.ok || !("directory" in reply)) {
+        throw new Error(reply.ok ? "no directory" : reply.error);
+      }
+      directory = reply.directory as RobotDirectory;
+    } catch (error) {
+      throw new ServiceError(
+        "timeout",
+        `peer ${peer} (${control}) did not answer: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+    }
+    const bound = directory.gateway?.[which];
+    if (bound === undefined) {
+      throw new ServiceError(
+        "unknown-service",
+        `${peer} offers no ${which} to other robots (its YAML has no gateway.${which})`,
+      );
+    }
+    return { directory, endpoint: reachable(bound, control) };
+  }
+
+  /** Connects `socket` to a peer's gateway once the peer answers (retrying until stopped). */
+  async #connectToPeer(socket: Subscriber, peer: string, which: "topics"): Promise<void> {
+    while (!this.#signal.aborted && !this.#closed) {
+      try {
+        const { endpoint } = await this.#peerGateway(peer, which, 2000);
+        socket.connect(endpoint);
+        return;
+      } catch (error) {
+        log.warn("{name}: cannot reach peer {peer} yet: {error}", {
+          name: this.#name,
+          peer,
+          error: error instanceof Error ? error.message : error,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
   }
 
   /**
@@ -422,9 +503,9 @@ export class NodeDataflow {
   ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? 5000;
     const attempts = 1 + Math.max(0, options.retries ?? 0);
-    const link = this.#link(service);
+    const link = await this.#link(service, timeoutMs);
     const rid = crypto.randomUUID();
-    const frames = encodeServiceRequest(rid, service, request);
+    const frames = encodeServiceRequest(rid, this.#remote(service)?.name ?? service, request);
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (this.#closed) throw new ServiceError("timeout", `${this.#name} is stopping`);
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -465,14 +546,52 @@ export class NodeDataflow {
   async discover(service: string, options: DiscoverOptions = {}): Promise<string[]> {
     const timeoutMs = options.timeoutMs ?? 5000;
     const minimum = Math.max(1, options.minimumProviders ?? 1);
-    const link = this.#link(service);
-    if (!(await link.waitFor(minimum, performance.now() + timeoutMs))) {
+    const deadline = performance.now() + timeoutMs;
+    const remote = this.#remote(service);
+    if (remote !== null) return await this.#discoverRemote(service, remote, minimum, deadline);
+    const link = await this.#link(service, timeoutMs);
+    if (!(await link.waitFor(minimum, deadline))) {
       throw new ServiceError(
         "timeout",
         `${link.connected.size} of ${minimum} provider(s) of '${service}' reachable after ${timeoutMs} ms`,
       );
     }
     return [...new Set(link.connected.values())].sort();
+  }
+
+  /** A peer's providers, as its directory names them, once its gateway is connected. */
+  async #discoverRemote(
+    service: string,
+    remote: { peer: string; name: string },
+    minimum: number,
+    deadline: number,
+  ): Promise<string[]> {
+    let found: string[] = [];
+    let why = "";
+    while (performance.now() < deadline && !this.#closed) {
+      const left = Math.max(1, deadline - performance.now());
+      try {
+        const { directory } = await this.#peerGateway(
+          remote.peer,
+          "services",
+          Math.min(left, 2000),
+        );
+        found = directory.services[remote.name] ?? [];
+        const link = await this.#link(service, Math.min(left, 2000));
+        const soon = Math.min(deadline, performance.now() + 500);
+        if (found.length >= minimum && (await link.waitFor(1, soon))) {
+          return found.map((p) => `${remote.peer}/${p}`).sort();
+        }
+      } catch (error) {
+        why = error instanceof Error ? `: ${error.message}` : "";
+      }
+      const pause = Math.min(200, Math.max(1, deadline - performance.now()));
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+    throw new ServiceError(
+      "timeout",
+      `${found.length} of ${minimum} provider(s) of '${service}' found in time${why}`,
+    );
   }
 
   /** Closes every socket. */
@@ -491,4 +610,13 @@ export class NodeDataflow {
       ...[...this.#links.values()].map((l) => l.dealer.close()),
     ]);
   }
+}
+
+/** A gateway endpoint bound on a wildcard host is reached at the host the peer was reached at. */
+function reachable(bound: string, control: string): string {
+  const parsed = parseEndpoint(bound);
+  const peer = parseEndpoint(control);
+  if (parsed.transport !== "tcp" || peer.transport !== "tcp") return bound;
+  const wildcard = parsed.wildcardHost || parsed.host === "0.0.0.0" || parsed.host === "::";
+  return wildcard ? formatTcpEndpoint(peer.host, parsed.port) : bound;
 }

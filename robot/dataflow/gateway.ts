@@ -1,0 +1,213 @@
+/**
+ * A robot's dataflow gateway: how other robots reach its topics and
+ * services. The supervisor runs it when the robot YAML has
+ * `gateway: { topics: ENDPOINT, services: ENDPOINT }`:
+ *
+ * - topics: an XPUB bound at `gateway.topics`, proxied to an XSUB connected
+ *   (over inproc) to every node that publishes, so a remote subscription
+ *   reaches the publishers and their messages come back out;
+ * - services: a ROUTER bound at `gateway.services`; each request goes to a
+ *   provider of its service on this robot (a DEALER per service, connected
+ *   to its providers) and the reply goes back to the caller by request id.
+ *
+ * Another robot finds the gateway by asking this robot's control endpoint
+ * for its `directory` (what is published and provided, and where the
+ * gateway is); its nodes then name topics and services `robot/name`.
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "../config.ts";
+ * import { DataflowGateway } from "./gateway.ts";
+ * const gateway = new DataflowGateway(await loadRobotConfig("robot.yaml"));
+ * await gateway.start();
+ * console.log(gateway.directory());
+ * await gateway.close();
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { Dealer, proxy, Router, XPublisher, XSubscriber } from "../../core/sockets/mod.ts";
+import type { NodeSpec, RobotConfig } from "../config.ts";
+import { decodeServiceRequest, encodeServiceReply } from "./codec.ts";
+
+const log = getLogger(["zedge", "robot", "gateway"]);
+
+/** Requests in flight through the gateway; the oldest are forgotten beyond this. */
+const MAX_IN_FLIGHT = 10_000;
+
+/**
+ * What a robot tells another about its dataflow (the control `directory` reply).
+ *
+ * @example
+ * ```ts
+ * import type { RobotDirectory } from "./gateway.ts";
+ * const d: RobotDirectory = {
+ *   robot: "arm-bot", topics: { joint_states: ["arm"] }, services: { grip: ["gripper"] },
+ *   gateway: { topics: "tcp://*:7701", services: "tcp://*:7702" },
+ * };
+ * ```
+ */
+export interface RobotDirectory {
+  /** The robot's name. */
+  robot: string;
+  /** Topic → the components that publish it. */
+  topics: Record<string, string[]>;
+  /** Service → the components that provide it. */
+  services: Record<string, string[]>;
+  /** Where the gateway's sockets are bound (a wildcard host means the robot's own). */
+  gateway: { topics?: string; services?: string };
+}
+
+/**
+ * The dataflow of a robot as its directory says it (see {@link RobotDirectory}).
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "../config.ts";
+ * import { robotDirectory } from "./gateway.ts";
+ * console.log(robotDirectory(await loadRobotConfig("robot.yaml")).services);
+ * ```
+ */
+export function robotDirectory(config: RobotConfig): RobotDirectory {
+  const topics: Record<string, string[]> = {};
+  const services: Record<string, string[]> = {};
+  for (const c of config.components) {
+    if (c.kind !== "node") continue;
+    for (const topic of Object.keys(c.dataflow.publishes)) (topics[topic] ??= []).push(c.name);
+    for (const service of c.dataflow.provides) (services[service] ??= []).push(c.name);
+  }
+  return { robot: config.robot, topics, services, gateway: { ...config.gateway } };
+}
+
+/**
+ * The gateway (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "../config.ts";
+ * import { DataflowGateway } from "./gateway.ts";
+ * const gateway = new DataflowGateway(await loadRobotConfig("robot.yaml"));
+ * await gateway.start();
+ * await gateway.close();
+ * ```
+ */
+export class DataflowGateway {
+  readonly #config: RobotConfig;
+  readonly #nodes: NodeSpec[];
+  #xpub: XPublisher | null = null;
+  #xsub: XSubscriber | null = null;
+  #router: Router | null = null;
+  readonly #dealers = new Map<string, Dealer>();
+  readonly #callers = new Map<string, Uint8Array>();
+  #closed = false;
+
+  /** Keeps the configuration; {@link start} binds. */
+  constructor(config: RobotConfig) {
+    this.#config = config;
+    this.#nodes = config.components.filter((c): c is NodeSpec => c.kind === "node");
+  }
+
+  /** What this robot's directory says now. */
+  directory(): RobotDirectory {
+    return robotDirectory(this.#config);
+  }
+
+  /** Binds the configured endpoints and connects to the robot's publishers and providers. */
+  async start(): Promise<void> {
+    const { topics, services } = this.#config.gateway;
+    if (topics !== undefined) {
+      this.#xpub = new XPublisher({ linger: 0 });
+      this.#xsub = new XSubscriber({ linger: 0 });
+      await this.#xpub.bind(topics);
+      for (const node of this.#nodes) {
+        if (node.dataflow.topicsEndpoint !== null) this.#xsub.connect(node.dataflow.topicsEndpoint);
+      }
+      proxy(this.#xpub, this.#xsub).catch((error) => {
+        if (!this.#closed) log.warn("gateway topics stopped: {error}", { error });
+      });
+    }
+    if (services !== undefined) {
+      for (const node of this.#nodes) {
+        for (const service of node.dataflow.provides) {
+          let dealer = this.#dealers.get(service);
+          if (dealer === undefined) {
+            dealer = new Dealer({ linger: 0 });
+            this.#dealers.set(service, dealer);
+            this.#relayReplies(dealer);
+          }
+          dealer.connect(node.dataflow.servicesEndpoint!);
+        }
+      }
+      this.#router = new Router({ linger: 0 });
+      await this.#router.bind(services);
+      this.#relayRequests(this.#router);
+    }
+    log.info("gateway of {robot}: topics at {topics}, services at {services}", {
+      robot: this.#config.robot,
+      topics: topics ?? "-",
+      services: services ?? "-",
+    });
+  }
+
+  async #relayRequests(router: Router): Promise<void> {
+    try {
+      for await (const frames of router) {
+        const [caller, ...body] = frames;
+        let request;
+        try {
+          request = decodeServiceRequest(body);
+        } catch (error) {
+          log.warn("gateway dropped a request: {error}", { error });
+          continue;
+        }
+        const dealer = this.#dealers.get(request.service);
+        if (dealer === undefined) {
+          const reply = encodeServiceReply({
+            rid: request.rid,
+            ok: false,
+            error: {
+              code: "unknown-service",
+              message: `${this.#config.robot} provides no '${request.service}'`,
+            },
+          });
+          router.send([caller, ...reply]).catch(() => {});
+          continue;
+        }
+        this.#callers.set(request.rid, caller);
+        if (this.#callers.size > MAX_IN_FLIGHT) {
+          this.#callers.delete(this.#callers.keys().next().value!);
+        }
+        dealer.send(body).catch(() => {/* no provider up: the caller times out and retries */});
+      }
+    } catch {
+      // Closed.
+    }
+  }
+
+  async #relayReplies(dealer: Dealer): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      for await (const frames of dealer) {
+        if (frames.length !== 3) continue;
+        const rid = decoder.decode(frames[0]);
+        const caller = this.#callers.get(rid);
+        if (caller === undefined || this.#router === null) continue;
+        this.#callers.delete(rid);
+        this.#router.send([caller, ...frames]).catch(() => {});
+      }
+    } catch {
+      // Closed.
+    }
+  }
+
+  /** Closes every socket. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([
+      this.#xpub?.close(),
+      this.#xsub?.close(),
+      this.#router?.close(),
+      ...[...this.#dealers.values()].map((d) => d.close()),
+    ]);
+  }
+}
