@@ -404,20 +404,18 @@ export class SocketManager implements AsyncDisposable {
    * await sockets.closeAll();
    * ```
    */
-  bindToRandomPort(name: string, localAddress = "tcp://0.0.0.0"): Promise<string> {
+  async bindToRandomPort(name: string, localAddress = "tcp://0.0.0.0"): Promise<string> {
     this.#entry(name);
     const endpoint = randomPortEndpoint(localAddress);
     if (endpoint === null) {
-      return Promise.reject(
-        new SocketBindError(
-          name,
-          String(localAddress),
-          `cannot bind socket '${name}' to a random port of '${localAddress}': ` +
-            "expected tcp://HOST, tcp://HOST:0 or tcp://HOST:*",
-        ),
+      throw new SocketBindError(
+        name,
+        String(localAddress),
+        `cannot bind socket '${name}' to a random port of '${localAddress}': ` +
+          "expected tcp://HOST, tcp://HOST:0 or tcp://HOST:*",
       );
     }
-    return this.bind(name, endpoint);
+    return await this.bind(name, endpoint);
   }
 
   /**
@@ -509,7 +507,7 @@ export class SocketManager implements AsyncDisposable {
    * await sockets.closeAll();
    * ```
    */
-  poll(options: PollOptions = {}): Promise<PollResult> {
+  async poll(options: PollOptions = {}): Promise<PollResult> {
     const names = options.names ?? this.names;
     const targets: PollTarget[] = names.map((name) => {
       const { socket } = this.#entry(name);
@@ -519,7 +517,7 @@ export class SocketManager implements AsyncDisposable {
       );
       return { name, socket, directions };
     });
-    return pollSockets(targets, this.#timeout(options), options.signal);
+    return await pollSockets(targets, this.#timeout(options), options.signal);
   }
 
   /**
@@ -537,12 +535,12 @@ export class SocketManager implements AsyncDisposable {
    * await sockets.closeAll();
    * ```
    */
-  waitUntilReady(name: string, direction: Direction, timeoutMs?: number): Promise<boolean> {
+  async waitUntilReady(name: string, direction: Direction, timeoutMs?: number): Promise<boolean> {
     const { socket } = this.#entry(name);
     const options = { timeoutMs: this.#timeout({ timeoutMs }) };
-    if (direction === "in") return socket.readable(options);
-    if (direction === "out") return socket.writable(options);
-    return Promise.reject(new TypeError(`direction must be "in" or "out", not '${direction}'`));
+    if (direction === "in") return await socket.readable(options);
+    if (direction === "out") return await socket.writable(options);
+    throw new TypeError(`direction must be "in" or "out", not '${direction}'`);
   }
 
   // ---- serialized sending and receiving ---------------------------------------

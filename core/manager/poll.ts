@@ -90,20 +90,22 @@ export async function pollSockets(
     const ready = readyNow(targets);
     if (ready.readable.length > 0 || ready.writable.length > 0) return ready;
     if (signal?.aborted || Date.now() >= deadline) return ready;
-    await anyReadinessChange(targets, deadline, signal);
+    // A socket that closed is news to the poller: report (it is left out from now on).
+    if (await anyReadinessChange(targets, deadline, signal) === "closed") return readyNow(targets);
   }
 }
 
 /**
  * Waits on every open target's readiness signal at once and returns when
- * the first fires (or the socket closes), at `deadline`, or when `signal`
- * aborts; the other waits are then cancelled, so nothing is left pending.
+ * the first fires ("ready"), its socket closes ("closed"), at `deadline` or
+ * when `signal` aborts ("ended"); the other waits are then cancelled, so
+ * nothing is left pending.
  */
 async function anyReadinessChange(
   targets: readonly PollTarget[],
   deadline: number,
   signal: AbortSignal | undefined,
-): Promise<void> {
+): Promise<"ready" | "closed" | "ended"> {
   const done = new AbortController();
   const finish = () => done.abort();
   signal?.addEventListener("abort", finish, { once: true });
@@ -111,17 +113,21 @@ async function anyReadinessChange(
     ? undefined
     : setTimeout(finish, Math.max(0, deadline - Date.now()));
   try {
-    const waits: Promise<unknown>[] = [
-      new Promise((resolve) => done.signal.addEventListener("abort", resolve, { once: true })),
+    const waits: Promise<"ready" | "closed" | "ended">[] = [
+      new Promise((resolve) =>
+        done.signal.addEventListener("abort", () => resolve("ended"), { once: true })
+      ),
     ];
     const options = { signal: done.signal };
+    // readable() and writable() resolve false only when `done` aborts, and reject only with ETERM.
+    const outcome = (ready: Promise<boolean>) =>
+      ready.then((yes) => yes ? "ready" as const : "ended" as const, () => "closed" as const);
     for (const { socket, directions } of targets) {
       if (socket.closed) continue;
-      // A rejection is ETERM: the socket closed, which is news to the poller too.
-      if (directions.includes("in")) waits.push(socket.readable(options).catch(() => true));
-      if (directions.includes("out")) waits.push(socket.writable(options).catch(() => true));
+      if (directions.includes("in")) waits.push(outcome(socket.readable(options)));
+      if (directions.includes("out")) waits.push(outcome(socket.writable(options)));
     }
-    await Promise.race(waits);
+    return await Promise.race(waits);
   } finally {
     done.abort();
     clearTimeout(timer);
