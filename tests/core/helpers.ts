@@ -339,6 +339,40 @@ export async function closeAll(...sockets: (Socket | undefined | null)[]): Promi
   for (const socket of sockets) if (socket) await socket.close();
 }
 
+/**
+ * Resolves once `xpub` has received a subscription to `topic` (or, with
+ * `subscribe: false`, its cancellation) from a subscriber: after that, what
+ * is published on `topic` reaches that subscriber. Other subscription
+ * messages met on the way are skipped.
+ *
+ * @example
+ * ```ts
+ * import { Subscriber, XPublisher } from "../../mod.ts";
+ * import { subscriptionSeen } from "./helpers.ts";
+ * const xpub = new XPublisher();
+ * await xpub.bind("inproc://subscription-seen-example");
+ * const sub = new Subscriber();
+ * sub.connect("inproc://subscription-seen-example");
+ * sub.subscribe("odom");
+ * await subscriptionSeen(xpub, "odom");
+ * await sub.close(); await xpub.close();
+ * ```
+ */
+export async function subscriptionSeen(
+  xpub: Socket,
+  topic: string,
+  subscribe = true,
+): Promise<void> {
+  const expected = [subscribe ? 1 : 0, ...new TextEncoder().encode(topic)];
+  for (;;) {
+    const [frame] = await within(
+      xpub.receive(),
+      `a ${subscribe ? "" : "cancelled "}subscription to '${topic}'`,
+    );
+    if (frame.length === expected.length && frame.every((b, i) => b === expected[i])) return;
+  }
+}
+
 /** What every synchronisation probe topic starts with; collectors skip these messages. */
 const PROBE_MARK = "~probe";
 

@@ -29,7 +29,15 @@ import {
   XSubscriber,
   ZmqError,
 } from "../../mod.ts";
-import { closeAll, EventLog, rejectsWithCode, texts, WAIT_MS, within } from "../core/helpers.ts";
+import {
+  closeAll,
+  EventLog,
+  rejectsWithCode,
+  subscriptionSeen,
+  texts,
+  WAIT_MS,
+  within,
+} from "../core/helpers.ts";
 
 const utf8 = new TextEncoder();
 
@@ -553,15 +561,6 @@ Deno.test("manager: a frame the serializer cannot read is a SocketDecodeError; t
 });
 
 // ---- publishSafe and subscribe ------------------------------------------------------
-
-/** Resolves once `xpub` has seen a subscription (or, `subscribe: false`, a cancel) of `topic`. */
-async function subscriptionSeen(xpub: XPublisher, topic: string, subscribe = true) {
-  const expected = [subscribe ? 1 : 0, ...utf8.encode(topic)];
-  for (;;) {
-    const [frame] = await within(xpub.receive(), `subscription to '${topic}'`);
-    if (frame.length === expected.length && frame.every((b, i) => b === expected[i])) return;
-  }
-}
 
 Deno.test("manager: publishSafe and subscribe carry Events { topic, data }; leaving the loop unsubscribes", async () => {
   const sockets = manager({ serializer: "msgpack" });
