@@ -180,6 +180,8 @@ export interface RobotConfig {
   controlIsDefault: boolean;
   /** Pipeline YAML files the components use (absolute paths), for embedding. */
   pipelineFiles: string[];
+  /** The directory the supervisor creates for ipc dataflow sockets, when the dataflow is on ipc. */
+  dataflowDir: string | null;
   /** Where this robot offers its topics and services to other robots (bound by the supervisor). */
   gateway: { topics?: string; services?: string };
   /** Other robots, by name: their control endpoints. */
@@ -300,6 +302,7 @@ export function parseRobotConfig(
     readFile: options.readFile ?? ((path) => Deno.readTextFileSync(path)),
     checkFiles: options.checkFiles ?? true,
     threadWorker: threadWorkerUrl(options.zedgeRoot ?? ZEDGE_ROOT),
+    dataflow: raw.dataflow ?? {},
   });
   const control = options.control ?? raw.control ??
     defaultControlEndpoint(raw.robot, options.env ?? safeEnv);
@@ -335,6 +338,9 @@ export function parseRobotConfig(
     control,
     controlIsDefault: raw.control === undefined && options.control === undefined,
     pipelineFiles: [...resolver.pipelineFiles],
+    dataflowDir: raw.dataflow?.transport === "ipc"
+      ? raw.dataflow.dir ?? `/tmp/zedge-${raw.robot}`
+      : null,
     gateway: { ...(raw.gateway ?? {}) },
     peers: { ...(raw.peers ?? {}) },
     components,
@@ -350,17 +356,49 @@ class Resolver {
   readonly #checkFiles: boolean;
   readonly #threadWorker: string;
   readonly #pipelines = new Map<string, PipelineConfig | null>();
+  readonly #flow: { transport: "inproc" | "ipc" | "tcp"; dir?: string; host: string; port: number };
 
   constructor(
     doc: YamlDocument,
     base: URL,
-    options: { readFile: (path: string) => string; checkFiles: boolean; threadWorker: string },
+    options: {
+      readFile: (path: string) => string;
+      checkFiles: boolean;
+      threadWorker: string;
+      dataflow: {
+        transport?: "inproc" | "ipc" | "tcp";
+        dir?: string;
+        host?: string;
+        basePort?: number;
+      };
+    },
   ) {
+    this.#flow = {
+      transport: options.dataflow.transport ?? "inproc",
+      dir: options.dataflow.dir,
+      host: options.dataflow.host ?? "127.0.0.1",
+      port: options.dataflow.basePort ?? 7900,
+    };
     this.#doc = doc;
     this.#base = base;
     this.#readFile = options.readFile;
     this.#checkFiles = options.checkFiles;
     this.#threadWorker = options.threadWorker;
+  }
+
+  /**
+   * Where a node's topics (PUB) or services (ROUTER) bind, on the robot's
+   * dataflow transport: inproc by default (no permission, no kernel socket).
+   */
+  #flowEndpoint(robot: string, name: string, what: "topics" | "services"): string {
+    switch (this.#flow.transport) {
+      case "inproc":
+        return `inproc://zedge/${robot}/${name}/${what}`;
+      case "ipc":
+        return `ipc://${this.#flow.dir ?? `/tmp/zedge-${robot}`}/${name}-${what}.sock`;
+      case "tcp":
+        return formatTcpEndpoint(this.#flow.host, this.#flow.port++);
+    }
   }
 
   /** An absolute path for a path in the file (relative to the file's directory). */
@@ -462,7 +500,7 @@ class Resolver {
         const publishes: Record<string, "msgpack" | "json" | "raw"> = Array.isArray(c.publishes)
           ? Object.fromEntries(c.publishes.map((t) => [t, "msgpack" as const]))
           : { ...(c.publishes ?? {}) };
-        const flowName = (what: string) => `inproc://zedge/${robot}/${name}/${what}`;
+        const flowName = (what: "topics" | "services") => this.#flowEndpoint(robot, name, what);
         const dataflow: DataflowSpec = {
           publishes,
           subscribes: [...(c.subscribes ?? [])],
@@ -764,6 +802,23 @@ class Resolver {
       }
     }
     for (const spec of components) {
+      if (spec.kind === "node") {
+        const flow = spec.dataflow;
+        if (flow.topicsEndpoint) {
+          claim(flow.topicsEndpoint, `component '${spec.name}' (its topics)`, [
+            "components",
+            spec.name,
+            "publishes",
+          ]);
+        }
+        if (flow.servicesEndpoint) {
+          claim(flow.servicesEndpoint, `component '${spec.name}' (its services)`, [
+            "components",
+            spec.name,
+            "provides",
+          ]);
+        }
+      }
       const written = (raw[spec.name] as { bind?: unknown }).bind;
       for (const [key, endpoint] of Object.entries(spec.binds)) {
         const at = spec.kind === "task-server"
@@ -924,9 +979,18 @@ export function derivePermissions(
       return parsed.transport === "tcp" ? formatTcpEndpoint(parsed.host, 0) : peer;
     })
     : [];
+  const flow = spec.kind === "node" ? spec.dataflow : null;
   const endpoints = permissionsFor({
-    bind: Object.values(spec.binds),
-    connect: [...Object.values(spec.connects), ...peerHosts],
+    bind: [
+      ...Object.values(spec.binds),
+      ...[flow?.topicsEndpoint, flow?.servicesEndpoint].filter((e): e is string => !!e),
+    ],
+    connect: [
+      ...Object.values(spec.connects),
+      ...peerHosts,
+      ...(flow?.publishers ?? []).map((p) => p.endpoint),
+      ...Object.values(flow?.providers ?? {}).flat().map((p) => p.endpoint),
+    ],
   });
   const modules = spec.code.length > 0 ? spec.code : codeFiles(spec, graph);
   const journals: string[] = [];

@@ -126,10 +126,14 @@ export function robotProcessPermissions(
   const controls = [config.control, ...extraControls].map((e) =>
     controlPermissions(e, config.robot)
   );
+  // The supervisor creates the ipc dataflow directory.
+  const dataflowDir: ComponentPermissions = config.dataflowDir === null
+    ? { net: [], read: [], write: [], env: [] }
+    : { net: [], read: [config.dataflowDir], write: [config.dataflowDir], env: [] };
   const gateway = permissionsFor({
     bind: [config.gateway.topics, config.gateway.services].filter((e): e is string => !!e),
   });
-  return unionPermissions([own, ...components, ...controls, gateway]);
+  return unionPermissions([own, ...components, ...controls, gateway, dataflowDir]);
 }
 
 /**

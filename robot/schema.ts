@@ -230,6 +230,13 @@ export const robotFileSchema = z.strictObject({
     "must be a name: letters, digits, - or _ (it names files and the systemd unit)",
   ),
   control: endpoint.optional(),
+  dataflow: z.strictObject({
+    transport: z.enum(["inproc", "ipc", "tcp"]).optional(),
+    dir: z.string().regex(/^\//, "must be an absolute directory").optional(),
+    host: z.string().min(1).optional(),
+    basePort: z.int({ error: "must be a port number" }).min(1).max(65535).optional(),
+  }, { error: "must be a mapping: transport (inproc, ipc, tcp), dir, host, basePort" })
+    .optional(),
   gateway: z.strictObject({
     topics: endpoint.optional(),
     services: endpoint.optional(),

@@ -432,6 +432,9 @@ export class Supervisor {
       await control.start();
       this.#control = control;
     }
+    if (this.config.dataflowDir !== null) {
+      await Deno.mkdir(this.config.dataflowDir, { recursive: true, mode: 0o750 });
+    }
     for (const component of this.#components) component.start();
     const { topics, services } = this.config.gateway;
     if (topics !== undefined || services !== undefined) {

@@ -37,10 +37,11 @@ async function reports(port: number, count: number): Promise<unknown[]> {
   return out;
 }
 
-Deno.test("topics: a node's messages reach two subscribers in order, with time and source", async () => {
-  const [a, b] = [freeTcpPort(), freeTcpPort()];
-  const dir = await robotDir({
-    "odometry.ts": `export default async function main(ctx) {
+for (const transport of ["inproc", "ipc", "tcp"] as const) {
+  Deno.test(`topics over ${transport}: a node's messages reach two subscribers in order, with time and source`, async () => {
+    const [a, b] = [freeTcpPort(), freeTcpPort()];
+    const dir = await robotDir({
+      "odometry.ts": `export default async function main(ctx) {
   // Published until stopped: a subscriber that joins late still sees a long run in order.
   for (let i = 0; !ctx.signal.aborted; i++) {
     await ctx.publish("odom", { i, x: i * 0.1 });
@@ -48,7 +49,7 @@ Deno.test("topics: a node's messages reach two subscribers in order, with time a
     await new Promise((r) => setTimeout(r, 1));
   }
 }\n`,
-    "planner.ts": reporterNode(`
+      "planner.ts": reporterNode(`
   let last = -1, gaps = 0, count = 0, first;
   for await (const m of ctx.subscribe("odom")) {
     if (m.topic !== "odom") continue;
@@ -58,17 +59,18 @@ Deno.test("topics: a node's messages reach two subscribers in order, with time a
     if (++count === 200) break;
   }
   await report({ count, gaps, source: first.source, fresh: Math.abs(Date.now() - first.time) < 10000, x: typeof first.value.x });`),
-    "logger.ts": reporterNode(`
+      "logger.ts": reporterNode(`
   const topics = new Set();
   for await (const m of ctx.subscribe("odom")) {
     topics.add(m.topic + ":" + (m.value instanceof Uint8Array ? "bytes" : typeof m.value));
     if (topics.size === 2) break;
   }
   await report([...topics].sort());`),
-  });
-  await Deno.writeTextFile(
-    join(dir, "robot.yaml"),
-    robotYaml(`  odometry:
+    });
+    await Deno.writeTextFile(
+      join(dir, "robot.yaml"),
+      robotYaml(
+        `  odometry:
     kind: node
     module: ./odometry.ts
     publishes: { odom: msgpack, odom.raw: raw }
@@ -82,25 +84,36 @@ Deno.test("topics: a node's messages reach two subscribers in order, with time a
     module: ./logger.ts
     subscribes: [odom]
     bind: { report: "tcp://127.0.0.1:${b}" }
-`),
-  );
-  const supervisor = await startRobot(dir);
-  try {
-    const [planner, logger] = await Promise.all([reports(a, 1), reports(b, 1)]);
-    assert.deepEqual(planner[0], {
-      count: 200,
-      gaps: 0,
-      source: "odometry",
-      fresh: true,
-      x: "number",
-    });
-    assert.deepEqual(logger[0], ["odom.raw:bytes", "odom:object"]);
-    const status = supervisor.status().components;
-    assert.ok(status.every((c) => c.permissions.net.every((n) => n.startsWith("127.0.0.1"))));
-  } finally {
-    await supervisor.shutdown();
-  }
-});
+`,
+        transport === "inproc"
+          ? ""
+          : transport === "ipc"
+          ? `dataflow: { transport: ipc, dir: ${dir}/flow }\n`
+          : `dataflow: { transport: tcp, basePort: ${freeTcpPort()} }\n`,
+      ),
+    );
+    const supervisor = await startRobot(dir);
+    try {
+      const [planner, logger] = await Promise.all([reports(a, 1), reports(b, 1)]);
+      assert.deepEqual(planner[0], {
+        count: 200,
+        gaps: 0,
+        source: "odometry",
+        fresh: true,
+        x: "number",
+      });
+      assert.deepEqual(logger[0], ["odom.raw:bytes", "odom:object"]);
+      const odometry = supervisor.status().components[0].permissions;
+      if (transport === "inproc") assert.deepEqual(odometry.net, []);
+      if (transport === "ipc") {
+        assert.deepEqual(odometry.net, [`unix:${dir}/flow/odometry-topics.sock`]);
+      }
+      if (transport === "tcp") assert.match(odometry.net.join(), /^127\.0\.0\.1:\d+$/);
+    } finally {
+      await supervisor.shutdown();
+    }
+  });
+}
 
 Deno.test("services: replies, typed errors, timeouts, and discovery with minimumProviders", async () => {
   const port = freeTcpPort();
