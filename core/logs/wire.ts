@@ -54,8 +54,8 @@ export function logTopic(robot: string, component: string, level: LogLevelName):
  * The two frames of a published record: its topic and its JSON body.
  * Properties JSON cannot hold are made to fit — BigInts as strings, errors
  * as `{ name, message }`, Maps as objects, Sets as arrays, byte arrays by
- * their size, a circular reference as `"[Circular]"` — so encoding never
- * throws.
+ * their size, functions by their name, a circular reference as
+ * `"[Circular]"` — so encoding never throws.
  *
  * @example
  * ```ts
@@ -162,7 +162,8 @@ function stringifyLenient(value: unknown): string {
 
 function fitToJson(_key: string, value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
-  if (typeof value === "function" || typeof value === "symbol") return String(value);
+  if (typeof value === "function") return `[function ${value.name || "anonymous"}]`;
+  if (typeof value === "symbol") return String(value);
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (value instanceof Map) return Object.fromEntries(value);
   if (value instanceof Set) return [...value];
