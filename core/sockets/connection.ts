@@ -1,6 +1,7 @@
 /**
- * The ZMTP engine for one connection: greeting, the mechanism's handshake,
- * socket-type check, the read loop with the per-peer receive queue and its
+ * The ZMTP engine for one connection: greeting, the mechanism's handshake
+ * (with the ZAP check a server mechanism asks for), socket-type check,
+ * the mechanism's framing once traffic flows, the read loop with the per-peer receive queue and its
  * high-water mark, commands, and the rule that bad input closes this
  * connection only, with a reason. Writes go through its Outbox (batched,
  * ordered), heartbeat timers through its Heartbeat.
@@ -10,19 +11,24 @@
 import { getLogger } from "@logtape/logtape";
 import {
   type Command,
+  decodeCommand,
   decodeErrorReason,
   decodePing,
   Decoder,
   encodeErrorReason,
   encodeGreeting,
+  type FrameCodec,
   type FrameData,
   getProperty,
+  type HandshakeStep,
   isCompatible,
   MAX_FRAMES_PER_MESSAGE,
   type Mechanism,
   type MechanismSession,
   type Metadata,
   type SocketType,
+  type ZapCredentials,
+  type ZapVerdict,
   ZmtpError,
 } from "../zmtp/mod.ts";
 import type { ByteStream } from "../transport/mod.ts";
@@ -81,8 +87,13 @@ export interface ConnectionOwner {
   readonly identity: Uint8Array | null;
   /** Limits and timers the connection applies. */
   readonly settings: ConnectionSettings;
-  /** The security mechanism every connection of the socket speaks. */
+  /** The security mechanism a new connection speaks (read once per connection). */
   readonly mechanism: Mechanism;
+  /**
+   * Asks the ZAP handler (RFC 27) about the peer of `conn`, for a server
+   * mechanism; resolves `{ status: "none" }` when no handler is bound.
+   */
+  authenticate(conn: Connection, credentials: ZapCredentials): Promise<ZapVerdict>;
   /**
    * The handshake finished and the peer's type fits: return a reason to
    * refuse this peer (it is then closed with that reason), or undefined to
@@ -148,6 +159,9 @@ export class Connection {
   /** Frames of a message a framing mechanism is still assembling. */
   #boxedParts: Uint8Array[] = [];
   #boxedSize = 0;
+  /** The mechanism's framing, once the handshake is done (null: frames as they are). */
+  #framing: FrameCodec | null = null;
+  readonly #mechanismName: string;
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -158,6 +172,8 @@ export class Connection {
     this.address = address;
     this.outgoing = outgoing;
     const settings = owner.settings;
+    const mechanism = owner.mechanism;
+    this.#mechanismName = mechanism.name;
     this.#out = new Outbox(stream, {
       wrote: () => this.#owner.connectionWritable(this),
       failed: (error) => this.close(`write failed: ${describe(error)}`),
@@ -175,7 +191,9 @@ export class Connection {
         if (!this.#failed) this.#command(command);
       },
       message: (frames) => {
-        if (!this.#failed) this.#owner.connectionMessage(this, frames);
+        if (this.#failed) return;
+        if (this.#framing === null) this.#owner.connectionMessage(this, frames);
+        else for (const frame of frames) this.#openFrame(this.#framing, frame);
       },
     }, { maxMessageSize: settings.maxMessageSize, handshake: true });
 
@@ -184,10 +202,9 @@ export class Connection {
       metadata["Identity"] = owner.identity ?? new Uint8Array(0);
     }
     // RFC 37: with NULL the side that binds is the server.
-    this.#session = owner.mechanism.start({ server: !outgoing, metadata });
-    this.#out.framing = this.#session.framing;
-    this.#out.raw(encodeGreeting(owner.mechanism.name, this.#session.asServer));
-    this.#writeCommands(this.#session.begin());
+    this.#session = mechanism.start({ server: !outgoing, metadata });
+    this.#out.raw(encodeGreeting(mechanism.name, this.#session.asServer));
+    this.#step(this.#session.begin());
     this.#out.flush(); // the greeting and the opening commands in one write
     const { handshakeTimeout } = settings;
     if (handshakeTimeout > 0) {
@@ -304,18 +321,20 @@ export class Connection {
     }
   }
 
-  #fail(type: "handshake:error" | "protocol:error", reason: string, tellPeer = false): void {
+  /** Closes with `reason`; `peerReason`, when given, goes to the peer in an ERROR command first. */
+  #fail(type: "handshake:error" | "protocol:error", reason: string, peerReason?: string): void {
     if (this.#closed || this.#failed) return;
     this.#failed = true;
     logger.warn("closing connection {address}: {reason}", { address: this.address, reason });
-    if (tellPeer) {
+    if (peerReason !== undefined) {
       // Best effort: the ERROR command tells a libzmq peer why, if it still listens.
-      this.#out.command("ERROR", encodeErrorReason(reason));
+      this.#out.command("ERROR", encodeErrorReason(peerReason));
     }
     this.#owner.connectionFailed(this, type, reason);
     // Let the ERROR command go out before the stream closes.
-    if (tellPeer) this.#closeTimer = setTimeout(() => this.close(reason), ERROR_LINGER_MS);
-    else this.close(reason);
+    if (peerReason !== undefined) {
+      this.#closeTimer = setTimeout(() => this.close(reason), ERROR_LINGER_MS);
+    } else this.close(reason);
   }
 
   /**
@@ -376,27 +395,80 @@ export class Connection {
     }
   }
 
-  /** Bad input: close with the reason, telling the peer unless it ended things itself. */
+  /**
+   * Bad input: close with the reason, telling the peer what the error says
+   * to (the reason itself unless it says otherwise; nothing when the peer
+   * ended things itself).
+   */
   #refuseInput(error: unknown): void {
     const type = this.#ready ? "protocol:error" : "handshake:error";
-    if (error instanceof ZmtpError && error.kind === "refused") {
-      this.#fail(type, error.message);
+    if (!(error instanceof ZmtpError)) {
+      const reason = `internal error handling peer input: ${describe(error)}`;
+      this.#fail(type, reason, reason);
       return;
     }
-    const reason = error instanceof ZmtpError
-      ? `protocol error (${error.kind}): ${error.message}`
-      : `internal error handling peer input: ${describe(error)}`;
-    this.#fail(type, reason, true);
+    const reason = error.kind === "refused" || error.kind === "denied"
+      ? error.message
+      : `protocol error (${error.kind}): ${error.message}`;
+    this.#fail(
+      type,
+      reason,
+      error.peerReason === undefined ? reason : error.peerReason ?? undefined,
+    );
+  }
+
+  /** Sends a handshake step's commands, then finishes, or has the peer authenticated. */
+  #step(step: HandshakeStep): void {
+    this.#writeCommands(step.send);
+    if (step.done) this.#handshake(step.peerMetadata);
+    else if (step.authenticate !== undefined) this.#authenticate(step.authenticate);
+  }
+
+  /**
+   * Has the ZAP handler check the peer's credentials; the handshake stays
+   * where it is (the handshake timeout still runs) until the verdict.
+   */
+  #authenticate(credentials: ZapCredentials): void {
+    const verdict = this.#owner.authenticate(this, credentials).catch((error): ZapVerdict => ({
+      status: "500",
+      text: `the ZAP request failed: ${describe(error)}`,
+      userId: "",
+    }));
+    verdict.then((verdict) => {
+      if (this.#closed || this.#failed) return;
+      try {
+        this.#step(this.#session.authenticated!(verdict));
+      } catch (error) {
+        this.#refuseInput(error);
+      }
+    });
   }
 
   #command(command: Command): void {
     if (!this.#ready) {
-      const step = this.#session.receive(command);
-      this.#writeCommands(step.send);
-      if (step.done) this.#handshake(step.peerMetadata);
+      this.#step(this.#session.receive(command));
       return;
     }
-    if (this.#session.framing !== null && this.#openFrame(command)) return;
+    if (this.#framing !== null && !this.#framing.clearCommands) {
+      throw new ZmtpError(
+        "protocol",
+        `a clear ${command.name} command after the ${this.#mechanismName} handshake: every ` +
+          "frame must come boxed",
+        { peerReason: null },
+      );
+    }
+    this.#control(command);
+  }
+
+  /** A frame the mechanism boxed: a command, or one frame of a message. */
+  #openFrame(framing: FrameCodec, frame: Uint8Array): void {
+    const opened = framing.openFrame(frame);
+    if (opened.command) this.#control(decodeCommand(opened.body));
+    else this.#assemble(opened.body, opened.more);
+  }
+
+  /** A command once traffic flows (heartbeats, subscriptions, ERROR). */
+  #control(command: Command): void {
     switch (command.name) {
       case "PING": {
         const { ttlMs, context } = decodePing(command.data);
@@ -423,16 +495,13 @@ export class Connection {
   }
 
   /**
-   * For a mechanism that carries message frames in commands: opens one and
-   * assembles messages, under the same limits as plain frames. False when
-   * the command carries no frame.
+   * For a mechanism that carries message frames in commands: assembles the
+   * opened frames into messages, under the same limits as plain frames.
    */
-  #openFrame(command: Command): boolean {
-    const frame = this.#session.framing!.openFrame(command);
-    if (frame === null) return false;
+  #assemble(body: Uint8Array, more: boolean): void {
     const parts = this.#boxedParts;
-    parts.push(frame.body);
-    this.#boxedSize += frame.body.length;
+    parts.push(body);
+    this.#boxedSize += body.length;
     const max = this.#owner.settings.maxMessageSize;
     if (max >= 0 && this.#boxedSize > max) {
       throw new ZmtpError(
@@ -446,12 +515,11 @@ export class Connection {
         `message has more than ${MAX_FRAMES_PER_MESSAGE} frames`,
       );
     }
-    if (!frame.more) {
+    if (!more) {
       this.#boxedParts = [];
       this.#boxedSize = 0;
       this.#owner.connectionMessage(this, parts);
     }
-    return true;
   }
 
   #writeCommands(commands: readonly Command[]): void {
@@ -463,18 +531,21 @@ export class Connection {
     if (!typeBytes) throw new ZmtpError("protocol", "READY without a Socket-Type property");
     const peerType = latin1.decode(typeBytes);
     if (!isCompatible(this.#owner.type, peerType)) {
-      this.#fail(
-        "handshake:error",
-        `peer socket type ${peerType.slice(0, 20)} cannot talk to ${this.#owner.type}`,
-        true,
-      );
+      const reason = `peer socket type ${peerType.slice(0, 20)} cannot talk to ${this.#owner.type}`;
+      this.#fail("handshake:error", reason, reason);
       return;
     }
     this.peerType = peerType;
     this.peerIdentity = getProperty(meta, "Identity")?.slice() ?? new Uint8Array(0);
     clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = undefined;
-    this.#decoder.startTraffic({ maxCommandSize: this.#session.framing?.maxCommandSize });
+    // From here on every frame goes through the mechanism's framing (CURVE
+    // boxes commands too), and a box is larger than the frame it carries.
+    const framing = this.#framing = this.#out.framing = this.#session.framing;
+    const max = this.#owner.settings.maxMessageSize;
+    if (framing !== null && max >= 0) {
+      this.#decoder.startTraffic({ maxMessageSize: max + framing.frameOverhead });
+    } else this.#decoder.startTraffic();
     this.#ready = true;
     const refusal = this.#owner.connectionReady(this);
     if (refusal !== undefined) {

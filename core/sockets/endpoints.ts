@@ -42,6 +42,12 @@ export interface EndpointOwner {
   readonly settings: { reconnectInterval: number; reconnectMaxInterval: number };
   /** Wraps a new stream in a connection. */
   adopt(stream: ByteStream, address: string, outgoing: boolean): Connection;
+  /**
+   * What a dial loop waits for before it dials (a security mechanism's
+   * library loading); null when nothing. A rejection is logged and the loop
+   * dials anyway: the connection then fails with the reason.
+   */
+  prepare(): Promise<void> | null;
 }
 
 interface BoundEndpoint {
@@ -216,6 +222,15 @@ export class Endpoints {
     };
     let delay = base();
     const parsed = parseEndpoint(endpoint);
+    const preparing = this.#owner.prepare();
+    if (preparing !== null) {
+      await preparing.catch((error) =>
+        logger.warn("connecting to {endpoint} with unusable security options: {error}", {
+          endpoint,
+          error: error instanceof Error ? error.message : String(error),
+        })
+      );
+    }
     while (!entry.stopped) {
       let stream;
       try {

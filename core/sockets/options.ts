@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { z85Decode, z85Encode } from "../zmtp/mod.ts";
 import { ZmqError } from "./errors.ts";
 
 /**
@@ -50,6 +51,37 @@ export interface SocketOptions {
   sendTimeout?: number;
   /** receive() fails with EAGAIN after this long; -1 = wait forever. Default -1. */
   receiveTimeout?: number;
+  /**
+   * Be the CURVE server (RFC 25/26) of the connections (needs
+   * curveSecretKey): clients must know its public key. Default false.
+   */
+  curveServer?: boolean;
+  /**
+   * This socket's long-term CURVE public key: Z85 (40 characters) or 32
+   * bytes; reads back as Z85. A client may leave it out: it is derived from
+   * curveSecretKey.
+   */
+  curvePublicKey?: string | Uint8Array | null;
+  /** This socket's long-term CURVE secret key: Z85 or 32 bytes; reads back as Z85. */
+  curveSecretKey?: string | Uint8Array | null;
+  /**
+   * The server's public key: setting it makes this socket a CURVE client
+   * (with curveSecretKey, or a key pair of its own for this socket when
+   * none is given). Z85 or 32 bytes; reads back as Z85.
+   */
+  curveServerKey?: string | Uint8Array | null;
+  /** Be the PLAIN server (RFC 24): an Authenticator (ZAP) checks the passwords. Default false. */
+  plainServer?: boolean;
+  /** Setting it makes this socket a PLAIN client with this user name (at most 255 bytes). */
+  plainUsername?: string | null;
+  /** The PLAIN client's password (at most 255 bytes). */
+  plainPassword?: string | null;
+  /**
+   * The ZAP domain (RFC 27) a server's authentication requests name; for
+   * NULL, setting one makes the binding side ask the ZAP handler (IP allow
+   * and deny lists). At most 255 bytes. Default "".
+   */
+  zapDomain?: string;
 }
 
 /**
@@ -65,6 +97,8 @@ export interface SocketOptions {
 export type OptionSpec =
   | { kind: "integer"; default: number; min: number }
   | { kind: "boolean"; default: boolean }
+  | { kind: "text"; default: string | null }
+  | { kind: "curveKey" }
   | { kind: "routingId" };
 
 /**
@@ -108,7 +142,27 @@ export const SOCKET_OPTIONS = {
   sendTimeout: integer(-1, -1),
   receiveTimeout: integer(-1, -1),
   routingId: { kind: "routingId" },
+  curveServer: { kind: "boolean", default: false },
+  curvePublicKey: { kind: "curveKey" },
+  curveSecretKey: { kind: "curveKey" },
+  curveServerKey: { kind: "curveKey" },
+  plainServer: { kind: "boolean", default: false },
+  plainUsername: { kind: "text", default: null },
+  plainPassword: { kind: "text", default: null },
+  zapDomain: { kind: "text", default: "" },
 } as const satisfies OptionTable;
+
+/**
+ * The option names that hold CURVE keys (given as Z85 or bytes, read back
+ * as Z85).
+ *
+ * @example
+ * ```ts
+ * import type { CurveKeyOption } from "./options.ts";
+ * const name: CurveKeyOption = "curveServerKey";
+ * ```
+ */
+export type CurveKeyOption = "curvePublicKey" | "curveSecretKey" | "curveServerKey";
 
 /**
  * The resolved values of the options in {@link SOCKET_OPTIONS}, as the
@@ -120,9 +174,16 @@ export const SOCKET_OPTIONS = {
  * const hwm = (s: SocketSettings) => s.sendHighWaterMark;
  * ```
  */
-export type SocketSettings = Required<Omit<SocketOptions, "routingId">> & {
-  routingId: Uint8Array | null;
-};
+export type SocketSettings =
+  & Required<Omit<SocketOptions, "routingId" | CurveKeyOption | "plainUsername" | "plainPassword">>
+  & {
+    routingId: Uint8Array | null;
+    curvePublicKey: string | null;
+    curveSecretKey: string | null;
+    curveServerKey: string | null;
+    plainUsername: string | null;
+    plainPassword: string | null;
+  };
 
 /**
  * Checks one value against its spec; the error names the option.
@@ -151,9 +212,61 @@ export function checkOption(name: string, spec: OptionSpec, value: unknown): unk
         );
       }
       return value;
+    case "text":
+      if (value === null && spec.default === null) return null;
+      if (typeof value !== "string" || new TextEncoder().encode(value).length > 255) {
+        throw new ZmqError(
+          "EINVAL",
+          `option ${name} must be a string of at most 255 bytes, got ${describeValue(value)}`,
+        );
+      }
+      return value;
+    case "curveKey":
+      return value === null ? null : toCurveKey(name, value);
     case "routingId":
       return value === null ? null : toRoutingId(value as string | Uint8Array);
   }
+}
+
+function describeValue(value: unknown): string {
+  return value instanceof Uint8Array ? `${value.length} bytes` : JSON.stringify(value);
+}
+
+/**
+ * Normalises a CURVE key given as Z85 text (40 characters) or 32 bytes to
+ * Z85; anything else is EINVAL naming the option.
+ *
+ * @example
+ * ```ts
+ * import { toCurveKey } from "./options.ts";
+ * toCurveKey("curveServerKey", new Uint8Array(32)); // "0000000000000000000000000000000000000000"
+ * ```
+ */
+export function toCurveKey(name: string, value: unknown): string {
+  if (value instanceof Uint8Array) {
+    if (value.length !== 32) {
+      throw new ZmqError("EINVAL", `option ${name} must be 32 bytes, got ${value.length}`);
+    }
+    return z85Encode(value);
+  }
+  if (typeof value !== "string") {
+    throw new ZmqError(
+      "EINVAL",
+      `option ${name} must be a Z85 string or 32 bytes, got ${describeValue(value)}`,
+    );
+  }
+  if (value.length !== 40) {
+    throw new ZmqError(
+      "EINVAL",
+      `option ${name} must be 40 Z85 characters (a 32-byte key), got ${value.length}`,
+    );
+  }
+  try {
+    z85Decode(value);
+  } catch (error) {
+    throw new ZmqError("EINVAL", `option ${name}: ${(error as Error).message}`);
+  }
+  return value;
 }
 
 /**
@@ -197,7 +310,7 @@ export function resolveOptions(
 ): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(table)) {
-    values[name] = spec.kind === "routingId" ? null : spec.default;
+    values[name] = "default" in spec ? spec.default : null;
   }
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;

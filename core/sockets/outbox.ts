@@ -64,7 +64,10 @@ export class Outbox {
   readonly #idle = new Notifier();
   /** Notified after each write. */
   readonly #progress = new Notifier();
-  /** How message frames are encoded: as they are (null) or by a mechanism. */
+  /**
+   * How frames are encoded: as they are (null), or by the mechanism once
+   * its handshake is done — messages and commands alike.
+   */
   framing: FrameCodec | null = null;
   #owedPong: Uint8Array | null = null;
   #shrinkTimer: ReturnType<typeof setTimeout> | undefined;
@@ -113,8 +116,13 @@ export class Outbox {
   /** Queues a command. */
   command(name: string, data: Uint8Array): void {
     if (this.#closed) return;
-    this.#writer.writeCommand(name, data);
+    this.#writeCommand(name, data);
     if (!this.#writing) this.#flush();
+  }
+
+  #writeCommand(name: string, data: Uint8Array): void {
+    if (this.framing === null) this.#writer.writeCommand(name, data);
+    else this.framing.writeCommand(this.#writer, name, data);
   }
 
   /**
@@ -196,7 +204,7 @@ export class Outbox {
     try {
       while ((this.#writer.length > 0 || this.#owedPong !== null) && !this.#closed) {
         if (this.#owedPong !== null) {
-          this.#writer.writeCommand("PONG", this.#owedPong);
+          this.#writeCommand("PONG", this.#owedPong);
           this.#owedPong = null;
         }
         const bytes = this.#writer.take();

@@ -8,7 +8,6 @@
  * @module
  */
 import type { FrameData, SocketType } from "../zmtp/mod.ts";
-import { NULL_MECHANISM } from "../zmtp/mod.ts";
 import type { ByteStream } from "../transport/mod.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { type EndpointOwner, Endpoints } from "./endpoints.ts";
@@ -19,6 +18,7 @@ import { Notifier } from "./notifier.ts";
 import {
   bindOptionValues,
   checkOption,
+  type CurveKeyOption,
   installOptionProperties,
   type OptionTable,
   resolveOptions,
@@ -26,6 +26,8 @@ import {
   type SocketOptions,
   type SocketSettings,
 } from "./options.ts";
+import { mechanismFor, prepareSecurity } from "./security.ts";
+import { requestZap, zapAddressOf } from "./zap_client.ts";
 import type { FairQueue } from "./policies/fair_queue.ts";
 import type { Outbound, PeerPolicy } from "./policies/policy.ts";
 import type { RoundRobin } from "./policies/round_robin.ts";
@@ -65,7 +67,24 @@ export interface ReadinessOptions {
  * push.close();
  * ```
  */
-export interface Socket extends Required<Omit<SocketOptions, "routingId">> {}
+export interface Socket extends
+  Required<
+    Omit<SocketOptions, "routingId" | CurveKeyOption | "plainUsername" | "plainPassword">
+  > {
+  /** This socket's CURVE public key (Z85); set it as Z85 or 32 bytes. */
+  get curvePublicKey(): string | null;
+  set curvePublicKey(value: string | Uint8Array | null);
+  /** This socket's CURVE secret key (Z85); set it as Z85 or 32 bytes. */
+  get curveSecretKey(): string | null;
+  set curveSecretKey(value: string | Uint8Array | null);
+  /** The CURVE server's public key (Z85): setting it makes this socket a CURVE client. */
+  get curveServerKey(): string | null;
+  set curveServerKey(value: string | Uint8Array | null);
+  /** The PLAIN user name: setting it makes this socket a PLAIN client. */
+  plainUsername: string | null;
+  /** The PLAIN password. */
+  plainPassword: string | null;
+}
 
 /**
  * Base class of every socket type. Not constructed directly: use `Push`,
@@ -130,7 +149,17 @@ export abstract class Socket implements AsyncIterable<Message> {
         return settings.routingId;
       },
       settings,
-      mechanism: NULL_MECHANISM,
+      get mechanism() {
+        return mechanismFor(settings);
+      },
+      authenticate: (conn, credentials) =>
+        requestZap({
+          ...credentials,
+          domain: settings.zapDomain,
+          address: zapAddressOf(conn.address),
+          identity: settings.routingId ?? new Uint8Array(0),
+        }, settings.handshakeTimeout > 0 ? settings.handshakeTimeout : 30_000),
+      prepare: () => this.#prepare(),
       events: this.events,
       adopt: (stream, address, outgoing) => this.#adopt(stream, address, outgoing),
       connectionReady: (conn) => this.#connectionReady(conn),
@@ -171,6 +200,10 @@ export abstract class Socket implements AsyncIterable<Message> {
    */
   async bind(endpoint: string): Promise<void> {
     this.#assertOpen();
+    // CURVE: libsodium loads (once) before the first peer can arrive.
+    const pending = prepareSecurity(this.#settings);
+    if (pending !== null) await pending;
+    this.#assertOpen();
     this.lastEndpoint = this.#endpoints.bind(endpoint);
     await RESOLVED;
   }
@@ -186,7 +219,19 @@ export abstract class Socket implements AsyncIterable<Message> {
    */
   connect(endpoint: string): void {
     this.#assertOpen();
+    // Options that contradict each other fail here, at once; the dial loop
+    // waits for libsodium itself (#prepare).
+    void prepareSecurity(this.#settings)?.catch(() => {});
     this.#endpoints.connect(endpoint);
+  }
+
+  /** What a dial loop waits for before its first dial (null: nothing). */
+  #prepare(): Promise<void> | null {
+    try {
+      return prepareSecurity(this.#settings);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Stops connecting to an endpoint and closes the link to it. */

@@ -99,7 +99,7 @@ const enum State {
  */
 export class Decoder {
   readonly #handler: DecoderHandler;
-  readonly #maxMessageSize: number;
+  #maxMessageSize: number;
   #maxCommandSize: number;
   /** True until startTraffic(): message frames are refused at their header. */
   #handshaking: boolean;
@@ -124,13 +124,17 @@ export class Decoder {
 
   /**
    * Ends the handshake phase: message frames are accepted from now on, held
-   * to maxMessageSize. A mechanism that carries messages inside commands
-   * (CURVE's MESSAGE) raises the command cap here.
+   * to maxMessageSize. A mechanism that boxes frames (CURVE's MESSAGE)
+   * raises that limit here by what a box adds, or the command cap if it
+   * carries messages in commands.
    */
-  startTraffic(options: { maxCommandSize?: number } = {}): void {
+  startTraffic(options: { maxCommandSize?: number; maxMessageSize?: number } = {}): void {
     this.#handshaking = false;
     if (options.maxCommandSize !== undefined) {
       this.#maxCommandSize = Math.min(options.maxCommandSize, MAX_FRAME_SIZE);
+    }
+    if (options.maxMessageSize !== undefined) {
+      this.#maxMessageSize = Math.min(options.maxMessageSize, MAX_FRAME_SIZE);
     }
   }
 

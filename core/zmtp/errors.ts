@@ -16,17 +16,25 @@
 export class ZmtpError extends Error {
   /** A short machine-readable reason, stable across releases. */
   readonly kind: ZmtpErrorKind;
-  /** Creates an error of `kind` with a message. */
-  constructor(kind: ZmtpErrorKind, message: string) {
+  /**
+   * What the ERROR command sent to the peer says: the message when
+   * undefined, nothing at all when null (CURVE never answers a box that
+   * does not open; a peer that sent ERROR itself is not answered).
+   */
+  readonly peerReason: string | null | undefined;
+  /** Creates an error of `kind` with a message (and what to tell the peer). */
+  constructor(kind: ZmtpErrorKind, message: string, options: { peerReason?: string | null } = {}) {
     super(message);
     this.name = "ZmtpError";
     this.kind = kind;
+    this.peerReason = kind === "refused" ? null : options.peerReason;
   }
 }
 
 /**
  * Why the codec refused a stream; `refused` means the peer itself ended the
- * handshake with an ERROR command.
+ * handshake with an ERROR command, `crypto` that a CURVE box did not open
+ * (or reused a nonce), `denied` that authentication refused the peer.
  *
  * @example
  * ```ts
@@ -43,4 +51,6 @@ export type ZmtpErrorKind =
   | "too-many-frames"
   | "bad-command"
   | "protocol"
+  | "crypto"
+  | "denied"
   | "refused";

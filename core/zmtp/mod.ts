@@ -18,4 +18,5 @@ export * from "./greeting.ts";
 export * from "./command.ts";
 export * from "./frame.ts";
 export * from "./decoder.ts";
+export * from "./z85.ts";
 export * from "./mechanisms/mod.ts";

@@ -1,8 +1,8 @@
 /**
  * The mechanism seam: a connection asks its mechanism for the greeting's
  * name and as-server flag, the handshake commands, and (when it has one) how
- * message frames travel. A toy mechanism that boxes every frame in a
- * MESSAGE command, as CURVE does, proves the path PLAIN and CURVE will use.
+ * message frames travel. A toy mechanism that boxes every frame into a
+ * frame of its own, as CURVE does, proves the path CURVE takes.
  *
  * @module
  */
@@ -25,22 +25,27 @@ import { waitFor } from "./helpers.ts";
 const MASK = 0x5a;
 const mask = (bytes: Uint8Array) => bytes.map((b) => b ^ MASK);
 
-/** Boxes each frame into a MESSAGE command: a MORE byte, then the masked body. */
+/**
+ * Boxes each frame into a single frame of its own, as CURVE's MESSAGE: a
+ * MORE byte, then the masked body (so the wire's MORE flag is never set);
+ * commands (PING, SUBSCRIBE) pass through unboxed.
+ */
 const BOXING: FrameCodec = {
-  maxCommandSize: 1 << 20,
+  frameOverhead: 1,
+  clearCommands: true,
   writeMessage(writer, frames) {
     frames.forEach((frame, i) => {
       const body = typeof frame === "string" ? new TextEncoder().encode(frame) : frame;
       const data = new Uint8Array(1 + body.length);
       data[0] = i < frames.length - 1 ? 1 : 0;
       data.set(mask(body), 1);
-      writer.writeCommand("MESSAGE", data);
+      writer.writeFrame(data, 0);
     });
   },
-  openFrame(command) {
-    if (command.name !== "MESSAGE") return null;
-    if (command.data.length < 1) throw new ZmtpError("bad-command", "empty MESSAGE");
-    return { more: command.data[0] === 1, body: mask(command.data.subarray(1)) };
+  writeCommand: (writer, name, data) => writer.writeCommand(name, data),
+  openFrame(frame) {
+    if (frame.length < 1) throw new ZmtpError("bad-command", "empty box");
+    return { more: frame[0] === 1, body: mask(frame.subarray(1)), command: false };
   },
 };
 
@@ -50,7 +55,10 @@ const TOY: Mechanism = {
   start: (role) => ({
     asServer: role.server,
     framing: BOXING,
-    begin: (): Command[] => [{ name: "HELLO", data: encodeMetadata(role.metadata) }],
+    begin: () => ({
+      send: [{ name: "HELLO", data: encodeMetadata(role.metadata) } satisfies Command],
+      done: false,
+    }),
     checkGreeting(greeting) {
       if (greeting.mechanism !== "TOYBOX") {
         throw new ZmtpError("unsupported-mechanism", `peer uses ${greeting.mechanism}`);
@@ -90,6 +98,7 @@ function owner(mechanism: Mechanism, received: Uint8Array[][], failures: string[
     identity: null,
     settings,
     mechanism,
+    authenticate: () => Promise.resolve({ status: "none" }),
     connectionReady: () => undefined,
     connectionMessage: (_conn, frames) => received.push(frames),
     connectionSubscription: () => {},
@@ -126,23 +135,30 @@ Deno.test("mechanism: the handshake and framing come from the mechanism", async 
     ]);
     assert.equal(new TextDecoder().decode(received[1][0]), "second");
     assert.deepEqual(failures, []);
-    // On the wire: the toy's name in the greeting, then commands only.
+    // On the wire: the toy's name in the greeting, HELLO, then one
+    // single-frame box per frame, none of them in clear.
     const bytes = new Uint8Array(wire.reduce((n, w) => n + w.length, 0));
     wire.reduce((at, w) => (bytes.set(w, at), at + w.length), 0);
     const seen: string[] = [];
     const decoder = new Decoder({
       greeting: (g) => seen.push(`greeting ${g.mechanism}`),
       command: (c) => seen.push(c.name),
-      message: () => seen.push("plain message"),
+      message: (frames) =>
+        seen.push(
+          frames.length === 1 &&
+            !["first", "second"].includes(new TextDecoder().decode(frames[0].subarray(1)))
+            ? "box"
+            : "clear message",
+        ),
     });
     decoder.feed(bytes);
     assert.deepEqual(seen, [
       "greeting TOYBOX",
       "HELLO",
-      "MESSAGE",
-      "MESSAGE",
-      "MESSAGE",
-      "MESSAGE",
+      "box",
+      "box",
+      "box",
+      "box",
     ]);
   } finally {
     client.close("done");

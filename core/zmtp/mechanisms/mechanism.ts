@@ -2,8 +2,9 @@
  * The seam between the ZMTP engine and a security mechanism (RFC 37,
  * "Authentication and Confidentiality"). A mechanism decides what goes into
  * the greeting's mechanism and as-server fields, which commands make up the
- * handshake, and how message frames travel once it is done. NULL is the only
- * mechanism today; PLAIN (RFC 24) and CURVE (RFC 25/26) plug in here.
+ * handshake, which credentials a server has the ZAP handler check (RFC 27),
+ * and how message frames travel once it is done: NULL, PLAIN (RFC 24) and
+ * CURVE (RFC 25/26).
  *
  * Like the rest of the codec it is pure: commands in, commands out, never an
  * await. The connection does the I/O.
@@ -35,8 +36,45 @@ export interface HandshakeRole {
 }
 
 /**
+ * What a server-side mechanism asks the ZAP handler (RFC 27) to check: the
+ * mechanism's name and the client's credentials (none for NULL, username
+ * and password for PLAIN, the client's long-term public key for CURVE). The
+ * connection adds the domain, the peer's address and the identity.
+ *
+ * @example
+ * ```ts
+ * import type { ZapCredentials } from "./mechanism.ts";
+ * const plain: ZapCredentials = {
+ *   mechanism: "PLAIN",
+ *   credentials: [new TextEncoder().encode("admin"), new TextEncoder().encode("secret")],
+ * };
+ * ```
+ */
+export interface ZapCredentials {
+  mechanism: string;
+  credentials: Uint8Array[];
+}
+
+/**
+ * The ZAP handler's answer (RFC 27 status codes: 200 success, 300 temporary
+ * failure, 400 authentication failure, 500 internal error), or `none` when
+ * no handler is bound: each mechanism then decides as libzmq does (NULL and
+ * CURVE accept, PLAIN refuses).
+ *
+ * @example
+ * ```ts
+ * import type { ZapVerdict } from "./mechanism.ts";
+ * const refused: ZapVerdict = { status: "400", text: "No access", userId: "" };
+ * ```
+ */
+export type ZapVerdict =
+  | { status: "none" }
+  | { status: "200" | "300" | "400" | "500"; text: string; userId: string };
+
+/**
  * One step of a handshake: the commands to send now, and whether the
- * handshake is over.
+ * handshake is over — or, on a server, the credentials to have checked
+ * before it goes on ({@link MechanismSession.authenticated} continues it).
  *
  * @example
  * ```ts
@@ -45,7 +83,7 @@ export interface HandshakeRole {
  * ```
  */
 export type HandshakeStep =
-  | { send: Command[]; done: false }
+  | { send: Command[]; done: false; authenticate?: ZapCredentials }
   | {
     send: Command[];
     done: true;
@@ -54,32 +92,46 @@ export type HandshakeStep =
   };
 
 /**
- * How message frames travel after the handshake, for mechanisms that
- * transform them (CURVE boxes each frame into a MESSAGE command). NULL has
- * none: frames go as they are, at no cost.
+ * How frames travel after the handshake, for mechanisms that transform
+ * them (CURVE boxes each frame into a MESSAGE). NULL and PLAIN have none:
+ * frames go as they are, at no cost. Once a connection has one, every frame
+ * it receives goes through {@link openFrame}, and every frame it sends
+ * through {@link writeMessage} or {@link writeCommand}.
  *
  * @example
  * ```ts
  * import type { FrameCodec } from "./mechanism.ts";
  * import type { FrameWriter } from "../frame.ts";
  * const clear: FrameCodec = {
- *   maxCommandSize: 16 * 1024,
+ *   frameOverhead: 0,
+ *   clearCommands: true,
  *   writeMessage: (writer: FrameWriter, frames) => writer.writeMessage(frames),
- *   openFrame: () => null,
+ *   writeCommand: (writer: FrameWriter, name, data) => writer.writeCommand(name, data),
+ *   openFrame: (body) => ({ body, more: false, command: false }),
  * };
  * ```
  */
 export interface FrameCodec {
-  /** The command cap once traffic flows (a boxed frame is a command). */
-  readonly maxCommandSize: number;
+  /**
+   * Bytes a boxed frame adds to the frame it carries: the frame limit once
+   * traffic flows is the message limit plus this.
+   */
+  readonly frameOverhead: number;
+  /**
+   * Whether command frames may still arrive as they are (PING, SUBSCRIBE
+   * unboxed). CURVE boxes commands too, so a clear one is a protocol error.
+   */
+  readonly clearCommands: boolean;
   /** Encodes one outgoing message into `writer`. */
   writeMessage(writer: FrameWriter, frames: readonly FrameData[]): void;
+  /** Encodes one outgoing command (PING, SUBSCRIBE, ERROR, ...) into `writer`. */
+  writeCommand(writer: FrameWriter, name: string, data: Uint8Array): void;
   /**
-   * Opens a command that carries a message frame; returns null when the
-   * command is not one (PING, SUBSCRIBE, ...). Throws `ZmtpError` when the
-   * frame does not authenticate.
+   * Opens one received frame: a frame of a message (with its MORE flag), or
+   * a command (`command: true`, the body being a command frame's body).
+   * Throws `ZmtpError` when the frame does not authenticate.
    */
-  openFrame(command: Command): { body: Uint8Array; more: boolean } | null;
+  openFrame(frame: Uint8Array): { body: Uint8Array; more: boolean; command: boolean };
 }
 
 /**
@@ -90,14 +142,14 @@ export interface FrameCodec {
  * import { NULL_MECHANISM } from "./null.ts";
  * const session = NULL_MECHANISM.start({ server: false, metadata: { "Socket-Type": "PUSH" } });
  * session.asServer; // false: NULL has no roles on the wire
- * session.begin().map((c) => c.name); // ["READY"]
+ * session.begin().send.map((c) => c.name); // ["READY"]
  * ```
  */
 export interface MechanismSession {
   /** The greeting's as-server flag. */
   readonly asServer: boolean;
-  /** The commands that open the handshake, sent right after the greeting. */
-  begin(): Command[];
+  /** The first step, taken right after the greeting (its commands go with it). */
+  begin(): HandshakeStep;
   /** Checks the peer's greeting; throws `ZmtpError` when it cannot be spoken to. */
   checkGreeting(greeting: Greeting): void;
   /**
@@ -105,6 +157,12 @@ export interface MechanismSession {
    * anything out of place, including an ERROR from the peer.
    */
   receive(command: Command): HandshakeStep;
+  /**
+   * Continues after a step that asked for authentication, with the ZAP
+   * handler's verdict. Throws `ZmtpError` to refuse the peer (its
+   * `peerReason` says what ERROR, if any, tells it).
+   */
+  authenticated?(verdict: ZapVerdict): HandshakeStep;
   /** How message frames travel after the handshake; null = unchanged. */
   readonly framing: FrameCodec | null;
 }
