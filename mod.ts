@@ -20,6 +20,7 @@
  */
 export * from "./core/sockets/mod.ts";
 export { VERSION } from "./core/version.ts";
+export { ConfigFileError } from "./core/config/yaml_schema.ts";
 export * from "./core/tasks/mod.ts";
 export * from "./core/pipeline/mod.ts";
 export * from "./core/manager/mod.ts";

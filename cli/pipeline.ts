@@ -2,7 +2,8 @@
  * `zedge pipeline …`: runs pipeline and service roles from a YAML file.
  *
  * ```
- * zedge pipeline check       -c FILE            validate the file
+ * zedge pipeline check       -c FILE            validate the file (and that its modules exist)
+ * zedge pipeline schema                         print the file's JSON Schema, for editors
  * zedge pipeline run         -c FILE            all batch roles in one process
  * zedge pipeline distributor -c FILE            hand out items (progress bar on a TTY)
  * zedge pipeline collector   -c FILE            collect results, ACK them
@@ -28,6 +29,7 @@ import {
   metadataProviderFromConfig,
   type PipelineConfig,
   PipelineConfigError,
+  pipelineJsonSchema,
   type PipelineSummary,
   type Progress,
   serviceWorkerFromConfig,
@@ -149,6 +151,10 @@ export function register(program: Command): void {
           `${config.broker ? "broker" : "no broker"}, ${config.services.length} services)`,
       );
     });
+
+  pipeline.command("schema")
+    .description("print the pipeline YAML's JSON Schema (for editors: yaml-language-server)")
+    .action(() => console.log(JSON.stringify(pipelineJsonSchema(), null, 2)));
 
   withCommon(
     pipeline.command("run").description(

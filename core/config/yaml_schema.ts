@@ -261,6 +261,11 @@ function reportIssue(doc: YamlDocument, schema: z.ZodType, issue: z.core.$ZodIss
         );
         return;
       }
+      // Missing, a value of either form is simply required.
+      if (valueAt(doc.value, path) === undefined) {
+        doc.problem(path, "is required");
+        return;
+      }
       doc.problem(path, issue.message === "Invalid input" ? unionMessage(issue) : issue.message);
       return;
     }

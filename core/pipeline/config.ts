@@ -22,12 +22,19 @@
  * ```
  * @module
  */
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { EndpointError, parseEndpoint } from "../transport/endpoint.ts";
+import { fileURLToPath } from "node:url";
+import {
+  ConfigFileError,
+  validateDocument,
+  YamlDocument,
+  type YamlPath,
+} from "../config/yaml_schema.ts";
 import { checkDependencies, DependencyError } from "./graph.ts";
+import { type PipelineFile, pipelineFileSchema } from "./schema.ts";
 
 /**
- * A configuration problem; `message` lists every error, one per line.
+ * Every problem of a pipeline configuration, one `file:line: field: problem`
+ * per line; a {@link ConfigFileError} like the robot YAML's.
  *
  * @example
  * ```ts
@@ -39,14 +46,11 @@ import { checkDependencies, DependencyError } from "./graph.ts";
  * }
  * ```
  */
-export class PipelineConfigError extends Error {
-  /** One `file:line: field: problem` string per error. */
-  readonly problems: string[];
+export class PipelineConfigError extends ConfigFileError {
   /** Creates the error from its `file:line: field: problem` strings. */
   constructor(problems: string[]) {
-    super(problems.join("\n"));
+    super(problems);
     this.name = "PipelineConfigError";
-    this.problems = problems;
   }
 }
 
@@ -223,7 +227,26 @@ export interface PipelineConfig {
 }
 
 /**
- * Reads and validates a configuration file.
+ * Options of {@link parsePipelineConfig} and {@link loadPipelineConfig}.
+ *
+ * @example
+ * ```ts
+ * import type { PipelineConfigOptions } from "./config.ts";
+ * const options: PipelineConfigOptions = { checkModuleFiles: true };
+ * ```
+ */
+export interface PipelineConfigOptions {
+  /**
+   * Report module and source files (`file:` URLs) that do not exist.
+   * {@link loadPipelineConfig} does by default; {@link parsePipelineConfig}
+   * does not (its text may describe files on another machine).
+   */
+  checkModuleFiles?: boolean;
+}
+
+/**
+ * Reads and validates a configuration file, including that the module files
+ * it names exist (unless `checkModuleFiles: false`).
  *
  * @example
  * ```ts
@@ -231,7 +254,10 @@ export interface PipelineConfig {
  * const config = await loadPipelineConfig("./pipeline.yaml");
  * ```
  */
-export async function loadPipelineConfig(path: string): Promise<PipelineConfig> {
+export async function loadPipelineConfig(
+  path: string,
+  options: PipelineConfigOptions = {},
+): Promise<PipelineConfig> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -240,12 +266,13 @@ export async function loadPipelineConfig(path: string): Promise<PipelineConfig> 
       `${path}: cannot read: ${error instanceof Error ? error.message : error}`,
     ]);
   }
-  return parsePipelineConfig(text, path);
+  return parsePipelineConfig(text, path, { checkModuleFiles: true, ...options });
 }
 
 /**
  * Validates configuration text; `file` names it in errors and anchors
- * relative paths.
+ * relative paths. Throws {@link PipelineConfigError} with every problem, in
+ * line order.
  *
  * @example
  * ```ts
@@ -253,525 +280,210 @@ export async function loadPipelineConfig(path: string): Promise<PipelineConfig> 
  * parsePipelineConfig("broker: { frontend: tcp://127.0.0.1:1, backend: tcp://127.0.0.1:2 }", "b.yaml");
  * ```
  */
-export function parsePipelineConfig(text: string, file: string): PipelineConfig {
-  const v = new Validator(text, file);
-  const config = v.config();
-  if (v.problems.length > 0) {
-    // In file order, so the first line printed is the first problem in the file.
-    const line = (p: string) => Number(/:(\d+):/.exec(p)?.[1] ?? 0);
-    throw new PipelineConfigError([...v.problems].sort((a, b) => line(a) - line(b)));
+export function parsePipelineConfig(
+  text: string,
+  file: string,
+  options: PipelineConfigOptions = {},
+): PipelineConfig {
+  const doc = new YamlDocument(text, file);
+  const parsed = validateDocument(pipelineFileSchema, doc);
+  if (doc.value !== undefined) checkAcrossFields(doc, doc.value);
+  const config = parsed === undefined || doc.problems.length > 0
+    ? undefined
+    : resolveConfig(parsed, doc);
+  if (config !== undefined && options.checkModuleFiles) checkModuleFiles(config, doc);
+  if (config === undefined || doc.problems.length > 0) {
+    throw new PipelineConfigError(doc.sortedProblems);
   }
-  return config!;
+  return config;
 }
 
-/** Walks the YAML tree, collecting problems with line numbers. */
-class Validator {
-  readonly problems: string[] = [];
-  readonly #file: string;
-  readonly #lines = new LineCounter();
-  readonly #root: Node | null;
-  readonly #dir: URL;
+type Raw = Record<string, unknown>;
 
-  constructor(text: string, file: string) {
-    this.#file = file;
-    const absolute = file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
-    this.#dir = new URL(".", `file://${absolute}`);
-    const doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false });
-    for (const error of doc.errors) {
-      const line = this.#lines.linePos(error.pos[0]).line;
-      this.problems.push(`${file}:${line}: YAML syntax: ${error.message.split("\n")[0]}`);
-    }
-    this.#root = doc.errors.length > 0 ? null : (doc.contents as Node | null);
+function asRecord(value: unknown): Raw {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Raw : {};
+}
+
+const names = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+
+/**
+ * The checks that span fields, run on the file as written so they are
+ * reported together with the schema's problems, not after them.
+ */
+function checkAcrossFields(doc: YamlDocument, value: unknown): void {
+  // Not a mapping: the schema said so, and there is nothing else to check.
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return;
+  const root = value as Raw;
+  const tasks = asRecord(root.tasks);
+  const types = new Set(Object.keys(tasks));
+  const hasBroker = root.broker !== undefined;
+  const hasServices = Array.isArray(root.services) && root.services.length > 0;
+  if (root.endpoints === undefined && (types.size > 0 || root.workers !== undefined)) {
+    doc.problem(["endpoints"], "is required for tasks and workers");
   }
-
-  #line(node: Node | null | undefined): number {
-    const offset = node?.range?.[0] ?? 0;
-    return this.#lines.linePos(offset).line;
+  if (types.size === 0 && !hasBroker && !hasServices) {
+    doc.problem([], "configures nothing: add 'tasks' or 'broker'");
   }
-
-  #error(node: Node | null | undefined, field: string, message: string): undefined {
-    this.problems.push(`${this.#file}:${this.#line(node)}: ${field}: ${message}`);
-    return undefined;
+  if (root.services !== undefined && !hasBroker) {
+    doc.problem(["services"], "need a 'broker' section");
   }
-
-  /** The fields of a mapping; unknown keys are errors. */
-  #map(node: Node | null | undefined, field: string, allowed: readonly string[]) {
-    const fields = new Map<string, { key: Node; value: Node | null }>();
-    if (!isMap(node)) {
-      this.#error(node, field, "must be a mapping");
-      return null;
+  const before = doc.problems.length;
+  for (const [type, settings] of Object.entries(tasks)) {
+    const at = ["tasks", type, "dependsOn"];
+    for (const parent of names(asRecord(settings).dependsOn)) {
+      if (parent === type) doc.problem(at, `task type '${type}' depends on itself`);
+      else if (!types.has(parent)) doc.problem(at, `unknown task type '${parent}'`);
     }
-    for (const pair of node.items) {
-      const key = pair.key as Node;
-      const name = isScalar(key) ? String(key.value) : "";
-      if (!allowed.includes(name)) {
-        this.#error(
-          key,
-          `${field}.${name}`,
-          `unknown field (expected one of: ${allowed.join(", ")})`,
-        );
-        continue;
-      }
-      fields.set(name, { key, value: (pair.value as Node | null) ?? null });
-    }
-    return fields;
   }
-
-  #str(node: Node | null, field: string): string | undefined {
-    if (!isScalar(node) || typeof node.value !== "string" || node.value.length === 0) {
-      return this.#error(node, field, "must be a non-empty string");
+  if (doc.problems.length === before) checkCycles(doc, tasks);
+  const workers = Array.isArray(root.workers) ? root.workers : [];
+  workers.forEach((entry, i) => {
+    for (const type of names(asRecord(entry).types)) {
+      if (!types.has(type)) doc.problem(["workers", i, "types"], `unknown task type '${type}'`);
     }
-    return node.value;
+  });
+  checkNamesUnique(doc, "workers", workers, "worker");
+  checkNamesUnique(doc, "services", Array.isArray(root.services) ? root.services : [], "service");
+}
+
+function checkCycles(doc: YamlDocument, tasks: Raw): void {
+  const graph = Object.entries(tasks).map(([type, settings]) => ({
+    type,
+    dependsOn: names(asRecord(settings).dependsOn),
+  }));
+  try {
+    checkDependencies(graph);
+  } catch (error) {
+    if (!(error instanceof DependencyError)) throw error;
+    // The cycle is reported at its first task, where a reader starts following it.
+    const first = /cycle: ([^ ]+)/.exec(error.message)?.[1];
+    const at: YamlPath = first !== undefined && first in tasks ? ["tasks", first] : ["tasks"];
+    doc.problems.push(`${doc.file}:${doc.lineOf(at, { key: true })}: tasks: ${error.message}`);
   }
+}
 
-  #int(node: Node | null, field: string, min: number): number | undefined {
-    if (!isScalar(node) || typeof node.value !== "number" || !Number.isInteger(node.value)) {
-      return this.#error(node, field, "must be an integer");
-    }
-    if (node.value < min) return this.#error(node, field, `must be ≥ ${min}`);
-    return node.value;
+/** Entries named by default `PREFIX-INDEX`, like {@link resolveConfig} names them. */
+function checkNamesUnique(doc: YamlDocument, key: string, entries: unknown[], prefix: string) {
+  const seen = new Set<string>();
+  entries.forEach((entry, i) => {
+    const name = asRecord(entry).name;
+    const resolved = typeof name === "string" ? name : `${prefix}-${i}`;
+    if (seen.has(resolved)) doc.problem([key, i, "name"], `'${resolved}' is used twice`);
+    seen.add(resolved);
+  });
+}
+
+/** What `tcp://*:P` and `tcp://0.0.0.0:P` are connected to on this machine. */
+function connectAddress(bind: string): string {
+  return bind.replace("tcp://*:", "tcp://127.0.0.1:").replace("tcp://0.0.0.0:", "tcp://127.0.0.1:");
+}
+
+type EndpointFile = NonNullable<PipelineFile["broker"]>["frontend"];
+
+function resolveEndpoint(endpoint: EndpointFile): EndpointConfig {
+  if (typeof endpoint === "string") return { bind: endpoint, connect: connectAddress(endpoint) };
+  // The schema refuses a mapping without `bind`.
+  const bind = endpoint.bind!;
+  return { bind, connect: endpoint.connect ?? connectAddress(bind) };
+}
+
+/** Paths and defaults that depend on the file's location or on other fields. */
+function resolveConfig(file: PipelineFile, doc: YamlDocument): PipelineConfig {
+  const absolute = doc.file.startsWith("/") ? doc.file : `${Deno.cwd()}/${doc.file}`;
+  const dir = new URL(".", `file://${absolute}`);
+  const moduleUrl = (path: string) =>
+    /^[a-z][a-z0-9+.-]*:/i.test(path) ? path : new URL(path, dir).href;
+  const filePath = (path: string) =>
+    path.startsWith("/") ? path : decodeURIComponent(new URL(path, dir).pathname);
+  const none = { bind: "", connect: "" };
+  const intervalMs = file.heartbeat?.intervalMs ?? 1000;
+  return {
+    file: doc.file,
+    endpoints: file.endpoints
+      ? {
+        workers: resolveEndpoint(file.endpoints.workers),
+        acks: resolveEndpoint(file.endpoints.acks),
+        results: resolveEndpoint(file.endpoints.results),
+        metadata: file.endpoints.metadata === undefined
+          ? undefined
+          : resolveEndpoint(file.endpoints.metadata),
+      }
+      : { workers: none, acks: none, results: none },
+    journal: file.journal === undefined ? undefined : filePath(file.journal),
+    heartbeat: { intervalMs, timeoutMs: file.heartbeat?.timeoutMs ?? intervalMs * 3 },
+    ackTimeoutMs: file.ackTimeoutMs,
+    retry: { ...file.retry },
+    minWorkers: file.minWorkers,
+    maxMessageSize: file.maxMessageSize,
+    metadata: file.metadata && { module: moduleUrl(file.metadata.module) },
+    tasks: Object.entries(file.tasks ?? {}).map(([type, task]) => ({
+      type,
+      line: doc.lineOf(["tasks", type], { key: true }),
+      count: task.count,
+      items: task.items,
+      source: task.source === undefined
+        ? undefined
+        : { module: moduleUrl(task.source), export: task.export ?? type },
+      dependsOn: task.dependsOn,
+      timeoutMs: task.timeoutMs,
+      retries: task.retries,
+      forwardMetadata: task.forwardMetadata,
+      runIfParentsFailed: task.runIfParentsFailed,
+    })),
+    workers: (file.workers ?? []).map((worker, i) => ({
+      name: worker.name ?? `worker-${i}`,
+      handlers: moduleUrl(worker.handlers),
+      threads: worker.threads,
+      prefetch: worker.prefetch,
+      types: worker.types,
+      replicas: worker.replicas,
+    })),
+    collector: {
+      module: file.collector?.module === undefined ? undefined : moduleUrl(file.collector.module),
+      journal: file.collector?.journal === undefined ? undefined : filePath(file.collector.journal),
+    },
+    broker: file.broker && {
+      frontend: resolveEndpoint(file.broker.frontend),
+      backend: resolveEndpoint(file.broker.backend),
+      services: file.broker.services,
+      maxAttempts: file.broker.maxAttempts,
+      queueTimeoutMs: file.broker.queueTimeoutMs,
+    },
+    services: (file.services ?? []).map((entry, i) => ({
+      name: entry.name ?? `service-${i}`,
+      handlers: moduleUrl(entry.handlers),
+      services: entry.services,
+      replicas: entry.replicas,
+      inThread: entry.inThread,
+    })),
+  };
+}
+
+/** Every `file:` module the configuration names that is missing, at the line naming it. */
+function checkModuleFiles(config: PipelineConfig, doc: YamlDocument): void {
+  const modules: [YamlPath, string | undefined][] = [
+    [["metadata", "module"], config.metadata?.module],
+    [["collector", "module"], config.collector.module],
+    ...config.tasks.map((t): [YamlPath, string | undefined] => [
+      ["tasks", t.type, "source"],
+      t.source?.module,
+    ]),
+    ...config.workers.map((w, i): [YamlPath, string] => [["workers", i, "handlers"], w.handlers]),
+    ...config.services.map((s, i): [YamlPath, string] => [["services", i, "handlers"], s.handlers]),
+  ];
+  for (const [path, url] of modules) {
+    if (url === undefined || !url.startsWith("file:")) continue;
+    const problem = moduleFileProblem(fileURLToPath(url));
+    if (problem !== undefined) doc.problem(path, problem);
   }
+}
 
-  /** A size in bytes: a positive integer, or -1 for no limit. */
-  #byteLimit(node: Node | null, field: string): number | undefined {
-    const value = isScalar(node) ? node.value : undefined;
-    if (typeof value === "number" && Number.isSafeInteger(value) && (value >= 1 || value === -1)) {
-      return value;
-    }
-    return this.#error(node, field, "must be a positive number of bytes, or -1 for no limit");
-  }
-
-  #bool(node: Node | null, field: string): boolean | undefined {
-    if (!isScalar(node) || typeof node.value !== "boolean") {
-      return this.#error(node, field, "must be true or false");
-    }
-    return node.value;
-  }
-
-  #strList(node: Node | null, field: string): string[] | undefined {
-    if (!isSeq(node)) return this.#error(node, field, "must be a list of strings");
-    const out: string[] = [];
-    node.items.forEach((item, i) => {
-      const s = this.#str(item as Node, `${field}[${i}]`);
-      if (s !== undefined) out.push(s);
-    });
-    return out;
-  }
-
-  #endpoint(node: Node | null, field: string): EndpointConfig | undefined {
-    const check = (n: Node | null, f: string): string | undefined => {
-      const s = this.#str(n, f);
-      if (s === undefined) return undefined;
-      // The transport's own parser, so config and sockets agree on what is valid.
-      let why: string | undefined;
-      try {
-        const parsed = parseEndpoint(s);
-        if (parsed.transport === "ipc" && !parsed.path.startsWith("/")) {
-          why = "an ipc path must be absolute";
-        }
-      } catch (error) {
-        why = error instanceof EndpointError ? error.message : String(error);
-      }
-      if (why !== undefined) {
-        return this.#error(
-          n,
-          f,
-          `'${s}' is not an endpoint (tcp://host:port, ipc:///absolute/path or inproc://name): ${why}`,
-        );
-      }
-      return s;
-    };
-    if (isMap(node)) {
-      const f = this.#map(node, field, ["bind", "connect"]);
-      if (f === null) return undefined;
-      const bind = f.has("bind") ? check(f.get("bind")!.value, `${field}.bind`) : undefined;
-      if (!f.has("bind")) this.#error(node, field, "needs 'bind'");
-      const connect = f.has("connect")
-        ? check(f.get("connect")!.value, `${field}.connect`)
-        : bind?.replace("tcp://*:", "tcp://127.0.0.1:").replace(
-          "tcp://0.0.0.0:",
-          "tcp://127.0.0.1:",
-        );
-      return bind !== undefined && connect !== undefined ? { bind, connect } : undefined;
-    }
-    const s = check(node, field);
-    if (s === undefined) return undefined;
-    return {
-      bind: s,
-      connect: s.replace("tcp://*:", "tcp://127.0.0.1:").replace(
-        "tcp://0.0.0.0:",
-        "tcp://127.0.0.1:",
-      ),
-    };
-  }
-
-  #path(node: Node | null, field: string): string | undefined {
-    const s = this.#str(node, field);
-    if (s === undefined) return undefined;
-    if (/^[a-z][a-z0-9+.-]*:/i.test(s)) return s;
-    return new URL(s, this.#dir).href;
-  }
-
-  #filePath(node: Node | null, field: string): string | undefined {
-    const s = this.#str(node, field);
-    if (s === undefined) return undefined;
-    return s.startsWith("/") ? s : decodeURIComponent(new URL(s, this.#dir).pathname);
-  }
-
-  config(): PipelineConfig | undefined {
-    if (this.problems.length > 0) return undefined;
-    const root = this.#map(this.#root, "(top level)", [
-      "endpoints",
-      "journal",
-      "heartbeat",
-      "ackTimeoutMs",
-      "retry",
-      "minWorkers",
-      "metadata",
-      "tasks",
-      "workers",
-      "collector",
-      "broker",
-      "services",
-      "maxMessageSize",
-    ]);
-    if (root === null) return undefined;
-    const get = (name: string) => root.get(name)?.value ?? null;
-
-    const tasks = root.has("tasks") ? this.#tasks(get("tasks")) : [];
-    let endpoints: PipelineConfig["endpoints"] | undefined;
-    if (root.has("endpoints")) {
-      const e = this.#map(get("endpoints"), "endpoints", [
-        "workers",
-        "acks",
-        "results",
-        "metadata",
-      ]);
-      if (e !== null) {
-        const need = (name: string) => {
-          if (!e.has(name)) {
-            return this.#error(root.get("endpoints")!.key, `endpoints.${name}`, "is required");
-          }
-          return this.#endpoint(e.get(name)!.value, `endpoints.${name}`);
-        };
-        endpoints = {
-          workers: need("workers")!,
-          acks: need("acks")!,
-          results: need("results")!,
-          metadata: e.has("metadata")
-            ? this.#endpoint(e.get("metadata")!.value, "endpoints.metadata")
-            : undefined,
-        };
-      }
-    } else if (tasks.length > 0 || root.has("workers")) {
-      this.#error(this.#root, "endpoints", "is required for tasks and workers");
-    }
-
-    const heartbeat = { intervalMs: 1000, timeoutMs: 3000 };
-    if (root.has("heartbeat")) {
-      const h = this.#map(get("heartbeat"), "heartbeat", ["intervalMs", "timeoutMs"]);
-      if (h?.has("intervalMs")) {
-        heartbeat.intervalMs = this.#int(h.get("intervalMs")!.value, "heartbeat.intervalMs", 1) ??
-          heartbeat.intervalMs;
-        heartbeat.timeoutMs = heartbeat.intervalMs * 3;
-      }
-      if (h?.has("timeoutMs")) {
-        heartbeat.timeoutMs = this.#int(h.get("timeoutMs")!.value, "heartbeat.timeoutMs", 1) ??
-          heartbeat.timeoutMs;
-      }
-    }
-    const retry: PipelineConfig["retry"] = {};
-    if (root.has("retry")) {
-      const r = this.#map(get("retry"), "retry", ["backoffMs", "maxBackoffMs"]);
-      if (r?.has("backoffMs")) {
-        retry.backoffMs = this.#int(r.get("backoffMs")!.value, "retry.backoffMs", 1);
-      }
-      if (r?.has("maxBackoffMs")) {
-        retry.maxBackoffMs = this.#int(r.get("maxBackoffMs")!.value, "retry.maxBackoffMs", 1);
-      }
-    }
-    let metadata: PipelineConfig["metadata"];
-    if (root.has("metadata")) {
-      const m = this.#map(get("metadata"), "metadata", ["module"]);
-      if (m !== null) {
-        if (!m.has("module")) this.#error(get("metadata"), "metadata.module", "is required");
-        else {
-          const module = this.#path(m.get("module")!.value, "metadata.module");
-          if (module !== undefined) metadata = { module };
-        }
-      }
-    }
-    const collector: PipelineConfig["collector"] = {};
-    if (root.has("collector")) {
-      const c = this.#map(get("collector"), "collector", ["module", "journal"]);
-      if (c?.has("module")) {
-        collector.module = this.#path(c.get("module")!.value, "collector.module");
-      }
-      if (c?.has("journal")) {
-        collector.journal = this.#filePath(c.get("journal")!.value, "collector.journal");
-      }
-    }
-    const workers = root.has("workers") ? this.#workers(get("workers"), tasks) : [];
-    const broker = root.has("broker") ? this.#broker(get("broker")) : undefined;
-    const services = root.has("services") ? this.#services(get("services")) : [];
-    if (tasks.length === 0 && broker === undefined && services.length === 0) {
-      this.#error(this.#root, "(top level)", "configures nothing: add 'tasks' or 'broker'");
-    }
-    if (services.length > 0 && broker === undefined) {
-      this.#error(get("services"), "services", "need a 'broker' section");
-    }
-    if (this.problems.length > 0) return undefined;
-    return {
-      file: this.#file,
-      endpoints: endpoints ?? {
-        workers: { bind: "", connect: "" },
-        acks: { bind: "", connect: "" },
-        results: { bind: "", connect: "" },
-      },
-      journal: root.has("journal") ? this.#filePath(get("journal"), "journal") : undefined,
-      heartbeat,
-      ackTimeoutMs: root.has("ackTimeoutMs")
-        ? this.#int(get("ackTimeoutMs"), "ackTimeoutMs", 1)
-        : undefined,
-      retry,
-      minWorkers: root.has("minWorkers")
-        ? this.#int(get("minWorkers"), "minWorkers", 0)
-        : undefined,
-      maxMessageSize: root.has("maxMessageSize")
-        ? this.#byteLimit(get("maxMessageSize"), "maxMessageSize")
-        : undefined,
-      metadata,
-      tasks,
-      workers,
-      collector,
-      broker,
-      services,
-    };
-  }
-
-  #tasks(node: Node | null): TaskConfig[] {
-    if (!isMap(node)) {
-      this.#error(node, "tasks", "must be a mapping of task type to its settings");
-      return [];
-    }
-    const tasks: TaskConfig[] = [];
-    const lines = new Map<string, { line: number; deps: Node | null }>();
-    for (const pair of node.items) {
-      const keyNode = pair.key as Node;
-      const type = isScalar(keyNode) ? String(keyNode.value) : "";
-      const field = `tasks.${type}`;
-      const f = this.#map((pair.value as Node | null) ?? null, field, [
-        "count",
-        "items",
-        "source",
-        "export",
-        "dependsOn",
-        "timeoutMs",
-        "retries",
-        "forwardMetadata",
-        "runIfParentsFailed",
-      ]);
-      if (f === null) continue;
-      const task: TaskConfig = {
-        type,
-        line: this.#line(keyNode),
-        dependsOn: [],
-        timeoutMs: 0,
-        retries: 3,
-        forwardMetadata: false,
-        runIfParentsFailed: false,
-      };
-      const given = ["count", "items", "source"].filter((k) => f.has(k));
-      if (given.length !== 1) {
-        this.#error(keyNode, field, "needs exactly one of 'count', 'items' or 'source'");
-      }
-      if (f.has("count")) task.count = this.#int(f.get("count")!.value, `${field}.count`, 0);
-      if (f.has("items")) {
-        const items = f.get("items")!.value;
-        if (!isSeq(items)) this.#error(items, `${field}.items`, "must be a list");
-        else task.items = (items.toJSON() as unknown[]) ?? [];
-      }
-      if (f.has("source")) {
-        const module = this.#path(f.get("source")!.value, `${field}.source`);
-        const exported = f.has("export")
-          ? this.#str(f.get("export")!.value, `${field}.export`)
-          : type;
-        if (module !== undefined && exported !== undefined) {
-          task.source = { module, export: exported };
-        }
-      } else if (f.has("export")) {
-        this.#error(f.get("export")!.key, `${field}.export`, "only applies with 'source'");
-      }
-      if (f.has("dependsOn")) {
-        task.dependsOn = this.#strList(f.get("dependsOn")!.value, `${field}.dependsOn`) ?? [];
-      }
-      if (f.has("timeoutMs")) {
-        task.timeoutMs = this.#int(f.get("timeoutMs")!.value, `${field}.timeoutMs`, 0) ?? 0;
-      }
-      if (f.has("retries")) {
-        task.retries = this.#int(f.get("retries")!.value, `${field}.retries`, 0) ?? 3;
-      }
-      if (f.has("forwardMetadata")) {
-        task.forwardMetadata =
-          this.#bool(f.get("forwardMetadata")!.value, `${field}.forwardMetadata`) ?? false;
-      }
-      if (f.has("runIfParentsFailed")) {
-        task.runIfParentsFailed =
-          this.#bool(f.get("runIfParentsFailed")!.value, `${field}.runIfParentsFailed`) ?? false;
-      }
-      lines.set(type, { line: task.line, deps: f.get("dependsOn")?.value ?? null });
-      tasks.push(task);
-    }
-    // Dependencies: unknown names point at the dependsOn line, cycles at the task.
-    for (const task of tasks) {
-      for (const dep of task.dependsOn) {
-        if (!lines.has(dep)) {
-          this.#error(
-            lines.get(task.type)!.deps,
-            `tasks.${task.type}.dependsOn`,
-            `unknown task type '${dep}'`,
-          );
-        }
-      }
-    }
-    if (this.problems.length === 0) {
-      try {
-        checkDependencies(tasks);
-      } catch (error) {
-        if (!(error instanceof DependencyError)) throw error;
-        const first = /cycle: ([^ ]+)/.exec(error.message)?.[1];
-        const line = (first !== undefined ? lines.get(first)?.line : undefined) ?? this.#line(node);
-        this.problems.push(`${this.#file}:${line}: tasks: ${error.message}`);
-      }
-    }
-    return tasks;
-  }
-
-  #workers(node: Node | null, tasks: TaskConfig[]): WorkerConfig[] {
-    if (!isSeq(node)) {
-      this.#error(node, "workers", "must be a list");
-      return [];
-    }
-    const out: WorkerConfig[] = [];
-    const types = new Set(tasks.map((t) => t.type));
-    node.items.forEach((item, i) => {
-      const field = `workers[${i}]`;
-      const f = this.#map(item as Node, field, [
-        "name",
-        "handlers",
-        "threads",
-        "prefetch",
-        "types",
-        "replicas",
-      ]);
-      if (f === null) return;
-      const worker: WorkerConfig = {
-        name: `worker-${i}`,
-        handlers: "",
-        threads: 0,
-        prefetch: 1,
-        replicas: 1,
-      };
-      if (f.has("name")) {
-        worker.name = this.#str(f.get("name")!.value, `${field}.name`) ?? worker.name;
-      }
-      if (!f.has("handlers")) this.#error(item as Node, `${field}.handlers`, "is required");
-      else worker.handlers = this.#path(f.get("handlers")!.value, `${field}.handlers`) ?? "";
-      if (f.has("threads")) {
-        worker.threads = this.#int(f.get("threads")!.value, `${field}.threads`, 0) ?? 0;
-      }
-      if (f.has("prefetch")) {
-        worker.prefetch = this.#int(f.get("prefetch")!.value, `${field}.prefetch`, 0) ?? 1;
-      }
-      if (f.has("replicas")) {
-        worker.replicas = this.#int(f.get("replicas")!.value, `${field}.replicas`, 0) ?? 1;
-      }
-      if (f.has("types")) {
-        const list = f.get("types")!.value;
-        worker.types = this.#strList(list, `${field}.types`);
-        for (const t of worker.types ?? []) {
-          if (!types.has(t)) this.#error(list, `${field}.types`, `unknown task type '${t}'`);
-        }
-      }
-      out.push(worker);
-    });
-    const names = new Set<string>();
-    out.forEach((w, i) => {
-      if (names.has(w.name)) {
-        this.#error(node.items[i] as Node, `workers[${i}].name`, `'${w.name}' is used twice`);
-      }
-      names.add(w.name);
-    });
-    return out;
-  }
-
-  #broker(node: Node | null): BrokerConfig | undefined {
-    const f = this.#map(node, "broker", [
-      "frontend",
-      "backend",
-      "services",
-      "maxAttempts",
-      "queueTimeoutMs",
-    ]);
-    if (f === null) return undefined;
-    for (const name of ["frontend", "backend"]) {
-      if (!f.has(name)) this.#error(node, `broker.${name}`, "is required");
-    }
-    const frontend = f.has("frontend")
-      ? this.#endpoint(f.get("frontend")!.value, "broker.frontend")
-      : undefined;
-    const backend = f.has("backend")
-      ? this.#endpoint(f.get("backend")!.value, "broker.backend")
-      : undefined;
-    if (frontend === undefined || backend === undefined) return undefined;
-    return {
-      frontend,
-      backend,
-      services: f.has("services")
-        ? this.#strList(f.get("services")!.value, "broker.services")
-        : undefined,
-      maxAttempts: f.has("maxAttempts")
-        ? this.#int(f.get("maxAttempts")!.value, "broker.maxAttempts", 1)
-        : undefined,
-      queueTimeoutMs: f.has("queueTimeoutMs")
-        ? this.#int(f.get("queueTimeoutMs")!.value, "broker.queueTimeoutMs", 1)
-        : undefined,
-    };
-  }
-
-  #services(node: Node | null): ServiceConfig[] {
-    if (!isSeq(node)) {
-      this.#error(node, "services", "must be a list");
-      return [];
-    }
-    const out: ServiceConfig[] = [];
-    node.items.forEach((item, i) => {
-      const field = `services[${i}]`;
-      const f = this.#map(item as Node, field, [
-        "name",
-        "handlers",
-        "services",
-        "replicas",
-        "inThread",
-      ]);
-      if (f === null) return;
-      const entry: ServiceConfig = { name: `service-${i}`, handlers: "", replicas: 1 };
-      if (f.has("name")) {
-        entry.name = this.#str(f.get("name")!.value, `${field}.name`) ?? entry.name;
-      }
-      if (!f.has("handlers")) this.#error(item as Node, `${field}.handlers`, "is required");
-      else entry.handlers = this.#path(f.get("handlers")!.value, `${field}.handlers`) ?? "";
-      if (f.has("services")) {
-        entry.services = this.#strList(f.get("services")!.value, `${field}.services`);
-      }
-      if (f.has("replicas")) {
-        entry.replicas = this.#int(f.get("replicas")!.value, `${field}.replicas`, 0) ?? 1;
-      }
-      if (f.has("inThread")) {
-        entry.inThread = this.#bool(f.get("inThread")!.value, `${field}.inThread`);
-      }
-      out.push(entry);
-    });
-    return out;
+function moduleFileProblem(path: string): string | undefined {
+  try {
+    return Deno.statSync(path).isFile ? undefined : `${path} is not a file`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return `file not found: ${path}`;
+    return `cannot read ${path}: ${error instanceof Error ? error.message : error}`;
   }
 }

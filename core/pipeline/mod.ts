@@ -83,10 +83,12 @@ export {
   parsePipelineConfig,
   type PipelineConfig,
   PipelineConfigError,
+  type PipelineConfigOptions,
   type ServiceConfig,
   type TaskConfig,
   type WorkerConfig,
 } from "./config.ts";
+export { pipelineJsonSchema } from "./schema.ts";
 export {
   brokerFromConfig,
   collectorFromConfig,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parsePipelineConfig, PipelineConfigError } from "../../core/pipeline/config.ts";
 import { loadPipelineConfig } from "../../core/pipeline/config.ts";
+import { pipelineFileSchema, pipelineJsonSchema } from "../../core/pipeline/schema.ts";
 
 const GOOD = `endpoints:
   workers: tcp://*:5570
@@ -125,4 +126,76 @@ Deno.test("config: the shipped examples are valid", async () => {
     const path = new URL(`../../examples/pipeline/${name}`, import.meta.url).pathname;
     await loadPipelineConfig(path);
   }
+});
+
+Deno.test("config: a late field's problem comes with the others, not after them", () => {
+  const found = problems(
+    `endpoints: { workers: "tcp://127.0.0.1:1", acks: "tcp://127.0.0.1:2", results: "tcp://127.0.0.1:3" }
+ackTimeoutMs: 30s
+minWorkers: many
+tasks:
+  a: { count: -1 }
+`,
+  );
+  assert.deepEqual(found, [
+    "p.yaml:2: ackTimeoutMs: must be an integer",
+    "p.yaml:3: minWorkers: must be an integer",
+    "p.yaml:5: tasks.a.count: must be ≥ 0",
+  ]);
+});
+
+Deno.test("config: a task that depends on itself is named", () => {
+  const found = problems(
+    `endpoints: { workers: "tcp://127.0.0.1:1", acks: "tcp://127.0.0.1:2", results: "tcp://127.0.0.1:3" }
+tasks:
+  a: { count: 1 }
+  b: { count: 1, dependsOn: [a, b] }
+`,
+  );
+  assert.deepEqual(found, ["p.yaml:4: tasks.b.dependsOn: task type 'b' depends on itself"]);
+});
+
+Deno.test("config: loading a file checks that the modules it names exist", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/handlers.ts`, "export const a = (n: number) => n;\n");
+    const path = `${dir}/pipeline.yaml`;
+    await Deno.writeTextFile(
+      path,
+      `endpoints: { workers: "tcp://127.0.0.1:1", acks: "tcp://127.0.0.1:2", results: "tcp://127.0.0.1:3" }
+metadata: { module: ./metadata.ts }
+tasks:
+  a: { count: 1 }
+  b: { source: ./sources.ts }
+workers:
+  - handlers: ./handlers.ts
+  - handlers: ./missing.ts
+collector: { module: "${dir}" }
+`,
+    );
+    const error = await loadPipelineConfig(path).then(() => undefined, (e) => e);
+    assert.ok(error instanceof PipelineConfigError, String(error));
+    assert.deepEqual(error.problems, [
+      `${path}:2: metadata.module: file not found: ${dir}/metadata.ts`,
+      `${path}:5: tasks.b.source: file not found: ${dir}/sources.ts`,
+      `${path}:8: workers[1].handlers: file not found: ${dir}/missing.ts`,
+      `${path}:9: collector.module: ${dir} is not a file`,
+    ]);
+    // The text alone says nothing about this machine's files.
+    parsePipelineConfig(await Deno.readTextFile(path), path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("config: the JSON Schema for editors lists every key, with the defaults", () => {
+  const schema = pipelineJsonSchema() as {
+    title: string;
+    properties: Record<string, { properties?: Record<string, unknown> }>;
+  };
+  assert.equal(schema.title, "zedge pipeline");
+  assert.deepEqual(Object.keys(schema.properties), Object.keys(pipelineFileSchema.shape));
+  const text = JSON.stringify(schema);
+  assert.match(text, /"retries":\{[^}]*"default":3/);
+  assert.match(text, /"required":\["bind"\]/);
 });
