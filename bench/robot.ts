@@ -43,8 +43,17 @@ function line(label: string, values: number[], unit: string, target?: number): s
   }${verdict}`;
 }
 
-/** A robot process started with its own baked flags; resolves once every component is up. */
-async function startRobot(file: string, control: string) {
+/**
+ * A robot process started with its own baked flags; resolves once every component is up.
+ *
+ * @example
+ * ```ts
+ * import { startRobot } from "./robot.ts";
+ * const robot = await startRobot("examples/robot/robot.yaml", "ipc:///tmp/zedge-bench.sock");
+ * robot.child.kill("SIGTERM");
+ * ```
+ */
+export async function startRobot(file: string, control: string) {
   const config = await loadRobotConfig(file, { control });
   const flags = robotProcessFlags(config, { mode: "source" });
   const started = performance.now();
@@ -113,7 +122,7 @@ async function lifecycle(runs: number): Promise<string[]> {
     line("cold start: process start → all components ready", ready, "ms", 300),
     line("  of which the supervisor (config → all ready)", supervisor, "ms"),
     line("SIGTERM → process exit", stop, "ms", 200),
-    line("idle RSS of the example robot (5 components)", rss, "MB", 120),
+    line("idle RSS of the example robot (8 components)", rss, "MB", 120),
   ];
 }
 
@@ -145,7 +154,7 @@ export default async function main(ctx) {
 }
 `;
 
-function freePort(): number {
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -212,7 +221,7 @@ if (import.meta.main) {
   });
   const runs = Number(values.runs ?? (values.quick ? 3 : 5));
   const messages = Number(values.messages ?? (values.quick ? 50_000 : 200_000));
-  console.log(`robot runtime (example robot: 5 components; ${Deno.build.target})`);
+  console.log(`robot runtime (example robot: 8 components; ${Deno.build.target})`);
   for (const text of await lifecycle(runs)) console.log(text);
   const tmp = await Deno.makeTempDir({ prefix: "zedge-bench-ipc-" });
   for (

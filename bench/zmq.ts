@@ -10,7 +10,10 @@
  * slows a run down).
  *
  * Cases: REQ/REP 16 B round trips/s; PUSH→PULL 16 B and 1 KiB msg/s; PUB→SUB
- * 16 B to 4 subscribers (each its own process), msg/s delivered in total.
+ * 16 B to 4 subscribers (each its own process), msg/s delivered in total;
+ * then CURVE (RFC 25/26) REQ/REP and PUSH→PULL 16 B and 1 KiB, each system
+ * encrypting with its own library (zedge: libsodium as WebAssembly; pyzmq and
+ * zeromq.js: libzmq's native libsodium), the binding side the CURVE server.
  * Then the RSS of a zedge PULL receiving 10 M 16-byte messages, sampled every
  * 1 M (it takes ~10 s, so it always runs; 2 M with --quick), and the engine's
  * memory per idle connection over 1,000 peers (bench/zmq_memory.ts).
@@ -19,6 +22,8 @@
  *   --quick            about 5x shorter (smoke tests)
  *   --only=<systems>   comma-separated subset of zedge,pyzmq,zeromq.js
  *                      (`--only zedge` works too)
+ *   --cases=<text>     only the cases whose label contains the text (say
+ *                      `--cases=CURVE`), without the memory measurements
  *
  * Flags it does not know are ignored (bench/main.ts hands every section the
  * same flags).
@@ -30,6 +35,7 @@
  *
  * @module
  */
+import { loadCurveCrypto, z85Encode } from "../core/zmtp/mod.ts";
 import { measureMemory, renderMemory } from "./zmq_memory.ts";
 import { PeerProcess, type PeerReport } from "./zmq_process.ts";
 
@@ -51,6 +57,8 @@ export const SYSTEMS: readonly System[] = ["zedge", "pyzmq", "zeromq.js"];
 export interface BenchOptions {
   quick: boolean;
   systems: System[];
+  /** Only cases whose label contains this (case-insensitive); null = all. */
+  cases: string | null;
   /** Flags that were not ours, reported and otherwise ignored. */
   ignored: string[];
 }
@@ -64,7 +72,7 @@ export interface BenchOptions {
  * ```
  */
 export function parseBenchArgs(args: readonly string[]): BenchOptions {
-  const options: BenchOptions = { quick: false, systems: [...SYSTEMS], ignored: [] };
+  const options: BenchOptions = { quick: false, systems: [...SYSTEMS], cases: null, ignored: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--quick") options.quick = true;
@@ -80,6 +88,8 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
         }
       }
       options.systems = SYSTEMS.filter((system) => names.includes(system));
+    } else if (arg.startsWith("--cases=") && arg.length > "--cases=".length) {
+      options.cases = arg.slice("--cases=".length);
     } else options.ignored.push(arg);
   }
   return options;
@@ -199,18 +209,26 @@ interface BenchCase {
   run(system: System, timing: Timing): Promise<number>;
 }
 
+/** The CURVE server key pair of the run (Z85), made once in main(). */
+let curveKeys: { publicKey: string; secretKey: string } | undefined;
+
+/** The peer config's `curve` entry for a CURVE case, nothing otherwise. */
+function security(curve: boolean) {
+  if (!curve) return {};
+  if (curveKeys === undefined) throw new Error("CURVE keys were not made");
+  return { curve: curveKeys };
+}
+
+const LABELS = {
+  reqRep: "REQ/REP 16 B, round trips/s",
+  push16: "PUSH→PULL 16 B, msg/s",
+  curveReqRep: "CURVE REQ/REP 16 B, round trips/s",
+  curvePush16: "CURVE PUSH→PULL 16 B, msg/s",
+};
+
 const CASES: readonly BenchCase[] = [
-  {
-    label: "REQ/REP 16 B, round trips/s",
-    run: (system, timing) =>
-      withPeers(async (spawn) => {
-        const rep = spawn(system, { role: "rep", size: 16 });
-        const endpoint = await endpointOf(rep);
-        const req = spawn(system, { role: "req", endpoint, size: 16, ...measureWindow(timing) });
-        return await rateOf(req, timing);
-      }),
-  },
-  pushPull(16, "PUSH→PULL 16 B, msg/s"),
+  reqRep(LABELS.reqRep),
+  pushPull(16, LABELS.push16),
   pushPull(1024, "PUSH→PULL 1 KiB, msg/s"),
   {
     label: `PUB→SUB 16 B to ${SUBSCRIBERS} SUBs, msg/s delivered`,
@@ -233,16 +251,43 @@ const CASES: readonly BenchCase[] = [
         return rates.reduce((sum, rate) => sum + rate, 0);
       }),
   },
+  reqRep(LABELS.curveReqRep, true),
+  pushPull(16, LABELS.curvePush16, true),
+  pushPull(1024, "CURVE PUSH→PULL 1 KiB, msg/s", true),
 ];
 
-function pushPull(size: number, label: string): BenchCase {
+function reqRep(label: string, curve = false): BenchCase {
   return {
     label,
     run: (system, timing) =>
       withPeers(async (spawn) => {
-        const pull = spawn(system, { role: "pull", size, ...measureWindow(timing) });
+        const rep = spawn(system, { role: "rep", size: 16, ...security(curve) });
+        const endpoint = await endpointOf(rep);
+        const req = spawn(system, {
+          role: "req",
+          endpoint,
+          size: 16,
+          ...measureWindow(timing),
+          ...security(curve),
+        });
+        return await rateOf(req, timing);
+      }),
+  };
+}
+
+function pushPull(size: number, label: string, curve = false): BenchCase {
+  return {
+    label,
+    run: (system, timing) =>
+      withPeers(async (spawn) => {
+        const pull = spawn(system, {
+          role: "pull",
+          size,
+          ...measureWindow(timing),
+          ...security(curve),
+        });
         const endpoint = await endpointOf(pull);
-        spawn(system, { role: "push", endpoint, size });
+        spawn(system, { role: "push", endpoint, size, ...security(curve) });
         return await rateOf(pull, timing);
       }),
   };
@@ -302,6 +347,7 @@ function renderTable(results: Results): string {
   ];
   for (const { label } of CASES) {
     const best = results.get(label);
+    if (best === undefined) continue;
     const z = best?.get("zedge"), py = best?.get("pyzmq"), js = best?.get("zeromq.js");
     lines.push(
       `| ${label} | ${formatRate(z)} | ${formatRate(py)} | ${formatRate(js)} | ` +
@@ -312,8 +358,9 @@ function renderTable(results: Results): string {
 }
 
 const TARGETS = [
-  { label: CASES[1].label, name: "PUSH→PULL 16 B", min: 1.0 },
-  { label: CASES[0].label, name: "REQ/REP 16 B", min: 0.9 },
+  { label: LABELS.push16, name: "PUSH→PULL 16 B", min: 1.0 },
+  { label: LABELS.reqRep, name: "REQ/REP 16 B", min: 0.9 },
+  { label: LABELS.curvePush16, name: "CURVE PUSH→PULL 16 B", min: 1.0 },
 ];
 
 function renderTargets(results: Results): string {
@@ -349,6 +396,9 @@ function renderRss(rss: RssResult, timing: Timing): string {
 /** Runs the section; resolves false if any measurement failed. */
 async function main(options: BenchOptions): Promise<boolean> {
   const timing = timingFor(options);
+  const crypto = await loadCurveCrypto();
+  const pair = crypto.keyPair();
+  curveKeys = { publicKey: z85Encode(pair.publicKey), secretKey: z85Encode(pair.secretKey) };
   if (options.ignored.length > 0) console.error(`zmq: ignoring flags ${options.ignored.join(" ")}`);
   console.log(
     `Loopback TCP, one process per socket, each system paired with itself; rates at the ` +
@@ -357,8 +407,10 @@ async function main(options: BenchOptions): Promise<boolean> {
   );
   const results: Results = new Map();
   let ok = true;
+  const wanted = (label: string) =>
+    options.cases === null || label.toLowerCase().includes(options.cases.toLowerCase());
   for (let round = 1; round <= timing.rounds; round++) {
-    for (const benchCase of CASES) {
+    for (const benchCase of CASES.filter((c) => wanted(c.label))) {
       for (const system of options.systems) {
         try {
           const rate = await benchCase.run(system, timing);
@@ -378,7 +430,7 @@ async function main(options: BenchOptions): Promise<boolean> {
   console.log(renderTable(results));
   console.log();
   console.log(renderTargets(results));
-  if (options.systems.includes("zedge")) {
+  if (options.systems.includes("zedge") && options.cases === null) {
     const sender = options.systems.includes("pyzmq") ? "pyzmq" : "zedge";
     try {
       console.log();

@@ -8,7 +8,9 @@
  * The config and the stdio protocol match tests/peers/python/bench_peer.py and
  * tests/peers/node/bench_peer.mjs, plus one zedge-only role, "pull-rss", that
  * receives `count` messages and samples `Deno.memoryUsage().rss` every
- * `sampleEvery` of them.
+ * `sampleEvery` of them. With `curve` (the server's Z85 key pair) the
+ * binding side is a CURVE server and the connecting side its client (with a
+ * key pair of its own).
  *
  * @example
  * ```sh
@@ -44,6 +46,8 @@ export interface PeerConfig {
   count?: number;
   /** Messages between RSS samples (pull-rss). */
   sampleEvery?: number;
+  /** CURVE: the server's key pair (Z85); binders serve with it, connectors verify it. */
+  curve?: { publicKey: string; secretKey: string };
 }
 
 const ROLES: readonly PeerRole[] = ["rep", "req", "push", "pull", "pub", "sub", "pull-rss"];
@@ -96,6 +100,16 @@ export function parsePeerConfig(text: string): PeerConfig {
     }
   };
   integer("size", 0, 1 << 24);
+  if (config.curve !== undefined) {
+    const curve = config.curve as Record<string, unknown> | null;
+    const isKey = (v: unknown) => typeof v === "string" && v.length === 40;
+    if (
+      typeof curve !== "object" || curve === null || !isKey(curve.publicKey) ||
+      !isKey(curve.secretKey)
+    ) {
+      throw new Error("config.curve: expected { publicKey, secretKey } as 40-character Z85 keys");
+    }
+  }
   if (needs(["pull-rss"])) {
     integer("count", 1, 1e9);
     integer("sampleEvery", 1, 1e9);
@@ -220,9 +234,16 @@ async function measureRss(sock: Pull, size: number, count: number, sampleEvery: 
 async function run(config: PeerConfig): Promise<void> {
   const go = watchStdin();
   const payload = new Uint8Array(config.size).fill(0x78);
+  const { curve } = config;
+  // Binding roles serve CURVE; connecting roles are its clients.
+  const server = {
+    linger: 0,
+    ...(curve ? { curveServer: true, curveSecretKey: curve.secretKey } : {}),
+  };
+  const client = { linger: 0, ...(curve ? { curveServerKey: curve.publicKey } : {}) };
   switch (config.role) {
     case "rep": {
-      const sock = new Reply({ linger: 0 });
+      const sock = new Reply(server);
       await sock.bind(BIND_ENDPOINT);
       emit({ endpoint: sock.lastEndpoint });
       for (;;) {
@@ -231,32 +252,32 @@ async function run(config: PeerConfig): Promise<void> {
       }
     }
     case "req": {
-      const sock = new Request({ linger: 0 });
+      const sock = new Request(client);
       sock.connect(config.endpoint!);
       emit({ ...await measureRoundTrips(sock, payload, config.warmup!, config.duration!) });
       return;
     }
     case "push": {
-      const sock = new Push({ linger: 0 });
+      const sock = new Push(client);
       sock.connect(config.endpoint!);
       for (;;) await sock.send(payload);
     }
     case "pull": {
-      const sock = new Pull({ linger: 0 });
+      const sock = new Pull(server);
       await sock.bind(BIND_ENDPOINT);
       emit({ endpoint: sock.lastEndpoint });
       emit({ ...await measureReceiver(sock, config.size, config.warmup!, config.duration!) });
       return;
     }
     case "pull-rss": {
-      const sock = new Pull({ linger: 0 });
+      const sock = new Pull(server);
       await sock.bind(BIND_ENDPOINT);
       emit({ endpoint: sock.lastEndpoint });
       emit(await measureRss(sock, config.size, config.count!, config.sampleEvery!));
       return;
     }
     case "pub": {
-      const sock = new Publisher({ linger: 0 });
+      const sock = new Publisher(server);
       await sock.bind(BIND_ENDPOINT);
       emit({ endpoint: sock.lastEndpoint });
       await go;
@@ -265,7 +286,7 @@ async function run(config: PeerConfig): Promise<void> {
       for (;;) await sock.send(payload);
     }
     case "sub": {
-      const sock = new Subscriber({ linger: 0 });
+      const sock = new Subscriber(client);
       sock.subscribe();
       sock.connect(config.endpoint!);
       emit({ ready: true });

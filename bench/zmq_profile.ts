@@ -5,7 +5,7 @@
  * and prints where self time goes, by function and by file. The raw profiles
  * are saved as .cpuprofile files that Chrome DevTools opens.
  *
- *     deno run -A bench/zmq_profile.ts push16|push1k|reqrep [--seconds=5] [--top=25] [--out=DIR]
+ *     deno run -A bench/zmq_profile.ts push16|push1k|reqrep|curve16 [--seconds=5] [--top=25] [--out=DIR]
  *
  * @example
  * ```sh
@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { loadCurveCrypto, z85Encode } from "../core/zmtp/mod.ts";
 import { peerCommand } from "./zmq.ts";
 import { PeerProcess } from "./zmq_process.ts";
 
@@ -198,7 +199,17 @@ const CASES: Record<
     client: { role: "req", size: 16 },
     measured: "client",
   },
+  curve16: {
+    server: { role: "pull", size: 16, curve: true },
+    client: { role: "push", size: 16, curve: true },
+    measured: "server",
+  },
 };
+
+/** Replaces a case's `curve: true` with a fresh server key pair (Z85). */
+async function withKeys(config: Record<string, unknown>, keys: () => Promise<unknown>) {
+  return config.curve === true ? { ...config, curve: await keys() } : config;
+}
 
 async function main(args: string[]): Promise<void> {
   const name = args.find((arg) => !arg.startsWith("--"));
@@ -217,7 +228,17 @@ async function main(args: string[]): Promise<void> {
   const top = option("top", 25);
   const out = args.find((arg) => arg.startsWith("--out="))?.slice(6) ?? "/tmp/zedge-profiles";
   await Deno.mkdir(out, { recursive: true });
-  const spec = CASES[name];
+  let keys: Promise<{ publicKey: string; secretKey: string }> | undefined;
+  const makeKeys = () =>
+    keys ??= loadCurveCrypto().then((crypto) => {
+      const pair = crypto.keyPair();
+      return { publicKey: z85Encode(pair.publicKey), secretKey: z85Encode(pair.secretKey) };
+    });
+  const spec = {
+    ...CASES[name],
+    server: await withKeys(CASES[name].server, makeKeys),
+    client: await withKeys(CASES[name].client, makeKeys),
+  };
   const window = { warmup: 1, duration: seconds + 1 };
   const ports = { server: freePort(), client: freePort() };
   const inspect = (side: "server" | "client") => [`--inspect=127.0.0.1:${ports[side]}`];

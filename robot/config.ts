@@ -39,7 +39,7 @@ import {
 } from "../core/pipeline/config.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/limits.ts";
 import { formatTcpEndpoint, parseEndpoint } from "../core/transport/endpoint.ts";
-import type { DataflowSpec } from "./dataflow/node_dataflow.ts";
+import { type DataflowSpec, matches } from "./dataflow/node_dataflow.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import { type ComponentPermissions, permissionsFor } from "./permissions.ts";
 import {
@@ -667,14 +667,16 @@ class Resolver {
       flow.subscribes.forEach((prefix, i) => {
         if (peerOf(prefix, [...at, "subscribes", i]) !== null) return;
         const sources = nodes.filter((n) =>
-          Object.keys(n.dataflow.publishes).some((t) => t.startsWith(prefix))
+          Object.keys(n.dataflow.publishes).some((t) => matches(prefix, t))
         );
         if (sources.length === 0) {
           this.#doc.problem(
             [...at, "subscribes", i],
-            `no component publishes a topic starting with '${prefix}' (published: ${
-              [...new Set(published)].join(", ") || "none"
-            })`,
+            `no component publishes ${
+              prefix.endsWith("*")
+                ? `a topic starting with '${prefix.slice(0, -1)}'`
+                : `'${prefix}'`
+            } (published: ${[...new Set(published)].join(", ") || "none"})`,
           );
         }
         for (const source of sources) {

@@ -167,8 +167,8 @@ const taskServer = z.strictObject({
 
 /** A topic or service of this robot: letters, digits, `_`, `-` and `.`. */
 const LOCAL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-/** …or of another robot: `peer/name`. */
-const NAME_REF = /^([A-Za-z0-9][A-Za-z0-9_-]*\/)?[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** …or of another robot: `peer/name`; a subscription may end in `*` (a prefix). */
+const NAME_REF = /^([A-Za-z0-9][A-Za-z0-9_-]*\/)?[A-Za-z0-9_][A-Za-z0-9_.-]*\*?$/;
 const topicName = z.string().regex(LOCAL_NAME, "a topic is named with letters, digits, _, - and .");
 const nameRef = (what: string) =>
   z.string().regex(NAME_REF, `a ${what} is \`name\`, or \`peer/name\` for another robot's`);

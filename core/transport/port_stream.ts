@@ -23,7 +23,7 @@ import type { ByteStream } from "./stream.ts";
 
 /** Bytes a writer may have in flight before it waits for the reader's credit. */
 const WINDOW = 1024 * 1024;
-/** The reader returns credit once this much is consumed (or its queue is empty). */
+/** The reader returns credit once this much is consumed (far below the window). */
 const ACK_EVERY = 64 * 1024;
 
 type Control = { ack: number } | { close: true };
@@ -114,7 +114,9 @@ export class PortStream implements ByteStream {
     }
     this.#bytes -= copied;
     this.#consumed += copied;
-    if ((this.#consumed >= ACK_EVERY || this.#bytes === 0) && !this.#peerClosed) {
+    // Credit goes back in 64 KiB steps, not per read: a request/reply exchange then costs
+    // one message each way, not two.
+    if (this.#consumed >= ACK_EVERY && !this.#peerClosed) {
       this.#post({ ack: this.#consumed });
       this.#consumed = 0;
     }

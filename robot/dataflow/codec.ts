@@ -4,9 +4,11 @@
  * agree on every frame.
  *
  * - A topic message is three frames: the topic (UTF-8, so SUB prefix
- *   filters work on it), a header `[time, source, encoding]` in msgpack,
- *   and the value in its topic's encoding: msgpack (default), JSON, or raw
- *   bytes.
+ *   filters work on it), a header — one byte of version (1), one of
+ *   encoding (0 msgpack, 1 JSON, 2 raw), the time as a big-endian float64
+ *   (ms since the epoch), then the source in UTF-8 — and the value in its
+ *   topic's encoding: msgpack (default), JSON, or raw bytes. The header is
+ *   fixed-layout rather than msgpack because it is on every message.
  * - A service request is `[rid, service, request]` (request in msgpack);
  *   a reply is `[rid, "ok", value]` or `[rid, "error", { code, message }]`.
  *
@@ -122,11 +124,28 @@ export function encodeTopicMessage(
   encoding: TopicEncoding,
   time: number = Date.now(),
 ): Uint8Array[] {
-  return [
-    utf8.encode(topic),
-    encode([time, source, TOPIC_ENCODINGS.indexOf(encoding)]),
-    encodeValue(value, encoding),
-  ];
+  const from = cachedUtf8(source);
+  const header = new Uint8Array(HEADER_BYTES + from.length);
+  header[0] = HEADER_VERSION;
+  header[1] = TOPIC_ENCODINGS.indexOf(encoding);
+  new DataView(header.buffer).setFloat64(2, time);
+  header.set(from, HEADER_BYTES);
+  return [cachedUtf8(topic), header, encodeValue(value, encoding)];
+}
+
+const HEADER_VERSION = 1;
+/** Version, encoding, float64 time; the source follows. */
+const HEADER_BYTES = 10;
+
+/** Topic and source names repeat on every message: encode each once (a few hundred at most). */
+const utf8Cache = new Map<string, Uint8Array>();
+function cachedUtf8(text: string): Uint8Array {
+  let bytes = utf8Cache.get(text);
+  if (bytes === undefined) {
+    bytes = utf8.encode(text);
+    if (utf8Cache.size < 1024) utf8Cache.set(text, bytes);
+  }
+  return bytes;
 }
 
 /**
@@ -143,13 +162,13 @@ export function decodeTopicMessage(frames: Uint8Array[]): TopicMessage {
     throw new DataflowCodecError(`a topic message has 3 frames, got ${frames.length}`);
   }
   try {
-    const header = decode(frames[1]);
-    if (!Array.isArray(header) || header.length !== 3) throw new Error("bad header");
-    const [time, source, index] = header as [unknown, unknown, unknown];
-    const encoding = TOPIC_ENCODINGS[index as number];
-    if (typeof time !== "number" || typeof source !== "string" || encoding === undefined) {
-      throw new Error("bad header fields");
+    const header = frames[1];
+    const encoding = TOPIC_ENCODINGS[header[1]];
+    if (header.length < HEADER_BYTES || header[0] !== HEADER_VERSION || encoding === undefined) {
+      throw new Error("bad header");
     }
+    const time = new DataView(header.buffer, header.byteOffset, header.byteLength).getFloat64(2);
+    const source = fromUtf8.decode(header.subarray(HEADER_BYTES));
     return {
       topic: fromUtf8.decode(frames[0]),
       value: decodeValue(frames[2], encoding),

@@ -275,12 +275,13 @@ export class NodeDataflow {
   }
 
   /**
-   * Messages on every topic starting with `topicOrPrefix` (which must fall
-   * under one of the node's `subscribes`), from every publisher, until the
-   * node stops or the loop breaks.
+   * Messages on `topicOrPrefix` — a topic, or a prefix ending in `*`
+   * (`odom*`: `odom`, `odom.filtered`, …) — which must fall under one of
+   * the node's `subscribes`, from every publisher, until the node stops or
+   * the loop breaks.
    */
   async *subscribe<T = unknown>(topicOrPrefix: string): AsyncGenerator<TopicMessage<T>> {
-    if (!this.#spec.subscribes.some((s) => topicOrPrefix.startsWith(s))) {
+    if (!this.#spec.subscribes.some((s) => covers(s, topicOrPrefix))) {
       throw new TypeError(
         `${this.#name} does not subscribe to '${topicOrPrefix}': add it to its \`subscribes\` in ` +
           `the robot YAML (it subscribes to: ${this.#spec.subscribes.join(", ") || "nothing"})`,
@@ -289,15 +290,14 @@ export class NodeDataflow {
     const sub = new Subscriber({ linger: 0, receiveHighWaterMark: 1000 });
     this.#subscribers.add(sub);
     const remote = this.#remote(topicOrPrefix);
+    const wanted = remote?.name ?? topicOrPrefix;
+    // The SUB filters by prefix on the topic frame; an exact topic is then checked here.
+    sub.subscribe(wanted.endsWith("*") ? wanted.slice(0, -1) : wanted);
     if (remote !== null) {
-      sub.subscribe(remote.name);
       this.#connectToPeer(sub, remote.peer, "topics");
     } else {
-      sub.subscribe(topicOrPrefix);
       for (const publisher of this.#spec.publishers) {
-        if (publisher.topics.some((t) => t.startsWith(topicOrPrefix))) {
-          sub.connect(publisher.endpoint);
-        }
+        if (publisher.topics.some((t) => matches(wanted, t))) sub.connect(publisher.endpoint);
       }
     }
     const stop = () => sub.close();
@@ -306,6 +306,7 @@ export class NodeDataflow {
       for await (const frames of sub) {
         try {
           const message = decodeTopicMessage(frames) as TopicMessage<T>;
+          if (!matches(wanted, message.topic)) continue;
           if (remote !== null) {
             message.topic = `${remote.peer}/${message.topic}`;
             message.source = `${remote.peer}/${message.source}`;
@@ -619,4 +620,15 @@ function reachable(bound: string, control: string): string {
   if (parsed.transport !== "tcp" || peer.transport !== "tcp") return bound;
   const wildcard = parsed.wildcardHost || parsed.host === "0.0.0.0" || parsed.host === "::";
   return wildcard ? formatTcpEndpoint(peer.host, parsed.port) : bound;
+}
+
+/** Whether `topic` is what a subscription to `pattern` (a topic, or a prefix ending in `*`) wants. */
+export function matches(pattern: string, topic: string): boolean {
+  return pattern.endsWith("*") ? topic.startsWith(pattern.slice(0, -1)) : topic === pattern;
+}
+
+/** Whether a declared subscription covers what `subscribe(wanted)` asks for. */
+function covers(declared: string, wanted: string): boolean {
+  if (!declared.endsWith("*")) return declared === wanted;
+  return wanted.startsWith(declared.slice(0, -1));
 }

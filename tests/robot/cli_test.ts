@@ -26,7 +26,7 @@ Deno.test("robot check: ok for the example robot, every problem with file:line o
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(
     ok.stdout,
-    /examples\/robot\/robot\.yaml: ok: robot kitchen-bot, 5 components: tasks \(task-server\), odometry \(node\)/,
+    /examples\/robot\/robot\.yaml: ok: robot kitchen-bot, 8 components: tasks \(task-server\), odometry \(node\), filter \(node\)/,
   );
 
   const dir = await robotDir({
@@ -83,19 +83,22 @@ Deno.test("robot permissions: per component and as deno run flags, as text and J
   );
   assert.match(
     text.stdout,
-    /^ {2}as flags: deno run --allow-net=127\.0\.0\.1:7821 --allow-read=.*examples\/robot\/planner\.ts$/m,
+    /^ {2}as flags: deno run --allow-net=127\.0\.0\.1:7821 --allow-read=.*examples\/robot\/mapper\.ts$/m,
   );
   assert.match(text.stdout, /deno run --unstable-worker-options --allow-net=/);
   const json = await zedge(["robot", "permissions", "examples/robot/robot.yaml", "--json"]);
   const report = JSON.parse(json.stdout);
   assert.equal(report.robot, "kitchen-bot");
-  const planner = report.components.find((c: { name: string }) => c.name === "planner");
-  assert.deepEqual(planner.permissions.net, ["127.0.0.1:7821"]);
-  assert.deepEqual(planner.permissions.env, []);
-  assert.deepEqual(planner.flags, [
+  const mapper = report.components.find((c: { name: string }) => c.name === "mapper");
+  assert.deepEqual(mapper.permissions.net, ["127.0.0.1:7821"]);
+  assert.deepEqual(mapper.permissions.env, []);
+  assert.deepEqual(mapper.flags, [
     "--allow-net=127.0.0.1:7821",
-    `--allow-read=${repoPath("examples/robot/planner.ts")}`,
+    `--allow-read=${repoPath("examples/robot/mapper.ts")}`,
   ]);
+  // Topics and services between the nodes go over inproc: no network at all.
+  const filter = report.components.find((c: { name: string }) => c.name === "filter");
+  assert.deepEqual(filter.permissions.net, []);
   assert.ok(!report.process.flags.some((f: string) => f === "-A" || f.startsWith("--allow-run")));
 });
 

@@ -61,7 +61,7 @@ for (const transport of ["inproc", "ipc", "tcp"] as const) {
   await report({ count, gaps, source: first.source, fresh: Math.abs(Date.now() - first.time) < 10000, x: typeof first.value.x });`),
       "logger.ts": reporterNode(`
   const topics = new Set();
-  for await (const m of ctx.subscribe("odom")) {
+  for await (const m of ctx.subscribe("odom*")) {
     topics.add(m.topic + ":" + (m.value instanceof Uint8Array ? "bytes" : typeof m.value));
     if (topics.size === 2) break;
   }
@@ -82,7 +82,7 @@ for (const transport of ["inproc", "ipc", "tcp"] as const) {
   logger:
     kind: node
     module: ./logger.ts
-    subscribes: [odom]
+    subscribes: ["odom*"]
     bind: { report: "tcp://127.0.0.1:${b}" }
 `,
         transport === "inproc"
@@ -237,7 +237,7 @@ Deno.test("the robot YAML refuses topics and services nobody offers, and unknown
   const error = await loadRobotConfig(file).then(() => null, (e) => e);
   assert.ok(error instanceof ConfigFileError, String(error));
   assert.deepEqual(error.problems.map((p) => p.slice(file.length + 1)), [
-    "4: components.b.subscribes[0]: no component publishes a topic starting with 'odm' (published: odom)",
+    "4: components.b.subscribes[0]: no component publishes 'odm' (published: odom)",
     "4: components.b.subscribes[1]: 'arm-bot/joints': 'arm-bot' is not among this robot's peers (it has none: add peers: { arm-bot: ENDPOINT })",
     "4: components.b.calls[1]: no component provides 'route' (provided: plan)",
   ]);

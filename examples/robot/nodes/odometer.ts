@@ -1,22 +1,17 @@
 /**
- * Odometer: subscribes to the odometry node's poses and sums the distance
- * travelled, logging it every 5 s.
+ * Odometer: sums the distance between consecutive filtered poses and logs
+ * it every 5 s — the robot's logger of how far it went.
  *
  * @example
  * ```ts
- * // robot.yaml: odometer: { kind: node, module: ./nodes/odometer.ts, connect: { odom: odometry.odom } }
+ * // robot.yaml: odometer: { kind: node, module: ./nodes/odometer.ts, subscribes: [odom.filtered] }
  * ```
  * @module
  */
 import type { NodeContext } from "../../../robot/mod.ts";
-import { Subscriber } from "../../../mod.ts";
 
-/** Sums the distance between consecutive poses until the robot stops this component. */
+/** Sums the distance until the robot stops this component. */
 export default async function main(ctx: NodeContext): Promise<void> {
-  const sub = new Subscriber();
-  sub.subscribe("odom");
-  sub.connect(ctx.endpoints.odom);
-  ctx.signal.addEventListener("abort", () => sub.close(), { once: true });
   let distance = 0;
   let poses = 0;
   let last: { x: number; y: number } | null = null;
@@ -27,10 +22,9 @@ export default async function main(ctx: NodeContext): Promise<void> {
     });
   }, 5000);
   try {
-    for await (const [, body] of sub) {
-      const pose = JSON.parse(new TextDecoder().decode(body)) as { x: number; y: number };
-      if (last !== null) distance += Math.hypot(pose.x - last.x, pose.y - last.y);
-      last = pose;
+    for await (const { value } of ctx.subscribe<{ x: number; y: number }>("odom.filtered")) {
+      if (last !== null) distance += Math.hypot(value.x - last.x, value.y - last.y);
+      last = value;
       poses++;
     }
   } finally {
