@@ -9,7 +9,8 @@
  *
  * The scan follows `import … from "x"`, `import "x"`, `export … from "x"`,
  * `import("x")` with a literal, and `new URL("x", import.meta.url)` (how
- * Web Worker modules are named). Specifiers that are not local files (npm:,
+ * Web Worker modules are named); type-only imports are erased before the
+ * code runs, so they are not followed. Specifiers that are not local files (npm:,
  * node:, jsr:, https:, bare names from the import map) end the walk there.
  * An `import()` of a computed specifier cannot be followed: declare such
  * files under the component's `read:`.
@@ -24,8 +25,9 @@
  */
 import { fileURLToPath } from "node:url";
 
+// `import type … from` and `export type … from` are erased before the code runs: not followed.
 const STATIC =
-  /(?:^|[^\w$.])(?:import|export)\s*(?:type\s+)?(?:[\w*${}\s,]*?\s*from\s*)?["']([^"'\n]+)["']/g;
+  /(?:^|[^\w$.])(?:import|export)(?!\s*type\s)\s*(?:[\w*${}\s,]*?\s*from\s*)?["']([^"'\n]+)["']/g;
 const DYNAMIC = /(?:^|[^\w$.])import\s*\(\s*["']([^"'\n]+)["']\s*[,)]/g;
 const WORKER_URL =
   /new\s+URL\s*\(\s*["']([^"'\n]+\.[cm]?[jt]sx?)["']\s*,\s*import\.meta\.url\s*\)/g;

@@ -295,3 +295,16 @@ components:
     assert.ok(schema.includes(`"${kind}"`), kind);
   }
 });
+
+Deno.test("module graphs follow what runs: type-only imports are not read permissions", async () => {
+  const { localImports } = await import("../../robot/module_graph.ts");
+  assert.deepEqual(
+    localImports(
+      `import type { A } from "./a.ts";\nexport type { B } from "./b.ts";\n` +
+        `import { type C, d } from "./c.ts";\nimport "./e.ts";\nexport * from "./f.ts";\n` +
+        `import{g}from"./g.ts";\n/* import { h } from "./h.ts"; */\nconst w = new URL("./w_worker.ts", import.meta.url);\n` +
+        `await import("./i.ts");\nimport { zod } from "npm:zod";`,
+    ),
+    ["./c.ts", "./e.ts", "./f.ts", "./g.ts", "./i.ts", "./w_worker.ts"],
+  );
+});
