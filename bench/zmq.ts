@@ -364,7 +364,7 @@ const TARGETS = [
 ];
 
 function renderTargets(results: Results): string {
-  return TARGETS.map(({ label, name, min }) => {
+  return TARGETS.filter(({ label }) => results.has(label)).map(({ label, name, min }) => {
     const z = results.get(label)?.get("zedge"), py = results.get(label)?.get("pyzmq");
     const verdict = z === undefined || py === undefined
       ? "n/a (needs both zedge and pyzmq)"

@@ -9,7 +9,15 @@ import assert from "node:assert/strict";
 import { parseBenchArgs } from "../../bench/zmq.ts";
 
 const BENCH = new URL("../../bench/zmq.ts", import.meta.url).pathname;
-const CASES = ["REQ/REP 16 B", "PUSH→PULL 16 B", "PUSH→PULL 1 KiB", "PUB→SUB 16 B"];
+const CASES = [
+  "REQ/REP 16 B",
+  "PUSH→PULL 16 B",
+  "PUSH→PULL 1 KiB",
+  "PUB→SUB 16 B",
+  "CURVE REQ/REP 16 B",
+  "CURVE PUSH→PULL 16 B",
+  "CURVE PUSH→PULL 1 KiB",
+];
 
 function parseRate(cell: string): number {
   return Number(cell.trim().replaceAll(",", ""));
@@ -54,4 +62,6 @@ Deno.test("zmq bench flags: --only takes a list in either form and rejects unkno
   assert.deepEqual(parseBenchArgs(["--tasks-only"]).ignored, ["--tasks-only"]);
   assert.throws(() => parseBenchArgs(["--only", "libzmq"]), /--only: unknown system "libzmq"/);
   assert.throws(() => parseBenchArgs(["--only"]), /--only: expected/);
+  assert.equal(parseBenchArgs([]).cases, null);
+  assert.equal(parseBenchArgs(["--cases=CURVE"]).cases, "CURVE");
 });

@@ -216,10 +216,9 @@ class CurveFraming implements FrameCodec {
     if (frame.length < MESSAGE_OVERHEAD) {
       throw malformed(`MESSAGE of ${frame.length} bytes is shorter than the 33 a box needs`);
     }
-    const data = frame.subarray(MESSAGE_NAME.length);
-    const nonce = getUint64(data, 0);
+    const nonce = getUint64(frame, MESSAGE_NAME.length);
     this.#nonces.check(nonce, "MESSAGE");
-    const opened = this.#crypto.openMessage(this.#key, this.#inPrefix, data);
+    const opened = this.#crypto.openMessage(this.#key, this.#inPrefix, frame);
     if (opened === null) {
       throw unauthentic("a MESSAGE box did not open: it was altered in transit or forged");
     }

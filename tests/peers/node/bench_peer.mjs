@@ -5,8 +5,9 @@
  *     node bench_peer.mjs '<json config>'
  *
  * The config and the stdio protocol are the same as tests/peers/python/bench_peer.py:
- * config `{ role, endpoint?, size, warmup?, duration? }` (receivers check the first
- * message against `size`); stdout carries one JSON
+ * config `{ role, endpoint?, size, warmup?, duration?, curve? }` (receivers check the first
+ * message against `size`; `curve`, the server's Z85 key pair, makes binders CURVE servers
+ * and connectors their clients); stdout carries one JSON
  * object per line (`{endpoint}` after a bind, `{ready}` from a subscriber,
  * `{rate, count, seconds}` from a measuring role); a publisher waits for a line
  * "go" on stdin; every role exits when stdin reaches EOF.
@@ -65,6 +66,12 @@ function parseConfig(argv) {
       }
     }
     if (config.duration <= 0) fail("config.duration: must be greater than 0");
+  }
+  if (config.curve !== undefined) {
+    const { publicKey, secretKey } = config.curve ?? {};
+    if (![publicKey, secretKey].every((key) => typeof key === "string" && key.length === 40)) {
+      fail("config.curve: expected { publicKey, secretKey } as 40-character Z85 keys");
+    }
   }
   return config;
 }
@@ -137,9 +144,25 @@ async function main() {
   const go = watchStdin();
   const payload = Buffer.alloc(config.size, "x");
   const options = { linger: 0 };
+  // CURVE: binding roles serve with the server's secret key, connecting roles verify it.
+  const { curve } = config;
+  const server = curve
+    ? { ...options, curveServer: true, curveSecretKey: curve.secretKey }
+    : options;
+  const client = curve
+    ? (() => {
+      const { publicKey, secretKey } = zmq.curveKeyPair();
+      return {
+        ...options,
+        curveServerKey: curve.publicKey,
+        curvePublicKey: publicKey,
+        curveSecretKey: secretKey,
+      };
+    })()
+    : options;
   switch (config.role) {
     case "rep": {
-      const sock = new zmq.Reply(options);
+      const sock = new zmq.Reply(server);
       await bindRandom(sock);
       for (;;) {
         await sock.receive();
@@ -147,30 +170,30 @@ async function main() {
       }
     }
     case "pull": {
-      const sock = new zmq.Pull(options);
+      const sock = new zmq.Pull(server);
       await bindRandom(sock);
       emit(await measureReceiver(sock, config.size, config.warmup, config.duration));
       break;
     }
     case "pub": {
-      const sock = new zmq.Publisher(options);
+      const sock = new zmq.Publisher(server);
       await bindRandom(sock);
       await go;
       for (;;) await sock.send(payload);
     }
     case "push": {
-      const sock = new zmq.Push(options);
+      const sock = new zmq.Push(client);
       sock.connect(config.endpoint);
       for (;;) await sock.send(payload);
     }
     case "req": {
-      const sock = new zmq.Request(options);
+      const sock = new zmq.Request(client);
       sock.connect(config.endpoint);
       emit(await measureRoundTrips(sock, payload, config.warmup, config.duration));
       break;
     }
     case "sub": {
-      const sock = new zmq.Subscriber(options);
+      const sock = new zmq.Subscriber(client);
       sock.subscribe();
       sock.connect(config.endpoint);
       emit({ ready: true });

@@ -13,6 +13,9 @@ The config is a JSON object:
               first message they get against it)
     warmup    seconds to run before measuring (req, pull, sub)
     duration  seconds to measure (req, pull, sub)
+    curve     optional {"publicKey", "secretKey"}: the server's Z85 key pair;
+              binding roles are CURVE servers with it, connecting roles its
+              clients (with a key pair of their own)
 
 Every line this peer prints on stdout is one JSON object:
     {"endpoint": "tcp://127.0.0.1:P"}   after a bind
@@ -72,7 +75,26 @@ def parse_config(argv):
                 fail(f"config.{field}: expected seconds 0..600, got {value!r}")
         if config["duration"] <= 0:
             fail("config.duration: must be greater than 0")
+    curve = config.get("curve")
+    if curve is not None:
+        keys = (curve.get("publicKey"), curve.get("secretKey")) if isinstance(curve, dict) else ()
+        if len(keys) != 2 or not all(isinstance(k, str) and len(k) == 40 for k in keys):
+            fail("config.curve: expected {publicKey, secretKey} as 40-character Z85 keys")
     return config
+
+
+def secure(sock, curve, binds):
+    """CURVE: a binding socket serves with the server's secret key, a connecting one verifies it."""
+    if curve is None:
+        return
+    if binds:
+        sock.curve_server = True
+        sock.curve_secretkey = curve["secretKey"].encode()
+    else:
+        public, secret = zmq.curve_keypair()
+        sock.curve_serverkey = curve["publicKey"].encode()
+        sock.curve_publickey = public
+        sock.curve_secretkey = secret
 
 
 def watch_stdin(go):
@@ -139,6 +161,7 @@ def main():
     context = zmq.Context()
     sock = context.socket(getattr(zmq, role.upper()))
     sock.setsockopt(zmq.LINGER, 0)
+    secure(sock, config.get("curve"), role in ("rep", "pull", "pub"))
     payload = b"x" * config["size"]
 
     if role == "rep":
