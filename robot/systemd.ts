@@ -131,6 +131,8 @@ export function systemdUnit(config: RobotConfig, options: SystemdOptions): Syste
     }
     if (!parsed.path.startsWith("/run/zedge/")) writable.add(dirname(parsed.path));
   }
+  const dir = config.dataflowDir;
+  if (dir !== null && !dir.startsWith("/tmp/") && !dir.startsWith("/run/zedge")) writable.add(dir);
   for (const c of config.components) {
     for (const path of c.permissions.write) {
       if (
