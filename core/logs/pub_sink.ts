@@ -76,6 +76,19 @@ export interface PubLogSink extends AsyncDisposable {
    * Publishes a record already formed elsewhere as coming from `component`
    * (no dots or whitespace) — what the supervisor does with each record a
    * component sends it. Never waits; does nothing once closed.
+   *
+   * @example
+   * ```ts
+   * import { createPubLogSink, type FormedLogRecord } from "../../mod.ts";
+   * const logs = await createPubLogSink({ endpoint: "tcp://*:7790", robot: "kitchen-bot" });
+   * // The supervisor's onLog: every component's records, as they arrive.
+   * const onLog = (component: string, record: FormedLogRecord) => logs.publish(component, record);
+   * onLog("planner", {
+   *   time: Date.now(), level: "error", category: ["kitchen-bot", "planner"],
+   *   message: "no path", properties: {},
+   * }); // topic kitchen-bot.planner.error
+   * await logs.close();
+   * ```
    */
   publish(component: string, record: FormedLogRecord): void;
   /** The endpoint bound (a random port resolved) or connected; null for a `socket` given. */
