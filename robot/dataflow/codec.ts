@@ -5,8 +5,8 @@
  *
  * - A topic message is three frames: the topic (UTF-8, so SUB prefix
  *   filters work on it), a header — one byte of version (1), one of
- *   encoding (0 msgpack, 1 JSON, 2 raw), the time as a big-endian float64
- *   (ms since the epoch), then the source in UTF-8 — and the value in its
+ *   encoding (0 msgpack, 1 JSON, 2 raw), the time as a little-endian
+ *   float64 (ms since the epoch), then the source in UTF-8 — and the value in its
  *   topic's encoding: msgpack (default), JSON, or raw bytes. The header is
  *   fixed-layout rather than msgpack because it is on every message.
  * - A service request is `[rid, service, request]` (request in msgpack);
@@ -124,14 +124,55 @@ export function encodeTopicMessage(
   encoding: TopicEncoding,
   time: number = Date.now(),
 ): Uint8Array[] {
-  const from = cachedUtf8(source);
-  const header = new Uint8Array(HEADER_BYTES + from.length);
-  header[0] = HEADER_VERSION;
-  header[1] = TOPIC_ENCODINGS.indexOf(encoding);
-  new DataView(header.buffer).setFloat64(2, time);
-  header.set(from, HEADER_BYTES);
+  const header = headerTemplate(source, encoding).slice();
+  timeScratch[0] = time;
+  for (let i = 0; i < 8; i++) header[2 + i] = timeBytes[i];
   return [cachedUtf8(topic), header, encodeValue(value, encoding)];
 }
+
+/** A publisher's headers differ only in their time: the rest is made once per source and encoding. */
+const templates = new Map<string, Uint8Array>();
+function headerTemplate(source: string, encoding: TopicEncoding): Uint8Array {
+  const key = `${encoding}:${source}`;
+  let template = templates.get(key);
+  if (template === undefined) {
+    const from = utf8.encode(source);
+    template = new Uint8Array(HEADER_BYTES + from.length);
+    template[0] = HEADER_VERSION;
+    template[1] = TOPIC_ENCODINGS.indexOf(encoding);
+    template.set(from, HEADER_BYTES);
+    if (templates.size < 1024) templates.set(key, template);
+  }
+  return template;
+}
+
+/** The time goes through one float64 (little-endian on every platform zedge runs on: x86, arm). */
+const timeScratch = new Float64Array(1);
+const timeBytes = new Uint8Array(timeScratch.buffer);
+
+/** The last bytes decoded into each string slot, reused when the next message repeats them. */
+class RepeatedText {
+  #bytes = new Uint8Array(0);
+  #text = "";
+  decode(bytes: Uint8Array): string {
+    const last = this.#bytes;
+    if (bytes.length === last.length) {
+      let same = true;
+      for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i] !== last[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#text;
+    }
+    this.#text = fromUtf8.decode(bytes);
+    this.#bytes = bytes.slice();
+    return this.#text;
+  }
+}
+const lastTopic = new RepeatedText();
+const lastSource = new RepeatedText();
 
 const HEADER_VERSION = 1;
 /** Version, encoding, float64 time; the source follows. */
@@ -167,10 +208,12 @@ export function decodeTopicMessage(frames: Uint8Array[]): TopicMessage {
     if (header.length < HEADER_BYTES || header[0] !== HEADER_VERSION || encoding === undefined) {
       throw new Error("bad header");
     }
-    const time = new DataView(header.buffer, header.byteOffset, header.byteLength).getFloat64(2);
-    const source = fromUtf8.decode(header.subarray(HEADER_BYTES));
+    timeBytes.set(header.subarray(2, HEADER_BYTES));
+    const time = timeScratch[0];
+    // Topic and source repeat from message to message: decoding them is most of a small message.
+    const source = lastSource.decode(header.subarray(HEADER_BYTES));
     return {
-      topic: fromUtf8.decode(frames[0]),
+      topic: lastTopic.decode(frames[0]),
       value: decodeValue(frames[2], encoding),
       time,
       source,

@@ -263,15 +263,17 @@ export class NodeDataflow {
    * blocks: a subscriber over its high-water mark misses messages, as with
    * any ZeroMQ PUB.
    */
-  async publish(topic: string, value: unknown): Promise<void> {
+  publish(topic: string, value: unknown): Promise<void> {
     const encoding = this.#spec.publishes[topic];
     if (encoding === undefined || this.#publisher === null) {
-      throw new TypeError(
-        `${this.#name} does not publish '${topic}': add it to its \`publishes\` in the robot YAML` +
-          ` (it publishes: ${Object.keys(this.#spec.publishes).join(", ") || "nothing"})`,
+      return Promise.reject(
+        new TypeError(
+          `${this.#name} does not publish '${topic}': add it to its \`publishes\` in the robot YAML` +
+            ` (it publishes: ${Object.keys(this.#spec.publishes).join(", ") || "nothing"})`,
+        ),
       );
     }
-    await this.#publisher.send(encodeTopicMessage(topic, value, this.#name, encoding));
+    return this.#publisher.send(encodeTopicMessage(topic, value, this.#name, encoding));
   }
 
   /**
