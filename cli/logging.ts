@@ -5,6 +5,7 @@
  * @module
  */
 import { configure, getConfig, type LogLevel, type LogRecord } from "@logtape/logtape";
+import { renderLogMessage } from "../core/logs/record.ts";
 
 /**
  * Formats a record as `level: area.sub: message`.
@@ -21,7 +22,8 @@ export function formatPlainRecord(record: LogRecord): string {
 
 /**
  * The record's message with its values filled in (strings as they are,
- * anything else as JSON).
+ * errors as `Name: message`, anything else as JSON): core/logs's
+ * renderLogMessage, which the PUB log sink uses too.
  *
  * @example
  * ```ts
@@ -29,9 +31,7 @@ export function formatPlainRecord(record: LogRecord): string {
  * ```
  */
 export function renderMessage(record: LogRecord): string {
-  return record.message.map((part, i) =>
-    i % 2 === 0 || typeof part === "string" ? String(part) : JSON.stringify(part)
-  ).join("");
+  return renderLogMessage(record.message);
 }
 
 /**
