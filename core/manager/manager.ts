@@ -119,6 +119,8 @@ interface ManagedSocket {
   socket: Socket;
   /** Endpoints bound through the manager, as given and as resolved. */
   bound: Set<string>;
+  /** ensureAndBind calls under way, by endpoint: a second one awaits the first. */
+  binding: Map<string, Promise<string>>;
   /** Endpoints connected through the manager. */
   connected: Set<string>;
 }
@@ -201,7 +203,7 @@ export class SocketManager implements AsyncDisposable {
     }
     const SocketType = resolveSocketClass(type);
     const socket = new SocketType({ ...this.#socketOptions, ...options });
-    this.#sockets.set(name, { socket, bound: new Set(), connected: new Set() });
+    this.#sockets.set(name, { socket, bound: new Set(), binding: new Map(), connected: new Set() });
     return socket as SocketFor<T>;
   }
 
@@ -346,8 +348,13 @@ export class SocketManager implements AsyncDisposable {
     const created = !this.#sockets.has(name);
     const entry = this.#getOrCreate(name, type, options);
     if (!entry.bound.has(endpoint)) {
+      let binding = entry.binding.get(endpoint);
+      if (binding === undefined) {
+        binding = this.bind(name, endpoint).finally(() => entry.binding.delete(endpoint));
+        entry.binding.set(endpoint, binding);
+      }
       try {
-        await this.bind(name, endpoint);
+        await binding;
       } catch (error) {
         if (created) await this.close(name);
         throw error;

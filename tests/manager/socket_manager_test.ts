@@ -228,6 +228,15 @@ Deno.test("manager: ensureAndBind and ensureAndConnect do their work once, and m
     assert.equal(sockets.ensureAndConnect("out", "push", jobs.lastEndpoint!), out);
     await out.send("once");
     assert.deepEqual(texts(await within(jobs.receive(), "the message")), ["once"]);
+    // Two calls at once bind once (a second bind of the port would fail with EADDRINUSE).
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const freePort = `tcp://127.0.0.1:${(probe.addr as Deno.NetAddr).port}`;
+    probe.close();
+    const [x, y] = await Promise.all([
+      sockets.ensureAndBind("twice", "pull", freePort),
+      sockets.ensureAndBind("twice", "pull", freePort),
+    ]);
+    assert.equal(x, y);
     // A second endpoint is a second bind / connect.
     const second = await sockets.bind("jobs", "tcp://127.0.0.1:0");
     sockets.ensureAndConnect("out", "push", second);
