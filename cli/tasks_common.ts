@@ -26,7 +26,7 @@ import {
   type TaskSpec,
   TaskState,
 } from "../core/tasks/protocol.ts";
-import { parsePort } from "../core/tasks/remotes.ts";
+import { parsePort } from "../core/tasks/port.ts";
 import { formatTcpEndpoint } from "../core/transport/endpoint.ts";
 import { CliError } from "./errors.ts";
 import { renderMessage, setupLogging } from "./logging.ts";

@@ -22,7 +22,18 @@
  * ```
  * @module
  */
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type Tags,
+  type ToJSOptions,
+} from "yaml";
 import { z } from "zod";
 
 /**
@@ -70,18 +81,30 @@ export class YamlDocument {
   readonly value: unknown;
   /** Problems found so far, unsorted; see {@link YamlDocument.sortedProblems}. */
   readonly problems: string[] = [];
+  /** Things worth saying that do not stop the file from being used, unsorted. */
+  readonly warnings: string[] = [];
   readonly #lines = new LineCounter();
   readonly #root: Node | null;
+  readonly #document: Document;
 
-  /** Parses `text`; syntax errors (duplicate keys included) become problems. */
-  constructor(text: string, file: string, options: { version?: "1.1" | "1.2" } = {}) {
+  /**
+   * Parses `text`; syntax errors (duplicate keys included) become problems.
+   * `customTags` changes how plain scalars resolve (see the `yaml` package).
+   */
+  constructor(
+    text: string,
+    file: string,
+    options: { version?: "1.1" | "1.2"; customTags?: Tags | ((tags: Tags) => Tags) } = {},
+  ) {
     this.file = file;
     const document = parseDocument(text, {
       lineCounter: this.#lines,
       prettyErrors: false,
       uniqueKeys: true,
       version: options.version ?? "1.2",
+      customTags: options.customTags,
     });
+    this.#document = document;
     for (const error of document.errors) {
       const line = this.#lines.linePos(error.pos[0]).line;
       this.problems.push(`${file}:${line}: YAML syntax: ${error.message.split("\n")[0]}`);
@@ -120,14 +143,48 @@ export class YamlDocument {
 
   /** Records a problem located at `path` (its value, or its key with `key: true`). */
   problem(path: YamlPath, message: string, options: { key?: boolean } = {}): void {
-    this.problems.push(
-      `${this.file}:${this.lineOf(path, options)}: ${formatPath(path)}: ${message}`,
-    );
+    this.problems.push(this.#located(path, message, options));
+  }
+
+  /** Records a warning located at `path`, formatted like a problem. */
+  warn(path: YamlPath, message: string, options: { key?: boolean } = {}): void {
+    this.warnings.push(this.#located(path, message, options));
   }
 
   /** The problems in line order (stable for problems on the same line). */
   get sortedProblems(): string[] {
     return sortProblems(this.problems);
+  }
+
+  /** The warnings in line order. */
+  get sortedWarnings(): string[] {
+    return sortProblems(this.warnings);
+  }
+
+  /** The document's root node, for callers that walk it (null with syntax errors). */
+  get root(): Node | null {
+    return this.#root;
+  }
+
+  /** `node`, or the node an alias (`*name`) in this document points to. */
+  deref(node: Node | null | undefined): Node | null {
+    if (node === null || node === undefined) return null;
+    return isAlias(node) ? (node.resolve(this.#document) ?? null) : node;
+  }
+
+  /** The plain value of one node of this document (aliases and merge keys resolved). */
+  js(node: Node | null | undefined, options: ToJSOptions = {}): unknown {
+    if (node === null || node === undefined) return null;
+    return node.toJS(this.#document, { maxAliasCount: 100, ...options });
+  }
+
+  /** The line of a node of this document (1 when it has no position). */
+  lineOfNode(node: Node | null | undefined): number {
+    return this.#line(node);
+  }
+
+  #located(path: YamlPath, message: string, options: { key?: boolean }): string {
+    return `${this.file}:${this.lineOf(path, options)}: ${formatPath(path)}: ${message}`;
   }
 
   #line(node: Node | null | undefined): number {
@@ -227,15 +284,30 @@ export function validateYamlConfig<S extends z.ZodType>(
   return { value, doc };
 }
 
+/**
+ * `unknown field (did you mean 'port'?)` for a near miss, else `unknown
+ * field (expected one of: …)`; `suffix` goes after `unknown field` (such as
+ * `, ignored`).
+ *
+ * @example
+ * ```ts
+ * import { unknownFieldMessage } from "./yaml_schema.ts";
+ * unknownFieldMessage("prot", ["host", "port"]); // "unknown field (did you mean 'port'?)"
+ * ```
+ */
+export function unknownFieldMessage(key: string, allowed: readonly string[], suffix = ""): string {
+  const hint = suggestion(key, allowed);
+  const expected = allowed.length > 0 ? ` (expected one of: ${allowed.join(", ")})` : "";
+  return `unknown field${suffix}${hint || expected}`;
+}
+
 function reportIssue(doc: YamlDocument, schema: z.ZodType, issue: z.core.$ZodIssue): void {
   const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
   switch (issue.code) {
     case "unrecognized_keys": {
       const allowed = allowedKeys(schema, path, doc.value);
       for (const key of issue.keys) {
-        const hint = suggestion(key, allowed);
-        const expected = allowed.length > 0 ? ` (expected one of: ${allowed.join(", ")})` : "";
-        doc.problem([...path, key], `unknown field${hint || expected}`, { key: true });
+        doc.problem([...path, key], unknownFieldMessage(key, allowed), { key: true });
       }
       return;
     }

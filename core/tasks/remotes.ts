@@ -1,7 +1,9 @@
 /**
  * The remotes file, as ZTL reads it: `remotes: {NAME: {host, port, scope}}`,
  * plus zedge's optional `events` (port or endpoint of the server's state-change
- * channel) so clients can wait on pushed events instead of polling.
+ * channel) so clients can wait on pushed events instead of polling. Read as
+ * YAML 1.1, as PyYAML reads it; every problem is reported at once; fields
+ * ZTL would ignore are ignored with a warning.
  *
  * ```yaml
  * remotes:
@@ -20,8 +22,15 @@
  * ```
  * @module
  */
-import { ConfigError, loadYaml, mapEntries, scalarValue, type YamlSource } from "./yaml_source.ts";
+import { getLogger } from "@logtape/logtape";
+import { z } from "zod";
+import { unknownFieldMessage, validateDocument, YamlDocument } from "../config/yaml_schema.ts";
 import { formatTcpEndpoint } from "../transport/endpoint.ts";
+import { parsePort } from "./port.ts";
+import { PYYAML_OPTIONS } from "./pyyaml.ts";
+import { ConfigError } from "./yaml_source.ts";
+
+export { parsePort } from "./port.ts";
 
 /**
  * One remote task server and the scope to use on it.
@@ -49,92 +58,121 @@ export interface Remote {
   line: number;
 }
 
-const FIELDS = ["host", "port", "scope", "events"];
+const ENDPOINT = /^(tcp|ipc|inproc):\/\//;
+
+const port = z.union([z.number(), z.string()], {
+  error: "must be a port: an integer from 1 to 65535",
+}).superRefine((value, ctx) => {
+  if (parsePort(value) === undefined) {
+    ctx.addIssue({ code: "custom", message: `must be an integer from 1 to 65535, got '${value}'` });
+  }
+});
+
+const remote = z.looseObject({
+  host: z.string({ error: "must be a host name or address" }).min(1).describe(
+    "the task server's host name or address",
+  ),
+  port: port.describe("the task server's port"),
+  scope: z.string({ error: "must be a scope (text without ';')" }).min(1)
+    .refine((scope) => !scope.includes(";"), "must not contain ';'")
+    .describe("the scope to address on that server"),
+  events: z.union([z.number(), z.string()], { error: "must be a port or an endpoint" })
+    .superRefine((value, ctx) => {
+      if (parsePort(value) === undefined && !ENDPOINT.test(String(value))) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be a port or an endpoint, got '${value}'`,
+        });
+      }
+    })
+    .optional()
+    .describe("zedge: the server's state-change PUB port or endpoint, to wait without polling"),
+});
+
+/** The fields zedge reads; ZTL reads host, port and scope and ignores the rest. */
+const FIELDS = Object.keys(remote.shape);
 
 /**
- * Parses a TCP port given as number or digits; returns undefined if it is
- * not an integer from `min` to 65535.
+ * The remotes file, as written: ZTL's `remotes: {NAME: {host, port, scope}}`
+ * plus zedge's optional `events`. Other fields are ignored with a warning,
+ * as ZTL ignores them.
  *
  * @example
  * ```ts
- * import { parsePort } from "./remotes.ts";
- * parsePort("7779"); // 7779
- * parsePort("x"); // undefined
+ * import { remotesFileSchema } from "./remotes.ts";
+ * remotesFileSchema.parse({ remotes: { arm: { host: "robot", port: 7779, scope: "/arm" } } });
  * ```
  */
-export function parsePort(value: unknown, min = 1): number | undefined {
-  const text = typeof value === "number" ? String(value) : typeof value === "string" ? value : "";
-  if (!/^\d{1,5}$/.test(text.trim())) return undefined;
-  const port = Number(text);
-  return port >= min && port <= 65535 ? port : undefined;
-}
+export const remotesFileSchema = z.looseObject({
+  remotes: z.record(
+    z.string().min(1, "a remote's name must not be empty"),
+    remote,
+    { error: "must map remote names to {host, port, scope}" },
+  ).nullable().describe("the remotes, by name"),
+  publishers: z.record(
+    z.string().min(1, "a publisher's name must not be empty"),
+    remote.pick({ host: true, port: true, scope: true }),
+    { error: "must map publisher names to {host, port, scope}" },
+  ).nullable().optional().describe(
+    "ZTL's object publishers (ObjectSubscriber endpoints), by name",
+  ),
+});
 
-function parseRemote(source: YamlSource, name: string, keyNode: unknown, node: unknown): Remote {
-  const fields = new Map<string, { value: unknown; node: unknown }>();
-  for (const entry of mapEntries(source, node, `remote '${name}'`)) {
-    if (!FIELDS.includes(entry.key)) {
-      source.fail(
-        entry.keyNode,
-        `remote '${name}': unknown field '${entry.key}' (expected ${FIELDS.join(", ")})`,
-      );
-    }
-    fields.set(entry.key, {
-      value: scalarValue(source, entry.value, `remote '${name}' field '${entry.key}'`),
-      node: entry.value ?? entry.keyNode,
-    });
-  }
-  const need = (field: string) => {
-    const found = fields.get(field);
-    if (!found || found.value === null || found.value === "") {
-      source.fail(keyNode, `remote '${name}': missing field '${field}'`);
-    }
-    return found;
-  };
-  const host = need("host");
-  if (typeof host.value !== "string") {
-    source.fail(host.node, `remote '${name}': field 'host' must be a host name or address`);
-  }
-  const portField = need("port");
-  const port = parsePort(portField.value);
-  if (port === undefined) {
-    source.fail(
-      portField.node,
-      `remote '${name}': field 'port' must be an integer from 1 to 65535, got '${portField.value}'`,
-    );
-  }
-  const scopeField = need("scope");
-  const scope = String(scopeField.value);
-  if (scope.includes(";")) {
-    source.fail(scopeField.node, `remote '${name}': field 'scope' must not contain ';'`);
-  }
-  const remote: Remote = {
-    name,
-    host: host.value,
-    port,
-    scope,
-    endpoint: formatTcpEndpoint(host.value, port),
-    line: source.lineOf(keyNode),
-  };
-  const events = fields.get("events");
-  if (events && events.value !== null) {
-    const eventsPort = parsePort(events.value);
-    if (eventsPort !== undefined) {
-      remote.events = formatTcpEndpoint(host.value, eventsPort);
-    } else if (typeof events.value === "string" && /^(tcp|ipc|inproc):\/\//.test(events.value)) {
-      remote.events = events.value;
-    } else {
-      source.fail(
-        events.node,
-        `remote '${name}': field 'events' must be a port or an endpoint, got '${events.value}'`,
-      );
-    }
-  }
-  return remote;
+/** The top-level keys ZTL reads. */
+const SECTIONS = Object.keys(remotesFileSchema.shape);
+
+/**
+ * The remotes file's JSON Schema (draft 2020-12), for editors
+ * (`# yaml-language-server: $schema=…`).
+ *
+ * @example
+ * ```ts
+ * import { remotesJsonSchema } from "./remotes.ts";
+ * console.log(JSON.stringify(remotesJsonSchema()).includes("scope"));
+ * ```
+ */
+export function remotesJsonSchema(): Record<string, unknown> {
+  return {
+    title: "zedge / ZTL remotes",
+    ...z.toJSONSchema(remotesFileSchema, { io: "input", unrepresentable: "any" }),
+  } as Record<string, unknown>;
 }
 
 /**
- * Parses a remotes file's text; throws {@link ConfigError} (`file:line: …`)
- * for bad YAML or bad values. Returns the remotes by name, in file order.
+ * Options of {@link parseRemotes} and {@link loadRemotes}.
+ *
+ * @example
+ * ```ts
+ * import type { RemotesOptions } from "./remotes.ts";
+ * const quiet: RemotesOptions = { onWarning: () => {} };
+ * ```
+ */
+export interface RemotesOptions {
+  /**
+   * Called with each `file:line: field: …` warning (an unknown field, which
+   * is ignored); by default they are logged at warning level.
+   */
+  onWarning?: (warning: string) => void;
+}
+
+/**
+ * Logs a configuration warning at warning level (category
+ * `zedge.tasks.config`), for callers that did not take the warnings.
+ *
+ * @example
+ * ```ts
+ * import { logConfigWarning } from "./remotes.ts";
+ * logConfigWarning("r.yaml:3: remotes.a.prot: unknown field, ignored");
+ * ```
+ */
+export function logConfigWarning(warning: string): void {
+  getLogger(["zedge", "tasks", "config"]).warn("{warning}", { warning });
+}
+
+/**
+ * Parses a remotes file's text as ZTL does (YAML 1.1, as PyYAML reads it);
+ * throws {@link ConfigError} with every problem (`file:line: field: …`).
+ * Returns the remotes by name, in file order.
  *
  * @example
  * ```ts
@@ -142,18 +180,47 @@ function parseRemote(source: YamlSource, name: string, keyNode: unknown, node: u
  * const remotes = parseRemotes("remotes:\n  t: {host: localhost, port: 7779, scope: /t}\n", "r.yaml");
  * ```
  */
-export function parseRemotes(text: string, file: string): Map<string, Remote> {
-  const source: YamlSource = loadYaml(text, file);
-  if (source.root === null) source.fail(null, "file is empty; expected 'remotes:'");
-  const top = mapEntries(source, source.root, "the remotes file");
-  const section = top.find((entry) => entry.key === "remotes");
-  if (!section) source.fail(source.root, "missing top-level key 'remotes'");
-  const remotes = new Map<string, Remote>();
-  if (section.value === null || section.value === undefined) return remotes;
-  for (const entry of mapEntries(source, section.value, "'remotes'")) {
-    if (entry.key === "") source.fail(entry.keyNode, "remote name must not be empty");
-    remotes.set(entry.key, parseRemote(source, entry.key, entry.keyNode, entry.value));
+export function parseRemotes(
+  text: string,
+  file: string,
+  options: RemotesOptions = {},
+): Map<string, Remote> {
+  const doc = new YamlDocument(text, file, PYYAML_OPTIONS);
+  if (doc.problems.length === 0 && (doc.value === null || doc.value === undefined)) {
+    throw new ConfigError(file, 0, "file is empty; expected 'remotes:'");
   }
+  const parsed = validateDocument(remotesFileSchema, doc);
+  if (parsed === undefined) throw ConfigError.of(file, doc.sortedProblems);
+  for (const key of Object.keys(parsed)) {
+    if (!SECTIONS.includes(key)) doc.warn([key], unknownFieldMessage(key, SECTIONS, ", ignored"));
+  }
+  const remotes = new Map<string, Remote>();
+  for (const [name, entry] of Object.entries(parsed.remotes ?? {})) {
+    for (const key of Object.keys(entry)) {
+      if (!FIELDS.includes(key)) {
+        doc.warn(["remotes", name, key], unknownFieldMessage(key, FIELDS, ", ignored"), {
+          key: true,
+        });
+      }
+    }
+    const serverPort = parsePort(entry.port)!;
+    const remote: Remote = {
+      name,
+      host: entry.host,
+      port: serverPort,
+      scope: entry.scope,
+      endpoint: formatTcpEndpoint(entry.host, serverPort),
+      line: doc.lineOf(["remotes", name], { key: true }),
+    };
+    if (entry.events !== undefined) {
+      const eventsPort = parsePort(entry.events);
+      remote.events = eventsPort === undefined
+        ? String(entry.events)
+        : formatTcpEndpoint(entry.host, eventsPort);
+    }
+    remotes.set(name, remote);
+  }
+  for (const warning of doc.sortedWarnings) (options.onWarning ?? logConfigWarning)(warning);
   return remotes;
 }
 
@@ -167,8 +234,11 @@ export function parseRemotes(text: string, file: string): Map<string, Remote> {
  * const remotes = await loadRemotes("examples/tasks/remotes.yaml");
  * ```
  */
-export async function loadRemotes(path: string): Promise<Map<string, Remote>> {
-  return parseRemotes(await readConfigText(path), path);
+export async function loadRemotes(
+  path: string,
+  options: RemotesOptions = {},
+): Promise<Map<string, Remote>> {
+  return parseRemotes(await readConfigText(path), path, options);
 }
 
 /**

@@ -3,7 +3,8 @@
  * steps → handlers → components → goal. Keys may carry parameters in
  * parentheses:
  *
- * - scene `name(delay = 2)`: wait 2 s before the scene starts;
+ * - scene `name(delay = 2)`: wait 2 s before the scene starts (a scene's
+ *   `wait` is accepted and, as in ZTL, has no effect);
  * - step `name(delay = 1, wait = False)`: wait before the step; with
  *   `wait = False` the step's tasks run in the background and the next step
  *   starts at once;
@@ -22,7 +23,11 @@
  *       echo: how are you
  * ```
  *
- * Everything is validated on load; errors read `file:line: …`.
+ * The file is read as ZTL reads it: YAML 1.1 as PyYAML loads it, and each
+ * goal sent as Python's `str()` renders it (`yes` → `True`, `010` → `8`,
+ * an empty goal → `None`, a mapping or list → its Python repr). Everything
+ * is validated on load and every problem is reported at once as
+ * `file:line: …`; a parameter ZTL would ignore is ignored with a warning.
  *
  * @example
  * ```ts
@@ -32,8 +37,13 @@
  * ```
  * @module
  */
-import type { Remote } from "./remotes.ts";
-import { loadYaml, mapEntries, scalarValue, type YamlSource } from "./yaml_source.ts";
+import { isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
+import { z } from "zod";
+import { validateDocument, YamlDocument } from "../config/yaml_schema.ts";
+import { pythonStr } from "./python_str.ts";
+import { PYYAML_OPTIONS } from "./pyyaml.ts";
+import { logConfigWarning, type Remote } from "./remotes.ts";
+import { ConfigError } from "./yaml_source.ts";
 
 /**
  * One task of a step.
@@ -194,47 +204,153 @@ export function parseStageKey(key: string): StageKey | string {
   return { name, params };
 }
 
-interface Parsed {
+/** The parameters each level of a script understands. */
+const PARAMETERS = {
+  scene: ["delay", "wait"],
+  step: ["delay", "wait"],
+  handler: ["remote"],
+  component: ["delay", "wait"],
+} as const;
+
+type Level = keyof typeof PARAMETERS;
+
+const mappingOf = <T extends z.ZodType>(what: string, inner: T) =>
+  z.record(z.string(), inner, { error: `must be a mapping of ${what}` });
+
+/**
+ * A scene script, as written: scenes → steps → handlers → components →
+ * goal. Keys are `name` or `name(param = value, …)`; see the module
+ * documentation for the parameters.
+ *
+ * @example
+ * ```ts
+ * import { scriptFileSchema } from "./script.ts";
+ * scriptFileSchema.parse({ intro: { greet: { test: { print: "hello" } } } });
+ * ```
+ */
+export const scriptFileSchema = mappingOf(
+  "scenes to their steps",
+  mappingOf(
+    "steps to their handlers",
+    mappingOf(
+      "handlers to their components",
+      mappingOf(
+        "components to their goals",
+        z.unknown().describe(
+          "the goal: any YAML value, sent as Python's str() renders it (yes → True, a map → {'a': 1})",
+        ),
+      ).describe("handler(remote = NAME): components → goals"),
+    ).describe("step(delay = S, wait = False): handlers"),
+  ).describe("scene(delay = S): steps, run in order"),
+).describe("a ZTL scene script");
+
+/**
+ * The scene script's JSON Schema (draft 2020-12), for editors.
+ *
+ * @example
+ * ```ts
+ * import { scriptJsonSchema } from "./script.ts";
+ * console.log(scriptJsonSchema().title); // "zedge / ZTL scene script"
+ * ```
+ */
+export function scriptJsonSchema(): Record<string, unknown> {
+  return {
+    title: "zedge / ZTL scene script",
+    ...z.toJSONSchema(scriptFileSchema, { io: "input", unrepresentable: "any" }),
+  } as Record<string, unknown>;
+}
+
+/**
+ * Options of {@link parseScript}.
+ *
+ * @example
+ * ```ts
+ * import type { ScriptOptions } from "./script.ts";
+ * const warnings: string[] = [];
+ * const options: ScriptOptions = { onWarning: (w) => warnings.push(w) };
+ * ```
+ */
+export interface ScriptOptions {
+  /**
+   * Called with each `file:line: …` warning (a parameter that is ignored);
+   * by default they are logged at warning level.
+   */
+  onWarning?: (warning: string) => void;
+}
+
+interface KeyParameters {
   name: string;
   delay: number;
   wait: boolean;
   remote?: string;
 }
 
-function parseKey(
-  source: YamlSource,
-  keyNode: unknown,
-  key: string,
-  what: string,
-  allowed: readonly string[],
-): Parsed {
-  const parsed = parseStageKey(key);
-  if (typeof parsed === "string") source.fail(keyNode, `${what}: ${parsed}`);
-  if (parsed.name === "") source.fail(keyNode, `${what} '${key}' has no name`);
-  const result: Parsed = { name: parsed.name, delay: 0, wait: true };
-  for (const [param, value] of parsed.params) {
-    if (!allowed.includes(param)) {
-      source.fail(
-        keyNode,
-        `${what} '${parsed.name}': unknown parameter '${param}' (allowed: ${allowed.join(", ")})`,
-      );
-    }
-    if (param === "delay") {
-      const delay = Number(value);
-      if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(delay)) {
-        source.fail(
-          keyNode,
-          `${what} '${parsed.name}': 'delay' must be a number of seconds, got '${value}'`,
-        );
+/** The entries of a mapping node, merge keys (`<<: *base`) expanded as YAML 1.1 does. */
+function entries(doc: YamlDocument, node: Node | null): Pair<Node, Node | null>[] {
+  const map = doc.deref(node);
+  if (!isMap(map)) return [];
+  const own: Pair<Node, Node | null>[] = [];
+  const merged: Pair<Node, Node | null>[] = [];
+  for (const pair of map.items as Pair<Node, Node | null>[]) {
+    if (isScalar(pair.key) && pair.key.value === "<<") {
+      const source = doc.deref(pair.value);
+      for (const map of isSeq(source) ? (source.items as Node[]) : [source]) {
+        merged.push(...entries(doc, map));
       }
-      result.delay = delay;
+    } else {
+      own.push(pair);
+    }
+  }
+  const keys = new Set(own.map((p) => keyText(p.key)));
+  return [...own, ...merged.filter((p) => !keys.has(keyText(p.key)))];
+}
+
+/** A key as Python's str() gives it (ZTL names stages with `str(key)`). */
+function keyText(key: Node | null): string {
+  return isScalar(key) ? pythonStr(key.value) : "";
+}
+
+/** Reads the parameters of one key, recording problems and warnings at its line. */
+function keyParameters(
+  doc: YamlDocument,
+  key: Node,
+  level: Level,
+  located: (line: number, message: string, warning?: boolean) => void,
+): KeyParameters | undefined {
+  const line = doc.lineOfNode(key);
+  if (!isScalar(key)) {
+    located(line, `${level} keys must be plain values`);
+    return undefined;
+  }
+  const text = keyText(key);
+  const parsed = parseStageKey(text);
+  if (typeof parsed === "string") {
+    located(line, `${level}: ${parsed}`);
+    return undefined;
+  }
+  if (parsed.name === "") {
+    located(line, `${level} '${text}' has no name`);
+    return undefined;
+  }
+  const result: KeyParameters = { name: parsed.name, delay: 0, wait: true };
+  const known: readonly string[] = PARAMETERS[level];
+  const what = `${level} '${parsed.name}'`;
+  for (const [param, value] of parsed.params) {
+    if (!known.includes(param)) {
+      located(
+        line,
+        `${what}: unknown parameter '${param}', ignored (known: ${known.join(", ")})`,
+        true,
+      );
+    } else if (param === "delay") {
+      if (!/^\d+(\.\d+)?$/.test(value)) {
+        located(line, `${what}: 'delay' must be a number of seconds, got '${value}'`);
+      }
+      result.delay = Number(value);
     } else if (param === "wait") {
       const lower = value.toLowerCase();
       if (!TRUE.includes(lower) && !FALSE.includes(lower)) {
-        source.fail(
-          keyNode,
-          `${what} '${parsed.name}': 'wait' must be True or False, got '${value}'`,
-        );
+        located(line, `${what}: 'wait' must be True or False, got '${value}'`);
       }
       result.wait = TRUE.includes(lower);
     } else if (param === "remote") {
@@ -245,8 +361,8 @@ function parseKey(
 }
 
 /**
- * Parses a script's text; throws {@link ConfigError} (`file:line: …`) for
- * bad YAML, a wrong shape or bad parameters.
+ * Parses a script's text as ZTL does; throws {@link ConfigError} with every
+ * problem (`file:line: …`): bad YAML, a wrong shape or bad parameters.
  *
  * @example
  * ```ts
@@ -255,75 +371,65 @@ function parseKey(
  * script.scenes[0].delay; // 1
  * ```
  */
-export function parseScript(text: string, file: string): Script {
-  const source: YamlSource = loadYaml(text, file);
-  if (source.root === null) source.fail(null, "script is empty; expected a map of scenes");
+export function parseScript(text: string, file: string, options: ScriptOptions = {}): Script {
+  const doc = new YamlDocument(text, file, PYYAML_OPTIONS);
+  if (doc.problems.length === 0 && (doc.value === null || doc.value === undefined)) {
+    throw new ConfigError(file, 0, "script is empty; expected a map of scenes");
+  }
+  validateDocument(scriptFileSchema, doc);
+  const located = (line: number, message: string, warning = false) =>
+    (warning ? doc.warnings : doc.problems).push(`${file}:${line}: ${message}`);
+  const read = (key: Node, level: Level) => keyParameters(doc, key, level, located);
   const scenes: ScriptScene[] = [];
-  for (const sceneEntry of mapEntries(source, source.root, "the script (scenes)")) {
-    const scene = parseKey(source, sceneEntry.keyNode, sceneEntry.key, "scene", ["delay"]);
+  for (const scenePair of entries(doc, doc.root)) {
+    const scene = read(scenePair.key, "scene");
     const steps: ScriptStep[] = [];
-    const sceneWhat = `scene '${scene.name}'`;
-    for (const stepEntry of mapEntries(source, sceneEntry.value, `${sceneWhat} (steps)`)) {
-      const step = parseKey(source, stepEntry.keyNode, stepEntry.key, "step", ["delay", "wait"]);
+    for (const stepPair of entries(doc, scenePair.value)) {
+      const step = read(stepPair.key, "step");
       const handlers: ScriptHandler[] = [];
-      const stepWhat = `step '${step.name}'`;
-      for (const handlerEntry of mapEntries(source, stepEntry.value, `${stepWhat} (handlers)`)) {
-        const handler = parseKey(source, handlerEntry.keyNode, handlerEntry.key, "handler", [
-          "remote",
-        ]);
+      for (const handlerPair of entries(doc, stepPair.value)) {
+        const handler = read(handlerPair.key, "handler");
         const components: ScriptComponent[] = [];
-        const handlerWhat = `handler '${handler.name}'`;
-        for (
-          const componentEntry of mapEntries(
-            source,
-            handlerEntry.value,
-            `${handlerWhat} (components)`,
-          )
-        ) {
-          const component = parseKey(
-            source,
-            componentEntry.keyNode,
-            componentEntry.key,
-            "component",
-            ["delay", "wait"],
-          );
-          const goal = scalarValue(
-            source,
-            componentEntry.value,
-            `goal of ${handlerWhat} [${component.name}]`,
-          );
+        for (const componentPair of entries(doc, handlerPair.value)) {
+          const component = read(componentPair.key, "component");
+          if (component === undefined) continue;
           components.push({
             name: component.name,
-            goal: goal === null ? "" : String(goal),
+            goal: pythonStr(doc.js(componentPair.value, { mapAsMap: true })),
             delay: component.delay,
             wait: component.wait,
-            line: source.lineOf(componentEntry.keyNode),
+            line: doc.lineOfNode(componentPair.key),
           });
         }
+        if (handler === undefined) continue;
         handlers.push({
           name: handler.name,
           remote: handler.remote ?? handler.name,
           components,
-          line: source.lineOf(handlerEntry.keyNode),
+          line: doc.lineOfNode(handlerPair.key),
         });
       }
+      if (step === undefined) continue;
       steps.push({
-        key: stepEntry.key,
+        key: keyText(stepPair.key),
         name: step.name,
         delay: step.delay,
         wait: step.wait,
         handlers,
-        line: source.lineOf(stepEntry.keyNode),
+        line: doc.lineOfNode(stepPair.key),
       });
     }
+    if (scene === undefined) continue;
     scenes.push({
-      key: sceneEntry.key,
+      key: keyText(scenePair.key),
       name: scene.name,
       delay: scene.delay,
       steps,
-      line: source.lineOf(sceneEntry.keyNode),
+      line: doc.lineOfNode(scenePair.key),
     });
   }
+  if (doc.problems.length > 0) throw ConfigError.of(file, doc.sortedProblems);
+  for (const warning of doc.sortedWarnings) (options.onWarning ?? logConfigWarning)(warning);
   return { file, scenes };
 }
 

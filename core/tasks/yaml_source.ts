@@ -1,42 +1,69 @@
 /**
- * YAML loading with line numbers, shared by the remotes and script files: a
- * syntax error or a bad value becomes a {@link ConfigError} reading
- * `file:line: what is wrong`.
+ * The error of the task configuration files (remotes and scene scripts):
+ * {@link ConfigError}, a {@link ConfigFileError} that also names the file
+ * and the line of its first problem. Both files are validated by
+ * `core/config/yaml_schema.ts`, like the robot and pipeline YAML.
+ *
+ * The node helpers below ({@link loadYaml}, {@link mapEntries},
+ * {@link scalarValue}) stay for code that used them; zedge's own files use
+ * {@link YamlDocument}.
  *
  * @example
  * ```ts
- * import { loadYaml, ConfigError } from "./yaml_source.ts";
+ * import { parseRemotes } from "./remotes.ts";
+ * import { ConfigError } from "./yaml_source.ts";
  * try {
- *   loadYaml("a: [1,", "bad.yaml");
+ *   parseRemotes("remotes: [1,", "bad.yaml");
  * } catch (error) {
- *   if (error instanceof ConfigError) console.log(error.message); // bad.yaml:1: ...
+ *   if (error instanceof ConfigError) console.log(error.line, error.problems);
  * }
  * ```
  * @module
  */
-import { isMap, isScalar, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import { isMap, isScalar, type Node, type YAMLMap } from "yaml";
+import { ConfigFileError, YamlDocument } from "../config/yaml_schema.ts";
 
 /**
- * A configuration file problem, located: `file:line: message`.
+ * A configuration file's problems, located: `file:line: message`, one per
+ * line. `line` is the first problem's (0 when it is about the whole file).
  *
  * @example
  * ```ts
  * import { ConfigError } from "./yaml_source.ts";
- * const error = new ConfigError("remotes.yaml", 3, "field 'port' must be an integer");
- * error.message; // "remotes.yaml:3: field 'port' must be an integer"
+ * const error = new ConfigError("remotes.yaml", 3, "remotes.arm.port: is required");
+ * error.message; // "remotes.yaml:3: remotes.arm.port: is required"
  * ```
  */
-export class ConfigError extends Error {
-  /** The file the problem is in. */
+export class ConfigError extends ConfigFileError {
+  /** The file the problems are in. */
   readonly file: string;
-  /** 1-based line, 0 when the problem is the whole file. */
+  /** 1-based line of the first problem, 0 when it is the whole file. */
   readonly line: number;
-  /** Creates the error; `line` 0 means the whole file. */
-  constructor(file: string, line: number, message: string) {
-    super(line > 0 ? `${file}:${line}: ${message}` : `${file}: ${message}`);
+  /** Creates the error; `line` 0 means the whole file; `more` are further `file:line: …` problems. */
+  constructor(file: string, line: number, message: string, more: readonly string[] = []) {
+    super([line > 0 ? `${file}:${line}: ${message}` : `${file}: ${message}`, ...more]);
     this.name = "ConfigError";
     this.file = file;
     this.line = line;
+  }
+
+  /**
+   * The error for a document's problems (`file:line: …` each, in line order).
+   *
+   * @example
+   * ```ts
+   * import { ConfigError } from "./yaml_source.ts";
+   * const error = ConfigError.of("s.yaml", ["s.yaml:2: a: must be a mapping"]);
+   * error.line; // 2
+   * ```
+   */
+  static of(file: string, problems: readonly string[]): ConfigError {
+    const [first = "invalid", ...more] = problems;
+    const rest = first.startsWith(`${file}:`) ? first.slice(file.length + 1) : ` ${first}`;
+    const located = /^(\d+): (.*)$/s.exec(rest);
+    return located === null
+      ? new ConfigError(file, 0, rest.trimStart(), more)
+      : new ConfigError(file, Number(located[1]), located[2], more);
   }
 }
 
@@ -62,8 +89,8 @@ export interface YamlSource {
 }
 
 /**
- * Parses `text` (named `file` in errors). Throws {@link ConfigError} at the
- * first syntax error, including duplicate keys.
+ * Parses `text` (named `file` in errors). Throws {@link ConfigError} with
+ * its syntax errors, duplicate keys included.
  *
  * @example
  * ```ts
@@ -72,21 +99,13 @@ export interface YamlSource {
  * ```
  */
 export function loadYaml(text: string, file: string): YamlSource {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const lineOfOffset = (offset: number) => lineCounter.linePos(offset).line;
-  if (document.errors.length > 0) {
-    const error = document.errors[0];
-    const line = error.linePos?.[0]?.line ?? lineOfOffset(error.pos[0]);
-    throw new ConfigError(file, line, `invalid YAML: ${error.message.split("\n")[0]}`);
-  }
-  const lineOf = (node: unknown): number => {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    return range ? lineOfOffset(range[0]) : 0;
-  };
+  const doc = new YamlDocument(text, file);
+  if (doc.problems.length > 0) throw ConfigError.of(file, doc.sortedProblems);
+  const lineOf = (node: unknown): number =>
+    (node as Node | null)?.range ? doc.lineOfNode(node as Node) : 0;
   return {
     file,
-    root: (document.contents ?? null) as Node | null,
+    root: doc.root,
     lineOf,
     fail(node: unknown, message: string): never {
       throw new ConfigError(file, lineOf(node), message);

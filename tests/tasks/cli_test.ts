@@ -278,7 +278,7 @@ Deno.test("cli: remote-task uses the remotes file (explicit or XDG default) and 
   assertOneLineError(
     await zedge(["remote-task", "-c", badYaml, "test", "test:echo:x"]),
     1,
-    new RegExp(`^zedge: ${badYaml}:4: remote 'test': field 'port' must be an integer`),
+    new RegExp(`^zedge: ${badYaml}:4: remotes\\.test\\.port: must be an integer from 1 to 65535`),
   );
   assertOneLineError(
     await zedge(["remote-task", "-c", "/no/such/remotes.yaml", "test", "test:echo:x"]),

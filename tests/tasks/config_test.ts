@@ -2,15 +2,19 @@ import assert from "node:assert/strict";
 import { defaultRemotesPath, parseRemotes } from "../../core/tasks/remotes.ts";
 import { parseScript, parseStageKey, unknownRemotes } from "../../core/tasks/script.ts";
 import { ConfigError } from "../../core/tasks/yaml_source.ts";
+import { ConfigFileError } from "../../core/config/yaml_schema.ts";
+import { PYTHON } from "./helpers.ts";
 
+/** Asserts `fn` throws a ConfigError whose first problem is at `line` and matches `pattern`. */
 function assertConfigError(fn: () => unknown, file: string, line: number, pattern: RegExp) {
   assert.throws(fn, (error) => {
     assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    assert.ok(error instanceof ConfigFileError);
     assert.equal(error.line, line, error.message);
     const where = line > 0 ? `${file}:${line}: ` : `${file}: `;
-    assert.ok(error.message.startsWith(where), error.message);
-    assert.match(error.message, pattern);
-    assert.ok(!error.message.includes("\n"), "one line");
+    assert.ok(error.problems[0].startsWith(where), error.message);
+    assert.match(error.problems[0], pattern);
+    assert.equal(error.message, error.problems.join("\n"));
     return true;
   });
 }
@@ -44,30 +48,24 @@ Deno.test("remotes: ZTL's format, in file order, with optional events", () => {
 Deno.test("remotes: every bad value is reported as file:line", () => {
   const file = "r.yaml";
   // An unterminated construct is reported where the parser finds out.
-  assertConfigError(() => parseRemotes("remotes: [1, 2\n", file), file, 2, /invalid YAML/);
+  assertConfigError(() => parseRemotes("remotes: [1, 2\n", file), file, 2, /YAML syntax/);
   assertConfigError(
     () => parseRemotes("other: 1\n", file),
     file,
     1,
-    /missing top-level key 'remotes'/,
+    /^r\.yaml:1: remotes: is required$/,
   );
   assertConfigError(
     () => parseRemotes("remotes:\n  a:\n    host: h\n    port: 99999\n    scope: /a\n", file),
     file,
     4,
-    /field 'port' must be an integer from 1 to 65535, got '99999'/,
+    /remotes\.a\.port: must be an integer from 1 to 65535, got '99999'/,
   );
   assertConfigError(
     () => parseRemotes("remotes:\n  a:\n    host: h\n    scope: /a\n", file),
     file,
     2,
-    /remote 'a': missing field 'port'/,
-  );
-  assertConfigError(
-    () => parseRemotes("remotes:\n  a:\n    host: h\n    prot: 1\n", file),
-    file,
-    4,
-    /unknown field 'prot'/,
+    /remotes\.a\.port: is required/,
   );
   assertConfigError(
     () =>
@@ -77,15 +75,63 @@ Deno.test("remotes: every bad value is reported as file:line", () => {
       ),
     file,
     3,
-    /invalid YAML: Map keys must be unique/,
+    /YAML syntax: Map keys must be unique/,
   );
   assertConfigError(
     () => parseRemotes("remotes:\n  a: {host: [x], port: 1, scope: /a}\n", file),
     file,
     2,
-    /must be a single value/,
+    /remotes\.a\.host: must be a host name or address/,
   );
   assertConfigError(() => parseRemotes("", file), file, 0, /file is empty/);
+});
+
+Deno.test("remotes: every problem at once; fields ZTL ignores are warnings", () => {
+  const file = "r.yaml";
+  const text = [
+    "remotes:",
+    "  a:",
+    "    host: h",
+    "    prot: 1",
+    "  b: {host: h, port: 0, scope: 'x;y'}",
+    "",
+  ].join("\n");
+  const error = (() => {
+    try {
+      parseRemotes(text, file, { onWarning: () => {} });
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(error instanceof ConfigError);
+  assert.deepEqual(error.problems, [
+    "r.yaml:2: remotes.a.port: is required",
+    "r.yaml:2: remotes.a.scope: is required",
+    "r.yaml:5: remotes.b.port: must be an integer from 1 to 65535, got '0'",
+    "r.yaml:5: remotes.b.scope: must not contain ';'",
+  ]);
+  const warnings: string[] = [];
+  const remotes = parseRemotes(
+    "owner: ops\npublishers: {cam: {host: h, port: 2, scope: /img}}\nremotes:\n  a: {host: h, port: 1, scope: /a, scop: /b, robot: arm}\n",
+    file,
+    { onWarning: (w) => warnings.push(w) },
+  );
+  assert.equal(remotes.get("a")?.endpoint, "tcp://h:1");
+  assert.deepEqual(warnings, [
+    "r.yaml:1: owner: unknown field, ignored (expected one of: remotes, publishers)",
+    "r.yaml:4: remotes.a.scop: unknown field, ignored (did you mean 'scope'?)",
+    "r.yaml:4: remotes.a.robot: unknown field, ignored (expected one of: host, port, scope, events)",
+  ]);
+});
+
+Deno.test("remotes: read as YAML 1.1, as ZTL's PyYAML reads them", () => {
+  const remotes = parseRemotes(
+    "remotes:\n  old: {host: h, port: 017417, scope: /a}\n  y: {host: y, port: 1, scope: /y}\n",
+    "r.yaml",
+  );
+  // 017417 is octal in YAML 1.1 (as in ZTL): port 7951; `y` stays a string, as in PyYAML.
+  assert.equal(remotes.get("old")?.port, 7951);
+  assert.equal(remotes.get("y")?.host, "y");
 });
 
 Deno.test("remotes: default path follows XDG_CONFIG_HOME, else HOME/.config", () => {
@@ -140,7 +186,8 @@ Deno.test("script: scenes, steps, handlers and components in order with paramete
   ]);
   const speech = intro.steps[1].handlers[0];
   assert.deepEqual([speech.name, speech.remote, speech.line], ["speech", "test", 7]);
-  assert.deepEqual(speech.components.map((c) => c.goal), ["another: test", ""]);
+  // An empty goal is None, as ZTL sends str(None).
+  assert.deepEqual(speech.components.map((c) => c.goal), ["another: test", "None"]);
   assert.equal(outro.steps[0].handlers[0].components[0].goal, "42");
   assert.deepEqual(unknownRemotes(script, new Map()), [
     "script.yaml:3: handler 'test' uses remote 'test', which is not configured",
@@ -149,31 +196,25 @@ Deno.test("script: scenes, steps, handlers and components in order with paramete
   ]);
 });
 
-Deno.test("script: bad shapes and parameters are reported as file:line", () => {
+Deno.test("script: bad shapes and parameters are reported as file:line, all at once", () => {
   const file = "s.yaml";
   assertConfigError(
     () => parseScript("- a\n- b\n", file),
     file,
     1,
-    /the script \(scenes\) must be a map/,
+    /\(top level\): must be a mapping of scenes to their steps/,
   );
   assertConfigError(
     () => parseScript("s:\n  step: 3\n", file),
     file,
     2,
-    /step 'step' \(handlers\) must be a map/,
-  );
-  assertConfigError(
-    () => parseScript("s:\n  a:\n    test:\n      echo: [1, 2]\n", file),
-    file,
-    4,
-    /goal of handler 'test' \[echo\] must be a single value/,
+    /s\.step: must be a mapping of handlers to their components/,
   );
   assertConfigError(
     () => parseScript("s:\n  a(wait = maybe):\n    test:\n      echo: x\n", file),
     file,
     2,
-    /'wait' must be True or False, got 'maybe'/,
+    /step 'a': 'wait' must be True or False, got 'maybe'/,
   );
   assertConfigError(
     () => parseScript("s(delay = soon):\n  a:\n    test:\n      echo: x\n", file),
@@ -182,15 +223,94 @@ Deno.test("script: bad shapes and parameters are reported as file:line", () => {
     /'delay' must be a number of seconds/,
   );
   assertConfigError(
-    () => parseScript("s:\n  a:\n    test(speed = 2):\n      echo: x\n", file),
-    file,
-    3,
-    /unknown parameter 'speed' \(allowed: remote\)/,
-  );
-  assertConfigError(
     () => parseScript("s:\n  a:\n    test:\n      echo: 'x\n", file),
     file,
     5,
-    /invalid YAML: Missing closing 'quote$/,
+    /YAML syntax: Missing closing 'quote$/,
   );
+  const error = (() => {
+    try {
+      parseScript("s(delay = soon):\n  a(wait = maybe):\n    test: 3\n  b: [1]\n", file);
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(error instanceof ConfigError);
+  assert.deepEqual(error.problems, [
+    "s.yaml:1: scene 's': 'delay' must be a number of seconds, got 'soon'",
+    "s.yaml:2: step 'a': 'wait' must be True or False, got 'maybe'",
+    's.yaml:3: ["s(delay = soon)"]["a(wait = maybe)"].test: must be a mapping of components to their goals',
+    's.yaml:4: ["s(delay = soon)"].b: must be a mapping of handlers to their components',
+  ]);
+});
+
+Deno.test("script: ZTL's keys load: a scene's wait is accepted, unknown parameters are warnings", () => {
+  const warnings: string[] = [];
+  const script = parseScript(
+    "s(delay = 1, wait = False):\n  a(speed = 2):\n    test(speed = 2):\n      echo: x\n",
+    "s.yaml",
+    { onWarning: (w) => warnings.push(w) },
+  );
+  assert.equal(script.scenes[0].delay, 1);
+  assert.equal(script.scenes[0].steps[0].name, "a");
+  assert.equal(script.scenes[0].steps[0].handlers[0].components[0].goal, "x");
+  assert.deepEqual(warnings, [
+    "s.yaml:2: step 'a': unknown parameter 'speed', ignored (known: delay, wait)",
+    "s.yaml:3: handler 'test': unknown parameter 'speed', ignored (known: remote)",
+  ]);
+});
+
+Deno.test("script: goals reach the server as ZTL sends them (PyYAML, then Python's str())", async () => {
+  // Every kind of plain scalar YAML 1.1 and PyYAML disagree on, and maps and lists.
+  const goals: Record<string, string> = {
+    bool: "yes",
+    switch: "Off",
+    y: "y",
+    octal: "010",
+    notOctal: "08",
+    hex: "0x1F",
+    sexagesimal: "1:30",
+    float: "1.0",
+    exp: "1e3",
+    expSigned: "1.5e+3",
+    small: "0.00001",
+    big: "1e16",
+    huge: "100000000000000000000001",
+    inf: "-.inf",
+    none: "~",
+    empty: "",
+    date: "2001-12-14",
+    stamp: "2001-12-14t21:59:43.10-05:00",
+    quoted: "'yes'",
+    text: "hello world",
+    map: "{a: 1, b: [yes, null, 'it''s', \"q\\\"\"], c: {d: 2.50}}",
+    list: "[1, '2', three, 2001-01-02]",
+  };
+  const yaml = `scene:\n  step:\n    test:\n${
+    Object.entries(goals).map(([k, v]) => `      ${k}: ${v}\n`).join("")
+  }`;
+  const python = await new Deno.Command(PYTHON, {
+    args: [
+      "-c",
+      "import sys, json, yaml\n" +
+      "goals = yaml.safe_load(sys.stdin.read())['scene']['step']['test']\n" +
+      "print(json.dumps({k: str(v) for k, v in goals.items()}))",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = python.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(yaml));
+  await writer.close();
+  const { stdout, success } = await python.output();
+  assert.ok(success, "python3 with PyYAML (apt-get install python3-yaml)");
+  const expected = JSON.parse(new TextDecoder().decode(stdout));
+  const script = parseScript(yaml, "s.yaml");
+  const rendered = Object.fromEntries(
+    script.scenes[0].steps[0].handlers[0].components.map((c) => [c.name, c.goal]),
+  );
+  assert.deepEqual(rendered, expected);
+  assert.equal(rendered.bool, "True");
+  assert.equal(rendered.octal, "8");
+  assert.equal(rendered.none, "None");
 });
