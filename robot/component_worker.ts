@@ -19,6 +19,7 @@
  * @module
  */
 import { configure, getLogger, type LogRecord } from "@logtape/logtape";
+import { formLogRecord } from "../core/logs/record.ts";
 import type { ComponentSpec } from "./config.ts";
 import { ComponentInprocBridge } from "./inproc_bridge.ts";
 import { ComponentLoadError, runnerFor, type RunningComponent } from "./kinds/mod.ts";
@@ -59,20 +60,10 @@ function cloneable(properties: Record<string, unknown>): Record<string, unknown>
   return out;
 }
 
+/** The record as core/logs forms it, with properties made safe to post. */
 function toRecord(record: LogRecord): ComponentLogRecord {
-  return {
-    time: record.timestamp,
-    level: record.level,
-    category: [...record.category],
-    message: record.message.map((part, i) =>
-      i % 2 === 0 || typeof part === "string"
-        ? String(part)
-        : part instanceof Error
-        ? describe(part)
-        : JSON.stringify(part)
-    ).join(""),
-    properties: cloneable(record.properties),
-  };
+  const formed = formLogRecord(record);
+  return { ...formed, category: [...formed.category], properties: cloneable(formed.properties) };
 }
 
 function startComponent(scope: ComponentScope): void {

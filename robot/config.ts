@@ -180,6 +180,8 @@ export interface RobotConfig {
   controlIsDefault: boolean;
   /** Pipeline YAML files the components use (absolute paths), for embedding. */
   pipelineFiles: string[];
+  /** Where the supervisor publishes every component's log records (a PUB socket), if anywhere. */
+  logs: string | null;
   /** The directory the supervisor creates for ipc dataflow sockets, when the dataflow is on ipc. */
   dataflowDir: string | null;
   /** Where this robot offers its topics and services to other robots (bound by the supervisor). */
@@ -317,6 +319,7 @@ export function parseRobotConfig(
     control,
     raw.control !== undefined || !!options.control,
     raw.gateway ?? {},
+    raw.logs,
   );
   const graph = options.moduleGraph === false
     ? undefined
@@ -338,6 +341,7 @@ export function parseRobotConfig(
     control,
     controlIsDefault: raw.control === undefined && options.control === undefined,
     pipelineFiles: [...resolver.pipelineFiles],
+    logs: raw.logs ?? null,
     dataflowDir: raw.dataflow?.transport === "ipc"
       ? raw.dataflow.dir ?? `/tmp/zedge-${raw.robot}`
       : null,
@@ -782,6 +786,7 @@ class Resolver {
     control: string,
     controlInFile: boolean,
     gateway: Record<string, string | undefined>,
+    logs: string | undefined,
   ): void {
     const seen: { endpoint: string; owner: string; at: YamlPath }[] = [];
     const claim = (endpoint: string, owner: string, at: YamlPath) => {
@@ -798,6 +803,7 @@ class Resolver {
       }
     };
     claim(control, "the supervisor's control endpoint", controlInFile ? ["control"] : []);
+    if (logs !== undefined) claim(logs, "the supervisor's logs endpoint", ["logs"]);
     for (const [key, endpoint] of Object.entries(gateway)) {
       if (endpoint !== undefined) {
         claim(endpoint, `the gateway's ${key} endpoint`, ["gateway", key]);

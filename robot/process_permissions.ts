@@ -131,7 +131,9 @@ export function robotProcessPermissions(
     ? { net: [], read: [], write: [], env: [] }
     : { net: [], read: [config.dataflowDir], write: [config.dataflowDir], env: [] };
   const gateway = permissionsFor({
-    bind: [config.gateway.topics, config.gateway.services].filter((e): e is string => !!e),
+    bind: [config.gateway.topics, config.gateway.services, config.logs ?? undefined].filter(
+      (e): e is string => !!e,
+    ),
   });
   return unionPermissions([own, ...components, ...controls, gateway, dataflowDir]);
 }

@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import type { FormedLogRecord, LogLevelName } from "../core/logs/record.ts";
 import type { ComponentSpec } from "./config.ts";
 import type { InprocFromComponent, InprocToComponent } from "./inproc_bridge.ts";
 
@@ -24,16 +25,7 @@ import type { InprocFromComponent, InprocToComponent } from "./inproc_bridge.ts"
  */
 export const HEARTBEAT_INTERVAL_MS = 1000;
 
-/**
- * A log level, lowest first: what logtape calls `LogLevel`.
- *
- * @example
- * ```ts
- * import type { LogLevelName } from "./protocol.ts";
- * const level: LogLevelName = "warning";
- * ```
- */
-export type LogLevelName = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+export type { LogLevelName };
 
 /**
  * Supervisor → component.
@@ -83,7 +75,8 @@ export type FromComponent =
   | InprocFromComponent;
 
 /**
- * A log record as it crosses from a component to the supervisor.
+ * A log record as it crosses from a component to the supervisor: the
+ * record as `core/logs` forms it (what the logs PUB socket publishes too).
  *
  * @example
  * ```ts
@@ -94,15 +87,4 @@ export type FromComponent =
  * };
  * ```
  */
-export interface ComponentLogRecord {
-  /** Milliseconds since the epoch. */
-  time: number;
-  /** Severity. */
-  level: LogLevelName;
-  /** Logger category. */
-  category: string[];
-  /** The message with its values filled in. */
-  message: string;
-  /** Structured properties (structured-clone safe). */
-  properties: Record<string, unknown>;
-}
+export type ComponentLogRecord = FormedLogRecord;

@@ -230,6 +230,7 @@ export const robotFileSchema = z.strictObject({
     "must be a name: letters, digits, - or _ (it names files and the systemd unit)",
   ),
   control: endpoint.optional(),
+  logs: endpoint.optional(),
   dataflow: z.strictObject({
     transport: z.enum(["inproc", "ipc", "tcp"]).optional(),
     dir: z.string().regex(/^\//, "must be an absolute directory").optional(),

@@ -38,6 +38,7 @@ import {
   ControlServer,
   type RobotStatus,
 } from "./control.ts";
+import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
 import { workerPermissions } from "./permissions.ts";
@@ -382,6 +383,7 @@ export class Supervisor {
   #shuttingDown: Promise<void> | null = null;
   readonly #inproc: InprocDirectory;
   #gateway: DataflowGateway | null = null;
+  #logs: PubLogSink | null = null;
   #uninstallBridge: (() => void) | null = null;
 
   /** Prepares the components; nothing starts before {@link start}. */
@@ -418,6 +420,7 @@ export class Supervisor {
    * cannot be bound.
    */
   async start(): Promise<void> {
+    if (this.config.logs !== null) await this.#publishLogs(this.config.logs);
     if (this.#settings.control) {
       const control = new ControlServer(this.config.control, {
         status: () => this.status(),
@@ -443,6 +446,38 @@ export class Supervisor {
       await this.#gateway.start();
     }
     await this.ready();
+  }
+
+  /**
+   * Publishes every component's records on a PUB socket at `endpoint` (the
+   * YAML's `logs`), and the supervisor's word on each state change — who
+   * crashed, why, what restarts — as component `supervisor`.
+   */
+  async #publishLogs(endpoint: string): Promise<void> {
+    const logs = await createPubLogSink({
+      endpoint,
+      robot: this.config.robot,
+      component: "supervisor",
+    });
+    this.#logs = logs;
+    const onLog = this.#settings.onLog;
+    this.#settings.onLog = (component, record) => {
+      logs.publish(component, record);
+      if (onLog) onLog(component, record);
+      else relog(component, record);
+    };
+    const onStateChange = this.#settings.onStateChange;
+    this.#settings.onStateChange = (component, state, error) => {
+      onStateChange?.(component, state, error);
+      const level = state === "failed" ? "error" : state === "backoff" ? "warning" : "info";
+      logs.publish("supervisor", {
+        time: Date.now(),
+        level,
+        category: ["zedge", "robot", "supervisor"],
+        message: `${component} is ${state}${error && state !== "running" ? `: ${error}` : ""}`,
+        properties: { component, state, error },
+      });
+    };
   }
 
   /** Resolves once every component has been ready (or failed) once. */
@@ -502,6 +537,7 @@ export class Supervisor {
       this.#uninstallBridge?.();
       await this.#control?.close();
       this.#control = null;
+      await this.#logs?.close();
     })();
     return this.#shuttingDown;
   }
