@@ -19,6 +19,7 @@
  * @module
  */
 export * from "./core/sockets/mod.ts";
+export * from "./core/security/mod.ts";
 export { VERSION } from "./core/version.ts";
 export { ConfigFileError } from "./core/config/yaml_schema.ts";
 export * from "./core/tasks/mod.ts";

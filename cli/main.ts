@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   demo: () => import("./demo.ts"),
   pipeline: () => import("./pipeline.ts"),
   robot: () => import("./robot.ts"),
+  keys: () => import("./keys.ts"),
   logs: () => import("./logs.ts"),
 };
 

@@ -18,7 +18,6 @@ import { Notifier } from "./notifier.ts";
 import {
   bindOptionValues,
   checkOption,
-  type CurveKeyOption,
   installOptionProperties,
   type OptionTable,
   resolveOptions,
@@ -67,24 +66,7 @@ export interface ReadinessOptions {
  * push.close();
  * ```
  */
-export interface Socket extends
-  Required<
-    Omit<SocketOptions, "routingId" | CurveKeyOption | "plainUsername" | "plainPassword">
-  > {
-  /** This socket's CURVE public key (Z85); set it as Z85 or 32 bytes. */
-  get curvePublicKey(): string | null;
-  set curvePublicKey(value: string | Uint8Array | null);
-  /** This socket's CURVE secret key (Z85); set it as Z85 or 32 bytes. */
-  get curveSecretKey(): string | null;
-  set curveSecretKey(value: string | Uint8Array | null);
-  /** The CURVE server's public key (Z85): setting it makes this socket a CURVE client. */
-  get curveServerKey(): string | null;
-  set curveServerKey(value: string | Uint8Array | null);
-  /** The PLAIN user name: setting it makes this socket a PLAIN client. */
-  plainUsername: string | null;
-  /** The PLAIN password. */
-  plainPassword: string | null;
-}
+export interface Socket extends Required<Omit<SocketOptions, "routingId">> {}
 
 /**
  * Base class of every socket type. Not constructed directly: use `Push`,

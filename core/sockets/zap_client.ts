@@ -11,7 +11,7 @@
  * @module
  */
 import { dialInproc } from "../transport/inproc.ts";
-import { NULL_MECHANISM, type ZapCredentials, type ZapVerdict } from "../zmtp/mod.ts";
+import { NULL_MECHANISM, type ZapVerdict } from "../zmtp/mod.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 
 /** The inproc name a ZAP handler binds (RFC 27). */
@@ -36,7 +36,11 @@ const decoder = new TextDecoder();
  * };
  * ```
  */
-export interface ZapRequest extends ZapCredentials {
+export interface ZapRequest {
+  /** The mechanism's name (NULL, PLAIN, CURVE). */
+  mechanism: string;
+  /** Its credentials: none, username and password, or the client's public key. */
+  credentials: Uint8Array[];
   /** The server socket's zapDomain. */
   domain: string;
   /** The peer's IP address (empty for ipc and inproc peers). */

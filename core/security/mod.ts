@@ -1,0 +1,38 @@
+/**
+ * Security for zedge's sockets beyond the mechanisms themselves: CURVE key
+ * files (czmq's certificate format) and an in-process ZAP authenticator
+ * (RFC 27) with allow lists of client keys, PLAIN passwords and IP allow
+ * and deny lists.
+ *
+ * @example
+ * ```ts
+ * import { Authenticator, writeCertificatePair } from "./mod.ts";
+ * const { publicKey } = await writeCertificatePair("/tmp/zedge-example/server");
+ * const auth = new Authenticator({ curve: { allowAny: true } });
+ * await auth.start();
+ * await auth.close();
+ * ```
+ * @module
+ */
+export {
+  type AuthDecision,
+  Authenticator,
+  type AuthenticatorOptions,
+  type AuthPolicy,
+  parsePasswords,
+} from "./authenticator.ts";
+export {
+  type Certificate,
+  CertificateError,
+  formatCertificate,
+  generateKeyPair,
+  isZ85Key,
+  parseCertificate,
+  readCertificate,
+  readPublicKeys,
+  readSecretCertificate,
+  resolvePublicKey,
+  writeCertificatePair,
+} from "./certificates.ts";
+export { ZAP_ENDPOINT, type ZapRequest } from "../sockets/zap_client.ts";
+export { z85Decode, z85Encode } from "../zmtp/z85.ts";
