@@ -33,18 +33,21 @@ import { systemdControlEndpoint } from "./systemd.ts";
 
 /**
  * zedge's modules a robot binary starts from: its command line, the
- * component worker and the pipeline thread (the last two are Web Worker
- * scripts, reached by `new URL(…, import.meta.url)`: they must be included).
+ * component Worker scripts and the pipeline thread (Web Worker scripts are
+ * reached by `new URL(…, import.meta.url)`: they must be included).
  *
  * @example
  * ```ts
  * import { ZEDGE_BINARY_ROOTS } from "./build.ts";
- * console.log(ZEDGE_BINARY_ROOTS.length); // 3
+ * console.log(ZEDGE_BINARY_ROOTS.length); // 6
  * ```
  */
 export const ZEDGE_BINARY_ROOTS: readonly string[] = [
   new URL("../cli/robot_binary.ts", import.meta.url).href,
   new URL("./component_worker.ts", import.meta.url).href,
+  new URL("./kinds/node_worker.ts", import.meta.url).href,
+  new URL("./kinds/task_server_worker.ts", import.meta.url).href,
+  new URL("./kinds/pipeline_worker.ts", import.meta.url).href,
   new URL("../core/pipeline/thread_worker.ts", import.meta.url).href,
 ];
 

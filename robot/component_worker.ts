@@ -1,15 +1,9 @@
 /**
- * The script every component's Web Worker runs (reached through a static
+ * The Worker script of a component of any kind (reached through a static
  * `new URL("./component_worker.ts", import.meta.url)`, so `deno compile
- * --include` embeds it). The supervisor starts the Worker with the
- * component's own Deno permissions and sends it the component's spec; this
- * script loads the kind's modules, starts it, heartbeats, forwards its log
- * records, and stops it when told to.
- *
- * A component that ends itself (`self.close()`, `Deno.exit()`) says so
- * first, because the supervisor gets no event for that; uncaught errors and
- * unhandled rejections reach the supervisor as an `error` event. Either way
- * the supervisor applies the restart policy.
+ * --include` embeds it): the component runtime with every kind's runner.
+ * `zedge robot check` loads components with it; the supervisor starts each
+ * component from its own kind's script in `kinds/`, which loads less.
  *
  * @example
  * ```ts
@@ -18,174 +12,10 @@
  * ```
  * @module
  */
-import { configure, getLogger, type LogRecord } from "@logtape/logtape";
-import { formLogRecord } from "../core/logs/record.ts";
-import type { ComponentSpec } from "./config.ts";
-import { ComponentInprocBridge } from "./inproc_bridge.ts";
-import { ComponentLoadError, runnerFor, type RunningComponent } from "./kinds/mod.ts";
-import {
-  type ComponentLogRecord,
-  type FromComponent,
-  HEARTBEAT_INTERVAL_MS,
-  type ToComponent,
-} from "./protocol.ts";
-
-interface ComponentScope {
-  postMessage(message: FromComponent, transfer?: Transferable[]): void;
-  close(): void;
-  onmessage: ((event: MessageEvent<ToComponent>) => void) | null;
-  addEventListener(type: "unhandledrejection", listener: (e: PromiseRejectionEvent) => void): void;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
-
-/** Structured clone refuses functions and the like: keep what crosses. */
-function cloneable(properties: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(properties)) {
-    if (value instanceof Error) out[key] = describe(value);
-    else if (typeof value === "function" || typeof value === "symbol") out[key] = String(value);
-    else {
-      try {
-        structuredClone(value);
-        out[key] = value;
-      } catch {
-        out[key] = String(value);
-      }
-    }
-  }
-  return out;
-}
-
-/** The record as core/logs forms it, with properties made safe to post. */
-function toRecord(record: LogRecord): ComponentLogRecord {
-  const formed = formLogRecord(record);
-  return { ...formed, category: [...formed.category], properties: cloneable(formed.properties) };
-}
-
-function startComponent(scope: ComponentScope): void {
-  const post = (message: FromComponent) => scope.postMessage(message);
-  // inproc:// reaches the robot's other components through the supervisor.
-  const inproc = new ComponentInprocBridge((message, transfer) =>
-    scope.postMessage(message, transfer)
-  );
-  inproc.install();
-  const stopping = new AbortController();
-  let running: RunningComponent | null = null;
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
-
-  const close = scope.close.bind(scope);
-  scope.close = () => {
-    if (!stopping.signal.aborted) post({ op: "exit", reason: "component called self.close()" });
-    close();
-  };
-  const exit = Deno.exit;
-  try {
-    (Deno as { exit: (code?: number) => never }).exit = (code?: number): never => {
-      post({ op: "exit", reason: `component called Deno.exit(${code ?? 0})` });
-      return exit(code);
-    };
-  } catch {
-    // A frozen Deno namespace only costs the early notice; the heartbeat watchdog still applies.
-  }
-  scope.addEventListener("unhandledrejection", (event) => {
-    // Reported here with its reason; the rejection still ends this worker as a crash.
-    post({ op: "failed", error: `unhandled rejection: ${describe(event.reason)}`, fatal: false });
-  });
-
-  async function load(spec: ComponentSpec) {
-    return await runnerFor(spec).load(spec);
-  }
-
-  async function start(spec: ComponentSpec, logLevel: Parameters<typeof configure>[0]) {
-    heartbeat = setInterval(() => post({ op: "heartbeat" }), HEARTBEAT_INTERVAL_MS);
-    post({ op: "heartbeat" });
-    await configure(logLevel);
-    const log = getLogger([spec.robot, spec.name]);
-    let loaded;
-    try {
-      loaded = await load(spec);
-    } catch (error) {
-      post({
-        op: "failed",
-        error: error instanceof ComponentLoadError ? error.message : describe(error),
-        fatal: error instanceof ComponentLoadError,
-      });
-      return;
-    }
-    try {
-      running = await loaded.start({ signal: stopping.signal, log });
-    } catch (error) {
-      post({ op: "failed", error: describe(error), fatal: false });
-      return;
-    }
-    if (stopping.signal.aborted) return;
-    post({ op: "ready" });
-    running.done.then(
-      () => {
-        if (!stopping.signal.aborted) post({ op: "finished" });
-      },
-      (error) => {
-        if (!stopping.signal.aborted) post({ op: "failed", error: describe(error), fatal: false });
-      },
-    );
-  }
-
-  async function stop() {
-    if (stopping.signal.aborted) return;
-    stopping.abort(new DOMException("component stopped", "AbortError"));
-    try {
-      await running?.stop();
-    } catch (error) {
-      post({ op: "failed", error: `while stopping: ${describe(error)}`, fatal: false });
-    }
-    clearInterval(heartbeat);
-    post({ op: "stopped" });
-    close();
-  }
-
-  scope.onmessage = (event) => {
-    const message = event.data;
-    switch (message.op) {
-      case "start":
-        start(message.spec, {
-          sinks: {
-            supervisor: (record: LogRecord) => post({ op: "log", record: toRecord(record) }),
-          },
-          loggers: [
-            { category: [], sinks: ["supervisor"], lowestLevel: message.logLevel },
-            {
-              category: ["logtape", "meta"],
-              sinks: ["supervisor"],
-              parentSinks: "override",
-              lowestLevel: "warning",
-            },
-          ],
-        });
-        return;
-      case "check":
-        load(message.spec).then(
-          () => post({ op: "checked", problems: [] }),
-          (error) =>
-            post({
-              op: "checked",
-              problems: [error instanceof ComponentLoadError ? error.message : describe(error)],
-            }),
-        ).finally(close);
-        return;
-      case "stop":
-        stop();
-        return;
-      default:
-        inproc.handle(message);
-    }
-  };
-}
+import { serveComponent } from "./component_runtime.ts";
+import { runnerFor } from "./kinds/mod.ts";
 
 // Only start when loaded as a worker (a window-less global with postMessage).
 if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined") {
-  startComponent(globalThis as unknown as ComponentScope);
+  serveComponent(runnerFor);
 }

@@ -160,7 +160,7 @@ class SupervisedComponent {
     this.#backoffTimer = undefined;
     if (this.#launches++ > 0) this.restarts++;
     const instance = ++this.#instance;
-    const worker = new Worker(new URL("./component_worker.ts", import.meta.url), {
+    const worker = new Worker(workerScript(this.spec), {
       type: "module",
       name: `${this.spec.robot}/${this.spec.name}`,
       // @ts-ignore: Deno's worker permissions (--unstable-worker-options)
@@ -346,6 +346,22 @@ class SupervisedComponent {
       this.#detach();
       this.#setState("stopped");
     }
+  }
+}
+
+/**
+ * The Worker script of a component's kind: each loads only its own kind's
+ * code (a node's Worker never loads the pipeline engine), which is memory
+ * and start-up time per component.
+ */
+function workerScript(spec: ComponentSpec): URL {
+  switch (spec.kind) {
+    case "node":
+      return new URL("./kinds/node_worker.ts", import.meta.url);
+    case "task-server":
+      return new URL("./kinds/task_server_worker.ts", import.meta.url);
+    default:
+      return new URL("./kinds/pipeline_worker.ts", import.meta.url);
   }
 }
 
