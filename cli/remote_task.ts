@@ -12,7 +12,12 @@ import type { Command } from "commander";
 import { defaultRemotesPath, loadRemotes } from "../core/tasks/remotes.ts";
 import { ConfigError } from "../core/tasks/yaml_source.ts";
 import { CliError } from "./errors.ts";
-import { parseSecondsFlag, runClientTask, setupTaskLogging } from "./tasks_common.ts";
+import {
+  parseSecondsFlag,
+  runClientTask,
+  setupTaskLogging,
+  ZTL_EXIT_CODES_FLAG,
+} from "./tasks_common.ts";
 
 /**
  * Loads a remotes file for a command, turning configuration problems into a
@@ -32,6 +37,12 @@ export async function remotesForCli(config: string | undefined) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;
   }
+}
+
+interface RemoteTaskFlags {
+  config?: string;
+  timeout: number;
+  ztlExitCodes?: boolean;
 }
 
 /**
@@ -58,16 +69,18 @@ export function register(program: Command): void {
     )
     .option(
       "-t, --timeout <seconds>",
-      "how long to wait for the task; 0 or less waits forever",
+      "how long to wait for the task before aborting it; 0 or less waits forever (the default, " +
+        "as in ZTL)",
       parseSecondsFlag,
-      5,
+      0,
     )
+    .option(...ZTL_EXIT_CODES_FLAG)
     .addHelpText(
       "after",
       "\nThe remotes file (ZTL format; 'events' is optional):\n" +
         "  remotes:\n    test: {host: localhost, port: 7779, scope: /test, events: 7780}",
     )
-    .action(async (name: string, task: string, flags: { config?: string; timeout: number }) => {
+    .action(async (name: string, task: string, flags: RemoteTaskFlags) => {
       await setupTaskLogging("info");
       const { path, remotes } = await remotesForCli(flags.config);
       const remote = remotes.get(name);
@@ -82,6 +95,7 @@ export function register(program: Command): void {
         events: remote.events,
         task,
         timeoutSeconds: flags.timeout,
+        ztlExitCodes: flags.ztlExitCodes,
       });
     });
 }

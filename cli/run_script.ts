@@ -1,7 +1,9 @@
 /**
  * `zedge run-script`: run a scene script against the remotes of a remotes
  * file, like `ztl_run_script`, with its interactive prompts, or every scene
- * at once with `--yes`.
+ * at once with `--yes`. A task that cannot be triggered (refused, or its
+ * remote out of reach) is reported `COULD NOT BE TRIGGERED` and the script
+ * carries on, as ZTL's does.
  *
  * ```sh
  * zedge run-script -c examples/tasks/remotes.yaml -s examples/tasks/script.yaml
@@ -12,7 +14,6 @@
  */
 import type { Command } from "commander";
 import { TaskClient } from "../core/tasks/client.ts";
-import { TaskNetworkError } from "../core/tasks/errors.ts";
 import { readConfigText } from "../core/tasks/remotes.ts";
 import { parseScript, unknownRemotes } from "../core/tasks/script.ts";
 import { ScriptInterrupted, ScriptRunner } from "../core/tasks/script_runner.ts";
@@ -21,13 +22,19 @@ import { CliError } from "./errors.ts";
 import { remotesForCli } from "./remote_task.ts";
 import { KeyReader } from "./tasks_keys.ts";
 import { shutdownSignal } from "./shutdown.ts";
-import { parseSecondsFlag, setupTaskLogging } from "./tasks_common.ts";
+import {
+  outcomeExitCode,
+  parseSecondsFlag,
+  setupTaskLogging,
+  ZTL_EXIT_CODES_FLAG,
+} from "./tasks_common.ts";
 
 interface ScriptFlags {
   config?: string;
   script: string;
   yes?: boolean;
   stepTimeout: number;
+  ztlExitCodes?: boolean;
 }
 
 /**
@@ -60,6 +67,7 @@ export function register(program: Command): void {
       parseSecondsFlag,
       0,
     )
+    .option(...ZTL_EXIT_CODES_FLAG)
     .addHelpText(
       "after",
       "\nAt each prompt: Enter runs the scene, R replays the last scene, A restarts the script,\n" +
@@ -133,14 +141,14 @@ async function runScript(flags: ScriptFlags): Promise<void> {
         `${summary.completed} completed, ${summary.failed} not completed, ${summary.background} in background`,
     );
     if (summary.failed > 0) {
-      throw new CliError(`${summary.failed} task(s) did not complete`);
+      throw new CliError(
+        `${summary.failed} task(s) did not complete`,
+        outcomeExitCode(flags.ztlExitCodes),
+      );
     }
   } catch (error) {
     if (error instanceof ScriptInterrupted || interrupted.signal.aborted) {
       throw new CliError("interrupted, exiting", 130);
-    }
-    if (error instanceof TaskNetworkError) {
-      throw new CliError(`cannot reach task server: ${error.message}`);
     }
     throw error;
   } finally {

@@ -19,6 +19,7 @@ import {
   parseSeparatorFlag,
   runClientTask,
   setupTaskLogging,
+  ZTL_EXIT_CODES_FLAG,
 } from "./tasks_common.ts";
 
 interface ClientFlags {
@@ -29,6 +30,7 @@ interface ClientFlags {
   events?: string;
   separator?: TaskSeparator;
   requestTimeout: number;
+  ztlExitCodes?: boolean;
 }
 
 /**
@@ -55,10 +57,12 @@ export function register(program: Command): void {
     .option("-s, --scope <scope>", "scope to address", "/test")
     .option(
       "-t, --timeout <seconds>",
-      "how long to wait for the task; 0 or less waits forever",
+      "how long to wait for the task before aborting it; 0 or less waits forever (the default, " +
+        "as in ZTL)",
       parseSecondsFlag,
-      5,
+      0,
     )
+    .option(...ZTL_EXIT_CODES_FLAG)
     .option(
       "-e, --events <port|endpoint>",
       "the server's events port/endpoint: wait on pushed state changes",
@@ -104,6 +108,7 @@ export function register(program: Command): void {
         events: flags.events === undefined ? undefined : eventsEndpoint(flags.events, host),
         separator: flags.separator,
         requestTimeoutMs: flags.requestTimeout,
+        ztlExitCodes: flags.ztlExitCodes,
       });
     });
 }

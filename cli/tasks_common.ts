@@ -254,12 +254,54 @@ export interface ClientRun {
   separator?: TaskSeparator;
   requestTimeoutMs?: number;
   write?: (line: string) => void;
+  /** Exit as ZTL 0.2.3 does (see {@link outcomeExitCode}). */
+  ztlExitCodes?: boolean;
+}
+
+/**
+ * The exit code of a task command that ran to its end without completing
+ * its task (rejected, failed, aborted, timed out, server unreachable):
+ * zedge's 1, so a script can tell; with `--ztl-exit-codes` ZTL 0.2.3's 0,
+ * since its commands report the outcome only in their output.
+ *
+ * @example
+ * ```ts
+ * import { outcomeExitCode } from "./tasks_common.ts";
+ * outcomeExitCode(true); // 0
+ * ```
+ */
+export function outcomeExitCode(ztlExitCodes: boolean | undefined): number {
+  return ztlExitCodes ? 0 : 1;
+}
+
+/**
+ * The `--ztl-exit-codes` flag of the task commands.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { ZTL_EXIT_CODES_FLAG } from "./tasks_common.ts";
+ * new Command("x").option(...ZTL_EXIT_CODES_FLAG);
+ * ```
+ */
+export const ZTL_EXIT_CODES_FLAG = [
+  "--ztl-exit-codes",
+  "exit as ZTL 0.2.3 does: 0 once the command ran, whatever became of the task " +
+  "(default: non-zero when it did not complete)",
+] as const;
+
+/** How a timeout flag's seconds read in the client's lines. */
+function limitText(seconds: number): string {
+  return seconds > 0 ? `for ${seconds}s` : "with no time limit";
 }
 
 /**
  * Triggers a task and follows it, printing ZTL's client lines; aborts the
- * task when the wait times out or on Ctrl-C. Resolves when the task
- * COMPLETED; throws a one-line {@link CliError} otherwise.
+ * task when the wait times out or on Ctrl-C. An abort the server could not
+ * carry out is reported as ZTL reports it (`Could not abort…`) and the
+ * client keeps waiting for the task's final state. Resolves when the task
+ * COMPLETED; throws a one-line {@link CliError} otherwise (its exit code
+ * from {@link outcomeExitCode}).
  *
  * @example
  * ```ts
@@ -301,6 +343,13 @@ export async function runClientTask(run: ClientRun): Promise<void> {
   const stop = shutdownSignal();
   const interrupted = new AbortController();
   stop.promise.then(() => interrupted.abort());
+  const outcome = run.ztlExitCodes ? 0 : 1;
+  const finished = (id: number, state: number, how: string, payload: string) => {
+    write(`Task with ID '${id}' finished in state '${stateName(state)}' ${how}. ${payload}.`);
+    if (state !== TaskState.COMPLETED) {
+      throw new CliError(`task ${id} ended in state ${stateName(state)}`, outcome);
+    }
+  };
   try {
     write(`Triggering task with request '${request}'...`);
     let id: number;
@@ -308,12 +357,17 @@ export async function runClientTask(run: ClientRun): Promise<void> {
       const triggered = await client.trigger(request);
       id = triggered.id;
       write(
-        `Initialised task with ID '${id}' for ${run.timeoutSeconds}s. Reply is '${triggered.payload}'.`,
+        `Initialised task with ID '${id}' ${
+          limitText(run.timeoutSeconds)
+        }. Reply is '${triggered.payload}'.`,
       );
     } catch (error) {
       if (error instanceof TaskRejectedError) {
         write(`Task '${error.id}' could not be triggered: '${error.reply}'.`);
-        throw new CliError(`task rejected by ${client.endpoint} (${stateName(error.state)})`);
+        throw new CliError(
+          `task rejected by ${client.endpoint} (${stateName(error.state)})`,
+          outcome,
+        );
       }
       throw error;
     }
@@ -322,14 +376,8 @@ export async function runClientTask(run: ClientRun): Promise<void> {
         timeoutMs: run.timeoutSeconds * 1000,
         signal: interrupted.signal,
       });
-      write(
-        `Task with ID '${id}' finished in state '${
-          stateName(status.state)
-        }' while waiting. Result is '${status.payload}'.`,
-      );
-      if (status.state !== TaskState.COMPLETED) {
-        throw new CliError(`task ${id} ended in state ${stateName(status.state)}`);
-      }
+      finished(id, status.state, "while waiting", `Result is '${status.payload}'`);
+      return;
     } catch (error) {
       const timedOut = error instanceof TaskWaitTimeoutError;
       if (!timedOut && !interrupted.signal.aborted) throw error;
@@ -338,22 +386,38 @@ export async function runClientTask(run: ClientRun): Promise<void> {
           ? `Task with ID '${id}' did not finish within ${run.timeoutSeconds}s, aborting...`
           : `Interrupted, aborting task with ID '${id}'...`,
       );
-      const aborted = await client.abort(id);
-      write(
-        `Task with ID '${id}' is in state '${
-          stateName(aborted.state)
-        }' after abort. Reply is '${aborted.payload}'.`,
-      );
-      throw new CliError(
-        timedOut
-          ? `task ${id} did not finish within ${run.timeoutSeconds}s`
-          : `interrupted; task ${id} aborted`,
-        timedOut ? 1 : 130,
-      );
     }
+    const aborted = await client.abort(id);
+    const timedOutText = `task ${id} did not finish within ${run.timeoutSeconds}s`;
+    if (aborted.state === TaskState.ABORTED) {
+      write(
+        `Task with ID '${id}' is in state 'ABORTED' after abort. Reply is '${aborted.payload}'.`,
+      );
+      throw interrupted.signal.aborted
+        ? new CliError(`interrupted; task ${id} aborted`, 130)
+        : new CliError(timedOutText, outcome);
+    }
+    if (aborted.state > TaskState.ACCEPTED) {
+      finished(id, aborted.state, "before the abort", `Reply is '${aborted.payload}'`);
+      return;
+    }
+    write(
+      `Could not abort Task with ID '${id}', waiting for completion. Reply is '${aborted.payload}'.`,
+    );
+    if (interrupted.signal.aborted) throw new CliError(`interrupted; task ${id} still runs`, 130);
+    let final;
+    try {
+      final = await client.wait(id, { signal: interrupted.signal });
+    } catch (error) {
+      if (interrupted.signal.aborted) {
+        throw new CliError(`interrupted; task ${id} still runs`, 130);
+      }
+      throw error;
+    }
+    finished(id, final.state, "after unsuccessful abort signal", `Reply is '${final.payload}'`);
   } catch (error) {
     if (error instanceof TaskNetworkError) {
-      throw new CliError(`cannot reach task server: ${error.message}`);
+      throw new CliError(`cannot reach task server: ${error.message}`, outcome);
     }
     if (error instanceof ProtocolError) {
       throw new CliError(`bad reply from ${client.endpoint}: ${error.message}`);

@@ -245,41 +245,40 @@ export class ScriptRunner {
       );
       await delay(step.delay * 1000, signal);
       const waiting: { label: string; client: TaskClient; id: number }[] = [];
-      try {
-        for (const handler of step.handlers) {
-          const client = clients.get(handler.remote)!;
-          for (const component of handler.components) {
-            await delay(component.delay * 1000, signal);
-            const label = `${handler.name} [${component.name}]`;
-            try {
-              const { id } = await client.trigger({
-                handler: handler.name,
-                component: component.name,
-                goal: component.goal,
-              });
-              this.#summary.tasksTriggered++;
-              if (step.wait && component.wait) {
-                waiting.push({ label, client, id });
-              } else {
-                this.#summary.background++;
-                write(`\t${label}: task ${id} TRIGGERED TO RUN IN BACKGROUND`);
-              }
-            } catch (error) {
-              if (!(error instanceof TaskRejectedError)) throw error;
-              this.#summary.failed++;
-              write(`\t${label}: COULD NOT BE TRIGGERED: ${error.reply}`);
+      for (const handler of step.handlers) {
+        const client = clients.get(handler.remote)!;
+        for (const component of handler.components) {
+          await delay(component.delay * 1000, signal);
+          const label = `${handler.name} [${component.name}]`;
+          try {
+            const { id } = await client.trigger({
+              handler: handler.name,
+              component: component.name,
+              goal: component.goal,
+            });
+            this.#summary.tasksTriggered++;
+            if (step.wait && component.wait) {
+              waiting.push({ label, client, id });
+            } else {
+              this.#summary.background++;
+              write(`\t${label}: task ${id} TRIGGERED TO RUN IN BACKGROUND`);
+            }
+          } catch (error) {
+            // As in ZTL, a task refused or a remote out of reach does not stop the script.
+            if (error instanceof TaskRejectedError) {
+              this.#couldNotTrigger(label, error.reply);
+            } else if (error instanceof TaskNetworkError) {
+              this.#couldNotTrigger(label, `cannot reach ${error.message}`);
+            } else {
+              await Promise.allSettled(waiting.map((t) => t.client.abort(t.id)));
+              throw error;
             }
           }
         }
-      } catch (error) {
-        // Lost a remote mid-step: do not leave this step's tasks running blind.
-        await Promise.allSettled(waiting.map((t) => t.client.abort(t.id)));
-        throw error;
       }
       const results = await Promise.allSettled(
         waiting.map((task) => task.client.wait(task.id, { timeoutMs, signal })),
       );
-      let networkError: unknown;
       for (const [i, result] of results.entries()) {
         const task = waiting[i];
         if (result.status === "fulfilled") {
@@ -294,15 +293,19 @@ export class ScriptRunner {
           );
         } else if (result.reason instanceof TaskNetworkError) {
           this.#summary.failed++;
-          networkError ??= result.reason;
+          write(`\t${task.label}: task ${task.id} LOST: cannot reach ${result.reason.message}`);
         } else {
           // Interrupted (the signal fired): stop what this step started before leaving.
           await Promise.allSettled(waiting.map((t) => t.client.abort(t.id)));
           throw result.reason;
         }
       }
-      if (networkError) throw networkError;
     }
+  }
+
+  #couldNotTrigger(label: string, reason: string): void {
+    this.#summary.failed++;
+    this.#options.write(`\t${label}: COULD NOT BE TRIGGERED: ${reason}`);
   }
 
   #report(label: string, id: number, status: TaskStatus): void {

@@ -123,7 +123,7 @@ Deno.test("cli: task-server serves task-client (flags and positional), with and 
     assert.deepEqual(echo.stdout.trim().split("\n"), [
       `Connecting to host '127.0.0.1:${port}' at scope '/test'...`,
       "Triggering task with request 'dGVzdDplY2hvOmhlbGxvOiB3b3JsZA=='...",
-      `Initialised task with ID '1' for 5s. Reply is 'Initiated task '1' with request: {"handler":"test","component":"echo","goal":"hello: world"}'.`,
+      `Initialised task with ID '1' with no time limit. Reply is 'Initiated task '1' with request: {'handler': 'test', 'component': 'echo', 'goal': 'hello: world'}'.`,
       "Task with ID '1' finished in state 'COMPLETED' while waiting. Result is 'hello: world'.",
     ]);
     assert.match(
@@ -170,9 +170,18 @@ Deno.test("cli: task-server serves task-client (flags and positional), with and 
     ]);
     assert.match(
       rejected.stdout,
-      /Task '-1' could not be triggered: 'No such handler 'robot', try 'test'\.'\./,
+      /Task '-1' could not be triggered: 'Controller threw exception: No such handler 'robot', try 'test'\.'\./,
     );
     assertOneLineError(rejected, 1, /^zedge: task rejected by/);
+    // ZTL's client exits 0 whatever became of the task; so does zedge's with --ztl-exit-codes.
+    const asZtl = await zedge([
+      "task-client",
+      "-p",
+      `${port}`,
+      "--ztl-exit-codes",
+      "robot:wave:hand",
+    ]);
+    assertOneLineError(asZtl, 0, /^zedge: task rejected by/);
   } finally {
     const status = await server.stop();
     assert.equal(status.code, 0, "SIGTERM shuts the server down cleanly");
@@ -314,17 +323,49 @@ Deno.test("cli: run-script --yes runs every scene; failures and bad scripts exit
     );
     assert.doesNotMatch(yes.stdout, /PRESS/);
 
+    // A refused task, a failing one and a remote out of reach: each is reported, the rest runs.
+    const offline = await tempFile(
+      "remotes.yaml",
+      `${remotesYaml(port)}  offline:\n    host: 127.0.0.1\n    port: 1\n    scope: /test\n`,
+    );
     const failing = await tempFile(
       "failing.yaml",
-      "s:\n  a:\n    test:\n      dance: now\n      echo: fine\n",
+      "s:\n  a:\n    test:\n      dance: now\n      echo: fine\n    nope(remote = test):\n" +
+        "      echo: x\n  b:\n    offline:\n      echo: lost\n" +
+        "t:\n  c:\n    test:\n      echo: still runs\n",
     );
-    const failed = await zedge(["run-script", "-c", config, "-s", failing, "--yes"]);
+    const failed = await zedge(["run-script", "-c", offline, "-s", failing, "--yes"]);
     assert.match(
       failed.stdout,
-      /test \[dance\]: COULD NOT BE TRIGGERED: No such component 'dance'/,
+      /test \[dance\]: task \d+ finished in state 'FAILED': No such component 'dance'/,
     );
-    assert.match(failed.stdout, /1 completed, 1 not completed/);
-    assertOneLineError(failed, 1, /^zedge: 1 task\(s\) did not complete$/);
+    assert.match(
+      failed.stdout,
+      /nope \[echo\]: COULD NOT BE TRIGGERED: Controller threw exception: No such handler 'nope'/,
+    );
+    assert.match(
+      failed.stdout,
+      /offline \[echo\]: COULD NOT BE TRIGGERED: cannot reach tcp:\/\/127\.0\.0\.1:1: no reply within 2000 ms/,
+    );
+    assert.match(
+      failed.stdout,
+      /test \[echo\]: task \d+ finished in state 'COMPLETED': still runs/,
+    );
+    assert.match(
+      failed.stdout,
+      /2 scene\(s\) run, 3 task\(s\) triggered, 2 completed, 3 not completed/,
+    );
+    assertOneLineError(failed, 1, /^zedge: 3 task\(s\) did not complete$/);
+    const asZtl = await zedge([
+      "run-script",
+      "-c",
+      offline,
+      "-s",
+      failing,
+      "--yes",
+      "--ztl-exit-codes",
+    ]);
+    assert.equal(asZtl.code, 0, asZtl.stderr);
 
     const badScript = await tempFile(
       "bad.yaml",
@@ -401,7 +442,7 @@ Deno.test("cli: demo runs the README demo against an in-process server and exits
   assert.match(demo.stdout, /Abort replied 'ABORTED'/);
   assert.match(
     demo.stdout,
-    /Task '-1' could not be triggered: 'No such handler 'robot', try 'test'\.'\./,
+    /Task '-1' could not be triggered: 'Controller threw exception: No such handler 'robot', try 'test'\.'\./,
   );
   assert.match(demo.stdout, /Server shut down\.$/m);
   assert.ok(repoPath("cli/demo.ts"));

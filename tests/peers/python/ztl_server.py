@@ -6,7 +6,14 @@ components 'echo' (result = goal), 'print' (prints the goal, result True) and
 'sleep' (goal = seconds, abortable). Tasks run in threads; the REP loop answers
 one request at a time, as ZTL's server does.
 
-Usage: ztl_server.py [--bind tcp://127.0.0.1:0] SCOPE [SCOPE...]
+With --example it answers as ZTL 0.2.3's own example server instead: INIT
+of a handler other than 'test' raises (FAILED "Controller threw exception: ...");
+an unknown component is accepted, then FAILED; print gives True; sleep takes
+whole seconds and cannot be aborted (ABORT answers the state and False); INIT
+answers "Initiated task 'N' with request: {'handler': ...}" and a running
+task's status text is None.
+
+Usage: ztl_server.py [--bind tcp://127.0.0.1:0] [--example] SCOPE [SCOPE...]
 
 Prints 'LISTENING <endpoint>' once bound; stops when stdin closes or on
 SIGTERM / SIGINT.
@@ -103,6 +110,67 @@ class TestController(object):
             return task.state, task.reply
 
 
+class ExampleTask(threading.Thread):
+    """A task of ZTL's example controller: runs once, cannot be stopped."""
+
+    def __init__(self, component, goal):
+        threading.Thread.__init__(self, daemon=True)
+        self.component = component
+        self.goal = goal
+        self.state = p.INITIATED
+        self.result = None
+
+    def execute(self):
+        if self.component == "echo":
+            return self.goal
+        if self.component == "print":
+            print(self.goal, flush=True)
+            return True
+        if self.component == "sleep":
+            time.sleep(int(self.goal))
+            return True
+        raise RuntimeError("No such component '%s', try 'echo/print/sleep'." % self.component)
+
+    def run(self):
+        self.state = p.ACCEPTED
+        try:
+            self.result = self.execute()
+            self.state = p.COMPLETED
+        except Exception as e:
+            self.result = e
+            self.state = p.FAILED
+
+
+class ExampleController(object):
+    """ZTL 0.2.3's example controller as it behaves on the wire."""
+
+    def __init__(self):
+        self.current = 0
+        self.tasks = {}
+
+    def init(self, payload):
+        # The id is taken before the request is checked, as ZTL does.
+        self.current += 1
+        request = p.decode_task(payload)
+        if request["handler"] != "test":
+            raise RuntimeError("No such handler '%s', try 'test'." % request["handler"])
+        task = ExampleTask(request["component"], request["goal"])
+        self.tasks[self.current] = task
+        task.start()
+        return self.current, "Initiated task '%s' with request: %s" % (self.current, request)
+
+    def status(self, mid, payload):
+        if mid not in self.tasks:
+            return p.REJECTED, "Invalid ID '%s'" % mid
+        task = self.tasks[mid]
+        return task.state, task.result
+
+    def abort(self, mid, payload):
+        if mid not in self.tasks:
+            return p.REJECTED, "Invalid ID '%s'" % mid
+        return self.tasks[mid].state, False
+
+
 def dispatch(controllers, frame):
     """Returns the reply frame for one request frame, as the wire doc says."""
     request = p.decode_message(frame)
@@ -140,6 +208,7 @@ def dispatch(controllers, frame):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bind", default="tcp://127.0.0.1:0")
+    parser.add_argument("--example", action="store_true", help="answer as ZTL's example server")
     parser.add_argument("scopes", nargs="+")
     args = parser.parse_args()
 
@@ -148,7 +217,7 @@ def main():
     socket.setsockopt(zmq.LINGER, 0)
     socket.bind(args.bind)
     endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
-    controller = TestController()
+    controller = ExampleController() if args.example else TestController()
     controllers = dict((scope, controller) for scope in args.scopes)
 
     stopping = threading.Event()
