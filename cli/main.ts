@@ -9,9 +9,11 @@
  * ```
  * @module
  */
+import process from "node:process";
 import { Command } from "commander";
 import { VERSION } from "../core/version.ts";
 import { runProgram } from "./program.ts";
+import { withoutUnknownOptions, ztlCommandFor } from "./ztl_names.ts";
 
 /**
  * Every command's module, loaded when that command runs: a command pays for
@@ -30,6 +32,8 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   robot: () => import("./robot.ts"),
   keys: () => import("./keys.ts"),
   logs: () => import("./logs.ts"),
+  schema: () => import("./schema.ts"),
+  "ztl-aliases": () => import("./ztl_aliases.ts"),
 };
 
 /**
@@ -52,9 +56,20 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
   return program;
 }
 
-/** Runs the CLI with the given arguments and returns the process exit code. */
-export async function main(args: string[]): Promise<number> {
-  return runProgram(await buildProgram(args), args);
+/**
+ * Runs the CLI with the given arguments and returns the process exit code.
+ * Invoked as one of ZTL's command names (`invokedAs`, by default the name
+ * the process was started by: a link made by `zedge ztl-aliases`), it runs
+ * that command alone, named so in its messages, and ignores options it does
+ * not know, as ZTL's commands do.
+ */
+export async function main(args: string[], invokedAs: string = process.argv0): Promise<number> {
+  const ztlCommand = ztlCommandFor(invokedAs);
+  if (ztlCommand === undefined) return runProgram(await buildProgram(args), args);
+  const program = await buildProgram([ztlCommand]);
+  program.name(invokedAs.split(/[\\/]/).pop()!);
+  const command = program.commands.find((c) => c.name() === ztlCommand)!;
+  return runProgram(program, [ztlCommand, ...withoutUnknownOptions(command, args)]);
 }
 
 if (import.meta.main) {

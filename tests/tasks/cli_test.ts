@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { expectRefused } from "../pipeline/fixtures/helpers.ts";
 import { repoPath } from "./helpers.ts";
-import { startZedgeServer, zedge } from "./processes.ts";
+import { run, spawn, startPythonServer, startZedgeServer, zedge } from "./processes.ts";
 
 /** Asserts a failure: the exit code and one `zedge: …` line (or commander's `error: …`), no stack. */
 function assertOneLineError(
@@ -471,4 +471,75 @@ Deno.test("cli: task-server --max-message-size closes connections that send more
   } finally {
     await server.stop();
   }
+});
+
+Deno.test("cli: ztl-aliases makes ZTL's command names; each runs its command and ignores unknown options", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zedge-ztl-" });
+  const made = await zedge(["ztl-aliases", dir]);
+  assert.equal(made.code, 0, made.stderr);
+  for (const name of ["ztl_task_server", "ztl_task_client", "ztl_remote_task", "ztl_run_script"]) {
+    assert.ok((await Deno.stat(`${dir}/${name}`)).isFile, name);
+  }
+  assertOneLineError(await zedge(["ztl-aliases", dir]), 1, /ztl_task_server: exists already/);
+  assert.equal((await zedge(["ztl-aliases", "--force", dir])).code, 0);
+
+  // ZTL's flags, plus ones only ZTL's launch files pass: ignored, as parse_known_args does.
+  const server = spawn(`${dir}/ztl_task_server`, ["-b", "tcp://127.0.0.1:0", "--ros-args"]);
+  const python = await startPythonServer("/test");
+  try {
+    const [, port] = await server.waitFor(/listening at 'tcp:\/\/127\.0\.0\.1:(\d+)'/);
+    for (const target of [port, `${python.port}`]) {
+      const client = await run(`${dir}/ztl_task_client`, [
+        "-r",
+        "127.0.0.1",
+        "-p",
+        target,
+        "-s",
+        "/test",
+        "--log-level=debug",
+        "test:echo:hi",
+      ]);
+      assert.equal(client.code, 0, client.stderr);
+      assert.match(client.stdout, /finished in state 'COMPLETED' while waiting\. Result is 'hi'\./);
+    }
+    const remotes = await tempFile("remotes.yaml", remotesYaml(Number(port)));
+    const remote = await run(`${dir}/ztl_remote_task`, [
+      "-c",
+      remotes,
+      "--quiet",
+      "test",
+      "test:echo:r",
+    ]);
+    assert.equal(remote.code, 0, remote.stderr);
+    assert.match(remote.stdout, /Result is 'r'\./);
+    const script = await tempFile("script.yaml", "s:\n  a:\n    test:\n      echo: yes\n");
+    const ran = await run(`${dir}/ztl_run_script`, ["-c", remotes, "-s", script, "--yes", "-v"]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /test \[echo\]: task \d+ finished in state 'COMPLETED': True/);
+    // Messages carry the name it was called by.
+    const bad = await run(`${dir}/ztl_task_client`, ["-p", "1", "no-colons"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^ztl_task_client: /m);
+  } finally {
+    await server.stop();
+    await python.server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: schema prints each YAML file's JSON Schema; pipeline schema too", async () => {
+  const titles: Record<string, string> = {
+    remotes: "zedge / ZTL remotes",
+    script: "zedge / ZTL scene script",
+    pipeline: "zedge pipeline",
+    robot: "zedge robot",
+  };
+  for (const [kind, title] of Object.entries(titles)) {
+    const printed = await zedge(["schema", kind]);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.equal(JSON.parse(printed.stdout).title, title);
+  }
+  const pipeline = await zedge(["pipeline", "schema"]);
+  assert.equal(JSON.parse(pipeline.stdout).title, "zedge pipeline");
+  assertOneLineError(await zedge(["schema", "nope"]), 2, /^zedge: no schema for 'nope'/);
 });
