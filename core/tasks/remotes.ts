@@ -96,14 +96,8 @@ const FIELDS = Object.keys(remote.shape);
  * The remotes file, as written: ZTL's `remotes: {NAME: {host, port, scope}}`
  * plus zedge's optional `events`. Other fields are ignored with a warning,
  * as ZTL ignores them.
- *
- * @example
- * ```ts
- * import { remotesFileSchema } from "./remotes.ts";
- * remotesFileSchema.parse({ remotes: { arm: { host: "robot", port: 7779, scope: "/arm" } } });
- * ```
  */
-export const remotesFileSchema = z.looseObject({
+const remotesFileSchema = z.looseObject({
   remotes: z.record(
     z.string().min(1, "a remote's name must not be empty"),
     remote,

@@ -221,14 +221,8 @@ const mappingOf = <T extends z.ZodType>(what: string, inner: T) =>
  * A scene script, as written: scenes → steps → handlers → components →
  * goal. Keys are `name` or `name(param = value, …)`; see the module
  * documentation for the parameters.
- *
- * @example
- * ```ts
- * import { scriptFileSchema } from "./script.ts";
- * scriptFileSchema.parse({ intro: { greet: { test: { print: "hello" } } } });
- * ```
  */
-export const scriptFileSchema = mappingOf(
+const scriptFileSchema = mappingOf(
   "scenes to their steps",
   mappingOf(
     "steps to their handlers",

@@ -1,6 +1,7 @@
 /**
  * Installs the real libzmq peers the interop tests and benchmarks talk to, if
- * they are missing: pyzmq from Debian (`python3-zmq`, for /usr/bin/python3)
+ * they are missing: pyzmq from Debian (`python3-zmq`, for /usr/bin/python3,
+ * with `python3-yaml` and `python3-msgpack` for the ZTL peers)
  * and zeromq.js for Node (`npm ci` in tests/peers/node). Run by
  * `deno task test` and `deno task bench` before anything else, so both work
  * on a fresh machine.
@@ -33,16 +34,19 @@ async function step(label: string, cmd: string, args: string[], cwd?: string): P
 
 /** Makes sure pyzmq and zeromq.js are installed; throws with the failing step otherwise. */
 export async function installPeers(): Promise<void> {
-  if (!(await run("/usr/bin/python3", ["-c", "import zmq"]))) {
+  // pyzmq is the libzmq peer; PyYAML and msgpack are what ZTL's own scripts and tools use.
+  if (!(await run("/usr/bin/python3", ["-c", "import zmq, yaml, msgpack"]))) {
     // Root (CI, robots) runs apt-get directly; anyone else needs passwordless sudo.
     const apt = Deno.uid() === 0 ? ["apt-get"] : ["sudo", "-n", "apt-get"];
     await step("apt-get update", apt[0], [...apt.slice(1), "update", "-qq"]);
-    await step("installing python3-zmq (pyzmq + libzmq)", apt[0], [
+    await step("installing python3-zmq (pyzmq + libzmq), python3-yaml, python3-msgpack", apt[0], [
       ...apt.slice(1),
       "install",
       "-y",
       "-qq",
       "python3-zmq",
+      "python3-yaml",
+      "python3-msgpack",
     ]);
   }
   try {
