@@ -16,19 +16,7 @@
  * ```
  * @module
  */
-import type { HandlerMap, TaskContext } from "../../../mod.ts";
-
-/** Resolves after `ms`, or rejects as soon as the task is aborted. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal.throwIfAborted();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
-}
+import { abortableDelay, type HandlerMap, type TaskContext } from "../../../mod.ts";
 
 /** Drives `goal` metres (10 cm steps at 0.5 m/s), reporting progress. */
 async function drive(direction: string, goal: string, { signal, progress }: TaskContext) {
@@ -38,7 +26,7 @@ async function drive(direction: string, goal: string, { signal, progress }: Task
   }
   for (let done = 0; done < metres; done = Math.min(metres, done + 0.1)) {
     progress(`driving ${direction}: ${done.toFixed(1)} of ${metres} m`);
-    await pause(200, signal);
+    await abortableDelay(200, signal);
   }
   return `drove ${direction} ${metres} m`;
 }
@@ -52,7 +40,7 @@ export const handlers = {
   speech: {
     say: async (goal: string, { signal, progress }: TaskContext) => {
       progress(`saying '${goal}'`);
-      await pause(50 * goal.length, signal); // about 20 characters a second
+      await abortableDelay(50 * goal.length, signal); // about 20 characters a second
       return `said '${goal}'`;
     },
   },

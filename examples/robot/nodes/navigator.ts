@@ -9,6 +9,7 @@
  * @module
  */
 import type { NodeContext } from "../../../robot/mod.ts";
+import { abortableDelay } from "../../../mod.ts";
 
 /** Navigates until the robot stops this component. */
 export default async function main(ctx: NodeContext): Promise<void> {
@@ -25,12 +26,6 @@ export default async function main(ctx: NodeContext): Promise<void> {
     } catch (error) {
       ctx.log.warn("no path to goal {goal}: {error}", { goal, error: String(error) });
     }
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, 2000);
-      ctx.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      }, { once: true });
-    });
+    await abortableDelay(2000, ctx.signal).catch(() => {/* stopping */});
   }
 }
