@@ -33,6 +33,8 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   keys: () => import("./keys.ts"),
   logs: () => import("./logs.ts"),
   schema: () => import("./schema.ts"),
+  "simple-publisher": () => import("./simple_objects.ts"),
+  "simple-subscriber": () => import("./simple_objects.ts"),
   "ztl-aliases": () => import("./ztl_aliases.ts"),
 };
 
@@ -51,7 +53,8 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
   const names = first !== undefined && Object.hasOwn(COMMANDS, first)
     ? [first]
     : Object.keys(COMMANDS);
-  const modules = await Promise.all(names.map((name) => COMMANDS[name]()));
+  // A module may register several commands (simple-publisher and simple-subscriber): once each.
+  const modules = new Set(await Promise.all(names.map((name) => COMMANDS[name]())));
   for (const module of modules) module.register(program);
   return program;
 }

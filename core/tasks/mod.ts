@@ -1,7 +1,8 @@
 /**
  * Remote task execution, compatible with ZTL: the wire codec, the task server,
  * controllers and their executor, the built-in `test` handler, clients (ZTL-shaped
- * and idiomatic), remotes files and scene scripts.
+ * and idiomatic), remotes files and scene scripts, and ZTL's object channel
+ * (JSON or msgpack, never pickle).
  *
  * @example
  * ```ts
@@ -30,3 +31,4 @@ export * from "./yaml_source.ts";
 export * from "./remotes.ts";
 export * from "./script.ts";
 export * from "./script_runner.ts";
+export * from "./objects.ts";
