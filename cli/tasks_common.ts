@@ -316,7 +316,8 @@ export async function runClientTask(run: ClientRun): Promise<void> {
   try {
     spec = parseTaskSpec(run.task);
   } catch (error) {
-    throw new CliError((error as Error).message, 2);
+    // ZTL's client returns -1 from main for a task without handler, component and goal.
+    throw new CliError((error as Error).message, run.ztlExitCodes ? 255 : 2);
   }
   let request: string;
   try {

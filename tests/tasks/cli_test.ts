@@ -182,6 +182,11 @@ Deno.test("cli: task-server serves task-client (flags and positional), with and 
       "robot:wave:hand",
     ]);
     assertOneLineError(asZtl, 0, /^zedge: task rejected by/);
+    assertOneLineError(
+      await zedge(["task-client", "-p", `${port}`, "--ztl-exit-codes", "no-colons"]),
+      255,
+      /^zedge: /,
+    );
   } finally {
     const status = await server.stop();
     assert.equal(status.code, 0, "SIGTERM shuts the server down cleanly");
