@@ -2,8 +2,9 @@
  * Proves the interop harness itself: the same table that checks zedge runs
  * pyzmq (libzmq 4.3.4) against zeromq.js (libzmq 4.3.5). A failure here is a
  * harness bug, not a zedge bug. One variant per case (pyzmq as `a`, zeromq.js
- * binding, TCP) keeps it cheap; the zedge suites run every variant. Then it
- * proves the assertions bite: sides that mangle frames must fail the table.
+ * binding, TCP) keeps it cheap; the zedge suites run every variant. The same
+ * for CURVE and PLAIN, each peer once the server. Then it proves the
+ * assertions bite: sides that mangle frames must fail the table.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import assert, { AssertionError } from "node:assert/strict";
 import { CASES } from "./cases.ts";
 import type { FrameDescription } from "./frames.ts";
 import { expandCases, registerMatrix, runVariant } from "./matrix.ts";
+import { curveProfile, PLAIN } from "./security.ts";
 import { peerSides, type Side, type SideFactory } from "./sides.ts";
 
 registerMatrix(
@@ -19,6 +21,18 @@ registerMatrix(
   peerSides("zeromq.js"),
   (variant) => variant.tested === "a" && variant.binder === "b" && variant.transport === "tcp",
 );
+
+// The peers' security flags, proven the same way: pyzmq and zeromq.js talk
+// CURVE and PLAIN to each other, each once the server.
+for (const profile of [await curveProfile(), PLAIN]) {
+  registerMatrix(
+    ["PUSH-PULL", "REQ-REP"],
+    peerSides("pyzmq"),
+    peerSides("zeromq.js"),
+    (variant) => variant.tested === "a" && variant.binder === "b",
+    profile,
+  );
+}
 
 /** Wraps a factory so its sides mangle what they send and what they report receiving. */
 function mangling(

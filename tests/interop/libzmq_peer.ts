@@ -64,6 +64,19 @@ export interface PeerArgs {
   linger?: number;
   monitor?: boolean;
   maxLifetime?: number;
+  /** Security options, named as the socket options are (Z85 keys). */
+  curveServer?: boolean;
+  curvePublicKey?: string;
+  curveSecretKey?: string;
+  curveServerKey?: string;
+  plainServer?: boolean;
+  plainUsername?: string;
+  plainPassword?: string;
+  zapDomain?: string;
+  /** Start a ZAP handler in the peer that lets in only these "user=password" PLAIN clients... */
+  zapAllowPlain?: string[];
+  /** ...and these CURVE client keys (Z85). */
+  zapAllowCurve?: string[];
 }
 
 /**
@@ -130,6 +143,21 @@ export function peerCommand(runtime: Runtime, peer: PeerArgs): { command: string
   if (peer.linger !== undefined) args.push("--linger", String(peer.linger));
   if (peer.monitor) args.push("--monitor");
   if (peer.maxLifetime !== undefined) args.push("--max-lifetime", String(peer.maxLifetime));
+  if (peer.curveServer) args.push("--curve-server");
+  if (peer.plainServer) args.push("--plain-server");
+  const values = {
+    "--curve-public-key": peer.curvePublicKey,
+    "--curve-secret-key": peer.curveSecretKey,
+    "--curve-server-key": peer.curveServerKey,
+    "--plain-username": peer.plainUsername,
+    "--plain-password": peer.plainPassword,
+    "--zap-domain": peer.zapDomain,
+  };
+  for (const [flag, value] of Object.entries(values)) {
+    if (value !== undefined) args.push(flag, value);
+  }
+  for (const user of peer.zapAllowPlain ?? []) args.push("--zap-allow-plain", user);
+  for (const key of peer.zapAllowCurve ?? []) args.push("--zap-allow-curve", key);
   if (runtime === "pyzmq") return { command: PYTHON, args: [PYTHON_PEER.pathname, ...args] };
   return { command: "node", args: [NODE_PEER.pathname, ...args] };
 }

@@ -7,7 +7,8 @@
  * @module
  */
 import { CASES, type PairCase, type Payload, PAYLOADS } from "./cases.ts";
-import type { Side, SideFactory } from "./sides.ts";
+import type { SecurityProfile } from "./security.ts";
+import type { Side, SideFactory, SocketSpec } from "./sides.ts";
 
 /**
  * One concrete run of a case.
@@ -26,12 +27,16 @@ export interface Variant {
   /** Which end binds; the other connects. */
   binder: "a" | "b";
   transport: "tcp" | "ipc";
+  /** A CURVE or PLAIN run: the mechanism, and which end is its server. */
+  security?: { profile: SecurityProfile; server: "a" | "b" };
 }
 
 /**
  * All runs of the given cases: the tested implementation on either end of an
  * asymmetric pair (on `a` of a symmetric one), either end binding, over TCP;
- * cases marked `ipc` once more over ipc:// with the tested end as `a`.
+ * cases marked `ipc` once more over ipc:// with the tested end as `a`. With a
+ * security profile, every TCP run twice, each end once the server (so the
+ * tested side serves and is served, binding and connecting).
  *
  * @example
  * ```ts
@@ -40,16 +45,31 @@ export interface Variant {
  * console.log(expandCases(CASES).length);
  * ```
  */
-export function expandCases(cases: readonly PairCase[]): Variant[] {
+export function expandCases(
+  cases: readonly PairCase[],
+  profile?: SecurityProfile,
+): Variant[] {
   const variants: Variant[] = [];
   for (const pairCase of cases) {
     const symmetric = pairCase.a.type === pairCase.b.type;
     for (const tested of symmetric ? ["a"] as const : ["a", "b"] as const) {
       for (const binder of ["a", "b"] as const) {
-        variants.push({ case: pairCase, tested, binder, transport: "tcp" });
+        if (profile === undefined) {
+          variants.push({ case: pairCase, tested, binder, transport: "tcp" });
+          continue;
+        }
+        for (const server of ["a", "b"] as const) {
+          variants.push({
+            case: pairCase,
+            tested,
+            binder,
+            transport: "tcp",
+            security: { profile, server },
+          });
+        }
       }
     }
-    if (pairCase.ipc) {
+    if (pairCase.ipc && profile === undefined) {
       for (const binder of ["a", "b"] as const) {
         variants.push({ case: pairCase, tested: "a", binder, transport: "ipc" });
       }
@@ -75,8 +95,11 @@ export function variantName(variant: Variant, tested: string, reference: string)
   const extra = variant.case.name.includes(" ")
     ? ` (${variant.case.name.slice(variant.case.name.indexOf(" ") + 1)})`
     : "";
+  const security = variant.security === undefined
+    ? ""
+    : ` · ${variant.security.profile.name}, ${label(variant.security.server)} serves`;
   return `${label("a")} ${a.type} → ${label("b")} ${b.type}${extra} · ` +
-    `${label(variant.binder)} binds · ${variant.transport}`;
+    `${label(variant.binder)} binds · ${variant.transport}${security}`;
 }
 
 /** A fresh ipc:// endpoint in the temp directory, and its file (removed afterwards). */
@@ -109,12 +132,18 @@ export async function runVariant(
   const connector = variant.binder === "a" ? "b" : "a";
   const ipc = variant.transport === "ipc" ? ipcEndpoint() : null;
   const opened: Partial<Record<"a" | "b", Side>> = {};
+  const spec = (end: "a" | "b"): SocketSpec => {
+    const { security } = variant;
+    if (security === undefined) return variant.case[end];
+    const role = end === security.server ? security.profile.server : security.profile.client;
+    return { ...variant.case[end], security: role };
+  };
   try {
-    const bound = await factory(variant.binder).open(variant.case[variant.binder], {
+    const bound = await factory(variant.binder).open(spec(variant.binder), {
       bind: ipc?.endpoint ?? "tcp://127.0.0.1:0",
     });
     opened[variant.binder] = bound.side;
-    const connected = await factory(connector).open(variant.case[connector], {
+    const connected = await factory(connector).open(spec(connector), {
       connect: bound.endpoint,
     });
     opened[connector] = connected.side;
@@ -141,12 +170,14 @@ export function registerMatrix(
   tested: SideFactory,
   reference: SideFactory,
   filter: (variant: Variant) => boolean = () => true,
+  profile?: SecurityProfile,
 ): void {
   for (const name of caseNames) {
     const pairCase = CASES.find((c) => c.name === name);
     if (!pairCase) throw new Error(`no interop case named ${JSON.stringify(name)}`);
-    const variants = expandCases([pairCase]).filter(filter);
-    Deno.test(`interop ${tested.label} ⇄ ${reference.label}: ${name}`, async (t) => {
+    const variants = expandCases([pairCase], profile).filter(filter);
+    const title = profile === undefined ? name : `${profile.name} ${name}`;
+    Deno.test(`interop ${tested.label} ⇄ ${reference.label}: ${title}`, async (t) => {
       for (const variant of variants) {
         await t.step(variantName(variant, tested.label, reference.label), async () => {
           await runVariant(variant, tested, reference);

@@ -24,6 +24,32 @@ export interface SocketSpec {
   routingId?: string;
   /** ROUTER: fail unroutable sends, so a sender can retry until the peer is attached. */
   mandatory?: boolean;
+  /** CURVE or PLAIN, for the security runs of the table (security.ts). */
+  security?: SideSecurity;
+}
+
+/**
+ * One end's security: the socket options (named as in zeromq.js, keys in
+ * Z85) and, for a server, who its ZAP handler lets in.
+ *
+ * @example
+ * ```ts
+ * import type { SideSecurity } from "./sides.ts";
+ * const server: SideSecurity = { plainServer: true, allowPlain: ["robot=secret"] };
+ * ```
+ */
+export interface SideSecurity {
+  curveServer?: boolean;
+  curvePublicKey?: string;
+  curveSecretKey?: string;
+  curveServerKey?: string;
+  plainServer?: boolean;
+  plainUsername?: string;
+  plainPassword?: string;
+  /** PLAIN users ("user=password") the server's ZAP handler lets in. */
+  allowPlain?: string[];
+  /** CURVE client keys (Z85) the server's ZAP handler lets in. */
+  allowCurve?: string[];
 }
 
 /**
@@ -165,8 +191,16 @@ export function peerSides(runtime: Runtime): SideFactory {
           ? undefined
           : new TextEncoder().encode(spec.routingId),
         routerMandatory: spec.mandatory,
+        ...securityArgs(spec.security),
       });
       return { side: new PeerSide(peer, spec), endpoint: peer.endpoint };
     },
   };
+}
+
+/** A side's security as a peer's arguments. */
+function securityArgs(security: SideSecurity | undefined) {
+  if (security === undefined) return {};
+  const { allowPlain, allowCurve, ...options } = security;
+  return { ...options, zapAllowPlain: allowPlain, zapAllowCurve: allowCurve };
 }

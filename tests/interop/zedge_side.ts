@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  Authenticator,
   Dealer,
   Pair,
   Publisher,
@@ -36,9 +37,11 @@ const SEND_TIMEOUT_MS = 10_000;
  * ```
  */
 export function createZedgeSocket(spec: SocketSpec): Socket {
+  const { allowPlain: _users, allowCurve: _keys, ...security } = spec.security ?? {};
   const options = {
     linger: 0,
     ...(spec.routingId === undefined ? {} : { routingId: spec.routingId }),
+    ...security,
   };
   const make: Record<SocketType, () => Socket> = {
     REQ: () => new Request(options),
@@ -76,11 +79,13 @@ export class ZedgeSide implements Side {
   readonly name: string;
   readonly spec: SocketSpec;
   readonly socket: Socket;
+  readonly #authenticator: Authenticator | null;
 
-  constructor(socket: Socket, spec: SocketSpec) {
+  constructor(socket: Socket, spec: SocketSpec, authenticator: Authenticator | null = null) {
     this.socket = socket;
     this.spec = spec;
     this.name = `zedge ${spec.type}`;
+    this.#authenticator = authenticator;
   }
 
   async send(frames: Uint8Array[], options: SendOptions = {}): Promise<void> {
@@ -134,7 +139,21 @@ export class ZedgeSide implements Side {
 
   async close(): Promise<void> {
     await this.socket.close();
+    await this.#authenticator?.close();
   }
+}
+
+/** The ZAP handler a security spec asks for (null when it names no one to let in). */
+async function startAuthenticator(spec: SocketSpec): Promise<Authenticator | null> {
+  const { allowPlain, allowCurve } = spec.security ?? {};
+  if (allowPlain === undefined && allowCurve === undefined) return null;
+  const users = Object.fromEntries((allowPlain ?? []).map((entry) => entry.split("=", 2)));
+  const authenticator = new Authenticator({
+    plain: { users },
+    curve: { allow: allowCurve ?? [] },
+  });
+  await authenticator.start();
+  return authenticator;
 }
 
 /**
@@ -151,16 +170,21 @@ export class ZedgeSide implements Side {
 export const zedgeSides: SideFactory = {
   label: "zedge",
   async open(spec, attach) {
+    const authenticator = await startAuthenticator(spec);
     const socket = createZedgeSocket(spec);
     try {
       if ("bind" in attach) {
         await socket.bind(attach.bind);
-        return { side: new ZedgeSide(socket, spec), endpoint: socket.lastEndpoint! };
+        return {
+          side: new ZedgeSide(socket, spec, authenticator),
+          endpoint: socket.lastEndpoint!,
+        };
       }
       socket.connect(attach.connect);
-      return { side: new ZedgeSide(socket, spec), endpoint: attach.connect };
+      return { side: new ZedgeSide(socket, spec, authenticator), endpoint: attach.connect };
     } catch (error) {
       await socket.close();
+      await authenticator?.close();
       throw error;
     }
   },

@@ -10,7 +10,10 @@
  *     [--role script|echo|send|recv] [--count N] [--message JSON]
  *     [--interval MS] [--timeout MS] [--routing-id HEX] [--subscribe HEX]...
  *     [--xpub-verbose] [--router-mandatory] [--linger MS] [--monitor]
- *     [--max-lifetime MS]
+ *     [--max-lifetime MS] [--curve-server] [--curve-public-key Z85]
+ *     [--curve-secret-key Z85] [--curve-server-key Z85] [--plain-server]
+ *     [--plain-username U] [--plain-password P] [--zap-domain D]
+ *     [--zap-allow-plain U=P]... [--zap-allow-curve Z85]...
  *
  * Every stdout line is one JSON object with an "event" field; the first is
  * {"event": "ready", "endpoints": [...]}. Frames go in as hex strings or
@@ -126,6 +129,16 @@ function parseCli(argv) {
         linger: { type: "string" },
         monitor: { type: "boolean", default: false },
         "max-lifetime": { type: "string" },
+        "curve-server": { type: "boolean", default: false },
+        "curve-public-key": { type: "string" },
+        "curve-secret-key": { type: "string" },
+        "curve-server-key": { type: "string" },
+        "plain-server": { type: "boolean", default: false },
+        "plain-username": { type: "string" },
+        "plain-password": { type: "string" },
+        "zap-domain": { type: "string" },
+        "zap-allow-plain": { type: "string", multiple: true, default: [] },
+        "zap-allow-curve": { type: "string", multiple: true, default: [] },
       },
     }));
   } catch (error) {
@@ -155,6 +168,18 @@ function parseCli(argv) {
     xpubVerbose: values["xpub-verbose"],
     routerMandatory: values["router-mandatory"],
     monitor: values.monitor,
+    security: {
+      curveServer: values["curve-server"],
+      curvePublicKey: values["curve-public-key"],
+      curveSecretKey: values["curve-secret-key"],
+      curveServerKey: values["curve-server-key"],
+      plainServer: values["plain-server"],
+      plainUsername: values["plain-username"],
+      plainPassword: values["plain-password"],
+      zapDomain: values["zap-domain"],
+    },
+    zapAllowPlain: values["zap-allow-plain"],
+    zapAllowCurve: values["zap-allow-curve"],
   };
   if (args.count < 0) throw new PeerError("bad arguments: --count must be >= 0");
   if (args.role === "send") {
@@ -207,7 +232,54 @@ function createSocket(zmq, args) {
   }
   if (args.xpubVerbose) socket.verbosity = "allSubs";
   if (args.routerMandatory) socket.mandatory = true;
+  // The security options, named as zeromq.js names them; unset ones stay unset.
+  for (const [option, value] of Object.entries(args.security)) {
+    if (value !== undefined && value !== false) socket[option] = value;
+  }
   return socket;
+}
+
+/**
+ * A ZAP handler (RFC 27) in this process's context: 200 for the listed PLAIN
+ * users ("user=password") and CURVE client keys (Z85), 400 for anyone else.
+ */
+async function startZapHandler(zmq, plain, curve) {
+  const handler = new zmq.Reply({ linger: 0 });
+  await handler.bind("inproc://zeromq.zap.01");
+  (async () => {
+    try {
+      for await (const [version, id, , , , mechanism, ...credentials] of handler) {
+        const name = mechanism.toString();
+        const allowed = name === "PLAIN" && credentials.length === 2
+          ? plain.includes(`${credentials[0]}=${credentials[1]}`)
+          : name === "CURVE" && credentials.length === 1
+          ? curve.includes(z85(credentials[0]))
+          : name === "NULL";
+        await handler.send([version, id, allowed ? "200" : "400", allowed ? "OK" : "No", "", ""]);
+      }
+    } catch {
+      // Closed when the peer exits.
+    }
+  })();
+  return handler;
+}
+
+const Z85_DIGITS =
+  "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+/** Z85 (RFC 32) of a key, for comparing it with the allowed ones. */
+function z85(bytes) {
+  let out = "";
+  for (let at = 0; at < bytes.length; at += 4) {
+    let value = bytes.readUInt32BE(at);
+    let group = "";
+    for (let i = 0; i < 5; i++) {
+      group = Z85_DIGITS[value % 85] + group;
+      value = Math.floor(value / 85);
+    }
+    out += group;
+  }
+  return out;
 }
 
 /** Maps zeromq.js error codes to the ones the Python peer reports. */
@@ -449,6 +521,8 @@ class Peer {
 
   async close() {
     this.socket.close();
+    // A ZAP handler's socket would keep Node (and the test waiting for it) alive.
+    this.zapHandler?.close();
     // Give the monitor observer a turn to see the close before exiting.
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -487,7 +561,11 @@ async function main(argv) {
   }
   let peer;
   try {
+    const zapHandler = args.zapAllowPlain.length > 0 || args.zapAllowCurve.length > 0
+      ? await startZapHandler(zmq, args.zapAllowPlain, args.zapAllowCurve)
+      : null;
     peer = new Peer(zmq, args);
+    peer.zapHandler = zapHandler;
     await peer.setup();
     if (await peer.run()) {
       await peer.close();

@@ -9,7 +9,10 @@ either of them.
         [--role script|echo|send|recv] [--count N] [--message JSON]
         [--interval MS] [--timeout MS] [--routing-id HEX] [--subscribe HEX]...
         [--xpub-verbose] [--router-mandatory] [--linger MS] [--monitor]
-        [--max-lifetime MS]
+        [--max-lifetime MS] [--curve-server] [--curve-public-key Z85]
+        [--curve-secret-key Z85] [--curve-server-key Z85] [--plain-server]
+        [--plain-username U] [--plain-password P] [--zap-domain D]
+        [--zap-allow-plain U=P]... [--zap-allow-curve Z85]...
 
 TYPE is a socket type name (REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB, XSUB,
 PUSH, PULL, PAIR). A bind endpoint may use port 0 or * for a random port.
@@ -45,6 +48,12 @@ Roles:
   send    send --message (a JSON array of frames) --count times, --interval
           ms apart; a REQ receives and prints the reply after each send
   recv    receive and print --count messages (0 = until stdin closes)
+Security: the --curve-* and --plain-* flags set the socket options of the
+same names. --zap-allow-plain / --zap-allow-curve start a ZAP handler (RFC
+27) in the peer's context, before the socket exists, that answers 200 only
+for those users or client keys and 400 otherwise (libzmq's PLAIN server
+needs one; with CURVE it checks that the client's key arrived intact).
+
 After a role finishes the peer prints {"event": "done"} and exits 0. A peer
 always exits when stdin (a pipe) reaches EOF or after --max-lifetime ms, so a crashed
 test never leaves one behind. Bad arguments print {"event": "error"} and exit 2.
@@ -179,6 +188,16 @@ def parse_args(argv):
     parser.add_argument("--linger", type=int, default=1000)
     parser.add_argument("--monitor", action="store_true")
     parser.add_argument("--max-lifetime", type=int, default=120000)
+    parser.add_argument("--curve-server", action="store_true")
+    parser.add_argument("--curve-public-key", default=None)
+    parser.add_argument("--curve-secret-key", default=None)
+    parser.add_argument("--curve-server-key", default=None)
+    parser.add_argument("--plain-server", action="store_true")
+    parser.add_argument("--plain-username", default=None)
+    parser.add_argument("--plain-password", default=None)
+    parser.add_argument("--zap-domain", default=None)
+    parser.add_argument("--zap-allow-plain", action="append", default=[])
+    parser.add_argument("--zap-allow-curve", action="append", default=[])
 
     # argparse prints usage and exits 2 on its own; route that through emit().
     def error(message):
@@ -206,13 +225,71 @@ def parse_args(argv):
     return args
 
 
+def zap_handler(context, plain, curve, ready):
+    """A ZAP handler (RFC 27) on a REP socket: 200 for the listed PLAIN users
+    (user=password) and CURVE client keys (Z85), 400 for anyone else."""
+    from zmq.utils import z85
+
+    handler = context.socket(zmq.REP)
+    handler.setsockopt(zmq.LINGER, 0)
+    handler.bind("inproc://zeromq.zap.01")
+    ready.set()
+    try:
+        while True:
+            version, request_id, _domain, _address, _identity, mechanism, *credentials = (
+                handler.recv_multipart()
+            )
+            if mechanism == b"PLAIN" and len(credentials) == 2:
+                allowed = b"=".join(credentials).decode(errors="replace") in plain
+            elif mechanism == b"CURVE" and len(credentials) == 1:
+                allowed = z85.encode(credentials[0]).decode() in curve
+            else:
+                allowed = mechanism == b"NULL"
+            status = b"200" if allowed else b"400"
+            handler.send_multipart([version, request_id, status, b"OK" if allowed else b"No", b"", b""])
+    except zmq.ContextTerminated:
+        handler.close()
+
+
+def secure(sock, args):
+    """The security options named like libzmq's."""
+    if args.zap_domain is not None:
+        sock.setsockopt_string(zmq.ZAP_DOMAIN, args.zap_domain)
+    if args.curve_server:
+        sock.curve_server = True
+    for option, value in (
+        (zmq.CURVE_PUBLICKEY, args.curve_public_key),
+        (zmq.CURVE_SECRETKEY, args.curve_secret_key),
+        (zmq.CURVE_SERVERKEY, args.curve_server_key),
+    ):
+        if value is not None:
+            sock.setsockopt(option, value.encode())
+    if args.plain_server:
+        sock.plain_server = True
+    if args.plain_username is not None:
+        sock.plain_username = args.plain_username.encode()
+    if args.plain_password is not None:
+        sock.plain_password = args.plain_password.encode()
+
+
 class Peer:
     def __init__(self, args):
         self.args = args
         self.deadline = time.monotonic() + args.max_lifetime / 1000
         self.context = zmq.Context()
+        if args.zap_allow_plain or args.zap_allow_curve:
+            import threading
+
+            ready = threading.Event()
+            threading.Thread(
+                target=zap_handler,
+                args=(self.context, set(args.zap_allow_plain), set(args.zap_allow_curve), ready),
+                daemon=True,
+            ).start()
+            ready.wait()
         self.socket = self.context.socket(SOCKET_TYPES[args.type])
         self.socket.setsockopt(zmq.LINGER, args.linger)
+        secure(self.socket, args)
         self.events = []
         self.monitor = self.socket.get_monitor_socket() if args.monitor else None
         if args.routing_id is not None:
