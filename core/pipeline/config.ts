@@ -288,10 +288,10 @@ export function parsePipelineConfig(
   const doc = new YamlDocument(text, file);
   const parsed = validateDocument(pipelineFileSchema, doc);
   if (doc.value !== undefined) checkAcrossFields(doc, doc.value);
+  if (doc.value !== undefined && options.checkModuleFiles) checkModuleFiles(doc, doc.value);
   const config = parsed === undefined || doc.problems.length > 0
     ? undefined
     : resolveConfig(parsed, doc);
-  if (config !== undefined && options.checkModuleFiles) checkModuleFiles(config, doc);
   if (config === undefined || doc.problems.length > 0) {
     throw new PipelineConfigError(doc.sortedProblems);
   }
@@ -388,14 +388,22 @@ function resolveEndpoint(endpoint: EndpointFile): EndpointConfig {
   return { bind, connect: endpoint.connect ?? connectAddress(bind) };
 }
 
+/** Resolves the file's relative paths against its directory. */
+function pathResolvers(file: string) {
+  const absolute = file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
+  const dir = new URL(".", `file://${absolute}`);
+  return {
+    /** A module's URL: URLs stay as they are, paths resolve to `file:` URLs. */
+    moduleUrl: (path: string) => /^[a-z][a-z0-9+.-]*:/i.test(path) ? path : new URL(path, dir).href,
+    /** A data file's absolute path. */
+    filePath: (path: string) =>
+      path.startsWith("/") ? path : decodeURIComponent(new URL(path, dir).pathname),
+  };
+}
+
 /** Paths and defaults that depend on the file's location or on other fields. */
 function resolveConfig(file: PipelineFile, doc: YamlDocument): PipelineConfig {
-  const absolute = doc.file.startsWith("/") ? doc.file : `${Deno.cwd()}/${doc.file}`;
-  const dir = new URL(".", `file://${absolute}`);
-  const moduleUrl = (path: string) =>
-    /^[a-z][a-z0-9+.-]*:/i.test(path) ? path : new URL(path, dir).href;
-  const filePath = (path: string) =>
-    path.startsWith("/") ? path : decodeURIComponent(new URL(path, dir).pathname);
+  const { moduleUrl, filePath } = pathResolvers(doc.file);
   const none = { bind: "", connect: "" };
   const intervalMs = file.heartbeat?.intervalMs ?? 1000;
   return {
@@ -460,20 +468,32 @@ function resolveConfig(file: PipelineFile, doc: YamlDocument): PipelineConfig {
   };
 }
 
-/** Every `file:` module the configuration names that is missing, at the line naming it. */
-function checkModuleFiles(config: PipelineConfig, doc: YamlDocument): void {
-  const modules: [YamlPath, string | undefined][] = [
-    [["metadata", "module"], config.metadata?.module],
-    [["collector", "module"], config.collector.module],
-    ...config.tasks.map((t): [YamlPath, string | undefined] => [
-      ["tasks", t.type, "source"],
-      t.source?.module,
-    ]),
-    ...config.workers.map((w, i): [YamlPath, string] => [["workers", i, "handlers"], w.handlers]),
-    ...config.services.map((s, i): [YamlPath, string] => [["services", i, "handlers"], s.handlers]),
+/**
+ * Every `file:` module the file names that is missing, at the line naming
+ * it; read from the file as written, so it comes with any other problem.
+ */
+function checkModuleFiles(doc: YamlDocument, value: unknown): void {
+  const root = asRecord(value);
+  const { moduleUrl } = pathResolvers(doc.file);
+  const modules: [YamlPath, unknown][] = [
+    [["metadata", "module"], asRecord(root.metadata).module],
+    [["collector", "module"], asRecord(root.collector).module],
+    ...Object.entries(asRecord(root.tasks)).map((
+      [type, task],
+    ): [YamlPath, unknown] => [["tasks", type, "source"], asRecord(task).source]),
+    ...(Array.isArray(root.workers) ? root.workers : []).map((
+      worker,
+      i,
+    ): [YamlPath, unknown] => [["workers", i, "handlers"], asRecord(worker).handlers]),
+    ...(Array.isArray(root.services) ? root.services : []).map((
+      service,
+      i,
+    ): [YamlPath, unknown] => [["services", i, "handlers"], asRecord(service).handlers]),
   ];
-  for (const [path, url] of modules) {
-    if (url === undefined || !url.startsWith("file:")) continue;
+  for (const [path, module] of modules) {
+    if (typeof module !== "string" || module === "") continue;
+    const url = moduleUrl(module);
+    if (!url.startsWith("file:")) continue;
     const problem = moduleFileProblem(fileURLToPath(url));
     if (problem !== undefined) doc.problem(path, problem);
   }

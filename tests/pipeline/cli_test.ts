@@ -208,3 +208,29 @@ workers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli: pipeline check reports every problem at once, missing modules included", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/p.yaml`;
+    await Deno.writeTextFile(
+      file,
+      `endpoints: { workers: "tcp://127.0.0.1:1", acks: "tcp://127.0.0.1:2", results: "tcp://127.0.0.1:3" }
+ackTimeoutMs: 30s
+tasks:
+  a: { count: 1, dependsOn: [a] }
+workers:
+  - handlers: ./missing.ts
+`,
+    );
+    const checked = await zedge("pipeline", "check", "-c", file);
+    assert.equal(checked.code, 2, checked.stderr);
+    assert.deepEqual(checked.stderr.trim().split("\n"), [
+      `zedge: ${file}:2: ackTimeoutMs: must be an integer`,
+      `${file}:4: tasks.a.dependsOn: task type 'a' depends on itself`,
+      `${file}:6: workers[0].handlers: file not found: ${dir}/missing.ts`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
