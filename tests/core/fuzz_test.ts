@@ -10,12 +10,21 @@
  * - a failed decoder refuses further input with a ZmtpError;
  * - no message exceeds maxMessageSize and no more bytes come out than went in.
  *
+ * Then the CURVE handshake: real sessions exchange HELLO, WELCOME, INITIATE,
+ * READY and boxed frames, and each case hands the receiving side one of
+ * them mutated (bit flips, truncation, extension, overwritten ranges, the
+ * wrong command name). Only a ZmtpError may escape, and no mutated command
+ * may be accepted unless all it changed was HELLO's unauthenticated padding.
+ *
  * `ZEDGE_TEST_SEED=n` replays a run; `ZEDGE_FUZZ_CASES=n` changes its length.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import {
+  type Command,
+  curveClient,
+  curveServer,
   decodeErrorReason,
   decodeMetadata,
   decodePing,
@@ -24,6 +33,10 @@ import {
   encodeGreeting,
   encodeMetadata,
   encodePing,
+  FrameWriter,
+  type HandshakeStep,
+  loadCurveCrypto,
+  type MechanismSession,
   ZmtpError,
 } from "../../core/zmtp/mod.ts";
 import { Random, testSeed } from "./random.ts";
@@ -387,4 +400,152 @@ Deno.test("fuzz: frames claiming huge sizes are never allocated up front", () =>
     () => unlimited.feed(new Uint8Array([0x02, 0x80, 0, 0, 0, 0, 0, 0, 0])),
     (e: unknown) => e instanceof ZmtpError && e.kind === "frame-too-large",
   );
+});
+
+// ---- CURVE handshake commands ----------------------------------------------
+
+const CURVE_CASES = Math.max(200, Math.round(CASES / 50));
+const crypto = await loadCurveCrypto();
+const serverKeys = crypto.keyPair();
+const clientKeys = crypto.keyPair();
+
+/** A fresh client and server session, and the handshake they exchange. */
+function curveHandshake() {
+  const client = curveClient(crypto, { ...clientKeys, serverKey: serverKeys.publicKey })
+    .start({ server: false, metadata: { "Socket-Type": "PUSH" } });
+  const server = curveServer(crypto, serverKeys.secretKey)
+    .start({ server: true, metadata: { "Socket-Type": "PULL" } });
+  return { client, server };
+}
+
+function only(step: HandshakeStep): Command {
+  assert.equal(step.send.length, 1);
+  return step.send[0];
+}
+
+type Stage = "HELLO" | "WELCOME" | "INITIATE" | "READY" | "MESSAGE";
+const STAGES: Stage[] = ["HELLO", "WELCOME", "INITIATE", "READY", "MESSAGE"];
+/** HELLO's anti-amplification padding: the only bytes CurveZMQ does not authenticate. */
+const HELLO_PADDING = { from: 2, to: 74 };
+
+function mutateBytes(rng: Random, data: Uint8Array): { data: Uint8Array; touched: number[] } {
+  const out = data.slice();
+  switch (rng.int(4)) {
+    case 0: { // bit flips
+      const touched: number[] = [];
+      for (let i = 0, n = 1 + rng.int(4); i < n; i++) {
+        const at = rng.int(out.length);
+        out[at] ^= 1 << rng.int(8);
+        touched.push(at);
+      }
+      return { data: out, touched };
+    }
+    case 1: // truncation
+      return { data: out.slice(0, rng.int(out.length)), touched: [-1] };
+    case 2: // extension
+      return { data: concat(out, rng.bytes(1 + rng.int(40))), touched: [-1] };
+    default: { // a random range overwritten
+      const at = rng.int(out.length);
+      const len = Math.min(out.length - at, 1 + rng.int(48));
+      out.set(rng.bytes(len), at);
+      return { data: out, touched: Array.from({ length: len }, (_, i) => at + i) };
+    }
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Runs a handshake up to `stage`, hands the receiving side a mutated copy
+ * of that stage's command (or, for MESSAGE, of a boxed frame), and says
+ * whether it was accepted. Anything but a ZmtpError escaping fails the test.
+ */
+function fuzzStage(
+  rng: Random,
+  stage: Stage,
+): { accepted: boolean; silent: boolean; touched: number[] } {
+  const { client, server } = curveHandshake();
+  const hello = only(client.begin());
+  const attempt = (receiver: MechanismSession, command: Command, original: Command) => {
+    const mutated = rng.chance(0.1)
+      ? {
+        data: original.data,
+        touched: [] as number[],
+        name: rng.pick(["HELLO", "WELCOME", "INITIATE", "READY", "ERROR", "MESSAGE"]),
+      }
+      : { ...mutateBytes(rng, command.data), name: command.name };
+    try {
+      receiver.receive({ name: mutated.name, data: mutated.data });
+      return {
+        accepted: true,
+        silent: false,
+        touched: mutated.name === original.name ? mutated.touched : [-1],
+      };
+    } catch (error) {
+      if (!(error instanceof ZmtpError)) throw error;
+      return { accepted: false, silent: error.peerReason === null, touched: mutated.touched };
+    }
+  };
+  if (stage === "HELLO") return attempt(server, hello, hello);
+  const welcome = only(server.receive(hello));
+  if (stage === "WELCOME") return attempt(client, welcome, welcome);
+  const initiate = only(client.receive(welcome));
+  if (stage === "INITIATE") return attempt(server, initiate, initiate);
+  const step = server.receive(initiate);
+  assert.ok(!step.done && step.authenticate !== undefined);
+  const ready = only(server.authenticated!({ status: "none" }));
+  if (stage === "READY") return attempt(client, ready, ready);
+  client.receive(ready);
+  // MESSAGE: a frame boxed by the client, opened by the server.
+  const writer = new FrameWriter();
+  client.framing!.writeMessage(writer, [rng.bytes(rng.int(64))]);
+  const wire = writer.take();
+  const frame = wire.subarray(wire[0] & 0x02 ? 9 : 2);
+  const { data, touched } = mutateBytes(rng, frame);
+  try {
+    server.framing!.openFrame(data);
+    return { accepted: true, silent: false, touched };
+  } catch (error) {
+    if (!(error instanceof ZmtpError)) throw error;
+    return { accepted: false, silent: error.peerReason === null, touched };
+  }
+}
+
+Deno.test(`fuzz: ${CURVE_CASES} mutated CURVE handshake commands and boxes are refused, never let through`, () => {
+  const seed = testSeed();
+  console.log(`curve fuzz seed ${seed} (ZEDGE_TEST_SEED=${seed} replays it), ${CURVE_CASES} cases`);
+  const master = new Random(seed);
+  const outcomes = new Map<string, number>();
+  for (let i = 0; i < CURVE_CASES; i++) {
+    const caseSeed = master.next();
+    const rng = new Random(caseSeed);
+    const stage = STAGES[i % STAGES.length];
+    const { accepted, silent, touched } = fuzzStage(rng, stage);
+    const key = `${stage} ${accepted ? "accepted" : "refused"}`;
+    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    if (accepted) {
+      // Only an untouched command, or one changed in HELLO's unauthenticated
+      // padding, may pass: every other byte is under a box or checked.
+      const harmless = touched.every((at) =>
+        stage === "HELLO" && at >= HELLO_PADDING.from && at < HELLO_PADDING.to
+      );
+      assert.ok(
+        harmless,
+        `case seed ${caseSeed}: a mutated ${stage} was accepted (bytes ${touched})`,
+      );
+    } else {
+      // RFC 26: a malformed command or a box that does not open is never
+      // answered with ERROR (and a client never sends one at all).
+      assert.ok(silent, `case seed ${caseSeed}: a refused ${stage} would be answered with ERROR`);
+    }
+  }
+  console.log(`curve fuzz outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+  for (const stage of STAGES) {
+    assert.ok((outcomes.get(`${stage} refused`) ?? 0) > 0, `no ${stage} case was refused`);
+  }
 });

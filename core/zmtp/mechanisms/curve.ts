@@ -231,14 +231,19 @@ class CurveFraming implements FrameCodec {
   }
 }
 
+/** What a client refuses with: never an ERROR back (RFC 26: "A client peer SHALL NOT send ERROR"). */
 function peerError(command: Command, expected: string): never {
-  if (command.name === "HELLO") throw new ZmtpError("protocol", bothRoles("CURVE", "client"));
+  if (command.name === "HELLO") {
+    throw new ZmtpError("protocol", bothRoles("CURVE", "client"), { peerReason: null });
+  }
   if (command.name === "ERROR") {
     const reason = decodeErrorReason(command.data);
     const auth = /^[345]00$/.test(reason) ? " (the server's ZAP handler refused our key)" : "";
     throw new ZmtpError("refused", `CURVE server refused: ${reason}${auth}`);
   }
-  throw new ZmtpError("protocol", `expected ${expected}, got ${command.name}`);
+  throw new ZmtpError("protocol", `expected ${expected}, got ${command.name}`, {
+    peerReason: null,
+  });
 }
 
 class CurveClient implements MechanismSession {
