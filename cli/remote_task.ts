@@ -12,6 +12,7 @@ import type { Command } from "commander";
 import { defaultRemotesPath, loadRemotes } from "../core/tasks/remotes.ts";
 import { ConfigError } from "../core/tasks/yaml_source.ts";
 import { CliError } from "./errors.ts";
+import { clientCurve, CURVE_SECRET_FLAG } from "./curve_flags.ts";
 import {
   parseSecondsFlag,
   runClientTask,
@@ -43,6 +44,7 @@ interface RemoteTaskFlags {
   config?: string;
   timeout: number;
   ztlExitCodes?: boolean;
+  curveSecret?: string;
 }
 
 /**
@@ -75,10 +77,12 @@ export function register(program: Command): void {
       0,
     )
     .option(...ZTL_EXIT_CODES_FLAG)
+    .option(...CURVE_SECRET_FLAG)
     .addHelpText(
       "after",
-      "\nThe remotes file (ZTL format; 'events' is optional):\n" +
-        "  remotes:\n    test: {host: localhost, port: 7779, scope: /test, events: 7780}",
+      "\nThe remotes file (ZTL format; 'events' and 'serverKey' — CURVE — are optional):\n" +
+        "  remotes:\n    test: {host: localhost, port: 7779, scope: /test, events: 7780}\n" +
+        "    arm: {host: robot, port: 7779, scope: /arm, serverKey: keys/robot.pub}",
     )
     .action(async (name: string, task: string, flags: RemoteTaskFlags) => {
       await setupTaskLogging("info");
@@ -96,6 +100,10 @@ export function register(program: Command): void {
         task,
         timeoutSeconds: flags.timeout,
         ztlExitCodes: flags.ztlExitCodes,
+        security: await clientCurve({
+          serverKey: remote.serverKey,
+          curveSecret: flags.curveSecret,
+        }),
       });
     });
 }

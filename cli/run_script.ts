@@ -18,6 +18,7 @@ import { readConfigText } from "../core/tasks/remotes.ts";
 import { parseScript, unknownRemotes } from "../core/tasks/script.ts";
 import { ScriptInterrupted, ScriptRunner } from "../core/tasks/script_runner.ts";
 import { ConfigError } from "../core/tasks/yaml_source.ts";
+import { clientCurve, CURVE_SECRET_FLAG } from "./curve_flags.ts";
 import { CliError } from "./errors.ts";
 import { remotesForCli } from "./remote_task.ts";
 import { KeyReader } from "./tasks_keys.ts";
@@ -35,6 +36,7 @@ interface ScriptFlags {
   yes?: boolean;
   stepTimeout: number;
   ztlExitCodes?: boolean;
+  curveSecret?: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export function register(program: Command): void {
       0,
     )
     .option(...ZTL_EXIT_CODES_FLAG)
+    .option(...CURVE_SECRET_FLAG)
     .addHelpText(
       "after",
       "\nAt each prompt: Enter runs the scene, R replays the last scene, A restarts the script,\n" +
@@ -109,6 +112,11 @@ async function runScript(flags: ScriptFlags): Promise<void> {
         endpoint: remote.endpoint,
         scope: remote.scope,
         events: remote.events,
+        // CURVE to the remotes whose entry names the server's key.
+        security: await clientCurve({
+          serverKey: remote.serverKey,
+          curveSecret: remote.serverKey === undefined ? undefined : flags.curveSecret,
+        }),
       }),
     );
   }

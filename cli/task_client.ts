@@ -11,6 +11,7 @@
 import type { Command } from "commander";
 import type { TaskSeparator } from "../core/tasks/protocol.ts";
 import { CliError } from "./errors.ts";
+import { clientCurve, CURVE_SECRET_FLAG, CURVE_SERVER_KEY_FLAG } from "./curve_flags.ts";
 import {
   eventsEndpoint,
   parseMillisFlag,
@@ -31,6 +32,8 @@ interface ClientFlags {
   separator?: TaskSeparator;
   requestTimeout: number;
   ztlExitCodes?: boolean;
+  curveServerKey?: string;
+  curveSecret?: string;
 }
 
 /**
@@ -73,10 +76,13 @@ export function register(program: Command): void {
       parseSeparatorFlag,
     )
     .option("--request-timeout <ms>", "send/receive timeout of each request", parseMillisFlag, 2000)
+    .option(...CURVE_SERVER_KEY_FLAG)
+    .option(...CURVE_SECRET_FLAG)
     .addHelpText(
       "after",
       "\nExamples:\n  zedge task-client -r localhost -p 7779 -s /test test:echo:hello\n" +
-        "  zedge task-client localhost 7779 /test test:sleep:2",
+        "  zedge task-client localhost 7779 /test test:sleep:2\n" +
+        "  zedge task-client -r robot -s /arm --curve-server-key robot.pub arm:move:home",
     )
     .action(async (args: string[], flags: ClientFlags) => {
       await setupTaskLogging("info");
@@ -109,6 +115,10 @@ export function register(program: Command): void {
         separator: flags.separator,
         requestTimeoutMs: flags.requestTimeout,
         ztlExitCodes: flags.ztlExitCodes,
+        security: await clientCurve({
+          serverKey: flags.curveServerKey,
+          curveSecret: flags.curveSecret,
+        }),
       });
     });
 }

@@ -26,6 +26,7 @@ import {
   setupTaskLogging,
 } from "./tasks_common.ts";
 import { shutdownSignal } from "./shutdown.ts";
+import { CURVE_SECRET_FLAG, serverCurve } from "./curve_flags.ts";
 
 interface ServerFlags {
   port?: number;
@@ -37,6 +38,8 @@ interface ServerFlags {
   maxFinished: number;
   maxMessageSize?: number;
   verbose?: boolean;
+  curveSecret?: string;
+  curveAllow?: string[];
 }
 
 const DEFAULT_PORT = 7779;
@@ -103,11 +106,20 @@ export function register(program: Command): void {
       "close a client's connection when it sends a larger request (default 64 MiB; -1 = no limit)",
       parseByteLimitFlag,
     )
+    .option(...CURVE_SECRET_FLAG)
+    .option(
+      "--curve-allow <path>",
+      "CURVE: let in only these clients (Z85 key, NAME.pub, or a directory of them); repeat " +
+        "for several (default: any client that knows the server's key)",
+      collect,
+      [],
+    )
     .option("-v, --verbose", "log every request (debug level)")
     .addHelpText(
       "after",
       "\nExamples:\n  zedge task-server -p 7779 -s /test\n  zedge task-server 7779 /test\n" +
-        "  zedge task-server -p 7779 -s /arm --handlers ./my-handlers.ts --events 7780",
+        "  zedge task-server -p 7779 -s /arm --handlers ./my-handlers.ts --events 7780\n" +
+        "  zedge task-server -p 7779 -s /arm --curve-secret robot.key --curve-allow operators/",
     )
     .action(async (portArg: string | undefined, scopeArgs: string[], flags: ServerFlags) => {
       await serve(portArg, scopeArgs, flags);
@@ -149,10 +161,12 @@ async function serve(portArg: string | undefined, scopeArgs: string[], flags: Se
       ? new HandlerController({ handlers, ...executorOptions })
       : new TestController(executorOptions);
   }
+  const curve = await serverCurve(flags);
   const server = new TaskServer({
     endpoint: flags.bind ?? `tcp://*:${port ?? DEFAULT_PORT}`,
     events: flags.events === undefined ? undefined : eventsEndpoint(flags.events, "*"),
     maxMessageSize: flags.maxMessageSize,
+    security: curve?.security,
   });
   const stop = shutdownSignal();
   try {
@@ -160,6 +174,7 @@ async function serve(portArg: string | undefined, scopeArgs: string[], flags: Se
   } catch (error) {
     stop.cancel();
     await server.close();
+    await curve?.authenticator?.close();
     await Promise.all(Object.values(controllers).map((c) => c.close?.()));
     if (error instanceof ZmqError) {
       throw new CliError(`cannot listen: ${error.message}`);
@@ -168,7 +183,16 @@ async function serve(portArg: string | undefined, scopeArgs: string[], flags: Se
   }
   // Registered after binding so the log reads like ZTL's: listening first, then scopes.
   for (const [scope, controller] of Object.entries(controllers)) server.register(scope, controller);
+  if (curve !== null) {
+    console.error(
+      `CURVE: clients connect with --curve-server-key ${curve.publicKey}` +
+        (curve.authenticator === null
+          ? " (any client)"
+          : ` (only ${flags.curveAllow!.join(", ")})`),
+    );
+  }
   const signal = await stop.promise;
   console.error(`${signal === "SIGINT" ? "Interrupted" : "Terminated"}, exiting.`);
   await server.close();
+  await curve?.authenticator?.close();
 }

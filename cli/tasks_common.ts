@@ -28,6 +28,7 @@ import {
 } from "../core/tasks/protocol.ts";
 import { parsePort } from "../core/tasks/port.ts";
 import { formatTcpEndpoint } from "../core/transport/endpoint.ts";
+import type { SecurityOptions } from "../core/sockets/mod.ts";
 import { CliError } from "./errors.ts";
 import { renderMessage, setupLogging } from "./logging.ts";
 import { shutdownSignal } from "./shutdown.ts";
@@ -253,6 +254,8 @@ export interface ClientRun {
   events?: string;
   separator?: TaskSeparator;
   requestTimeoutMs?: number;
+  /** CURVE (or PLAIN) for the client's sockets. */
+  security?: SecurityOptions;
   write?: (line: string) => void;
   /** Exit as ZTL 0.2.3 does (see {@link outcomeExitCode}). */
   ztlExitCodes?: boolean;
@@ -332,6 +335,7 @@ export async function runClientTask(run: ClientRun): Promise<void> {
     events: run.events,
     separator: run.separator,
     timeoutMs: run.requestTimeoutMs,
+    security: run.security,
   };
   write(`Connecting to host '${run.host}:${run.port}' at scope '${run.scope}'...`);
   let client: TaskClient;

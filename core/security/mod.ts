@@ -34,5 +34,11 @@ export {
   resolvePublicKey,
   writeCertificatePair,
 } from "./certificates.ts";
+export {
+  curveAllowPolicy,
+  curveClientOptions,
+  type CurveConfig,
+  curveServerOptions,
+} from "./curve_config.ts";
 export { ZAP_ENDPOINT, type ZapRequest } from "../sockets/zap_client.ts";
 export { z85Decode, z85Encode } from "../zmtp/z85.ts";

@@ -16,7 +16,7 @@
  */
 export type { FrameData, SocketType } from "../zmtp/mod.ts";
 export { ZmqError, type ZmqErrorCode } from "./errors.ts";
-export type { SocketOptions } from "./options.ts";
+export type { SecurityOptions, SocketOptions } from "./options.ts";
 export { type SocketEvent, SocketEvents, type SocketEventType } from "./events.ts";
 export type { Message, MessageLike } from "./message.ts";
 export { type ReadinessOptions, Socket } from "./socket.ts";

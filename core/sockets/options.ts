@@ -85,6 +85,29 @@ export interface SocketOptions {
 }
 
 /**
+ * The security options alone (CURVE, PLAIN, ZAP domain), as the layers above
+ * the sockets (task servers and clients, pipeline roles) take them and hand
+ * them to every socket they make.
+ *
+ * @example
+ * ```ts
+ * import type { SecurityOptions } from "./options.ts";
+ * const client: SecurityOptions = { curveServerKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7" };
+ * ```
+ */
+export type SecurityOptions = Pick<
+  SocketOptions,
+  | "curveServer"
+  | "curvePublicKey"
+  | "curveSecretKey"
+  | "curveServerKey"
+  | "plainServer"
+  | "plainUsername"
+  | "plainPassword"
+  | "zapDomain"
+>;
+
+/**
  * How one option is checked and what it defaults to.
  *
  * @example

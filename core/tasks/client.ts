@@ -45,6 +45,7 @@ import {
 } from "./protocol.ts";
 import { formatTcpEndpoint } from "../transport/endpoint.ts";
 import { RequestChannel } from "./request_channel.ts";
+import type { SecurityOptions } from "../sockets/mod.ts";
 
 /**
  * Options of a {@link TaskClient}: where the server is, which scope to use.
@@ -75,6 +76,11 @@ export interface TaskClientOptions {
   eventPollIntervalMs?: number;
   /** Task separator to send; default ":" (ZTL 0.2.x), "¬" for 0.0.x servers. */
   separator?: TaskSeparator;
+  /**
+   * CURVE or PLAIN for the requests and the events channel, e.g.
+   * `{ curveServerKey }` for a server started with a CURVE secret key.
+   */
+  security?: SecurityOptions;
 }
 
 /**
@@ -167,9 +173,17 @@ export class TaskClient {
     this.#pollMs = options.pollIntervalMs ?? 100;
     this.#eventPollMs = options.eventPollIntervalMs ?? 1000;
     this.#separator = options.separator ?? ":";
-    this.#channel = new RequestChannel({ endpoint: this.endpoint, timeoutMs: options.timeoutMs });
+    this.#channel = new RequestChannel({
+      endpoint: this.endpoint,
+      timeoutMs: options.timeoutMs,
+      security: options.security,
+    });
     this.#events = options.events
-      ? new TaskEventListener({ endpoint: options.events, scope: this.scope })
+      ? new TaskEventListener({
+        endpoint: options.events,
+        scope: this.scope,
+        security: options.security,
+      })
       : undefined;
   }
 
@@ -311,6 +325,8 @@ export interface RemoteTaskOptions {
   events?: string;
   /** Task separator to send; default ":" (ZTL 0.2.x). */
   separator?: TaskSeparator;
+  /** CURVE or PLAIN, as {@link TaskClientOptions.security}. */
+  security?: SecurityOptions;
 }
 
 function reasonOf(error: unknown): string {
@@ -346,6 +362,7 @@ export class RemoteTask {
       timeoutMs: options.timeout,
       events: options.events,
       separator: options.separator,
+      security: options.security,
     });
   }
 

@@ -15,7 +15,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { Subscriber } from "../sockets/mod.ts";
+import { type SecurityOptions, Subscriber } from "../sockets/mod.ts";
 import { decodeTaskEvent, ProtocolError, type TaskEvent } from "./protocol.ts";
 
 /**
@@ -32,6 +32,8 @@ export interface TaskEventListenerOptions {
   endpoint: string;
   /** Only events of this scope are delivered. */
   scope: string;
+  /** CURVE or PLAIN for the subscription. */
+  security?: SecurityOptions;
 }
 
 /**
@@ -60,7 +62,7 @@ export class TaskEventListener {
   constructor(options: TaskEventListenerOptions) {
     this.endpoint = options.endpoint;
     this.scope = options.scope;
-    this.#socket = new Subscriber({ linger: 0 });
+    this.#socket = new Subscriber({ ...options.security, linger: 0 });
     this.#socket.events.on("handshake", () => this.#peers++);
     this.#socket.events.on("disconnect", () => this.#peers = Math.max(0, this.#peers - 1));
     this.#socket.subscribe(this.scope);

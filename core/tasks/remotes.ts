@@ -1,7 +1,9 @@
 /**
  * The remotes file, as ZTL reads it: `remotes: {NAME: {host, port, scope}}`,
  * plus zedge's optional `events` (port or endpoint of the server's state-change
- * channel) so clients can wait on pushed events instead of polling. Read as
+ * channel) so clients can wait on pushed events instead of polling, and
+ * `serverKey` (the server's CURVE public key, Z85 or a certificate file) so
+ * they speak CURVE to it. Read as
  * YAML 1.1, as PyYAML reads it; every problem is reported at once; fields
  * ZTL would ignore are ignored with a warning.
  *
@@ -12,6 +14,7 @@
  *     port: 7779
  *     scope: /test
  *     events: 7780   # optional
+ *     serverKey: keys/robot.pub   # optional: CURVE (or the Z85 key itself)
  * ```
  *
  * @example
@@ -25,6 +28,8 @@
 import { getLogger } from "@logtape/logtape";
 import { z } from "zod";
 import { unknownFieldMessage, validateDocument, YamlDocument } from "../config/yaml_schema.ts";
+import { dirname, resolve } from "node:path";
+import { isZ85Key } from "../security/certificates.ts";
 import { formatTcpEndpoint } from "../transport/endpoint.ts";
 import { parsePort } from "./port.ts";
 import { PYYAML_OPTIONS } from "./pyyaml.ts";
@@ -54,6 +59,12 @@ export interface Remote {
   endpoint: string;
   /** Events endpoint (`tcp://host:events`) when the file gives one. */
   events?: string;
+  /**
+   * The server's CURVE public key when the file gives one: Z85 as written,
+   * or the absolute path of the certificate file it names (resolve it with
+   * `resolvePublicKey`).
+   */
+  serverKey?: string;
   /** Line of the remote's name in the file. */
   line: number;
 }
@@ -87,6 +98,11 @@ const remote = z.looseObject({
     })
     .optional()
     .describe("zedge: the server's state-change PUB port or endpoint, to wait without polling"),
+  serverKey: z.string({
+    error: "must be the server's CURVE public key: 40 Z85 characters or a certificate file",
+  }).min(1).optional().describe(
+    "zedge: the server's CURVE public key (Z85) or its certificate file (relative to this file)",
+  ),
 });
 
 /** The fields zedge reads; ZTL reads host, port and scope and ignores the rest. */
@@ -211,6 +227,11 @@ export function parseRemotes(
       remote.events = eventsPort === undefined
         ? String(entry.events)
         : formatTcpEndpoint(entry.host, eventsPort);
+    }
+    if (entry.serverKey !== undefined) {
+      remote.serverKey = isZ85Key(entry.serverKey)
+        ? entry.serverKey
+        : resolve(dirname(file), entry.serverKey);
     }
     remotes.set(name, remote);
   }

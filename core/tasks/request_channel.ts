@@ -17,7 +17,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { Request, ZmqError } from "../sockets/mod.ts";
+import { Request, type SecurityOptions, ZmqError } from "../sockets/mod.ts";
 import { TaskNetworkError } from "./errors.ts";
 
 /**
@@ -36,6 +36,8 @@ export interface RequestChannelOptions {
   timeoutMs?: number;
   /** Linger of a healthy socket on close, in ms (ZTL: 1). */
   linger?: number;
+  /** CURVE or PLAIN for every socket the channel opens. */
+  security?: SecurityOptions;
 }
 
 /**
@@ -54,6 +56,7 @@ export class RequestChannel {
   /** Send and receive timeout in ms. */
   readonly timeoutMs: number;
   readonly #linger: number;
+  readonly #security: SecurityOptions;
   readonly #logger = getLogger(["zedge", "tasks", "client"]);
   #socket: Request | null = null;
   #queue: Promise<unknown> = Promise.resolve();
@@ -69,6 +72,7 @@ export class RequestChannel {
     this.endpoint = options.endpoint;
     this.timeoutMs = timeoutMs;
     this.#linger = options.linger ?? 1;
+    this.#security = options.security ?? {};
   }
 
   /** Whether `close()` was called. */
@@ -94,6 +98,7 @@ export class RequestChannel {
       });
     }
     const socket = new Request({
+      ...this.#security,
       sendTimeout: this.timeoutMs,
       receiveTimeout: this.timeoutMs,
       linger: this.#linger,

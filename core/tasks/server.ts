@@ -23,7 +23,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { maxMessageSizeOption } from "../limits.ts";
-import { Publisher, Router } from "../sockets/mod.ts";
+import { Publisher, Router, type SecurityOptions } from "../sockets/mod.ts";
 import type { InitReply, StateReply, TaskController } from "./controller.ts";
 import {
   decodeMessage,
@@ -61,6 +61,13 @@ export interface TaskServerOptions {
    * larger one closes that client's connection.
    */
   maxMessageSize?: number;
+  /**
+   * CURVE or PLAIN for the request socket and the events channel, e.g.
+   * `{ curveServer: true, curveSecretKey }`; the clients then need the
+   * matching options. An Authenticator started in the same process
+   * decides which clients get in.
+   */
+  security?: SecurityOptions;
 }
 
 const decoder = new TextDecoder();
@@ -98,6 +105,7 @@ export class TaskServer {
   readonly #bindEndpoint: string;
   readonly #eventsBind: string | undefined;
   readonly #maxMessageSize: number;
+  readonly #security: SecurityOptions;
   readonly #controllers = new Map<string, TaskController>();
   readonly #unsubscribe = new Map<string, () => void>();
   readonly #logger = getLogger(["zedge", "tasks", "server"]);
@@ -126,6 +134,7 @@ export class TaskServer {
     this.#bindEndpoint = options.endpoint ?? `tcp://*:${options.port}`;
     this.#eventsBind = options.events;
     this.#maxMessageSize = maxMessageSizeOption(options.maxMessageSize, "option 'maxMessageSize'");
+    this.#security = options.security ?? {};
     for (const [scope, controller] of Object.entries(options.controllers ?? {})) {
       this.register(scope, controller);
     }
@@ -177,11 +186,15 @@ export class TaskServer {
   async start(): Promise<void> {
     if (this.#closed) throw new Error("task server is closed");
     if (this.#router) throw new Error("task server already started");
-    const router = new Router({ linger: 0, maxMessageSize: this.#maxMessageSize });
+    const router = new Router({
+      ...this.#security,
+      linger: 0,
+      maxMessageSize: this.#maxMessageSize,
+    });
     try {
       await router.bind(this.#bindEndpoint);
       if (this.#eventsBind !== undefined) {
-        const publisher = new Publisher({ linger: 0 });
+        const publisher = new Publisher({ ...this.#security, linger: 0 });
         this.#publisher = publisher;
         await publisher.bind(this.#eventsBind);
       }

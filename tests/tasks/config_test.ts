@@ -120,7 +120,7 @@ Deno.test("remotes: every problem at once; fields ZTL ignores are warnings", () 
   assert.deepEqual(warnings, [
     "r.yaml:1: owner: unknown field, ignored (expected one of: remotes, publishers)",
     "r.yaml:4: remotes.a.scop: unknown field, ignored (did you mean 'scope'?)",
-    "r.yaml:4: remotes.a.robot: unknown field, ignored (expected one of: host, port, scope, events)",
+    "r.yaml:4: remotes.a.robot: unknown field, ignored (expected one of: host, port, scope, events, serverKey)",
   ]);
 });
 

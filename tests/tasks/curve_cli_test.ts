@@ -1,0 +1,114 @@
+/**
+ * CURVE through the task commands, each its own `zedge` process: a task
+ * server started with `--curve-secret` and `--curve-allow` serves a client
+ * with the right `--curve-server-key` and an allowed `--curve-secret`
+ * (events channel included), refuses a stranger's key with a logged reason,
+ * gives nothing to a client without CURVE, and `remote-task` finds the key
+ * in remotes.yaml's `serverKey`.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseRemotes, writeCertificatePair } from "../../mod.ts";
+import { startZedgeServer, zedge } from "./processes.ts";
+
+Deno.test("cli: task-server --curve-secret/--curve-allow with task-client and remote-task", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zedge-curve-" });
+  const robot = await writeCertificatePair(join(dir, "robot"));
+  const operator = await writeCertificatePair(join(dir, "operator"));
+  const stranger = await writeCertificatePair(join(dir, "stranger"));
+  const { server, port, events } = await startZedgeServer(
+    "-e",
+    "tcp://127.0.0.1:0",
+    "--curve-secret",
+    robot.secretFile,
+    "--curve-allow",
+    operator.publicFile,
+  );
+  try {
+    await server.waitFor(
+      new RegExp(`CURVE: clients connect with --curve-server-key ${escape(robot.publicKey)}`),
+    );
+    const client = (...extra: string[]) =>
+      zedge(["task-client", "-r", "127.0.0.1", "-p", String(port), "-t", "5", ...extra]);
+
+    const ok = await client(
+      "-e",
+      String(events),
+      "--curve-server-key",
+      robot.publicFile,
+      "--curve-secret",
+      operator.secretFile,
+      "test:echo:over CURVE",
+    );
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /finished in state 'COMPLETED'.*Result is 'over CURVE'/);
+
+    const refused = await client(
+      "--request-timeout",
+      "500",
+      "--curve-server-key",
+      robot.publicKey,
+      "--curve-secret",
+      stranger.secretFile,
+      "test:echo:let me in",
+    );
+    assert.notEqual(refused.code, 0);
+    await server.waitFor(/refused CURVE client 127\.0\.0\.1 .*is not in the allow list/);
+
+    const clear = await client("--request-timeout", "500", "test:echo:in clear");
+    assert.notEqual(clear.code, 0);
+    await server.waitFor(/peer uses security mechanism NULL; this socket uses CURVE/);
+
+    const remotes = join(dir, "remotes.yaml");
+    await Deno.writeTextFile(
+      remotes,
+      `remotes:\n  arm: {host: 127.0.0.1, port: ${port}, scope: /test, serverKey: robot.pub}\n`,
+    );
+    const viaRemotes = await zedge([
+      "remote-task",
+      "-c",
+      remotes,
+      "-t",
+      "5",
+      "--curve-secret",
+      operator.secretFile,
+      "arm",
+      "test:echo:from remotes.yaml",
+    ]);
+    assert.equal(viaRemotes.code, 0, viaRemotes.stdout + viaRemotes.stderr);
+    assert.match(viaRemotes.stdout, /Result is 'from remotes.yaml'/);
+
+    const badKey = await client("--curve-server-key", join(dir, "missing.pub"), "test:echo:x");
+    assert.equal(badKey.code, 2);
+    assert.match(badKey.stderr, /^zedge: cannot read the key file .*missing\.pub/m);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+Deno.test("remotes: serverKey is a Z85 key as written, or a certificate path from the file's directory", () => {
+  const remotes = parseRemotes(
+    [
+      "remotes:",
+      "  a: {host: robot, port: 7779, scope: /a, serverKey: keys/robot.pub}",
+      "  b: {host: robot, port: 7779, scope: /b, serverKey: 'rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7'}",
+      "  c: {host: robot, port: 7779, scope: /c}",
+      "",
+    ].join("\n"),
+    "/etc/zedge/remotes.yaml",
+  );
+  assert.equal(remotes.get("a")?.serverKey, "/etc/zedge/keys/robot.pub");
+  assert.equal(remotes.get("b")?.serverKey, "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
+  assert.equal(remotes.get("c")?.serverKey, undefined);
+  assert.throws(
+    () => parseRemotes("remotes:\n  a: {host: r, port: 1, scope: /a, serverKey: 5}\n", "r.yaml"),
+    /r\.yaml:2: remotes\.a\.serverKey: must be the server's CURVE public key/,
+  );
+});
