@@ -87,7 +87,7 @@ export async function serverCurve(
     return null;
   }
   const secretKey = flags.curveSecret;
-  const security = await asCliError(() => curveServerOptions({ secretKey }));
+  const security = await asCliError(async () => curveServerOptions({ secretKey }));
   const { publicKey } = await asCliError(() => readSecretCertificate(secretKey));
   if (allow.length === 0) return { security, publicKey, authenticator: null };
   const authenticator = new Authenticator(curveAllowPolicy({ allow }));
@@ -120,5 +120,5 @@ export async function clientCurve(
     return undefined;
   }
   const { serverKey, curveSecret } = options;
-  return await asCliError(() => curveClientOptions({ serverKey, secretKey: curveSecret }));
+  return await asCliError(async () => curveClientOptions({ serverKey, secretKey: curveSecret }));
 }

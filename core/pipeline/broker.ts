@@ -23,6 +23,7 @@
  * ```
  * @module
  */
+import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Router } from "../sockets/mod.ts";
 import { encodeMessage, type PipelineMessage } from "./codec.ts";
@@ -82,6 +83,11 @@ export interface BrokerOptions {
    * limit); a larger one closes that peer's connection.
    */
   maxMessageSize?: number;
+  /**
+   * CURVE or PLAIN per endpoint, by the option naming it (see
+   * EndpointSecurity); endpoints not named speak NULL.
+   */
+  security?: EndpointSecurity<"frontend" | "backend">;
 }
 
 interface Pending {
@@ -202,8 +208,9 @@ export class Broker {
       receiveHighWaterMark: 10_000,
       maxMessageSize: this.#maxMessageSize,
     };
-    this.#frontend = new Router(limits);
-    this.#backend = new Router(limits);
+    const security = this.#options.security ?? {};
+    this.#frontend = new Router({ ...security.frontend, ...limits });
+    this.#backend = new Router({ ...security.backend, ...limits });
     try {
       await this.#frontend.bind(this.#options.frontend);
       await this.#backend.bind(this.#options.backend);

@@ -21,6 +21,7 @@
  * ```
  * @module
  */
+import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Dealer, Router } from "../sockets/mod.ts";
 import type { PipelineMessage, PipelineSummary } from "./codec.ts";
@@ -86,6 +87,11 @@ export interface CollectorOptions {
    * limit); a larger one closes that peer's connection.
    */
   maxMessageSize?: number;
+  /**
+   * CURVE or PLAIN per endpoint, by the option naming it (see
+   * EndpointSecurity); endpoints not named speak NULL.
+   */
+  security?: EndpointSecurity<"results" | "distributor">;
 }
 
 /**
@@ -145,14 +151,24 @@ export class Collector {
       this.#journal = new Journal({ path: this.#options.journal });
     }
     const maxMessageSize = this.#maxMessageSize;
-    this.#router = new Router({ receiveHighWaterMark: 100_000, maxMessageSize });
+    const security = this.#options.security ?? {};
+    this.#router = new Router({
+      ...security.results,
+      receiveHighWaterMark: 100_000,
+      maxMessageSize,
+    });
     try {
       await this.#router.bind(this.#options.results);
     } catch (error) {
       await this.close();
       throw error;
     }
-    this.#dealer = new Dealer({ linger: 1000, sendHighWaterMark: 100_000, maxMessageSize });
+    this.#dealer = new Dealer({
+      ...security.distributor,
+      linger: 1000,
+      sendHighWaterMark: 100_000,
+      maxMessageSize,
+    });
     this.#dealer.connect(this.#options.distributor);
     this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "collector"]);
     const name = this.#options.name ?? `collector-${Deno.pid}`;

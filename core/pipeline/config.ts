@@ -22,6 +22,8 @@
  * ```
  * @module
  */
+import { isZ85Key } from "../security/certificates.ts";
+import type { EndpointCurve } from "./endpoint_security.ts";
 import { fileURLToPath } from "node:url";
 import {
   ConfigFileError,
@@ -69,6 +71,8 @@ export interface EndpointConfig {
   bind: string;
   /** Address the other roles connect to. */
   connect: string;
+  /** CURVE on this endpoint, paths made absolute (see endpoint_security.ts). */
+  curve?: EndpointCurve;
 }
 
 /**
@@ -381,11 +385,25 @@ function connectAddress(bind: string): string {
 
 type EndpointFile = NonNullable<PipelineFile["broker"]>["frontend"];
 
-function resolveEndpoint(endpoint: EndpointFile): EndpointConfig {
+function resolveEndpoint(
+  endpoint: EndpointFile,
+  filePath: (path: string) => string,
+): EndpointConfig {
   if (typeof endpoint === "string") return { bind: endpoint, connect: connectAddress(endpoint) };
   // The schema refuses a mapping without `bind`.
   const bind = endpoint.bind!;
-  return { bind, connect: endpoint.connect ?? connectAddress(bind) };
+  const resolved: EndpointConfig = { bind, connect: endpoint.connect ?? connectAddress(bind) };
+  const curve = endpoint.curve;
+  if (curve !== undefined) {
+    const keyOrPath = (value: string) => isZ85Key(value) ? value : filePath(value);
+    resolved.curve = {
+      secretKey: curve.secretKey === undefined ? undefined : filePath(curve.secretKey),
+      serverKey: curve.serverKey === undefined ? undefined : keyOrPath(curve.serverKey),
+      clientKey: curve.clientKey === undefined ? undefined : filePath(curve.clientKey),
+      allow: curve.allow?.map(keyOrPath),
+    };
+  }
+  return resolved;
 }
 
 /** Resolves the file's relative paths against its directory. */
@@ -410,12 +428,12 @@ function resolveConfig(file: PipelineFile, doc: YamlDocument): PipelineConfig {
     file: doc.file,
     endpoints: file.endpoints
       ? {
-        workers: resolveEndpoint(file.endpoints.workers),
-        acks: resolveEndpoint(file.endpoints.acks),
-        results: resolveEndpoint(file.endpoints.results),
+        workers: resolveEndpoint(file.endpoints.workers, filePath),
+        acks: resolveEndpoint(file.endpoints.acks, filePath),
+        results: resolveEndpoint(file.endpoints.results, filePath),
         metadata: file.endpoints.metadata === undefined
           ? undefined
-          : resolveEndpoint(file.endpoints.metadata),
+          : resolveEndpoint(file.endpoints.metadata, filePath),
       }
       : { workers: none, acks: none, results: none },
     journal: file.journal === undefined ? undefined : filePath(file.journal),
@@ -452,8 +470,8 @@ function resolveConfig(file: PipelineFile, doc: YamlDocument): PipelineConfig {
       journal: file.collector?.journal === undefined ? undefined : filePath(file.collector.journal),
     },
     broker: file.broker && {
-      frontend: resolveEndpoint(file.broker.frontend),
-      backend: resolveEndpoint(file.broker.backend),
+      frontend: resolveEndpoint(file.broker.frontend, filePath),
+      backend: resolveEndpoint(file.broker.backend, filePath),
       services: file.broker.services,
       maxAttempts: file.broker.maxAttempts,
       queueTimeoutMs: file.broker.queueTimeoutMs,

@@ -31,6 +31,7 @@
  * ```
  * @module
  */
+import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { maxMessageSizeOption } from "../limits.ts";
 import { Dealer, Router } from "../sockets/mod.ts";
@@ -113,6 +114,11 @@ export interface DistributorOptions {
    * limit); a larger one closes that peer's connection.
    */
   maxMessageSize?: number;
+  /**
+   * CURVE or PLAIN per endpoint, by the option naming it (see
+   * EndpointSecurity); endpoints not named speak NULL.
+   */
+  security?: EndpointSecurity<"workers" | "acks" | "metadata">;
 }
 
 /**
@@ -203,12 +209,15 @@ export class Distributor {
     // start() without run() must not turn a close() into an unhandled rejection.
     this.#result.catch(() => {});
     const maxMessageSize = this.#maxMessageSize;
+    const security = this.#options.security ?? {};
     const workerRouter = new Router({
+      ...security.workers,
       sendHighWaterMark: 100_000,
       receiveHighWaterMark: 100_000,
       maxMessageSize,
     });
     const ackRouter = new Router({
+      ...security.acks,
       sendHighWaterMark: 10_000,
       receiveHighWaterMark: 100_000,
       maxMessageSize,
@@ -299,7 +308,11 @@ export class Distributor {
   }
 
   async #fetchMetadata(endpoint: string, retryMs: number): Promise<unknown> {
-    const dealer = new Dealer({ linger: 0, maxMessageSize: this.#maxMessageSize });
+    const dealer = new Dealer({
+      ...this.#options.security?.metadata,
+      linger: 0,
+      maxMessageSize: this.#maxMessageSize,
+    });
     dealer.connect(endpoint);
     try {
       // One receive stays pending across retries (a reply may answer any request).

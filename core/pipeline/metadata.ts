@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Router } from "../sockets/mod.ts";
 import { encodeMessage } from "./codec.ts";
@@ -46,6 +47,11 @@ export interface MetadataProviderOptions {
    * limit); a larger one closes that peer's connection.
    */
   maxMessageSize?: number;
+  /**
+   * CURVE or PLAIN per endpoint, by the option naming it (see
+   * EndpointSecurity); endpoints not named speak NULL.
+   */
+  security?: EndpointSecurity<"endpoint">;
 }
 
 /**
@@ -87,7 +93,10 @@ export class MetadataProvider {
   /** Binds and starts answering. */
   async start(): Promise<void> {
     if (this.#router !== null) return;
-    const router = new Router({ maxMessageSize: this.#maxMessageSize });
+    const router = new Router({
+      ...this.#options.security?.endpoint,
+      maxMessageSize: this.#maxMessageSize,
+    });
     this.#router = router;
     await router.bind(this.#options.endpoint);
     serveRouter(router, {

@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { bindSecurity, connectSecurity } from "./endpoint_security.ts";
 import { Broker } from "./broker.ts";
 import type { PipelineSummary } from "./codec.ts";
 import { type CollectedResult, Collector } from "./collector.ts";
@@ -110,9 +111,15 @@ export async function distributorFromConfig(
   } else if (config.metadata !== undefined) {
     metadata = await metadataFunction(config.metadata.module);
   }
+  const { endpoints } = config;
   return new Distributor({
-    workers: config.endpoints.workers.bind,
-    acks: config.endpoints.acks.bind,
+    workers: endpoints.workers.bind,
+    acks: endpoints.acks.bind,
+    security: {
+      workers: bindSecurity("workers", endpoints.workers.curve),
+      acks: bindSecurity("acks", endpoints.acks.curve),
+      metadata: connectSecurity("metadata", endpoints.metadata?.curve),
+    },
     tasks: await taskSourcesFromConfig(config),
     journal: config.journal,
     metadata,
@@ -157,6 +164,7 @@ export async function metadataProviderFromConfig(
   }
   return new MetadataProvider({
     endpoint: config.endpoints.metadata.bind,
+    security: { endpoint: bindSecurity("metadata", config.endpoints.metadata.curve) },
     getMetadata: await metadataFunction(config.metadata.module),
     maxMessageSize: config.maxMessageSize,
   });
@@ -197,6 +205,10 @@ export async function collectorFromConfig(
   return new Collector({
     results: config.endpoints.results.bind,
     distributor: config.endpoints.acks.connect,
+    security: {
+      results: bindSecurity("results", config.endpoints.results.curve),
+      distributor: connectSecurity("acks", config.endpoints.acks.curve),
+    },
     journal: config.collector.journal,
     heartbeatIntervalMs: config.heartbeat.intervalMs,
     maxMessageSize: config.maxMessageSize,
@@ -230,6 +242,10 @@ export function workerFromConfig(
   return new PipelineWorker({
     distributor: config.endpoints.workers.connect,
     collector: config.endpoints.results.connect,
+    security: {
+      distributor: connectSecurity("workers", config.endpoints.workers.curve),
+      collector: connectSecurity("results", config.endpoints.results.curve),
+    },
     module: entry.handlers,
     threads: overrides.threads ?? entry.threads,
     prefetch: entry.prefetch,
@@ -258,6 +274,10 @@ export function brokerFromConfig(config: PipelineConfig): Broker {
   return new Broker({
     frontend: config.broker.frontend.bind,
     backend: config.broker.backend.bind,
+    security: {
+      frontend: bindSecurity("frontend", config.broker.frontend.curve),
+      backend: bindSecurity("backend", config.broker.backend.curve),
+    },
     services: config.broker.services,
     maxAttempts: config.broker.maxAttempts,
     queueTimeoutMs: config.broker.queueTimeoutMs,
@@ -286,6 +306,7 @@ export function serviceWorkerFromConfig(
   if (config.broker === undefined) throw new Error(`${config.file}: has no 'broker' section`);
   return new ServiceWorker({
     broker: config.broker.backend.connect,
+    security: { broker: connectSecurity("backend", config.broker.backend.curve) },
     module: entry.handlers,
     inThread: entry.inThread,
     services: entry.services,

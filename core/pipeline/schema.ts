@@ -52,11 +52,30 @@ const endpointString = z.string({ error: `must be an endpoint (${ENDPOINT_FORMS}
  * hide behind one vague message, while a refinement's issue is reported as
  * it is.
  */
+const keyFile = z.string({ error: "must be the path of a certificate file" }).min(1);
+
+/** CURVE on one endpoint (see core/pipeline/endpoint_security.ts for who uses what). */
+const endpointCurve = z.strictObject({
+  secretKey: keyFile.optional().describe("the binding role's secret certificate (NAME.key)"),
+  serverKey: z.string({ error: "must be a Z85 key or the path of a certificate file" }).min(1)
+    .optional().describe(
+      "what connecting roles check the server against (Z85 or NAME.pub; default: secretKey's)",
+    ),
+  clientKey: keyFile.optional().describe("the connecting roles' own secret certificate"),
+  allow: z.array(z.string().min(1), { error: "must be a list of keys, files or directories" })
+    .optional().describe("the only clients the binding role lets in (default: any)"),
+}).superRefine((value, ctx) => {
+  if (value.secretKey === undefined && value.serverKey === undefined) {
+    ctx.addIssue({ code: "custom", message: "needs secretKey (the server's) or serverKey" });
+  }
+});
+
 const endpointPair = z.strictObject({
   bind: endpointString.optional().describe("what the owning role binds (tcp://*:5570)"),
   connect: endpointString.optional().describe(
     "what the other roles connect to (default: bind, with * or 0.0.0.0 as 127.0.0.1)",
   ),
+  curve: endpointCurve.optional().describe("CURVE on this endpoint"),
 }).superRefine((value, ctx) => {
   if (value.bind === undefined) {
     ctx.addIssue({ code: "custom", path: ["bind"], message: "is required" });

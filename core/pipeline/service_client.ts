@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Dealer } from "../sockets/mod.ts";
 import type { ServiceErrorCode } from "./broker.ts";
@@ -57,6 +58,11 @@ export interface ServiceClientOptions {
   timeoutMs?: number;
   /** Re-sends after a timeout (default 2). */
   retries?: number;
+  /**
+   * CURVE or PLAIN per endpoint, by the option naming it (see
+   * EndpointSecurity); endpoints not named speak NULL.
+   */
+  security?: EndpointSecurity<"broker">;
 }
 
 interface Waiting {
@@ -88,7 +94,7 @@ export class ServiceClient {
   /** Connects to the broker (in the background; requests wait for it). */
   constructor(options: ServiceClientOptions) {
     this.#options = options;
-    this.#dealer = new Dealer({ linger: 0 });
+    this.#dealer = new Dealer({ ...options.security?.broker, linger: 0 });
     this.#dealer.connect(options.broker);
     this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "client"]);
     serveDealer(this.#dealer, {

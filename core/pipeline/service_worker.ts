@@ -23,6 +23,7 @@
  * ```
  * @module
  */
+import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Dealer } from "../sockets/mod.ts";
 import type { PipelineMessage } from "./codec.ts";
@@ -74,6 +75,11 @@ export interface ServiceWorkerOptions {
    * limit); a larger one closes that peer's connection.
    */
   maxMessageSize?: number;
+  /**
+   * CURVE or PLAIN per endpoint, by the option naming it (see
+   * EndpointSecurity); endpoints not named speak NULL.
+   */
+  security?: EndpointSecurity<"broker">;
 }
 
 /**
@@ -147,7 +153,11 @@ export class ServiceWorker {
       throw new Error(`no handler for service(s): ${missing.join(", ")}`);
     }
     this.#services = wanted;
-    this.#dealer = new Dealer({ linger: 200, maxMessageSize: this.#maxMessageSize });
+    this.#dealer = new Dealer({
+      ...this.#options.security?.broker,
+      linger: 200,
+      maxMessageSize: this.#maxMessageSize,
+    });
     this.#dealer.connect(this.#options.broker);
     this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "service"]);
     this.#broker = new SilenceWatch(this.#timeout);

@@ -24,6 +24,7 @@
  * ```
  * @module
  */
+import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Dealer } from "../sockets/mod.ts";
 import {
@@ -99,6 +100,11 @@ export interface WorkerOptions {
    * limit); a larger one closes that peer's connection.
    */
   maxMessageSize?: number;
+  /**
+   * CURVE or PLAIN per endpoint, by the option naming it (see
+   * EndpointSecurity); endpoints not named speak NULL.
+   */
+  security?: EndpointSecurity<"distributor" | "collector">;
 }
 
 /**
@@ -219,8 +225,19 @@ export class PipelineWorker {
       throw new Error(`handler module has no function for task type(s): ${missing.join(", ")}`);
     }
     const maxMessageSize = this.#maxMessageSize;
-    this.#toDistributor = new Dealer({ linger: 500, sendHighWaterMark: 100_000, maxMessageSize });
-    this.#toCollector = new Dealer({ linger: 2000, sendHighWaterMark: 100_000, maxMessageSize });
+    const security = this.#options.security ?? {};
+    this.#toDistributor = new Dealer({
+      ...security.distributor,
+      linger: 500,
+      sendHighWaterMark: 100_000,
+      maxMessageSize,
+    });
+    this.#toCollector = new Dealer({
+      ...security.collector,
+      linger: 2000,
+      sendHighWaterMark: 100_000,
+      maxMessageSize,
+    });
     this.#toDistributor.connect(this.#options.distributor);
     this.#toCollector.connect(this.#options.collector);
     this.#out = new OrderedSender(this.#toDistributor, ["zedge", "pipeline", "worker"]);

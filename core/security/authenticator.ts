@@ -18,6 +18,7 @@
 import { getLogger } from "@logtape/logtape";
 import { resolve } from "node:path";
 import { Router } from "../sockets/router.ts";
+import { isInprocBound } from "../transport/inproc.ts";
 import { ZAP_ENDPOINT, type ZapRequest } from "../sockets/zap_client.ts";
 import { z85Encode } from "../zmtp/mod.ts";
 import { CertificateError, isZ85Key, readPublicKeys } from "./certificates.ts";
@@ -197,31 +198,96 @@ export function parsePasswords(text: string, source: string): Map<string, string
 export class Authenticator {
   readonly #options: AuthenticatorOptions;
   readonly #policies = new Map<string, LoadedPolicy>();
-  #default!: LoadedPolicy;
+  readonly #default: LoadedPolicy;
   #router: Router | null = null;
   #serving: Promise<void> = Promise.resolve();
 
   /** An authenticator with these policies (nothing is read until start()). */
   constructor(options: AuthenticatorOptions = {}) {
     this.#options = options;
+    this.#default = this.#bind(options);
+    for (const [domain, policy] of Object.entries(options.domains ?? {})) {
+      this.#policies.set(domain, this.#bind(policy));
+    }
   }
 
   /** Reads the allow lists and passwords, then binds `inproc://zeromq.zap.01`. */
   async start(): Promise<void> {
     if (this.#router !== null) return;
-    this.#default = this.#bind(this.#options);
-    for (const [domain, policy] of Object.entries(this.#options.domains ?? {})) {
-      this.#policies.set(domain, this.#bind(policy));
-    }
     // Read everything once now, so a bad file fails start() rather than a client.
     for (const loaded of [this.#default, ...this.#policies.values()]) {
       await loaded.keys?.get();
       await loaded.passwords?.get();
     }
+    this.#listen();
+  }
+
+  /**
+   * Binds at once, without reading the lists first (they are read at the
+   * first request; one that cannot be read refuses that client, with the
+   * reason logged).
+   */
+  #listen(): void {
+    if (this.#router !== null) return;
     const router = new Router({ linger: 0, receiveHighWaterMark: 0, sendHighWaterMark: 0 });
-    await router.bind(ZAP_ENDPOINT);
+    // A NULL socket binds before its first await: the handler is in place
+    // when this returns.
+    void router.bind(ZAP_ENDPOINT).catch((error) =>
+      logger.error("the ZAP handler cannot bind {endpoint}: {error}", {
+        endpoint: ZAP_ENDPOINT,
+        error: String(error),
+      })
+    );
     this.#router = router;
     this.#serving = this.#serve(router);
+  }
+
+  /**
+   * Sets (or replaces) the policy of one ZAP domain; it applies from the
+   * next request on. Its files are read then, and whenever they change.
+   *
+   * @example
+   * ```ts
+   * import { Authenticator } from "./authenticator.ts";
+   * const auth = new Authenticator({ curve: { allowAny: true } });
+   * await auth.start();
+   * auth.setPolicy("pipeline.workers", { curve: { allow: ["keys/workers/"] } });
+   * await auth.close();
+   * ```
+   */
+  setPolicy(domain: string, policy: AuthPolicy): void {
+    this.#policies.set(domain, this.#bind(policy));
+  }
+
+  /** The shared instance of this isolate, created (and listening) on first use. */
+  static #shared: Authenticator | null = null;
+
+  /**
+   * The authenticator zedge's own layers use (pipeline endpoints and robot
+   * components with allow lists add their domains to it): created and bound
+   * on first call, letting in any CURVE client and NULL peer in domains it
+   * has no policy for. A program with a ZAP handler of its own must not
+   * use allow lists in those layers.
+   *
+   * @example
+   * ```ts
+   * import { Authenticator } from "./authenticator.ts";
+   * Authenticator.shared().setPolicy("robot.tasks", { curve: { allow: ["/etc/zedge/operators/"] } });
+   * ```
+   */
+  static shared(): Authenticator {
+    if (Authenticator.#shared === null || Authenticator.#shared.#router === null) {
+      const shared = new Authenticator({ curve: { allowAny: true } });
+      if (isInprocBound(ZAP_ENDPOINT.slice("inproc://".length))) {
+        throw new Error(
+          `another ZAP handler is bound to ${ZAP_ENDPOINT} in this isolate: allow lists in ` +
+            "zedge's configuration need zedge's own",
+        );
+      }
+      shared.#listen();
+      Authenticator.#shared = shared;
+    }
+    return Authenticator.#shared;
   }
 
   /** Stops answering (servers then behave as with no handler). */
@@ -349,7 +415,6 @@ export class Authenticator {
    */
   async authenticate(request: ZapRequest): Promise<AuthDecision> {
     const loaded = this.#policies.get(request.domain) ?? this.#default;
-    if (loaded === undefined) throw new Error("the authenticator has not been started");
     const { policy } = loaded;
     const base = { mechanism: request.mechanism, address: request.address, domain: request.domain };
     const refuse = (reason: string): AuthDecision => ({

@@ -199,13 +199,7 @@ function unquote(value: string): string {
  * ```
  */
 export async function readCertificate(path: string): Promise<Certificate> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    throw new CertificateError(`cannot read the key file ${path}: ${(error as Error).message}`);
-  }
-  const cert = parseCertificate(text, path);
+  const cert = readCertificateSync(path);
   if (cert.secretKey !== null) {
     const crypto = await loadCurveCrypto();
     const derived = z85Encode(crypto.publicKeyOf(z85Decode(cert.secretKey)));
@@ -214,6 +208,52 @@ export async function readCertificate(path: string): Promise<Certificate> {
     }
   }
   return cert;
+}
+
+/**
+ * Reads and parses a certificate file at once, without {@link
+ * readCertificate}'s check that a secret certificate's keys belong together
+ * (that needs libsodium, which loads asynchronously; a socket given a
+ * mismatched pair refuses it when it binds or connects).
+ *
+ * @example
+ * ```ts
+ * import { readCertificateSync } from "./certificates.ts";
+ * readCertificateSync("keys/robot.pub").publicKey;
+ * ```
+ */
+export function readCertificateSync(path: string): Certificate {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new CertificateError(`cannot read the key file ${path}: ${(error as Error).message}`);
+  }
+  return parseCertificate(text, path);
+}
+
+/** The keys of a secret certificate; a public one is refused with what to give instead. */
+function secretKeysOf(cert: Certificate, path: string): { publicKey: string; secretKey: string } {
+  if (cert.secretKey === null) {
+    throw new CertificateError(
+      `${path} is a public certificate (no secret-key): give the secret one (NAME.key)`,
+    );
+  }
+  return { publicKey: cert.publicKey, secretKey: cert.secretKey };
+}
+
+/**
+ * {@link readSecretCertificate} at once, without the key pair check (see
+ * {@link readCertificateSync}).
+ *
+ * @example
+ * ```ts
+ * import { readSecretCertificateSync } from "./certificates.ts";
+ * const { secretKey } = readSecretCertificateSync("keys/robot.key");
+ * ```
+ */
+export function readSecretCertificateSync(path: string): { publicKey: string; secretKey: string } {
+  return secretKeysOf(readCertificateSync(path), path);
 }
 
 /**
@@ -229,13 +269,7 @@ export async function readCertificate(path: string): Promise<Certificate> {
 export async function readSecretCertificate(
   path: string,
 ): Promise<{ publicKey: string; secretKey: string }> {
-  const cert = await readCertificate(path);
-  if (cert.secretKey === null) {
-    throw new CertificateError(
-      `${path} is a public certificate (no secret-key): give the secret one (NAME.key)`,
-    );
-  }
-  return { publicKey: cert.publicKey, secretKey: cert.secretKey };
+  return secretKeysOf(await readCertificate(path), path);
 }
 
 /**
@@ -303,13 +337,36 @@ async function exists(path: string): Promise<boolean> {
  * await resolvePublicKey("keys/server.pub"); // the key in the file
  * ```
  */
-export async function resolvePublicKey(value: string, baseDir = "."): Promise<string> {
+export function resolvePublicKey(value: string, baseDir = "."): Promise<string> {
+  try {
+    return Promise.resolve(resolvePublicKeySync(value, baseDir));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * {@link resolvePublicKey} at once (a public key needs no check).
+ *
+ * @example
+ * ```ts
+ * import { resolvePublicKeySync } from "./certificates.ts";
+ * resolvePublicKeySync("keys/server.pub");
+ * ```
+ */
+export function resolvePublicKeySync(value: string, baseDir = "."): string {
   if (isZ85Key(value)) return value;
   const path = resolve(baseDir, value);
-  if (!(await exists(path)) && value.length === 40) {
+  let found = true;
+  try {
+    Deno.lstatSync(path);
+  } catch {
+    found = false;
+  }
+  if (!found && value.length === 40) {
     throw new CertificateError(`'${value}' is neither a Z85 key nor a certificate file`);
   }
-  return (await readCertificate(path)).publicKey;
+  return readCertificateSync(path).publicKey;
 }
 
 /**

@@ -20,8 +20,8 @@ import type { AuthPolicy } from "./authenticator.ts";
 import {
   CertificateError,
   isZ85Key,
-  readSecretCertificate,
-  resolvePublicKey,
+  readSecretCertificateSync,
+  resolvePublicKeySync,
 } from "./certificates.ts";
 import { resolve } from "node:path";
 
@@ -49,24 +49,26 @@ export interface CurveConfig {
 
 /**
  * The socket options of a CURVE server: needs `secretKey`. With a
- * `zapDomain`, the authenticator applies that domain's policy to it.
+ * `zapDomain`, the authenticator applies that domain's policy to it. Reads
+ * the key file at once (layers that build their sockets synchronously call
+ * this).
  *
  * @example
  * ```ts
  * import { curveServerOptions } from "./curve_config.ts";
- * const options = await curveServerOptions({ secretKey: "keys/robot.key" });
+ * const options = curveServerOptions({ secretKey: "keys/robot.key" });
  * // { curveServer: true, curveSecretKey: "…" }
  * ```
  */
-export async function curveServerOptions(
+export function curveServerOptions(
   config: CurveConfig,
   options: { baseDir?: string; zapDomain?: string; what?: string } = {},
-): Promise<SecurityOptions> {
+): SecurityOptions {
   const what = options.what ?? "a CURVE server";
   if (config.secretKey === undefined) {
     throw new CertificateError(`${what} needs its secret key (secretKey: NAME.key)`);
   }
-  const { secretKey } = await readSecretCertificate(
+  const { secretKey } = readSecretCertificateSync(
     resolve(options.baseDir ?? ".", config.secretKey),
   );
   return {
@@ -79,18 +81,19 @@ export async function curveServerOptions(
 /**
  * The socket options of a CURVE client: needs `serverKey`; `secretKey`,
  * when given, is its own identity (what a server's allow list names).
+ * Reads the key files at once.
  *
  * @example
  * ```ts
  * import { curveClientOptions } from "./curve_config.ts";
- * const options = await curveClientOptions({ serverKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7" });
+ * const options = curveClientOptions({ serverKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7" });
  * // { curveServerKey: "rq:rM…" }
  * ```
  */
-export async function curveClientOptions(
+export function curveClientOptions(
   config: CurveConfig,
   options: { baseDir?: string; what?: string } = {},
-): Promise<SecurityOptions> {
+): SecurityOptions {
   const baseDir = options.baseDir ?? ".";
   if (config.serverKey === undefined) {
     throw new CertificateError(
@@ -98,10 +101,10 @@ export async function curveClientOptions(
     );
   }
   const security: SecurityOptions = {
-    curveServerKey: await resolvePublicKey(config.serverKey, baseDir),
+    curveServerKey: resolvePublicKeySync(config.serverKey, baseDir),
   };
   if (config.secretKey !== undefined) {
-    const own = await readSecretCertificate(resolve(baseDir, config.secretKey));
+    const own = readSecretCertificateSync(resolve(baseDir, config.secretKey));
     security.curveSecretKey = own.secretKey;
     security.curvePublicKey = own.publicKey;
   }

@@ -29,9 +29,12 @@ export {
   isZ85Key,
   parseCertificate,
   readCertificate,
+  readCertificateSync,
   readPublicKeys,
   readSecretCertificate,
+  readSecretCertificateSync,
   resolvePublicKey,
+  resolvePublicKeySync,
   writeCertificatePair,
 } from "./certificates.ts";
 export {

@@ -125,6 +125,15 @@ export interface InprocBridge {
 let bridge: InprocBridge | null = null;
 
 /**
+ * The bridge for `name`: none for names that stay in their isolate. A ZAP
+ * handler (RFC 27, `inproc://zeromq.zap.01`) answers for the sockets of its
+ * own context, so each robot component has its own.
+ */
+function bridgeFor(name: string): InprocBridge | null {
+  return name === "zeromq.zap.01" ? null : bridge;
+}
+
+/**
  * Installs the bridge of this isolate (one at a most; `null` removes it).
  * Names already bound are announced to it.
  *
@@ -136,7 +145,7 @@ let bridge: InprocBridge | null = null;
  */
 export function installInprocBridge(next: InprocBridge | null): void {
   bridge = next;
-  for (const name of registry.keys()) next?.announce(name, true);
+  for (const name of registry.keys()) bridgeFor(name)?.announce(name, true);
 }
 
 /**
@@ -173,7 +182,7 @@ export function deliverInproc(name: string, stream: ByteStream): boolean {
  * ```
  */
 export function listenInproc(name: string): StreamListener {
-  if (registry.has(name) || bridge?.isBound(name)) {
+  if (registry.has(name) || bridgeFor(name)?.isBound(name)) {
     throw new Deno.errors.AddrInUse(`inproc://${name} is already bound`);
   }
   const pending: ByteStream[] = [];
@@ -201,7 +210,7 @@ export function listenInproc(name: string): StreamListener {
       open = false;
       if (registry.get(name) === listener) {
         registry.delete(name);
-        bridge?.announce(name, false);
+        bridgeFor(name)?.announce(name, false);
       }
       for (const stream of pending.splice(0)) stream.close();
       if (waiter) {
@@ -212,7 +221,7 @@ export function listenInproc(name: string): StreamListener {
     },
   };
   registry.set(name, listener);
-  bridge?.announce(name, true);
+  bridgeFor(name)?.announce(name, true);
   return listener;
 }
 
@@ -249,7 +258,7 @@ export function dialInproc(name: string): ByteStream {
  * ```
  */
 export function isInprocBound(name: string): boolean {
-  return registry.has(name) || (bridge?.isBound(name) ?? false);
+  return registry.has(name) || (bridgeFor(name)?.isBound(name) ?? false);
 }
 
 /**
