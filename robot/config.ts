@@ -41,6 +41,14 @@ import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/limits.ts";
 import { formatTcpEndpoint, parseEndpoint } from "../core/transport/endpoint.ts";
 import { type DataflowSpec, matches } from "./dataflow/node_dataflow.ts";
 import { ModuleGraph } from "./module_graph.ts";
+import {
+  curveFor,
+  curveReadPaths,
+  type EndpointCurveSpec,
+  pipelineCurveReadPaths,
+  resolveComponentCurve,
+  type SecurityFile,
+} from "./security.ts";
 import { type ComponentPermissions, permissionsFor } from "./permissions.ts";
 import {
   type ComponentFile,
@@ -84,6 +92,8 @@ export interface ComponentSpecBase {
   modules: string[];
   /** Local code files it reads: its modules' graphs (zedge's own as its source entries). */
   code: string[];
+  /** CURVE by endpoint key (see security.ts); empty: NULL everywhere. */
+  curve: Record<string, EndpointCurveSpec>;
   /** What it may touch: derived from the above plus `read`, `write`, `env`. */
   permissions: ComponentPermissions;
 }
@@ -311,7 +321,9 @@ export function parseRobotConfig(
   const components = Object.entries(raw.components).map(([name, c]) =>
     resolver.component(raw.robot, name, c)
   );
+  const written = Object.fromEntries(components.map((c) => [c.name, { ...c.connects }]));
   resolver.resolveReferences(components, raw.components);
+  resolver.resolveSecurity(components, raw.components, written);
   resolver.resolveDataflow(components, raw.peers ?? {});
   resolver.checkBinds(
     components,
@@ -328,7 +340,14 @@ export function parseRobotConfig(
     const c = raw.components[spec.name];
     spec.code = codeFiles(spec, graph, zedgeSourceAt(options.zedgeRoot ?? ZEDGE_ROOT));
     spec.permissions = derivePermissions(spec, {
-      read: (c.read ?? []).map((p) => resolver.path(p)),
+      read: [
+        ...(c.read ?? []).map((p) => resolver.path(p)),
+        // Its own key files: a component reads its certificates and allow lists itself.
+        ...curveReadPaths(spec.curve),
+        ...(spec.kind === "node" || spec.kind === "task-server"
+          ? []
+          : pipelineCurveReadPaths(spec)),
+      ],
       write: (c.write ?? []).map((p) => resolver.path(p)),
       env: c.env ?? [],
     }, graph);
@@ -468,6 +487,7 @@ class Resolver {
       connects: {},
       modules: [],
       code: [],
+      curve: {},
       permissions: { net: [], read: [], write: [], env: [] },
     };
     switch (c.kind) {
@@ -775,6 +795,53 @@ class Resolver {
           continue;
         }
         spec.connects[key] = connectable;
+      }
+    }
+  }
+
+  /**
+   * Each task server's and node's `security` (robot/security.ts), now that
+   * references are resolved; `written` are the connects as the file gave them.
+   */
+  resolveSecurity(
+    components: ComponentSpec[],
+    raw: Record<string, ComponentFile>,
+    written: Record<string, Record<string, string>>,
+  ): void {
+    const byName = new Map(components.map((c) => [c.name, c]));
+    const securityOf = (name: string) => (raw[name] as { security?: SecurityFile }).security;
+    for (const spec of components) {
+      if (spec.kind !== "node" && spec.kind !== "task-server") continue;
+      const references: Record<string, { component: string; key: string }> = {};
+      for (const [key, value] of Object.entries(written[spec.name] ?? {})) {
+        if (value.includes("://") || !(key in spec.connects)) continue;
+        const [component, bindKey] = value.split(".");
+        const binds = Object.keys(byName.get(component)?.binds ?? {});
+        references[key] = {
+          component,
+          key: bindKey ?? (binds.includes("bind") ? "bind" : binds[0]),
+        };
+      }
+      const at = ["components", spec.name];
+      spec.curve = resolveComponentCurve(
+        securityOf(spec.name),
+        { binds: Object.keys(spec.binds), connects: Object.keys(spec.connects), references },
+        at,
+        {
+          path: (p) => this.path(p),
+          problem: (where, message) => this.#doc.problem(where, message),
+          curveOf: (name, key) =>
+            key in (byName.get(name)?.binds ?? {}) ? curveFor(securityOf(name), key) : null,
+        },
+      );
+      if (
+        spec.kind === "task-server" && spec.binds.events !== undefined &&
+        JSON.stringify(spec.curve.events) !== JSON.stringify(spec.curve.bind)
+      ) {
+        this.#doc.problem(
+          [...at, "security"],
+          "a task server's events channel shares its bind's CURVE settings: set them for both",
+        );
       }
     }
   }

@@ -56,6 +56,9 @@ export {
   type RobotStatus,
 } from "./control.ts";
 export { Supervisor, type SupervisorOptions } from "./supervisor.ts";
+export type { EndpointCurveSpec } from "./security.ts";
+export type { SecurityOptions, SocketOptions } from "../core/sockets/options.ts";
+export type { EndpointCurve } from "../core/pipeline/endpoint_security.ts";
 export { checkRobotModules } from "./check.ts";
 export { robotProcessFlags, robotProcessPermissions } from "./process_permissions.ts";
 export { type SystemdOptions, type SystemdUnit, systemdUnit } from "./systemd.ts";

@@ -147,6 +147,23 @@ const common = {
   maxMessageSize: z.int({ error: "must be an integer number of bytes" }).min(64).optional(),
 };
 
+/** CURVE settings (robot/security.ts says who uses what). */
+const curve = z.strictObject({
+  secretKey: z.string({ error: "must be the path of a secret certificate (NAME.key)" }).min(1)
+    .optional().describe("this component's secret certificate: serves its binds, identifies it"),
+  serverKey: z.string({ error: "must be a Z85 key or a certificate file (NAME.pub)" }).min(1)
+    .optional().describe("the server a connect checks (default for a reference: its NAME.pub)"),
+  allow: pathList.optional().describe("the only clients its binds let in (keys, files, dirs)"),
+}, { error: "must be a mapping: secretKey, serverKey, allow" });
+
+/** `security:` of a component: CURVE for all its endpoints, or per endpoint key. */
+const security = z.strictObject({
+  curve: curve.optional(),
+  endpoints: z.record(endpointKey, z.strictObject({ curve }), {
+    error: "must map endpoint keys to { curve: … }",
+  }).optional(),
+}, { error: "must be a mapping: curve, endpoints" });
+
 const modulePath = z.string({ error: "must be the path of a TypeScript module" }).min(1);
 const pipelinePath = z.string({ error: "must be the path of a pipeline YAML file" }).min(1);
 
@@ -162,6 +179,7 @@ const taskServer = z.strictObject({
   ).refine((scopes) => Object.keys(scopes).length > 0, "must name at least one scope"),
   retention: z.number({ error: "must be a number of seconds" }).min(0).optional(),
   maxFinished: z.int({ error: "must be a positive integer" }).min(1).optional(),
+  security: security.optional(),
   ...common,
 });
 
@@ -191,6 +209,7 @@ const node = z.strictObject({
     { error: "must be a list of services" },
   ).optional(),
   calls: z.array(nameRef("service"), { error: "must be a list of services" }).optional(),
+  security: security.optional(),
   ...common,
 });
 

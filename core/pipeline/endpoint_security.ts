@@ -20,7 +20,6 @@
  * @module
  */
 import { Authenticator } from "../security/authenticator.ts";
-import { readCertificateSync } from "../security/certificates.ts";
 import {
   curveAllowPolicy,
   curveClientOptions,
@@ -88,9 +87,35 @@ export function bindSecurity(name: string, curve: EndpointCurve | undefined): Se
 }
 
 /**
+ * Where a connecting role finds the server's public key when the endpoint
+ * gives only `secretKey`: the `NAME.pub` beside `NAME.key` when there is one
+ * (so the connecting roles need not read the server's secret), else the
+ * secret certificate itself.
+ *
+ * @example
+ * ```ts
+ * import { serverKeyFile } from "./endpoint_security.ts";
+ * serverKeyFile({ secretKey: "/etc/zedge/distributor.key" }); // "/etc/zedge/distributor.pub" if it exists
+ * ```
+ */
+export function serverKeyFile(curve: EndpointCurve): string | undefined {
+  if (curve.secretKey === undefined) return undefined;
+  const pub = curve.secretKey.replace(/\.key$/, ".pub");
+  if (pub !== curve.secretKey) {
+    try {
+      Deno.statSync(pub);
+      return pub;
+    } catch {
+      // No public certificate beside it: read the key from the secret one.
+    }
+  }
+  return curve.secretKey;
+}
+
+/**
  * The socket options of a role that connects to endpoint `name` (nothing
- * without `curve`): the server key is `serverKey`, or the public key in
- * `secretKey`'s file when only that is given (one machine, one file).
+ * without `curve`): the server key is `serverKey`, or the public key beside
+ * or in `secretKey` when only that is given (one machine, one pair).
  *
  * @example
  * ```ts
@@ -100,8 +125,7 @@ export function bindSecurity(name: string, curve: EndpointCurve | undefined): Se
  */
 export function connectSecurity(name: string, curve: EndpointCurve | undefined): SecurityOptions {
   if (curve === undefined) return {};
-  const serverKey = curve.serverKey ??
-    (curve.secretKey === undefined ? undefined : readCertificateSync(curve.secretKey).publicKey);
+  const serverKey = curve.serverKey ?? serverKeyFile(curve);
   return curveClientOptions(
     { serverKey, secretKey: curve.clientKey },
     { what: `endpoints.${name}.curve (the roles that connect to it)` },

@@ -89,6 +89,7 @@ export {
   type WorkerConfig,
 } from "./config.ts";
 export { pipelineJsonSchema } from "./schema.ts";
+export { type EndpointCurve, type EndpointSecurity } from "./endpoint_security.ts";
 export {
   brokerFromConfig,
   collectorFromConfig,

@@ -22,6 +22,8 @@
  * ```
  * @module
  */
+import type { SecurityOptions } from "../../core/sockets/options.ts";
+import { curveSocketOptions } from "../security.ts";
 import type { NodeSpec } from "../config.ts";
 import type { TopicMessage } from "../dataflow/codec.ts";
 import {
@@ -58,6 +60,12 @@ export interface NodeContext {
   readonly robot: string;
   /** Resolved bind and connect endpoints, by key. */
   readonly endpoints: Readonly<Record<string, string>>;
+  /**
+   * The socket options of each endpoint's `security` (CURVE), by the same
+   * keys; spread them into the socket: `new Publisher({ ...ctx.security.odom })`.
+   * Empty for an endpoint without.
+   */
+  readonly security: Readonly<Record<string, Readonly<SecurityOptions>>>;
   /** Fires when the component should stop; `main` should then return. */
   readonly signal: AbortSignal;
   /** The component's logger (records reach the supervisor's log). */
@@ -139,6 +147,12 @@ export const nodeRunner: ComponentKindRunner<NodeSpec> = {
           name: spec.name,
           robot: spec.robot,
           endpoints: Object.freeze({ ...spec.binds, ...spec.connects }),
+          security: Object.freeze(Object.fromEntries(
+            Object.keys({ ...spec.binds, ...spec.connects }).map((key) => [
+              key,
+              Object.freeze(curveSocketOptions(spec.name, key, spec.curve)),
+            ]),
+          )),
           signal: context.signal,
           log: context.log,
           config: spec.config,

@@ -16,6 +16,7 @@ import { HandlerController, handlerMapFromModule } from "../../core/tasks/handle
 import { TaskServer } from "../../core/tasks/server.ts";
 import { TestController } from "../../core/tasks/test_controller.ts";
 import type { TaskServerSpec } from "../config.ts";
+import { curveSocketOptions } from "../security.ts";
 import {
   type ComponentKindRunner,
   ComponentLoadError,
@@ -61,6 +62,8 @@ export const taskServerRunner: ComponentKindRunner<TaskServerSpec> = {
           events: spec.binds.events,
           maxMessageSize: spec.maxMessageSize,
           controllers,
+          // The events channel shares the bind's CURVE (the config checks they agree).
+          security: curveSocketOptions(spec.name, "bind", spec.curve),
         });
         try {
           await server.start();
