@@ -54,7 +54,7 @@ export const CURVE_SERVER_KEY_FLAG = [
 ] as const;
 
 /** CertificateError (a key file that cannot be used) as one CLI line. */
-async function asCliError<T>(run: () => Promise<T>): Promise<T> {
+async function asCliError<T>(run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
@@ -87,7 +87,7 @@ export async function serverCurve(
     return null;
   }
   const secretKey = flags.curveSecret;
-  const security = await asCliError(async () => curveServerOptions({ secretKey }));
+  const security = await asCliError(() => curveServerOptions({ secretKey }));
   const { publicKey } = await asCliError(() => readSecretCertificate(secretKey));
   if (allow.length === 0) return { security, publicKey, authenticator: null };
   const authenticator = new Authenticator(curveAllowPolicy({ allow }));
@@ -120,5 +120,5 @@ export async function clientCurve(
     return undefined;
   }
   const { serverKey, curveSecret } = options;
-  return await asCliError(async () => curveClientOptions({ serverKey, secretKey: curveSecret }));
+  return await asCliError(() => curveClientOptions({ serverKey, secretKey: curveSecret }));
 }
