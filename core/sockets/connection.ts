@@ -36,6 +36,7 @@ import { Deque } from "./deque.ts";
 import { Heartbeat, type HeartbeatSettings } from "./heartbeat.ts";
 import { Notifier } from "./notifier.ts";
 import { Outbox } from "./outbox.ts";
+import { type SocketTraffic, UNCOUNTED_TRAFFIC } from "./traffic.ts";
 
 const logger = getLogger(["zedge", "zmtp"]);
 const latin1 = new TextDecoder("latin1");
@@ -89,6 +90,8 @@ export interface ConnectionOwner {
   readonly settings: ConnectionSettings;
   /** The security mechanism a new connection speaks (read once per connection). */
   readonly mechanism: Mechanism;
+  /** Where the connection counts its messages sent and its bytes (default: nowhere). */
+  readonly traffic?: SocketTraffic;
   /**
    * Asks the ZAP handler (RFC 27) about the peer of `conn`, for a server
    * mechanism; resolves `{ status: "none" }` when no handler is bound.
@@ -148,6 +151,7 @@ export class Connection {
   readonly #decoder: Decoder;
   readonly #session: MechanismSession;
   readonly #heartbeat: Heartbeat;
+  readonly #traffic: SocketTraffic;
   readonly #resume = new Notifier();
   /** ZMTP minor version the peer announced. */
   #peerMinor = 1;
@@ -174,8 +178,13 @@ export class Connection {
     const settings = owner.settings;
     const mechanism = owner.mechanism;
     this.#mechanismName = mechanism.name;
+    const traffic = owner.traffic ?? UNCOUNTED_TRAFFIC;
+    this.#traffic = traffic;
     this.#out = new Outbox(stream, {
-      wrote: () => this.#owner.connectionWritable(this),
+      wrote: (bytes) => {
+        traffic.bytesSent += bytes;
+        this.#owner.connectionWritable(this);
+      },
       failed: (error) => this.close(`write failed: ${describe(error)}`),
     });
     this.#heartbeat = new Heartbeat(settings, {
@@ -248,7 +257,9 @@ export class Connection {
 
   /** Queues a message to the peer (the caller has checked {@link hasRoom} if it cares). */
   send(frames: readonly FrameData[]): void {
-    if (!this.#closed) this.#out.message(frames);
+    if (this.#closed) return;
+    this.#traffic.messagesSent++;
+    this.#out.message(frames);
   }
 
   /** Queues a command (SUBSCRIBE, CANCEL, ...) to the peer. */
@@ -376,6 +387,7 @@ export class Connection {
           break;
         }
         this.#heartbeat.traffic();
+        this.#traffic.bytesReceived += n;
         try {
           this.#decoder.feed(buffer.subarray(0, n));
         } catch (error) {

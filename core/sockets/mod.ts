@@ -32,3 +32,4 @@ export { Push } from "./push.ts";
 export { Pull } from "./pull.ts";
 export { Pair } from "./pair.ts";
 export { proxy } from "./proxy.ts";
+export { observeNewSockets, type SocketObserver, SocketTraffic } from "./traffic.ts";

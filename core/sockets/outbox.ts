@@ -34,8 +34,8 @@ function nextMacrotask(): Promise<void> {
  * ```
  */
 export interface OutboxEvents {
-  /** A write finished: the peer may have room again. */
-  wrote(): void;
+  /** A write of `bytes` finished: the peer may have room again. */
+  wrote(bytes: number): void;
   /** A write failed: the connection is broken. */
   failed(error: unknown): void;
 }
@@ -208,13 +208,15 @@ export class Outbox {
           this.#owedPong = null;
         }
         const bytes = this.#writer.take();
+        // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
+        const length = bytes.length;
         this.#inFlight += this.#unflushed;
         this.#unflushed = 0;
         await writeAll(this.#stream, bytes);
         this.#writer.recycle(bytes);
         this.#inFlight = 0;
         this.#progress.notify();
-        this.#events.wrote();
+        this.#events.wrote(length);
         // A small remainder means the sender is still producing: give it one
         // macrotask to fill the buffer instead of paying a syscall per few
         // messages. The first write after a quiet spell still goes at once.

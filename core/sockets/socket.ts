@@ -15,6 +15,7 @@ import { ZmqError } from "./errors.ts";
 import { SocketEvents } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
 import { Notifier } from "./notifier.ts";
+import { announceSocket, SocketTraffic } from "./traffic.ts";
 import {
   bindOptionValues,
   checkOption,
@@ -98,6 +99,8 @@ export abstract class Socket implements AsyncIterable<Message> {
   readonly events: SocketEvents = new SocketEvents();
   /** The endpoint most recently bound, with a random port resolved. */
   lastEndpoint: string | null = null;
+  /** Messages and bytes sent and received so far (plain counters; see traffic.ts). */
+  readonly traffic: SocketTraffic = new SocketTraffic();
 
   readonly #settings: SocketSettings;
   readonly #endpoints: Endpoints;
@@ -125,8 +128,10 @@ export abstract class Socket implements AsyncIterable<Message> {
     bindOptionValues(this, values);
     this.#settings = values as SocketSettings;
     const settings = this.#settings;
+    const traffic = this.traffic;
     this.#owner = {
       type,
+      traffic,
       get identity() {
         return settings.routingId;
       },
@@ -156,6 +161,7 @@ export abstract class Socket implements AsyncIterable<Message> {
         this.events.emit({ type, address: conn.address, reason }),
     };
     this.#endpoints = new Endpoints(this.#owner);
+    announceSocket(this);
   }
 
   /** Identity announced to ROUTER peers (REQ, DEALER, ROUTER); null = none. */
@@ -284,6 +290,7 @@ export abstract class Socket implements AsyncIterable<Message> {
 
   /** @internal Queues a message from `conn` for receive() (the inbound policy must be set). */
   protected queueMessage(conn: Connection, frames: Uint8Array[]): void {
+    this.traffic.messagesReceived++;
     this.#inbound!.push(conn, frames);
     this.#arrived.notify();
   }
