@@ -15,6 +15,7 @@ import type { Command } from "commander";
 import { ZmqError } from "../core/sockets/mod.ts";
 import type { RobotConfig } from "../robot/config.ts";
 import { controlRequest, ControlUnreachableError } from "../robot/control.ts";
+import { StatusPageError } from "../robot/observe/status_server.ts";
 import { Supervisor } from "../robot/supervisor.ts";
 import { CliError } from "./errors.ts";
 import { setupLogging } from "./logging.ts";
@@ -84,6 +85,7 @@ export async function runRobot(config: RobotConfig, logLevel: LogLevel): Promise
   } catch (error) {
     stop.cancel();
     await supervisor.shutdown();
+    if (error instanceof StatusPageError) throw new CliError(error.message);
     if (error instanceof ZmqError || error instanceof Deno.errors.NotCapable) {
       throw new CliError(`cannot bind the control endpoint ${config.control}: ${error.message}`);
     }
@@ -93,7 +95,10 @@ export async function runRobot(config: RobotConfig, logLevel: LogLevel): Promise
   const running = status.components.filter((c) => c.state === "running").length;
   console.error(
     `robot ${config.robot}: ${running} of ${status.components.length} components running ` +
-      `(ready in ${Math.round(performance.now() - started)} ms); control at ${config.control}`,
+      `(ready in ${Math.round(performance.now() - started)} ms); control at ${config.control}` +
+      (supervisor.statusAddress === null
+        ? ""
+        : `; status page at http://${supervisor.statusAddress}/`),
   );
   const signal = await stop.promise;
   const stopping = performance.now();

@@ -24,6 +24,7 @@ import { configure, getLogger, type LogRecord } from "@logtape/logtape";
 import { formLogRecord } from "../core/logs/record.ts";
 import type { ComponentSpec } from "./config.ts";
 import { ComponentInprocBridge } from "./inproc_bridge.ts";
+import { SocketWatch } from "./observe/socket_watch.ts";
 import {
   type ComponentKindRunner,
   ComponentLoadError,
@@ -94,6 +95,8 @@ export function serveComponent(
     scope.postMessage(message, transfer)
   );
   inproc.install();
+  // Before any module loads, so every socket the component makes is seen.
+  const sockets = new SocketWatch();
   const stopping = new AbortController();
   let running: RunningComponent | null = null;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -121,8 +124,26 @@ export function serveComponent(
     return await runnerFor(spec).load(spec);
   }
 
+  let sampling = false;
+  /** Posts the component's figures; a slow sample (a task controller's STATUS) is not doubled. */
+  async function postFigures(component: RunningComponent) {
+    if (sampling) return;
+    sampling = true;
+    try {
+      const kind = await component.figures?.() ?? {};
+      post({ op: "figures", figures: { at: Date.now(), sockets: sockets.sample(), ...kind } });
+    } catch (error) {
+      getLogger(["zedge", "robot", "figures"]).debug("cannot sample figures: {error}", { error });
+    } finally {
+      sampling = false;
+    }
+  }
+
   async function start(spec: ComponentSpec, logLevel: Parameters<typeof configure>[0]) {
-    heartbeat = setInterval(() => post({ op: "heartbeat" }), HEARTBEAT_INTERVAL_MS);
+    heartbeat = setInterval(() => {
+      post({ op: "heartbeat" });
+      if (running !== null && !stopping.signal.aborted) postFigures(running);
+    }, HEARTBEAT_INTERVAL_MS);
     post({ op: "heartbeat" });
     await configure(logLevel);
     const log = getLogger([spec.robot, spec.name]);
@@ -145,6 +166,7 @@ export function serveComponent(
     }
     if (stopping.signal.aborted) return;
     post({ op: "ready" });
+    postFigures(running);
     running.done.then(
       () => {
         if (!stopping.signal.aborted) post({ op: "finished" });

@@ -192,6 +192,8 @@ export interface RobotConfig {
   pipelineFiles: string[];
   /** Where the supervisor publishes every component's log records (a PUB socket), if anywhere. */
   logs: string | null;
+  /** Where the supervisor serves the status page and `/metrics` (`HOST:PORT`), if anywhere. */
+  status: string | null;
   /** The directory the supervisor creates for ipc dataflow sockets, when the dataflow is on ipc. */
   dataflowDir: string | null;
   /** Where this robot offers its topics and services to other robots (bound by the supervisor). */
@@ -332,6 +334,7 @@ export function parseRobotConfig(
     raw.control !== undefined || !!options.control,
     raw.gateway ?? {},
     raw.logs,
+    raw.status,
   );
   const graph = options.moduleGraph === false
     ? undefined
@@ -361,6 +364,7 @@ export function parseRobotConfig(
     controlIsDefault: raw.control === undefined && options.control === undefined,
     pipelineFiles: [...resolver.pipelineFiles],
     logs: raw.logs ?? null,
+    status: raw.status ?? null,
     dataflowDir: raw.dataflow?.transport === "ipc"
       ? raw.dataflow.dir ?? `/tmp/zedge-${raw.robot}`
       : null,
@@ -854,6 +858,7 @@ class Resolver {
     controlInFile: boolean,
     gateway: Record<string, string | undefined>,
     logs: string | undefined,
+    status: string | undefined,
   ): void {
     const seen: { endpoint: string; owner: string; at: YamlPath }[] = [];
     const claim = (endpoint: string, owner: string, at: YamlPath) => {
@@ -871,6 +876,10 @@ class Resolver {
     };
     claim(control, "the supervisor's control endpoint", controlInFile ? ["control"] : []);
     if (logs !== undefined) claim(logs, "the supervisor's logs endpoint", ["logs"]);
+    // The status page is HTTP, but it takes its tcp port from everyone else all the same.
+    if (status !== undefined && !status.endsWith(":0")) {
+      claim(`tcp://${status}`, "the status page", ["status"]);
+    }
     for (const [key, endpoint] of Object.entries(gateway)) {
       if (endpoint !== undefined) {
         claim(endpoint, `the gateway's ${key} endpoint`, ["gateway", key]);

@@ -1,12 +1,16 @@
 /**
  * The supervisor's control channel: a ROUTER socket on the robot's
  * `control` endpoint (a Unix socket by default, mode 0660) answering one
- * JSON request per message — `status`, or `restart` / `stop` / `start` of
- * one component. `zedge robot status|restart|stop|start` are its clients.
+ * JSON request per message — `status`, `view` (the live figures, with the
+ * log tail's lines after `logsAfter`), or `restart` / `stop` / `start` of
+ * one component. `zedge robot status|top|restart|stop|start` are its
+ * clients.
  *
- * Requests: `{ "op": "status" }`, `{ "op": "restart", "name": "odometry" }`.
- * Replies: `{ "ok": true, "status": RobotStatus }`, `{ "ok": true }`, or
- * `{ "ok": false, "error": "no component 'x' (components: …)" }`.
+ * Requests: `{ "op": "status" }`, `{ "op": "view", "logsAfter": 0 }`,
+ * `{ "op": "restart", "name": "odometry" }`.
+ * Replies: `{ "ok": true, "status": RobotStatus }`,
+ * `{ "ok": true, "view": RobotView, "logs": LogLine[] }`, `{ "ok": true }`,
+ * or `{ "ok": false, "error": "no component 'x' (components: …)" }`.
  *
  * @example
  * ```ts
@@ -20,6 +24,7 @@ import { getLogger } from "@logtape/logtape";
 import { dirname } from "node:path";
 import { Request, Router, ZmqError } from "../core/sockets/mod.ts";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
+import type { LogLine, RobotView } from "./observe/view.ts";
 
 const log = getLogger(["zedge", "robot", "control"]);
 
@@ -94,6 +99,7 @@ export interface RobotStatus {
  */
 export type ControlRequest =
   | { op: "status" }
+  | { op: "view"; logsAfter?: number }
   | { op: "directory" }
   | { op: "restart" | "stop" | "start"; name: string };
 
@@ -108,6 +114,7 @@ export type ControlRequest =
  */
 export type ControlReply =
   | { ok: true; status: RobotStatus }
+  | { ok: true; view: RobotView; logs: LogLine[] }
   | { ok: true; directory: unknown }
   | { ok: true }
   | { ok: false; error: string };
@@ -129,6 +136,8 @@ export interface ControlHandler {
   status(): RobotStatus;
   /** What the robot offers other robots (its topics, services and gateway). */
   directory?(): unknown;
+  /** The live view, and the log tail's lines after `logsAfter`. */
+  view?(logsAfter: number): { view: RobotView; logs: LogLine[] };
   /** Acts on one component; throws (with a message for the client) when it cannot. */
   act(op: "restart" | "stop" | "start", name: string): Promise<void>;
 }
@@ -218,8 +227,13 @@ export class ControlServer {
     } catch {
       return { ok: false, error: "request is not JSON" };
     }
-    const r = request as { op?: unknown; name?: unknown };
+    const r = request as { op?: unknown; name?: unknown; logsAfter?: unknown };
     if (r?.op === "status") return { ok: true, status: this.#handler.status() };
+    if (r?.op === "view") {
+      if (this.#handler.view === undefined) return { ok: false, error: "this robot has no view" };
+      const after = typeof r.logsAfter === "number" && r.logsAfter >= 0 ? r.logsAfter : 0;
+      return { ok: true, ...this.#handler.view(after) };
+    }
     if (r?.op === "directory") {
       return this.#handler.directory
         ? { ok: true, directory: this.#handler.directory() }
@@ -236,7 +250,7 @@ export class ControlServer {
     }
     return {
       ok: false,
-      error: "unknown request (expected op: status, directory, restart, stop or start)",
+      error: "unknown request (expected op: status, view, directory, restart, stop or start)",
     };
   }
 

@@ -66,6 +66,34 @@ export { type BuildPlan, stageRobot } from "./build.ts";
 export type { NodeContext, NodeLogger, NodeMain } from "./kinds/mod.ts";
 export type { ComponentLogRecord, LogLevelName } from "./protocol.ts";
 export { ModuleGraph } from "./module_graph.ts";
+export type {
+  LogLine,
+  PipelineView,
+  RobotView,
+  SocketView,
+  TaskCountsView,
+  TaskView,
+  TopicView,
+} from "./observe/view.ts";
+export type {
+  ComponentFigures,
+  PipelineFigures,
+  SocketFigures,
+  TaskFigures,
+  TaskServerFigures,
+  TopicFigures,
+} from "./observe/figures.ts";
+export { RobotObservatory } from "./observe/observatory.ts";
+export { StatusPageError, StatusServer } from "./observe/status_server.ts";
+export { robotMetricsText } from "./observe/robot_metrics.ts";
+export type {
+  CallOptions,
+  DataflowSpec,
+  DiscoverOptions,
+  ServiceCallContext,
+  ServiceHandler,
+} from "./dataflow/node_dataflow.ts";
+export { TOPIC_ENCODINGS, type TopicEncoding, type TopicMessage } from "./dataflow/codec.ts";
 export type { ProcessMode } from "./process_permissions.ts";
 export type {
   BrokerConfig,

@@ -131,9 +131,13 @@ export function robotProcessPermissions(
     ? { net: [], read: [], write: [], env: [] }
     : { net: [], read: [config.dataflowDir], write: [config.dataflowDir], env: [] };
   const gateway = permissionsFor({
-    bind: [config.gateway.topics, config.gateway.services, config.logs ?? undefined].filter(
-      (e): e is string => !!e,
-    ),
+    bind: [
+      config.gateway.topics,
+      config.gateway.services,
+      config.logs ?? undefined,
+      // The status page: its own net permission (port 0: any port of its host).
+      config.status === null ? undefined : `tcp://${config.status}`,
+    ].filter((e): e is string => !!e),
   });
   return unionPermissions([own, ...components, ...controls, gateway, dataflowDir]);
 }

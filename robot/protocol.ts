@@ -12,6 +12,7 @@
  */
 import type { FormedLogRecord, LogLevelName } from "../core/logs/record.ts";
 import type { ComponentSpec } from "./config.ts";
+import type { ComponentFigures } from "./observe/figures.ts";
 import type { InprocFromComponent, InprocToComponent } from "./inproc_bridge.ts";
 
 /**
@@ -49,6 +50,8 @@ export type ToComponent =
  * Component → supervisor.
  * - `ready`: started (sockets bound, `main` called).
  * - `heartbeat`: alive; sent every {@link HEARTBEAT_INTERVAL_MS}.
+ * - `figures`: its live figures (sockets, tasks, progress, topics), sent
+ *   with each heartbeat once it runs.
  * - `log`: a log record, for the supervisor's output.
  * - `finished`: a node's `main` resolved, or a role ended on its own.
  * - `failed`: it crashed; `fatal` when retrying cannot help (a module that
@@ -66,6 +69,7 @@ export type ToComponent =
 export type FromComponent =
   | { op: "ready" }
   | { op: "heartbeat" }
+  | { op: "figures"; figures: ComponentFigures }
   | { op: "log"; record: ComponentLogRecord }
   | { op: "finished" }
   | { op: "failed"; error: string; fatal: boolean }

@@ -104,6 +104,17 @@ const endpoint = z.string({
     if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
   });
 
+/** `HOST:PORT` of the status page (an HTTP server): a tcp endpoint's address part, port 0 for any. */
+const statusAddress = z.string({ error: "must be HOST:PORT (e.g. 127.0.0.1:7800)" })
+  .superRefine((value, ctx) => {
+    const problem = value.includes("://")
+      ? `'${value}' is HOST:PORT, without a scheme (e.g. 127.0.0.1:7800)`
+      : value.startsWith("*")
+      ? `'${value}': name the host (0.0.0.0 for every interface)`
+      : endpointProblem(`tcp://${value}`);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+
 /** A literal endpoint, or a reference to another component's endpoint (`odometry.odom`). */
 const endpointOrReference = z.string({
   error: "must be an endpoint or a reference to another component's endpoint (name or name.key)",
@@ -250,6 +261,7 @@ export const robotFileSchema = z.strictObject({
   ),
   control: endpoint.optional(),
   logs: endpoint.optional(),
+  status: statusAddress.optional(),
   dataflow: z.strictObject({
     transport: z.enum(["inproc", "ipc", "tcp"]).optional(),
     dir: z.string().regex(/^\//, "must be an absolute directory").optional(),

@@ -18,6 +18,10 @@
  *   the loop ends, so its replacement may find its port taken and fail.
  * - {@link Supervisor.shutdown} fires every component's signal and waits
  *   up to 1.5 s; components still running then are terminated.
+ * - Components report their live figures with each heartbeat; the
+ *   supervisor's observatory turns them into {@link Supervisor.view}
+ *   (the control channel's `view`, and the status page with `/metrics`
+ *   when the YAML says `status: HOST:PORT`).
  *
  * @example
  * ```ts
@@ -41,10 +45,16 @@ import {
 import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
+import { RobotObservatory } from "./observe/observatory.ts";
+import { StatusServer } from "./observe/status_server.ts";
+import type { RobotView } from "./observe/view.ts";
 import { workerPermissions } from "./permissions.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
 
 const log = getLogger(["zedge", "robot", "supervisor"]);
+
+/** Log tail lines a control `view` reply carries at most (`zedge robot top` shows a few). */
+const CONTROL_LOG_LINES = 50;
 
 /**
  * Supervisor settings; every field has a default.
@@ -80,9 +90,10 @@ export interface SupervisorOptions {
 
 type Settings = Required<Omit<SupervisorOptions, "onLog" | "onStateChange">> & SupervisorOptions;
 
-/** What a component's Worker shares with the rest of the robot: inproc. */
+/** What a component's Worker shares with the rest of the robot: inproc, and where its figures go. */
 interface RobotLinks {
   inproc: InprocDirectory;
+  observatory: RobotObservatory;
 }
 
 /** One component's Worker and what the supervisor knows of it. */
@@ -223,6 +234,9 @@ class SupervisedComponent {
     }
     switch (message.op) {
       case "heartbeat":
+        return;
+      case "figures":
+        this.#links.observatory.figures(this.spec.name, message.figures);
         return;
       case "ready":
         this.readyAt = performance.now();
@@ -376,6 +390,22 @@ function relog(component: string, record: ComponentLogRecord): void {
   });
 }
 
+/** The supervisor's own record of a component's state change (its logs and the log tail). */
+function stateChangeRecord(
+  component: string,
+  state: ComponentState,
+  error: string | null,
+): ComponentLogRecord {
+  const level = state === "failed" ? "error" : state === "backoff" ? "warning" : "info";
+  return {
+    time: Date.now(),
+    level,
+    category: ["zedge", "robot", "supervisor"],
+    message: `${component} is ${state}${error && state !== "running" ? `: ${error}` : ""}`,
+    properties: { component, state, error },
+  };
+}
+
 /**
  * Runs a robot's components (see the module documentation).
  *
@@ -401,6 +431,8 @@ export class Supervisor {
   #gateway: DataflowGateway | null = null;
   #logs: PubLogSink | null = null;
   #uninstallBridge: (() => void) | null = null;
+  readonly #observatory: RobotObservatory;
+  #statusServer: StatusServer | null = null;
 
   /** Prepares the components; nothing starts before {@link start}. */
   constructor(config: RobotConfig, options: SupervisorOptions = {}) {
@@ -420,9 +452,33 @@ export class Supervisor {
       this.#components.find((c) => c.spec.name === name)?.post(message, transfer)
     );
     this.#inproc = inproc;
+    const observatory = new RobotObservatory(() => this.status());
+    this.#observatory = observatory;
+    this.#observe(observatory);
     this.#components = config.components.map((spec) =>
-      new SupervisedComponent(spec, this.#settings, { inproc })
+      new SupervisedComponent(spec, this.#settings, { inproc, observatory })
     );
+  }
+
+  /** Every log record and state change also reaches the observatory (its log tail and view). */
+  #observe(observatory: RobotObservatory): void {
+    const onLog = this.#settings.onLog;
+    this.#settings.onLog = (component, record) => {
+      observatory.log(component, record);
+      if (onLog) onLog(component, record);
+      else relog(component, record);
+    };
+    const onStateChange = this.#settings.onStateChange;
+    this.#settings.onStateChange = (component, state, error) => {
+      onStateChange?.(component, state, error);
+      observatory.log("supervisor", stateChangeRecord(component, state, error));
+      observatory.stateChanged(component, state);
+    };
+  }
+
+  /** Where the status page listens (`HOST:PORT`), once started; null without `status`. */
+  get statusAddress(): string | null {
+    return this.#statusServer?.address ?? null;
   }
 
   /** The control endpoint, once bound (null with `control: false`). */
@@ -441,6 +497,10 @@ export class Supervisor {
       const control = new ControlServer(this.config.control, {
         status: () => this.status(),
         directory: () => robotDirectory(this.config),
+        view: (logsAfter) => ({
+          view: this.view(),
+          logs: this.#observatory.logs(logsAfter, CONTROL_LOG_LINES),
+        }),
         act: (op, name) =>
           op === "restart"
             ? this.restart(name)
@@ -450,6 +510,11 @@ export class Supervisor {
       });
       await control.start();
       this.#control = control;
+    }
+    if (this.config.status !== null) {
+      const server = new StatusServer(this.config.status, this.#observatory);
+      await server.start();
+      this.#statusServer = server;
     }
     if (this.config.dataflowDir !== null) {
       await Deno.mkdir(this.config.dataflowDir, { recursive: true, mode: 0o750 });
@@ -485,14 +550,7 @@ export class Supervisor {
     const onStateChange = this.#settings.onStateChange;
     this.#settings.onStateChange = (component, state, error) => {
       onStateChange?.(component, state, error);
-      const level = state === "failed" ? "error" : state === "backoff" ? "warning" : "info";
-      logs.publish("supervisor", {
-        time: Date.now(),
-        level,
-        category: ["zedge", "robot", "supervisor"],
-        message: `${component} is ${state}${error && state !== "running" ? `: ${error}` : ""}`,
-        properties: { component, state, error },
-      });
+      logs.publish("supervisor", stateChangeRecord(component, state, error));
     };
   }
 
@@ -510,6 +568,11 @@ export class Supervisor {
       uptimeMs: Math.round(now - this.#startedAt),
       components: this.#components.map((c) => c.status(now)),
     };
+  }
+
+  /** The robot's live view: status with tasks, pipelines, topics and sockets (see view.ts). */
+  view(): RobotView {
+    return this.#observatory.view();
   }
 
   #find(name: string): SupervisedComponent {
@@ -550,6 +613,7 @@ export class Supervisor {
     this.#shuttingDown ??= (async () => {
       await this.#gateway?.close();
       await Promise.all(this.#components.map((c) => c.stop()));
+      await this.#statusServer?.close();
       this.#uninstallBridge?.();
       await this.#control?.close();
       this.#control = null;

@@ -28,6 +28,7 @@ import { ServiceError } from "../../core/pipeline/service_client.ts";
 import { Dealer, Publisher, Router, Subscriber, ZmqError } from "../../core/sockets/mod.ts";
 import { formatTcpEndpoint, parseEndpoint } from "../../core/transport/endpoint.ts";
 import { controlRequest } from "../control.ts";
+import type { TopicFigures } from "../observe/figures.ts";
 import type { RobotDirectory } from "./gateway.ts";
 import {
   decodeServiceReply,
@@ -237,12 +238,21 @@ export class NodeDataflow {
   readonly #links = new Map<string, ServiceLink>();
   readonly #subscribers = new Set<Subscriber>();
   #closed = false;
+  /** Each published topic's encoding and message count: one lookup per publish finds both. */
+  readonly #published = new Map<string, { encoding: TopicEncoding; count: number }>();
+  /** Messages received per topic, counted by the subscription loops. */
+  readonly #received = new Map<string, { count: number }>();
+  /** Open subscription loops, by the topic or prefix they asked for. */
+  readonly #subscriptions = new Map<string, number>();
 
   /** Keeps what the node declared; {@link start} binds its sockets. */
   constructor(spec: DataflowSpec, name: string, signal: AbortSignal) {
     this.#spec = spec;
     this.#name = name;
     this.#signal = signal;
+    for (const [topic, encoding] of Object.entries(spec.publishes)) {
+      this.#published.set(topic, { encoding, count: 0 });
+    }
   }
 
   /** Binds the PUB (when it publishes) and the ROUTER (when it provides). */
@@ -264,8 +274,8 @@ export class NodeDataflow {
    * any ZeroMQ PUB.
    */
   publish(topic: string, value: unknown): Promise<void> {
-    const encoding = this.#spec.publishes[topic];
-    if (encoding === undefined || this.#publisher === null) {
+    const published = this.#published.get(topic);
+    if (published === undefined || this.#publisher === null) {
       return Promise.reject(
         new TypeError(
           `${this.#name} does not publish '${topic}': add it to its \`publishes\` in the robot YAML` +
@@ -273,7 +283,10 @@ export class NodeDataflow {
         ),
       );
     }
-    return this.#publisher.send(encodeTopicMessage(topic, value, this.#name, encoding));
+    published.count++;
+    return this.#publisher.send(
+      encodeTopicMessage(topic, value, this.#name, published.encoding),
+    );
   }
 
   /**
@@ -304,6 +317,10 @@ export class NodeDataflow {
     }
     const stop = () => sub.close();
     this.#signal.addEventListener("abort", stop, { once: true });
+    this.#subscriptions.set(topicOrPrefix, (this.#subscriptions.get(topicOrPrefix) ?? 0) + 1);
+    // A loop mostly hears one topic: its counter is kept at hand, not looked up per message.
+    let countedTopic = "";
+    let counted = { count: 0 };
     try {
       for await (const frames of sub) {
         try {
@@ -313,6 +330,12 @@ export class NodeDataflow {
             message.topic = `${remote.peer}/${message.topic}`;
             message.source = `${remote.peer}/${message.source}`;
           }
+          if (message.topic !== countedTopic) {
+            countedTopic = message.topic;
+            counted = this.#received.get(countedTopic) ?? { count: 0 };
+            this.#received.set(countedTopic, counted);
+          }
+          counted.count++;
           yield message;
         } catch (error) {
           log.warn("{name}: dropped a message on {prefix}: {error}", {
@@ -325,8 +348,24 @@ export class NodeDataflow {
     } finally {
       this.#signal.removeEventListener("abort", stop);
       this.#subscribers.delete(sub);
+      const open = (this.#subscriptions.get(topicOrPrefix) ?? 1) - 1;
+      if (open > 0) this.#subscriptions.set(topicOrPrefix, open);
+      else this.#subscriptions.delete(topicOrPrefix);
       await sub.close();
     }
+  }
+
+  /** Messages published and received per topic so far, and the subscriptions open now. */
+  figures(): TopicFigures {
+    const published: Record<string, number> = {};
+    for (const [topic, { count }] of this.#published) published[topic] = count;
+    const received: Record<string, number> = {};
+    for (const [topic, { count }] of this.#received) received[topic] = count;
+    const subscriptions: string[] = [];
+    for (const [topic, open] of this.#subscriptions) {
+      for (let i = 0; i < open; i++) subscriptions.push(topic);
+    }
+    return { published, received, subscriptions };
   }
 
   /** Serves `service` (one of the node's `provides`) with `handler`. */

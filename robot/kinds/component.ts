@@ -16,6 +16,7 @@
 import type { NodeLogger } from "./node.ts";
 import { fileURLToPath } from "node:url";
 import type { ComponentSpec } from "../config.ts";
+import type { KindFigures } from "../observe/figures.ts";
 
 /**
  * What a started component gets from its worker.
@@ -47,6 +48,8 @@ export interface RunningComponent {
   done: Promise<unknown>;
   /** Stops it gracefully (called after the signal fired). */
   stop(): Promise<void>;
+  /** What its kind reports live (tasks, progress, topics), sampled about once a second. */
+  figures?(): KindFigures | Promise<KindFigures>;
 }
 
 /**

@@ -175,6 +175,7 @@ export const nodeRunner: ComponentKindRunner<NodeSpec> = {
             await done.catch(() => {});
             await flow.close();
           },
+          figures: () => ({ topics: flow.figures() }),
         };
       },
     };

@@ -24,6 +24,7 @@ import {
   workerFromConfig,
 } from "../../core/pipeline/roles.ts";
 import type { PipelineRoleSpec } from "../config.ts";
+import type { PipelineFigures } from "../observe/figures.ts";
 import {
   type ComponentKindRunner,
   ComponentLoadError,
@@ -39,10 +40,14 @@ interface Role {
   close(): Promise<void>;
 }
 
-/** Runs `role`: started on start, closed on stop; `run` (when given) is its end. */
+/**
+ * Runs `role`: started on start, closed on stop; `run` (when given) is its
+ * end; `figures` (when given) is what it reports live.
+ */
 function roleComponent<R extends Role>(
   make: () => Promise<R> | R,
   run?: (role: R) => Promise<unknown>,
+  figures?: (role: R) => PipelineFigures,
 ): LoadedComponent {
   return {
     async start(): Promise<RunningComponent> {
@@ -53,7 +58,11 @@ function roleComponent<R extends Role>(
         await role.close();
         throw error;
       }
-      return { done: run ? run(role) : untilStopped(), stop: () => role.close() };
+      return {
+        done: run ? run(role) : untilStopped(),
+        stop: () => role.close(),
+        ...(figures ? { figures: () => ({ pipeline: figures(role) }) } : {}),
+      };
     },
   };
 }
@@ -65,6 +74,22 @@ async function building<T>(build: () => Promise<T> | T): Promise<T> {
   } catch (error) {
     throw new ComponentLoadError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** A role's figures: the counts it keeps, null for what it cannot know. */
+function pipelineFigures(role: string, known: Partial<PipelineFigures>): PipelineFigures {
+  return {
+    role,
+    done: null,
+    failed: null,
+    retried: null,
+    total: null,
+    inFlight: null,
+    rate: null,
+    etaMs: null,
+    workers: null,
+    ...known,
+  };
 }
 
 function configOf(spec: PipelineRoleSpec): PipelineConfig {
@@ -109,7 +134,19 @@ export const pipelineRunners: Record<
       const config = configOf(spec);
       // Building it imports the item sources (and the metadata module) now, so problems show early.
       const distributor = await building(() => distributorFromConfig(config));
-      return roleComponent(() => distributor, (d) => d.run());
+      return roleComponent(() => distributor, (d) => d.run(), (d) => {
+        const p = d.progress();
+        return pipelineFigures(spec.kind, {
+          done: p.done,
+          failed: p.failed,
+          retried: p.retries,
+          total: p.total,
+          inFlight: p.inFlight,
+          rate: p.rate,
+          etaMs: p.etaMs,
+          workers: p.workers,
+        });
+      });
     },
   },
   "pipeline-collector": {
@@ -142,13 +179,24 @@ export const pipelineRunners: Record<
       return roleComponent(
         () => workerFromConfig(config, entry, { keepRunning: true }),
         (worker) => worker.run(),
+        (worker) =>
+          pipelineFigures(spec.kind, { done: worker.stats.processed, failed: worker.stats.failed }),
       );
     },
   },
   "service-broker": {
     load(spec) {
       const config = configOf(spec);
-      return Promise.resolve(roleComponent(() => brokerFromConfig(config)));
+      return Promise.resolve(roleComponent(
+        () => brokerFromConfig(config),
+        undefined,
+        ({ stats }) =>
+          pipelineFigures(spec.kind, {
+            done: stats.replied,
+            failed: stats.errors,
+            retried: stats.retried,
+          }),
+      ));
     },
   },
   "service-worker": {

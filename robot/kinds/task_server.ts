@@ -16,6 +16,7 @@ import { HandlerController, handlerMapFromModule } from "../../core/tasks/handle
 import { TaskServer } from "../../core/tasks/server.ts";
 import { TestController } from "../../core/tasks/test_controller.ts";
 import type { TaskServerSpec } from "../config.ts";
+import { TaskBoard } from "../observe/task_board.ts";
 import { curveSocketOptions } from "../security.ts";
 import {
   type ComponentKindRunner,
@@ -55,8 +56,12 @@ export const taskServerRunner: ComponentKindRunner<TaskServerSpec> = {
     return {
       async start() {
         const controllers: Record<string, TaskController> = {};
+        // The board sees every task of every scope, for the supervisor's figures.
+        const board = new TaskBoard();
         // One controller per scope: each scope has its own task ids, as separate ZTL servers would.
-        for (const [scope, make] of Object.entries(makers)) controllers[scope] = make();
+        for (const [scope, make] of Object.entries(makers)) {
+          controllers[scope] = board.watch(scope, make());
+        }
         const server = new TaskServer({
           endpoint: spec.binds.bind,
           events: spec.binds.events,
@@ -71,7 +76,11 @@ export const taskServerRunner: ComponentKindRunner<TaskServerSpec> = {
           await server.close();
           throw error;
         }
-        return { done: untilStopped(), stop: () => server.shutdown() };
+        return {
+          done: untilStopped(),
+          stop: () => server.shutdown(),
+          figures: async () => ({ tasks: await board.figures() }),
+        };
       },
     };
   },

@@ -1,0 +1,293 @@
+/**
+ * The supervisor's HTTP status server, on the robot YAML's `status:
+ * HOST:PORT` (off unless the YAML says so). Read-only: nothing it serves
+ * changes the robot.
+ *
+ * | path | answer |
+ * | --- | --- |
+ * | `GET /` | the status page ({@link STATUS_PAGE_HTML}) |
+ * | `GET /events` | server-sent events: `view` (a {@link RobotView}) about once a second and at once on every state change, `log` per log line (with its `seq` as the event id, so a reconnecting page resumes after the last it had) |
+ * | `GET /status.json` | the supervisor's status: what `zedge robot status --json` prints |
+ * | `GET /view.json` | `{ view, logs }`: the view and the log tail |
+ * | `GET /metrics` | the Prometheus text format (see robot_metrics.ts) |
+ *
+ * One view is made per tick for every open page, not one per page.
+ *
+ * @example
+ * ```ts
+ * import { RobotObservatory } from "./observatory.ts";
+ * import { StatusServer } from "./status_server.ts";
+ * const observatory = new RobotObservatory(() => ({ robot: "r", pid: Deno.pid, uptimeMs: 0, components: [] }));
+ * const server = new StatusServer("127.0.0.1:0", observatory);
+ * await server.start();
+ * console.log(await (await fetch(`http://${server.address}/status.json`)).json());
+ * await server.close();
+ * ```
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { parseEndpoint } from "../../core/transport/endpoint.ts";
+import type { RobotObservatory } from "./observatory.ts";
+import { METRICS_CONTENT_TYPE, robotMetricsText } from "./robot_metrics.ts";
+import { STATUS_PAGE_HTML } from "./status_page.ts";
+import type { LogLine } from "./view.ts";
+
+const log = getLogger(["zedge", "robot", "status"]);
+const encoder = new TextEncoder();
+
+/**
+ * How often an open page gets a view, in ms.
+ *
+ * @example
+ * ```ts
+ * import { VIEW_INTERVAL_MS } from "./status_server.ts";
+ * console.log(VIEW_INTERVAL_MS); // 1000
+ * ```
+ */
+export const VIEW_INTERVAL_MS = 1000;
+/** A state change is sent this soon (several at once become one view). */
+const CHANGE_DELAY_MS = 20;
+/** A page this many events behind is dropped (its browser reconnects and starts afresh). */
+const MAX_QUEUED_EVENTS = 200;
+
+/**
+ * The page allows itself nothing from elsewhere: its own script and style,
+ * and connections to this server only.
+ */
+const PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; " +
+  "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
+
+/**
+ * The status page could not listen where the YAML says (address in use,
+ * no permission, no such address).
+ *
+ * @example
+ * ```ts
+ * import { StatusPageError } from "./status_server.ts";
+ * const e = new StatusPageError("127.0.0.1:7800", new Deno.errors.AddrInUse("Address already in use"));
+ * console.log(e.message); // "cannot serve the status page on 127.0.0.1:7800: Address already in use"
+ * ```
+ */
+export class StatusPageError extends Error {
+  /** Creates the error for `address`, with the listen error as its cause. */
+  constructor(address: string, cause: unknown) {
+    super(
+      `cannot serve the status page on ${address}: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+    this.name = "StatusPageError";
+  }
+}
+
+/** One open `/events` stream. */
+interface EventClient {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  close(): void;
+}
+
+/**
+ * See the module documentation.
+ *
+ * @example
+ * ```ts
+ * import { StatusServer } from "./status_server.ts";
+ * import type { RobotObservatory } from "./observatory.ts";
+ * declare const observatory: RobotObservatory;
+ * const server = new StatusServer("127.0.0.1:7800", observatory);
+ * await server.start();
+ * await server.close();
+ * ```
+ */
+export class StatusServer {
+  readonly #hostname: string;
+  readonly #port: number;
+  readonly #observatory: RobotObservatory;
+  readonly #clients = new Set<EventClient>();
+  #server: Deno.HttpServer<Deno.NetAddr> | null = null;
+  #address: string | null = null;
+  #tick: ReturnType<typeof setInterval> | undefined;
+  #changeTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopFeeds: (() => void)[] = [];
+
+  /** Serves `observatory` on `address` (`HOST:PORT`, port 0 for any) once started. */
+  constructor(address: string, observatory: RobotObservatory) {
+    const parsed = parseEndpoint(`tcp://${address}`);
+    if (parsed.transport !== "tcp") throw new TypeError(`'${address}' is not HOST:PORT`);
+    this.#hostname = parsed.host;
+    this.#port = parsed.port;
+    this.#observatory = observatory;
+  }
+
+  /** Where it listens (`HOST:PORT`, the port resolved), null before start. */
+  get address(): string | null {
+    return this.#address;
+  }
+
+  /** Listens; throws a {@link StatusPageError} when it cannot. */
+  async start(): Promise<void> {
+    if (this.#server !== null) return;
+    let listening!: (addr: Deno.NetAddr) => void;
+    const listened = new Promise<Deno.NetAddr>((resolve) => listening = resolve);
+    try {
+      this.#server = this.#listen(listening);
+    } catch (error) {
+      throw new StatusPageError(`${this.#hostname}:${this.#port}`, error);
+    }
+    const addr = await listened;
+    const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+    this.#address = `${host}:${addr.port}`;
+    this.#stopFeeds = [
+      this.#observatory.onChange(() => this.#changed()),
+      this.#observatory.onLog((line) => this.#broadcastLog(line)),
+    ];
+    log.info("status page at http://{address}/", { address: this.#address });
+  }
+
+  #listen(listening: (addr: Deno.NetAddr) => void): Deno.HttpServer<Deno.NetAddr> {
+    return Deno.serve({
+      hostname: this.#hostname,
+      port: this.#port,
+      onListen: (addr) => listening(addr),
+      onError: (error) => {
+        log.warn("status page: {error}", { error });
+        return new Response("internal error\n", { status: 500 });
+      },
+    }, (request) => this.#answer(request));
+  }
+
+  #answer(request: Request): Response {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return new Response("only GET\n", { status: 405, headers: { allow: "GET, HEAD" } });
+    }
+    const url = new URL(request.url);
+    switch (url.pathname) {
+      case "/":
+      case "/index.html":
+        return new Response(STATUS_PAGE_HTML, {
+          headers: {
+            "content-type": "text/html; charset=utf-8",
+            "content-security-policy": PAGE_POLICY,
+            "cache-control": "no-store",
+          },
+        });
+      case "/events":
+        return this.#events(request, url);
+      case "/status.json":
+        return json(this.#observatory.status());
+      case "/view.json":
+        return json({ view: this.#observatory.view(), logs: this.#observatory.logs() });
+      case "/metrics":
+        return new Response(robotMetricsText(this.#observatory.view()), {
+          headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" },
+        });
+      default:
+        return new Response("not found: try /, /metrics, /status.json or /events\n", {
+          status: 404,
+        });
+    }
+  }
+
+  #events(request: Request, url: URL): Response {
+    const after = Number(request.headers.get("last-event-id") ?? url.searchParams.get("logsAfter"));
+    let client!: EventClient;
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        client = {
+          controller,
+          close: () => {
+            if (!this.#clients.delete(client)) return;
+            try {
+              controller.close();
+            } catch { /* already closed by the browser */ }
+            if (this.#clients.size === 0) this.#stopTicking();
+          },
+        };
+        this.#clients.add(client);
+        this.#send(client, viewEvent(this.#observatory));
+        for (const line of this.#observatory.logs(Number.isFinite(after) ? after : 0)) {
+          this.#send(client, logEvent(line));
+        }
+        this.#startTicking();
+      },
+      cancel: () => client.close(),
+    });
+    request.signal.addEventListener("abort", () => client.close(), { once: true });
+    return new Response(body, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        "x-accel-buffering": "no",
+      },
+    });
+  }
+
+  #send(client: EventClient, event: Uint8Array): void {
+    if ((client.controller.desiredSize ?? 0) < -MAX_QUEUED_EVENTS) {
+      client.close();
+      return;
+    }
+    try {
+      client.controller.enqueue(event);
+    } catch {
+      client.close();
+    }
+  }
+
+  #broadcast(event: Uint8Array): void {
+    for (const client of [...this.#clients]) this.#send(client, event);
+  }
+
+  #broadcastView(): void {
+    if (this.#clients.size > 0) this.#broadcast(viewEvent(this.#observatory));
+  }
+
+  #broadcastLog(line: LogLine): void {
+    if (this.#clients.size > 0) this.#broadcast(logEvent(line));
+  }
+
+  /** A state change reaches open pages at once, not at the next tick. */
+  #changed(): void {
+    if (this.#clients.size === 0 || this.#changeTimer !== undefined) return;
+    this.#changeTimer = setTimeout(() => {
+      this.#changeTimer = undefined;
+      this.#broadcastView();
+    }, CHANGE_DELAY_MS);
+  }
+
+  #startTicking(): void {
+    this.#tick ??= setInterval(() => this.#broadcastView(), VIEW_INTERVAL_MS);
+  }
+
+  #stopTicking(): void {
+    clearInterval(this.#tick);
+    this.#tick = undefined;
+    clearTimeout(this.#changeTimer);
+    this.#changeTimer = undefined;
+  }
+
+  /** Ends every open page's stream and stops listening. */
+  async close(): Promise<void> {
+    for (const stop of this.#stopFeeds.splice(0)) stop();
+    for (const client of [...this.#clients]) client.close();
+    this.#stopTicking();
+    const server = this.#server;
+    this.#server = null;
+    if (server !== null) await server.shutdown();
+  }
+}
+
+function json(value: unknown): Response {
+  return new Response(`${JSON.stringify(value)}\n`, {
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+  });
+}
+
+function viewEvent(observatory: RobotObservatory): Uint8Array {
+  return encoder.encode(`event: view\ndata: ${JSON.stringify(observatory.view())}\n\n`);
+}
+
+function logEvent(line: LogLine): Uint8Array {
+  return encoder.encode(`event: log\nid: ${line.seq}\ndata: ${JSON.stringify(line)}\n\n`);
+}
