@@ -123,6 +123,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Attempts after the first, with the same request id (default 0). */
   retries?: number;
+  /** Gives up the call (an `unavailable` {@link ServiceError}) when aborted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -548,23 +550,62 @@ export class NodeDataflow {
     const link = await this.#link(service, timeoutMs);
     const rid = crypto.randomUUID();
     const frames = encodeServiceRequest(rid, this.#remote(service)?.name ?? service, request);
+    // A stopping node gives up its calls at once: waiting out their timeouts and
+    // retries would outlast the supervisor's stop budget (1.5 s) and get it terminated.
+    const signal = options.signal === undefined
+      ? this.#signal
+      : AbortSignal.any([this.#signal, options.signal]);
+    let onAbort = () => {};
+    const stopped = new Promise<"stopped">((resolve) => {
+      onAbort = () => resolve("stopped");
+      if (signal.aborted) resolve("stopped");
+    });
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const call = { rid, frames, timeoutMs, attempts, signal };
+      return await this.#attempts<T>(service, link, call, stopped);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** The attempts of one {@link call}, each ending in its reply, a timeout or `stopped`. */
+  async #attempts<T>(
+    service: string,
+    link: ServiceLink,
+    call: {
+      rid: string;
+      frames: Uint8Array[];
+      timeoutMs: number;
+      attempts: number;
+      signal: AbortSignal;
+    },
+    stopped: Promise<"stopped">,
+  ): Promise<T> {
+    const { rid, frames, timeoutMs, attempts, signal } = call;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (this.#closed) throw new ServiceError("timeout", `${this.#name} is stopping`);
+      if (this.#closed || signal.aborted) throw this.#callGivenUp(service, signal);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const reply = new Promise<ServiceReply | null>((resolve) => {
         link.pending.set(rid, { resolve });
         timer = setTimeout(() => resolve(null), timeoutMs);
       });
-      try {
-        link.dealer.sendTimeout = timeoutMs;
-        await link.dealer.send(frames);
-      } catch (error) {
-        // No provider took it within the time: that attempt timed out.
-        if (!(error instanceof ZmqError && error.code === "EAGAIN")) throw error;
-      }
-      const answer = await reply;
+      link.dealer.sendTimeout = timeoutMs;
+      // The send settles as null or its error, so one left behind by a stop never goes unhandled.
+      const sent = link.dealer.send(frames).then(() => null, (error: unknown) => error);
+      const failed = await Promise.race([sent, stopped]);
+      // EAGAIN: no provider took it within the time, so that attempt timed out.
+      const sendError = failed !== null && failed !== "stopped" &&
+          !(failed instanceof ZmqError && failed.code === "EAGAIN")
+        ? failed
+        : null;
+      const answer = failed === "stopped" || sendError !== null
+        ? "stopped"
+        : await Promise.race([reply, stopped]);
       clearTimeout(timer);
       link.pending.delete(rid);
+      if (sendError !== null && !this.#closed && !signal.aborted) throw sendError;
+      if (answer === "stopped") throw this.#callGivenUp(service, signal);
       if (answer === null) continue;
       if (answer.ok) return answer.value as T;
       throw new ServiceError(
@@ -578,6 +619,14 @@ export class NodeDataflow {
         attempts === 1 ? "" : "s"
       })`,
     );
+  }
+
+  /** Why a call ended early: the node is stopping, or the caller's signal fired. */
+  #callGivenUp(service: string, signal: AbortSignal): ServiceError {
+    const why = this.#signal.aborted || this.#closed
+      ? `${this.#name} is stopping`
+      : `aborted (${String(signal.reason)})`;
+    return new ServiceError("unavailable", `call to '${service}' given up: ${why}`);
   }
 
   /**

@@ -225,6 +225,66 @@ Deno.test("services: a call retried across its provider's restart is answered", 
   }
 });
 
+Deno.test("services: a stopping node gives up its calls at once, and a caller's signal ends one", async () => {
+  const port = freeTcpPort();
+  const dir = await robotDir({
+    // Takes every request and never answers it.
+    "mute.ts": `export default async function main(ctx) {
+  ctx.provide("plan", () => new Promise(() => {}));
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+}\n`,
+    "caller.ts": `import { Push } from "${ZEDGE}";
+export default async function main(ctx) {
+  const out = new Push();
+  await out.bind(ctx.endpoints.report);
+  const report = (value) => out.send(JSON.stringify(value));
+  const outcome = (e) => [e.name, e.code, e.message];
+  await ctx.discover("plan");
+  try { await ctx.call("plan", {}, { timeoutMs: 20000, signal: AbortSignal.timeout(100) }); }
+  catch (e) { await report(outcome(e)); }
+  await report("calling");
+  try { await ctx.call("plan", {}, { timeoutMs: 20000, retries: 2 }); }
+  catch (e) { await report(outcome(e)); }
+  await out.close();
+}\n`,
+  });
+  await Deno.writeTextFile(
+    join(dir, "robot.yaml"),
+    robotYaml(`  mute: { kind: node, module: ./mute.ts, provides: [plan] }
+  caller:
+    kind: node
+    module: ./caller.ts
+    calls: [plan]
+    bind: { report: "tcp://127.0.0.1:${port}" }
+`),
+  );
+  // A budget far over the call's 60 s would show a call that outlives its node's stop.
+  const supervisor = await startRobot(dir, { stopTimeoutMs: 120_000 });
+  const pull = new Pull({ receiveTimeout: 30_000 });
+  pull.connect(`tcp://127.0.0.1:${port}`);
+  const next = async () => JSON.parse(new TextDecoder().decode((await pull.receive())[0]));
+  try {
+    const [name, code, message] = await next();
+    assert.deepEqual([name, code], ["ServiceError", "unavailable"]);
+    assert.match(message, /^call to 'plan' given up: aborted \(TimeoutError/);
+    assert.equal(await next(), "calling");
+    const stopping = supervisor.shutdown();
+    assert.deepEqual(await next(), [
+      "ServiceError",
+      "unavailable",
+      "call to 'plan' given up: caller is stopping",
+    ]);
+    await stopping;
+    assert.deepEqual(
+      supervisor.status().components.map((c) => [c.name, c.state]),
+      [["mute", "stopped"], ["caller", "stopped"]],
+    );
+  } finally {
+    await pull.close();
+    await supervisor.shutdown();
+  }
+});
+
 Deno.test("the robot YAML refuses topics and services nobody offers, and unknown peers", async () => {
   const dir = await robotDir({ "n.ts": "export default () => {};\n" });
   const file = join(dir, "robot.yaml");
