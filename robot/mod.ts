@@ -65,6 +65,7 @@ export { type SystemdOptions, type SystemdUnit, systemdUnit } from "./systemd.ts
 export { type BuildPlan, stageRobot } from "./build.ts";
 export type { NodeContext, NodeLogger, NodeMain } from "./kinds/mod.ts";
 export type { ComponentLogRecord, LogLevelName } from "./protocol.ts";
+export { LOG_LEVELS } from "../core/logs/record.ts";
 export { ModuleGraph } from "./module_graph.ts";
 export type {
   LogLine,
