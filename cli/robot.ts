@@ -7,6 +7,7 @@
  * zedge robot permissions robot.yaml [--json]   what each component may touch, as deno flags
  * zedge robot run         robot.yaml            run it (systemd runs this)
  * zedge robot status      [-c robot.yaml | --control EP] [--json]
+ * zedge robot top         [-c robot.yaml | --control EP]   live view; q or Ctrl-C quits
  * zedge robot restart|stop|start NAME [-c robot.yaml | --control EP]
  * zedge robot systemd     robot.yaml [--binary PATH] [--user USER] [--install]
  * zedge robot build       robot.yaml -o dist/NAME [--target TRIPLE]

@@ -1,11 +1,12 @@
 /**
- * `zedge robot status|restart|stop|start`: ask a running robot's
+ * `zedge robot status|top|restart|stop|start`: ask a running robot's
  * supervisor over its control endpoint — from the robot YAML (`-c`, or
  * `./robot.yaml`) or given with `--control`.
  *
  * ```sh
  * zedge robot status -c robot.yaml
  * zedge robot status --control ipc:///run/zedge/kitchen-bot.sock --json
+ * zedge robot top -c robot.yaml
  * zedge robot restart planner -c robot.yaml
  * ```
  *
@@ -28,11 +29,46 @@ import {
   type RobotFileFlags,
   type RobotSource,
 } from "./robot_common.ts";
+import { registerTop } from "./robot_top.ts";
 
-interface ControlFlags extends RobotFileFlags {
+/**
+ * The flags every control command takes: where the supervisor is, and how
+ * long to wait for it.
+ *
+ * @example
+ * ```ts
+ * import type { ControlFlags } from "./robot_control.ts";
+ * const flags: ControlFlags = { control: "ipc:///run/zedge/kitchen-bot.sock", timeout: "3000" };
+ * ```
+ */
+export interface ControlFlags extends RobotFileFlags {
+  /** The control endpoint (instead of the YAML's). */
   control?: string;
+  /** Print JSON (status). */
   json?: boolean;
+  /** ms to wait for the supervisor. */
   timeout: string;
+}
+
+/**
+ * Adds `-c` (unless the YAML is embedded), `--control` and `--timeout` to
+ * a control command.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "commander";
+ * import { withControlTarget } from "./robot_control.ts";
+ * import { fileRobotSource } from "./robot_common.ts";
+ * withControlTarget(new Command("top"), fileRobotSource);
+ * ```
+ */
+export function withControlTarget(command: Command, source: RobotSource): Command {
+  return (source.embedded ? command : command.option(
+    "-c, --config <file>",
+    "the robot YAML naming the control endpoint (default ./robot.yaml)",
+  ))
+    .option("--control <endpoint>", "the supervisor's control endpoint (instead of the YAML's)")
+    .option("--timeout <ms>", "how long to wait for the supervisor", "3000");
 }
 
 /**
@@ -47,13 +83,7 @@ interface ControlFlags extends RobotFileFlags {
  * ```
  */
 export function registerControl(robot: Command, source: RobotSource): void {
-  const withTarget = (command: Command) =>
-    (source.embedded ? command : command.option(
-      "-c, --config <file>",
-      "the robot YAML naming the control endpoint (default ./robot.yaml)",
-    ))
-      .option("--control <endpoint>", "the supervisor's control endpoint (instead of the YAML's)")
-      .option("--timeout <ms>", "how long to wait for the supervisor", "3000");
+  const withTarget = (command: Command) => withControlTarget(command, source);
 
   withTarget(
     robot.command("status")
@@ -64,7 +94,7 @@ export function registerControl(robot: Command, source: RobotSource): void {
   )
     .option("--json", "print the status as JSON")
     .action(async (flags: ControlFlags) => {
-      const { endpoint, reply } = await ask(source, flags, { op: "status" });
+      const { endpoint, reply } = await askSupervisor(source, flags, { op: "status" });
       if (!("status" in reply)) throw new CliError("the supervisor sent no status");
       console.log(
         flags.json ? JSON.stringify(reply.status, null, 2) : formatStatus(reply.status, endpoint),
@@ -83,23 +113,50 @@ export function registerControl(robot: Command, source: RobotSource): void {
         )
         .argument("<component>", "the component's name"),
     ).action(async (name: string, flags: ControlFlags) => {
-      await ask(source, flags, { op, name });
+      await askSupervisor(source, flags, { op, name });
       console.log(
         `${op === "stop" ? "stopped" : op === "start" ? "started" : "restarted"} ${name}`,
       );
     });
   }
+  registerTop(withTarget(robot.command("top")), source);
 }
 
-async function ask(
-  source: RobotSource,
-  flags: ControlFlags,
-  request: ControlRequest,
-): Promise<{ endpoint: string; reply: ControlReply & { ok: true } }> {
+/**
+ * `--timeout` in ms; a {@link CliError} (exit 2) unless it is a positive number.
+ *
+ * @example
+ * ```ts
+ * import { controlTimeout } from "./robot_control.ts";
+ * controlTimeout({ timeout: "3000" }); // 3000
+ * ```
+ */
+export function controlTimeout(flags: ControlFlags): number {
   const timeoutMs = Number(flags.timeout);
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new CliError("--timeout must be a positive number of milliseconds", 2);
   }
+  return timeoutMs;
+}
+
+/**
+ * Sends `request` to the supervisor the flags name and returns its
+ * successful reply; an unreachable supervisor or a refusal is a
+ * {@link CliError}.
+ *
+ * @example
+ * ```ts
+ * import { askSupervisor } from "./robot_control.ts";
+ * import { fileRobotSource } from "./robot_common.ts";
+ * const { reply } = await askSupervisor(fileRobotSource, { config: "robot.yaml", timeout: "3000" }, { op: "status" });
+ * ```
+ */
+export async function askSupervisor(
+  source: RobotSource,
+  flags: ControlFlags,
+  request: ControlRequest,
+): Promise<{ endpoint: string; reply: ControlReply & { ok: true } }> {
+  const timeoutMs = controlTimeout(flags);
   const endpoint = await controlEndpoint(source, flags);
   let reply: ControlReply;
   try {
@@ -117,8 +174,15 @@ async function ask(
  * YAML without one, the first of the default places that holds a socket
  * (`$XDG_RUNTIME_DIR/zedge/`, then `/run/zedge/` where the systemd unit puts
  * it, then `/tmp/zedge-<robot>.sock`).
+ *
+ * @example
+ * ```ts
+ * import { controlEndpoint } from "./robot_control.ts";
+ * import { fileRobotSource } from "./robot_common.ts";
+ * await controlEndpoint(fileRobotSource, { config: "examples/robot/robot.yaml", timeout: "3000" });
+ * ```
  */
-async function controlEndpoint(source: RobotSource, flags: ControlFlags): Promise<string> {
+export async function controlEndpoint(source: RobotSource, flags: ControlFlags): Promise<string> {
   if (flags.control !== undefined) {
     if (flags.config !== undefined) throw new CliError("give -c or --control, not both", 2);
     return flags.control;

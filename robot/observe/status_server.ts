@@ -211,9 +211,9 @@ export class StatusServer {
         }
         this.#startTicking();
       },
+      // The browser went away (Deno cancels the body when the connection closes).
       cancel: () => client.close(),
     });
-    request.signal.addEventListener("abort", () => client.close(), { once: true });
     return new Response(body, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",

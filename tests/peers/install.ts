@@ -2,9 +2,11 @@
  * Installs the real libzmq peers the interop tests and benchmarks talk to, if
  * they are missing: pyzmq from Debian (`python3-zmq`, for /usr/bin/python3,
  * with `python3-yaml` and `python3-msgpack` for the ZTL peers)
- * and zeromq.js for Node (`npm ci` in tests/peers/node). Run by
- * `deno task test` and `deno task bench` before anything else, so both work
- * on a fresh machine.
+ * and zeromq.js for Node (`npm ci` in tests/peers/node); and what the status
+ * page's tests read it with: Debian's Chromium (driven by puppeteer-core,
+ * which downloads no browser) and `python3-prometheus-client` (Prometheus's
+ * own parser of the text format). Run by `deno task test` and
+ * `deno task bench` before anything else, so both work on a fresh machine.
  *
  * @example
  * ```sh
@@ -14,6 +16,8 @@
  */
 
 const NODE_PEERS = new URL("./node/", import.meta.url).pathname;
+/** Debian's Chromium, which the status page's browser test drives. */
+const CHROMIUM = "/usr/bin/chromium";
 
 async function run(cmd: string, args: string[], cwd?: string): Promise<boolean> {
   try {
@@ -34,19 +38,23 @@ async function step(label: string, cmd: string, args: string[], cwd?: string): P
 
 /** Makes sure pyzmq and zeromq.js are installed; throws with the failing step otherwise. */
 export async function installPeers(): Promise<void> {
-  // pyzmq is the libzmq peer; PyYAML and msgpack are what ZTL's own scripts and tools use.
-  if (!(await run("/usr/bin/python3", ["-c", "import zmq, yaml, msgpack"]))) {
+  const missing: string[] = [];
+  // pyzmq is the libzmq peer; PyYAML and msgpack are what ZTL's own scripts and tools use;
+  // prometheus_client parses /metrics.
+  if (!(await run("/usr/bin/python3", ["-c", "import zmq, yaml, msgpack, prometheus_client"]))) {
+    missing.push("python3-zmq", "python3-yaml", "python3-msgpack", "python3-prometheus-client");
+  }
+  if (!(await run(CHROMIUM, ["--version"]))) missing.push("chromium");
+  if (missing.length > 0) {
     // Root (CI, robots) runs apt-get directly; anyone else needs passwordless sudo.
     const apt = Deno.uid() === 0 ? ["apt-get"] : ["sudo", "-n", "apt-get"];
     await step("apt-get update", apt[0], [...apt.slice(1), "update", "-qq"]);
-    await step("installing python3-zmq (pyzmq + libzmq), python3-yaml, python3-msgpack", apt[0], [
+    await step(`installing ${missing.join(", ")}`, apt[0], [
       ...apt.slice(1),
       "install",
       "-y",
       "-qq",
-      "python3-zmq",
-      "python3-yaml",
-      "python3-msgpack",
+      ...missing,
     ]);
   }
   try {
@@ -66,7 +74,8 @@ if (import.meta.main) {
   } catch (error) {
     console.error(`peers: ${error instanceof Error ? error.message : error}`);
     console.error(
-      "peers: install them by hand: apt-get install -y python3-zmq; (cd tests/peers/node && npm ci)",
+      "peers: install them by hand: apt-get install -y python3-zmq python3-yaml python3-msgpack " +
+        "python3-prometheus-client chromium; (cd tests/peers/node && npm ci)",
     );
     Deno.exit(1);
   }
