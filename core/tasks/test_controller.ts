@@ -35,34 +35,12 @@ import {
 import type { TaskWork } from "./executor.ts";
 import { decodeTask, TaskState } from "./protocol.ts";
 import { pythonRepr } from "./python_str.ts";
+import { abortableDelay } from "../abortable_delay.ts";
 
 /** Longest sleep the test handler accepts: one day. */
 const MAX_SLEEP_SECONDS = 86_400;
 
-/**
- * Resolves after `ms`, or rejects with the signal's reason as soon as it
- * aborts.
- *
- * @example
- * ```ts
- * import { abortableDelay } from "./test_controller.ts";
- * await abortableDelay(10, new AbortController().signal);
- * ```
- */
-export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
+export { abortableDelay };
 
 /**
  * Options of a {@link TestController}.

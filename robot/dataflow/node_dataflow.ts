@@ -24,6 +24,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import { abortableDelay } from "../../core/abortable_delay.ts";
 import { ServiceError } from "../../core/pipeline/service_client.ts";
 import { Dealer, Publisher, Router, Subscriber, ZmqError } from "../../core/sockets/mod.ts";
 import { formatTcpEndpoint, parseEndpoint } from "../../core/transport/endpoint.ts";
@@ -193,18 +194,20 @@ class ServiceLink {
   }
 
   /** Resolves once at least `count` providers are connected, or false at the deadline. */
-  async waitFor(count: number, deadline: number): Promise<boolean> {
+  async waitFor(count: number, deadline: number, signal: AbortSignal): Promise<boolean> {
     while (this.connected.size < count) {
       const left = deadline - performance.now();
-      if (left <= 0) return false;
+      if (left <= 0 || signal.aborted) return false;
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
           this.#changed.delete(wake);
+          signal.removeEventListener("abort", wake);
           resolve();
         };
         const timer = setTimeout(wake, left);
         this.#changed.add(wake);
+        signal.addEventListener("abort", wake, { once: true });
       });
     }
     return true;
@@ -622,11 +625,11 @@ export class NodeDataflow {
   }
 
   /** Why a call ended early: the node is stopping, or the caller's signal fired. */
-  #callGivenUp(service: string, signal: AbortSignal): ServiceError {
+  #callGivenUp(service: string, signal: AbortSignal, what = "call to"): ServiceError {
     const why = this.#signal.aborted || this.#closed
       ? `${this.#name} is stopping`
       : `aborted (${String(signal.reason)})`;
-    return new ServiceError("unavailable", `call to '${service}' given up: ${why}`);
+    return new ServiceError("unavailable", `${what} '${service}' given up: ${why}`);
   }
 
   /**
@@ -641,7 +644,9 @@ export class NodeDataflow {
     const remote = this.#remote(service);
     if (remote !== null) return await this.#discoverRemote(service, remote, minimum, deadline);
     const link = await this.#link(service, timeoutMs);
-    if (!(await link.waitFor(minimum, deadline))) {
+    // A stopping node gives up waiting at once, as its calls do.
+    if (!(await link.waitFor(minimum, deadline, this.#signal))) {
+      if (this.#signal.aborted) throw this.#callGivenUp(service, this.#signal, "discovery of");
       throw new ServiceError(
         "timeout",
         `${link.connected.size} of ${minimum} provider(s) of '${service}' reachable after ${timeoutMs} ms`,
@@ -659,7 +664,7 @@ export class NodeDataflow {
   ): Promise<string[]> {
     let found: string[] = [];
     let why = "";
-    while (performance.now() < deadline && !this.#closed) {
+    while (performance.now() < deadline && !this.#closed && !this.#signal.aborted) {
       const left = Math.max(1, deadline - performance.now());
       try {
         const { directory } = await this.#peerGateway(
@@ -670,15 +675,16 @@ export class NodeDataflow {
         found = directory.services[remote.name] ?? [];
         const link = await this.#link(service, Math.min(left, 2000));
         const soon = Math.min(deadline, performance.now() + 500);
-        if (found.length >= minimum && (await link.waitFor(1, soon))) {
+        if (found.length >= minimum && (await link.waitFor(1, soon, this.#signal))) {
           return found.map((p) => `${remote.peer}/${p}`).sort();
         }
       } catch (error) {
         why = error instanceof Error ? `: ${error.message}` : "";
       }
       const pause = Math.min(200, Math.max(1, deadline - performance.now()));
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await abortableDelay(pause, this.#signal).catch(() => {/* stopping: the loop ends */});
     }
+    if (this.#signal.aborted) throw this.#callGivenUp(service, this.#signal, "discovery of");
     throw new ServiceError(
       "timeout",
       `${found.length} of ${minimum} provider(s) of '${service}' found in time${why}`,

@@ -225,7 +225,7 @@ Deno.test("services: a call retried across its provider's restart is answered", 
   }
 });
 
-Deno.test("services: a stopping node gives up its calls at once, and a caller's signal ends one", async () => {
+Deno.test("services: a stopping node gives up its calls and discoveries at once, and a caller's signal ends a call", async () => {
   const port = freeTcpPort();
   const dir = await robotDir({
     // Takes every request and never answers it.
@@ -242,9 +242,13 @@ export default async function main(ctx) {
   await ctx.discover("plan");
   try { await ctx.call("plan", {}, { timeoutMs: 20000, signal: AbortSignal.timeout(100) }); }
   catch (e) { await report(outcome(e)); }
-  await report("calling");
-  try { await ctx.call("plan", {}, { timeoutMs: 20000, retries: 2 }); }
-  catch (e) { await report(outcome(e)); }
+  const waiting = [
+    ctx.call("plan", {}, { timeoutMs: 20000, retries: 2 }),
+    ctx.discover("plan", { minimumProviders: 2, timeoutMs: 60000 }),
+  ];
+  await report("waiting");
+  const settled = await Promise.allSettled(waiting);
+  await report(settled.map((s) => s.status === "rejected" ? outcome(s.reason) : s.value));
   await out.close();
 }\n`,
   });
@@ -267,12 +271,11 @@ export default async function main(ctx) {
     const [name, code, message] = await next();
     assert.deepEqual([name, code], ["ServiceError", "unavailable"]);
     assert.match(message, /^call to 'plan' given up: aborted \(TimeoutError/);
-    assert.equal(await next(), "calling");
+    assert.equal(await next(), "waiting");
     const stopping = supervisor.shutdown();
     assert.deepEqual(await next(), [
-      "ServiceError",
-      "unavailable",
-      "call to 'plan' given up: caller is stopping",
+      ["ServiceError", "unavailable", "call to 'plan' given up: caller is stopping"],
+      ["ServiceError", "unavailable", "discovery of 'plan' given up: caller is stopping"],
     ]);
     await stopping;
     assert.deepEqual(
