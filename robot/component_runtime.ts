@@ -124,19 +124,28 @@ export function serveComponent(
     return await runnerFor(spec).load(spec);
   }
 
-  let sampling = false;
-  /** Posts the component's figures; a slow sample (a task controller's STATUS) is not doubled. */
-  async function postFigures(component: RunningComponent) {
-    if (sampling) return;
-    sampling = true;
-    try {
-      const kind = await component.figures?.() ?? {};
-      post({ op: "figures", figures: { at: Date.now(), sockets: sockets.sample(), ...kind } });
-    } catch (error) {
-      getLogger(["zedge", "robot", "figures"]).debug("cannot sample figures: {error}", { error });
-    } finally {
-      sampling = false;
+  let sampling: Promise<void> | null = null;
+  /**
+   * Posts the component's figures. A slow sample (a task controller's
+   * STATUS) is not doubled; `last` (the component ended on its own) waits
+   * for it and samples once more, so the final counts reach the supervisor.
+   */
+  async function postFigures(component: RunningComponent, last = false) {
+    if (sampling !== null) {
+      if (!last) return;
+      await sampling;
     }
+    const sample = (async () => {
+      try {
+        const kind = await component.figures?.() ?? {};
+        post({ op: "figures", figures: { at: Date.now(), sockets: sockets.sample(), ...kind } });
+      } catch (error) {
+        getLogger(["zedge", "robot", "figures"]).debug("cannot sample figures: {error}", { error });
+      }
+    })();
+    sampling = sample;
+    await sample;
+    if (sampling === sample) sampling = null;
   }
 
   async function start(spec: ComponentSpec, logLevel: Parameters<typeof configure>[0]) {
@@ -167,8 +176,11 @@ export function serveComponent(
     if (stopping.signal.aborted) return;
     post({ op: "ready" });
     postFigures(running);
+    const started = running;
     running.done.then(
-      () => {
+      async () => {
+        if (stopping.signal.aborted) return;
+        await postFigures(started, true);
         if (!stopping.signal.aborted) post({ op: "finished" });
       },
       (error) => {

@@ -109,12 +109,30 @@ export class RobotObservatory {
   }
 
   /**
-   * A component changed state: one that is not running has no live
-   * figures (a new Worker starts its counters and rates afresh); the
-   * listeners hear of it at once.
+   * A component changed state; the listeners hear of it at once. One that
+   * is not running has no live sockets, topics or tasks; a pipeline role's
+   * last progress stays (how far the run got) until it starts again — a
+   * new Worker starts its counters and rates afresh.
    */
   stateChanged(component: string, state: ComponentState): void {
-    if (state !== "running") this.#components.delete(component);
+    const record = this.#components.get(component);
+    if (state === "starting") this.#components.delete(component);
+    else if (state !== "running" && record !== undefined) {
+      const { at, pipeline } = record.figures;
+      if (pipeline === undefined) this.#components.delete(component);
+      else {
+        record.figures = {
+          at,
+          sockets: [],
+          pipeline: {
+            ...pipeline,
+            rate: 0,
+            etaMs: null,
+            inFlight: pipeline.inFlight === null ? null : 0,
+          },
+        };
+      }
+    }
     for (const listener of this.#changeListeners) listener();
   }
 

@@ -9,7 +9,15 @@ import { TaskState } from "../../core/tasks/protocol.ts";
 import type { RobotView } from "../../robot/observe/view.ts";
 import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
 import { exampleRobot } from "./example_robot.ts";
-import { freeTcpPort, robotDir, robotYaml, spawnRobot, startRobot } from "./helpers.ts";
+import {
+  freeTcpPort,
+  robotDir,
+  robotYaml,
+  spawnRobot,
+  startRobot,
+  waitFor,
+  waitForState,
+} from "./helpers.ts";
 import { parsePrometheusText, sampleValue } from "./prometheus_parser.ts";
 
 const IDLE_NODE =
@@ -338,5 +346,62 @@ Deno.test("status page in the staged robot binary: embedded, served with exactly
     const exit = await running.stop();
     assert.equal(exit.code, 0, running.stderr());
     assert.doesNotMatch(running.stderr(), /NotCapable|Requires .* access/, running.stderr());
+  }
+});
+
+Deno.test("pipeline progress in the view: done of total, rate, ETA, failed and retried, kept once the run ends", async () => {
+  const [workers, acks, results] = [freeTcpPort(), freeTcpPort(), freeTcpPort()];
+  const dir = await robotDir({
+    "pipeline.yaml": `endpoints:
+  workers: tcp://127.0.0.1:${workers}
+  acks: tcp://127.0.0.1:${acks}
+  results: tcp://127.0.0.1:${results}
+retry: { backoffMs: 10, maxBackoffMs: 20 }
+tasks:
+  square: { count: 30, retries: 1 }
+workers:
+  - name: cpu
+    handlers: ./work.ts
+`,
+    // 50 ms an item, so the run is still going when the test looks; item 7 always fails.
+    "work.ts": `export async function square(n) {
+  await new Promise((r) => setTimeout(r, 50));
+  if (n === 7) throw new Error("seven is not square today");
+  return n * n;
+}
+`,
+    "robot.yaml": robotYaml(
+      `  feeder: { kind: pipeline-distributor, pipeline: ./pipeline.yaml, restart: on-failure }
+  cpu: { kind: pipeline-worker, pipeline: ./pipeline.yaml }
+  sink: { kind: pipeline-collector, pipeline: ./pipeline.yaml, restart: on-failure }
+`,
+    ),
+  });
+  const supervisor = await startRobot(dir);
+  const feeder = () => supervisor.view().pipelines.find((p) => p.component === "feeder");
+  try {
+    await waitFor(() => {
+      const p = feeder();
+      return p !== undefined && p.failed === 1 && p.done !== null && p.done >= 10 && p.done < 29;
+    }, `the run half way with item 7 failed (${JSON.stringify(feeder())})`);
+    const during = feeder()!;
+    assert.equal(during.role, "pipeline-distributor");
+    assert.equal(during.total, 30);
+    assert.equal(during.retried, 1, "item 7 was handed out once more");
+    assert.ok(during.rate! > 0 && during.etaMs! > 0, JSON.stringify(during));
+    assert.equal(during.workers, 1);
+    // The worker reports on its own second: its figures catch up.
+    const worker = () => supervisor.view().pipelines.find((p) => p.component === "cpu");
+    await waitFor(
+      () => worker()?.failed === 2 && worker()!.done! >= 10,
+      `the worker's counts (${JSON.stringify(worker())})`,
+    );
+    assert.equal(worker()!.role, "pipeline-worker");
+    // The run ends; the distributor stops (restart: on-failure) and its last progress stays.
+    await waitForState(supervisor, "feeder", "stopped");
+    const after = feeder()!;
+    assert.deepEqual([after.done, after.failed, after.total, after.rate], [29, 1, 30, 0]);
+  } finally {
+    await supervisor.shutdown();
   }
 });
