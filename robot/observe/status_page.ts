@@ -57,7 +57,9 @@ td { border-bottom: 1px solid var(--line); padding: 3px 6px; vertical-align: top
 tr:last-child td { border-bottom: 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
-td.wrap { word-break: break-word; }
+td.wrap { overflow-wrap: anywhere; }
+td.nowrap { white-space: nowrap; }
+td.goal { max-width: 16em; overflow-wrap: anywhere; }
 .muted { color: var(--muted); }
 .empty { color: var(--muted); padding: 6px; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; white-space: nowrap; }
@@ -96,7 +98,7 @@ svg.spark polygon { fill: #2b59c322; stroke: none; }
       <tbody></tbody>
     </table>
   </section>
-  <section id="tasks-section">
+  <section class="wide" id="tasks-section">
     <h2>Tasks <span class="count" id="tasks-count"></span></h2>
     <table id="tasks">
       <thead><tr><th>State</th><th>Task</th><th>Handler</th><th>Goal</th><th>Progress or result</th><th>Time</th></tr></thead>
@@ -266,8 +268,8 @@ function renderTasks(v) {
   var rows = v.tasks.map(function (t) {
     var time = t.finishedAt === null ? duration(now - t.createdAt) : "took " + duration(t.finishedAt - t.createdAt);
     return el("tr", { "data-task": t.server + t.scope + "#" + t.id, "data-state": t.state },
-      el("td", null, badge(t.state)), td(t.server + " " + t.scope + " #" + t.id, "mono"),
-      td(t.handler + ":" + t.component, "mono"), td(t.goal, "mono wrap"),
+      el("td", null, badge(t.state)), td(t.server + " " + t.scope + " #" + t.id, "mono nowrap"),
+      td(t.handler + ":" + t.component, "mono nowrap"), td(t.goal, "mono goal"),
       td(t.payload, "wrap progress"), num(time));
   });
   fill("tasks", rows, "no tasks yet", 6);
