@@ -53,6 +53,9 @@ import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } fro
 
 const log = getLogger(["zedge", "robot", "supervisor"]);
 
+/** How often the watchdog looks at each component's last heartbeat. */
+const WATCHDOG_TICK_MS = 250;
+
 /** Log tail lines a control `view` reply carries at most (`zedge robot top` shows a few). */
 const CONTROL_LOG_LINES = 50;
 
@@ -108,6 +111,8 @@ class SupervisedComponent {
   #instance = 0;
   #launches = 0;
   #lastHeartbeat = 0;
+  /** When the watchdog last ran: a late run means the supervisor itself was not running. */
+  #lastWatchdogRun = 0;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
   #backoffMs: number;
@@ -194,7 +199,8 @@ class SupervisedComponent {
     this.#links.inproc.started(this.spec.name);
     this.#post({ op: "start", spec: this.spec, logLevel: this.#settings.logLevel });
     clearInterval(this.#watchdog);
-    this.#watchdog = setInterval(() => this.#checkHeartbeat(instance), 250);
+    this.#lastWatchdogRun = performance.now();
+    this.#watchdog = setInterval(() => this.#checkHeartbeat(instance), WATCHDOG_TICK_MS);
   }
 
   /** Posts to the current Worker (none: dropped, as for a component that just ended). */
@@ -212,7 +218,14 @@ class SupervisedComponent {
 
   #checkHeartbeat(instance: number): void {
     if (instance !== this.#instance || this.#worker === null) return;
-    const silent = performance.now() - this.#lastHeartbeat;
+    const now = performance.now();
+    // A run far later than its tick means the supervisor did not run meanwhile (the process
+    // was paused with SIGSTOP, the machine suspended, or its own thread was busy): it could
+    // not hear heartbeats then, so that time is not the component's silence.
+    const late = now - this.#lastWatchdogRun - WATCHDOG_TICK_MS;
+    this.#lastWatchdogRun = now;
+    if (late > WATCHDOG_TICK_MS) this.#lastHeartbeat += late;
+    const silent = now - this.#lastHeartbeat;
     // Loading and starting may block a Worker for long on a slow robot (or under emulation):
     // until it is running, only the load timeout applies.
     const limit = this.state === "running"

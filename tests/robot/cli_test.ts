@@ -333,3 +333,39 @@ Deno.test("robot status: a robot that is not running is one clear line", async (
   );
   await waitFor(() => true, "nothing");
 });
+
+Deno.test("robot run: a supervisor paused (SIGSTOP) and resumed does not blame its components for the silence", async () => {
+  const dir = await robotDir({
+    "calm.ts": `export default async function main(ctx) {
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+}\n`,
+  });
+  await Deno.writeTextFile(
+    join(dir, "robot.yaml"),
+    robotYaml(
+      "  calm: { kind: node, module: ./calm.ts, heartbeatTimeoutMs: 1000 }\n",
+      `control: ipc://${dir}/zedge/test-bot.sock\n`,
+    ),
+  );
+  const robot = await spawnRobot(join(dir, "robot.yaml"));
+  const status = async () => {
+    const reply = await zedge(["robot", "status", "-c", join(dir, "robot.yaml"), "--json"]);
+    assert.equal(reply.code, 0, reply.stderr);
+    return JSON.parse(reply.stdout).components[0];
+  };
+  try {
+    robot.child.kill("SIGSTOP");
+    // The pause is the stimulus: three heartbeat timeouts long.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    robot.child.kill("SIGCONT");
+    // Watch for two more timeouts after the resume: the component stays up, never replaced.
+    const resumed = performance.now();
+    while (performance.now() - resumed < 2000) {
+      const calm = await status();
+      assert.deepEqual([calm.state, calm.restarts], ["running", 0], JSON.stringify(calm));
+    }
+    assert.doesNotMatch(robot.stderr(), /silent for/);
+  } finally {
+    await robot.stop();
+  }
+});
