@@ -29,6 +29,7 @@ import {
 import { parsePort } from "../core/tasks/port.ts";
 import { formatTcpEndpoint } from "../core/transport/endpoint.ts";
 import type { SecurityOptions } from "../core/sockets/mod.ts";
+import { importModule, moduleLoadReason } from "../core/module_import.ts";
 import { CliError } from "./errors.ts";
 import { renderMessage, setupLogging } from "./logging.ts";
 import { shutdownSignal } from "./shutdown.ts";
@@ -215,10 +216,9 @@ export async function loadHandlersModule(specifier: string): Promise<HandlerMap>
   }
   let module: Record<string, unknown>;
   try {
-    module = await import(url);
+    module = await importModule(url);
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new CliError(`--handlers: cannot load '${specifier}': ${reason}`);
+    throw new CliError(`--handlers: cannot load '${specifier}': ${moduleLoadReason(error)}`);
   }
   const exported = module.handlers ?? module.default;
   if (exported === undefined) {

@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { displayUrl, importModule, moduleLoadReason } from "../module_import.ts";
 
 /**
  * What a handler gets besides the payload.
@@ -116,12 +117,10 @@ export async function loadHandlers(module: string | URL): Promise<Map<string, Ha
   const url = resolveModule(module);
   let namespace: Record<string, unknown>;
   try {
-    namespace = await import(url.href);
+    namespace = await importModule(url);
   } catch (error) {
     throw new Error(
-      `cannot load handler module ${url.href}: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      `cannot load handler module ${displayUrl(url.href)}: ${moduleLoadReason(error)}`,
     );
   }
   const handlers = handlersFromModule(namespace);

@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { displayUrl, importModule as importUrl, moduleLoadReason } from "../module_import.ts";
 import { bindSecurity, connectSecurity } from "./endpoint_security.ts";
 import { Broker } from "./broker.ts";
 import type { PipelineSummary } from "./codec.ts";
@@ -27,11 +28,9 @@ import { PipelineWorker } from "./worker.ts";
 
 async function importModule(url: string, what: string): Promise<Record<string, unknown>> {
   try {
-    return await import(url);
+    return await importUrl(url);
   } catch (error) {
-    throw new Error(
-      `cannot load ${what} module ${url}: ${error instanceof Error ? error.message : error}`,
-    );
+    throw new Error(`cannot load ${what} module ${displayUrl(url)}: ${moduleLoadReason(error)}`);
   }
 }
 
@@ -404,9 +403,14 @@ export async function startPipelineRoles(
       }
     }
   } catch (error) {
+    // The runs started so far end with this close: their rejections are not news.
+    for (const run of running) run.catch(() => {});
     await roles.close();
     throw error;
   }
   roles.finished = Promise.all(running).finally(() => roles.metadata?.close());
+  // A caller that stops the roles (close, Ctrl-C) need not await `finished` to keep a
+  // rejection from surfacing as an uncaught error; awaiting it still sees the rejection.
+  roles.finished.catch(() => {});
   return roles;
 }

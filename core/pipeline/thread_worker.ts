@@ -16,6 +16,7 @@
  * @module
  */
 import { type Handler, handlersFromModule } from "./handlers.ts";
+import { importModule, moduleLoadReason } from "../module_import.ts";
 
 /**
  * Messages from the pool to a thread.
@@ -90,11 +91,11 @@ function startThread(scope: ThreadScope): void {
     if (m.op === "init") {
       index = m.index;
       try {
-        handlers = handlersFromModule(await import(m.module));
+        handlers = handlersFromModule(await importModule(m.module));
         if (handlers.size === 0) throw new Error(`handler module ${m.module} exports no function`);
         post({ op: "ready", types: [...handlers.keys()] });
       } catch (error) {
-        post({ op: "init-error", message: describe(error) });
+        post({ op: "init-error", message: moduleLoadReason(error) });
       }
       return;
     }

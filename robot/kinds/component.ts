@@ -15,6 +15,7 @@
  */
 import type { NodeLogger } from "./node.ts";
 import { fileURLToPath } from "node:url";
+import { importModule } from "../../core/module_import.ts";
 import type { ComponentSpec } from "../config.ts";
 import type { KindFigures } from "../observe/figures.ts";
 
@@ -130,7 +131,7 @@ export async function importComponentModule(
   what: string,
 ): Promise<Record<string, unknown>> {
   try {
-    return await import(url);
+    return await importModule(url);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // Deno's first line says what failed; a later "at file:line:col" line says where.

@@ -1,0 +1,137 @@
+/**
+ * zedge as another Deno project's dependency: a consumer project in a temp
+ * directory beside a link to this checkout imports `@zedge/zedge` and
+ * `@zedge/zedge/robot` — through `"links": ["../zedge"]` in its own
+ * deno.json, and as a member of a parent workspace — and runs: a PUSH/PULL
+ * round trip over TCP, a task on a task server, and a robot whose node
+ * module lives in the consumer's directory. `deno publish --dry-run` is
+ * clean: no warning, a license, and no tests, benchmarks or peers in the
+ * package.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+
+const CONSUMER_MAIN = `
+import { Pull, Push, TaskClient, TaskServer, TestController, VERSION } from "@zedge/zedge";
+import { parseRobotConfig, Supervisor } from "@zedge/zedge/robot";
+
+const pull = new Pull();
+await pull.bind("tcp://127.0.0.1:0");
+const push = new Push();
+push.connect(pull.lastEndpoint!);
+await push.send("ping from the consumer");
+const [frame] = await pull.receive();
+console.log("push/pull:", new TextDecoder().decode(frame));
+push.close();
+pull.close();
+
+const server = new TaskServer({ endpoint: "tcp://127.0.0.1:0" });
+server.register("/test", new TestController());
+await server.start();
+const client = new TaskClient({ endpoint: server.endpoint!, scope: "/test" });
+const { id } = await client.trigger({ handler: "test", component: "echo", goal: "hello" });
+const done = await client.wait(id, { timeoutMs: 10_000 });
+console.log("task:", done.state, done.payload);
+await client.close();
+await server.close();
+
+const config = parseRobotConfig(
+  "robot: consumer-bot\\ncomponents:\\n  greeter: { kind: node, module: ./greeter.ts }\\n",
+  new URL("./robot.yaml", import.meta.url).pathname,
+);
+const greeted = Promise.withResolvers<string>();
+const supervisor = new Supervisor(config, {
+  control: false,
+  onLog: (component, record) => greeted.resolve(\`\${component}: \${JSON.stringify(record.message)}\`),
+});
+await supervisor.start();
+console.log("robot:", await greeted.promise);
+await supervisor.shutdown();
+console.log("zedge", VERSION);
+`;
+
+const GREETER = `
+import type { NodeContext } from "@zedge/zedge/robot";
+export default async function main(ctx: NodeContext): Promise<void> {
+  ctx.log.info("hello from the consumer's node");
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+}
+`;
+
+async function run(cwd: string, args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** A directory holding `zedge` (a link to this checkout) and `app`, the consumer. */
+async function consumerLayout(appConfig: object, rootConfig?: object): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "zedge-consumer-" });
+  await Deno.symlink(ROOT, join(dir, "zedge"));
+  await Deno.mkdir(join(dir, "app"));
+  await Deno.writeTextFile(join(dir, "app", "deno.json"), JSON.stringify(appConfig, null, 2));
+  await Deno.writeTextFile(join(dir, "app", "main.ts"), CONSUMER_MAIN);
+  await Deno.writeTextFile(join(dir, "app", "greeter.ts"), GREETER);
+  if (rootConfig !== undefined) {
+    await Deno.writeTextFile(join(dir, "deno.json"), JSON.stringify(rootConfig, null, 2));
+  }
+  return dir;
+}
+
+function assertConsumerRan(result: { code: number; stdout: string; stderr: string }) {
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /push\/pull: ping from the consumer/);
+  assert.match(result.stdout, /task: 5 hello/); // COMPLETED, the test controller's echo
+  assert.match(result.stdout, /robot: greeter: "hello from the consumer's node"/);
+  assert.match(result.stdout, /zedge \d+\.\d+\.\d+/);
+}
+
+Deno.test("packaging: a consumer beside zedge links it and imports @zedge/zedge and @zedge/zedge/robot", async () => {
+  const dir = await consumerLayout({ links: ["../zedge"] });
+  try {
+    const app = join(dir, "app");
+    assertConsumerRan(await run(app, ["run", "-A", "--unstable-worker-options", "main.ts"]));
+    // The CLI is an export too: a consumer's task can run zedge's commands.
+    const cli = await run(app, ["run", "-A", "jsr:@zedge/zedge/cli", "version"]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /^zedge \d+\.\d+\.\d+/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("packaging: a consumer and zedge as members of one workspace", async () => {
+  const dir = await consumerLayout({}, { workspace: ["./zedge", "./app"] });
+  try {
+    assertConsumerRan(
+      await run(join(dir, "app"), ["run", "-A", "--unstable-worker-options", "main.ts"]),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("packaging: deno publish --dry-run is clean and leaves tests, benchmarks and peers out", async () => {
+  const result = await run(ROOT, ["publish", "--dry-run", "--allow-dirty"]);
+  const output = result.stdout + result.stderr;
+  assert.equal(result.code, 0, output);
+  assert.doesNotMatch(output, /warning/i);
+  const files = [...output.matchAll(/file:\/\/\S+/g)].map((m) =>
+    m[0].slice(`file://${ROOT}/`.length)
+  );
+  assert.ok(files.includes("LICENSE"), output);
+  assert.ok(files.includes("mod.ts") && files.includes("robot/mod.ts"), output);
+  for (const left of ["tests/", "bench/", ".ci/"]) {
+    assert.deepEqual(files.filter((f) => f.startsWith(left)), [], `${left} is published`);
+  }
+});
