@@ -16,7 +16,12 @@ import type { Command } from "commander";
 import { TaskClient } from "../core/tasks/client.ts";
 import { readConfigText } from "../core/tasks/remotes.ts";
 import { parseScript, unknownRemotes } from "../core/tasks/script.ts";
-import { ScriptInterrupted, ScriptRunner } from "../core/tasks/script_runner.ts";
+import {
+  ScriptInputEnded,
+  ScriptInterrupted,
+  ScriptRunner,
+  type ScriptSummary,
+} from "../core/tasks/script_runner.ts";
 import { ConfigError } from "../core/tasks/yaml_source.ts";
 import { clientCurve, CURVE_SECRET_FLAG } from "./curve_flags.ts";
 import { CliError } from "./errors.ts";
@@ -143,11 +148,20 @@ async function runScript(flags: ScriptFlags): Promise<void> {
         ]),
       signal: interrupted.signal,
     });
-    const summary = await runner.run();
-    console.log(
-      `\nSCRIPT FINISHED: ${summary.scenesRun} scene(s) run, ${summary.tasksTriggered} task(s) triggered, ` +
-        `${summary.completed} completed, ${summary.failed} not completed, ${summary.background} in background`,
-    );
+    let summary: ScriptSummary;
+    try {
+      summary = await runner.run();
+    } catch (error) {
+      if (!(error instanceof ScriptInputEnded)) throw error;
+      // ZTL's prompts shout; the scene's name stays as written.
+      const at = error.at.replace(/^[a-z ]+/, (words) => words.toUpperCase());
+      console.log(`\nEND OF INPUT AT THE PROMPT FOR ${at}, EXITING`);
+      console.log(finishedLine("SCRIPT STOPPED", error.summary));
+      throw new CliError(
+        `${error.message}: give one answer per prompt (Enter runs a scene), or --yes`,
+      );
+    }
+    console.log(finishedLine("SCRIPT FINISHED", summary));
     if (summary.failed > 0) {
       throw new CliError(
         `${summary.failed} task(s) did not complete`,
@@ -166,4 +180,9 @@ async function runScript(flags: ScriptFlags): Promise<void> {
     } catch { /* a read may still be pending after an interrupt */ }
     await Promise.all([...clients.values()].map((client) => client.close()));
   }
+}
+
+function finishedLine(title: string, summary: ScriptSummary): string {
+  return `\n${title}: ${summary.scenesRun} scene(s) run, ${summary.tasksTriggered} task(s) triggered, ` +
+    `${summary.completed} completed, ${summary.failed} not completed, ${summary.background} in background`;
 }

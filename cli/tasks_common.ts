@@ -246,6 +246,8 @@ export async function loadHandlersModule(specifier: string): Promise<HandlerMap>
 export interface ClientRun {
   host: string;
   port: number;
+  /** The server's endpoint (tcp or ipc), instead of `host` and `port`. */
+  endpoint?: string;
   scope: string;
   /** `handler:component:goal` as typed by the user. */
   task: string;
@@ -329,6 +331,7 @@ export async function runClientTask(run: ClientRun): Promise<void> {
     throw new CliError((error as Error).message, 2);
   }
   const options: TaskClientOptions = {
+    endpoint: run.endpoint,
     host: run.host,
     port: run.port,
     scope: run.scope,
@@ -337,7 +340,11 @@ export async function runClientTask(run: ClientRun): Promise<void> {
     timeoutMs: run.requestTimeoutMs,
     security: run.security,
   };
-  write(`Connecting to host '${run.host}:${run.port}' at scope '${run.scope}'...`);
+  write(
+    `Connecting to ${
+      run.endpoint === undefined ? `host '${run.host}:${run.port}'` : `'${run.endpoint}'`
+    } at scope '${run.scope}'...`,
+  );
   let client: TaskClient;
   try {
     client = new TaskClient(options);
@@ -380,6 +387,13 @@ export async function runClientTask(run: ClientRun): Promise<void> {
       const status = await client.wait(id, {
         timeoutMs: run.timeoutSeconds * 1000,
         signal: interrupted.signal,
+        // On stderr, as a log line: stdout stays line for line ZTL's. A ZTL server's
+        // running tasks may answer 'None' (no progress to tell).
+        onProgress: ({ payload }) => {
+          if (payload !== "" && payload !== "None") {
+            logger.info("Task with ID '{id}' is running: '{payload}'.", { id, payload });
+          }
+        },
       });
       finished(id, status.state, "while waiting", `Result is '${status.payload}'`);
       return;

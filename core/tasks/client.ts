@@ -131,6 +131,12 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Payload of the STATUS polls (ZTL: "waiting poll"). */
   payload?: string;
+  /**
+   * Called while the task runs, with each status whose text differs from
+   * the one before: the handler's progress text, as STATUS replies and
+   * pushed events carry it.
+   */
+  onProgress?: (status: TaskStatus) => void;
 }
 
 function resolveEndpoint(options: TaskClientOptions): string {
@@ -243,10 +249,18 @@ export class TaskClient {
     const signal = options.signal;
     let pushed: TaskStatus | undefined;
     let wake = () => {};
+    let lastText: string | undefined;
+    const progress = (status: TaskStatus) => {
+      if (options.onProgress === undefined || status.payload === lastText) return;
+      lastText = status.payload;
+      options.onProgress(status);
+    };
     const off = this.#events?.on(id, (event) => {
       if (isFinalState(event.state)) {
         pushed = { state: event.state, payload: event.payload };
         wake();
+      } else if (isTaskState(event.state)) {
+        progress({ state: event.state, payload: event.payload });
       }
     });
     try {
@@ -256,6 +270,7 @@ export class TaskClient {
         const last = await this.status(id, options.payload ?? "waiting poll");
         if (pushed) return pushed;
         if (isFinalState(last.state)) return last;
+        progress(last);
         const remaining = deadline - performance.now();
         if (remaining <= 0) throw new TaskWaitTimeoutError(id, last.state, last.payload, timeoutMs);
         const interval = this.#events?.connected ? this.#eventPollMs : this.#pollMs;

@@ -31,7 +31,7 @@ import { unknownFieldMessage, validateDocument, YamlDocument } from "../config/y
 import { dirname, resolve } from "node:path";
 import { isZ85Key } from "../security/certificates.ts";
 import { formatTcpEndpoint } from "../transport/endpoint.ts";
-import { parsePort } from "./port.ts";
+import { hostProblem, parsePort } from "./port.ts";
 import { PYYAML_OPTIONS } from "./pyyaml.ts";
 import { ConfigError } from "./yaml_source.ts";
 
@@ -80,9 +80,12 @@ const port = z.union([z.number(), z.string()], {
 });
 
 const remote = z.looseObject({
-  host: z.string({ error: "must be a host name or address" }).min(1).describe(
-    "the task server's host name or address",
-  ),
+  host: z.string({ error: "must be a host name or address" }).min(1)
+    .superRefine((host, ctx) => {
+      const problem = hostProblem(host);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .describe("the task server's host name or address"),
   port: port.describe("the task server's port"),
   scope: z.string({ error: "must be a scope (text without ';')" }).min(1)
     .refine((scope) => !scope.includes(";"), "must not contain ';'")

@@ -4,6 +4,11 @@
  * and the next request opens a fresh one, so the REQ state machine never
  * wedges. Concurrent callers are served one after another.
  *
+ * A failure says which of three things went wrong: the host name does not
+ * resolve (reported at once, without waiting out the timeout), nothing
+ * accepts connections there (refused, or no socket file), or a server is
+ * there but did not answer in time.
+ *
  * @example
  * ```ts
  * import { RequestChannel } from "./request_channel.ts";
@@ -62,6 +67,10 @@ export class RequestChannel {
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #failures = 0;
+  /** Why the current socket's last connection attempt failed, if it did. */
+  #connectFailure: string | null = null;
+  /** Set when the host did not resolve: the socket was closed to end the request at once. */
+  #unresolved: string | null = null;
 
   /** Creates the channel for `options`. */
   constructor(options: RequestChannelOptions) {
@@ -103,6 +112,25 @@ export class RequestChannel {
       receiveTimeout: this.timeoutMs,
       linger: this.#linger,
     });
+    this.#connectFailure = null;
+    this.#unresolved = null;
+    socket.events.on("connect:retry", (event) => {
+      if (this.#socket !== socket) return;
+      const reason = event.reason ?? "connection failed";
+      this.#connectFailure = `cannot connect: ${describeConnectFailure(reason)}`;
+      if (isLookupFailure(reason)) {
+        // A name that does not resolve will not within the timeout: fail now.
+        this.#unresolved = reason;
+        socket.linger = 0;
+        socket.close().catch(() => {});
+      }
+    });
+    const notZmtp = (event: { reason?: string }) => {
+      if (this.#socket !== socket) return;
+      this.#connectFailure = `the peer there does not speak ZMTP: ${event.reason}`;
+    };
+    socket.events.on("protocol:error", notZmtp);
+    socket.events.on("handshake:error", notZmtp);
     socket.connect(this.endpoint);
     return socket;
   }
@@ -134,8 +162,12 @@ export class RequestChannel {
       socket.close().catch(() => {});
     }
     if (this.#closed) return new TaskNetworkError(this.endpoint, "client is closed");
-    const reason = error instanceof ZmqError && error.code === "EAGAIN"
-      ? `no reply within ${this.timeoutMs} ms`
+    const reason = this.#unresolved !== null
+      ? `cannot resolve host '${hostOf(this.endpoint)}' (${this.#unresolved})`
+      : error instanceof ZmqError && error.code === "EAGAIN"
+      ? `no reply within ${this.timeoutMs} ms${
+        this.#connectFailure === null ? "" : ` (${this.#connectFailure})`
+      }`
       : error instanceof Error
       ? error.message
       : String(error);
@@ -155,4 +187,23 @@ export class RequestChannel {
       socket.close().catch(() => {});
     }
   }
+}
+
+/** Whether a connect error says the host name did not resolve. */
+function isLookupFailure(reason: string): boolean {
+  return /failed to lookup address|Name or service not known|nodename nor servname|No address associated|Temporary failure in name resolution/i
+    .test(reason);
+}
+
+/** "Connection refused (os error 111)" → "connection refused, nothing listens there". */
+function describeConnectFailure(reason: string): string {
+  if (/refused/i.test(reason)) return "connection refused, nothing listens there";
+  if (/No such file or directory/i.test(reason)) return "no socket file there";
+  return reason;
+}
+
+/** The host of a `tcp://host:port` endpoint (the endpoint itself otherwise). */
+function hostOf(endpoint: string): string {
+  const match = /^tcp:\/\/(\[[^\]]*\]|[^:]*):/.exec(endpoint);
+  return match === null ? endpoint : match[1].replace(/^\[|\]$/g, "");
 }

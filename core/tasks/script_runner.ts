@@ -3,7 +3,10 @@
  * interactive flow: before each scene it shows the scene and asks for a key —
  * Enter runs it, R replays the last scene run, any other key skips; after the
  * last scene, R replays, A restarts the script, any other key exits. With
- * `yes` every scene runs once, without asking.
+ * `yes` every scene runs once, without asking. Input that ends at a prompt
+ * ends the run with {@link ScriptInputEnded} (ZTL's `input()` raises
+ * EOFError there): a piped script that runs out of answers says so rather
+ * than quietly skipping what is left.
  *
  * Input and output are plain functions, so the same runner serves a terminal,
  * a pipe and a test.
@@ -43,7 +46,7 @@ export interface ScriptRunnerOptions {
   write: (line: string) => void;
   /**
    * Reads one key press: "\r" or "\n" for Enter, the character otherwise,
-   * null at end of input (treated like any other key, so the script ends).
+   * null at end of input (the run then ends with {@link ScriptInputEnded}).
    */
   readKey: () => Promise<string | null>;
   /** Run every scene once without asking. */
@@ -92,6 +95,33 @@ export class ScriptInterrupted extends Error {
   }
 }
 
+/**
+ * Thrown when the input ends at a prompt; `at` names the prompt (`scene
+ * 'pick'`, or `the end of the script`) and `summary` holds what ran before.
+ *
+ * @example
+ * ```ts
+ * import { ScriptInputEnded } from "./script_runner.ts";
+ * const error = new ScriptInputEnded("scene 'pick'", {
+ *   scenesRun: 0, tasksTriggered: 0, completed: 0, failed: 0, background: 0,
+ * });
+ * console.log(error.message); // "end of input at the prompt for scene 'pick'"
+ * ```
+ */
+export class ScriptInputEnded extends Error {
+  /** The prompt the input ended at. */
+  readonly at: string;
+  /** What the run did before. */
+  readonly summary: ScriptSummary;
+  /** Creates the error for the prompt `at`, with the run's `summary` so far. */
+  constructor(at: string, summary: ScriptSummary) {
+    super(`end of input at the prompt for ${at}`);
+    this.name = "ScriptInputEnded";
+    this.at = at;
+    this.summary = summary;
+  }
+}
+
 const RULE = "----------------------------";
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
@@ -110,8 +140,8 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-const isEnter = (key: string | null) => key === "\r" || key === "\n";
-const isKey = (key: string | null, letter: string) => key?.toLowerCase() === letter;
+const isEnter = (key: string) => key === "\r" || key === "\n";
+const isKey = (key: string, letter: string) => key.toLowerCase() === letter;
 
 /**
  * Runs a script (see the module documentation).
@@ -150,9 +180,10 @@ export class ScriptRunner {
     this.#options = options;
   }
 
-  async #key(): Promise<string | null> {
+  async #key(at: string): Promise<string> {
     const key = await this.#options.readKey();
     if (key === "\x03") throw new ScriptInterrupted();
+    if (key === null) throw new ScriptInputEnded(at, { ...this.#summary });
     return key;
   }
 
@@ -177,7 +208,7 @@ export class ScriptRunner {
               ? "PRESS <ENTER> TO CONFIRM, PRESS <R> TO REPLAY LAST SCENE OR ANY OTHER KEY TO SKIP"
               : "PRESS <ENTER> TO CONFIRM or ANY OTHER KEY TO SKIP",
           );
-          const key = await this.#key();
+          const key = await this.#key(`scene '${scene.name}'`);
           if (isEnter(key)) {
             await this.#execute(scene);
             last = scene;
@@ -198,7 +229,7 @@ export class ScriptRunner {
             ? "PRESS <R> TO REPLAY THE LAST SCENE, PRESS <A> TO RESTART THE SCRIPT OR ANY OTHER KEY TO EXIT"
             : "PRESS <A> TO RESTART THE SCRIPT OR ANY OTHER KEY TO EXIT",
         );
-        const key = await this.#key();
+        const key = await this.#key("the end of the script");
         if (last && isKey(key, "r")) {
           write(`REPLAYING SCENE '${last.name}'`);
           await this.#execute(last);

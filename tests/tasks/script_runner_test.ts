@@ -74,7 +74,8 @@ Deno.test("script runner: a remote out of reach is reported and the script carri
     });
     assert.ok(
       lines.includes(
-        "\tfar [echo]: COULD NOT BE TRIGGERED: cannot reach tcp://127.0.0.1:1: no reply within 200 ms",
+        "\tfar [echo]: COULD NOT BE TRIGGERED: cannot reach tcp://127.0.0.1:1: no reply within 200 ms " +
+          "(cannot connect: connection refused, nothing listens there)",
       ),
       lines.join("\n"),
     );
