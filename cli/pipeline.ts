@@ -2,7 +2,7 @@
  * `zedge pipeline …`: runs pipeline and service roles from a YAML file.
  *
  * ```
- * zedge pipeline check       -c FILE            validate the file (and that its modules exist)
+ * zedge pipeline check       -c FILE            validate the file, its modules and what they export
  * zedge pipeline schema                         print the file's JSON Schema, for editors
  * zedge pipeline run         -c FILE            all batch roles in one process
  * zedge pipeline distributor -c FILE            hand out items (progress bar on a TTY)
@@ -36,6 +36,7 @@ import {
   startPipelineRoles,
   workerFromConfig,
 } from "../core/pipeline/mod.ts";
+import { checkHandlerCoverage } from "../core/pipeline/coverage.ts";
 import { CliError } from "./errors.ts";
 import { formatSummary, progressReporter } from "./pipeline_support.ts";
 import { setupLogging } from "./logging.ts";
@@ -68,6 +69,24 @@ async function prepare(flags: CommonFlags): Promise<PipelineConfig> {
   // The flag wins over the file's top-level maxMessageSize.
   if (flags.maxMessageSize !== undefined) config.maxMessageSize = flags.maxMessageSize;
   return config;
+}
+
+/**
+ * Refuses a configuration that cannot run or finish: a task type no
+ * worker's module exports, a `types` entry its module lacks, a module that
+ * does not load. With `tolerateLoadErrors` (a distributor, which need not
+ * have the workers' dependencies) an unloadable module is only a warning.
+ */
+async function requireCoverage(
+  config: PipelineConfig,
+  options: { tolerateLoadErrors?: boolean; services?: boolean } = {},
+): Promise<Map<string, string[]>> {
+  const report = await checkHandlerCoverage(config, options);
+  for (const warning of report.warnings) {
+    console.error(`warning: ${warning} (not checked: the workers load it where they run)`);
+  }
+  if (report.problems.length > 0) throw new CliError(report.problems.join("\n"), 2);
+  return report.exports;
 }
 
 function needTasks(config: PipelineConfig): void {
@@ -143,13 +162,26 @@ export function register(program: Command): void {
         parseByteLimitFlag,
       );
 
-  withCommon(pipeline.command("check").description("validate a pipeline file"))
+  withCommon(
+    pipeline.command("check").description(
+      "validate a pipeline file: every problem at once with file:line, then import its handler " +
+        "modules and check that every task type has a worker",
+    ),
+  )
     .action(async (flags: CommonFlags) => {
       const config = await prepare(flags);
+      const exports = await requireCoverage(config);
       console.log(
         `${config.file}: ok (${config.tasks.length} task types, ${config.workers.length} workers, ` +
           `${config.broker ? "broker" : "no broker"}, ${config.services.length} services)`,
       );
+      for (const worker of config.workers) {
+        const takes = worker.types ?? exports.get(worker.handlers) ?? [];
+        const types = config.tasks.map((task) => task.type).filter((t) => takes.includes(t));
+        console.log(
+          `  worker ${worker.name}: ${types.length > 0 ? types.join(", ") : "no task type"}`,
+        );
+      }
     });
 
   pipeline.command("schema")
@@ -168,24 +200,35 @@ export function register(program: Command): void {
       if (config.workers.length === 0) {
         throw new CliError(`${config.file}: no 'workers' configured`, 2);
       }
+      await requireCoverage(config, { services: false });
       if (flags.resetJournal) await resetJournal(config);
       const progress = progressFor();
-      const roles = await startPipelineRoles(config, {
-        roles: ["metadata", "distributor", "collector", "workers"],
-        onProgress: progress.onProgress,
-      });
+      // From here on Ctrl-C or SIGTERM stops the run cleanly: exit 130, no stack trace.
       const stop = shutdownSignal();
+      const interrupted = stop.promise.then(() => "signal" as const);
+      let roles: Awaited<ReturnType<typeof startPipelineRoles>> | undefined;
       let summary: PipelineSummary | "signal";
       try {
-        summary = await Promise.race([
-          roles.distributor!.run(),
-          stop.promise.then(() => "signal" as const),
-        ]);
-        if (summary !== "signal") await roles.collector!.run();
+        const starting = startPipelineRoles(config, {
+          roles: ["metadata", "distributor", "collector", "workers"],
+          onProgress: progress.onProgress,
+        });
+        const started = await Promise.race([starting, interrupted]);
+        if (started === "signal") {
+          // Whatever had started is closed once starting settles.
+          starting.then((r) => r.close(), () => {});
+          summary = "signal";
+        } else {
+          roles = started;
+          summary = await Promise.race([roles.distributor!.run(), interrupted]);
+          if (summary !== "signal") await roles.collector!.run();
+        }
+      } catch (error) {
+        throw error instanceof CliError ? error : new CliError(oneLine(error));
       } finally {
         stop.cancel();
         progress.end();
-        await roles.close();
+        await roles?.close();
       }
       if (summary === "signal") throw new CliError("interrupted", 130);
       finishWith(summary);
@@ -196,6 +239,12 @@ export function register(program: Command): void {
     .action(async (flags: CommonFlags & { resetJournal?: boolean }) => {
       const config = await prepare(flags);
       needTasks(config);
+      // The workers may run elsewhere, with dependencies this machine lacks: a module that
+      // does not load here is a warning; a task type no module exports is still refused.
+      // With no 'workers' in this file they are configured elsewhere: nothing to check.
+      if (config.workers.length > 0) {
+        await requireCoverage(config, { tolerateLoadErrors: true, services: false });
+      }
       if (flags.resetJournal) await resetJournal(config);
       const progress = progressFor();
       const distributor = await distributorFromConfig(config, { onProgress: progress.onProgress });
@@ -298,4 +347,10 @@ export function register(program: Command): void {
       await worker.start();
       await serveUntilSignal(new Promise(() => {}), () => worker.close());
     });
+}
+
+/** An error as one line: its first line, without Deno's code excerpt. */
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n")[0];
 }

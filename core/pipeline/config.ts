@@ -132,6 +132,8 @@ export interface WorkerConfig {
   types?: string[];
   /** How many of this worker `zedge pipeline run` starts. */
   replicas: number;
+  /** Line of the entry in the file (for later error messages). */
+  line?: number;
 }
 
 /**
@@ -179,6 +181,8 @@ export interface ServiceConfig {
   replicas: number;
   /** Run the handlers in a Web-Worker thread, so a blocking handler cannot stop heartbeats. */
   inThread?: boolean;
+  /** Line of the entry in the file (for later error messages). */
+  line?: number;
 }
 
 /**
@@ -464,6 +468,7 @@ function resolveConfig(file: PipelineFile, doc: YamlDocument): PipelineConfig {
       prefetch: worker.prefetch,
       types: worker.types,
       replicas: worker.replicas,
+      line: doc.lineOf(["workers", i]),
     })),
     collector: {
       module: file.collector?.module === undefined ? undefined : moduleUrl(file.collector.module),
@@ -482,6 +487,7 @@ function resolveConfig(file: PipelineFile, doc: YamlDocument): PipelineConfig {
       services: entry.services,
       replicas: entry.replicas,
       inThread: entry.inThread,
+      line: doc.lineOf(["services", i]),
     })),
   };
 }
