@@ -11,6 +11,7 @@
  * zedge pipeline metadata    -c FILE            serve metadata to the distributor
  * zedge pipeline broker      -c FILE            route service requests
  * zedge pipeline service     -c FILE [--name N] serve one `services` entry
+ * zedge pipeline call SERVICE JSON [-c FILE]    call a service, print the reply
  * ```
  *
  * @example
@@ -37,35 +38,42 @@ import {
   workerFromConfig,
 } from "../core/pipeline/mod.ts";
 import { checkHandlerCoverage } from "../core/pipeline/coverage.ts";
+import { displayUrl } from "../core/module_import.ts";
 import { CliError } from "./errors.ts";
+import { registerCall } from "./pipeline_call.ts";
 import { formatSummary, progressReporter } from "./pipeline_support.ts";
-import { setupLogging } from "./logging.ts";
+import { setupPipelineLogging } from "./pipeline_logging.ts";
 import { shutdownSignal } from "./shutdown.ts";
 import { parseByteLimitFlag } from "./tasks_common.ts";
 
 interface CommonFlags {
   config: string;
-  logLevel: string;
+  logLevel?: string;
   maxMessageSize?: number;
 }
 
 const LEVELS = ["debug", "info", "warning", "error"];
 
 async function prepare(flags: CommonFlags): Promise<PipelineConfig> {
-  if (!LEVELS.includes(flags.logLevel)) {
+  if (flags.logLevel !== undefined && !LEVELS.includes(flags.logLevel)) {
     throw new CliError(
       `--log-level must be one of ${LEVELS.join(", ")}, got '${flags.logLevel}'`,
       2,
     );
   }
-  await setupLogging(flags.logLevel as LogLevel);
   let config: PipelineConfig;
   try {
     config = await loadPipelineConfig(flags.config);
   } catch (error) {
+    await setupPipelineLogging({ flagLevel: flags.logLevel as LogLevel | undefined });
     if (error instanceof PipelineConfigError) throw new CliError(error.message, 2);
     throw error;
   }
+  // The file's logging section, the flag winning over its level.
+  await setupPipelineLogging({
+    flagLevel: flags.logLevel as LogLevel | undefined,
+    logging: config.logging,
+  });
   // The flag wins over the file's top-level maxMessageSize.
   if (flags.maxMessageSize !== undefined) config.maxMessageSize = flags.maxMessageSize;
   return config;
@@ -122,12 +130,17 @@ function finishWith(summary: PipelineSummary): void {
   }
 }
 
-/** Runs a long-lived role until SIGINT/SIGTERM (or until `ended` settles). */
+/**
+ * Runs a long-lived role until SIGINT/SIGTERM (or until `ended` settles);
+ * `startup` is printed once the signals are handled.
+ */
 async function serveUntilSignal(
   ended: Promise<unknown>,
   close: () => Promise<void>,
+  startup: string,
 ): Promise<void> {
   const stop = shutdownSignal();
+  started(startup);
   try {
     await Promise.race([stop.promise, ended]);
   } finally {
@@ -154,7 +167,10 @@ export function register(program: Command): void {
   const withCommon = (cmd: Command) =>
     cmd
       .requiredOption("-c, --config <file>", "pipeline YAML file")
-      .option("--log-level <level>", "debug | info | warning | error", "warning")
+      .option(
+        "--log-level <level>",
+        "debug | info | warning | error (default: the file's logging.level, else warning)",
+      )
       .option(
         "--max-message-size <bytes>",
         "close a peer's connection when it sends a larger message " +
@@ -250,6 +266,11 @@ export function register(program: Command): void {
       const distributor = await distributorFromConfig(config, { onProgress: progress.onProgress });
       const stop = shutdownSignal();
       try {
+        await distributor.start();
+        started(
+          `distributor: workers at ${distributor.endpoints.workers}, the collector at ` +
+            distributor.endpoints.acks,
+        );
         const summary = await Promise.race([distributor.run(), stop.promise.then(() => null)]);
         progress.end();
         if (summary === null) throw new CliError("interrupted", 130);
@@ -266,7 +287,12 @@ export function register(program: Command): void {
       needTasks(config);
       const collector = await collectorFromConfig(config);
       await collector.start();
-      await serveUntilSignal(collector.run(), () => collector.close());
+      await serveUntilSignal(
+        collector.run(),
+        () => collector.close(),
+        `collector: results at ${collector.endpoint}, ACKs to the distributor at ` +
+          config.endpoints.acks.connect,
+      );
     });
 
   withCommon(pipeline.command("worker").description("run one worker of the 'workers' list"))
@@ -321,7 +347,11 @@ export function register(program: Command): void {
         throw new CliError((error as Error).message, 2);
       }
       await provider.start();
-      await serveUntilSignal(new Promise(() => {}), () => provider.close());
+      await serveUntilSignal(
+        new Promise(() => {}),
+        () => provider.close(),
+        `metadata provider: serving ${displayUrl(config.metadata!.module)} at ${provider.endpoint}`,
+      );
     });
 
   withCommon(pipeline.command("broker").description("route service requests to service workers"))
@@ -330,7 +360,12 @@ export function register(program: Command): void {
       if (config.broker === undefined) throw new CliError(`${config.file}: no 'broker' section`, 2);
       const broker = brokerFromConfig(config);
       await broker.start();
-      await serveUntilSignal(new Promise(() => {}), () => broker.close());
+      const { frontend, backend } = broker.endpoints;
+      await serveUntilSignal(
+        new Promise(() => {}),
+        () => broker.close(),
+        `broker: clients at ${frontend}, service workers at ${backend}`,
+      );
     });
 
   withCommon(pipeline.command("service").description("serve one entry of the 'services' list"))
@@ -345,8 +380,20 @@ export function register(program: Command): void {
       }
       const worker = serviceWorkerFromConfig(config, entry);
       await worker.start();
-      await serveUntilSignal(new Promise(() => {}), () => worker.close());
+      await serveUntilSignal(
+        new Promise(() => {}),
+        () => worker.close(),
+        `service worker ${worker.name}: ${worker.services.join(", ")} via the broker at ` +
+          config.broker!.backend.connect,
+      );
     });
+
+  registerCall(pipeline);
+}
+
+/** A long-lived role's first line, on stderr (stdout is for results): where it serves. */
+function started(line: string): void {
+  console.error(`${line} (Ctrl-C stops)`);
 }
 
 /** An error as one line: its first line, without Deno's code excerpt. */

@@ -232,6 +232,27 @@ export interface PipelineConfig {
    * limit); unset means each role's default of 64 MiB.
    */
   maxMessageSize?: number;
+  /** What the `zedge pipeline` commands log (`file` made absolute). */
+  logging?: PipelineLogging;
+}
+
+/**
+ * The `logging` section: a level for every category, levels per category
+ * (dotted: `zedge.pipeline.worker`, or a handler's own), a log file.
+ *
+ * @example
+ * ```ts
+ * import type { PipelineLogging } from "./config.ts";
+ * const l: PipelineLogging = { level: "info", categories: { "zedge.zmtp": "error" }, file: "/var/log/p.log" };
+ * ```
+ */
+export interface PipelineLogging {
+  /** Lowest level for every category. */
+  level?: "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+  /** Levels by dotted category. */
+  categories?: Record<string, "trace" | "debug" | "info" | "warning" | "error" | "fatal">;
+  /** Absolute path of the log file. */
+  file?: string;
 }
 
 /**
@@ -446,6 +467,10 @@ function resolveConfig(file: PipelineFile, doc: YamlDocument): PipelineConfig {
     retry: { ...file.retry },
     minWorkers: file.minWorkers,
     maxMessageSize: file.maxMessageSize,
+    logging: file.logging && {
+      ...file.logging,
+      file: file.logging.file === undefined ? undefined : filePath(file.logging.file),
+    },
     metadata: file.metadata && { module: moduleUrl(file.metadata.module) },
     tasks: Object.entries(file.tasks ?? {}).map(([type, task]) => ({
       type,

@@ -84,6 +84,7 @@ export {
   type PipelineConfig,
   PipelineConfigError,
   type PipelineConfigOptions,
+  type PipelineLogging,
   type ServiceConfig,
   type TaskConfig,
   type WorkerConfig,

@@ -152,6 +152,31 @@ const service = z.strictObject({
   ),
 });
 
+const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` });
+
+/** What the `zedge pipeline` commands log, and where (the seed's logging configuration). */
+const logging = z.strictObject({
+  level: logLevel.optional().describe(
+    "the lowest level logged for every category (default warning; --log-level wins)",
+  ),
+  categories: z.record(
+    z.string().regex(
+      /^[\w-]+(\.[\w-]+)*$/,
+      "must be a dotted category such as zedge.pipeline.worker",
+    ),
+    logLevel,
+    { error: "must map categories (zedge.pipeline.distributor, tiles, …) to levels" },
+  ).optional().describe(
+    "levels per category and below it: zedge.pipeline.distributor, zedge.pipeline.worker, " +
+      "zedge.zmtp, or a handler's own (getLogger(['tiles']))",
+  ),
+  file: filePath.optional().describe(
+    "also append every record logged to this file, one per line with its time (relative to " +
+      "this file)",
+  ),
+});
+
 /**
  * The pipeline YAML file, as written.
  *
@@ -213,6 +238,9 @@ export const pipelineFileSchema = z.strictObject({
     .refine((v) => Number.isSafeInteger(v) && (v >= 1 || v === -1), BYTE_LIMIT)
     .optional()
     .describe("largest message every role accepts, in bytes (default 64 MiB; -1 = no limit)"),
+  logging: logging.optional().describe(
+    "what the zedge pipeline commands log and where (a robot's components log to the supervisor)",
+  ),
 });
 
 /**

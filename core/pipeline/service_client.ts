@@ -90,11 +90,16 @@ export class ServiceClient {
   readonly #prefix = Math.random().toString(36).slice(2, 8);
   #seq = 0;
   #closed = false;
+  /** Why the last connection attempt to the broker failed, while not connected. */
+  #connectFailure: string | null = null;
 
   /** Connects to the broker (in the background; requests wait for it). */
   constructor(options: ServiceClientOptions) {
     this.#options = options;
     this.#dealer = new Dealer({ ...options.security?.broker, linger: 0 });
+    // A timeout then says whether the broker was reachable at all.
+    this.#dealer.events.on("connect:retry", (e) => this.#connectFailure = e.reason ?? "failed");
+    this.#dealer.events.on("handshake", () => this.#connectFailure = null);
     this.#dealer.connect(options.broker);
     this.#out = new OrderedSender(this.#dealer, ["zedge", "pipeline", "client"]);
     serveDealer(this.#dealer, {
@@ -140,7 +145,10 @@ export class ServiceClient {
           reject(
             new ServiceError(
               "timeout",
-              `service '${service}': no reply after ${attempt} attempts of ${timeoutMs} ms`,
+              `service '${service}': no reply after ${attempt} attempts of ${timeoutMs} ms` +
+                (this.#connectFailure === null
+                  ? ""
+                  : ` (cannot connect to the broker at ${this.#options.broker}: ${this.#connectFailure})`),
             ),
           );
         }, timeoutMs);

@@ -137,6 +137,11 @@ export class ServiceWorker {
     this.#broker = new SilenceWatch(this.#timeout);
   }
 
+  /** The services offered, once started. */
+  get services(): string[] {
+    return [...this.#services];
+  }
+
   /** Messages from the broker dropped as malformed or unexpected. */
   get dropped(): number {
     return this.#drops.count;

@@ -173,6 +173,7 @@ Deno.test("pipeline: a handler module with a syntax error or a top-level throw i
     const distributor = spawn(Deno.execPath(), zedgeArgs("pipeline", "distributor", "-c", file));
     try {
       await distributor.waitFor(/^warning: .*cannot load \.\/throws\.ts: no GPU/m);
+      await distributor.waitFor(/^distributor: workers at /m);
     } finally {
       const status = await distributor.stop();
       assert.equal(status.code, 130, distributor.stderr());
