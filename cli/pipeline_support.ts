@@ -24,22 +24,107 @@ import type { PipelineSummary, Progress } from "../core/pipeline/mod.ts";
  * ```
  */
 export function formatProgress(p: Progress, barWidth = 0): string {
-  const total = p.total ?? p.known;
-  const settled = p.done + p.failed;
-  const fraction = total > 0 ? Math.min(1, settled / total) : 0;
-  const parts: string[] = [];
-  if (barWidth > 0) {
-    const full = Math.round(fraction * barWidth);
-    parts.push(`[${"#".repeat(full)}${".".repeat(barWidth - full)}]`);
+  const parts = progressParts(p);
+  const all = PART_ORDER.map((key) => parts[key]).filter((part) => part !== undefined);
+  if (barWidth > 0) all.unshift(bar(p, barWidth));
+  return all.join(SEPARATOR);
+}
+
+/**
+ * Formats a progress snapshot to fit `columns` terminal columns (one less,
+ * so the cursor never wraps): the counts always, then what the run waits
+ * for, the percentage, ETA, rate, failures, workers and retries as they fit,
+ * and a bar in the room left.
+ *
+ * @example
+ * ```ts
+ * import { fitProgress } from "./pipeline_support.ts";
+ * fitProgress({ done: 5, failed: 0, total: 10, known: 10, inFlight: 2, retries: 1, rate: 2.5, etaMs: 2000, workers: 2, elapsedMs: 2000 }, 40);
+ * ```
+ */
+export function fitProgress(p: Progress, columns: number): string {
+  const room = Math.max(1, columns - 1);
+  const parts = progressParts(p);
+  const texts: Partial<Record<Part, string>> = { ...parts };
+  // What the run waits for matters most after the counts: short form when the long one is too long.
+  if (parts.waiting !== undefined && parts.counts.length + 2 + parts.waiting.length > room) {
+    const short = `waiting: ${(p.waitingFor ?? []).join(", ")}`;
+    const left = room - parts.counts.length - SEPARATOR.length;
+    texts.waiting = short.length <= left ? short : `${short.slice(0, Math.max(0, left - 1))}…`;
   }
-  parts.push(`${p.done}/${p.total ?? `${p.known}+`} done`);
-  if (p.total !== null) parts.push(`${Math.floor(fraction * 100)}%`);
-  parts.push(`${p.rate.toFixed(1)}/s`);
-  parts.push(`ETA ${p.etaMs === null ? "?" : formatDuration(p.etaMs)}`);
-  parts.push(`retries ${p.retries}`);
-  if (p.failed > 0) parts.push(`failed ${p.failed}`);
-  parts.push(`${p.workers} worker${p.workers === 1 ? "" : "s"}`);
-  return parts.join("  ");
+  // In order of what matters most when there is little room; the bar wants 10 columns or more.
+  const priority: (Part | "bar")[] = [
+    "counts",
+    "waiting",
+    "percent",
+    "eta",
+    "rate",
+    "bar",
+    "failed",
+    "workers",
+    "retries",
+  ];
+  const MIN_BAR = 10;
+  const chosen = new Set<Part | "bar">();
+  let length = 0;
+  for (const key of priority) {
+    const width = key === "bar" ? MIN_BAR + 2 : texts[key]?.length;
+    if (width === undefined) continue;
+    const added = (chosen.size === 0 ? 0 : SEPARATOR.length) + width;
+    if (chosen.size === 0 || length + added <= room) {
+      chosen.add(key);
+      length += added;
+    }
+  }
+  // Shown in reading order, the bar first and as wide as the room left allows (up to 40).
+  const line = PART_ORDER.filter((key) => chosen.has(key)).map((key) => texts[key]).join(SEPARATOR);
+  const text = chosen.has("bar")
+    ? `${bar(p, Math.min(40, MIN_BAR + room - length))}${SEPARATOR}${line}`
+    : line;
+  return text.length > room ? text.slice(0, room) : text;
+}
+
+type Part = keyof ReturnType<typeof progressParts>;
+
+/** The order formatProgress writes the parts in. */
+const PART_ORDER: Part[] = [
+  "counts",
+  "waiting",
+  "percent",
+  "rate",
+  "eta",
+  "retries",
+  "failed",
+  "workers",
+];
+
+const SEPARATOR = "  ";
+
+function bar(p: Progress, width: number): string {
+  const full = Math.round(fractionOf(p) * width);
+  return `[${"#".repeat(full)}${".".repeat(width - full)}]`;
+}
+
+function fractionOf(p: Progress): number {
+  const total = p.total ?? p.known;
+  return total > 0 ? Math.min(1, (p.done + p.failed) / total) : 0;
+}
+
+/** The pieces of a progress line, keyed in the order formatProgress writes them. */
+function progressParts(p: Progress) {
+  const waiting = p.waitingFor ?? [];
+  return {
+    counts: `${p.done}/${p.total ?? `${p.known}+`} done`,
+    waiting: waiting.length === 0
+      ? undefined
+      : `waiting for ${waiting.map((w) => w === "collector" ? "the collector" : w).join(", ")}`,
+    percent: p.total === null ? undefined : `${Math.floor(fractionOf(p) * 100)}%`,
+    rate: `${p.rate.toFixed(1)}/s`,
+    eta: `ETA ${p.etaMs === null ? "?" : formatDuration(p.etaMs)}`,
+    retries: `retries ${p.retries}`,
+    failed: p.failed > 0 ? `failed ${p.failed}` : undefined,
+    workers: `${p.workers} worker${p.workers === 1 ? "" : "s"}`,
+  };
 }
 
 /**
@@ -59,8 +144,9 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * Shows progress: on a TTY a bar redrawn in place on stderr, otherwise one
- * line every `everyMs`.
+ * Shows progress: on a TTY a line redrawn in place on stderr, fitted to the
+ * terminal's width at each redraw (a line that wrapped would leave its
+ * first half behind at the next); otherwise one line every `everyMs`.
  *
  * @example
  * ```ts
@@ -70,8 +156,15 @@ export function formatDuration(ms: number): string {
  * ```
  */
 export function progressReporter(
-  options: { tty: boolean; everyMs?: number; write?: (line: string) => void },
+  options: {
+    tty: boolean;
+    everyMs?: number;
+    write?: (line: string) => void;
+    /** The terminal's width now (default: stderr's, else 80). */
+    columns?: () => number;
+  },
 ): { update: (p: Progress) => void; end: () => void } {
+  const columns = options.columns ?? terminalColumns;
   const encoder = new TextEncoder();
   const write = options.write ?? ((s: string) => Deno.stderr.writeSync(encoder.encode(s)));
   let last = -Infinity;
@@ -80,7 +173,7 @@ export function progressReporter(
   return {
     update(p: Progress) {
       if (options.tty) {
-        write(`\r\x1b[2K${formatProgress(p, 30)}`);
+        write(`\r\x1b[2K${fitProgress(p, columns())}`);
         drawn = true;
         return;
       }
@@ -96,6 +189,14 @@ export function progressReporter(
       if (options.tty && drawn) write("\n");
     },
   };
+}
+
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80; // not a terminal after all, or not permitted to ask
+  }
 }
 
 /**

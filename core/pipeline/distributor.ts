@@ -287,7 +287,21 @@ export class Distributor {
       retries: s.retries,
       workers: this.#workers?.count ?? 0,
       resumed: s.resumed,
+      waitingFor: this.#waitingFor(),
     });
+  }
+
+  /** What #pump waits for before it hands out items (for progress displays). */
+  #waitingFor(): NonNullable<Progress["waitingFor"]> {
+    if (this.#finishing || this.#closed) return [];
+    const waiting: NonNullable<Progress["waitingFor"]> = [];
+    if (!this.#metadataReady) waiting.push("metadata");
+    if (!this.#collectors?.alive) waiting.push("collector");
+    const workers = this.#workers;
+    if (workers === null || workers.count === 0 || workers.peak < (this.#options.minWorkers ?? 1)) {
+      waiting.push("workers");
+    }
+    return waiting;
   }
 
   // ---- start of a run -------------------------------------------------------

@@ -1,7 +1,10 @@
 /**
  * Progress of a distributor's run: the {@link Progress} snapshot progress
  * bars and logs show, and the rate over the last few seconds it is built
- * with.
+ * with. The rate counts running time only: a run that waits for something
+ * it needs (metadata, the collector, workers) starts its rate afresh once
+ * it runs again, so a run that waited a minute for its workers does not
+ * show a rate diluted by that minute.
  *
  * @example
  * ```ts
@@ -44,6 +47,12 @@ export interface Progress {
   workers: number;
   /** ms since the run started. */
   elapsedMs: number;
+  /**
+   * What the run is waiting for before it can hand out items, when it is:
+   * the metadata, a collector, or (more) workers. Empty or absent while it
+   * runs.
+   */
+  waitingFor?: ("metadata" | "collector" | "workers")[];
 }
 
 /**
@@ -74,12 +83,28 @@ const RATE_WINDOW_MS = 5000;
  * ```
  */
 export class ProgressMeter {
+  /** (time, done) samples taken since the run last waited. */
   readonly #window: { at: number; done: number }[] = [];
-  #startedAt = performance.now();
+  readonly #clock: () => number;
+  #startedAt: number;
+  /** Since when the run has been running (its start, or the end of its last wait)… */
+  #runningSince: number;
+  /** …and how many items were done then (undefined: those resumed from the journal). */
+  #doneThen: number | undefined = undefined;
+
+  /** `clock` gives the time in ms (default `performance.now`; tests pass their own). */
+  constructor(clock: () => number = () => performance.now()) {
+    this.#clock = clock;
+    this.#startedAt = clock();
+    this.#runningSince = this.#startedAt;
+  }
 
   /** The run starts now (elapsed time and the early rate count from here). */
   start(): void {
-    this.#startedAt = performance.now();
+    this.#startedAt = this.#clock();
+    this.#runningSince = this.#startedAt;
+    this.#doneThen = undefined;
+    this.#window.length = 0;
   }
 
   /** When the run started (`performance.now()`). */
@@ -89,23 +114,33 @@ export class ProgressMeter {
 
   /** Records the done count now, forgetting samples older than the window. */
   sample(done: number): void {
-    const now = performance.now();
+    const now = this.#clock();
     this.#window.push({ at: now, done });
     while (this.#window.length > 1 && now - this.#window[0].at > RATE_WINDOW_MS) {
       this.#window.shift();
     }
   }
 
-  /** A snapshot of `counts`, with the rate, ETA and elapsed time added. */
+  /**
+   * A snapshot of `counts`, with the rate, ETA and elapsed time added. A
+   * snapshot whose `waitingFor` is not empty restarts the rate: the time
+   * until the next snapshot that runs is not part of it.
+   */
   snapshot(counts: RunCounts): Progress {
-    const now = performance.now();
+    const now = this.#clock();
+    if ((counts.waitingFor?.length ?? 0) > 0) {
+      this.#window.length = 0;
+      this.#runningSince = now;
+      this.#doneThen = counts.done;
+    }
     let rate = 0;
     const first = this.#window[0];
     if (first !== undefined && now - first.at >= 1000) {
       rate = (counts.done - first.done) / ((now - first.at) / 1000);
-    } else if (now > this.#startedAt) {
-      // Too early for a window: the average since the start.
-      rate = (counts.done - counts.resumed) / ((now - this.#startedAt) / 1000);
+    } else if (now > this.#runningSince) {
+      // Too early for a window: the average since the run (last) started running.
+      rate = (counts.done - (this.#doneThen ?? counts.resumed)) /
+        ((now - this.#runningSince) / 1000);
     }
     const settled = counts.done + counts.failed;
     return {
@@ -119,6 +154,7 @@ export class ProgressMeter {
       etaMs: counts.total !== null && rate > 0 ? ((counts.total - settled) / rate) * 1000 : null,
       workers: counts.workers,
       elapsedMs: now - this.#startedAt,
+      ...(counts.waitingFor === undefined ? {} : { waitingFor: counts.waitingFor }),
     };
   }
 }
