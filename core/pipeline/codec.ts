@@ -123,6 +123,26 @@ export interface PipelineSummary {
 }
 
 /**
+ * ACK data: what the collector's `onResult` returned for one result, with
+ * the item it came from. The distributor hands the latest to the task
+ * sources' `isAvailableForHandling`.
+ *
+ * @example
+ * ```ts
+ * import type { AckData } from "./codec.ts";
+ * const last: AckData = { id: "steps:3", type: "steps", data: { pose: [1, 2] } };
+ * ```
+ */
+export interface AckData {
+  /** Id of the item whose result returned it. */
+  id: string;
+  /** That item's task type. */
+  type: string;
+  /** What `onResult` returned (never `undefined`: that means no ACK data). */
+  data: unknown;
+}
+
+/**
  * Every message the pipeline roles exchange. `kind` names the message; the
  * comment says who sends it to whom.
  *
@@ -149,12 +169,23 @@ export type PipelineMessage =
   | { kind: "reset" }
   /** distributor → worker: the run is over. */
   | { kind: "end" }
-  /** worker → collector: results of one or more items. */
-  | { kind: "results"; worker: string; results: ItemResult[] }
+  /**
+   * worker → collector: results of one or more items, with the metadata of
+   * the types among them that forward it (by type; absent when none do).
+   */
+  | {
+    kind: "results";
+    worker: string;
+    results: ItemResult[];
+    metadata?: Record<string, unknown>;
+  }
   /** collector → distributor: registration. */
   | { kind: "hello"; name: string }
-  /** collector → distributor: these ids are safely collected. */
-  | { kind: "ack"; ids: string[] }
+  /**
+   * collector → distributor: these ids are safely collected; `data` is what
+   * `onResult` returned for the last of them that returned something.
+   */
+  | { kind: "ack"; ids: string[]; data?: AckData }
   /** distributor → collector: every item is settled. */
   | { kind: "finished"; summary: PipelineSummary }
   /** collector → distributor: `onFinished` ran. */
@@ -258,12 +289,17 @@ function toTuple(m: PipelineMessage): unknown[] {
       ];
     case "metadata":
       return [tag, m.data ?? null, m.types];
-    case "results":
-      return [tag, m.worker, m.results.map((r) => [r.id, r.type, r.value ?? null])];
+    case "results": {
+      const results = m.results.map((r) => [r.id, r.type, r.value ?? null]);
+      // Without metadata the three-field form stays (what older collectors decode).
+      if (m.metadata === undefined) return [tag, m.worker, results];
+      return [tag, m.worker, results, Object.entries(m.metadata)];
+    }
     case "hello":
       return [tag, m.name];
     case "ack":
-      return [tag, m.ids];
+      if (m.data === undefined) return [tag, m.ids];
+      return [tag, m.ids, [m.data.id, m.data.type, m.data.data ?? null]];
     case "finished":
       return [tag, m.summary];
     case "meta-reply":
@@ -340,19 +376,36 @@ export function decodeMessage(frame: Uint8Array): PipelineMessage {
       });
     case "metadata":
       return f.done({ kind, data: f.any(1), types: f.strList(2) });
-    case "results":
-      return f.done({
+    case "results": {
+      const results = {
         kind,
         worker: f.str(1),
         results: f.list(2, (v, at) => {
           const t = tuple(v, 3, at);
           return { id: id(t[0], at), type: str(t[1], at), value: t[2] };
         }),
+      };
+      if (raw.length <= 3) return f.done(results);
+      const pairs = f.list(3, (v, at) => {
+        const pair = tuple(v, 2, at);
+        return [str(pair[0], at), pair[1]] as const;
       });
+      const metadata: Record<string, unknown> = Object.create(null);
+      for (const [type, data] of pairs) metadata[type] = data;
+      return f.done({ ...results, metadata });
+    }
     case "hello":
       return f.done({ kind, name: f.str(1) });
-    case "ack":
-      return f.done({ kind, ids: f.idList(1) });
+    case "ack": {
+      const ids = f.idList(1);
+      if (raw.length <= 2) return f.done({ kind, ids });
+      const t = tuple(f.any(2), 3, "ack[2]");
+      return f.done({
+        kind,
+        ids,
+        data: { id: id(t[0], "ack[2]"), type: str(t[1], "ack[2]"), data: t[2] },
+      });
+    }
     case "finished":
       return f.done({ kind, summary: summary(f.any(1)) });
     case "meta-reply":

@@ -24,7 +24,7 @@
 import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Dealer, Router } from "../sockets/mod.ts";
-import type { PipelineMessage, PipelineSummary } from "./codec.ts";
+import type { AckData, PipelineMessage, PipelineSummary } from "./codec.ts";
 import { Journal } from "./journal.ts";
 import { maxMessageSizeOption } from "../limits.ts";
 import { atMost, OrderedSender } from "./link.ts";
@@ -50,6 +50,11 @@ export interface CollectedResult {
   value: unknown;
   /** Name of the worker that produced it. */
   worker: string;
+  /**
+   * The distributor's metadata, when the item's task type forwards it
+   * (`forwardMetadata`); absent otherwise.
+   */
+  metadata?: unknown;
 }
 
 /**
@@ -70,8 +75,13 @@ export interface CollectorOptions {
   results: string;
   /** The distributor's `acks` endpoint. */
   distributor: string;
-  /** Called once per item id, before its ACK is sent. */
-  onResult?: (result: CollectedResult) => void | Promise<void>;
+  /**
+   * Called once per item id, before its ACK is sent. What it returns (or
+   * resolves to), unless `undefined`, is ACK data: it travels with the ACK,
+   * and the distributor hands the latest to the task sources'
+   * `isAvailableForHandling` (the seed's `get_ack_data`).
+   */
+  onResult?: (result: CollectedResult) => unknown;
   /** Called once, after every result arrived. */
   onFinished?: (summary: PipelineSummary) => void | Promise<void>;
   /** SQLite file remembering ids passed to `onResult`, across collector restarts. */
@@ -223,6 +233,7 @@ export class Collector {
     }
     const ids: string[] = [];
     const fresh: { id: string; type: string }[] = [];
+    let data: AckData | undefined;
     for (const result of message.results) {
       ids.push(result.id);
       if (this.#isSeen(result.id)) {
@@ -230,8 +241,15 @@ export class Collector {
         continue;
       }
       try {
-        const returned = this.#options.onResult?.({ ...result, worker: message.worker });
-        if (returned instanceof Promise) await returned;
+        const collected: CollectedResult = { ...result, worker: message.worker };
+        const metadata = message.metadata;
+        if (metadata !== undefined && result.type in metadata) {
+          collected.metadata = metadata[result.type];
+        }
+        let returned = this.#options.onResult?.(collected);
+        if (returned instanceof Promise) returned = await returned;
+        // Only the last matters: the distributor reads the batch as one ACK.
+        if (returned !== undefined) data = { id: result.id, type: result.type, data: returned };
       } catch (error) {
         // Not ACKed: the distributor redelivers after its ACK timeout.
         log.error("onResult threw for {id}: {error}", { id: result.id, error });
@@ -242,7 +260,16 @@ export class Collector {
       fresh.push(result);
     }
     this.#journal?.markDone(fresh);
-    if (ids.length > 0) this.#out!.send({ kind: "ack", ids });
+    if (ids.length === 0) return;
+    try {
+      this.#out!.send({ kind: "ack", ids, data });
+    } catch (error) {
+      log.error("ACK data of {id} cannot be encoded, sent without it: {error}", {
+        id: data?.id,
+        error,
+      });
+      this.#out!.send({ kind: "ack", ids });
+    }
   }
 
   async #onDistributorMessage(message: PipelineMessage): Promise<void> {

@@ -18,7 +18,15 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { WorkItem } from "./codec.ts";
-import { type Handler, type HandlerMap, loadHandlers, resolveModule } from "./handlers.ts";
+import {
+  type Handler,
+  type HandlerContext,
+  type HandlerHooks,
+  type HandlerMap,
+  loadHandlerModule,
+  resolveModule,
+  runInit,
+} from "./handlers.ts";
 import type { FromThread, ToThread } from "./thread_worker.ts";
 
 const log = getLogger(["zedge", "pipeline", "worker"]);
@@ -64,6 +72,29 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** The context a handler (or `prepare`) gets for `item`. */
+function contextOf(item: WorkItem, metadata: unknown, thread: number, state: unknown) {
+  return { id: item.id, type: item.type, attempt: item.attempt, metadata, thread, state };
+}
+
+/**
+ * Runs the module's `prepare` hook on `item`: the payload the handler gets,
+ * or the failure that ends this attempt.
+ */
+async function prepared(
+  prepare: NonNullable<HandlerHooks["prepare"]>,
+  item: WorkItem,
+  ctx: HandlerContext,
+): Promise<{ ok: true; payload: unknown } | { ok: false; reason: string }> {
+  try {
+    let value = prepare(item.payload, ctx);
+    if (value instanceof Promise) value = await value;
+    return { ok: true, payload: value === undefined ? item.payload : value };
+  } catch (error) {
+    return { ok: false, reason: `prepare: ${describe(error)}` };
+  }
+}
+
 /**
  * Options for {@link InlineExecutor}: a module to import or handlers in code.
  *
@@ -76,8 +107,10 @@ function describe(error: unknown): string {
 export interface InlineExecutorOptions {
   /** Handler module (path or URL). */
   module?: string | URL;
-  /** Handlers given directly (takes precedence over `module`). */
+  /** Handlers given directly (takes precedence over `module`; no hooks then). */
   handlers?: HandlerMap;
+  /** Worker name handed to the module's `init` hook. */
+  worker?: string;
 }
 
 /**
@@ -98,6 +131,8 @@ export class InlineExecutor implements Executor {
   readonly queues = false;
   readonly #options: InlineExecutorOptions;
   #handlers = new Map<string, Handler>();
+  #hooks: HandlerHooks = {};
+  #state: unknown = undefined;
 
   /** Takes handlers directly or a module to import in {@link start}. */
   constructor(options: InlineExecutorOptions) {
@@ -111,7 +146,15 @@ export class InlineExecutor implements Executor {
     if (this.#options.handlers !== undefined) {
       this.#handlers = new Map(Object.entries(this.#options.handlers));
     } else {
-      this.#handlers = await loadHandlers(this.#options.module!);
+      const module = this.#options.module!;
+      ({ handlers: this.#handlers, hooks: this.#hooks } = await loadHandlerModule(module));
+      try {
+        this.#state = await runInit(this.#hooks, { worker: this.#options.worker ?? "", thread: 0 });
+      } catch (error) {
+        throw new Error(
+          `handler module ${resolveModule(module).href}: ${(error as Error).message}`,
+        );
+      }
     }
     return [...this.#handlers.keys()];
   }
@@ -121,9 +164,15 @@ export class InlineExecutor implements Executor {
     if (handler === undefined) {
       return { ok: false, reason: `no handler for task type '${item.type}'` };
     }
-    const ctx = { id: item.id, type: item.type, attempt: item.attempt, metadata, thread: 0 };
+    const ctx = contextOf(item, metadata, 0, this.#state);
+    let payload = item.payload;
+    if (this.#hooks.prepare !== undefined) {
+      const ready = await prepared(this.#hooks.prepare, item, ctx);
+      if (!ready.ok) return ready;
+      payload = ready.payload;
+    }
     try {
-      let value = handler(item.payload, ctx);
+      let value = handler(payload, ctx);
       if (value instanceof Promise) {
         value = item.timeoutMs > 0 ? await withTimeout(value, item.timeoutMs) : await value;
       }
@@ -165,11 +214,15 @@ export interface ThreadPoolOptions {
   permissions?: Deno.PermissionOptions;
   /** Delay before re-spawning a thread whose module failed to load (ms, default 1000). */
   respawnDelayMs?: number;
+  /** Worker name handed to the module's `init` hook. */
+  worker?: string;
 }
 
 interface Job {
   seq: number;
   item: WorkItem;
+  /** What the thread's handler gets: the item's payload, or what `prepare` made of it. */
+  payload: unknown;
   metadata: unknown;
   resolve: (outcome: Outcome) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -203,6 +256,10 @@ export class ThreadPool implements Executor {
   #seq = 0;
   #closed = false;
   #types: string[] = [];
+  /** The module's `prepare` hook and `init` state in this (the worker's own) thread. */
+  #prepare: HandlerHooks["prepare"] = undefined;
+  #state: unknown = undefined;
+  #hasPrepare = false;
   /** Threads replaced so far (crashes, self-exits, timeouts). */
   replaced = 0;
 
@@ -227,13 +284,40 @@ export class ThreadPool implements Executor {
       this.close();
       throw (failure as PromiseRejectedResult).reason;
     }
+    // Only a module with a `prepare` hook is loaded here too: this thread runs nothing else.
+    if (this.#hasPrepare) {
+      try {
+        const { hooks } = await loadHandlerModule(this.#module);
+        this.#state = await runInit(hooks, { worker: this.#options.worker ?? "", thread: -1 });
+        this.#prepare = hooks.prepare;
+      } catch (error) {
+        this.close();
+        throw new Error(`handler module ${this.#module}: ${(error as Error).message}`);
+      }
+    }
     return this.#types;
   }
 
   run(item: WorkItem, metadata?: unknown): Promise<Outcome> {
     if (this.#closed) return Promise.resolve({ ok: false, reason: "worker is closing" });
+    if (this.#prepare !== undefined) return this.#runPrepared(this.#prepare, item, metadata);
+    return this.#enqueue(item, item.payload, metadata);
+  }
+
+  async #runPrepared(
+    prepare: NonNullable<HandlerHooks["prepare"]>,
+    item: WorkItem,
+    metadata: unknown,
+  ): Promise<Outcome> {
+    const ready = await prepared(prepare, item, contextOf(item, metadata, -1, this.#state));
+    if (!ready.ok) return ready;
+    if (this.#closed) return { ok: false, reason: "worker is closing" };
+    return await this.#enqueue(item, ready.payload, metadata);
+  }
+
+  #enqueue(item: WorkItem, payload: unknown, metadata: unknown): Promise<Outcome> {
     return new Promise((resolve) => {
-      this.#queue.push({ seq: ++this.#seq, item, metadata, resolve, timer: undefined });
+      this.#queue.push({ seq: ++this.#seq, item, payload, metadata, resolve, timer: undefined });
       this.#dispatch();
     });
   }
@@ -269,6 +353,7 @@ export class ThreadPool implements Executor {
           case "ready":
             thread.ready = true;
             this.#types = m.types;
+            this.#hasPrepare = m.prepare;
             resolve();
             this.#dispatch();
             break;
@@ -310,7 +395,12 @@ export class ThreadPool implements Executor {
       worker.onmessageerror = () => {
         this.#replace(thread, `thread ${index} sent a message that cannot be cloned`);
       };
-      const init: ToThread = { op: "init", module: this.#module, index };
+      const init: ToThread = {
+        op: "init",
+        module: this.#module,
+        index,
+        worker: this.#options.worker ?? "",
+      };
       worker.postMessage(init);
     });
   }
@@ -358,7 +448,7 @@ export class ThreadPool implements Executor {
         id: item.id,
         type: item.type,
         attempt: item.attempt,
-        payload: item.payload,
+        payload: job.payload,
         metadata: job.metadata,
       };
       try {

@@ -32,6 +32,7 @@
  */
 // Generic names get a Pipeline prefix here: mod.ts re-exports every layer.
 export {
+  type AckData,
   CodecError as PipelineCodecError,
   decodeMessage as decodePipelineMessage,
   encodeMessage as encodePipelineMessage,
@@ -50,8 +51,10 @@ export {
 export {
   type Handler as PipelineHandler,
   type HandlerContext as PipelineHandlerContext,
+  type HandlerHooks as PipelineHandlerHooks,
   type HandlerMap as PipelineHandlerMap,
   handlersFromModule as pipelineHandlersFromModule,
+  type InitContext as PipelineInitContext,
   loadHandlers as loadPipelineHandlers,
 } from "./handlers.ts";
 export {

@@ -57,6 +57,7 @@ export async function taskSourcesFromConfig(config: PipelineConfig): Promise<Tas
   const tasks: TaskSource[] = [];
   for (const task of config.tasks) {
     let items: ItemSource;
+    let isAvailableForHandling: TaskSource["isAvailableForHandling"];
     if (task.count !== undefined) {
       const count = task.count;
       items = function* () {
@@ -66,13 +67,19 @@ export async function taskSourcesFromConfig(config: PipelineConfig): Promise<Tas
       items = task.items;
     } else {
       const { module, export: name } = task.source!;
-      const value = exportOf(await importModule(module, `item source for '${task.type}'`), name);
+      let value = exportOf(await importModule(module, `item source for '${task.type}'`), name);
+      // A task source object: { items, isAvailableForHandling? }.
+      const gate = sourceObjectGate(value);
+      if (gate !== null) {
+        isAvailableForHandling = gate;
+        value = (value as { items: unknown }).items;
+      }
       const iterable = typeof value === "object" && value !== null &&
         (Symbol.iterator in value || Symbol.asyncIterator in value);
       if (typeof value !== "function" && !iterable) {
         throw new Error(
           `${config.file}:${task.line}: tasks.${task.type}.source: ${module} has no export '${name}' ` +
-            "that is a function or an iterable",
+            "that is a function, an iterable or { items, isAvailableForHandling }",
         );
       }
       items = value as ItemSource;
@@ -85,9 +92,24 @@ export async function taskSourcesFromConfig(config: PipelineConfig): Promise<Tas
       maxRetries: task.retries,
       forwardMetadata: task.forwardMetadata,
       runIfParentsFailed: task.runIfParentsFailed,
+      isAvailableForHandling,
     });
   }
   return tasks;
+}
+
+/**
+ * For a task source object (a plain object with `items` and a function
+ * `isAvailableForHandling`), that function, bound to the object; `null` for
+ * anything else.
+ */
+function sourceObjectGate(value: unknown): TaskSource["isAvailableForHandling"] | null {
+  if (typeof value !== "object" || value === null || !("items" in value)) return null;
+  if (Symbol.iterator in value || Symbol.asyncIterator in value) return null;
+  const gate = (value as { isAvailableForHandling?: unknown }).isAvailableForHandling;
+  if (gate === undefined) return undefined;
+  if (typeof gate !== "function") return null;
+  return (gate as NonNullable<TaskSource["isAvailableForHandling"]>).bind(value);
 }
 
 /**
@@ -211,9 +233,10 @@ export async function collectorFromConfig(
     journal: config.collector.journal,
     heartbeatIntervalMs: config.heartbeat.intervalMs,
     maxMessageSize: config.maxMessageSize,
+    // The module's onResult answers with the ACK data.
     onResult: async (result) => {
       extra.onResult?.(result);
-      await onResult?.(result);
+      return await onResult?.(result);
     },
     onFinished: async (summary) => {
       extra.onFinished?.(summary);

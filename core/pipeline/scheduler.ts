@@ -27,7 +27,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { FailedItem, WorkItem } from "./codec.ts";
+import type { AckData, FailedItem, WorkItem } from "./codec.ts";
 import { checkDependencies } from "./graph.ts";
 import type { Timers } from "./link.ts";
 import type { RunJournal } from "./resume.ts";
@@ -80,6 +80,14 @@ export interface TaskSource {
   idOf?: (item: unknown, index: number) => string;
   /** Start even when a parent has failed items (default: skip this type). */
   runIfParentsFailed?: boolean;
+  /**
+   * Gates dispatch (the seed's `is_available_for_handling`): called before
+   * each item of this type is handed to a worker, with the latest ACK data
+   * (what the collector's `onResult` last returned, `undefined` before any);
+   * `true` lets that one item go, `false` holds the type's items until the
+   * next ACK (or heartbeat) asks again. Items of other types go on.
+   */
+  isAvailableForHandling?: (lastAckData: AckData | undefined) => boolean;
 }
 
 /**
@@ -207,6 +215,10 @@ export class ItemQueue {
     if (this.#head > 0) this.#items[--this.#head] = item;
     else this.#items.unshift(item);
   }
+  /** The front item, left in place. */
+  peek(): Item | undefined {
+    return this.#head < this.#items.length ? this.#items[this.#head] : undefined;
+  }
   /** Takes from the front. */
   shift(): Item | undefined {
     if (this.#head >= this.#items.length) return undefined;
@@ -310,6 +322,8 @@ export class Scheduler {
   readonly #readAhead: number;
   readonly #ackTimeoutMs: number;
   #metadata: unknown = undefined;
+  /** The latest ACK data, for `isAvailableForHandling`. */
+  #lastAck: AckData | undefined = undefined;
   #running: TaskState[] = [];
   #stopped = false;
   #settled = false;
@@ -410,12 +424,10 @@ export class Scheduler {
       for (const task of running) {
         if (worker.credit <= 0) break;
         if (!worker.types.has(task.source.type)) continue;
-        const item = task.queue.shift();
+        const item = this.#nextQueued(task);
         if (item === undefined) continue;
+        task.queue.shift();
         progress = true;
-        // An ACK can arrive for a queued item (a result from before a restart
-        // or a redelivery): it is done, not to be handed out again.
-        if (item.state !== "queued") continue;
         worker.credit--;
         item.attempts++;
         item.state = "inflight";
@@ -435,6 +447,30 @@ export class Scheduler {
       }
     }
     return batch;
+  }
+
+  /**
+   * The item `task` would hand out next, if its gate lets one go. An ACK can
+   * arrive for a queued item (a result from before a restart or a
+   * redelivery): it is done and dropped here, not handed out again.
+   */
+  #nextQueued(task: TaskState): Item | undefined {
+    let item = task.queue.peek();
+    while (item !== undefined && item.state !== "queued") {
+      task.queue.shift();
+      item = task.queue.peek();
+    }
+    if (item === undefined) return undefined;
+    const gate = task.source.isAvailableForHandling;
+    if (gate === undefined) return item;
+    try {
+      return gate(this.#lastAck) ? item : undefined;
+    } catch (error) {
+      this.#hooks.abort(
+        new Error(`task type '${task.source.type}': isAvailableForHandling threw: ${error}`),
+      );
+      return undefined;
+    }
   }
 
   /** Tops up the read-ahead of every running type. */
@@ -460,8 +496,9 @@ export class Scheduler {
     this.fail(item, reason);
   }
 
-  /** The collector ACKed `ids`: those items are done. */
-  acked(ids: readonly string[]): void {
+  /** The collector ACKed `ids` (with ACK data, if `onResult` returned any): those items are done. */
+  acked(ids: readonly string[], data?: AckData): void {
+    if (data !== undefined) this.#lastAck = data;
     const batch = new Set<Item>(); // a Set: one message may name an id twice
     for (const id of ids) {
       const item = this.#items.get(id);

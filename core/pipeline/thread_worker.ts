@@ -1,8 +1,10 @@
 /**
  * The script every pipeline Web-Worker thread runs (reached through a static
  * `new URL("./thread_worker.ts", import.meta.url)`, so `deno compile --include`
- * embeds it). It loads the handler module named in its `init` message, then
- * runs one item per `run` message and answers with `ok` or `err`.
+ * embeds it). It loads the handler module named in its `init` message, runs
+ * the module's `init` hook (its result is every item's `ctx.state` in this
+ * thread), then runs one item per `run` message and answers with `ok` or
+ * `err`.
  *
  * A thread that ends itself (`self.close()`, `Deno.exit()`) says so first,
  * because the parent gets no event for that; uncaught errors reach the
@@ -11,11 +13,11 @@
  * @example
  * ```ts
  * const thread = new Worker(new URL("./thread_worker.ts", import.meta.url), { type: "module" });
- * thread.postMessage({ op: "init", module: "file:///app/handlers.ts", index: 0 });
+ * thread.postMessage({ op: "init", module: "file:///app/handlers.ts", index: 0, worker: "w" });
  * ```
  * @module
  */
-import { type Handler, handlersFromModule } from "./handlers.ts";
+import { type Handler, handlersFromModule, hooksFromModule, runInit } from "./handlers.ts";
 import { importModule, moduleLoadReason } from "../module_import.ts";
 
 /**
@@ -24,11 +26,11 @@ import { importModule, moduleLoadReason } from "../module_import.ts";
  * @example
  * ```ts
  * import type { ToThread } from "./thread_worker.ts";
- * const m: ToThread = { op: "init", module: "file:///h.ts", index: 0 };
+ * const m: ToThread = { op: "init", module: "file:///h.ts", index: 0, worker: "w" };
  * ```
  */
 export type ToThread =
-  | { op: "init"; module: string; index: number }
+  | { op: "init"; module: string; index: number; worker: string }
   | {
     op: "run";
     seq: number;
@@ -49,7 +51,8 @@ export type ToThread =
  * ```
  */
 export type FromThread =
-  | { op: "ready"; types: string[] }
+  /** Loaded and initialised; `prepare` says whether the module exports that hook. */
+  | { op: "ready"; types: string[]; prepare: boolean }
   | { op: "init-error"; message: string }
   | { op: "ok"; seq: number; value: unknown }
   | { op: "err"; seq: number; message: string }
@@ -69,6 +72,7 @@ function describe(error: unknown): string {
 function startThread(scope: ThreadScope): void {
   let handlers = new Map<string, Handler>();
   let index = 0;
+  let state: unknown = undefined;
   const post = (message: FromThread) => scope.postMessage(message);
 
   const close = scope.close.bind(scope);
@@ -90,13 +94,23 @@ function startThread(scope: ThreadScope): void {
     const m = event.data;
     if (m.op === "init") {
       index = m.index;
+      let namespace: Record<string, unknown>;
       try {
-        handlers = handlersFromModule(await importModule(m.module));
+        namespace = await importModule(m.module);
+        handlers = handlersFromModule(namespace);
         if (handlers.size === 0) throw new Error(`handler module ${m.module} exports no function`);
-        post({ op: "ready", types: [...handlers.keys()] });
       } catch (error) {
         post({ op: "init-error", message: moduleLoadReason(error) });
+        return;
       }
+      const hooks = hooksFromModule(namespace);
+      try {
+        state = await runInit(hooks, { worker: m.worker, thread: index });
+      } catch (error) {
+        post({ op: "init-error", message: (error as Error).message });
+        return;
+      }
+      post({ op: "ready", types: [...handlers.keys()], prepare: hooks.prepare !== undefined });
       return;
     }
     const handler = handlers.get(m.type);
@@ -111,6 +125,7 @@ function startThread(scope: ThreadScope): void {
         attempt: m.attempt,
         metadata: m.metadata,
         thread: index,
+        state,
       };
       let value = handler(m.payload, ctx);
       if (value instanceof Promise) value = await value;

@@ -205,9 +205,14 @@ export class PipelineWorker {
         module: options.module,
         threads,
         permissions: options.threadPermissions,
+        worker: this.name,
       });
     } else {
-      this.#executor = new InlineExecutor({ module: options.module, handlers: options.handlers });
+      this.#executor = new InlineExecutor({
+        module: options.module,
+        handlers: options.handlers,
+        worker: this.name,
+      });
     }
     this.#capacity = this.#executor.slots + prefetch;
   }
@@ -377,10 +382,11 @@ export class PipelineWorker {
     if (this.#pendingResults.length > 0) {
       const results = this.#pendingResults;
       this.#pendingResults = [];
+      const metadata = this.#forwardedMetadata(results);
       try {
-        this.#results!.send({ kind: "results", worker: this.name, results });
+        this.#results!.send({ kind: "results", worker: this.name, results, metadata });
       } catch {
-        this.#sendEncodable(results);
+        this.#sendEncodable(results, metadata);
       }
     }
     if (this.#pendingCredit > 0 || this.#pendingFailed.length > 0) {
@@ -396,12 +402,28 @@ export class PipelineWorker {
     }
   }
 
+  /**
+   * The metadata of the forwarding types among `results`, for the collector
+   * (`CollectedResult.metadata`); it travels with the results, so it reaches
+   * whichever collector gets them, a restarted one too.
+   */
+  #forwardedMetadata(results: ItemResult[]): Record<string, unknown> | undefined {
+    if (this.#metadata.size === 0) return undefined;
+    let metadata: Record<string, unknown> | undefined;
+    for (const { type } of results) {
+      if (!this.#metadata.has(type) || (metadata !== undefined && type in metadata)) continue;
+      metadata ??= Object.create(null) as Record<string, unknown>;
+      metadata[type] = this.#metadata.get(type);
+    }
+    return metadata;
+  }
+
   /** Sends the results msgpack can encode; the others become failures. */
-  #sendEncodable(results: ItemResult[]): void {
+  #sendEncodable(results: ItemResult[], metadata: Record<string, unknown> | undefined): void {
     const good: ItemResult[] = [];
     for (const result of results) {
       try {
-        encodeMessage({ kind: "results", worker: this.name, results: [result] });
+        encodeMessage({ kind: "results", worker: this.name, results: [result], metadata });
         good.push(result);
       } catch (error) {
         this.stats.processed--;
@@ -410,7 +432,9 @@ export class PipelineWorker {
         this.#pendingFailed.push({ id: result.id, reason: `result cannot be encoded: ${error}` });
       }
     }
-    if (good.length > 0) this.#results!.send({ kind: "results", worker: this.name, results: good });
+    if (good.length > 0) {
+      this.#results!.send({ kind: "results", worker: this.name, results: good, metadata });
+    }
   }
 
   #tick(): void {
