@@ -123,8 +123,15 @@ function progressFor(): { onProgress: (p: Progress) => void; end: () => void } {
   return { onProgress: reporter.update, end: reporter.end };
 }
 
-function finishWith(summary: PipelineSummary): void {
+function finishWith(summary: PipelineSummary, config: PipelineConfig): void {
   console.log(formatSummary(summary));
+  if (summary.total > 0 && summary.resumed === summary.total) {
+    // A second run of the same file: say why it did nothing.
+    console.log(
+      `  every item was done by an earlier run (journal ${config.journal}): ` +
+        "--reset-journal starts the run over",
+    );
+  }
   if (summary.failed.length > 0) {
     throw new CliError(`${summary.failed.length} item(s) failed`);
   }
@@ -247,7 +254,7 @@ export function register(program: Command): void {
         await roles?.close();
       }
       if (summary === "signal") throw new CliError("interrupted", 130);
-      finishWith(summary);
+      finishWith(summary, config);
     });
 
   withCommon(pipeline.command("distributor").description("hand out the configured tasks"))
@@ -274,7 +281,7 @@ export function register(program: Command): void {
         const summary = await Promise.race([distributor.run(), stop.promise.then(() => null)]);
         progress.end();
         if (summary === null) throw new CliError("interrupted", 130);
-        finishWith(summary);
+        finishWith(summary, config);
       } finally {
         stop.cancel();
         await distributor.close();

@@ -3,7 +3,8 @@
  * and dependencies, worker and service handler modules, threads, timeouts,
  * retries and the journal. Validation collects every problem and reports
  * each as `file:line: field: what is wrong`. Relative paths resolve against
- * the configuration file's directory.
+ * the configuration file's directory. Values may refer to the environment:
+ * `${NAME}`, `${NAME:-default}` (see `core/config/env_refs.ts`).
  *
  * @example
  * ```ts
@@ -31,6 +32,7 @@ import {
   YamlDocument,
   type YamlPath,
 } from "../config/yaml_schema.ts";
+import { expandEnvReferences } from "../config/env_refs.ts";
 import { checkDependencies, DependencyError } from "./graph.ts";
 import { type PipelineFile, pipelineFileSchema } from "./schema.ts";
 
@@ -315,6 +317,7 @@ export function parsePipelineConfig(
   options: PipelineConfigOptions = {},
 ): PipelineConfig {
   const doc = new YamlDocument(text, file);
+  expandEnvReferences(doc);
   const parsed = validateDocument(pipelineFileSchema, doc);
   if (doc.value !== undefined) checkAcrossFields(doc, doc.value);
   if (doc.value !== undefined && options.checkModuleFiles) checkModuleFiles(doc, doc.value);

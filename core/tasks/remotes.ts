@@ -28,6 +28,7 @@
 import { getLogger } from "@logtape/logtape";
 import { z } from "zod";
 import { unknownFieldMessage, validateDocument, YamlDocument } from "../config/yaml_schema.ts";
+import { expandEnvReferences } from "../config/env_refs.ts";
 import { dirname, resolve } from "node:path";
 import { isZ85Key } from "../security/certificates.ts";
 import { formatTcpEndpoint } from "../transport/endpoint.ts";
@@ -202,6 +203,8 @@ export function parseRemotes(
   if (doc.problems.length === 0 && (doc.value === null || doc.value === undefined)) {
     throw new ConfigError(file, 0, "file is empty; expected 'remotes:'");
   }
+  // zedge's addition: ${NAME:-default} from the environment (a port moved without editing).
+  expandEnvReferences(doc);
   const parsed = validateDocument(remotesFileSchema, doc);
   if (parsed === undefined) throw ConfigError.of(file, doc.sortedProblems);
   for (const key of Object.keys(parsed)) {

@@ -1,18 +1,23 @@
 /**
- * Example service client: asks the `plan` service through the broker of
- * `services.yaml`, with a timeout and retries.
+ * Example service client: asks the `plan` service through the broker named
+ * in `services.yaml` (its `broker.frontend`, so the ports are the file's,
+ * environment overrides included), with a timeout and retries.
  *
  * @example
  * ```sh
- * deno run -A examples/pipeline/service_client.ts
+ * deno run -A examples/pipeline/service_client.ts                 # services.yaml beside it
+ * deno run -A examples/pipeline/service_client.ts other.yaml      # another pipeline file
  * ```
  * @module
  */
-import { ServiceClient, ServiceError } from "../../mod.ts";
+import { loadPipelineConfig, ServiceClient, ServiceError } from "../../mod.ts";
 
 if (import.meta.main) {
+  const file = Deno.args[0] ?? new URL("./services.yaml", import.meta.url).pathname;
+  const config = await loadPipelineConfig(file, { checkModuleFiles: false });
+  if (config.broker === undefined) throw new Error(`${file} has no broker section`);
   const client = new ServiceClient({
-    broker: "tcp://127.0.0.1:5580",
+    broker: config.broker.frontend.connect,
     timeoutMs: 2000,
     retries: 2,
   });

@@ -4,11 +4,19 @@ import { expectRefused, freePort, within } from "./fixtures/helpers.ts";
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
 
-async function zedge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function zedge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return zedgeWith({}, ...args);
+}
+
+async function zedgeWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--unstable-worker-options", `${root}cli/main.ts`, ...args],
     stdout: "piped",
     stderr: "piped",
+    env,
   }).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
@@ -74,19 +82,34 @@ Deno.test("cli: a bad file is refused with file:line errors and exit code 2", as
   }
 });
 
-Deno.test("cli: the shipped example pipeline runs (endpoints moved to ipc)", async () => {
+Deno.test("cli: the shipped example pipeline runs, twice, on ports and a journal from the environment", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const examples = `${root}examples/pipeline/`;
-    let text = await Deno.readTextFile(`${examples}pipeline.yaml`);
-    text = text.replaceAll("./", examples)
-      .replace(/tcp:\/\/127\.0\.0\.1:(\d+)/g, `ipc://${dir}/$1.sock`)
-      .replace(/^journal: .*$/m, `journal: ${dir}/journal.db`);
-    await Deno.writeTextFile(`${dir}/pipeline.yaml`, text);
-    const result = await zedge("pipeline", "run", "-c", `${dir}/pipeline.yaml`);
+    // The file as shipped: its ports and journal are defaults the environment overrides.
+    const env = {
+      WORKERS_PORT: `${freePort()}`,
+      ACKS_PORT: `${freePort()}`,
+      RESULTS_PORT: `${freePort()}`,
+      METADATA_PORT: `${freePort()}`,
+      TILES_JOURNAL: `${dir}/journal.db`,
+    };
+    const file = `${root}examples/pipeline/pipeline.yaml`;
+    const result = await zedgeWith(env, "pipeline", "run", "-c", file);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /collector: render=40 upload=40 \(0 failed\)/);
     assert.match(result.stdout, /pipeline finished: 80\/80 done, 0 failed/);
+    assert.doesNotMatch(result.stdout, /earlier run/);
+    // A second run finds everything done in the journal, and says so.
+    const again = await zedgeWith(env, "pipeline", "run", "-c", file);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      new RegExp(
+        `every item was done by an earlier run \\(journal ${dir}/journal.db\\): --reset-journal starts the run over`,
+      ),
+    );
+    const fresh = await zedgeWith(env, "pipeline", "run", "-c", file, "--reset-journal");
+    assert.match(fresh.stdout, /collector: render=40 upload=40/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
