@@ -221,3 +221,22 @@ Deno.test("run-script: input that ends at a prompt says so and exits non-zero", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("task-server --handlers: a module with a syntax error is one line with file:line:column", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zedge-tasks-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/broken.ts`,
+      "export const handlers = {\n  arm: { home: ( => 1 },\n};\n",
+    );
+    assertOneLineError(
+      await zedge(["task-server", "-b", "tcp://127.0.0.1:0", "--handlers", `${dir}/broken.ts`]),
+      1,
+      new RegExp(
+        `^zedge: --handlers: cannot load '${dir}/broken.ts': SyntaxError: .* at ${dir}/broken.ts:2:\\d+$`,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
