@@ -185,7 +185,8 @@ async function serve(portArg: string | undefined, scopeArgs: string[], flags: Se
   for (const [scope, controller] of Object.entries(controllers)) server.register(scope, controller);
   if (curve !== null) {
     console.error(
-      `CURVE: clients connect with --curve-server-key ${curve.publicKey}` +
+      // Quoted and joined by '=': Z85 has shell characters ($ & < > * ...) and may start with '-'.
+      `CURVE: clients connect with --curve-server-key='${curve.publicKey}'` +
         (curve.authenticator === null
           ? " (any client)"
           : ` (only ${flags.curveAllow!.join(", ")})`),

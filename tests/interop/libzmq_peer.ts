@@ -153,11 +153,13 @@ export function peerCommand(runtime: Runtime, peer: PeerArgs): { command: string
     "--plain-password": peer.plainPassword,
     "--zap-domain": peer.zapDomain,
   };
+  // Keys and passwords go as --flag=VALUE: a Z85 key may start with '-'
+  // (1 in 85), which argparse and node's parseArgs take for an option.
   for (const [flag, value] of Object.entries(values)) {
-    if (value !== undefined) args.push(flag, value);
+    if (value !== undefined) args.push(`${flag}=${value}`);
   }
-  for (const user of peer.zapAllowPlain ?? []) args.push("--zap-allow-plain", user);
-  for (const key of peer.zapAllowCurve ?? []) args.push("--zap-allow-curve", key);
+  for (const user of peer.zapAllowPlain ?? []) args.push(`--zap-allow-plain=${user}`);
+  for (const key of peer.zapAllowCurve ?? []) args.push(`--zap-allow-curve=${key}`);
   if (runtime === "pyzmq") return { command: PYTHON, args: [PYTHON_PEER.pathname, ...args] };
   return { command: "node", args: [NODE_PEER.pathname, ...args] };
 }

@@ -55,6 +55,38 @@ Deno.test("peerCommand builds the same flags for both runtimes", () => {
   assert.deepEqual(node.args.slice(1), flags);
 });
 
+Deno.test("peerCommand passes keys and passwords as --flag=VALUE, so a leading '-' is no option", () => {
+  const key = "-" + "0".repeat(39);
+  const flags = [
+    "--type",
+    "PUSH",
+    "--curve-server",
+    `--curve-public-key=${key}`,
+    `--curve-secret-key=${key}`,
+    `--curve-server-key=${key}`,
+    "--plain-username=-u",
+    "--plain-password=-p=w",
+    "--zap-domain=-d",
+    "--zap-allow-plain=-u=-p",
+    `--zap-allow-curve=${key}`,
+  ];
+  for (const runtime of RUNTIMES) {
+    const { args } = peerCommand(runtime, {
+      type: "PUSH",
+      curveServer: true,
+      curvePublicKey: key,
+      curveSecretKey: key,
+      curveServerKey: key,
+      plainUsername: "-u",
+      plainPassword: "-p=w",
+      zapDomain: "-d",
+      zapAllowPlain: ["-u=-p"],
+      zapAllowCurve: [key],
+    });
+    assert.deepEqual(args.slice(1), flags);
+  }
+});
+
 for (const runtime of RUNTIMES) {
   Deno.test(`${runtime} peer: send role delivers --count messages`, async () => {
     const pull = new Pull({ linger: 0, receiveTimeout: 10_000 });

@@ -6,7 +6,8 @@
  * included. The server's ZAP handler (zedge's Authenticator, or one in the
  * libzmq peer) lets in only the client's key or password. Then refusals both
  * ways: libzmq reads zedge's ERROR as an authentication failure, and zedge
- * names libzmq's.
+ * names libzmq's. And keys that start with '-' (1 in 85 of them), which an
+ * option parser takes for an option unless they are passed as --flag=KEY.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import {
   type SocketEventType,
 } from "../../mod.ts";
 import { within } from "../core/helpers.ts";
+import { describe, utf8 } from "./frames.ts";
 import { registerMatrix } from "./matrix.ts";
 import { LibzmqPeer, RUNTIMES } from "./libzmq_peer.ts";
 import { curveProfile, PLAIN } from "./security.ts";
@@ -95,6 +97,69 @@ for (const runtime of RUNTIMES) {
     } finally {
       await push.close();
       await peer.close();
+    }
+  });
+}
+
+/** A key pair whose public and secret keys both start with '-' (1 in 7,225 pairs). */
+async function dashedKeyPair(): Promise<{ publicKey: string; secretKey: string }> {
+  for (let tries = 0; tries < 1_000_000; tries++) {
+    const pair = await generateKeyPair();
+    if (pair.publicKey.startsWith("-") && pair.secretKey.startsWith("-")) return pair;
+  }
+  throw new Error("no key pair starting with '-' in a million");
+}
+
+const DASHED_SERVER = await dashedKeyPair();
+const DASHED_CLIENT = await dashedKeyPair();
+
+for (const runtime of RUNTIMES) {
+  Deno.test(`interop ${runtime}: CURVE keys starting with '-' reach a libzmq client and server`, async () => {
+    const auth = new Authenticator({ curve: { allow: [DASHED_CLIENT.publicKey] } });
+    await auth.start();
+    const pull = new Pull({
+      curveServer: true,
+      curveSecretKey: DASHED_SERVER.secretKey,
+      linger: 0,
+      receiveTimeout: 10_000,
+    });
+    const push = new Push({
+      curveServerKey: DASHED_SERVER.publicKey,
+      curvePublicKey: DASHED_CLIENT.publicKey,
+      curveSecretKey: DASHED_CLIENT.secretKey,
+      linger: 0,
+    });
+    let client: LibzmqPeer | undefined;
+    let server: LibzmqPeer | undefined;
+    try {
+      // The libzmq peer as the client: its server key, public and secret key.
+      await pull.bind("tcp://127.0.0.1:0");
+      client = await LibzmqPeer.start(runtime, {
+        type: "PUSH",
+        connect: [pull.lastEndpoint!],
+        curveServerKey: DASHED_SERVER.publicKey,
+        curvePublicKey: DASHED_CLIENT.publicKey,
+        curveSecretKey: DASHED_CLIENT.secretKey,
+      });
+      assert.ok(await client.send([utf8("from libzmq")]));
+      assert.deepEqual(await describe(await pull.receive()), await describe([utf8("from libzmq")]));
+      // The libzmq peer as the server: its secret key and its ZAP allow list.
+      server = await LibzmqPeer.start(runtime, {
+        type: "PULL",
+        bind: ["tcp://127.0.0.1:0"],
+        curveServer: true,
+        curveSecretKey: DASHED_SERVER.secretKey,
+        zapAllowCurve: [DASHED_CLIENT.publicKey],
+      });
+      push.connect(server.endpoint);
+      await push.send("from zedge");
+      assert.deepEqual(await server.receive(), await describe([utf8("from zedge")]));
+    } finally {
+      await client?.close();
+      await server?.close();
+      await push.close();
+      await pull.close();
+      await auth.close();
     }
   });
 }

@@ -4,13 +4,19 @@
  * with the right `--curve-server-key` and an allowed `--curve-secret`
  * (events channel included), refuses a stranger's key with a logged reason,
  * gives nothing to a client without CURVE, and `remote-task` finds the key
- * in remotes.yaml's `serverKey`.
+ * in remotes.yaml's `serverKey`. A server key that starts with '-' works
+ * as the server prints it (quoted, after '=') and as a separate argument.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseRemotes, writeCertificatePair } from "../../mod.ts";
+import {
+  formatCertificate,
+  generateKeyPair,
+  parseRemotes,
+  writeCertificatePair,
+} from "../../mod.ts";
 import { startZedgeServer, zedge } from "./processes.ts";
 
 Deno.test("cli: task-server --curve-secret/--curve-allow with task-client and remote-task", async () => {
@@ -28,7 +34,7 @@ Deno.test("cli: task-server --curve-secret/--curve-allow with task-client and re
   );
   try {
     await server.waitFor(
-      new RegExp(`CURVE: clients connect with --curve-server-key ${escape(robot.publicKey)}`),
+      new RegExp(`CURVE: clients connect with --curve-server-key='${escape(robot.publicKey)}'`),
     );
     const client = (...extra: string[]) =>
       zedge(["task-client", "-r", "127.0.0.1", "-p", String(port), "-t", "5", ...extra]);
@@ -48,8 +54,7 @@ Deno.test("cli: task-server --curve-secret/--curve-allow with task-client and re
     const refused = await client(
       "--request-timeout",
       "500",
-      "--curve-server-key",
-      robot.publicKey,
+      `--curve-server-key=${robot.publicKey}`,
       "--curve-secret",
       stranger.secretFile,
       "test:echo:let me in",
@@ -83,6 +88,41 @@ Deno.test("cli: task-server --curve-secret/--curve-allow with task-client and re
     const badKey = await client("--curve-server-key", join(dir, "missing.pub"), "test:echo:x");
     assert.equal(badKey.code, 2);
     assert.match(badKey.stderr, /^zedge: cannot read the key file .*missing\.pub/m);
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: a server key starting with '-' is a key, as the server prints it and as its own argument", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zedge-curve-dash-" });
+  let pair = await generateKeyPair();
+  while (!pair.publicKey.startsWith("-")) pair = await generateKeyPair();
+  const secretFile = join(dir, "robot.key");
+  await Deno.writeTextFile(secretFile, formatCertificate({ ...pair, metadata: {} }, "secret"), {
+    mode: 0o600,
+  });
+  const { server, port } = await startZedgeServer("--curve-secret", secretFile);
+  try {
+    const [, hint] = await server.waitFor(/CURVE: clients connect with (\S+)/);
+    // What a shell makes of the printed flag: the quotes go, the rest is one argument.
+    const pasted = hint.replace(/^(--curve-server-key=)'([^']*)'$/, "$1$2");
+    assert.equal(pasted, `--curve-server-key=${pair.publicKey}`, hint);
+    for (const flag of [[pasted], ["--curve-server-key", pair.publicKey]]) {
+      const answer = await zedge([
+        "task-client",
+        "-r",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-t",
+        "5",
+        ...flag,
+        "test:echo:dash",
+      ]);
+      assert.equal(answer.code, 0, `${flag.join(" ")}: ${answer.stdout}${answer.stderr}`);
+      assert.match(answer.stdout, /Result is 'dash'/);
+    }
   } finally {
     await server.stop();
     await Deno.remove(dir, { recursive: true });
