@@ -1,7 +1,9 @@
 /**
  * Fixture of flood_memory_test.ts: floods a PUB log sink through logtape
- * and prints the live memory (after forced GCs) before and after, as one
- * JSON line. Run with `--v8-flags=--expose-gc`.
+ * and prints, as one JSON line, the live memory (V8 heap and external
+ * buffers after forced GCs) before the flood, its peak over samples taken
+ * during the flood and after it, and the sink's counters. RSS is printed
+ * too, for the eye only. Run with `--v8-flags=--expose-gc`.
  *
  * ```sh
  * deno run -A --v8-flags=--expose-gc tests/logs/flood_memory.ts nobody 200000
@@ -26,6 +28,8 @@ if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
 const mode = Deno.args[0] as "nobody" | "stalled" | "retained";
 const count = Number(Deno.args[1] ?? 200_000);
 const WARM_UP = 60_000;
+/** Records between two samples of the live memory during the flood. */
+const SAMPLE_EVERY = 20_000;
 const PAYLOAD = "lidar sweep ".repeat(16); // ≈ 200 bytes per record
 
 let logs: PubLogSink;
@@ -59,14 +63,6 @@ await configure({
 });
 const log = getLogger(["flood", "lidar"]);
 
-async function flood(records: number): Promise<void> {
-  for (let i = 0; i < records; i++) {
-    log.info("scan {i}: {payload}", { i, payload: PAYLOAD });
-    // Let the socket's writes and reads run, as they would in a real program.
-    if (i % 1000 === 999) await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-}
-
 function liveMemory(): { heap: number; rss: number } {
   gc!();
   gc!();
@@ -74,12 +70,30 @@ function liveMemory(): { heap: number; rss: number } {
   return { heap: usage.heapUsed + usage.external, rss: usage.rss };
 }
 
+/** Floods `records` records; with `sample`, samples the live memory every SAMPLE_EVERY. */
+async function flood(records: number, sample?: (heap: number) => void): Promise<void> {
+  for (let i = 0; i < records; i++) {
+    log.info("scan {i}: {payload}", { i, payload: PAYLOAD });
+    // Let the socket's writes and reads run, as they would in a real program.
+    if (i % 1000 === 999) await new Promise((resolve) => setTimeout(resolve, 0));
+    // Mid-flood, so that memory held only while records pour in counts too.
+    if (sample !== undefined && i % SAMPLE_EVERY === SAMPLE_EVERY - 1) {
+      const start = performance.now();
+      sample(liveMemory().heap);
+      samplingMs += performance.now() - start;
+    }
+  }
+}
+
+let samplingMs = 0;
 await flood(WARM_UP);
 const before = liveMemory();
+let heapPeak = before.heap;
 const started = performance.now();
-await flood(count);
-const elapsedMs = performance.now() - started;
+await flood(count, (heap) => heapPeak = Math.max(heapPeak, heap));
+const elapsedMs = performance.now() - started - samplingMs;
 const after = liveMemory();
+heapPeak = Math.max(heapPeak, after.heap);
 console.log(JSON.stringify({
   mode,
   records: count,
@@ -87,6 +101,7 @@ console.log(JSON.stringify({
   dropped: logs.dropped,
   retained: retained.length,
   heapBefore: before.heap,
+  heapPeak,
   heapAfter: after.heap,
   rssBefore: before.rss,
   rssAfter: after.rss,

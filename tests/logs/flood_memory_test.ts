@@ -1,11 +1,20 @@
 /**
  * A flood of log records keeps memory flat, whether nobody listens or a
- * subscriber stalls: the live heap (after forced GCs, in a subprocess with
- * --expose-gc) grows by less than a few MiB over 100,000 records, and RSS
- * (measured once V8 has sized its heap for the flood, after a 60,000-record
- * warm-up) by far less than the control's. The control keeps every record,
- * as a sink that queued them would, and must blow the same bounds — proof
- * the measurement can fail.
+ * subscriber stalls: over 100,000 records (after a 60,000-record warm-up)
+ * the live memory — V8 heap and external buffers after forced GCs, in a
+ * subprocess with --expose-gc, sampled every 20,000 records and at the end
+ * — never grows by more than 8 MiB, and behind the stall most records are
+ * counted as dropped. The control keeps every record, as a sink that queued
+ * them would, and must blow the bound many times over — proof the
+ * measurement can fail.
+ *
+ * RSS is printed but not checked: it counts the pages V8 and the allocator
+ * keep after collecting, which depends on how the flood was scheduled, not
+ * on what is held (a check of RSS growth against the control's passed alone
+ * and failed in the full suite). The live memory after a full GC is what the
+ * high-water mark bounds, whatever the load: 1,000 queued records per
+ * subscriber are well under 1 MiB, while with the high-water mark taken
+ * out of the PUB the stalled flood's live memory grew by 96 MiB.
  *
  * @module
  */
@@ -13,7 +22,7 @@ import assert from "node:assert/strict";
 import { repoPath } from "../tasks/helpers.ts";
 
 const RECORDS = 100_000;
-/** Live heap growth allowed over the flood; queueing the records would take ≥ 20 MB. */
+/** Live memory growth allowed during the flood; queueing the records took 96 MiB. */
 const HEAP_GROWTH_BOUND = 8 * 1024 * 1024;
 
 interface FloodResult {
@@ -21,6 +30,7 @@ interface FloodResult {
   published: number;
   dropped: number;
   heapBefore: number;
+  heapPeak: number;
   heapAfter: number;
   rssBefore: number;
   rssAfter: number;
@@ -48,8 +58,8 @@ async function flood(mode: "nobody" | "stalled" | "retained"): Promise<FloodResu
 const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 function describe(result: FloodResult): string {
-  return `${result.mode}: heap ${MiB(result.heapBefore)} → ${MiB(result.heapAfter)}, ` +
-    `RSS ${MiB(result.rssBefore)} → ${MiB(result.rssAfter)}, ` +
+  return `${result.mode}: heap ${MiB(result.heapBefore)} → ${MiB(result.heapAfter)} ` +
+    `(peak ${MiB(result.heapPeak)}), RSS ${MiB(result.rssBefore)} → ${MiB(result.rssAfter)}, ` +
     `${result.dropped} dropped, ${result.recordsPerSecond} records/s`;
 }
 
@@ -59,17 +69,18 @@ Deno.test("logs over PUB: a flood with nobody listening, or a stalled subscriber
   const retained = await flood("retained");
   console.log(`  ${describe(nobody)}\n  ${describe(stalled)}\n  ${describe(retained)}`);
 
+  const growth = (result: FloodResult) => result.heapPeak - result.heapBefore;
   for (const result of [nobody, stalled]) {
-    const growth = result.heapAfter - result.heapBefore;
-    assert.ok(growth < HEAP_GROWTH_BOUND, `${describe(result)}: heap grew ${MiB(growth)}`);
+    assert.ok(
+      growth(result) < HEAP_GROWTH_BOUND,
+      `${describe(result)}: live memory grew ${MiB(growth(result))} during the flood`,
+    );
   }
   assert.equal(nobody.dropped, 0, "with nobody subscribed nobody missed a record");
+  // Behind the stall the sink kept only what the high-water mark and the
+  // kernel's socket buffers hold: the rest was dropped, not queued.
   assert.ok(stalled.dropped > RECORDS / 2, `only ${stalled.dropped} dropped behind a stall`);
 
-  // The control: records kept blow the bound many times over, on the heap and in RSS.
-  const retainedGrowth = retained.heapAfter - retained.heapBefore;
-  assert.ok(retainedGrowth > 4 * HEAP_GROWTH_BOUND, describe(retained));
-  const rssGrowth = (result: FloodResult) => result.rssAfter - result.rssBefore;
-  assert.ok(rssGrowth(nobody) < rssGrowth(retained) / 2, describe(nobody));
-  assert.ok(rssGrowth(stalled) < rssGrowth(retained) / 2, describe(stalled));
+  // The control: records kept blow the bound many times over.
+  assert.ok(growth(retained) > 4 * HEAP_GROWTH_BOUND, describe(retained));
 });
