@@ -222,8 +222,15 @@ export class Collector {
     this.#resolveDone?.(this.#finished);
   }
 
-  #isSeen(id: string): boolean {
-    return this.#seen.has(id) || (this.#journal?.isDone(id) ?? false);
+  /**
+   * Claims `id` for `onResult`: false when it was passed on before (this run
+   * or, with a journal, an earlier one). One hash lookup: this runs per item.
+   */
+  #claim(id: string): boolean {
+    const size = this.#seen.size;
+    if (this.#seen.add(id).size === size) return false;
+    if (this.#journal?.isDone(id)) return false;
+    return true;
   }
 
   /** Passes each new result to `onResult` (awaited: back-pressure), then ACKs them all. */
@@ -236,7 +243,7 @@ export class Collector {
     let data: AckData | undefined;
     for (const result of message.results) {
       ids.push(result.id);
-      if (this.#isSeen(result.id)) {
+      if (!this.#claim(result.id)) {
         this.#duplicates++;
         continue;
       }
@@ -253,10 +260,10 @@ export class Collector {
       } catch (error) {
         // Not ACKed: the distributor redelivers after its ACK timeout.
         log.error("onResult threw for {id}: {error}", { id: result.id, error });
+        this.#seen.delete(result.id);
         ids.pop();
         continue;
       }
-      this.#seen.add(result.id);
       fresh.push(result);
     }
     this.#journal?.markDone(fresh);

@@ -232,7 +232,10 @@ interface Thread {
   index: number;
   worker: Worker;
   ready: boolean;
+  /** The job it runs. */
   job: Job | null;
+  /** The job sent ahead, waiting in the thread's own queue: it starts when `job` ends. */
+  next: Job | null;
 }
 
 /**
@@ -329,6 +332,9 @@ export class ThreadPool implements Executor {
       if (thread === null) continue;
       thread.worker.terminate();
       if (thread.job !== null) this.#finish(thread.job, { ok: false, reason: "worker is closing" });
+      if (thread.next !== null) {
+        this.#finish(thread.next, { ok: false, reason: "worker is closing" });
+      }
     }
     for (const job of this.#queue.splice(0)) {
       job.resolve({ ok: false, reason: "worker is closing" });
@@ -344,7 +350,7 @@ export class ThreadPool implements Executor {
       options.deno = { permissions: this.#options.permissions };
     }
     const worker = new Worker(new URL("./thread_worker.ts", import.meta.url), options);
-    const thread: Thread = { index, worker, ready: false, job: null };
+    const thread: Thread = { index, worker, ready: false, job: null, next: null };
     this.#threads[index] = thread;
     return new Promise((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromThread>) => {
@@ -366,7 +372,10 @@ export class ThreadPool implements Executor {
           case "err":
             if (thread.job !== null && thread.job.seq === m.seq) {
               const job = thread.job;
-              thread.job = null;
+              // The job sent ahead starts in the thread now: so does its time limit.
+              thread.job = thread.next;
+              thread.next = null;
+              if (thread.job !== null) this.#startTimer(thread, thread.job);
               this.#finish(
                 job,
                 m.op === "ok" ? { ok: true, value: m.value } : {
@@ -413,6 +422,9 @@ export class ThreadPool implements Executor {
     log.warn("{reason}; replacing it", { reason });
     if (thread.job !== null) this.#finish(thread.job, { ok: false, reason });
     thread.job = null;
+    // The job sent ahead never started: it waits for the next thread.
+    if (thread.next !== null) this.#queue.unshift(thread.next);
+    thread.next = null;
     if (this.#closed) return;
     const respawn = () => {
       if (this.#closed) return;
@@ -429,34 +441,52 @@ export class ThreadPool implements Executor {
     job.resolve(outcome);
   }
 
+  /**
+   * Gives idle threads a job each; then, while jobs still wait, each busy
+   * thread one more, sent ahead: it waits in the thread's own queue and
+   * starts the moment the running one ends, with no round trip through this
+   * thread (which may be busy reporting other threads' results).
+   */
   #dispatch(): void {
-    for (const thread of this.#threads) {
-      if (this.#queue.length === 0) return;
-      if (thread === null || !thread.ready || thread.job !== null) continue;
-      const job = this.#queue.shift()!;
-      thread.job = job;
-      const { item } = job;
-      if (item.timeoutMs > 0) {
-        job.timer = setTimeout(
-          () => this.#replace(thread, `timeout after ${item.timeoutMs} ms`),
-          item.timeoutMs,
-        );
+    for (const ahead of [false, true]) {
+      for (const thread of this.#threads) {
+        if (this.#queue.length === 0) return;
+        if (thread === null || !thread.ready) continue;
+        if (ahead ? thread.job === null || thread.next !== null : thread.job !== null) continue;
+        const job = this.#queue.shift()!;
+        if (ahead) thread.next = job;
+        else {
+          thread.job = job;
+          this.#startTimer(thread, job);
+        }
+        this.#post(thread, job);
       }
-      const message: ToThread = {
-        op: "run",
-        seq: job.seq,
-        id: item.id,
-        type: item.type,
-        attempt: item.attempt,
-        payload: job.payload,
-        metadata: job.metadata,
-      };
-      try {
-        thread.worker.postMessage(message);
-      } catch (error) {
-        thread.job = null;
-        this.#finish(job, { ok: false, reason: `cannot pass item to thread: ${describe(error)}` });
-      }
+    }
+  }
+
+  #startTimer(thread: Thread, job: Job): void {
+    const { timeoutMs } = job.item;
+    if (timeoutMs <= 0) return;
+    job.timer = setTimeout(() => this.#replace(thread, `timeout after ${timeoutMs} ms`), timeoutMs);
+  }
+
+  #post(thread: Thread, job: Job): void {
+    const { item } = job;
+    const message: ToThread = {
+      op: "run",
+      seq: job.seq,
+      id: item.id,
+      type: item.type,
+      attempt: item.attempt,
+      payload: job.payload,
+      metadata: job.metadata,
+    };
+    try {
+      thread.worker.postMessage(message);
+    } catch (error) {
+      if (thread.job === job) thread.job = null;
+      if (thread.next === job) thread.next = null;
+      this.#finish(job, { ok: false, reason: `cannot pass item to thread: ${describe(error)}` });
     }
   }
 }

@@ -313,7 +313,17 @@ export class Scheduler {
   /** Task types skipped because a parent failed. */
   readonly skipped: { type: string; reason: string }[] = [];
   readonly #tasks = new Map<string, TaskState>();
+  /**
+   * Items of this run not settled yet, by id. Settled ones leave it, so it
+   * stays about read-ahead plus in-flight sized: every item is looked up
+   * here three times, and a small table is a fast one.
+   */
   readonly #items = new Map<string, Item>();
+  /** Items generated this run (resumed ones not counted). */
+  #generated = 0;
+  /** Every id generated this run, kept only when a source has its own `idOf` (duplicates). */
+  readonly #ids = new Set<string>();
+  readonly #checkIds: boolean;
   /** Items a worker reported done whose ACK has not arrived yet. */
   readonly #awaitingAck = new Set<Item>();
   readonly #options: SchedulerOptions;
@@ -338,6 +348,7 @@ export class Scheduler {
     this.#hooks = options.hooks;
     this.#readAhead = options.readAhead ?? 1000;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    this.#checkIds = tasks.some((task) => task.idOf !== undefined);
     const order = checkDependencies(tasks);
     const byType = new Map(tasks.map((t) => [t.type, t]));
     for (const type of order) {
@@ -366,7 +377,7 @@ export class Scheduler {
 
   /** Items known: generated this run plus resumed from the journal. */
   get known(): number {
-    return this.#items.size + this.resumed;
+    return this.#generated + this.resumed;
   }
 
   /** All items, once every runnable source is exhausted; otherwise `null`. */
@@ -503,7 +514,8 @@ export class Scheduler {
     for (const id of ids) {
       const item = this.#items.get(id);
       if (item === undefined) {
-        // Not generated yet (e.g. after a restart): remember it.
+        // Not generated yet (e.g. after a restart): remember it. (An ACK that
+        // comes again for a settled item lands here too; it is never taken.)
         this.#journal.ackedEarly(id);
         continue;
       }
@@ -550,6 +562,7 @@ export class Scheduler {
     if (final || item.attempts > maxRetries) {
       item.state = "failed";
       item.payload = undefined;
+      this.#items.delete(item.id);
       item.task.failed++;
       item.task.outstanding--;
       this.failed.push({ id: item.id, type: item.type, reason, attempts: item.attempts });
@@ -590,7 +603,8 @@ export class Scheduler {
       if (item.worker !== null) item.worker.inflight.delete(item);
       item.worker = null;
       item.state = "done";
-      item.payload = undefined; // done items keep only their id
+      item.payload = undefined;
+      this.#items.delete(item.id);
       this.#awaitingAck.delete(item);
       item.task.outstanding--;
       this.done++;
@@ -702,7 +716,8 @@ export class Scheduler {
     if (typeof id !== "string" || id.length === 0 || id.length > 1024) {
       throw new TypeError(`item ${index}: idOf must return a non-empty string (≤ 1024 chars)`);
     }
-    if (this.#items.has(id)) {
+    // Default ids (type:index) cannot repeat; only a source's own idOf can make one twice.
+    if (this.#checkIds && !addNew(this.#ids, id)) {
       log.warn("task type {type}: duplicate item id {id} ignored", { type, id });
       return;
     }
@@ -723,6 +738,7 @@ export class Scheduler {
       reason: "",
     };
     this.#items.set(id, item);
+    this.#generated++;
     task.outstanding++;
     if (this.#journal.takeEarlyAck(id)) {
       this.#markDone([item]);
@@ -751,4 +767,10 @@ export class Scheduler {
     this.#settled = true;
     this.#hooks.settled();
   }
+}
+
+/** Adds `value` to `set`; false when it was there already (one hash lookup, not two). */
+function addNew<T>(set: Set<T>, value: T): boolean {
+  const size = set.size;
+  return set.add(value).size !== size;
 }

@@ -58,6 +58,8 @@ export type FromThread =
   | { op: "err"; seq: number; message: string }
   | { op: "exit"; reason: string };
 
+type RunMessage = Extract<ToThread, { op: "run" }>;
+
 interface ThreadScope {
   postMessage(message: FromThread): void;
   close(): void;
@@ -73,6 +75,8 @@ function startThread(scope: ThreadScope): void {
   let handlers = new Map<string, Handler>();
   let index = 0;
   let state: unknown = undefined;
+  let running = false;
+  const waiting: RunMessage[] = [];
   const post = (message: FromThread) => scope.postMessage(message);
 
   const close = scope.close.bind(scope);
@@ -113,27 +117,38 @@ function startThread(scope: ThreadScope): void {
       post({ op: "ready", types: [...handlers.keys()], prepare: hooks.prepare !== undefined });
       return;
     }
-    const handler = handlers.get(m.type);
-    if (handler === undefined) {
-      post({ op: "err", seq: m.seq, message: `no handler for task type '${m.type}'` });
-      return;
-    }
-    try {
-      const ctx = {
-        id: m.id,
-        type: m.type,
-        attempt: m.attempt,
-        metadata: m.metadata,
-        thread: index,
-        state,
-      };
-      let value = handler(m.payload, ctx);
-      if (value instanceof Promise) value = await value;
-      post({ op: "ok", seq: m.seq, value: value ?? null });
-    } catch (error) {
-      post({ op: "err", seq: m.seq, message: describe(error) });
-    }
+    // The pool may send the next item ahead while one runs: a thread still
+    // runs one at a time, so an async handler's item waits for it here.
+    if (running) waiting.push(m);
+    else run(m);
   };
+
+  async function run(first: RunMessage): Promise<void> {
+    running = true;
+    for (let m: RunMessage | undefined = first; m !== undefined; m = waiting.shift()) {
+      const handler = handlers.get(m.type);
+      if (handler === undefined) {
+        post({ op: "err", seq: m.seq, message: `no handler for task type '${m.type}'` });
+        continue;
+      }
+      try {
+        const ctx = {
+          id: m.id,
+          type: m.type,
+          attempt: m.attempt,
+          metadata: m.metadata,
+          thread: index,
+          state,
+        };
+        let value = handler(m.payload, ctx);
+        if (value instanceof Promise) value = await value;
+        post({ op: "ok", seq: m.seq, value: value ?? null });
+      } catch (error) {
+        post({ op: "err", seq: m.seq, message: describe(error) });
+      }
+    }
+    running = false;
+  }
 }
 
 // Only start when loaded as a worker (a window-less global with postMessage).

@@ -168,9 +168,12 @@ export class PipelineWorker {
   #pendingCredit = 0;
   /** Sends batched reports (and starts queued items) on the next turn of the event loop. */
   readonly #soon = new Soon(() => {
+    this.#lastTurn = performance.now();
     this.#flush();
     this.#runQueued();
   });
+  /** When this worker last came from the event loop (a message, the Soon turn or a tick). */
+  #lastTurn = 0;
   #distributor: SilenceWatch;
   /** Heard from a distributor since the last run ended (or since starting). */
   #tookPart = false;
@@ -302,6 +305,7 @@ export class PipelineWorker {
   }
 
   #onMessage(message: PipelineMessage): void {
+    this.#lastTurn = performance.now();
     if (message.kind !== "reset") {
       this.#distributor.heard();
       this.#tookPart = true;
@@ -358,21 +362,19 @@ export class PipelineWorker {
           this.#pendingFailed.push({ id: item.id, reason: outcome.reason });
         }
         this.#pendingCredit++;
-        // A slow item gains nothing from batching: report it now (the socket
-        // writes start at once) so the distributor refills us while the next
-        // item runs. Fast items share one report, sent on the next turn.
-        if (performance.now() - started < 1) {
-          this.#soon.request();
-          this.#runQueued();
-          return;
-        }
-        this.#flush();
-        // After a slow item, start the next one an event-loop turn later: a
-        // blocking handler (CPU work, Atomics.wait) run back to back would
-        // otherwise hold back this report, the refill waiting in the socket
-        // and the heartbeats. Fast items skip the turn; it would cost more
-        // than they do.
-        setImmediate(() => this.#runQueued());
+        const now = performance.now();
+        // A slow item gains nothing from batching: report it now (the first
+        // write after a quiet spell goes to the socket at once) so the
+        // distributor refills us while the next item runs. Fast items share
+        // one report, sent on the next turn.
+        if (now - started < 1) this.#soon.request();
+        else this.#flush();
+        // The next item, when one is here, starts at once: an event-loop turn
+        // costs about as much as a fast item. Only a worker that has not
+        // yielded for half a heartbeat interval (blocking handlers back to
+        // back) takes that turn, so heartbeats and refills are read.
+        if (now - this.#lastTurn < this.#interval / 2) this.#runQueued();
+        else this.#soon.request();
       });
     }
   }
