@@ -1,6 +1,9 @@
 /**
- * The "zmq" benchmark section: zedge's sockets side by side with pyzmq
- * (libzmq 4.3.4) and zeromq.js on Node (libzmq 4.3.5), in the same run.
+ * The "zmq" benchmark section: zedge's sockets side by side with native
+ * libzmq 4.3.4 from C (bench/native/zmq_peer.c, compiled here with `cc`),
+ * pyzmq (libzmq 4.3.4) and zeromq.js on Node (libzmq 4.3.5), in the same
+ * run; and, for REQ/REP, a raw Deno TCP echo of the same bytes (no ZMTP:
+ * the runtime's own limit).
  *
  * Every socket runs in its own process and each system only talks to itself
  * (zedge↔zedge, pyzmq↔pyzmq, zeromq.js↔zeromq.js) over loopback TCP on a
@@ -16,11 +19,12 @@
  * zeromq.js: libzmq's native libsodium), the binding side the CURVE server.
  * Then the RSS of a zedge PULL receiving 10 M 16-byte messages, sampled every
  * 1 M (it takes ~10 s, so it always runs; 2 M with --quick), and the engine's
- * memory per idle connection over 1,000 peers (bench/zmq_memory.ts).
+ * memory per idle connection over 1,000 peers (bench/zmq_memory.ts), and the
+ * scale curves against native libzmq (bench/zmq_scale.ts).
  *
  * Flags:
  *   --quick            about 5x shorter (smoke tests)
- *   --only=<systems>   comma-separated subset of zedge,pyzmq,zeromq.js
+ *   --only=<systems>   comma-separated subset of zedge,native,pyzmq,zeromq.js,deno-tcp
  *                      (`--only zedge` works too)
  *   --cases=<text>     only the cases whose label contains the text (say
  *                      `--cases=CURVE`), without the memory measurements
@@ -37,13 +41,41 @@
  */
 import { loadCurveCrypto, z85Encode } from "../core/zmtp/mod.ts";
 import { measureMemory, renderMemory } from "./zmq_memory.ts";
+import { buildNativePeer, nativeCommand } from "./native_peer.ts";
 import { PeerProcess, type PeerReport } from "./zmq_process.ts";
+import { measureScale, renderScale } from "./zmq_scale.ts";
 
-/** A socket library under test. */
-export type System = "zedge" | "pyzmq" | "zeromq.js";
+/**
+ * A socket library under test: zedge, native libzmq from C (the ceiling),
+ * pyzmq, zeromq.js, and a raw Deno TCP echo (the runtime's own limit, REQ/REP
+ * only).
+ */
+export type System = "zedge" | "native" | "pyzmq" | "zeromq.js" | "deno-tcp";
 
 /** All systems, in table column order. */
-export const SYSTEMS: readonly System[] = ["zedge", "pyzmq", "zeromq.js"];
+export const SYSTEMS: readonly System[] = ["zedge", "native", "pyzmq", "zeromq.js", "deno-tcp"];
+
+/** What each system is called in tables. */
+const SYSTEM_NAMES: Record<System, string> = {
+  zedge: "zedge",
+  native: "native libzmq",
+  pyzmq: "pyzmq",
+  "zeromq.js": "zeromq.js",
+  "deno-tcp": "raw Deno TCP echo",
+};
+
+/** The compiled native peer (bench/native_peer.ts), once main() has built it. */
+let nativeBinary: string | null = null;
+
+/**
+ * Whether `system` plays the case `label`: the native peer has no CURVE
+ * (libzmq's own CURVE is pyzmq's column), the TCP echo only REQ/REP 16 B.
+ */
+function plays(system: System, label: string): boolean {
+  if (system === "native") return nativeBinary !== null && !label.startsWith("CURVE");
+  if (system === "deno-tcp") return label === LABELS.reqRep;
+  return true;
+}
 
 /**
  * The section's validated command-line options.
@@ -95,7 +127,15 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
   return options;
 }
 
-interface Timing {
+/**
+ * How long each measurement runs.
+ *
+ * @example
+ * ```ts
+ * const t: Timing = { warmup: 0.5, duration: 2, rounds: 3, rssCount: 10_000_000, rssEvery: 1_000_000 };
+ * ```
+ */
+export interface Timing {
   /** Seconds each measurement runs before its window opens. */
   warmup: number;
   /** Seconds in each measurement window. */
@@ -123,6 +163,7 @@ const STARTUP_TIMEOUT_MS = 20_000;
 const SUBSCRIBERS = 4;
 const PEER_FILES = {
   zedge: new URL("./zmq_peer.ts", import.meta.url).pathname,
+  "deno-tcp": new URL("./tcp_echo_peer.ts", import.meta.url).pathname,
   pyzmq: new URL("../tests/peers/python/bench_peer.py", import.meta.url).pathname,
   "zeromq.js": new URL("../tests/peers/node/bench_peer.mjs", import.meta.url).pathname,
 };
@@ -153,6 +194,11 @@ export function peerCommand(
         PEER_FILES.zedge,
         json,
       ];
+    case "native":
+      if (nativeBinary === null) throw new Error("the native peer was not built");
+      return nativeCommand(nativeBinary, config);
+    case "deno-tcp":
+      return [Deno.execPath(), "run", "--allow-net=127.0.0.1", PEER_FILES["deno-tcp"], json];
     case "pyzmq":
       return ["/usr/bin/python3", PEER_FILES.pyzmq, json];
     case "zeromq.js":
@@ -160,10 +206,25 @@ export function peerCommand(
   }
 }
 
-type Spawn = (system: System, config: Record<string, unknown>) => PeerProcess;
+/**
+ * Starts one benchmark peer of a system.
+ *
+ * @example
+ * ```ts
+ * const spawnPull: Spawn = (system, config) => new PeerProcess(system, peerCommand(system, config));
+ * ```
+ */
+export type Spawn = (system: System, config: Record<string, unknown>) => PeerProcess;
 
-/** Runs `body` with a spawner whose peers are all stopped when it ends. */
-async function withPeers<T>(body: (spawn: Spawn) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` with a spawner whose peers are all stopped when it ends.
+ *
+ * @example
+ * ```ts
+ * const endpoint = await withPeers(async (spawn) => (await spawn("zedge", { role: "rep", size: 16 }).next(10_000)).endpoint);
+ * ```
+ */
+export async function withPeers<T>(body: (spawn: Spawn) => Promise<T>): Promise<T> {
   const peers: PeerProcess[] = [];
   const spawn: Spawn = (system, config) => {
     const peer = new PeerProcess(`${system} ${config.role}`, peerCommand(system, config));
@@ -195,13 +256,49 @@ function field<T>(
 const isEndpoint = (v: unknown) => typeof v === "string" && v.startsWith("tcp://");
 const isRate = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v > 0;
 
-async function endpointOf(peer: PeerProcess): Promise<string> {
+/**
+ * The endpoint a binding peer reports once it listens.
+ *
+ * @example
+ * ```ts
+ * const endpoint = await endpointOf(rep);
+ * ```
+ */
+export async function endpointOf(peer: PeerProcess): Promise<string> {
   return field<string>(peer, await peer.next(STARTUP_TIMEOUT_MS), "endpoint", isEndpoint);
 }
 
+/**
+ * A measuring peer's report, checked to carry a rate.
+ *
+ * @example
+ * ```ts
+ * const { rate } = await reportOf(pull, { warmup: 0.5, duration: 2 });
+ * ```
+ */
+export async function reportOf(
+  peer: PeerProcess,
+  window: { warmup: number; duration: number },
+): Promise<PeerReport & { rate: number }> {
+  const report = await peer.next((window.warmup + window.duration) * 1000 + 30_000);
+  field<number>(peer, report, "rate", isRate);
+  return report as PeerReport & { rate: number };
+}
+
+/**
+ * Waits for a subscribing peer's `{"ready": true}`.
+ *
+ * @example
+ * ```ts
+ * await readyOf(sub);
+ * ```
+ */
+export async function readyOf(peer: PeerProcess): Promise<void> {
+  field(peer, await peer.next(STARTUP_TIMEOUT_MS), "ready", (v) => v === true);
+}
+
 async function rateOf(peer: PeerProcess, timing: Timing): Promise<number> {
-  const timeoutMs = (timing.warmup + timing.duration) * 1000 + 30_000;
-  return field<number>(peer, await peer.next(timeoutMs), "rate", isRate);
+  return (await reportOf(peer, timing)).rate;
 }
 
 interface BenchCase {
@@ -240,9 +337,7 @@ const CASES: readonly BenchCase[] = [
           { length: SUBSCRIBERS },
           () => spawn(system, { role: "sub", endpoint, size: 16, ...measureWindow(timing) }),
         );
-        for (const sub of subs) {
-          field(sub, await sub.next(STARTUP_TIMEOUT_MS), "ready", (v) => v === true);
-        }
+        for (const sub of subs) await readyOf(sub);
         // Let the subscriptions reach the publisher before it starts, so no
         // subscriber measures while the others are still joining.
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -341,36 +436,44 @@ const formatMiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 type Results = Map<string, Map<System, number>>;
 
 function renderTable(results: Results): string {
+  const others: System[] = ["native", "pyzmq", "zeromq.js", "deno-tcp"];
   const lines = [
-    "| case | zedge | pyzmq | zeromq.js | zedge/pyzmq | zedge/zeromq.js |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    `| case | ${SYSTEMS.map((system) => SYSTEM_NAMES[system]).join(" | ")} | ${
+      others.map((system) => `zedge/${SYSTEM_NAMES[system]}`).join(" | ")
+    } |`,
+    `| --- | ${SYSTEMS.map(() => "---:").join(" | ")} | ${others.map(() => "---:").join(" | ")} |`,
   ];
   for (const { label } of CASES) {
     const best = results.get(label);
     if (best === undefined) continue;
-    const z = best?.get("zedge"), py = best?.get("pyzmq"), js = best?.get("zeromq.js");
+    const z = best.get("zedge");
     lines.push(
-      `| ${label} | ${formatRate(z)} | ${formatRate(py)} | ${formatRate(js)} | ` +
-        `${formatRatio(z, py)} | ${formatRatio(z, js)} |`,
+      `| ${label} | ${SYSTEMS.map((system) => formatRate(best.get(system))).join(" | ")} | ${
+        others.map((system) => formatRatio(z, best.get(system))).join(" | ")
+      } |`,
     );
   }
   return lines.join("\n");
 }
 
-const TARGETS = [
-  { label: LABELS.push16, name: "PUSH→PULL 16 B", min: 1.0 },
-  { label: LABELS.reqRep, name: "REQ/REP 16 B", min: 0.9 },
-  { label: LABELS.curvePush16, name: "CURVE PUSH→PULL 16 B", min: 1.0 },
+const TARGETS: { label: string; name: string; against: System; min: number }[] = [
+  { label: LABELS.push16, name: "PUSH→PULL 16 B", against: "native", min: 1.0 },
+  { label: LABELS.reqRep, name: "REQ/REP 16 B", against: "deno-tcp", min: 0.9 },
+  { label: LABELS.push16, name: "PUSH→PULL 16 B", against: "pyzmq", min: 1.0 },
+  { label: LABELS.reqRep, name: "REQ/REP 16 B", against: "pyzmq", min: 0.9 },
+  { label: LABELS.curvePush16, name: "CURVE PUSH→PULL 16 B", against: "pyzmq", min: 1.0 },
 ];
 
 function renderTargets(results: Results): string {
-  return TARGETS.filter(({ label }) => results.has(label)).map(({ label, name, min }) => {
-    const z = results.get(label)?.get("zedge"), py = results.get(label)?.get("pyzmq");
-    const verdict = z === undefined || py === undefined
-      ? "n/a (needs both zedge and pyzmq)"
-      : `${(z / py).toFixed(2)}× ${z / py >= min ? "PASS" : "MISS"}`;
-    return `- target ${name} ≥ ${min.toFixed(1)}× pyzmq: ${verdict}`;
-  }).join("\n");
+  return TARGETS.filter(({ label }) => results.has(label)).map(
+    ({ label, name, against, min }) => {
+      const z = results.get(label)?.get("zedge"), other = results.get(label)?.get(against);
+      const verdict = z === undefined || other === undefined
+        ? `n/a (needs both zedge and ${SYSTEM_NAMES[against]})`
+        : `${(z / other).toFixed(2)}× ${z / other >= min ? "PASS" : "MISS"}`;
+      return `- target ${name} ≥ ${min.toFixed(1)}× ${SYSTEM_NAMES[against]}: ${verdict}`;
+    },
+  ).join("\n");
 }
 
 function renderRss(rss: RssResult, timing: Timing): string {
@@ -407,11 +510,19 @@ async function main(options: BenchOptions): Promise<boolean> {
   );
   const results: Results = new Map();
   let ok = true;
+  if (options.systems.includes("native")) {
+    try {
+      nativeBinary = await buildNativePeer();
+    } catch (error) {
+      ok = false;
+      console.error(`zmq: native libzmq peer not available: ${(error as Error).message}`);
+    }
+  }
   const wanted = (label: string) =>
     options.cases === null || label.toLowerCase().includes(options.cases.toLowerCase());
   for (let round = 1; round <= timing.rounds; round++) {
     for (const benchCase of CASES.filter((c) => wanted(c.label))) {
-      for (const system of options.systems) {
+      for (const system of options.systems.filter((system) => plays(system, benchCase.label))) {
         try {
           const rate = await benchCase.run(system, timing);
           const best = results.get(benchCase.label) ?? new Map<System, number>();
@@ -445,6 +556,14 @@ async function main(options: BenchOptions): Promise<boolean> {
     } catch (error) {
       ok = false;
       console.log(`zedge memory per connection: FAILED: ${(error as Error).message}`);
+    }
+    try {
+      console.log();
+      const against = options.systems.includes("native") && nativeBinary !== null ? "native" : null;
+      console.log(renderScale(await measureScale(timing, against, options.quick)));
+    } catch (error) {
+      ok = false;
+      console.log(`scale curves: FAILED: ${(error as Error).message}`);
     }
   }
   return ok;

@@ -22,7 +22,17 @@
 import { Publisher, Pull, Push, Reply, Request, Subscriber } from "../mod.ts";
 
 /** The socket a peer plays. */
-export type PeerRole = "rep" | "req" | "push" | "pull" | "pub" | "sub" | "pull-rss";
+export type PeerRole =
+  | "rep"
+  | "req"
+  | "push"
+  | "pull"
+  | "pub"
+  | "sub"
+  | "pull-rss"
+  | "push-many"
+  | "sub-many"
+  | "req-latency";
 
 /**
  * A peer's validated configuration.
@@ -42,7 +52,7 @@ export interface PeerConfig {
   warmup?: number;
   /** Seconds to measure (req, pull, sub). */
   duration?: number;
-  /** Messages to receive (pull-rss). */
+  /** Messages to receive (pull-rss); sockets to open (push-many, sub-many). */
   count?: number;
   /** Messages between RSS samples (pull-rss). */
   sampleEvery?: number;
@@ -50,7 +60,18 @@ export interface PeerConfig {
   curve?: { publicKey: string; secretKey: string };
 }
 
-const ROLES: readonly PeerRole[] = ["rep", "req", "push", "pull", "pub", "sub", "pull-rss"];
+const ROLES: readonly PeerRole[] = [
+  "rep",
+  "req",
+  "push",
+  "pull",
+  "pub",
+  "sub",
+  "pull-rss",
+  "push-many",
+  "sub-many",
+  "req-latency",
+];
 // Receivers read this many messages between clock reads, like the other peers.
 const BATCH = 256;
 const BIND_ENDPOINT = "tcp://127.0.0.1:0";
@@ -83,7 +104,7 @@ export function parsePeerConfig(text: string): PeerConfig {
     );
   }
   const needs = (roles: PeerRole[]) => roles.includes(role);
-  if (needs(["req", "push", "sub"])) {
+  if (needs(["req", "push", "sub", "push-many", "sub-many", "req-latency"])) {
     const endpoint = config.endpoint;
     if (typeof endpoint !== "string" || !endpoint.startsWith("tcp://")) {
       throw new Error(
@@ -114,7 +135,8 @@ export function parsePeerConfig(text: string): PeerConfig {
     integer("count", 1, 1e9);
     integer("sampleEvery", 1, 1e9);
   }
-  if (needs(["req", "pull", "sub"])) {
+  if (needs(["push-many", "sub-many"])) integer("count", 1, 10_000);
+  if (needs(["req", "pull", "sub", "sub-many", "req-latency"])) {
     for (const field of ["warmup", "duration"]) {
       const value = config[field];
       if (typeof value !== "number" || !(value >= 0 && value <= 600)) {
@@ -211,6 +233,67 @@ async function measureRoundTrips(
   }
 }
 
+/** Round trips, each one timed: the rate and the p50 and p99 round trip in µs. */
+async function measureLatency(
+  sock: Request,
+  payload: Uint8Array,
+  warmup: number,
+  duration: number,
+): Promise<Rate & { p50: number; p99: number }> {
+  await sock.send(payload);
+  checkMessage(await sock.receive(), payload.length);
+  const started = performance.now();
+  while (performance.now() - started < warmup * 1000) {
+    await sock.send(payload);
+    await sock.receive();
+  }
+  const times: number[] = [];
+  const t0 = performance.now();
+  let last = t0;
+  for (;;) {
+    await sock.send(payload);
+    await sock.receive();
+    const t = performance.now();
+    times.push((t - last) * 1000);
+    last = t;
+    if (t - t0 >= duration * 1000) break;
+  }
+  times.sort((a, b) => a - b);
+  const seconds = (last - t0) / 1000;
+  return {
+    rate: times.length / seconds,
+    count: times.length,
+    seconds,
+    p50: times[times.length >> 1],
+    p99: times[Math.floor(times.length * 0.99)],
+  };
+}
+
+/** Total messages/s delivered to `socks`, each read by its own loop. */
+async function measureSubscribers(
+  socks: Subscriber[],
+  warmup: number,
+  duration: number,
+): Promise<Rate> {
+  let count = 0;
+  let open = true;
+  const loops = socks.map(async (sock) => {
+    while (open) {
+      await sock.receive();
+      count++;
+    }
+  });
+  while (count === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  await new Promise((resolve) => setTimeout(resolve, warmup * 1000));
+  const before = count;
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, duration * 1000));
+  const seconds = (performance.now() - t0) / 1000;
+  open = false;
+  void loops;
+  return { rate: (count - before) / seconds, count: count - before, seconds };
+}
+
 /** Receives `count` messages, sampling RSS after the first and every `sampleEvery`. */
 async function measureRss(sock: Pull, size: number, count: number, sampleEvery: number) {
   checkMessage(await sock.receive(), size);
@@ -284,6 +367,27 @@ async function run(config: PeerConfig): Promise<void> {
       // A bare loop, as a user writes it: send() itself yields to the event
       // loop now and then, so accepts and writes keep going.
       for (;;) await sock.send(payload);
+    }
+    case "req-latency": {
+      const sock = new Request(client);
+      sock.connect(config.endpoint!);
+      emit({ ...await measureLatency(sock, payload, config.warmup!, config.duration!) });
+      return;
+    }
+    case "push-many": {
+      const socks = Array.from({ length: config.count! }, () => new Push(client));
+      for (const sock of socks) sock.connect(config.endpoint!);
+      for (;;) for (const sock of socks) await sock.send(payload);
+    }
+    case "sub-many": {
+      const socks = Array.from({ length: config.count! }, () => new Subscriber(client));
+      for (const sock of socks) {
+        sock.subscribe();
+        sock.connect(config.endpoint!);
+      }
+      emit({ ready: true });
+      emit({ ...await measureSubscribers(socks, config.warmup!, config.duration!) });
+      return;
     }
     case "sub": {
       const sock = new Subscriber(client);

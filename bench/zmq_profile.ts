@@ -5,7 +5,7 @@
  * and prints where self time goes, by function and by file. The raw profiles
  * are saved as .cpuprofile files that Chrome DevTools opens.
  *
- *     deno run -A bench/zmq_profile.ts push16|push1k|reqrep|curve16 [--seconds=5] [--top=25] [--out=DIR]
+ *     deno run -A bench/zmq_profile.ts push16|push1k|push100|reqrep|curve16 [--seconds=5] [--top=25] [--out=DIR]
  *
  * @example
  * ```sh
@@ -136,7 +136,16 @@ export function functionCosts(profile: CpuProfile): FunctionCost[] {
   return [...costs.values()];
 }
 
-function report(label: string, profile: CpuProfile, top: number): string {
+/**
+ * A profile as markdown: the top functions by self time, self time by file,
+ * and zedge's own functions by inclusive time (idle samples left out).
+ *
+ * @example
+ * ```ts
+ * console.log(renderProfile("zedge pull", profile, 25));
+ * ```
+ */
+export function renderProfile(label: string, profile: CpuProfile, top: number): string {
   const costs = functionCosts(profile);
   const all = costs.reduce((sum, cost) => sum + cost.self, 0);
   const idle = costs.filter((c) => c.name === "(idle)").reduce((s, c) => s + c.self, 0);
@@ -192,6 +201,11 @@ const CASES: Record<
   push1k: {
     server: { role: "pull", size: 1024 },
     client: { role: "push", size: 1024 },
+    measured: "server",
+  },
+  push100: {
+    server: { role: "pull", size: 16 },
+    client: { role: "push-many", size: 16, count: 100 },
     measured: "server",
   },
   reqrep: {
@@ -273,7 +287,7 @@ async function main(args: string[]): Promise<void> {
       const role = spec[side].role as string;
       const file = `${out}/${name}-${role}.cpuprofile`;
       await Deno.writeTextFile(file, JSON.stringify(profile));
-      console.log(report(`zedge ${role} (${file})`, profile, top) + "\n");
+      console.log(renderProfile(`zedge ${role} (${file})`, profile, top) + "\n");
     }
   } finally {
     await Promise.all([server.stop(), client?.stop()]);

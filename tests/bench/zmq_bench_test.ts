@@ -1,6 +1,7 @@
 /**
  * Smoke test of the "zmq" benchmark section: runs it for real (zedge only,
- * --quick) and checks that every case produced a rate. No timing thresholds:
+ * --quick) and checks that every case and every point of the scale curves
+ * produced a figure. No timing thresholds:
  * speed is the benchmark's business, not the test's.
  *
  * @module
@@ -40,11 +41,18 @@ Deno.test("zmq bench --quick --only zedge prints a positive zedge rate for every
   for (const name of CASES) {
     const row = rows.find((line) => line.startsWith(`| ${name},`) || line.startsWith(`| ${name} `));
     assert.ok(row, `no table row for ${name}:\n${stdout}`);
-    const [, zedge, pyzmq, zeromqJs] = row.split("|").slice(1, -1).map((cell) => cell.trim());
+    const [, zedge, ...others] = row.split("|").slice(1, -1).map((cell) => cell.trim());
     assert.ok(parseRate(zedge) > 0, `zedge rate for ${name} is not positive: "${zedge}"`);
-    // Only zedge ran, so the other columns must say so rather than show numbers.
-    assert.equal(pyzmq, "—");
-    assert.equal(zeromqJs, "—");
+    // Only zedge ran, so the other columns (native, pyzmq, zeromq.js, TCP echo and the
+    // ratios) must say so rather than show numbers.
+    assert.deepEqual(others, Array(8).fill("—"), row);
+  }
+  // The scale curves print a zedge figure for every point.
+  for (const point of ["1 PUSH peer", "100 PUSH peers", "1 SUB", "100 SUBs", "16 B", "64 KiB"]) {
+    const row = rows.find((line) => line.startsWith(`| ${point} |`));
+    assert.ok(row, `no scale row for ${point}:\n${stdout}`);
+    const zedge = row.split("|")[2].trim();
+    assert.ok(parseRate(zedge.replace(" µs", "")) > 0, `zedge figure for ${point}: "${zedge}"`);
   }
 
   const rss = stdout.match(/first ([\d.]+) MiB, last ([\d.]+) MiB, max ([\d.]+) MiB/);
@@ -56,7 +64,13 @@ Deno.test("zmq bench --quick --only zedge prints a positive zedge rate for every
 Deno.test("zmq bench flags: --only takes a list in either form and rejects unknown systems", () => {
   assert.deepEqual(parseBenchArgs(["--only=zedge"]).systems, ["zedge"]);
   assert.deepEqual(parseBenchArgs(["--only", "zeromq.js,pyzmq"]).systems, ["pyzmq", "zeromq.js"]);
-  assert.deepEqual(parseBenchArgs([]).systems, ["zedge", "pyzmq", "zeromq.js"]);
+  assert.deepEqual(parseBenchArgs([]).systems, [
+    "zedge",
+    "native",
+    "pyzmq",
+    "zeromq.js",
+    "deno-tcp",
+  ]);
   assert.equal(parseBenchArgs(["--quick"]).quick, true);
   assert.equal(parseBenchArgs([]).quick, false);
   assert.deepEqual(parseBenchArgs(["--tasks-only"]).ignored, ["--tasks-only"]);

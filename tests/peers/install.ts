@@ -5,7 +5,8 @@
  * and zeromq.js for Node (`npm ci` in tests/peers/node); and what the status
  * page's tests read it with: Debian's Chromium (driven by puppeteer-core,
  * which downloads no browser) and `python3-prometheus-client` (Prometheus's
- * own parser of the text format). Run by `deno task test` and
+ * own parser of the text format); and libzmq3-dev with a C compiler, for the
+ * benchmarks' native libzmq peer (bench/native/zmq_peer.c). Run by `deno task test` and
  * `deno task bench` before anything else, so both work on a fresh machine.
  *
  * @example
@@ -18,6 +19,17 @@
 const NODE_PEERS = new URL("./node/", import.meta.url).pathname;
 /** Debian's Chromium, which the status page's browser test drives. */
 const CHROMIUM = "/usr/bin/chromium";
+/** libzmq3-dev's header: the native peer of the benchmarks compiles against it. */
+const ZMQ_HEADER = "/usr/include/zmq.h";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function run(cmd: string, args: string[], cwd?: string): Promise<boolean> {
   try {
@@ -36,7 +48,7 @@ async function step(label: string, cmd: string, args: string[], cwd?: string): P
   if (!success) throw new Error(`'${cmd} ${args.join(" ")}' failed`);
 }
 
-/** Makes sure pyzmq and zeromq.js are installed; throws with the failing step otherwise. */
+/** Makes sure every peer above is installed; throws with the failing step otherwise. */
 export async function installPeers(): Promise<void> {
   const missing: string[] = [];
   // pyzmq is the libzmq peer; PyYAML and msgpack are what ZTL's own scripts and tools use;
@@ -45,6 +57,9 @@ export async function installPeers(): Promise<void> {
     missing.push("python3-zmq", "python3-yaml", "python3-msgpack", "python3-prometheus-client");
   }
   if (!(await run(CHROMIUM, ["--version"]))) missing.push("chromium");
+  // The benchmarks' native libzmq peer is C, compiled by the bench itself against these headers.
+  if (!(await exists(ZMQ_HEADER))) missing.push("libzmq3-dev");
+  if (!(await run("cc", ["--version"]))) missing.push("gcc");
   if (missing.length > 0) {
     // Root (CI, robots) runs apt-get directly; anyone else needs passwordless sudo.
     const apt = Deno.uid() === 0 ? ["apt-get"] : ["sudo", "-n", "apt-get"];
@@ -75,7 +90,7 @@ if (import.meta.main) {
     console.error(`peers: ${error instanceof Error ? error.message : error}`);
     console.error(
       "peers: install them by hand: apt-get install -y python3-zmq python3-yaml python3-msgpack " +
-        "python3-prometheus-client chromium; (cd tests/peers/node && npm ci)",
+        "python3-prometheus-client chromium libzmq3-dev gcc; (cd tests/peers/node && npm ci)",
     );
     Deno.exit(1);
   }

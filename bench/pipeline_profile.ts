@@ -1,0 +1,224 @@
+/**
+ * Where a pipeline item's time goes (`deno run -A --unstable-worker-options
+ * bench/pipeline_profile.ts [timeline|cpu] …`):
+ *
+ * - `timeline` (default): 10 ms items whose handler reports when it started
+ *   and ended, on 1×1 and 2×10 workers. Every millisecond of the run is then
+ *   one of: the work itself (10 ms per item), the sleep's own overshoot,
+ *   the start (clock start → first handler), a thread idle between two items
+ *   (waiting for its next item: distributor, messages, worker), or the end
+ *   (last handler → collector → ACK → distributor → FINISHED → `onFinished`).
+ *   Printed per case, with the ideal time and what is over it.
+ * - `cpu`: empty items, with this process (distributor and collector) and
+ *   the worker process CPU-profiled through node:inspector; prints each
+ *   role's top functions by self time, by file, and zedge's own functions by
+ *   inclusive time, and saves the .cpuprofile files (Chrome DevTools opens
+ *   them).
+ *
+ * Flags: `--items=N` (timeline: 300 per thread-case; cpu: 300,000), `--out=DIR`
+ * (cpu; default /tmp/zedge-profiles), `--top=N` (cpu; default 20).
+ *
+ * @example
+ * ```sh
+ * deno run -A --unstable-worker-options bench/pipeline_profile.ts timeline
+ * deno run -A --unstable-worker-options bench/pipeline_profile.ts cpu --items=500000
+ * ```
+ *
+ * @module
+ */
+import type { CollectedResult } from "../mod.ts";
+import { type Case, measure } from "./pipeline.ts";
+import { type CpuProfile, renderProfile } from "./zmq_profile.ts";
+
+/** What the `trace` handler returns. */
+interface Trace {
+  startedAt: number;
+  endedAt: number;
+  thread: number;
+}
+
+/**
+ * A run's time split into where it went (ms, summed over threads for the
+ * per-thread parts, so they add up to `threads × wall time`).
+ *
+ * @example
+ * ```ts
+ * const split = splitTimeline(traces, { startedAt: 0, finishedAt: 1010 }, 10, 1);
+ * console.log(split.idleBetween);
+ * ```
+ */
+export interface TimelineSplit {
+  /** Wall time of the run. */
+  wallMs: number;
+  /** Items × item time / threads. */
+  idealMs: number;
+  /** Sum over threads of (handler time − item time). */
+  overshoot: number;
+  /** Sum over threads of the time before their first item. */
+  start: number;
+  /** Sum over threads of the gaps between one item's end and the next one's start. */
+  idleBetween: number;
+  /** Sum over threads of the time after their last item. */
+  end: number;
+  /** Largest single gap between two items on one thread. */
+  maxGap: number;
+  /** Median gap between two items on one thread (ms). */
+  medianGap: number;
+  /** Items per thread: fewest and most. */
+  perThread: [number, number];
+  /** Last handler end → `onFinished` (the end of the run's own chain). */
+  tail: number;
+}
+
+/**
+ * Splits a traced run into where its time went (see {@link TimelineSplit}).
+ *
+ * @example
+ * ```ts
+ * splitTimeline([{ startedAt: 1, endedAt: 11, thread: 0, worker: "w" }], { startedAt: 0, finishedAt: 12 }, 10, 1);
+ * ```
+ */
+export function splitTimeline(
+  traces: (Trace & { worker: string })[],
+  run: { startedAt: number; finishedAt: number },
+  itemMs: number,
+  threads: number,
+): TimelineSplit {
+  const byThread = new Map<string, Trace[]>();
+  for (const t of traces) {
+    const key = `${t.worker}/${t.thread}`;
+    byThread.set(key, [...(byThread.get(key) ?? []), t]);
+  }
+  const gaps: number[] = [];
+  let overshoot = 0, start = 0, end = 0;
+  const counts: number[] = [];
+  for (const list of byThread.values()) {
+    list.sort((a, b) => a.startedAt - b.startedAt);
+    counts.push(list.length);
+    start += list[0].startedAt - run.startedAt;
+    end += run.finishedAt - list[list.length - 1].endedAt;
+    for (const [i, t] of list.entries()) {
+      overshoot += t.endedAt - t.startedAt - itemMs;
+      if (i > 0) gaps.push(t.startedAt - list[i - 1].endedAt);
+    }
+  }
+  // Threads that never ran an item idle the whole run.
+  for (let idle = byThread.size; idle < threads; idle++) start += run.finishedAt - run.startedAt;
+  gaps.sort((a, b) => a - b);
+  const lastEnd = Math.max(...traces.map((t) => t.endedAt));
+  return {
+    wallMs: run.finishedAt - run.startedAt,
+    idealMs: (traces.length * itemMs) / threads,
+    overshoot,
+    start,
+    idleBetween: gaps.reduce((sum, gap) => sum + gap, 0),
+    end,
+    maxGap: gaps.length > 0 ? gaps[gaps.length - 1] : 0,
+    medianGap: gaps.length > 0 ? gaps[gaps.length >> 1] : 0,
+    perThread: [Math.min(...counts), Math.max(...counts)],
+    tail: run.finishedAt - lastEnd,
+  };
+}
+
+function renderSplit(label: string, s: TimelineSplit, threads: number): string {
+  const per = (ms: number) => ms / threads; // as a share of the wall time
+  const pct = (ms: number) => `${((100 * per(ms)) / s.idealMs).toFixed(2)}%`;
+  const row = (what: string, ms: number) => `| ${what} | ${per(ms).toFixed(1)} ms | ${pct(ms)} |`;
+  return [
+    `### ${label}: ${s.wallMs.toFixed(0)} ms, ideal ${s.idealMs.toFixed(0)} ms, overhead ${
+      ((s.wallMs / s.idealMs - 1) * 100).toFixed(2)
+    }%`,
+    "",
+    "| where (per thread, averaged) | time | of ideal |",
+    "| --- | ---: | ---: |",
+    row("the sleep's own overshoot (no pipeline in it)", s.overshoot),
+    row("start: clock start → the thread's first item", s.start),
+    row("idle between items (waiting for the next one)", s.idleBetween),
+    row("end: the thread's last item → onFinished", s.end),
+    "",
+    `median gap between two items ${(s.medianGap * 1000).toFixed(0)} µs, largest ${
+      s.maxGap.toFixed(2)
+    } ms; items per thread ${s.perThread[0]}–${s.perThread[1]}; last item → onFinished ${
+      s.tail.toFixed(2)
+    } ms`,
+  ].join("\n");
+}
+
+async function timeline(items: number): Promise<void> {
+  // Warm-up: compiles every role's hot paths once.
+  await measure({
+    workers: 1,
+    threads: 0,
+    items: 2000,
+    type: "noop",
+    payload: null,
+    prefetch: 100,
+  });
+  for (const [workers, threads] of [[1, 0], [2, 0], [1, 10], [2, 10]]) {
+    const slots = workers * Math.max(1, threads);
+    const c: Case = {
+      workers,
+      threads,
+      items: threads > 0 ? items * 10 : items,
+      type: "trace",
+      payload: { ms: 10 },
+      prefetch: threads > 1 ? threads : 1,
+    };
+    const traces: (Trace & { worker: string })[] = [];
+    const m = await measure(c, {
+      onResult: (r: CollectedResult) => traces.push({ ...(r.value as Trace), worker: r.worker }),
+    });
+    const split = splitTimeline(traces, m, 10, slots);
+    console.log(renderSplit(`${workers}x${Math.max(1, threads)} ${c.items} items`, split, slots));
+    console.log();
+  }
+}
+
+async function cpu(items: number, out: string, top: number): Promise<void> {
+  await Deno.mkdir(out, { recursive: true });
+  await measure({
+    workers: 1,
+    threads: 0,
+    items: 2000,
+    type: "noop",
+    payload: null,
+    prefetch: 100,
+  });
+  const c: Case = { workers: 1, threads: 0, items, type: "noop", payload: null, prefetch: 2000 };
+  const prefix = `${out}/pipeline-empty`;
+  const m = await measure(c, { profileTo: prefix });
+  console.log(
+    `## ${items} empty items, 1 worker process: ${Math.round(items / (m.ms / 1000))} items/s ` +
+      `while profiled, ${((m.cpuMs * 1000) / items).toFixed(2)} µs CPU/item in this process\n`,
+  );
+  for (
+    const [label, file] of [
+      ["distributor + collector (this process)", `${prefix}-host.cpuprofile`],
+      ["worker process", `${prefix}-worker-0.cpuprofile`],
+    ]
+  ) {
+    const profile = JSON.parse(await Deno.readTextFile(file)) as CpuProfile;
+    console.log(renderProfile(`${label} (${file})`, profile, top) + "\n");
+  }
+}
+
+if (import.meta.main) {
+  const mode = Deno.args.find((arg) => !arg.startsWith("--")) ?? "timeline";
+  const flag = (name: string) =>
+    Deno.args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const number = (name: string, fallback: number) => {
+    const value = Number(flag(name) ?? fallback);
+    if (!Number.isInteger(value) || value < 1) {
+      console.error(`pipeline_profile: --${name} needs a positive integer`);
+      Deno.exit(2);
+    }
+    return value;
+  };
+  if (mode === "timeline") await timeline(number("items", 300));
+  else if (mode === "cpu") {
+    await cpu(number("items", 300_000), flag("out") ?? "/tmp/zedge-profiles", number("top", 20));
+  } else {
+    console.error(`pipeline_profile: expected timeline or cpu, got ${mode}`);
+    Deno.exit(2);
+  }
+}
