@@ -88,6 +88,47 @@ for (const transport of TRANSPORTS) {
     }
   });
 
+  Deno.test(`push/pull [${transport.name}]: among 20 peers, the 3 that send take turns; a closed one's messages still arrive`, async () => {
+    // The fair queue walks only the peers with something queued: idle ones
+    // must not break the rotation, a peer that starts sending later joins it,
+    // and one that closed with messages queued is served until drained.
+    const pull = new Pull();
+    const pushes = Array.from({ length: 20 }, () => new Push());
+    try {
+      await pull.bind(transport.bindEndpoint());
+      const logs = pushes.map((p) => new EventLog(p));
+      for (const push of pushes) push.connect(pull.lastEndpoint!);
+      await Promise.all(logs.map((log) => log.wait("handshake")));
+      const senders = [pushes[3], pushes[11], pushes[17]];
+      for (const [s, name] of [[0, "a"], [1, "b"], [2, "c"]] as const) {
+        for (let i = 0; i < 4; i++) await senders[s].send([name, String(i)]);
+      }
+      await waitFor(() => queuedAt(pull) === 12, "all 12 messages to reach the pull");
+      await senders[1].close();
+      const order: string[] = [];
+      for (let i = 0; i < 6; i++) order.push(texts(await pull.receive()).join(""));
+      // Two full rounds: each sender once per round of three, in its own order.
+      for (const round of [order.slice(0, 3), order.slice(3, 6)]) {
+        assert.deepEqual(round.map((m) => m[0]).sort(), ["a", "b", "c"], order.join(" "));
+      }
+      await pushes[0].send(["d", "0"]);
+      await waitFor(() => queuedAt(pull) === 7, "the late sender's message to arrive");
+      for (let i = 0; i < 7; i++) order.push(texts(await pull.receive()).join(""));
+      for (const name of ["a", "b", "c"]) {
+        assert.deepEqual(
+          order.filter((m) => m[0] === name),
+          [0, 1, 2, 3].map((i) => `${name}${i}`),
+          `${name}'s messages, in order, all delivered: ${order.join(" ")}`,
+        );
+      }
+      assert.ok(order.includes("d0"), order.join(" "));
+      // The late sender waits at most one round of the others.
+      assert.ok(order.indexOf("d0") <= 6 + 3, order.join(" "));
+    } finally {
+      await closeAll(...pushes, pull);
+    }
+  });
+
   Deno.test(`push/pull [${transport.name}]: multipart messages keep empty and large frames`, async () => {
     const pull = new Pull();
     const push = new Push();
