@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { InlineExecutor, ThreadPool } from "../../core/pipeline/executor.ts";
 import type { WorkItem } from "../../core/pipeline/codec.ts";
+import { within } from "../core/helpers.ts";
 
 const module = new URL("./fixtures/handlers.ts", import.meta.url);
 const item = (type: string, payload: unknown = null, timeoutMs = 0, attempt = 1): WorkItem => ({
@@ -68,4 +69,39 @@ Deno.test("inline executor: results, thrown errors and time limits", async () =>
     ok: false,
     reason: "no handler for task type 'nope'",
   });
+});
+
+Deno.test("thread pool: an item sent ahead to a thread that hangs, crashes or exits runs on its replacement, once", async () => {
+  // One thread, so the second item of each pair is sent ahead into the
+  // thread's own queue while the first runs.
+  const pool = new ThreadPool({ module, threads: 1 });
+  try {
+    await pool.start();
+    for (const [type, timeoutMs] of [["hang", 150], ["crash", 0], ["exit", 0]] as const) {
+      const started = performance.now();
+      const [first, ahead] = await within(
+        Promise.all([
+          pool.run({ ...item(type, null, timeoutMs), id: `${type}:first` }),
+          pool.run({ ...item("echo", type), id: `${type}:ahead` }),
+        ]),
+        `${type}: both items to settle`,
+        10_000,
+      );
+      assert.equal(first.ok, false, `${type}: ${JSON.stringify(first)}`);
+      assert.ok(ahead.ok, `${type}: the item sent ahead failed: ${JSON.stringify(ahead)}`);
+      assert.deepEqual((ahead as { value: unknown }).value, {
+        payload: type,
+        id: `${type}:ahead`,
+        attempt: 1,
+        thread: 0,
+      });
+      if (type === "hang") {
+        // It waited for the hung item's time limit: it never ran beside it.
+        assert.ok(performance.now() - started >= 140, `${performance.now() - started} ms`);
+      }
+    }
+    assert.equal(pool.replaced, 3);
+  } finally {
+    pool.close();
+  }
 });
