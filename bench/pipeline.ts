@@ -209,8 +209,15 @@ function line(c: Case, m: Measured, ideal: number): string {
   } ms, overhead ${overhead.toFixed(1)}%${retries}`;
 }
 
-/** Warm-up (not reported): compiles the hot paths of every role once. */
-async function warmUp(): Promise<void> {
+/**
+ * Warm-up (not reported): compiles the hot paths of every role once.
+ *
+ * @example
+ * ```ts
+ * await warmUp();
+ * ```
+ */
+export async function warmUp(): Promise<void> {
   await measure({
     workers: 1,
     threads: 0,

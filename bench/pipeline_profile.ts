@@ -27,7 +27,7 @@
  * @module
  */
 import type { CollectedResult } from "../mod.ts";
-import { type Case, measure } from "./pipeline.ts";
+import { type Case, measure, warmUp } from "./pipeline.ts";
 import { type CpuProfile, renderProfile } from "./zmq_profile.ts";
 
 /** What the `trace` handler returns. */
@@ -145,15 +145,7 @@ function renderSplit(label: string, s: TimelineSplit, threads: number): string {
 }
 
 async function timeline(items: number): Promise<void> {
-  // Warm-up: compiles every role's hot paths once.
-  await measure({
-    workers: 1,
-    threads: 0,
-    items: 2000,
-    type: "noop",
-    payload: null,
-    prefetch: 100,
-  });
+  await warmUp();
   for (const [workers, threads] of [[1, 0], [2, 0], [1, 10], [2, 10]]) {
     const slots = workers * Math.max(1, threads);
     const c: Case = {
@@ -176,14 +168,7 @@ async function timeline(items: number): Promise<void> {
 
 async function cpu(items: number, out: string, top: number): Promise<void> {
   await Deno.mkdir(out, { recursive: true });
-  await measure({
-    workers: 1,
-    threads: 0,
-    items: 2000,
-    type: "noop",
-    payload: null,
-    prefetch: 100,
-  });
+  await warmUp();
   const c: Case = { workers: 1, threads: 0, items, type: "noop", payload: null, prefetch: 2000 };
   const prefix = `${out}/pipeline-empty`;
   const m = await measure(c, { profileTo: prefix });

@@ -209,12 +209,8 @@ async function measureReceiver(
   }
 }
 
-async function measureRoundTrips(
-  sock: Request,
-  payload: Uint8Array,
-  warmup: number,
-  duration: number,
-): Promise<Rate> {
+/** One checked round trip, then round trips for `warmup` seconds. */
+async function warmUpRoundTrips(sock: Request, payload: Uint8Array, warmup: number) {
   await sock.send(payload);
   checkMessage(await sock.receive(), payload.length);
   const started = performance.now();
@@ -222,6 +218,15 @@ async function measureRoundTrips(
     await sock.send(payload);
     await sock.receive();
   }
+}
+
+async function measureRoundTrips(
+  sock: Request,
+  payload: Uint8Array,
+  warmup: number,
+  duration: number,
+): Promise<Rate> {
+  await warmUpRoundTrips(sock, payload, warmup);
   const t0 = performance.now();
   let count = 0;
   for (;;) {
@@ -240,13 +245,7 @@ async function measureLatency(
   warmup: number,
   duration: number,
 ): Promise<Rate & { p50: number; p99: number }> {
-  await sock.send(payload);
-  checkMessage(await sock.receive(), payload.length);
-  const started = performance.now();
-  while (performance.now() - started < warmup * 1000) {
-    await sock.send(payload);
-    await sock.receive();
-  }
+  await warmUpRoundTrips(sock, payload, warmup);
   const times: number[] = [];
   const t0 = performance.now();
   let last = t0;
@@ -334,10 +333,12 @@ async function run(config: PeerConfig): Promise<void> {
         await sock.send(payload);
       }
     }
-    case "req": {
+    case "req":
+    case "req-latency": {
       const sock = new Request(client);
       sock.connect(config.endpoint!);
-      emit({ ...await measureRoundTrips(sock, payload, config.warmup!, config.duration!) });
+      const measure = config.role === "req" ? measureRoundTrips : measureLatency;
+      emit({ ...await measure(sock, payload, config.warmup!, config.duration!) });
       return;
     }
     case "push": {
@@ -367,12 +368,6 @@ async function run(config: PeerConfig): Promise<void> {
       // A bare loop, as a user writes it: send() itself yields to the event
       // loop now and then, so accepts and writes keep going.
       for (;;) await sock.send(payload);
-    }
-    case "req-latency": {
-      const sock = new Request(client);
-      sock.connect(config.endpoint!);
-      emit({ ...await measureLatency(sock, payload, config.warmup!, config.duration!) });
-      return;
     }
     case "push-many": {
       const socks = Array.from({ length: config.count! }, () => new Push(client));
