@@ -5,13 +5,15 @@
  * and zeromq.js for Node (`npm ci` in tests/peers/node); and what the status
  * page's tests read it with: Debian's Chromium (driven by puppeteer-core,
  * which downloads no browser) and `python3-prometheus-client` (Prometheus's
- * own parser of the text format); and libzmq3-dev with a C compiler, for the
- * benchmarks' native libzmq peer (bench/native/zmq_peer.c). Run by `deno task test` and
- * `deno task bench` before anything else, so both work on a fresh machine.
+ * own parser of the text format); and, with `--bench`, libzmq3-dev with a C
+ * compiler, for the benchmarks' native libzmq peer (bench/native/zmq_peer.c).
+ * Run by `deno task test` and `deno task bench` before anything else, so both
+ * work on a fresh machine.
  *
  * @example
  * ```sh
- * deno run -A tests/peers/install.ts
+ * deno run -A tests/peers/install.ts          # what the tests need
+ * deno run -A tests/peers/install.ts --bench  # and the native peer's compiler and headers
  * ```
  * @module
  */
@@ -48,8 +50,12 @@ async function step(label: string, cmd: string, args: string[], cwd?: string): P
   if (!success) throw new Error(`'${cmd} ${args.join(" ")}' failed`);
 }
 
-/** Makes sure every peer above is installed; throws with the failing step otherwise. */
-export async function installPeers(): Promise<void> {
+/**
+ * Makes sure every peer above is installed (the native peer's compiler and
+ * headers only with `bench`: no test needs them); throws with the failing
+ * step otherwise.
+ */
+export async function installPeers(options: { bench?: boolean } = {}): Promise<void> {
   const missing: string[] = [];
   // pyzmq is the libzmq peer; PyYAML and msgpack are what ZTL's own scripts and tools use;
   // prometheus_client parses /metrics.
@@ -58,8 +64,8 @@ export async function installPeers(): Promise<void> {
   }
   if (!(await run(CHROMIUM, ["--version"]))) missing.push("chromium");
   // The benchmarks' native libzmq peer is C, compiled by the bench itself against these headers.
-  if (!(await exists(ZMQ_HEADER))) missing.push("libzmq3-dev");
-  if (!(await run("cc", ["--version"]))) missing.push("gcc");
+  if (options.bench && !(await exists(ZMQ_HEADER))) missing.push("libzmq3-dev");
+  if (options.bench && !(await run("cc", ["--version"]))) missing.push("gcc");
   if (missing.length > 0) {
     // Root (CI, robots) runs apt-get directly; anyone else needs passwordless sudo.
     const apt = Deno.uid() === 0 ? ["apt-get"] : ["sudo", "-n", "apt-get"];
@@ -85,7 +91,7 @@ export async function installPeers(): Promise<void> {
 
 if (import.meta.main) {
   try {
-    await installPeers();
+    await installPeers({ bench: Deno.args.includes("--bench") });
   } catch (error) {
     console.error(`peers: ${error instanceof Error ? error.message : error}`);
     console.error(
