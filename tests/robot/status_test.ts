@@ -175,25 +175,30 @@ Deno.test("example robot: /metrics, /status.json, a client's task and zedge robo
 
     await t.step("/metrics parses and counts the robot's traffic", async () => {
       // odometry publishes at 100 Hz and reports once a second: wait for a report with 50.
-      await until(async () => {
+      // The topic counts every publish, the PUB socket only those sent to a subscriber (the
+      // ones before filter's subscription arrived are dropped): wait for both.
+      const pub = {
+        component: "odometry",
+        type: "PUB",
+        endpoint: "inproc://zedge/kitchen-bot/odometry/topics",
+      };
+      const families = await until(async () => {
         const odom = (await view()).topics.find((t) => t.topic === "odom");
         const filtered = (await view()).topics.find((t) => t.topic === "odom.filtered");
-        return odom !== undefined && odom.published >= 50 && (filtered?.received ?? 0) > 0
-          ? odom
+        if (odom === undefined || odom.published < 50 || (filtered?.received ?? 0) === 0) {
+          return undefined;
+        }
+        const parsed = await parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+        return (sampleValue(parsed, "zedge_socket_messages_sent_total", pub) ?? 0) >= 50
+          ? parsed
           : undefined;
-      }, "odom's figures");
-      const families = await parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+      }, "odom's figures and its PUB socket's");
       const metric = (name: string, labels: Record<string, string> = {}) =>
         sampleValue(families, name, labels);
       for (const name of ["tasks", "odometry", "filter", "odometer", "planner", "navigator"]) {
         assert.equal(metric("zedge_component_up", { component: name }), 1, name);
         assert.equal(metric("zedge_component_restarts_total", { component: name }), 0, name);
       }
-      const pub = {
-        component: "odometry",
-        type: "PUB",
-        endpoint: "inproc://zedge/kitchen-bot/odometry/topics",
-      };
       assert.ok(metric("zedge_socket_messages_sent_total", pub)! >= 50);
       assert.ok(metric("zedge_socket_sent_bytes_total", pub)! > 50 * 16);
       assert.equal(metric("zedge_socket_connections", pub), 1, "filter subscribes");
