@@ -15,6 +15,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { ConfigFileError } from "../core/config/yaml_schema.ts";
 import { loadRobotConfig, type RobotConfig, type RobotConfigOptions } from "../robot/config.ts";
+import type { ComponentStatus } from "../robot/control.ts";
 import { CliError } from "./errors.ts";
 import { renderMessage } from "./logging.ts";
 
@@ -192,6 +193,31 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
     row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")
       .trimEnd()
   ).join("\n");
+}
+
+/**
+ * The components table `zedge robot status` and `zedge robot top` show: name,
+ * kind, state, uptime while running, restarts and the first line of the last error.
+ *
+ * @example
+ * ```ts
+ * import { formatComponentTable } from "./robot_common.ts";
+ * formatComponentTable([]); // "COMPONENT  KIND  STATE  UPTIME  RESTARTS  LAST ERROR"
+ * ```
+ */
+export function formatComponentTable(components: readonly ComponentStatus[]): string {
+  const rows = [["COMPONENT", "KIND", "STATE", "UPTIME", "RESTARTS", "LAST ERROR"]];
+  for (const c of components) {
+    rows.push([
+      c.name,
+      c.kind,
+      c.state,
+      c.state === "running" ? formatUptime(c.uptimeMs) : "-",
+      String(c.restarts),
+      c.lastError === null ? "-" : c.lastError.split("\n")[0],
+    ]);
+  }
+  return formatTable(rows);
 }
 
 /**

@@ -24,6 +24,7 @@ import {
 } from "../robot/control.ts";
 import { CliError } from "./errors.ts";
 import {
+  formatComponentTable,
   formatTable,
   formatUptime,
   type RobotFileFlags,
@@ -210,17 +211,6 @@ export async function controlEndpoint(source: RobotSource, flags: ControlFlags):
  * ```
  */
 export function formatStatus(status: RobotStatus, endpoint: string): string {
-  const rows = [["COMPONENT", "KIND", "STATE", "UPTIME", "RESTARTS", "LAST ERROR"]];
-  for (const c of status.components) {
-    rows.push([
-      c.name,
-      c.kind,
-      c.state,
-      c.state === "running" ? formatUptime(c.uptimeMs) : "-",
-      String(c.restarts),
-      c.lastError === null ? "-" : c.lastError.split("\n")[0],
-    ]);
-  }
   const permissions = [["COMPONENT", "PERMISSIONS"]];
   for (const c of status.components) {
     const p = c.permissions;
@@ -234,7 +224,7 @@ export function formatStatus(status: RobotStatus, endpoint: string): string {
       formatUptime(status.uptimeMs)
     } · control ${endpoint}`,
     "",
-    formatTable(rows),
+    formatComponentTable(status.components),
     "",
     formatTable(permissions),
   ].join("\n");

@@ -14,7 +14,7 @@
  * @module
  */
 import type { LogLine, RobotView } from "../robot/observe/view.ts";
-import { formatTable, formatUptime } from "./robot_common.ts";
+import { formatComponentTable, formatTable, formatUptime } from "./robot_common.ts";
 
 /**
  * How the screen is laid out.
@@ -99,18 +99,7 @@ function firstLine(text: string | null): string {
 }
 
 function componentLines(view: RobotView): string[] {
-  const rows = [["COMPONENT", "KIND", "STATE", "UPTIME", "RESTARTS", "LAST ERROR"]];
-  for (const c of view.status.components) {
-    rows.push([
-      c.name,
-      c.kind,
-      c.state,
-      c.state === "running" ? formatUptime(c.uptimeMs) : "-",
-      String(c.restarts),
-      firstLine(c.lastError),
-    ]);
-  }
-  return formatTable(rows).split("\n");
+  return formatComponentTable(view.status.components).split("\n");
 }
 
 function taskLines(view: RobotView): string[] {
