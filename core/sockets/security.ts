@@ -27,7 +27,7 @@ import {
   ZmtpError,
 } from "../zmtp/mod.ts";
 import { ZmqError } from "./errors.ts";
-import type { SocketSettings } from "./options.ts";
+import type { SecurityOptions, SocketSettings } from "./options.ts";
 
 /**
  * The mechanism a socket's security options select, before any key is
@@ -46,17 +46,8 @@ export type SecurityChoice =
   | "curve-client"
   | "curve-server";
 
-type SecuritySettings = Pick<
-  SocketSettings,
-  | "curveServer"
-  | "curvePublicKey"
-  | "curveSecretKey"
-  | "curveServerKey"
-  | "plainServer"
-  | "plainUsername"
-  | "plainPassword"
-  | "zapDomain"
->;
+/** The settings behind the security options: one list of names, in options.ts. */
+type SecuritySettings = Pick<SocketSettings, keyof SecurityOptions>;
 
 /**
  * Which mechanism the options select; EINVAL for options that contradict
