@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
-import { within } from "./fixtures/helpers.ts";
+import { withDir, within } from "./fixtures/helpers.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
 
@@ -37,15 +37,6 @@ function assertProblems(
     assert.ok(lines.some((l) => pattern.test(l)), `${pattern} in:\n${result.stderr}`);
   }
   assert.doesNotMatch(result.stderr, /^\s+at |Uncaught/m, "no stack trace");
-}
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-pipeline-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("pipeline: a task type no worker's module exports is refused by check, run and distributor", async () => {

@@ -9,15 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-pipeline-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withDir } from "./fixtures/helpers.ts";
 
 const SERVICES = `export function plan(request: { from: number[]; to: number[] }) {
   return { path: [request.from, request.to] };
