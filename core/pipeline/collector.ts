@@ -27,7 +27,7 @@ import { Dealer, Router } from "../sockets/mod.ts";
 import type { AckData, PipelineMessage, PipelineSummary } from "./codec.ts";
 import { Journal } from "./journal.ts";
 import { maxMessageSizeOption } from "../limits.ts";
-import { atMost, OrderedSender } from "./link.ts";
+import { addNew, atMost, OrderedSender } from "./link.ts";
 import { DropCounter, serveDealer, serveRouter } from "./serve.ts";
 
 const log = getLogger(["zedge", "pipeline", "collector"]);
@@ -227,10 +227,8 @@ export class Collector {
    * or, with a journal, an earlier one). One hash lookup: this runs per item.
    */
   #claim(id: string): boolean {
-    const size = this.#seen.size;
-    if (this.#seen.add(id).size === size) return false;
-    if (this.#journal?.isDone(id)) return false;
-    return true;
+    if (!addNew(this.#seen, id)) return false;
+    return !(this.#journal?.isDone(id) ?? false);
   }
 
   /** Passes each new result to `onResult` (awaited: back-pressure), then ACKs them all. */

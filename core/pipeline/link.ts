@@ -143,6 +143,23 @@ export function peerKey(id: Uint8Array): string {
 }
 
 /**
+ * Adds `value` to `set`; false when it was there already. One hash lookup,
+ * not a `has` and an `add`: the pipeline roles call this per item.
+ *
+ * @example
+ * ```ts
+ * import { addNew } from "./link.ts";
+ * const seen = new Set<string>();
+ * addNew(seen, "tiles:1"); // true
+ * addNew(seen, "tiles:1"); // false
+ * ```
+ */
+export function addNew<T>(set: Set<T>, value: T): boolean {
+  const size = set.size;
+  return set.add(value).size !== size;
+}
+
+/**
  * Resolves after `ms` milliseconds.
  *
  * @example

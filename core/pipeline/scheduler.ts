@@ -29,7 +29,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { AckData, FailedItem, WorkItem } from "./codec.ts";
 import { checkDependencies } from "./graph.ts";
-import type { Timers } from "./link.ts";
+import { addNew, type Timers } from "./link.ts";
 import type { RunJournal } from "./resume.ts";
 
 const log = getLogger(["zedge", "pipeline", "distributor"]);
@@ -767,10 +767,4 @@ export class Scheduler {
     this.#settled = true;
     this.#hooks.settled();
   }
-}
-
-/** Adds `value` to `set`; false when it was there already (one hash lookup, not two). */
-function addNew<T>(set: Set<T>, value: T): boolean {
-  const size = set.size;
-  return set.add(value).size !== size;
 }

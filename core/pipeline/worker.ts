@@ -172,7 +172,7 @@ export class PipelineWorker {
     this.#flush();
     this.#runQueued();
   });
-  /** When this worker last came from the event loop (a message, the Soon turn or a tick). */
+  /** When this worker last came from the event loop (a message or the Soon turn). */
   #lastTurn = 0;
   #distributor: SilenceWatch;
   /** Heard from a distributor since the last run ended (or since starting). */
