@@ -17,21 +17,13 @@
  * ```
  * @module
  */
+import { existsSync } from "node:fs";
 
 const NODE_PEERS = new URL("./node/", import.meta.url).pathname;
 /** Debian's Chromium, which the status page's browser test drives. */
 const CHROMIUM = "/usr/bin/chromium";
 /** libzmq3-dev's header: the native peer of the benchmarks compiles against it. */
 const ZMQ_HEADER = "/usr/include/zmq.h";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function run(cmd: string, args: string[], cwd?: string): Promise<boolean> {
   try {
@@ -64,7 +56,7 @@ export async function installPeers(options: { bench?: boolean } = {}): Promise<v
   }
   if (!(await run(CHROMIUM, ["--version"]))) missing.push("chromium");
   // The benchmarks' native libzmq peer is C, compiled by the bench itself against these headers.
-  if (options.bench && !(await exists(ZMQ_HEADER))) missing.push("libzmq3-dev");
+  if (options.bench && !existsSync(ZMQ_HEADER)) missing.push("libzmq3-dev");
   if (options.bench && !(await run("cc", ["--version"]))) missing.push("gcc");
   if (missing.length > 0) {
     // Root (CI, robots) runs apt-get directly; anyone else needs passwordless sudo.
