@@ -42,6 +42,7 @@ import {
   ControlServer,
   type RobotStatus,
 } from "./control.ts";
+import { controlSecurityOf } from "./robot_security.ts";
 import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
@@ -520,7 +521,7 @@ export class Supervisor {
             : op === "stop"
             ? this.stopComponent(name)
             : this.startComponent(name),
-      });
+      }, { security: controlSecurityOf(this.config), robot: this.config.robot });
       await control.start();
       this.#control = control;
     }
