@@ -171,7 +171,6 @@ export async function robotTarget(
     }
     const config = await source.load(yaml, {}, {
       checkFiles: false,
-      moduleGraph: false,
     });
     endpoint = controlEndpointOf(config);
     if (config.security !== null && parseEndpoint(endpoint).transport === "tcp") {

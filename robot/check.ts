@@ -15,7 +15,8 @@
  * ```
  * @module
  */
-import type { ComponentSpec, RobotConfig } from "./config.ts";
+import type { ComponentSpec, RobotConfig } from "./spec.ts";
+import { componentWorkerUrl, graphLoadFailure } from "./component_entry.ts";
 import { workerPermissions } from "./permissions.ts";
 import type { FromComponent, ToComponent } from "./protocol.ts";
 
@@ -42,7 +43,7 @@ export async function checkRobotModules(config: RobotConfig): Promise<string[]> 
 
 function checkComponent(spec: ComponentSpec): Promise<string[]> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL("./component_worker.ts", import.meta.url), {
+    const worker = new Worker(componentWorkerUrl(spec), {
       type: "module",
       name: `check ${spec.name}`,
       // @ts-ignore: Deno's worker permissions (--unstable-worker-options)
@@ -57,12 +58,16 @@ function checkComponent(spec: ComponentSpec): Promise<string[]> {
       () => finish([`its modules did not load within ${CHECK_TIMEOUT_MS / 1000} s`]),
       CHECK_TIMEOUT_MS,
     );
+    let heard = false;
     worker.onmessage = (event: MessageEvent<FromComponent>) => {
+      heard = true;
       if (event.data.op === "checked") finish(event.data.problems);
+      // A module that threw while the entry loaded it.
+      if (event.data.op === "failed") finish([event.data.error]);
     };
     worker.onerror = (event) => {
       event.preventDefault();
-      finish([event.message || "its worker failed to start"]);
+      finish([heard ? event.message || "its worker failed" : graphLoadFailure(event.message)]);
     };
     worker.postMessage({ op: "check", spec } satisfies ToComponent);
   });

@@ -21,13 +21,16 @@
  * @module
  */
 import { configure, getLogger, type LogRecord } from "@logtape/logtape";
+import { fileURLToPath } from "node:url";
 import { formLogRecord } from "../core/logs/record.ts";
-import type { ComponentSpec } from "./config.ts";
+import { entryLoading } from "./entry_prelude.ts";
+import type { ComponentSpec } from "./spec.ts";
 import { ComponentInprocBridge } from "./inproc_bridge.ts";
 import { SocketWatch } from "./observe/socket_watch.ts";
 import {
   type ComponentKindRunner,
   ComponentLoadError,
+  robotHint,
   type RunningComponent,
 } from "./kinds/component.ts";
 import {
@@ -43,6 +46,19 @@ export interface ComponentScope {
   close(): void;
   onmessage: ((event: MessageEvent<ToComponent>) => void) | null;
   addEventListener(type: "unhandledrejection", listener: (e: PromiseRejectionEvent) => void): void;
+}
+
+/** A module that threw while the entry loaded it: what, and where (the first file frame). */
+function loadFailure(reason: unknown): string {
+  const where = reason instanceof Error
+    ? reason.stack?.split("\n").map((l) => l.match(/(file:\/\/\/[^\s)]+:\d+:\d+)/)?.[1])
+      .find((l) => l !== undefined)
+    : undefined;
+  return `cannot load its modules: ${robotHint(describe(reason))}${
+    where === undefined
+      ? ""
+      : ` (at ${fileURLToPath(where.replace(/:\d+:\d+$/, ""))}${where.match(/:\d+:\d+$/)![0]})`
+  }`;
 }
 
 function describe(error: unknown): string {
@@ -116,9 +132,18 @@ export function serveComponent(
     // A frozen Deno namespace only costs the early notice; the heartbeat watchdog still applies.
   }
   scope.addEventListener("unhandledrejection", (event) => {
+    if (entryLoading()) {
+      // A module of the component's entry threw while it loaded: restarting cannot help.
+      event.preventDefault();
+      post({ op: "failed", error: loadFailure(event.reason), fatal: true });
+      return;
+    }
     // Reported here with its reason; the rejection still ends this worker as a crash.
     post({ op: "failed", error: `unhandled rejection: ${describe(event.reason)}`, fatal: false });
   });
+  // Said before the component's modules load: an error event before any message means
+  // its graph did not even load (a syntax error, a missing import), not a crash.
+  post({ op: "heartbeat" });
 
   async function load(spec: ComponentSpec) {
     return await runnerFor(spec).load(spec);

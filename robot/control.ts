@@ -28,69 +28,11 @@ import { Authenticator } from "../core/security/authenticator.ts";
 import { readPublicKeys, resolvePublicKeySync } from "../core/security/certificates.ts";
 import { curveServerOptions } from "../core/security/curve_config.ts";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
-import type { LogLine, RobotView } from "./observe/view.ts";
+import type { LogLine, RobotStatus, RobotView } from "./observe/view.ts";
+
+export type { ComponentState, ComponentStatus, RobotStatus } from "./observe/view.ts";
 
 const log = getLogger(["zedge", "robot", "control"]);
-
-/**
- * One component's status, as `zedge robot status --json` prints it.
- *
- * @example
- * ```ts
- * import type { ComponentStatus } from "./control.ts";
- * const s: ComponentStatus = {
- *   name: "odometry", kind: "node", state: "running", restarts: 0, uptimeMs: 1200,
- *   lastError: null, permissions: { net: ["127.0.0.1:7801"], read: [], write: [], env: [] },
- * };
- * ```
- */
-export interface ComponentStatus {
-  /** Component name. */
-  name: string;
-  /** Component kind. */
-  kind: string;
-  /** starting, running, backoff, failed or stopped. */
-  state: ComponentState;
-  /** Restarts since the robot started. */
-  restarts: number;
-  /** Time since it last became ready, 0 when not running. */
-  uptimeMs: number;
-  /** The last error, or null. */
-  lastError: string | null;
-  /** What it may touch. */
-  permissions: { net: string[]; read: string[]; write: string[]; env: string[] };
-}
-
-/**
- * A component's state.
- *
- * @example
- * ```ts
- * import type { ComponentState } from "./control.ts";
- * const s: ComponentState = "backoff";
- * ```
- */
-export type ComponentState = "starting" | "running" | "backoff" | "failed" | "stopped";
-
-/**
- * The whole robot's status.
- *
- * @example
- * ```ts
- * import type { RobotStatus } from "./control.ts";
- * const s: RobotStatus = { robot: "kitchen-bot", pid: 1234, uptimeMs: 5000, components: [] };
- * ```
- */
-export interface RobotStatus {
-  /** Robot name. */
-  robot: string;
-  /** The supervisor's process id. */
-  pid: number;
-  /** Time since the supervisor started. */
-  uptimeMs: number;
-  /** Every component, in file order. */
-  components: ComponentStatus[];
-}
 
 /**
  * A control request.

@@ -19,7 +19,8 @@
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
-import { type RobotConfig, ZEDGE_SOURCE, zedgeSourceAt } from "./config.ts";
+import type { RobotConfig } from "./spec.ts";
+import { ZEDGE_SOURCE, zedgeSourceAt } from "./zedge_source.ts";
 import {
   type ComponentPermissions,
   permissionFlags,

@@ -11,7 +11,7 @@
  * @module
  */
 import type { FormedLogRecord, LogLevelName } from "../core/logs/record.ts";
-import type { ComponentSpec } from "./config.ts";
+import type { ComponentSpec } from "./spec.ts";
 import type { ComponentFigures } from "./observe/figures.ts";
 import type { InprocFromComponent, InprocToComponent } from "./inproc_bridge.ts";
 

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { RobotConfig } from "./config.ts";
+import type { RobotConfig } from "./spec.ts";
 import type { ControlSecurity } from "./control.ts";
 
 /**

@@ -42,21 +42,9 @@ import {
 import type { SecurityOptions } from "../core/sockets/options.ts";
 import type { EndpointConfig } from "../core/pipeline/config.ts";
 import { serverKeyFile } from "../core/pipeline/endpoint_security.ts";
-import type { PipelineRoleSpec } from "./config.ts";
+import type { EndpointCurveSpec, PipelineRoleSpec } from "./spec.ts";
 
-/**
- * One endpoint's CURVE, resolved: the server side of a bind or the client
- * side of a connect, paths absolute.
- *
- * @example
- * ```ts
- * import type { EndpointCurveSpec } from "./security.ts";
- * const spec: EndpointCurveSpec = { role: "server", secretKey: "/etc/zedge/tasks.key", allow: [] };
- * ```
- */
-export type EndpointCurveSpec =
-  | { role: "server"; secretKey: string; allow: string[] }
-  | { role: "client"; serverKey: string; secretKey?: string };
+export type { EndpointCurveSpec } from "./spec.ts";
 
 /** A component's or endpoint's `curve`, as written. */
 interface CurveFile {
@@ -117,7 +105,7 @@ export function curveFor(security: SecurityFile | undefined, key: string): Curve
  *   ["components", "tasks"],
  *   { path: (p) => `/opt/r/${p}`, problem: () => {}, curveOf: () => null },
  * );
- * curve.bind; // { role: "server", secretKey: "/opt/r/keys/tasks.key", allow: [] }
+ * curve.bind; // { role: "server", secretKey: "/opt/r/keys/tasks.key", allow: null }
  * ```
  */
 export function resolveComponentCurve(
@@ -155,7 +143,7 @@ export function resolveComponentCurve(
     resolved[key] = {
       role: "server",
       secretKey: context.path(curve.secretKey),
-      allow: (curve.allow ?? []).map(keyOrPath),
+      allow: curve.allow === undefined ? null : curve.allow.map(keyOrPath),
     };
   }
   for (const key of endpoints.connects) {
@@ -203,7 +191,7 @@ export function curveReadPaths(curve: Record<string, EndpointCurveSpec>): string
     if (spec.role === "server") {
       paths.push(
         spec.secretKey,
-        ...spec.allow.filter((a) => !isZ85Key(a)),
+        ...(spec.allow ?? []).filter((a) => !isZ85Key(a)),
       );
     } else {
       if (!isZ85Key(spec.serverKey)) paths.push(spec.serverKey);
@@ -236,10 +224,14 @@ export function curveSocketOptions(
   if (spec.role === "client") {
     return curveClientOptions({ serverKey: spec.serverKey, secretKey: spec.secretKey }, { what });
   }
-  if (spec.allow.length === 0) return curveServerOptions({ secretKey: spec.secretKey }, { what });
+  if (spec.allow === null) return curveServerOptions({ secretKey: spec.secretKey }, { what });
   const zapDomain = `robot.${name}.${key}`;
   const options = curveServerOptions({ secretKey: spec.secretKey }, { what, zapDomain });
-  Authenticator.shared().setPolicy(zapDomain, curveAllowPolicy({ allow: spec.allow }));
+  // An allow list that came out empty (a directory with no *.pub) lets nobody in.
+  Authenticator.shared().setPolicy(
+    zapDomain,
+    spec.allow.length === 0 ? { curve: { allow: [] } } : curveAllowPolicy({ allow: spec.allow }),
+  );
   return options;
 }
 
@@ -251,7 +243,9 @@ export function curveSocketOptions(
  * @example
  * ```ts
  * import { pipelineCurveReadPaths } from "./security.ts";
- * import type { PipelineRoleSpec } from "./config.ts";
+ * import type { EndpointCurveSpec, PipelineRoleSpec } from "./spec.ts";
+
+export type { EndpointCurveSpec } from "./spec.ts";
  * declare const worker: PipelineRoleSpec;
  * pipelineCurveReadPaths(worker); // e.g. ["/etc/zedge/distributor.pub", "/etc/zedge/worker.key"]
  * ```

@@ -35,7 +35,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { ComponentSpec, RobotConfig } from "./config.ts";
+import type { ComponentSpec, RobotConfig } from "./spec.ts";
 import {
   type ComponentState,
   type ComponentStatus,
@@ -49,6 +49,7 @@ import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
 import { RobotObservatory } from "./observe/observatory.ts";
 import { StatusServer } from "./observe/status_server.ts";
 import type { RobotView } from "./observe/view.ts";
+import { componentWorkerUrl, graphLoadFailure } from "./component_entry.ts";
 import { workerPermissions } from "./permissions.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
 
@@ -185,13 +186,17 @@ class SupervisedComponent {
     });
     this.#worker = worker;
     this.#lastHeartbeat = performance.now();
+    let heard = false;
     worker.onmessage = (event: MessageEvent<FromComponent>) => {
+      heard = true;
       if (instance === this.#instance) this.#onMessage(event.data);
     };
     worker.onerror = (event) => {
       event.preventDefault();
       if (instance !== this.#instance) return;
-      this.#ended("crash", event.message || "uncaught error");
+      // An error before the runtime's first word: the Worker's module graph did not load.
+      if (!heard) this.#ended("fatal", graphLoadFailure(event.message));
+      else this.#ended("crash", event.message || "uncaught error");
     };
     worker.onmessageerror = () => {
       if (instance === this.#instance) this.#ended("crash", "sent a message that cannot be read");
@@ -378,19 +383,12 @@ class SupervisedComponent {
 }
 
 /**
- * The Worker script of a component's kind: each loads only its own kind's
- * code (a node's Worker never loads the pipeline engine), which is memory
- * and start-up time per component.
+ * The URL a component's Worker starts from: its generated entry module,
+ * which loads the kind's runtime and the component's modules as one static
+ * graph (see component_entry.ts).
  */
-function workerScript(spec: ComponentSpec): URL {
-  switch (spec.kind) {
-    case "node":
-      return new URL("./kinds/node_worker.ts", import.meta.url);
-    case "task-server":
-      return new URL("./kinds/task_server_worker.ts", import.meta.url);
-    default:
-      return new URL("./kinds/pipeline_worker.ts", import.meta.url);
-  }
+function workerScript(spec: ComponentSpec): string {
+  return componentWorkerUrl(spec);
 }
 
 /** Re-logs a component's record under `["zedge", "component", name, …its category]`. */

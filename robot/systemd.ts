@@ -26,7 +26,7 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
-import type { RobotConfig } from "./config.ts";
+import type { RobotConfig } from "./spec.ts";
 import { robotProcessFlags } from "./process_permissions.ts";
 
 /**

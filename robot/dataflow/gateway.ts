@@ -27,36 +27,16 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { Dealer, proxy, Router, XPublisher, XSubscriber } from "../../core/sockets/mod.ts";
-import type { NodeSpec, RobotConfig } from "../config.ts";
+import type { NodeSpec, RobotConfig } from "../spec.ts";
+import type { RobotDirectory } from "./dataflow_spec.ts";
+
+export type { RobotDirectory } from "./dataflow_spec.ts";
 import { decodeServiceRequest, encodeServiceReply } from "./codec.ts";
 
 const log = getLogger(["zedge", "robot", "gateway"]);
 
 /** Requests in flight through the gateway; the oldest are forgotten beyond this. */
 const MAX_IN_FLIGHT = 10_000;
-
-/**
- * What a robot tells another about its dataflow (the control `directory` reply).
- *
- * @example
- * ```ts
- * import type { RobotDirectory } from "./gateway.ts";
- * const d: RobotDirectory = {
- *   robot: "arm-bot", topics: { joint_states: ["arm"] }, services: { grip: ["gripper"] },
- *   gateway: { topics: "tcp://*:7701", services: "tcp://*:7702" },
- * };
- * ```
- */
-export interface RobotDirectory {
-  /** The robot's name. */
-  robot: string;
-  /** Topic → the components that publish it. */
-  topics: Record<string, string[]>;
-  /** Service → the components that provide it. */
-  services: Record<string, string[]>;
-  /** Where the gateway's sockets are bound (a wildcard host means the robot's own). */
-  gateway: { topics?: string; services?: string };
-}
 
 /**
  * The dataflow of a robot as its directory says it (see {@link RobotDirectory}).

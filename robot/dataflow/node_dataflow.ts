@@ -30,7 +30,7 @@ import { Dealer, Publisher, Router, Subscriber, ZmqError } from "../../core/sock
 import { formatTcpEndpoint, parseEndpoint } from "../../core/transport/endpoint.ts";
 import { controlRequest } from "../control.ts";
 import type { TopicFigures } from "../observe/figures.ts";
-import type { RobotDirectory } from "./gateway.ts";
+import { type DataflowSpec, matches, type RobotDirectory } from "./dataflow_spec.ts";
 import {
   decodeServiceReply,
   decodeServiceRequest,
@@ -43,42 +43,10 @@ import {
   type TopicMessage,
 } from "./codec.ts";
 
-const log = getLogger(["zedge", "dataflow"]);
+export type { DataflowSpec } from "./dataflow_spec.ts";
+export { matches } from "./dataflow_spec.ts";
 
-/**
- * A node's dataflow, as resolved from the robot YAML: what it declared, and
- * where the peers it needs are.
- *
- * @example
- * ```ts
- * import type { DataflowSpec } from "./node_dataflow.ts";
- * const spec: DataflowSpec = {
- *   publishes: { odom: "msgpack" }, subscribes: [], provides: [], calls: [],
- *   topicsEndpoint: "inproc://zedge/kitchen-bot/odometry/topics", servicesEndpoint: null,
- *   publishers: [], providers: {}, peers: {},
- * };
- * ```
- */
-export interface DataflowSpec {
-  /** Topics it publishes, with their encodings. */
-  publishes: Record<string, TopicEncoding>;
-  /** Topic names or prefixes it subscribes to. */
-  subscribes: string[];
-  /** Services it provides. */
-  provides: string[];
-  /** Services it calls. */
-  calls: string[];
-  /** Where its PUB socket binds (when it publishes). */
-  topicsEndpoint: string | null;
-  /** Where its ROUTER socket binds (when it provides). */
-  servicesEndpoint: string | null;
-  /** Publishers of the topics it subscribes to: who, where, and what they publish. */
-  publishers: { source: string; endpoint: string; topics: string[] }[];
-  /** Providers of each service it calls. */
-  providers: Record<string, { source: string; endpoint: string }[]>;
-  /** The other robots it uses (`peer/name`), by name: their control endpoints. */
-  peers: Record<string, string>;
-}
+const log = getLogger(["zedge", "dataflow"]);
 
 /**
  * What a service handler gets besides the request.
@@ -716,11 +684,6 @@ function reachable(bound: string, control: string): string {
   if (parsed.transport !== "tcp" || peer.transport !== "tcp") return bound;
   const wildcard = parsed.wildcardHost || parsed.host === "0.0.0.0" || parsed.host === "::";
   return wildcard ? formatTcpEndpoint(peer.host, parsed.port) : bound;
-}
-
-/** Whether `topic` is what a subscription to `pattern` (a topic, or a prefix ending in `*`) wants. */
-export function matches(pattern: string, topic: string): boolean {
-  return pattern.endsWith("*") ? topic.startsWith(pattern.slice(0, -1)) : topic === pattern;
 }
 
 /** Whether a declared subscription covers what `subscribe(wanted)` asks for. */

@@ -16,7 +16,7 @@
 import type { NodeLogger } from "./node.ts";
 import { fileURLToPath } from "node:url";
 import { importModule } from "../../core/module_import.ts";
-import type { ComponentSpec } from "../config.ts";
+import type { ComponentSpec } from "../spec.ts";
 import type { KindFigures } from "../observe/figures.ts";
 
 /**
@@ -139,11 +139,36 @@ export async function importComponentModule(
     const where = lines.find((l) => /^at .*:\d+:\d+$/.test(l));
     const name = error instanceof Error && error.name !== "Error" ? `${error.name}: ` : "";
     throw new ComponentLoadError(
-      `cannot load ${what} module ${displayModule(url)}: ${name}${lines[0] ?? message}${
+      `cannot load ${what} module ${displayModule(url)}: ${name}${robotHint(lines[0] ?? message)}${
         where !== undefined && !lines[0]?.includes(where.slice(3)) ? ` ${where}` : ""
       }`,
     );
   }
+}
+
+/**
+ * Deno's permission errors end with ", run again with the --allow-read
+ * flag", which is wrong advice inside a robot: a component may touch what
+ * its YAML grants, and the robot process what its flags (from `zedge robot
+ * systemd` or `zedge robot build`) grant. This says that instead.
+ *
+ * @example
+ * ```ts
+ * import { robotHint } from "./component.ts";
+ * robotHint('NotCapable: Requires read access to "/etc/x", run again with the --allow-read flag');
+ * // 'NotCapable: Requires read access to "/etc/x" (not granted to this component: add it to its read: in the robot YAML)'
+ * ```
+ */
+export function robotHint(message: string): string {
+  return message.replace(
+    /, run again with the --allow-(read|write|net|env|sys|run|ffi|import)\b[^\n]*/g,
+    (_all, what: string) =>
+      ["read", "write", "env"].includes(what)
+        ? ` (not granted to this component: add it to its ${what}: in the robot YAML)`
+        : what === "net"
+        ? " (not granted to this component: declare the endpoint in its bind or connect)"
+        : ` (a component is never granted ${what})`,
+  );
 }
 
 /**

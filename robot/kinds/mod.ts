@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { ComponentSpec } from "../config.ts";
+import type { ComponentSpec } from "../spec.ts";
 import type { ComponentKindRunner } from "./component.ts";
 import { nodeRunner } from "./node.ts";
 import { pipelineRunners } from "./pipeline.ts";

@@ -24,7 +24,7 @@
  */
 import type { SecurityOptions } from "../../core/sockets/options.ts";
 import { curveSocketOptions } from "../security.ts";
-import type { NodeSpec } from "../config.ts";
+import type { NodeSpec } from "../spec.ts";
 import type { TopicMessage } from "../dataflow/codec.ts";
 import {
   type CallOptions,

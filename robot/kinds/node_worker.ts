@@ -12,7 +12,7 @@
 import { serveComponent } from "../component_runtime.ts";
 import { nodeRunner } from "./node.ts";
 import type { ComponentKindRunner } from "./component.ts";
-import type { ComponentSpec } from "../config.ts";
+import type { ComponentSpec } from "../spec.ts";
 
 // Only start when loaded as a worker (a window-less global with postMessage).
 if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined") {

@@ -23,7 +23,7 @@ import {
   serviceWorkerFromConfig,
   workerFromConfig,
 } from "../../core/pipeline/roles.ts";
-import type { PipelineRoleSpec } from "../config.ts";
+import type { PipelineRoleSpec } from "../spec.ts";
 import type { PipelineFigures } from "../observe/figures.ts";
 import {
   type ComponentKindRunner,

@@ -11,7 +11,7 @@
  * @module
  */
 import { serveComponent } from "../component_runtime.ts";
-import type { ComponentSpec, PipelineRoleSpec } from "../config.ts";
+import type { ComponentSpec, PipelineRoleSpec } from "../spec.ts";
 import type { ComponentKindRunner } from "./component.ts";
 import { pipelineRunners } from "./pipeline.ts";
 

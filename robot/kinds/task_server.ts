@@ -15,7 +15,7 @@ import type { TaskController } from "../../core/tasks/controller.ts";
 import { HandlerController, handlerMapFromModule } from "../../core/tasks/handlers.ts";
 import { TaskServer } from "../../core/tasks/server.ts";
 import { TestController } from "../../core/tasks/test_controller.ts";
-import type { TaskServerSpec } from "../config.ts";
+import type { TaskServerSpec } from "../spec.ts";
 import { TaskBoard } from "../observe/task_board.ts";
 import { curveSocketOptions } from "../security.ts";
 import {

@@ -11,9 +11,68 @@
  * ```
  * @module
  */
-import type { RobotStatus } from "../control.ts";
 import type { LogLevelName } from "../protocol.ts";
 import type { PipelineFigures, SocketFigures, TaskFigures } from "./figures.ts";
+
+/**
+ * One component's status, as `zedge robot status --json` prints it.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentStatus } from "./view.ts";
+ * const s: ComponentStatus = {
+ *   name: "odometry", kind: "node", state: "running", restarts: 0, uptimeMs: 1200,
+ *   lastError: null, permissions: { net: ["127.0.0.1:7801"], read: [], write: [], env: [] },
+ * };
+ * ```
+ */
+export interface ComponentStatus {
+  /** Component name. */
+  name: string;
+  /** Component kind. */
+  kind: string;
+  /** starting, running, backoff, failed or stopped. */
+  state: ComponentState;
+  /** Restarts since the robot started. */
+  restarts: number;
+  /** Time since it last became ready, 0 when not running. */
+  uptimeMs: number;
+  /** The last error, or null. */
+  lastError: string | null;
+  /** What it may touch. */
+  permissions: { net: string[]; read: string[]; write: string[]; env: string[] };
+}
+
+/**
+ * A component's state.
+ *
+ * @example
+ * ```ts
+ * import type { ComponentState } from "./view.ts";
+ * const s: ComponentState = "backoff";
+ * ```
+ */
+export type ComponentState = "starting" | "running" | "backoff" | "failed" | "stopped";
+
+/**
+ * The whole robot's status.
+ *
+ * @example
+ * ```ts
+ * import type { RobotStatus } from "./view.ts";
+ * const s: RobotStatus = { robot: "kitchen-bot", pid: 1234, uptimeMs: 5000, components: [] };
+ * ```
+ */
+export interface RobotStatus {
+  /** Robot name. */
+  robot: string;
+  /** The supervisor's process id. */
+  pid: number;
+  /** Time since the supervisor started. */
+  uptimeMs: number;
+  /** Every component, in file order. */
+  components: ComponentStatus[];
+}
 
 /**
  * One task, with the task server it runs on.

@@ -67,7 +67,9 @@ Deno.test("robot curve: a node reaches a CURVE task server it references; permis
       supervisor.status().components.find((c) => c.name === name)!
     );
     assert.ok(server.permissions.read.includes(tasks.secretFile));
-    assert.ok(server.permissions.read.includes(join(dir, "keys", "operators")));
+    // The allow directory is granted file by file, its *.pub only: never the directory.
+    assert.ok(server.permissions.read.includes(join(dir, "keys", "operators", "client.pub")));
+    assert.ok(!server.permissions.read.includes(join(dir, "keys", "operators")));
     assert.ok(!server.permissions.read.includes(planner.secretFile));
     // The node reads its own secret and the server's public certificate, never the server's secret.
     assert.ok(node.permissions.read.includes(planner.secretFile));
@@ -100,7 +102,7 @@ Deno.test("robot curve: a node whose key is not on the server's allow list is re
 Deno.test("robot curve: mistakes in security are reported with their line", () => {
   const problems = (yaml: string) => {
     try {
-      parseRobotConfig(yaml, "/opt/r/robot.yaml", { checkFiles: false, moduleGraph: false });
+      parseRobotConfig(yaml, "/opt/r/robot.yaml", { checkFiles: false });
       return "";
     } catch (error) {
       return (error as Error).message;

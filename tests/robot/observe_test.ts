@@ -371,7 +371,7 @@ const NODE_YAML = (extra: string) =>
 
 Deno.test("robot YAML status: HOST:PORT, off by default, its own net permission, clashes refused", () => {
   const parse = (yaml: string) =>
-    parseRobotConfig(yaml, "/opt/r/robot.yaml", { checkFiles: false, moduleGraph: false });
+    parseRobotConfig(yaml, "/opt/r/robot.yaml", { checkFiles: false });
   const off = parse(NODE_YAML(""));
   assert.equal(off.status, null);
   const on = parse(NODE_YAML("status: 127.0.0.1:7800\n"));

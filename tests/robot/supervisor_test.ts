@@ -122,7 +122,7 @@ Deno.test("every way a component can end is a crash: throw, rejection, unhandled
     };
     for (const [name, pattern] of Object.entries(expected)) {
       const c = await waitForState(supervisor, name, "failed");
-      assert.match(c.lastError ?? "", pattern, name);
+      assert.match(c.lastError ?? "", pattern, `${name}: ${c.lastError}`);
       assert.equal(c.restarts, 0, name);
     }
   } finally {
