@@ -44,6 +44,8 @@ export interface EmbeddedRobot {
   config: string;
   /** Embedded files (the robot YAML, its pipeline files) by relative path. */
   files: Record<string, string>;
+  /** Each component's staged Worker entry, by component name, relative to the entry module. */
+  entries?: Record<string, string>;
 }
 
 /**
@@ -83,6 +85,10 @@ function embeddedSource(embedded: EmbeddedRobot, base: string): RobotSource {
       } catch (error) {
         if (error instanceof ConfigFileError) throw new CliError(error.message, 2);
         throw error;
+      }
+      for (const spec of config.components) {
+        const entry = embedded.entries?.[spec.name];
+        if (entry !== undefined) spec.workerModule = new URL(entry, base).href;
       }
       if (config.controlIsDefault) {
         // A default control directory the binary was not built for (another user's

@@ -17,6 +17,7 @@ import { escapeUntrusted } from "../core/logs/escape.ts";
 import { ConfigFileError } from "../core/config/yaml_schema.ts";
 import { loadRobotConfig, type RobotConfig, type RobotConfigOptions } from "../robot/config.ts";
 import type { ComponentStatus } from "../robot/control.ts";
+import { robotCodeFiles } from "../robot/process_permissions.ts";
 import { CliError } from "./errors.ts";
 import { renderMessage } from "./logging.ts";
 
@@ -238,4 +239,27 @@ export function formatUptime(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
   if (s < 86400) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
   return `${Math.floor(s / 86400)}d ${pad(Math.floor((s % 86400) / 3600))}h`;
+}
+
+/**
+ * The robot's code files as Deno resolves them (what the robot process must
+ * read from source); a module graph that does not resolve is a
+ * {@link CliError} naming the problem.
+ *
+ * @example
+ * ```ts
+ * import { codeOrFail, loadRobotOrFail } from "./robot_common.ts";
+ * const code = await codeOrFail(await loadRobotOrFail("examples/robot/robot.yaml"));
+ * ```
+ */
+export async function codeOrFail(config: RobotConfig): Promise<string[]> {
+  try {
+    return await robotCodeFiles(config);
+  } catch (error) {
+    throw new CliError(
+      `${config.file}: cannot resolve the components' modules: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+  }
 }

@@ -20,7 +20,12 @@ import { type ComponentPermissions, permissionFlags } from "../robot/permissions
 import { robotProcessFlags, robotProcessPermissions } from "../robot/process_permissions.ts";
 import { robotJsonSchema } from "../robot/schema.ts";
 import { CliError } from "./errors.ts";
-import { type RobotFileFlags, type RobotSource, withRobotFile } from "./robot_common.ts";
+import {
+  codeOrFail,
+  type RobotFileFlags,
+  type RobotSource,
+  withRobotFile,
+} from "./robot_common.ts";
 
 interface PermissionsFlags extends RobotFileFlags {
   json?: boolean;
@@ -65,8 +70,11 @@ export function registerInspect(robot: Command, source: RobotSource): void {
     source,
     async (file, flags) => {
       const config = await source.load(file, flags);
+      const code = source.embedded ? [] : await codeOrFail(config);
       console.log(
-        flags.json ? JSON.stringify(permissionsReport(config), null, 2) : formatPermissions(config),
+        flags.json
+          ? JSON.stringify(permissionsReport(config, code), null, 2)
+          : formatPermissions(config, code),
       );
     },
   );
@@ -90,7 +98,7 @@ export function registerInspect(robot: Command, source: RobotSource): void {
  * console.log(report.components[0].flags);
  * ```
  */
-export function permissionsReport(config: RobotConfig): {
+export function permissionsReport(config: RobotConfig, code: readonly string[] = []): {
   robot: string;
   components: { name: string; kind: string; permissions: ComponentPermissions; flags: string[] }[];
   process: { permissions: ComponentPermissions; flags: string[] };
@@ -104,8 +112,8 @@ export function permissionsReport(config: RobotConfig): {
       flags: permissionFlags(c.permissions),
     })),
     process: {
-      permissions: robotProcessPermissions(config, { mode: "source" }),
-      flags: robotProcessFlags(config, { mode: "source" }),
+      permissions: robotProcessPermissions(config, { mode: "source" }, [], code),
+      flags: robotProcessFlags(config, { mode: "source" }, [], code),
     },
   };
 }
@@ -115,7 +123,7 @@ function shown(path: string): string {
   return rel.startsWith("..") || rel === "" ? path : rel;
 }
 
-function formatPermissions(config: RobotConfig): string {
+function formatPermissions(config: RobotConfig, code: readonly string[]): string {
   const lines = [
     `robot ${config.robot}: what each component may touch (run, ffi, sys and remote imports: never)`,
   ];
@@ -136,7 +144,7 @@ function formatPermissions(config: RobotConfig): string {
   lines.push(
     "",
     "the robot process (the union, its control endpoint, its config files and zedge's code):",
-    `  deno run ${robotProcessFlags(config, { mode: "source" }).join(" ")} ${
+    `  deno run ${robotProcessFlags(config, { mode: "source" }, [], code).join(" ")} ${
       shown(fromFileUrl(new URL("../cli/main.ts", import.meta.url)))
     } robot run ${shown(config.file)}`,
   );

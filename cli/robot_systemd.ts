@@ -12,6 +12,7 @@
 import type { Command } from "commander";
 import { join, resolve } from "node:path";
 import { systemdUnit } from "../robot/systemd.ts";
+import { codeOrFail } from "./robot_common.ts";
 import { CliError } from "./errors.ts";
 import { loadRobotOrFail, robotFileArgument, type RobotFileFlags } from "./robot_common.ts";
 
@@ -62,7 +63,11 @@ export function registerSystemd(robot: Command): void {
         if (!info?.isFile) throw new CliError(`--binary: ${binary} is not a file`, 2);
       }
       const config = await loadRobotOrFail(robotFileArgument(file, flags));
-      const unit = systemdUnit(config, { binary, user: flags.user });
+      const unit = systemdUnit(config, {
+        binary,
+        user: flags.user,
+        code: binary === undefined ? await codeOrFail(config) : [],
+      });
       for (const warning of unit.warnings) console.error(`warning: ${warning}`);
       if (flags.output === "-") {
         console.log(unit.text);

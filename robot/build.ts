@@ -24,10 +24,11 @@
  * @module
  */
 import { dirname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL as toFileUrl } from "node:url";
 import { VERSION } from "../core/version.ts";
 import { parseRobotConfig, type RobotConfig, ZEDGE_ROOT } from "./config.ts";
-import { ModuleGraph } from "./module_graph.ts";
+import { componentEntrySource } from "./component_entry.ts";
+import { denoModuleFiles } from "./deno_graph.ts";
 import { robotProcessFlags } from "./process_permissions.ts";
 import { systemdControlEndpoint } from "./systemd.ts";
 
@@ -39,12 +40,13 @@ import { systemdControlEndpoint } from "./systemd.ts";
  * @example
  * ```ts
  * import { ZEDGE_BINARY_ROOTS } from "./build.ts";
- * console.log(ZEDGE_BINARY_ROOTS.length); // 6
+ * console.log(ZEDGE_BINARY_ROOTS.length); // 7
  * ```
  */
 export const ZEDGE_BINARY_ROOTS: readonly string[] = [
   new URL("../cli/robot_binary.ts", import.meta.url).href,
   new URL("./component_worker.ts", import.meta.url).href,
+  new URL("./entry_prelude.ts", import.meta.url).href,
   new URL("./kinds/node_worker.ts", import.meta.url).href,
   new URL("./kinds/task_server_worker.ts", import.meta.url).href,
   new URL("./kinds/pipeline_worker.ts", import.meta.url).href,
@@ -118,12 +120,14 @@ export async function stageRobot(
   config: RobotConfig,
   options: { stage: string; binaryName: string },
 ): Promise<BuildPlan> {
-  const graph = new ModuleGraph();
   const moduleRoots = config.components.flatMap((c) =>
     c.modules.filter((m) => m.startsWith("file:"))
   );
-  const code = graph.files([...ZEDGE_BINARY_ROOTS, ...moduleRoots]);
   const denoJson = join(ZEDGE_ROOT, "deno.json");
+  // What Deno itself loads from these roots: never a file a string or comment names.
+  const code = await denoModuleFiles([...ZEDGE_BINARY_ROOTS, ...moduleRoots], {
+    config: denoJson,
+  });
   const lock = join(ZEDGE_ROOT, "deno.lock");
   const yaml = fileURLToPath(config.url);
   const embedded = [yaml, ...config.pipelineFiles];
@@ -147,6 +151,9 @@ export async function stageRobot(
   const rel = (path: string) => `./${relative(options.stage, inStage(path))}`;
   const texts: Record<string, string> = {};
   for (const path of embedded) texts[rel(path)] = await Deno.readTextFile(path);
+  // Each component's Worker entry (component_entry.ts), staged beside the code it imports.
+  const entryFiles: Record<string, string> = {};
+  for (const c of config.components) entryFiles[c.name] = `./entries/${c.name}.js`;
   await Deno.writeTextFile(
     entry,
     [
@@ -157,7 +164,11 @@ export async function stageRobot(
       };`,
       "",
       `const embedded = ${
-        JSON.stringify({ robot: config.robot, config: rel(yaml), files: texts }, null, 2)
+        JSON.stringify(
+          { robot: config.robot, config: rel(yaml), files: texts, entries: entryFiles },
+          null,
+          2,
+        )
       };`,
       "",
       "Deno.exit(await runRobotBinary(embedded, import.meta.url, Deno.args));",
@@ -177,6 +188,15 @@ export async function stageRobot(
     },
     zedgeRoot: stagedZedge,
   });
+  for (const spec of staged.components) {
+    const file = join(options.stage, "entries", `${spec.name}.js`);
+    await Deno.mkdir(dirname(file), { recursive: true });
+    await Deno.writeTextFile(
+      file,
+      componentEntrySource(spec, { relativeTo: toFileUrl(file).href, zedgeRoot: stagedZedge }),
+    );
+    files.push(file);
+  }
   // A binary without a control endpoint in its YAML may be given the systemd one.
   const controls = config.controlIsDefault
     ? [systemdControlEndpoint(config.robot), `ipc:///tmp/zedge-${config.robot}.sock`]
@@ -184,6 +204,7 @@ export async function stageRobot(
   const includes = [
     ...ZEDGE_BINARY_ROOTS.slice(1).map((url) => inStage(fileURLToPath(url))),
     ...moduleRoots.map((url) => inStage(fileURLToPath(url))),
+    ...Object.values(entryFiles).map((e) => join(options.stage, e)),
   ];
   return {
     robot: config.robot,
@@ -192,7 +213,10 @@ export async function stageRobot(
     denoConfig: inStage(denoJson),
     files: files.sort(),
     includes: [...new Set(includes)].sort(),
-    runFlags: robotProcessFlags(staged, { mode: "source", zedgeRoot: stagedZedge }, controls),
+    // The stage holds exactly what the binary embeds: read it all, as the binary reads its own.
+    runFlags: robotProcessFlags(staged, { mode: "source", zedgeRoot: stagedZedge }, controls, [
+      options.stage,
+    ]),
     compileFlags: robotProcessFlags(
       staged,
       { mode: "binary", vfsRoot: embeddedRoot(options.binaryName) },

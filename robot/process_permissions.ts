@@ -19,6 +19,7 @@
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
+import { denoModuleFiles } from "./deno_graph.ts";
 import type { RobotConfig } from "./spec.ts";
 import { ZEDGE_SOURCE, zedgeSourceAt } from "./zedge_source.ts";
 import {
@@ -103,16 +104,22 @@ export function robotProcessPermissions(
   config: RobotConfig,
   mode: ProcessMode,
   extraControls: readonly string[] = [],
+  code: readonly string[] = [],
 ): ComponentPermissions {
+  const source = mode.mode === "source"
+    ? (mode.zedgeRoot ? zedgeSourceAt(mode.zedgeRoot) : ZEDGE_SOURCE)
+    : [];
   const own: ComponentPermissions = {
     net: [],
-    // From source: the config files, and zedge's code (component Workers load it).
-    // A binary carries both inside its embedded file system.
+    // From source: the config files, zedge's code and the components' code (Deno checks the
+    // creator's read permission for every file of a Worker's graph: `code`, from Deno's own
+    // resolution, see deno_graph.ts). A binary carries all of it in its embedded file system.
     read: mode.mode === "source"
       ? [
         fileURLToPath(config.url),
         ...config.pipelineFiles,
-        ...(mode.zedgeRoot ? zedgeSourceAt(mode.zedgeRoot) : ZEDGE_SOURCE),
+        ...source,
+        ...code.filter((f) => !source.some((e) => f === e || f.startsWith(`${e}/`))),
       ]
       : [mode.vfsRoot],
     write: [],
@@ -144,7 +151,8 @@ export function robotProcessPermissions(
 }
 
 /**
- * The `deno run` / `deno compile` flags of the robot process:
+ * The `deno run` / `deno compile` flags of the robot process (`code`: see
+ * {@link robotCodeFiles}):
  * `--unstable-worker-options` (components get narrower permissions) and
  * the permission flags.
  *
@@ -160,9 +168,28 @@ export function robotProcessFlags(
   config: RobotConfig,
   mode: ProcessMode,
   extraControls: readonly string[] = [],
+  code: readonly string[] = [],
 ): string[] {
   return [
     "--unstable-worker-options",
-    ...permissionFlags(robotProcessPermissions(config, mode, extraControls)),
+    ...permissionFlags(robotProcessPermissions(config, mode, extraControls, code)),
   ];
+}
+
+/**
+ * The local code files of a robot's components, as Deno resolves them
+ * (see deno_graph.ts): what the robot process must read from source.
+ *
+ * @example
+ * ```ts
+ * import { loadRobotConfig } from "./config.ts";
+ * import { robotCodeFiles } from "./process_permissions.ts";
+ * const code = await robotCodeFiles(await loadRobotConfig("examples/robot/robot.yaml"));
+ * ```
+ */
+export function robotCodeFiles(
+  config: RobotConfig,
+  options: { config?: string } = {},
+): Promise<string[]> {
+  return denoModuleFiles(config.components.flatMap((c) => c.modules), options);
 }

@@ -45,6 +45,8 @@ export interface SystemdOptions {
   deno?: string;
   /** Run as this user (default root). */
   user?: string;
+  /** The components' code files, from source (see `robotCodeFiles`): the process reads them. */
+  code?: readonly string[];
 }
 
 /**
@@ -103,9 +105,12 @@ export function systemdUnit(config: RobotConfig, options: SystemdOptions): Syste
     options.deno ?? Deno.execPath(),
     "run",
     "--no-remote",
-    ...robotProcessFlags(control !== undefined ? { ...config, control } : config, {
-      mode: "source",
-    }),
+    ...robotProcessFlags(
+      control !== undefined ? { ...config, control } : config,
+      { mode: "source" },
+      [],
+      options.code ?? [],
+    ),
     fileURLToPath(new URL("../cli/main.ts", import.meta.url)),
     "robot",
     "run",
