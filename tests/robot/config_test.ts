@@ -102,19 +102,13 @@ components:
     "127.0.0.1:7780",
     "127.0.0.1:7801",
   ]);
-  // Its module, the local file it imports, zedge's code, and what it declared.
-  assert.deepEqual(
-    planner.permissions.read.filter((p) => !ZEDGE_SOURCE.includes(p)),
-    ["/etc/kitchen-bot/map.yaml", join(dir, "nodes/b.ts"), join(dir, "nodes/helper.ts")].sort(),
-  );
-  assert.ok(planner.permissions.read.some((p) => ZEDGE_SOURCE.includes(p)));
+  // What it declared, and no code: its modules load as its Worker's own graph.
+  assert.deepEqual(planner.permissions.read, ["/etc/kitchen-bot/map.yaml"]);
+  assert.ok(!planner.permissions.read.some((p) => ZEDGE_SOURCE.includes(p)));
   assert.deepEqual(planner.permissions.write, [join(dir, "maps")]);
   assert.deepEqual(planner.permissions.env, ["ROS_DOMAIN_ID"]);
-  // A node that imports nothing reads only itself.
-  assert.deepEqual(odometry.permissions.read, [
-    join(dir, "nodes/a.ts"),
-    "/tmp/zedge-test-raw.sock",
-  ]);
+  // A node reads its ipc socket, not its own module.
+  assert.deepEqual(odometry.permissions.read, ["/tmp/zedge-test-raw.sock"]);
   const worker = perception as PipelineRoleSpec;
   assert.equal(worker.entry, "cpu");
   assert.deepEqual(worker.connects, {
