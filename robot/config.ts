@@ -166,7 +166,7 @@ export function parseRobotConfig(
       typeof p === "string" ? [] : [[name, resolver.key(p.serverKey)]]
     ),
   );
-  resolver.resolveDataflow(components, peers);
+  resolver.resolveDataflow(components, peers, raw.robot);
   resolver.checkBinds(
     components,
     raw.components,

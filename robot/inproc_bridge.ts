@@ -238,6 +238,18 @@ export class InprocDirectory {
           this.#send(component, { op: "inproc-refused", id: message.id }, []);
           return;
         }
+        if (binder === SUPERVISOR) {
+          // A name the supervisor's own isolate binds (its links to peer robots).
+          const stream = new PortStream(message.port);
+          this.#remember(message.id, SUPERVISOR, component);
+          this.#local.set(message.id, stream);
+          if (!deliverInproc(message.name, stream)) {
+            this.#send(component, { op: "inproc-refused", id: message.id }, []);
+            return;
+          }
+          this.#send(component, { op: "inproc-connected", id: message.id }, []);
+          return;
+        }
         this.#remember(message.id, binder, component);
         this.#send(
           binder,
@@ -252,13 +264,19 @@ export class InprocDirectory {
 
   /**
    * Lets the supervisor's own isolate dial names bound in components (the
-   * dataflow gateway does); returns the function that removes it again.
+   * dataflow gateway does) and components dial names the supervisor binds
+   * (its links to peer robots); returns the function that removes it again.
    */
   installLocal(): () => void {
     installInprocBridge({
-      // The supervisor binds no inproc name of the robot's own.
-      announce: () => {},
-      isBound: (name) => this.#binders.has(name),
+      // What the supervisor binds (its peer links) components may dial, as any binder's.
+      announce: (name, bound) => {
+        if (bound && !this.#binders.has(name)) this.#binders.set(name, SUPERVISOR);
+        else if (!bound && this.#binders.get(name) === SUPERVISOR) this.#binders.delete(name);
+        else return;
+        this.#broadcast();
+      },
+      isBound: (name) => (this.#binders.get(name) ?? SUPERVISOR) !== SUPERVISOR,
       dial: (name) => {
         const binder = this.#binders.get(name);
         if (binder === undefined) {

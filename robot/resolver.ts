@@ -17,7 +17,7 @@ import {
 } from "../core/pipeline/config.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/limits.ts";
 import { isZ85Key } from "../core/security/certificates.ts";
-import { type DataflowSpec, matches } from "./dataflow/dataflow_spec.ts";
+import { type DataflowSpec, matches, peerLinkEndpoints } from "./dataflow/dataflow_spec.ts";
 import { connectableEndpoint, type DataflowEndpoints, sameBind } from "./dataflow/endpoints.ts";
 import { curveFor, resolveComponentCurve, type SecurityFile } from "./security.ts";
 import {
@@ -313,7 +313,11 @@ export class Resolver {
    * providers of the services it calls; a name nobody on this robot offers is
    * a problem (a typo, most often). `peer/name` refers to another robot's.
    */
-  resolveDataflow(components: ComponentSpec[], peers: Record<string, string>): void {
+  resolveDataflow(
+    components: ComponentSpec[],
+    peers: Record<string, string>,
+    robot: string,
+  ): void {
     const nodes = components.filter((c): c is NodeSpec => c.kind === "node");
     const published = nodes.flatMap((n) => Object.keys(n.dataflow.publishes));
     const provided = nodes.flatMap((n) => n.dataflow.provides);
@@ -337,7 +341,10 @@ export class Resolver {
       const at = ["components", node.name];
       for (const ref of [...flow.subscribes, ...flow.calls]) {
         const peer = ref.includes("/") ? ref.slice(0, ref.indexOf("/")) : null;
-        if (peer !== null && peer in peers) flow.peers[peer] = peers[peer];
+        // The supervisor carries peer traffic: the node reaches the peer through its links.
+        if (peer !== null && peer in peers) {
+          flow.peers[peer] = peerLinkEndpoints(robot, peer).control;
+        }
       }
       flow.subscribes.forEach((prefix, i) => {
         if (peerOf(prefix, [...at, "subscribes", i]) !== null) return;

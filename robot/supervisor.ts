@@ -45,6 +45,7 @@ import {
 import { controlSecurityOf } from "./robot_security.ts";
 import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
+import { PeerLinks } from "./dataflow/peer_links.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
 import { RobotObservatory } from "./observe/observatory.ts";
 import { StatusServer } from "./observe/status_server.ts";
@@ -441,6 +442,7 @@ export class Supervisor {
   #shuttingDown: Promise<void> | null = null;
   readonly #inproc: InprocDirectory;
   #gateway: DataflowGateway | null = null;
+  #peers: PeerLinks | null = null;
   #logs: PubLogSink | null = null;
   #uninstallBridge: (() => void) | null = null;
   readonly #observatory: RobotObservatory;
@@ -531,10 +533,17 @@ export class Supervisor {
     if (this.config.dataflowDir !== null) {
       await Deno.mkdir(this.config.dataflowDir, { recursive: true, mode: 0o750 });
     }
+    // Peer traffic goes through the supervisor (peer_links.ts): bound before nodes dial it.
+    const peers = new PeerLinks(this.config);
+    if (peers.any) {
+      this.#uninstallBridge ??= this.#inproc.installLocal();
+      this.#peers = peers;
+      await peers.start();
+    }
     for (const component of this.#components) component.start();
     const { topics, services } = this.config.gateway;
     if (topics !== undefined || services !== undefined) {
-      this.#uninstallBridge = this.#inproc.installLocal();
+      this.#uninstallBridge ??= this.#inproc.installLocal();
       this.#gateway = new DataflowGateway(this.config);
       await this.#gateway.start();
     }
@@ -625,6 +634,7 @@ export class Supervisor {
     this.#shuttingDown ??= (async () => {
       await this.#gateway?.close();
       await Promise.all(this.#components.map((c) => c.stop()));
+      await this.#peers?.close();
       await this.#statusServer?.close();
       this.#uninstallBridge?.();
       await this.#control?.close();

@@ -84,3 +84,21 @@ export interface RobotDirectory {
 export function matches(pattern: string, topic: string): boolean {
   return pattern.endsWith("*") ? topic.startsWith(pattern.slice(0, -1)) : topic === pattern;
 }
+
+/**
+ * Where this robot's nodes reach peer `peer` (inproc names the supervisor binds).
+ *
+ * @example
+ * ```ts
+ * import { peerLinkEndpoints } from "./dataflow_spec.ts";
+ * peerLinkEndpoints("kitchen-bot", "arm-bot").services;
+ * // "inproc://zedge/kitchen-bot/peers/arm-bot/services"
+ * ```
+ */
+export function peerLinkEndpoints(
+  robot: string,
+  peer: string,
+): { control: string; topics: string; services: string } {
+  const base = `inproc://zedge/${robot}/peers/${peer}`;
+  return { control: `${base}/control`, topics: `${base}/topics`, services: `${base}/services` };
+}

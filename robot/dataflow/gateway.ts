@@ -26,7 +26,10 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { Dealer, proxy, Router, XPublisher, XSubscriber } from "../../core/sockets/mod.ts";
+import { Authenticator } from "../../core/security/authenticator.ts";
+import { curveServerOptions } from "../../core/security/curve_config.ts";
+import { Dealer, Router, XPublisher, XSubscriber } from "../../core/sockets/mod.ts";
+import type { SecurityOptions } from "../../core/sockets/options.ts";
 import type { NodeSpec, RobotConfig } from "../spec.ts";
 import type { RobotDirectory } from "./dataflow_spec.ts";
 
@@ -34,6 +37,8 @@ export type { RobotDirectory } from "./dataflow_spec.ts";
 import { decodeServiceRequest, encodeServiceReply } from "./codec.ts";
 
 const log = getLogger(["zedge", "robot", "gateway"]);
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
 
 /** Requests in flight through the gateway; the oldest are forgotten beyond this. */
 const MAX_IN_FLIGHT = 10_000;
@@ -51,12 +56,30 @@ const MAX_IN_FLIGHT = 10_000;
 export function robotDirectory(config: RobotConfig): RobotDirectory {
   const topics: Record<string, string[]> = {};
   const services: Record<string, string[]> = {};
+  const exported = config.gatewayAccess.export;
   for (const c of config.components) {
     if (c.kind !== "node") continue;
-    for (const topic of Object.keys(c.dataflow.publishes)) (topics[topic] ??= []).push(c.name);
-    for (const service of c.dataflow.provides) (services[service] ??= []).push(c.name);
+    for (const topic of Object.keys(c.dataflow.publishes)) {
+      if (exported.topics.includes(topic)) (topics[topic] ??= []).push(c.name);
+    }
+    for (const service of c.dataflow.provides) {
+      if (exported.services.includes(service)) (services[service] ??= []).push(c.name);
+    }
   }
   return { robot: config.robot, topics, services, gateway: { ...config.gateway } };
+}
+
+/**
+ * What `robot` says to a call of something it does not export.
+ *
+ * @example
+ * ```ts
+ * import { notExported } from "./gateway.ts";
+ * notExported("kitchen-bot", "unlock_door"); // "'unlock_door' is not exported by kitchen-bot"
+ * ```
+ */
+export function notExported(robot: string, name: string): string {
+  return `'${name}' is not exported by ${robot}`;
 }
 
 /**
@@ -92,23 +115,48 @@ export class DataflowGateway {
     return robotDirectory(this.#config);
   }
 
+  /**
+   * The gateway's server security: CURVE with the robot's key, letting in
+   * its peers' keys and `gateway.allow` (nobody else), or NULL without
+   * `security.curve` (protected mode keeps that on loopback or insecure).
+   */
+  #security(): SecurityOptions {
+    const config = this.#config;
+    if (config.security === null) return {};
+    const zapDomain = `zedge.gateway.${config.robot}`;
+    const options = curveServerOptions({ secretKey: config.security.secretKey }, {
+      zapDomain,
+      what: "the gateway (security.curve.secretKey)",
+    });
+    Authenticator.shared().setPolicy(zapDomain, {
+      curve: { allow: [...Object.values(config.peerKeys), ...config.gatewayAccess.allow] },
+    });
+    return options;
+  }
+
   /** Binds the configured endpoints and connects to the robot's publishers and providers. */
   async start(): Promise<void> {
     const { topics, services } = this.#config.gateway;
+    const security = this.#security();
+    const exported = this.#config.gatewayAccess.export;
     if (topics !== undefined) {
-      this.#xpub = new XPublisher({ linger: 0 });
+      this.#xpub = new XPublisher({ linger: 0, ...security });
       this.#xsub = new XSubscriber({ linger: 0 });
       await this.#xpub.bind(topics);
       for (const node of this.#nodes) {
-        if (node.dataflow.topicsEndpoint !== null) this.#xsub.connect(node.dataflow.topicsEndpoint);
+        const offers = Object.keys(node.dataflow.publishes).some((t) =>
+          exported.topics.includes(t)
+        );
+        if (node.dataflow.topicsEndpoint !== null && offers) {
+          this.#xsub.connect(node.dataflow.topicsEndpoint);
+        }
       }
-      proxy(this.#xpub, this.#xsub).catch((error) => {
-        if (!this.#closed) log.warn("gateway topics stopped: {error}", { error });
-      });
+      this.#relayTopics(this.#xpub, this.#xsub, exported.topics);
     }
     if (services !== undefined) {
       for (const node of this.#nodes) {
         for (const service of node.dataflow.provides) {
+          if (!exported.services.includes(service)) continue;
           let dealer = this.#dealers.get(service);
           if (dealer === undefined) {
             dealer = new Dealer({ linger: 0 });
@@ -118,7 +166,7 @@ export class DataflowGateway {
           dealer.connect(node.dataflow.servicesEndpoint!);
         }
       }
-      this.#router = new Router({ linger: 0 });
+      this.#router = new Router({ linger: 0, ...security });
       await this.#router.bind(services);
       this.#relayRequests(this.#router);
     }
@@ -147,7 +195,7 @@ export class DataflowGateway {
             ok: false,
             error: {
               code: "unknown-service",
-              message: `${this.#config.robot} provides no '${request.service}'`,
+              message: notExported(this.#config.robot, request.service),
             },
           });
           router.send([caller, ...reply]).catch(() => {});
@@ -162,6 +210,42 @@ export class DataflowGateway {
     } catch {
       // Closed.
     }
+  }
+
+  /**
+   * Subscriptions go to the robot's publishers only when they can match an
+   * exported topic, and only exported topics' messages come back out.
+   */
+  #relayTopics(xpub: XPublisher, xsub: XSubscriber, exported: readonly string[]): void {
+    const up = (async () => {
+      for await (const frames of xpub) {
+        const frame = frames[0];
+        if (frame === undefined || frame.length === 0 || (frame[0] !== 0 && frame[0] !== 1)) {
+          continue;
+        }
+        const prefix = textDecoder.decode(frame.subarray(1));
+        // An empty prefix (everything) is narrowed to the exported topics themselves.
+        const wanted = prefix === ""
+          ? exported
+          : exported.some((t) => t.startsWith(prefix) || prefix.startsWith(t))
+          ? [prefix]
+          : [];
+        for (const topic of wanted) {
+          const out = new Uint8Array(1 + textEncoder.encode(topic).length);
+          out[0] = frame[0];
+          out.set(textEncoder.encode(topic), 1);
+          await xsub.send([out]);
+        }
+      }
+    })();
+    const down = (async () => {
+      for await (const frames of xsub) {
+        if (exported.includes(textDecoder.decode(frames[0]))) await xpub.send(frames);
+      }
+    })();
+    Promise.all([up, down]).catch((error) => {
+      if (!this.#closed) log.warn("gateway topics stopped: {error}", { error });
+    });
   }
 
   async #relayReplies(dealer: Dealer): Promise<void> {

@@ -282,7 +282,13 @@ export class NodeDataflow {
     // The SUB filters by prefix on the topic frame; an exact topic is then checked here.
     sub.subscribe(wanted.endsWith("*") ? wanted.slice(0, -1) : wanted);
     if (remote !== null) {
-      this.#connectToPeer(sub, remote.peer, "topics");
+      try {
+        await this.#connectToPeer(sub, remote.peer, wanted);
+      } catch (error) {
+        this.#subscribers.delete(sub);
+        await sub.close();
+        throw error;
+      }
     } else {
       for (const publisher of this.#spec.publishers) {
         if (publisher.topics.some((t) => matches(wanted, t))) sub.connect(publisher.endpoint);
@@ -440,7 +446,10 @@ export class NodeDataflow {
     } else {
       const { directory, endpoint } = await this.#peerGateway(remote.peer, "services", timeoutMs);
       if (!(remote.name in directory.services)) {
-        throw new ServiceError("unknown-service", `${remote.peer} provides no '${remote.name}'`);
+        throw new ServiceError(
+          "unknown-service",
+          `'${remote.name}' is not exported by ${remote.peer}`,
+        );
       }
       // Another call may have made it while this one asked the peer.
       link = this.#links.get(service) ??
@@ -489,21 +498,35 @@ export class NodeDataflow {
     return { directory, endpoint: reachable(bound, control) };
   }
 
-  /** Connects `socket` to a peer's gateway once the peer answers (retrying until stopped). */
-  async #connectToPeer(socket: Subscriber, peer: string, which: "topics"): Promise<void> {
+  /**
+   * Connects `socket` to a peer's gateway once the peer answers (retrying
+   * until stopped); a topic the peer does not export is a TypeError.
+   */
+  async #connectToPeer(socket: Subscriber, peer: string, wanted: string): Promise<void> {
     while (!this.#signal.aborted && !this.#closed) {
+      let found;
       try {
-        const { endpoint } = await this.#peerGateway(peer, which, 2000);
-        socket.connect(endpoint);
-        return;
+        found = await this.#peerGateway(peer, "topics", 2000);
       } catch (error) {
         log.warn("{name}: cannot reach peer {peer} yet: {error}", {
           name: this.#name,
           peer,
           error: error instanceof Error ? error.message : error,
         });
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await abortableDelay(1000, this.#signal).catch(() => {/* stopping */});
+        continue;
       }
+      const topics = Object.keys(found.directory.topics ?? {});
+      if (!topics.some((t) => matches(wanted, t))) {
+        throw new TypeError(
+          `${
+            wanted.endsWith("*") ? `no topic starting with '${wanted.slice(0, -1)}'` : `'${wanted}'`
+          }` +
+            ` is not exported by ${peer} (it exports: ${topics.join(", ") || "nothing"})`,
+        );
+      }
+      socket.connect(found.endpoint);
+      return;
     }
   }
 

@@ -17,6 +17,7 @@ Deno.test("a second robot process as a peer: discover, call and subscribe by rob
   const arm = await robotDir({
     "arm.ts": `export default async function main(ctx) {
   ctx.provide("grip", (request) => ({ gripped: request.force > 0, by: ctx.name }));
+  ctx.provide("wave", () => ({ waved: true }));
   for (let i = 0; !ctx.signal.aborted; i++) {
     await ctx.publish("joint_states", { i, shoulder: i * 0.01 });
     await new Promise((r) => setTimeout(r, 20));
@@ -24,10 +25,13 @@ Deno.test("a second robot process as a peer: discover, call and subscribe by rob
 }\n`,
     "robot.yaml": `robot: arm-bot
 control: tcp://127.0.0.1:${control}
-gateway: { topics: "tcp://*:${topics}", services: "tcp://127.0.0.1:${services}" }
+gateway:
+  topics: "tcp://127.0.0.1:${topics}"
+  services: "tcp://127.0.0.1:${services}"
+  export: { topics: [joint_states], services: [grip] }
 components:
-  arm-a: { kind: node, module: ./arm.ts, publishes: [joint_states], provides: [grip] }
-  arm-b: { kind: node, module: ./arm.ts, provides: [grip] }
+  arm-a: { kind: node, module: ./arm.ts, publishes: [joint_states], provides: [grip, wave] }
+  arm-b: { kind: node, module: ./arm.ts, provides: [grip, wave] }
 `,
   });
   const kitchen = await robotDir({
@@ -61,15 +65,16 @@ components:
   const pull = new Pull({ receiveTimeout: 40_000 });
   try {
     const planner = supervisor.status().components[0];
-    // arm-bot's host, any port (its gateway's ports come from its directory), and its own bind.
-    assert.deepEqual(planner.permissions.net, ["127.0.0.1", `127.0.0.1:${report}`]);
+    // Its own bind only: the supervisor carries its traffic with arm-bot.
+    assert.deepEqual(planner.permissions.net, [`127.0.0.1:${report}`]);
     pull.connect(`tcp://127.0.0.1:${report}`);
     const [body] = await pull.receive();
     const result = JSON.parse(new TextDecoder().decode(body));
     assert.deepEqual(result.providers, ["arm-bot/arm-a", "arm-bot/arm-b"]);
     assert.equal(result.reply.gripped, true);
     assert.match(result.reply.by, /^arm-[ab]$/);
-    assert.deepEqual(result.missing, ["unknown-service", "arm-bot provides no 'wave'"]);
+    // arm-bot provides wave but does not export it: refused with a reason, not a timeout.
+    assert.deepEqual(result.missing, ["unknown-service", "'wave' is not exported by arm-bot"]);
     assert.equal(result.topic, "arm-bot/joint_states");
     assert.equal(result.source, "arm-bot/arm-a");
     assert.equal(result.shoulder, "number");
