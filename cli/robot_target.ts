@@ -171,6 +171,7 @@ export async function robotTarget(
     }
     const config = await source.load(yaml, {}, {
       checkFiles: false,
+      protectedMode: false,
     });
     endpoint = controlEndpointOf(config);
     if (config.security !== null && parseEndpoint(endpoint).transport === "tcp") {

@@ -37,6 +37,7 @@ import { isZ85Key } from "../core/security/certificates.ts";
 import { DataflowEndpoints } from "./dataflow/endpoints.ts";
 import { codeFiles, derivePermissions, expandAllowLists, publicKeyFiles } from "./grants.ts";
 import { Resolver } from "./resolver.ts";
+import { protectedModeProblems } from "./robot_security.ts";
 import { robotFileSchema } from "./schema.ts";
 import type { PipelineRoleSpec, RobotConfig, RobotConfigOptions } from "./spec.ts";
 import { ZEDGE_ROOT, zedgeSourceAt } from "./zedge_source.ts";
@@ -189,8 +190,7 @@ export function parseRobotConfig(
       env: c.env ?? [],
     }, zedgeSource);
   }
-  if (doc.problems.length > 0) throw new ConfigFileError(sortProblems(doc.problems));
-  return {
+  const config: RobotConfig = {
     robot: raw.robot,
     file: display,
     url: url.href,
@@ -228,6 +228,11 @@ export function parseRobotConfig(
       : null,
     components,
   };
+  if (options.protectedMode ?? true) {
+    for (const [at, message] of protectedModeProblems(config)) doc.problem(at, message);
+  }
+  if (doc.problems.length > 0) throw new ConfigFileError(sortProblems(doc.problems));
+  return config;
 }
 
 /** `status:` as `HOST:PORT`, whichever form the file used. */

@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { parseEndpoint } from "../core/transport/endpoint.ts";
 import type { RobotConfig } from "./spec.ts";
 import type { ControlSecurity } from "./control.ts";
 
@@ -24,7 +25,7 @@ import type { ControlSecurity } from "./control.ts";
  * @example
  * ```ts
  * import { controlSecurityOf } from "./robot_security.ts";
- * import type { RobotConfig } from "./config.ts";
+ * import type { RobotConfig } from "./spec.ts";
  * declare const config: RobotConfig;
  * controlSecurityOf(config)?.operators;
  * ```
@@ -38,4 +39,102 @@ export function controlSecurityOf(
     operators: config.security.operators,
     peers: config.peerKeys,
   };
+}
+
+/**
+ * Whether an endpoint stays on this machine: ipc, inproc, or tcp on a
+ * loopback address (127.0.0.0/8, ::1, localhost).
+ *
+ * @example
+ * ```ts
+ * import { staysLocal } from "./robot_security.ts";
+ * staysLocal("tcp://127.0.0.1:7700"); // true
+ * staysLocal("tcp://*:7700"); // false
+ * ```
+ */
+export function staysLocal(endpoint: string): boolean {
+  const parsed = parseEndpoint(endpoint);
+  if (parsed.transport !== "tcp") return true;
+  if (parsed.wildcardHost) return false;
+  const host = parsed.host.toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Protected mode (as Redis's): what a robot refuses to serve beyond
+ * loopback unauthenticated, unless its YAML says `insecure: true` — a
+ * control endpoint or gateway without the robot's key (`security.curve`),
+ * a status page without a login, a peer named without its key. Each
+ * problem is `[YAML path, message]`, the message naming the key to add.
+ *
+ * @example
+ * ```ts
+ * import { protectedModeProblems } from "./robot_security.ts";
+ * import type { RobotConfig } from "./spec.ts";
+ * declare const config: RobotConfig;
+ * for (const [at, message] of protectedModeProblems(config)) console.log(at.join("."), message);
+ * ```
+ */
+export function protectedModeProblems(
+  config: Pick<
+    RobotConfig,
+    | "robot"
+    | "insecure"
+    | "security"
+    | "control"
+    | "controlIsDefault"
+    | "gateway"
+    | "status"
+    | "statusLogin"
+    | "peers"
+    | "peerKeys"
+  >,
+): [string[], string][] {
+  if (config.insecure) return [];
+  const problems: [string[], string][] = [];
+  const key =
+    `security: { curve: { secretKey: keys/${config.robot}.key, operators: [keys/operators/] } }`;
+  const unless = " (or insecure: true)";
+  if (config.security === null && !staysLocal(config.control)) {
+    problems.push([
+      config.controlIsDefault ? [] : ["control"],
+      `${config.control} is beyond loopback with no authentication: add ${key}${unless}`,
+    ]);
+  }
+  for (const which of ["topics", "services"] as const) {
+    const endpoint = config.gateway[which];
+    if (endpoint !== undefined && config.security === null && !staysLocal(endpoint)) {
+      problems.push([
+        ["gateway", which],
+        `${endpoint} is beyond loopback with no authentication: add ${key}${unless}`,
+      ]);
+    }
+  }
+  if (
+    config.status !== null && !staysLocal(`tcp://${config.status}`) &&
+    (config.statusLogin === null ||
+      (config.statusLogin.users === undefined && config.statusLogin.tokenFile === undefined))
+  ) {
+    problems.push([
+      ["status"],
+      `the status page at ${config.status} is beyond loopback with no login: write ` +
+      `status: { listen: ${config.status}, users: FILE } (name=password lines) or tokenFile: FILE` +
+      unless,
+    ]);
+  }
+  for (const [peer, control] of Object.entries(config.peers)) {
+    if (config.peerKeys[peer] === undefined && !staysLocal(control)) {
+      problems.push([
+        ["peers", peer],
+        `${control} is beyond loopback: name the peer's key, ${peer}: { control: ${control}, ` +
+        `serverKey: keys/${peer}.pub }, and give this robot ${key}${unless}`,
+      ]);
+    } else if (config.peerKeys[peer] !== undefined && config.security === null) {
+      problems.push([
+        ["peers", peer],
+        `a peer with a serverKey is reached as this robot: add ${key}`,
+      ]);
+    }
+  }
+  return problems;
 }

@@ -228,6 +228,12 @@ export interface RobotConfigOptions {
   env?: (name: string) => string | undefined;
   /** The control endpoint to use instead of the file's (`--control`). */
   control?: string;
+  /**
+   * Refuse unauthenticated control, gateway, status page and peers beyond
+   * loopback unless the YAML says `insecure: true` (default true; off for
+   * commands that only read the file to ask a running robot).
+   */
+  protectedMode?: boolean;
   /** Where zedge's code is, as the robot will run it (default: this copy, {@link ZEDGE_ROOT}). */
   zedgeRoot?: string;
 }

@@ -526,7 +526,9 @@ export class Supervisor {
       this.#control = control;
     }
     if (this.config.status !== null) {
-      const server = new StatusServer(this.config.status, this.#observatory);
+      const server = new StatusServer(this.config.status, this.#observatory, {
+        login: this.config.statusLogin,
+      });
       await server.start();
       this.#statusServer = server;
     }

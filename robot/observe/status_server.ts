@@ -26,7 +26,10 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import { escapeUntrusted } from "../../core/logs/escape.ts";
+import { parsePasswords } from "../../core/security/authenticator.ts";
 import { parseEndpoint } from "../../core/transport/endpoint.ts";
+import type { StatusLogin } from "../spec.ts";
 import type { RobotObservatory } from "./observatory.ts";
 import { METRICS_CONTENT_TYPE, robotMetricsText } from "./robot_metrics.ts";
 import { STATUS_PAGE_HTML } from "./status_page.ts";
@@ -111,8 +114,19 @@ export class StatusServer {
   #changeTimer: ReturnType<typeof setTimeout> | undefined;
   #stopFeeds: (() => void)[] = [];
 
-  /** Serves `observatory` on `address` (`HOST:PORT`, port 0 for any) once started. */
-  constructor(address: string, observatory: RobotObservatory) {
+  readonly #login: StatusLogin | null;
+
+  /**
+   * Serves `observatory` on `address` (`HOST:PORT`, port 0 for any) once
+   * started; with `login`, every request needs HTTP basic auth (a user of
+   * the users file) or `Authorization: Bearer TOKEN` (the token file's).
+   */
+  constructor(
+    address: string,
+    observatory: RobotObservatory,
+    options: { login?: StatusLogin | null } = {},
+  ) {
+    this.#login = options.login ?? null;
     const parsed = parseEndpoint(`tcp://${address}`);
     if (parsed.transport !== "tcp") throw new TypeError(`'${address}' is not HOST:PORT`);
     this.#hostname = parsed.host;
@@ -157,7 +171,9 @@ export class StatusServer {
     }, (request) => this.#answer(request));
   }
 
-  #answer(request: Request): Response {
+  async #answer(request: Request): Promise<Response> {
+    const refused = await this.#refusal(request);
+    if (refused !== null) return refused;
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("only GET\n", { status: 405, headers: { allow: "GET, HEAD" } });
     }
@@ -187,6 +203,63 @@ export class StatusServer {
           status: 404,
         });
     }
+  }
+
+  /**
+   * Why a request is refused, or null. Without a login, the Host header
+   * must be an IP address or localhost: a page on loopback is then out of
+   * reach of DNS rebinding (another site's name made to resolve here). With
+   * a login, basic auth or the bearer token is needed.
+   */
+  async #refusal(request: Request): Promise<Response | null> {
+    const host = request.headers.get("host") ?? "";
+    if (this.#login === null) {
+      let hostname = "";
+      try {
+        hostname = new URL(`http://${host}`).hostname;
+      } catch { /* refused below */ }
+      const literal = hostname === "localhost" || /^\d+\.\d+\.\d+\.\d+$/.test(hostname) ||
+        hostname.startsWith("[");
+      if (!literal) {
+        log.warn("status page: refused a request for Host {host} (DNS rebinding?)", {
+          host: escapeUntrusted(host),
+        });
+        return new Response("forbidden: unknown Host (use the robot's IP address)\n", {
+          status: 403,
+        });
+      }
+      return null;
+    }
+    const authorization = request.headers.get("authorization") ?? "";
+    if (await this.#authorized(authorization)) return null;
+    return new Response("login needed\n", {
+      status: 401,
+      headers: { "www-authenticate": 'Basic realm="zedge robot", charset="UTF-8"' },
+    });
+  }
+
+  async #authorized(authorization: string): Promise<boolean> {
+    const login = this.#login!;
+    const [scheme, value = ""] = authorization.split(/\s+/, 2);
+    try {
+      if (scheme?.toLowerCase() === "bearer" && login.tokenFile !== undefined) {
+        const token = (await Deno.readTextFile(login.tokenFile)).trim();
+        return token.length > 0 && sameText(value, token);
+      }
+      if (scheme?.toLowerCase() === "basic" && login.users !== undefined) {
+        const decoded = new TextDecoder().decode(
+          Uint8Array.from(atob(value), (c) => c.charCodeAt(0)),
+        );
+        const colon = decoded.indexOf(":");
+        if (colon < 0) return false;
+        const users = parsePasswords(await Deno.readTextFile(login.users), login.users);
+        const expected = users.get(decoded.slice(0, colon));
+        return expected !== undefined && sameText(decoded.slice(colon + 1), expected);
+      }
+    } catch (error) {
+      log.warn("status page: cannot check a login: {error}", { error: String(error) });
+    }
+    return false;
   }
 
   #events(request: Request, url: URL): Response {
@@ -290,4 +363,13 @@ function viewEvent(observatory: RobotObservatory): Uint8Array {
 
 function logEvent(line: LogLine): Uint8Array {
   return encoder.encode(`event: log\nid: ${line.seq}\ndata: ${JSON.stringify(line)}\n\n`);
+}
+
+/** Compares two strings in time that depends on their lengths only. */
+function sameText(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
 }

@@ -81,7 +81,7 @@ Deno.test("robot permissions: per component and as deno run flags, as text and J
   assert.equal(text.code, 0, text.stderr);
   assert.match(
     text.stdout,
-    /^tasks \(task-server\)\n {2}net {4}0\.0\.0\.0:7779, 0\.0\.0\.0:7780$/m,
+    /^tasks \(task-server\)\n {2}net {4}127\.0\.0\.1:7779, 127\.0\.0\.1:7780$/m,
   );
   assert.match(
     text.stdout,

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { freeTcpPort, repoPath } from "./helpers.ts";
 
 /** The example's fixed ports (robot.yaml, pipeline.yaml, services.yaml). */
-const EXAMPLE_PORTS = [7779, 7780, 7801, 7810, 7811, 7812, 7820, 7821];
+const EXAMPLE_PORTS = [7779, 7780, 7800, 7801, 7810, 7811, 7812, 7820, 7821];
 
 /** The example robot in a temp dir, on free ports. */
 export interface ExampleRobot {
@@ -40,6 +40,8 @@ export async function exampleRobot(top = "", components = ""): Promise<ExampleRo
   let robot = swapPorts(await Deno.readTextFile(join(example, "robot.yaml")))
     .replaceAll("./nodes/", `${example}/nodes/`)
     .replaceAll("./handlers/", `${example}/handlers/`);
+  // A test's own status: replaces the example's.
+  if (/^status:/m.test(top)) robot = robot.replace(/^status: .*\n/m, "");
   robot = robot.replace(/^components:\n/m, `${top}components:\n`) + components;
   await Deno.writeTextFile(join(dir, "robot.yaml"), robot);
   for (const name of ["pipeline.yaml", "services.yaml"]) {
