@@ -16,6 +16,7 @@ import { ZmqError } from "../core/sockets/mod.ts";
 import type { RobotConfig } from "../robot/config.ts";
 import { controlRequest, ControlUnreachableError } from "../robot/control.ts";
 import { StatusPageError } from "../robot/observe/status_server.ts";
+import { UnsafeDirError } from "../robot/private_dir.ts";
 import { Supervisor } from "../robot/supervisor.ts";
 import { CliError } from "./errors.ts";
 import { setupLogging } from "./logging.ts";
@@ -85,7 +86,9 @@ export async function runRobot(config: RobotConfig, logLevel: LogLevel): Promise
   } catch (error) {
     stop.cancel();
     await supervisor.shutdown();
-    if (error instanceof StatusPageError) throw new CliError(error.message);
+    if (error instanceof StatusPageError || error instanceof UnsafeDirError) {
+      throw new CliError(error.message);
+    }
     if (error instanceof ZmqError || error instanceof Deno.errors.NotCapable) {
       throw new CliError(`cannot bind the control endpoint ${config.control}: ${error.message}`);
     }

@@ -21,9 +21,10 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { Request, Router, ZmqError } from "../core/sockets/mod.ts";
 import { escapeUntrusted } from "../core/logs/escape.ts";
+import { ensurePrivateDir } from "./private_dir.ts";
 import { Authenticator } from "../core/security/authenticator.ts";
 import { readPublicKeys, resolvePublicKeySync } from "../core/security/certificates.ts";
 import { curveServerOptions } from "../core/security/curve_config.ts";
@@ -227,6 +228,10 @@ export class ControlServer {
     }
     const router = new Router({ linger: 0, maxMessageSize: MAX_REQUEST_BYTES, ...curve });
     try {
+      // zedge's own socket directory (`…/zedge/`) must be private, whoever made it.
+      if (parsed.transport === "ipc" && basename(dirname(parsed.path)) === "zedge") {
+        await ensurePrivateDir(dirname(parsed.path));
+      }
       try {
         await router.bind(this.#endpoint);
       } catch (error) {
@@ -234,7 +239,7 @@ export class ControlServer {
         const missing = error instanceof Deno.errors.NotFound ||
           (error as { cause?: unknown }).cause instanceof Deno.errors.NotFound;
         if (parsed.transport !== "ipc" || !missing) throw error;
-        await Deno.mkdir(dirname(parsed.path), { recursive: true, mode: 0o750 });
+        await ensurePrivateDir(dirname(parsed.path));
         await router.bind(this.#endpoint);
       }
       if (parsed.transport === "ipc") await Deno.chmod(parsed.path, 0o660);

@@ -46,6 +46,7 @@ import { controlSecurityOf } from "./robot_security.ts";
 import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { PeerLinks } from "./dataflow/peer_links.ts";
+import { ensurePrivateDir } from "./private_dir.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
 import { RobotObservatory } from "./observe/observatory.ts";
 import { StatusServer } from "./observe/status_server.ts";
@@ -533,7 +534,7 @@ export class Supervisor {
       this.#statusServer = server;
     }
     if (this.config.dataflowDir !== null) {
-      await Deno.mkdir(this.config.dataflowDir, { recursive: true, mode: 0o750 });
+      await ensurePrivateDir(this.config.dataflowDir);
     }
     // Peer traffic goes through the supervisor (peer_links.ts): bound before nodes dial it.
     const peers = new PeerLinks(this.config);
