@@ -60,13 +60,15 @@ export async function ensurePrivateDir(path: string): Promise<void> {
   const info = await Deno.lstat(path);
   const mode = (info.mode ?? 0) & 0o7777;
   const octal = `0${mode.toString(8).padStart(3, "0")}`;
-  const me = Deno.uid();
+  const me = await ownUid(path);
   const why = info.isSymlink
     ? "is a symbolic link"
     : !info.isDirectory
     ? "is not a directory"
-    : info.uid !== me
-    ? `is owned by user ${info.uid}, not this robot's user ${me} (mode ${octal})`
+    : me === null || info.uid !== me
+    ? `is owned by user ${info.uid}, not this robot's user${
+      me === null ? "" : ` ${me}`
+    } (mode ${octal})`
     : (mode & 0o022) !== 0
     ? `is writable by ${mode & 0o002 ? "every user" : "its group"} (mode ${octal})`
     : null;
@@ -75,5 +77,25 @@ export async function ensurePrivateDir(path: string): Promise<void> {
       `${path} ${why}: another user could move or replace the robot's sockets in it; ` +
         "remove it, or name another directory",
     );
+  }
+}
+
+/**
+ * This process's user id without asking for `sys` leave: the owner of a
+ * file it creates in `dir` (and removes at once); null when it cannot
+ * create one there (then the directory is not its own either).
+ */
+async function ownUid(dir: string): Promise<number | null> {
+  const probe = `${dir}/.zedge-owner-${crypto.randomUUID()}`;
+  try {
+    const file = await Deno.open(probe, { createNew: true, write: true, mode: 0o600 });
+    try {
+      return (await file.stat()).uid;
+    } finally {
+      file.close();
+      await Deno.remove(probe).catch(() => {});
+    }
+  } catch {
+    return null;
   }
 }

@@ -173,8 +173,6 @@ export function robotProcessFlags(
   return [
     "--unstable-worker-options",
     ...permissionFlags(robotProcessPermissions(config, mode, extraControls, code)),
-    // Its own user id: the socket directories it uses must be its own (private_dir.ts).
-    "--allow-sys=uid",
   ];
 }
 

@@ -40,7 +40,7 @@ Deno.test("a dataflow directory squatted by another user is refused; a fresh one
         `${squatted} is owned by user ${NOBODY}, not this robot's user \\d+ \\(mode 0777\\)`,
       ),
     );
-    // Nothing of the robot's went into it.
+    // Nothing of the robot's is left in it.
     assert.deepEqual([...Deno.readDirSync(squatted)], []);
 
     await Deno.remove(squatted);
