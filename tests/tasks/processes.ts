@@ -32,13 +32,14 @@ export function spawn(
   args: string[],
   stdin: "piped" | "null" = "piped",
   env: Record<string, string> = {},
+  cwd: string = repoPath(""),
 ): Running {
   const child = new Deno.Command(command, {
     args,
     stdin,
     stdout: "piped",
     stderr: "piped",
-    cwd: repoPath(""),
+    cwd,
     env: { NO_COLOR: "1", PYTHONDONTWRITEBYTECODE: "1", ...env },
   }).spawn();
   let out = "";
