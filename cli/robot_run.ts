@@ -17,6 +17,7 @@ import type { RobotConfig } from "../robot/config.ts";
 import { controlRequest, ControlUnreachableError } from "../robot/control.ts";
 import { StatusPageError } from "../robot/observe/status_server.ts";
 import { UnsafeDirError } from "../robot/private_dir.ts";
+import { CertificateError } from "../core/security/certificates.ts";
 import { Supervisor } from "../robot/supervisor.ts";
 import { CliError } from "./errors.ts";
 import { setupLogging } from "./logging.ts";
@@ -86,7 +87,10 @@ export async function runRobot(config: RobotConfig, logLevel: LogLevel): Promise
   } catch (error) {
     stop.cancel();
     await supervisor.shutdown();
-    if (error instanceof StatusPageError || error instanceof UnsafeDirError) {
+    if (
+      error instanceof StatusPageError || error instanceof UnsafeDirError ||
+      error instanceof CertificateError
+    ) {
       throw new CliError(error.message);
     }
     if (error instanceof ZmqError || error instanceof Deno.errors.NotCapable) {

@@ -1,19 +1,17 @@
 /**
- * The local files a module imports, found by reading import statements.
- *
- * Why: a component's Worker loads its node, handler and source modules with
- * `import()`, and Deno checks a Worker's own read permission for every
- * local file such a load brings in (npm packages excepted). So a
- * component's read permission must name exactly the files of its modules'
- * graphs — and the supervisor's must cover those of every component.
+ * The local files a module imports, found by reading import statements —
+ * a quick estimate for tools. No permission comes from it: a component's
+ * code is its Worker's own graph (see `component_entry.ts`), and what the
+ * robot process reads and a binary stages comes from Deno's own resolution
+ * (`deno_graph.ts`), never from a module's text, where a string or comment
+ * can look like an import.
  *
  * The scan follows `import … from "x"`, `import "x"`, `export … from "x"`,
  * `import("x")` with a literal, and `new URL("x", import.meta.url)` (how
  * Web Worker modules are named); type-only imports are erased before the
  * code runs, so they are not followed. Specifiers that are not local files (npm:,
  * node:, jsr:, https:, bare names from the import map) end the walk there.
- * An `import()` of a computed specifier cannot be followed: declare such
- * files under the component's `read:`.
+ * An `import()` of a computed specifier cannot be followed.
  *
  * @example
  * ```ts
