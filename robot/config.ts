@@ -38,7 +38,8 @@ import {
   PipelineConfigError,
 } from "../core/pipeline/config.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/limits.ts";
-import { formatTcpEndpoint, parseEndpoint } from "../core/transport/endpoint.ts";
+import { formatTcpEndpoint, isLoopbackHost, parseEndpoint } from "../core/transport/endpoint.ts";
+import type { TopicEncoding } from "./dataflow/codec.ts";
 import { type DataflowSpec, matches } from "./dataflow/node_dataflow.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import {
@@ -54,8 +55,12 @@ import {
   type ComponentFile,
   type ComponentKind,
   type RestartPolicy,
+  type RobotFile,
   robotFileSchema,
 } from "./schema.ts";
+
+/** A `publishes` field as written (a node's, or the operator's). */
+type PublishesField = NonNullable<RobotFile["operator"]>["publishes"];
 
 /** A component silent this long (no heartbeat) is terminated and replaced. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5000;
@@ -198,11 +203,72 @@ export interface RobotConfig {
   dataflowDir: string | null;
   /** Where this robot offers its topics and services to other robots (bound by the supervisor). */
   gateway: { topics?: string; services?: string };
+  /** True when the YAML says `insecure: true`: protected mode is off. */
+  insecure: boolean;
+  /** Where the supervisor serves Foxglove's WebSocket protocol (`HOST:PORT`), if anywhere. */
+  foxglove: string | null;
+  /** What an operator may publish into the robot, and where the supervisor binds its PUB for it. */
+  operator: OperatorSpec;
+  /** JSON Schemas (and names) the YAML declares for topics, by topic. */
+  topicSchemas: Record<string, TopicSchema>;
   /** Other robots, by name: their control endpoints. */
   peers: Record<string, string>;
   /** Components in file order. */
   components: ComponentSpec[];
 }
+
+/**
+ * The operator's topics: what Foxglove's clients, `zedge topic pub` and
+ * `zedge robot play` may publish into the robot (the YAML's
+ * `operator.publishes`), and the supervisor's PUB endpoint for them (null
+ * when there are none). Nodes subscribing to them dial that endpoint.
+ *
+ * @example
+ * ```ts
+ * import type { OperatorSpec } from "./config.ts";
+ * const operator: OperatorSpec = {
+ *   publishes: { goal: "json" }, endpoint: "inproc://zedge/kitchen-bot/_operator/topics",
+ * };
+ * ```
+ */
+export interface OperatorSpec {
+  /** Topics an operator may publish, with the encoding they are published in. */
+  publishes: Record<string, TopicEncoding>;
+  /** Where the supervisor's PUB for them binds (null: nothing to publish). */
+  endpoint: string | null;
+}
+
+/**
+ * A topic's schema as the YAML declares it (`publishes: { odom: { schema, schemaName } }`):
+ * the JSON Schema of its values and the name Foxglove's panels know it by.
+ *
+ * @example
+ * ```ts
+ * import type { TopicSchema } from "./config.ts";
+ * const pose: TopicSchema = {
+ *   schemaName: "Pose2D",
+ *   schema: { type: "object", properties: { x: { type: "number" }, y: { type: "number" } } },
+ * };
+ * ```
+ */
+export interface TopicSchema {
+  /** The schema's name (default: the topic's). */
+  schemaName?: string;
+  /** The JSON Schema of the values (default: inferred from the first message). */
+  schema?: Record<string, unknown>;
+}
+
+/**
+ * The source the runtime names on messages published by an operator
+ * (no component can be named so).
+ *
+ * @example
+ * ```ts
+ * import { OPERATOR_SOURCE } from "./config.ts";
+ * console.log(OPERATOR_SOURCE); // "(operator)"
+ * ```
+ */
+export const OPERATOR_SOURCE = "(operator)";
 
 /**
  * How to read a robot configuration.
@@ -326,7 +392,8 @@ export function parseRobotConfig(
   const written = Object.fromEntries(components.map((c) => [c.name, { ...c.connects }]));
   resolver.resolveReferences(components, raw.components);
   resolver.resolveSecurity(components, raw.components, written);
-  resolver.resolveDataflow(components, raw.peers ?? {});
+  const operator = resolver.operator(raw.robot, raw.operator?.publishes);
+  resolver.resolveDataflow(components, raw.peers ?? {}, operator);
   resolver.checkBinds(
     components,
     raw.components,
@@ -335,7 +402,20 @@ export function parseRobotConfig(
     raw.gateway ?? {},
     raw.logs,
     raw.status,
+    raw.foxglove,
+    operator.endpoint,
   );
+  if (raw.foxglove !== undefined && raw.insecure !== true) {
+    const { host } = parseEndpoint(`tcp://${raw.foxglove}`) as { host: string };
+    if (!isLoopbackHost(host)) {
+      doc.problem(
+        ["foxglove"],
+        `'${raw.foxglove}' is reachable beyond this machine, and Foxglove's protocol has no ` +
+          `authentication: listen on 127.0.0.1 and reach it over an SSH tunnel ` +
+          `(ssh -L 8765:127.0.0.1:PORT robot), or say insecure: true`,
+      );
+    }
+  }
   const graph = options.moduleGraph === false
     ? undefined
     : options.moduleGraph ?? new ModuleGraph();
@@ -369,6 +449,10 @@ export function parseRobotConfig(
       ? raw.dataflow.dir ?? `/tmp/zedge-${raw.robot}`
       : null,
     gateway: { ...(raw.gateway ?? {}) },
+    insecure: raw.insecure ?? false,
+    foxglove: raw.foxglove ?? null,
+    operator,
+    topicSchemas: resolver.topicSchemas,
     peers: { ...(raw.peers ?? {}) },
     components,
   };
@@ -377,6 +461,8 @@ export function parseRobotConfig(
 /** Resolves paths and references of one file, recording located problems. */
 class Resolver {
   readonly pipelineFiles = new Set<string>();
+  /** Schemas declared with the topics' `publishes` entries. */
+  readonly topicSchemas: Record<string, TopicSchema> = {};
   readonly #doc: YamlDocument;
   readonly #base: URL;
   readonly #readFile: (path: string) => string;
@@ -426,6 +512,64 @@ class Resolver {
       case "tcp":
         return formatTcpEndpoint(this.#flow.host, this.#flow.port++);
     }
+  }
+
+  /**
+   * A `publishes` field (a node's or the operator's): each topic's encoding
+   * (msgpack unless said), and the schemas it declares, kept for the
+   * supervisor (a `.json` file's is read here).
+   */
+  #publishes(field: PublishesField, at: YamlPath): Record<string, TopicEncoding> {
+    if (field === undefined) return {};
+    if (Array.isArray(field)) return Object.fromEntries(field.map((t) => [t, "msgpack" as const]));
+    const encodings: Record<string, TopicEncoding> = {};
+    for (const [topic, declared] of Object.entries(field)) {
+      if (typeof declared === "string") {
+        encodings[topic] = declared;
+        continue;
+      }
+      encodings[topic] = declared.encoding ?? "msgpack";
+      if (declared.schema === undefined && declared.schemaName === undefined) continue;
+      const schema = typeof declared.schema === "string"
+        ? this.#schemaFile(declared.schema, [...at, topic, "schema"])
+        : declared.schema;
+      this.topicSchemas[topic] ??= {
+        ...(declared.schemaName === undefined ? {} : { schemaName: declared.schemaName }),
+        ...(schema === undefined ? {} : { schema }),
+      };
+    }
+    return encodings;
+  }
+
+  /** A JSON Schema from a `.json` file named in the YAML. */
+  #schemaFile(value: string, at: YamlPath): Record<string, unknown> | undefined {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(this.#readFile(this.path(value)));
+    } catch (error) {
+      this.#doc.problem(at, `cannot read the schema '${value}': ${errorText(error)}`);
+      return undefined;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      this.#doc.problem(at, `'${value}' holds no JSON Schema (a JSON object)`);
+      return undefined;
+    }
+    return parsed as Record<string, unknown>;
+  }
+
+  /**
+   * The operator's topics (`operator.publishes`) and the endpoint of the
+   * supervisor's PUB for them, named as no component can be (`_operator`),
+   * on the robot's dataflow transport.
+   */
+  operator(robot: string, publishes: PublishesField): OperatorSpec {
+    const encodings = this.#publishes(publishes, ["operator", "publishes"]);
+    return {
+      publishes: encodings,
+      endpoint: Object.keys(encodings).length > 0
+        ? this.#flowEndpoint(robot, "_operator", "topics")
+        : null,
+    };
   }
 
   /** An absolute path for a path in the file (relative to the file's directory). */
@@ -525,9 +669,7 @@ class Resolver {
             );
           }
         }
-        const publishes: Record<string, "msgpack" | "json" | "raw"> = Array.isArray(c.publishes)
-          ? Object.fromEntries(c.publishes.map((t) => [t, "msgpack" as const]))
-          : { ...(c.publishes ?? {}) };
+        const publishes = this.#publishes(c.publishes, [...at, "publishes"]);
         const flowName = (what: "topics" | "services") => this.#flowEndpoint(robot, name, what);
         const dataflow: DataflowSpec = {
           publishes,
@@ -666,9 +808,14 @@ class Resolver {
    * providers of the services it calls; a name nobody on this robot offers is
    * a problem (a typo, most often). `peer/name` refers to another robot's.
    */
-  resolveDataflow(components: ComponentSpec[], peers: Record<string, string>): void {
+  resolveDataflow(
+    components: ComponentSpec[],
+    peers: Record<string, string>,
+    operator: OperatorSpec,
+  ): void {
     const nodes = components.filter((c): c is NodeSpec => c.kind === "node");
     const published = nodes.flatMap((n) => Object.keys(n.dataflow.publishes));
+    const operatorTopics = Object.keys(operator.publishes);
     const provided = nodes.flatMap((n) => n.dataflow.provides);
     const peerOf = (ref: string, at: YamlPath): string | null => {
       const slash = ref.indexOf("/");
@@ -697,15 +844,25 @@ class Resolver {
         const sources = nodes.filter((n) =>
           Object.keys(n.dataflow.publishes).some((t) => matches(prefix, t))
         );
-        if (sources.length === 0) {
+        const fromOperator = operatorTopics.some((t) => matches(prefix, t));
+        if (sources.length === 0 && !fromOperator) {
           this.#doc.problem(
             [...at, "subscribes", i],
             `no component publishes ${
               prefix.endsWith("*")
                 ? `a topic starting with '${prefix.slice(0, -1)}'`
                 : `'${prefix}'`
-            } (published: ${[...new Set(published)].join(", ") || "none"})`,
+            } (published: ${
+              [...new Set(published)].join(", ") || "none"
+            }; topics an operator publishes go under operator.publishes)`,
           );
+        }
+        if (fromOperator && !flow.publishers.some((p) => p.source === OPERATOR_SOURCE)) {
+          flow.publishers.push({
+            source: OPERATOR_SOURCE,
+            endpoint: operator.endpoint!,
+            topics: operatorTopics,
+          });
         }
         for (const source of sources) {
           if (flow.publishers.some((p) => p.source === source.name)) continue;
@@ -859,6 +1016,8 @@ class Resolver {
     gateway: Record<string, string | undefined>,
     logs: string | undefined,
     status: string | undefined,
+    foxglove: string | undefined,
+    operator: string | null,
   ): void {
     const seen: { endpoint: string; owner: string; at: YamlPath }[] = [];
     const claim = (endpoint: string, owner: string, at: YamlPath) => {
@@ -879,6 +1038,12 @@ class Resolver {
     // The status page is HTTP, but it takes its tcp port from everyone else all the same.
     if (status !== undefined && !status.endsWith(":0")) {
       claim(`tcp://${status}`, "the status page", ["status"]);
+    }
+    if (foxglove !== undefined && !foxglove.endsWith(":0")) {
+      claim(`tcp://${foxglove}`, "the Foxglove server", ["foxglove"]);
+    }
+    if (operator !== null) {
+      claim(operator, "the supervisor's operator topics", ["operator", "publishes"]);
     }
     for (const [key, endpoint] of Object.entries(gateway)) {
       if (endpoint !== undefined) {

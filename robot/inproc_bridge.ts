@@ -239,6 +239,14 @@ export class InprocDirectory {
           return;
         }
         this.#remember(message.id, binder, component);
+        if (binder === SUPERVISOR) {
+          // A name the supervisor's own isolate binds (the operator's topics): accepted here.
+          const stream = new PortStream(message.port);
+          this.#local.set(message.id, stream);
+          deliverInproc(message.name, stream);
+          this.#send(component, { op: "inproc-connected", id: message.id }, []);
+          return;
+        }
         this.#send(
           binder,
           { op: "inproc-accept", id: message.id, name: message.name, port: message.port },
@@ -252,16 +260,25 @@ export class InprocDirectory {
 
   /**
    * Lets the supervisor's own isolate dial names bound in components (the
-   * dataflow gateway does); returns the function that removes it again.
+   * dataflow gateway and the topic tap do) and bind names components dial
+   * (the operator's topics); returns the function that removes it again.
    */
   installLocal(): () => void {
     installInprocBridge({
-      // The supervisor binds no inproc name of the robot's own.
-      announce: () => {},
-      isBound: (name) => this.#binders.has(name),
+      announce: (name, bound) => {
+        const binder = this.#binders.get(name);
+        if (bound && binder === undefined) this.#binders.set(name, SUPERVISOR);
+        else if (!bound && binder === SUPERVISOR) this.#binders.delete(name);
+        else return;
+        this.#broadcast();
+      },
+      isBound: (name) => {
+        const binder = this.#binders.get(name);
+        return binder !== undefined && binder !== SUPERVISOR;
+      },
       dial: (name) => {
         const binder = this.#binders.get(name);
-        if (binder === undefined) {
+        if (binder === undefined || binder === SUPERVISOR) {
           return Promise.reject(
             new Deno.errors.ConnectionRefused(`nothing is bound at inproc://${name}`),
           );
@@ -275,7 +292,13 @@ export class InprocDirectory {
         return Promise.resolve(stream);
       },
     });
-    return () => installInprocBridge(null);
+    return () => {
+      installInprocBridge(null);
+      for (const [name, binder] of this.#binders) {
+        if (binder === SUPERVISOR) this.#binders.delete(name);
+      }
+      this.#broadcast();
+    };
   }
 
   #remember(id: string, binder: string, dialer: string): void {

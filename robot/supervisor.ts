@@ -44,7 +44,9 @@ import {
 } from "./control.ts";
 import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
+import { FoxgloveServer } from "./foxglove/server.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
+import { RobotLive } from "./live/hub.ts";
 import { RobotObservatory } from "./observe/observatory.ts";
 import { StatusServer } from "./observe/status_server.ts";
 import type { RobotView } from "./observe/view.ts";
@@ -446,6 +448,8 @@ export class Supervisor {
   #uninstallBridge: (() => void) | null = null;
   readonly #observatory: RobotObservatory;
   #statusServer: StatusServer | null = null;
+  #live: RobotLive | null = null;
+  #foxglove: FoxgloveServer | null = null;
 
   /** Prepares the components; nothing starts before {@link start}. */
   constructor(config: RobotConfig, options: SupervisorOptions = {}) {
@@ -494,6 +498,16 @@ export class Supervisor {
     return this.#statusServer?.address ?? null;
   }
 
+  /** Where the Foxglove server listens (`HOST:PORT`), once started; null without `foxglove`. */
+  get foxgloveAddress(): string | null {
+    return this.#foxglove?.address ?? null;
+  }
+
+  /** The robot's data for people (topics, logs, states, services), once started. */
+  get live(): RobotLive | null {
+    return this.#live;
+  }
+
   /** The control endpoint, once bound (null with `control: false`). */
   get controlEndpoint(): string | null {
     return this.#control?.endpoint ?? null;
@@ -532,10 +546,18 @@ export class Supervisor {
     if (this.config.dataflowDir !== null) {
       await Deno.mkdir(this.config.dataflowDir, { recursive: true, mode: 0o750 });
     }
+    // The supervisor tap: its isolate dials the components' inproc names and binds the operator's.
+    this.#uninstallBridge = this.#inproc.installLocal();
+    const live = new RobotLive(this.config, this.#observatory);
+    await live.start();
+    this.#live = live;
+    if (this.config.foxglove !== null) {
+      this.#foxglove = new FoxgloveServer(this.config.foxglove, live);
+      await this.#foxglove.start();
+    }
     for (const component of this.#components) component.start();
     const { topics, services } = this.config.gateway;
     if (topics !== undefined || services !== undefined) {
-      this.#uninstallBridge = this.#inproc.installLocal();
       this.#gateway = new DataflowGateway(this.config);
       await this.#gateway.start();
     }
@@ -625,8 +647,10 @@ export class Supervisor {
   shutdown(): Promise<void> {
     this.#shuttingDown ??= (async () => {
       await this.#gateway?.close();
+      await this.#foxglove?.close();
       await Promise.all(this.#components.map((c) => c.stop()));
       await this.#statusServer?.close();
+      await this.#live?.close();
       this.#uninstallBridge?.();
       await this.#control?.close();
       this.#control = null;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { freeTcpPort, repoPath } from "./helpers.ts";
 
 /** The example's fixed ports (robot.yaml, pipeline.yaml, services.yaml). */
-const EXAMPLE_PORTS = [7779, 7780, 7801, 7810, 7811, 7812, 7820, 7821];
+const EXAMPLE_PORTS = [7779, 7780, 7801, 7810, 7811, 7812, 7820, 7821, 8765];
 
 /** The example robot in a temp dir, on free ports. */
 export interface ExampleRobot {
@@ -33,7 +33,7 @@ export async function exampleRobot(top = "", components = ""): Promise<ExampleRo
   const dir = await Deno.makeTempDir({ prefix: "zedge-example-" });
   const ports = new Map(EXAMPLE_PORTS.map((p) => [p, freeTcpPort()]));
   const swapPorts = (text: string) =>
-    text.replace(/:(78\d\d|7779|7780)\b/g, (whole, port) => {
+    text.replace(/:(78\d\d|7779|7780|8765)\b/g, (whole, port) => {
       const swapped = ports.get(Number(port));
       return swapped === undefined ? whole : `:${swapped}`;
     });
