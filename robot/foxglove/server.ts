@@ -49,7 +49,7 @@ import {
   type RobotLive,
   STATES_TOPIC,
 } from "../live/hub.ts";
-import type { LogLine } from "../observe/view.ts";
+import { foxgloveLog, nanoseconds, STATES_SCHEMA } from "./messages.ts";
 import {
   type ClientChannel,
   type ClientMessage,
@@ -78,37 +78,6 @@ const MAX_PER_CLIENT = 10_000;
 const MAX_CLIENT_ERRORS = 100;
 /** Service calls one client may have in flight. */
 const MAX_CALLS_PER_CLIENT = 100;
-
-/** The JSON Schema of a {@link STATES_TOPIC} message. */
-const STATES_SCHEMA = {
-  title: "zedge.ComponentStates",
-  type: "object",
-  properties: {
-    components: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: {
-          name: { type: "string" },
-          kind: { type: "string" },
-          state: { type: "string", enum: ["starting", "running", "backoff", "failed", "stopped"] },
-          restarts: { type: "integer" },
-          lastError: { type: ["string", "null"] },
-        },
-      },
-    },
-  },
-};
-
-/** foxglove.LogLevel of each zedge level. */
-const LOG_LEVELS: Record<string, number> = {
-  trace: 1,
-  debug: 1,
-  info: 2,
-  warning: 3,
-  error: 4,
-  fatal: 5,
-};
 
 /** One connected client: its subscriptions, its advertised channels, what it missed. */
 class ClientSession {
@@ -521,7 +490,7 @@ export class FoxgloveServer {
       this.#feeds.set(
         channel,
         this.#live.onLog((line) =>
-          this.#broadcast(channel, line.time, utf8.encode(JSON.stringify(logMessage(line))))
+          this.#broadcast(channel, line.time, utf8.encode(JSON.stringify(foxgloveLog(line))))
         ),
       );
       return;
@@ -573,22 +542,4 @@ export class FoxgloveServer {
 function jsonOf(frames: Uint8Array[]): JsonValue {
   const encoding = topicEncodingOf(frames[1]);
   return toJsonValue(decodeTopicMessage(frames).value, encoding);
-}
-
-/** ms since the epoch as the protocol's nanoseconds. */
-function nanoseconds(ms: number): bigint {
-  return BigInt(Math.round(ms * 1e6));
-}
-
-/** A log line as a foxglove.Log. */
-function logMessage(line: LogLine): Record<string, unknown> {
-  const sec = Math.floor(line.time / 1000);
-  return {
-    timestamp: { sec, nsec: Math.round((line.time - sec * 1000) * 1e6) },
-    level: LOG_LEVELS[line.level] ?? 0,
-    message: line.message,
-    name: line.component,
-    file: "",
-    line: 0,
-  };
 }
