@@ -538,11 +538,6 @@ export class Supervisor {
       await control.start();
       this.#control = control;
     }
-    if (this.config.status !== null) {
-      const server = new StatusServer(this.config.status, this.#observatory);
-      await server.start();
-      this.#statusServer = server;
-    }
     if (this.config.dataflowDir !== null) {
       await Deno.mkdir(this.config.dataflowDir, { recursive: true, mode: 0o750 });
     }
@@ -551,6 +546,11 @@ export class Supervisor {
     const live = new RobotLive(this.config, this.#observatory);
     await live.start();
     this.#live = live;
+    if (this.config.status !== null) {
+      const server = new StatusServer(this.config.status, this.#observatory, live);
+      await server.start();
+      this.#statusServer = server;
+    }
     if (this.config.foxglove !== null) {
       this.#foxglove = new FoxgloveServer(this.config.foxglove, live);
       await this.#foxglove.start();
