@@ -5,6 +5,7 @@
  * @module
  */
 import { configure, getConfig, type LogLevel, type LogRecord } from "@logtape/logtape";
+import { escapeUntrusted } from "../core/logs/escape.ts";
 import { renderLogMessage } from "../core/logs/record.ts";
 
 /**
@@ -51,7 +52,8 @@ export async function setupLogging(
 ): Promise<void> {
   if (getConfig() !== null) return;
   await configure({
-    sinks: { stderr: (record: LogRecord) => console.error(format(record)) },
+    // A record may carry a peer's or a component's text: one escaped line each.
+    sinks: { stderr: (record: LogRecord) => console.error(escapeUntrusted(format(record))) },
     loggers: [
       { category: ["zedge"], sinks: ["stderr"], lowestLevel: level },
       { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { escapeUntrusted } from "../core/logs/escape.ts";
 import type { LogLevelName, PublishedLogRecord } from "../core/logs/mod.ts";
 
 /**
@@ -56,9 +57,13 @@ const LEVEL_WIDTH = 7;
 export function formatLogLine(record: PublishedLogRecord, style: LineStyle): string {
   const paint = (code: string, text: string) => style.color ? `${code}${text}${RESET}` : text;
   const time = style.terminal ? localClock(record.time) : isoTime(record.time);
-  const source = `${clean(record.robot)}.${clean(record.component)}`;
-  const category = isOwnCategory(record) ? "" : ` ${paint(DIM, clean(record.category.join(".")))}`;
-  const message = style.terminal ? clean(record.message, "\n  ") : clean(record.message);
+  const source = `${escapeUntrusted(record.robot)}.${escapeUntrusted(record.component)}`;
+  const category = isOwnCategory(record)
+    ? ""
+    : ` ${paint(DIM, escapeUntrusted(record.category.join(".")))}`;
+  const message = style.terminal
+    ? escapeUntrusted(record.message, { newline: "\n  " })
+    : escapeUntrusted(record.message);
   return `${paint(DIM, time)} ${
     paint(LEVEL_COLORS[record.level], record.level.padEnd(LEVEL_WIDTH))
   } ${paint(CYAN, source)}${category}: ${message}`;
@@ -89,16 +94,6 @@ function isOwnCategory(record: PublishedLogRecord): boolean {
   const { category } = record;
   return category.length === 0 ||
     (category.length === 2 && category[0] === record.robot && category[1] === record.component);
-}
-
-/** Escapes control characters (C0, DEL, C1); a line break becomes `newline`. */
-function clean(text: string, newline = "\\n"): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (char) => {
-    if (char === "\n") return newline;
-    if (char === "\r") return "\\r";
-    return `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`;
-  });
 }
 
 function isoTime(ms: number): string {

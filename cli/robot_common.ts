@@ -13,6 +13,7 @@
 import type { LogRecord } from "@logtape/logtape";
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
+import { escapeUntrusted } from "../core/logs/escape.ts";
 import { ConfigFileError } from "../core/config/yaml_schema.ts";
 import { loadRobotConfig, type RobotConfig, type RobotConfigOptions } from "../robot/config.ts";
 import type { ComponentStatus } from "../robot/control.ts";
@@ -214,7 +215,7 @@ export function formatComponentTable(components: readonly ComponentStatus[]): st
       c.state,
       c.state === "running" ? formatUptime(c.uptimeMs) : "-",
       String(c.restarts),
-      c.lastError === null ? "-" : c.lastError.split("\n")[0],
+      c.lastError === null ? "-" : escapeUntrusted(c.lastError.split("\n")[0]),
     ]);
   }
   return formatTable(rows);

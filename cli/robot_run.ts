@@ -113,8 +113,12 @@ async function refuseSecondSupervisor(config: RobotConfig): Promise<void> {
   try {
     reply = await controlRequest(config.control, { op: "status" }, { timeoutMs: 500 });
   } catch (error) {
-    if (error instanceof ControlUnreachableError) return;
-    throw error;
+    if (!(error instanceof ControlUnreachableError)) throw error;
+    // A CURVE endpoint refuses this unauthenticated probe: but something answered there.
+    if (!error.message.includes("refused this client")) return;
+    throw new CliError(
+      `something already answers at ${config.control} (is robot ${config.robot} running?)`,
+    );
   }
   if (reply.ok && "status" in reply) {
     throw new CliError(

@@ -19,15 +19,15 @@ import type { LogLine, RobotView } from "../robot/observe/view.ts";
 import { CliError } from "./errors.ts";
 import type { RobotSource } from "./robot_common.ts";
 import {
-  askSupervisor,
-  controlEndpoint,
-  type ControlFlags,
-  controlTimeout,
-} from "./robot_control.ts";
+  askRobot,
+  type RobotTarget,
+  type RobotTargetFlags,
+  withRobotTarget,
+} from "./robot_target.ts";
 import { formatTop } from "./robot_top_format.ts";
 import { shutdownSignal } from "./shutdown.ts";
 
-interface TopFlags extends ControlFlags {
+interface TopFlags extends RobotTargetFlags {
   interval: string;
   once?: boolean;
   width?: string;
@@ -38,8 +38,8 @@ const KEPT_LOG_LINES = 200;
 const encoder = new TextEncoder();
 
 /**
- * Fills in `zedge robot top` (the command made by the caller, with the
- * control target options already on it).
+ * Fills in `zedge robot top` (the command made by the caller): the robot
+ * is named as in every command that asks one (see `robot_target.ts`).
  *
  * @example
  * ```ts
@@ -50,15 +50,21 @@ const encoder = new TextEncoder();
  * ```
  */
 export function registerTop(command: Command, source: RobotSource): void {
-  command
-    .description(
-      "a refreshing terminal view of the running robot: components, tasks, pipelines, " +
-        "topics, sockets and log (q or Ctrl-C quits)",
-    )
-    .option("--interval <ms>", "refresh every this many ms", "1000")
-    .option("--once", "print one screen and exit")
-    .option("--width <columns>", "lay out for this many columns (default: the terminal's, or 80)")
-    .action((flags: TopFlags) => runTop(source, flags));
+  withRobotTarget<TopFlags>(
+    command
+      .description(
+        "a refreshing terminal view of the running robot: components, tasks, pipelines, " +
+          "topics, sockets and log (q or Ctrl-C quits)",
+      )
+      .option("--interval <ms>", "refresh every this many ms", "1000")
+      .option("--once", "print one screen and exit")
+      .option(
+        "--width <columns>",
+        "lay out for this many columns (default: the terminal's, or 80)",
+      ),
+    source,
+    (target, _args, flags) => runTop(target, flags),
+  );
 }
 
 function positive(value: string, flag: string): number {
@@ -77,7 +83,7 @@ function terminalSize(): { columns: number; rows: number } | null {
   }
 }
 
-async function runTop(source: RobotSource, flags: TopFlags): Promise<void> {
+async function runTop(target: RobotTarget, flags: TopFlags): Promise<void> {
   const intervalMs = positive(flags.interval, "--interval");
   const width = flags.width === undefined ? undefined : positive(flags.width, "--width");
   const layout = () => {
@@ -85,13 +91,13 @@ async function runTop(source: RobotSource, flags: TopFlags): Promise<void> {
     return { width: width ?? size?.columns ?? 80, height: size?.rows };
   };
   if (flags.once) {
-    const { endpoint, reply } = await askSupervisor(source, flags, { op: "view" });
+    const endpoint = target.endpoint;
+    const reply = await askRobot(target, { op: "view" });
     if (!("view" in reply)) throw new CliError("the supervisor sent no view (is it older?)");
     console.log(formatTop(reply.view, reply.logs, { ...layout(), endpoint }).join("\n"));
     return;
   }
-  const timeoutMs = controlTimeout(flags);
-  const endpoint = await controlEndpoint(source, flags);
+  const { endpoint, timeoutMs, curve } = target;
   const screen = new Screen();
   const quit = quitRequested();
   try {
@@ -106,7 +112,7 @@ async function runTop(source: RobotSource, flags: TopFlags): Promise<void> {
         const reply = await controlRequest(endpoint, {
           op: "view",
           logsAfter: logs.at(-1)?.seq ?? 0,
-        }, { timeoutMs });
+        }, { timeoutMs, curve });
         if (!reply.ok) problem = reply.error;
         else if (!("view" in reply)) problem = "the supervisor sent no view (is it older?)";
         else {

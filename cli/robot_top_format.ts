@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { escapeUntrusted } from "../core/logs/escape.ts";
 import type { LogLine, RobotView } from "../robot/observe/view.ts";
 import { formatComponentTable, formatTable, formatUptime } from "./robot_common.ts";
 
@@ -226,5 +227,6 @@ export function formatTop(
   const lines = [...fixed, sockets, log].filter((s) => s.length > 0)
     .flatMap((section, i, all) => i < all.length - 1 ? [...section, ""] : section);
   const cut = layout.height === undefined ? lines : lines.slice(0, layout.height);
-  return cut.map((line) => fitWidth(line, layout.width));
+  // Everything on screen came from the robot (names, errors, log lines): escaped, then fitted.
+  return cut.map((line) => fitWidth(escapeUntrusted(line), layout.width));
 }

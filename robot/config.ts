@@ -38,6 +38,7 @@ import {
   PipelineConfigError,
 } from "../core/pipeline/config.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/limits.ts";
+import { isZ85Key } from "../core/security/certificates.ts";
 import { formatTcpEndpoint, isLoopbackHost, parseEndpoint } from "../core/transport/endpoint.ts";
 import type { TopicEncoding } from "./dataflow/codec.ts";
 import { type DataflowSpec, matches } from "./dataflow/node_dataflow.ts";
@@ -203,8 +204,8 @@ export interface RobotConfig {
   dataflowDir: string | null;
   /** Where this robot offers its topics and services to other robots (bound by the supervisor). */
   gateway: { topics?: string; services?: string };
-  /** True when the YAML says `insecure: true`: protected mode is off. */
-  insecure: boolean;
+  /** What the gateway offers (default nothing), and the further client keys it lets in. */
+  gatewayAccess: { export: { topics: string[]; services: string[] }; allow: string[] };
   /** Where the supervisor serves Foxglove's WebSocket protocol (`HOST:PORT`), if anywhere. */
   foxglove: string | null;
   /** What an operator may publish into the robot, and where the supervisor binds its PUB for it. */
@@ -213,6 +214,14 @@ export interface RobotConfig {
   topicSchemas: Record<string, TopicSchema>;
   /** Other robots, by name: their control endpoints. */
   peers: Record<string, string>;
+  /** Other robots' public keys (Z85 or an absolute file path), by name, where the YAML gives one. */
+  peerKeys: Record<string, string>;
+  /** True when the YAML says `insecure: true`: protected mode is off. */
+  insecure: boolean;
+  /** The robot's own key pair and its operators' keys (`security.curve`), or null. */
+  security: RobotSecurity | null;
+  /** The status page's login (`status: { users, tokenFile }`), or null: none. */
+  statusLogin: StatusLogin | null;
   /** Components in file order. */
   components: ComponentSpec[];
 }
@@ -269,6 +278,41 @@ export interface TopicSchema {
  * ```
  */
 export const OPERATOR_SOURCE = "(operator)";
+
+/**
+ * The robot's identity (`security.curve`), paths absolute: its secret key
+ * serves CURVE on the control endpoint and gateway; operators' keys may do
+ * every control request.
+ *
+ * @example
+ * ```ts
+ * import type { RobotSecurity } from "./config.ts";
+ * const s: RobotSecurity = { secretKey: "/etc/zedge/keys/kitchen-bot.key", operators: ["/etc/zedge/keys/operators/"] };
+ * ```
+ */
+export interface RobotSecurity {
+  /** The robot's secret certificate (NAME.key). */
+  secretKey: string;
+  /** Operators' public keys: Z85 keys, NAME.pub files or directories of them. */
+  operators: string[];
+}
+
+/**
+ * The status page's login, paths absolute: HTTP basic auth from a users
+ * file (`name=password` lines), and/or a bearer token read from a file.
+ *
+ * @example
+ * ```ts
+ * import type { StatusLogin } from "./config.ts";
+ * const login: StatusLogin = { users: "/etc/zedge/status-users" };
+ * ```
+ */
+export interface StatusLogin {
+  /** A file of `name=password` lines. */
+  users?: string;
+  /** A file holding the token (`Authorization: Bearer TOKEN`). */
+  tokenFile?: string;
+}
 
 /**
  * How to read a robot configuration.
@@ -392,16 +436,26 @@ export function parseRobotConfig(
   const written = Object.fromEntries(components.map((c) => [c.name, { ...c.connects }]));
   resolver.resolveReferences(components, raw.components);
   resolver.resolveSecurity(components, raw.components, written);
+  const peers = Object.fromEntries(
+    Object.entries(raw.peers ?? {}).map((
+      [name, p],
+    ) => [name, typeof p === "string" ? p : p.control]),
+  );
+  const peerKeys = Object.fromEntries(
+    Object.entries(raw.peers ?? {}).flatMap(([name, p]) =>
+      typeof p === "string" ? [] : [[name, resolver.key(p.serverKey)]]
+    ),
+  );
   const operator = resolver.operator(raw.robot, raw.operator?.publishes);
-  resolver.resolveDataflow(components, raw.peers ?? {}, operator);
+  resolver.resolveDataflow(components, peers, operator);
   resolver.checkBinds(
     components,
     raw.components,
     control,
     raw.control !== undefined || !!options.control,
-    raw.gateway ?? {},
+    { topics: raw.gateway?.topics, services: raw.gateway?.services },
     raw.logs,
-    raw.status,
+    statusAddressOf(raw.status),
     raw.foxglove,
     operator.endpoint,
   );
@@ -444,18 +498,46 @@ export function parseRobotConfig(
     controlIsDefault: raw.control === undefined && options.control === undefined,
     pipelineFiles: [...resolver.pipelineFiles],
     logs: raw.logs ?? null,
-    status: raw.status ?? null,
+    status: statusAddressOf(raw.status) ?? null,
     dataflowDir: raw.dataflow?.transport === "ipc"
       ? raw.dataflow.dir ?? `/tmp/zedge-${raw.robot}`
       : null,
-    gateway: { ...(raw.gateway ?? {}) },
+    gateway: {
+      ...(raw.gateway?.topics === undefined ? {} : { topics: raw.gateway.topics }),
+      ...(raw.gateway?.services === undefined ? {} : { services: raw.gateway.services }),
+    },
+    gatewayAccess: {
+      export: {
+        topics: [...(raw.gateway?.export?.topics ?? [])],
+        services: [...(raw.gateway?.export?.services ?? [])],
+      },
+      allow: (raw.gateway?.allow ?? []).map((k) => resolver.key(k)),
+    },
+    peers,
+    peerKeys,
     insecure: raw.insecure ?? false,
+    security: raw.security === undefined ? null : {
+      secretKey: resolver.path(raw.security.curve.secretKey),
+      operators: (raw.security.curve.operators ?? []).map((k) => resolver.key(k)),
+    },
+    statusLogin: typeof raw.status === "object"
+      ? {
+        ...(raw.status.users === undefined ? {} : { users: resolver.path(raw.status.users) }),
+        ...(raw.status.tokenFile === undefined
+          ? {}
+          : { tokenFile: resolver.path(raw.status.tokenFile) }),
+      }
+      : null,
     foxglove: raw.foxglove ?? null,
     operator,
     topicSchemas: resolver.topicSchemas,
-    peers: { ...(raw.peers ?? {}) },
     components,
   };
+}
+
+/** `status:` as `HOST:PORT`, whichever form the file used. */
+function statusAddressOf(status: string | { listen: string } | undefined): string | undefined {
+  return typeof status === "object" ? status.listen : status;
 }
 
 /** Resolves paths and references of one file, recording located problems. */
@@ -575,6 +657,11 @@ class Resolver {
   /** An absolute path for a path in the file (relative to the file's directory). */
   path(value: string): string {
     return isAbsolute(value) ? value : resolve(dirname(fromFileUrl(this.#base)), value);
+  }
+
+  /** A public key as written: a Z85 key stays, a path becomes absolute. */
+  key(value: string): string {
+    return isZ85Key(value) ? value : this.path(value);
   }
 
   /** A module URL for a path or URL in the file; checks that a local file exists. */

@@ -23,6 +23,10 @@
 import { getLogger } from "@logtape/logtape";
 import { dirname } from "node:path";
 import { Request, Router, ZmqError } from "../core/sockets/mod.ts";
+import { escapeUntrusted } from "../core/logs/escape.ts";
+import { Authenticator } from "../core/security/authenticator.ts";
+import { readPublicKeys, resolvePublicKeySync } from "../core/security/certificates.ts";
+import { curveServerOptions } from "../core/security/curve_config.ts";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
 import type { LogLine, RobotView } from "./observe/view.ts";
 
@@ -149,7 +153,81 @@ const decoder = new TextDecoder();
 const MAX_REQUEST_BYTES = 64 * 1024;
 
 /**
- * Serves control requests on `endpoint` until closed.
+ * Who asks: an operator (an allowed key, or anyone who can reach an ipc or
+ * NULL endpoint), or a peer robot (its key from the YAML's `peers`).
+ *
+ * @example
+ * ```ts
+ * import type { ControlRole } from "./control.ts";
+ * const role: ControlRole = "peer";
+ * ```
+ */
+export type ControlRole = "operator" | "peer";
+
+/**
+ * Who may call each op. An op missing from the table (a newer one) is for
+ * operators only.
+ *
+ * @example
+ * ```ts
+ * import { CONTROL_OPS, mayCall } from "./control.ts";
+ * console.log(CONTROL_OPS.directory); // ["operator", "peer"]
+ * mayCall("peer", "restart"); // false
+ * ```
+ */
+export const CONTROL_OPS: Readonly<Record<string, readonly ControlRole[]>> = {
+  status: ["operator"],
+  view: ["operator"],
+  directory: ["operator", "peer"],
+  restart: ["operator"],
+  stop: ["operator"],
+  start: ["operator"],
+};
+
+/**
+ * Whether `role` may call `op` (see {@link CONTROL_OPS}).
+ *
+ * @example
+ * ```ts
+ * import { mayCall } from "./control.ts";
+ * mayCall("operator", "anything-new"); // true
+ * mayCall("peer", "anything-new"); // false
+ * ```
+ */
+export function mayCall(role: ControlRole, op: string): boolean {
+  return (Object.hasOwn(CONTROL_OPS, op) ? CONTROL_OPS[op] : ["operator"]).includes(role);
+}
+
+/**
+ * CURVE on a tcp control endpoint: the robot's secret key, the operators'
+ * public keys (every op) and the peer robots' (`directory` only). Keys are
+ * Z85, certificate files or directories of `*.pub`; lists are read again on
+ * each request, so a key added or removed counts at once.
+ *
+ * @example
+ * ```ts
+ * import type { ControlSecurity } from "./control.ts";
+ * const security: ControlSecurity = {
+ *   secretKey: "/etc/zedge/keys/kitchen-bot.key",
+ *   operators: ["/etc/zedge/keys/operators/"],
+ *   peers: { "arm-bot": "/etc/zedge/keys/arm-bot.pub" },
+ * };
+ * ```
+ */
+export interface ControlSecurity {
+  /** The robot's secret certificate. */
+  secretKey: string;
+  /** Operators' public keys. */
+  operators: readonly string[];
+  /** Peer robots' public keys, by name. */
+  peers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Serves control requests on `endpoint` until closed. With `security` and
+ * a tcp endpoint it speaks CURVE: only operators' and peers' keys get in
+ * (others are refused at the handshake, logged with their key), and each
+ * request is checked against {@link CONTROL_OPS}.
  *
  * @example
  * ```ts
@@ -165,13 +243,22 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 export class ControlServer {
   readonly #endpoint: string;
   readonly #handler: ControlHandler;
+  readonly #security: ControlSecurity | null;
+  readonly #zapDomain: string;
   #router: Router | null = null;
   #serving: Promise<void> | null = null;
 
   /** Keeps the endpoint and handler; {@link start} binds. */
-  constructor(endpoint: string, handler: ControlHandler) {
+  constructor(
+    endpoint: string,
+    handler: ControlHandler,
+    options: { security?: ControlSecurity | null; robot?: string } = {},
+  ) {
     this.#endpoint = endpoint;
     this.#handler = handler;
+    const tcp = parseEndpoint(endpoint).transport === "tcp";
+    this.#security = tcp ? options.security ?? null : null;
+    this.#zapDomain = `zedge.control.${options.robot ?? "robot"}`;
   }
 
   /** The bound endpoint (port resolved), null before start. */
@@ -185,7 +272,18 @@ export class ControlServer {
    */
   async start(): Promise<void> {
     const parsed = parseEndpoint(this.#endpoint);
-    const router = new Router({ linger: 0, maxMessageSize: MAX_REQUEST_BYTES });
+    const security = this.#security;
+    let curve = {};
+    if (security !== null) {
+      curve = curveServerOptions({ secretKey: security.secretKey }, {
+        zapDomain: this.#zapDomain,
+        what: "the control endpoint (security.curve.secretKey)",
+      });
+      Authenticator.shared().setPolicy(this.#zapDomain, {
+        curve: { allow: [...security.operators, ...Object.values(security.peers)] },
+      });
+    }
+    const router = new Router({ linger: 0, maxMessageSize: MAX_REQUEST_BYTES, ...curve });
     try {
       try {
         await router.bind(this.#endpoint);
@@ -211,7 +309,7 @@ export class ControlServer {
       for await (const frames of router) {
         // [routing id, "", body] from REQ; anything else is dropped.
         if (frames.length !== 3 || frames[1].length !== 0) continue;
-        const reply = await this.#answer(frames[2]);
+        const reply = await this.#answer(frames[2], router.peerUserId(frames[0]) ?? "");
         router.send([frames[0], new Uint8Array(0), encoder.encode(JSON.stringify(reply))])
           .catch(() => {/* the client left */});
       }
@@ -220,7 +318,28 @@ export class ControlServer {
     }
   }
 
-  async #answer(body: Uint8Array): Promise<ControlReply> {
+  /** Who holds `key`: an operator, a peer (by name), or nobody. */
+  async #roleOf(key: string): Promise<{ role: ControlRole; who: string } | null> {
+    const security = this.#security;
+    if (security === null) return { role: "operator", who: "a local client" };
+    try {
+      if ((await readPublicKeys(security.operators)).has(key)) {
+        return { role: "operator", who: `operator ${key}` };
+      }
+    } catch (error) {
+      log.warn("cannot read the operators' keys: {error}", { error: String(error) });
+    }
+    for (const [name, value] of Object.entries(security.peers)) {
+      try {
+        if (resolvePublicKeySync(value) === key) return { role: "peer", who: `peer robot ${name}` };
+      } catch (error) {
+        log.warn("cannot read peer {name}'s key: {error}", { name, error: String(error) });
+      }
+    }
+    return null;
+  }
+
+  async #answer(body: Uint8Array, key: string): Promise<ControlReply> {
     let request: unknown;
     try {
       request = JSON.parse(decoder.decode(body));
@@ -228,29 +347,43 @@ export class ControlServer {
       return { ok: false, error: "request is not JSON" };
     }
     const r = request as { op?: unknown; name?: unknown; logsAfter?: unknown };
-    if (r?.op === "status") return { ok: true, status: this.#handler.status() };
-    if (r?.op === "view") {
-      if (this.#handler.view === undefined) return { ok: false, error: "this robot has no view" };
-      const after = typeof r.logsAfter === "number" && r.logsAfter >= 0 ? r.logsAfter : 0;
-      return { ok: true, ...this.#handler.view(after) };
+    const op = typeof r?.op === "string" ? r.op : "";
+    const caller = await this.#roleOf(key);
+    if (caller === null || !mayCall(caller.role, op)) {
+      const who = caller?.who ?? `key ${key || "(none)"}`;
+      log.warn("refused control request {op} from {who}", { op: op || "(none)", who });
+      return {
+        ok: false,
+        error: `'${op}' is not allowed to ${who}` +
+          (caller?.role === "peer" ? " (peer robots may ask for the directory only)" : ""),
+      };
     }
-    if (r?.op === "directory") {
-      return this.#handler.directory
-        ? { ok: true, directory: this.#handler.directory() }
-        : { ok: false, error: "this robot has no directory" };
-    }
-    if (r?.op === "restart" || r?.op === "stop" || r?.op === "start") {
-      if (typeof r.name !== "string") return { ok: false, error: `'${r.op}' needs a 'name'` };
-      try {
-        await this.#handler.act(r.op, r.name);
-        return { ok: true };
-      } catch (error) {
-        return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    switch (op) {
+      case "status":
+        return { ok: true, status: this.#handler.status() };
+      case "view": {
+        if (this.#handler.view === undefined) return { ok: false, error: "this robot has no view" };
+        const after = typeof r.logsAfter === "number" && r.logsAfter >= 0 ? r.logsAfter : 0;
+        return { ok: true, ...this.#handler.view(after) };
       }
+      case "directory":
+        return this.#handler.directory
+          ? { ok: true, directory: this.#handler.directory() }
+          : { ok: false, error: "this robot has no directory" };
+      case "restart":
+      case "stop":
+      case "start":
+        if (typeof r.name !== "string") return { ok: false, error: `'${op}' needs a 'name'` };
+        try {
+          await this.#handler.act(op, r.name);
+          return { ok: true };
+        } catch (error) {
+          return { ok: false, error: error instanceof Error ? error.message : String(error) };
+        }
     }
     return {
       ok: false,
-      error: "unknown request (expected op: status, view, directory, restart, stop or start)",
+      error: `unknown request (expected op: ${Object.keys(CONTROL_OPS).join(", ")})`,
     };
   }
 
@@ -285,6 +418,32 @@ export class ControlUnreachableError extends Error {
 }
 
 /**
+ * How {@link controlRequest} asks: how long it waits, and CURVE (the
+ * robot's public key, and this client's key pair, Z85; without a secret
+ * key a key pair is made for the request, which only an `insecure` or
+ * allow-any server lets in).
+ *
+ * @example
+ * ```ts
+ * import type { ControlRequestOptions } from "./control.ts";
+ * const options: ControlRequestOptions = {
+ *   timeoutMs: 2000,
+ *   curve: { serverKey: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7" },
+ * };
+ * ```
+ */
+export interface ControlRequestOptions {
+  /** How long to wait for the reply (default 3000 ms). */
+  timeoutMs?: number;
+  /** CURVE client settings, Z85 or raw keys (`curveClientOptions` reads key files). */
+  curve?: {
+    serverKey: string | Uint8Array;
+    secretKey?: string | Uint8Array;
+    publicKey?: string | Uint8Array;
+  };
+}
+
+/**
  * Sends one control request and returns the reply; throws
  * {@link ControlUnreachableError} when nothing answers within `timeoutMs`.
  *
@@ -297,7 +456,7 @@ export class ControlUnreachableError extends Error {
 export async function controlRequest(
   endpoint: string,
   request: ControlRequest,
-  options: { timeoutMs?: number } = {},
+  options: ControlRequestOptions = {},
 ): Promise<ControlReply> {
   const parsed = parseEndpoint(endpoint);
   if (parsed.transport === "ipc") {
@@ -322,14 +481,47 @@ export async function controlRequest(
     }
   }
   const timeoutMs = options.timeoutMs ?? 3000;
-  const req = new Request({ linger: 0, sendTimeout: timeoutMs, receiveTimeout: timeoutMs });
+  const curve = options.curve;
+  const req = new Request({
+    linger: 0,
+    sendTimeout: timeoutMs,
+    receiveTimeout: timeoutMs,
+    ...(curve === undefined ? {} : {
+      curveServerKey: curve.serverKey,
+      ...(curve.secretKey === undefined ? {} : { curveSecretKey: curve.secretKey }),
+      ...(curve.publicKey === undefined ? {} : { curvePublicKey: curve.publicKey }),
+    }),
+  });
+  // A refused handshake (a key the robot does not know, the wrong server key) is said at once.
+  let refused: string | null = null;
+  let wake = () => {};
+  const refusal = new Promise<void>((resolve) => wake = resolve);
+  req.events.on("handshake:error", (event) => {
+    refused ??= event.reason ?? "the handshake failed";
+    wake();
+  });
+  const refusedError = () =>
+    new ControlUnreachableError(
+      endpoint,
+      `the robot refused this client: ${escapeUntrusted(refused!)}` +
+        (curve === undefined ? " (does its control endpoint speak CURVE?)" : ""),
+    );
   try {
     req.connect(endpoint);
-    await req.send(JSON.stringify(request));
-    const [body] = await req.receive();
-    return JSON.parse(decoder.decode(body)) as ControlReply;
+    const exchange = (async () => {
+      await req.send(JSON.stringify(request));
+      return await req.receive();
+    })();
+    const outcome = await Promise.race([exchange, refusal.then(() => null)]);
+    if (outcome === null) {
+      exchange.catch(() => {/* closed below */});
+      throw refusedError();
+    }
+    return JSON.parse(decoder.decode(outcome[0])) as ControlReply;
   } catch (error) {
+    if (error instanceof ControlUnreachableError) throw error;
     if (error instanceof ZmqError && error.code === "EAGAIN") {
+      if (refused !== null) throw refusedError();
       throw new ControlUnreachableError(endpoint, `no reply within ${timeoutMs} ms`);
     }
     throw new ControlUnreachableError(

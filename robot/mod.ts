@@ -44,15 +44,22 @@ export {
   type PipelineRoleSpec,
   type RobotConfig,
   type RobotConfigOptions,
+  type RobotSecurity,
+  type StatusLogin,
   type TaskServerSpec,
 } from "./config.ts";
 export {
   type ComponentState,
   type ComponentStatus,
+  CONTROL_OPS,
   type ControlReply,
   type ControlRequest,
   controlRequest,
+  type ControlRequestOptions,
+  type ControlRole,
+  type ControlSecurity,
   ControlUnreachableError,
+  mayCall,
   type RobotStatus,
 } from "./control.ts";
 export { Supervisor, type SupervisorOptions } from "./supervisor.ts";

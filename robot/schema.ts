@@ -203,6 +203,10 @@ const LOCAL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 /** …or of another robot: `peer/name`; a subscription may end in `*` (a prefix). */
 const NAME_REF = /^([A-Za-z0-9][A-Za-z0-9_-]*\/)?[A-Za-z0-9_][A-Za-z0-9_.-]*\*?$/;
 const topicName = z.string().regex(LOCAL_NAME, "a topic is named with letters, digits, _, - and .");
+const serviceName = z.string().regex(
+  LOCAL_NAME,
+  "a service is named with letters, digits, _, - and .",
+);
 const nameRef = (what: string) =>
   z.string().regex(NAME_REF, `a ${what} is \`name\`, or \`peer/name\` for another robot's`);
 
@@ -234,10 +238,7 @@ const node = z.strictObject({
   publishes: publishesField.optional(),
   subscribes: z.array(nameRef("topic or topic prefix"), { error: "must be a list of topics" })
     .optional(),
-  provides: z.array(
-    z.string().regex(LOCAL_NAME, "a service is named with letters, digits, _, - and ."),
-    { error: "must be a list of services" },
-  ).optional(),
+  provides: z.array(serviceName, { error: "must be a list of services" }).optional(),
   calls: z.array(nameRef("service"), { error: "must be a list of services" }).optional(),
   security: security.optional(),
   ...common,
@@ -264,6 +265,41 @@ const component = z.discriminatedUnion("kind", [
   pipelineEntry("service-worker"),
 ]);
 
+/** Public keys: Z85 keys, certificate files (NAME.pub) or directories of them. */
+const keyList = z.array(z.string().min(1), {
+  error: "must be a list of public keys (Z85, NAME.pub files or directories of them)",
+});
+
+/** `security:` of the robot: its own key pair, and the operators' public keys. */
+const robotSecurity = z.strictObject({
+  curve: z.strictObject({
+    secretKey: z.string({ error: "must be the path of this robot's secret key (NAME.key)" })
+      .min(1).describe("the robot's key pair: its control endpoint and gateway serve CURVE"),
+    operators: keyList.optional().describe("public keys allowed every control request"),
+  }, { error: "must be a mapping: secretKey, operators" }),
+}, { error: "must be a mapping: curve" });
+
+/** A peer's control endpoint: tcp. */
+const peerControl = endpoint.refine(
+  (e) => e.startsWith("tcp://"),
+  "a peer's control endpoint is tcp://host:port",
+);
+
+/** A peer with its key: where its control endpoint is, and its public key. */
+const peerWithKey = z.strictObject({
+  control: peerControl,
+  serverKey: z.string({ error: "must be the peer's public key (Z85 or NAME.pub)" }).min(1),
+}, { error: "must be a mapping: control, serverKey" });
+
+/** The status page with a login. */
+const statusWithLogin = z.strictObject({
+  listen: statusAddress,
+  users: z.string().min(1).optional()
+    .describe("a file of name=password lines: HTTP basic auth"),
+  tokenFile: z.string().min(1).optional()
+    .describe("a file holding a token: `Authorization: Bearer TOKEN`"),
+}, { error: "must be a mapping: listen, users, tokenFile" });
+
 /**
  * The robot YAML file, as written.
  *
@@ -280,9 +316,12 @@ export const robotFileSchema = z.strictObject({
   ),
   insecure: z.boolean({ error: "must be true or false" }).optional()
     .describe("allow unauthenticated control, gateway and status page beyond loopback"),
+  security: robotSecurity.optional(),
   control: endpoint.optional(),
   logs: endpoint.optional(),
-  status: statusAddress.optional(),
+  status: z.union([statusAddress, statusWithLogin], {
+    error: "must be HOST:PORT, or { listen: HOST:PORT, users: FILE, tokenFile: FILE }",
+  }).optional(),
   foxglove: hostPort("127.0.0.1:8765").optional()
     .describe("serve Foxglove's WebSocket protocol here (loopback unless insecure: true)"),
   operator: z.strictObject({
@@ -299,10 +338,18 @@ export const robotFileSchema = z.strictObject({
   gateway: z.strictObject({
     topics: endpoint.optional(),
     services: endpoint.optional(),
-  }, { error: "must be a mapping with topics and/or services endpoints" }).optional(),
+    export: z.strictObject({
+      topics: z.array(topicName, { error: "must be a list of topics" }).optional(),
+      services: z.array(serviceName, { error: "must be a list of services" }).optional(),
+    }, { error: "must be a mapping: topics, services (what other robots may use)" }).optional()
+      .describe("what the gateway offers (default: nothing)"),
+    allow: keyList.optional().describe("more client keys let into the gateway (fleet tools)"),
+  }, { error: "must be a mapping: topics, services, export, allow" }).optional(),
   peers: z.record(
     z.string().regex(ROBOT_NAME, "a peer is named like a robot: letters, digits, - or _"),
-    endpoint.refine((e) => e.startsWith("tcp://"), "a peer's control endpoint is tcp://host:port"),
+    z.union([peerControl, peerWithKey], {
+      error: "must be the peer's control endpoint, or { control: ENDPOINT, serverKey: KEY }",
+    }),
     { error: "must map other robots' names to their control endpoints" },
   ).optional(),
   components: z.record(

@@ -42,6 +42,7 @@ import {
   ControlServer,
   type RobotStatus,
 } from "./control.ts";
+import { controlSecurityOf } from "./robot_security.ts";
 import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { FoxgloveServer } from "./foxglove/server.ts";
@@ -534,7 +535,7 @@ export class Supervisor {
             : op === "stop"
             ? this.stopComponent(name)
             : this.startComponent(name),
-      });
+      }, { security: controlSecurityOf(this.config), robot: this.config.robot });
       await control.start();
       this.#control = control;
     }

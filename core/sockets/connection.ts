@@ -140,6 +140,11 @@ export class Connection {
   peerType: string | null = null;
   /** The peer's Identity property (empty = none), once READY arrived. */
   peerIdentity: Uint8Array = new Uint8Array(0);
+  /**
+   * The User-Id the ZAP handler gave the peer (a CURVE client's Z85 key, a
+   * PLAIN user name; empty without ZAP), as libzmq's message property.
+   */
+  userId = "";
   /** Messages received and not yet taken by the socket. */
   readonly inbox: Deque<Uint8Array[]> = new Deque();
   /** Resolves once both the read loop and any write have stopped. */
@@ -448,6 +453,7 @@ export class Connection {
     }));
     verdict.then((verdict) => {
       if (this.#closed || this.#failed) return;
+      if (verdict.status === "200") this.userId = verdict.userId;
       try {
         this.#step(this.#session.authenticated!(verdict));
       } catch (error) {

@@ -84,6 +84,24 @@ export class Router extends Socket {
     return !this.mandatory || this.#routes.anyHasRoom;
   }
 
+  /**
+   * The User-Id the ZAP handler gave the peer with this routing id (for a
+   * CURVE client, its public key in Z85), or null when no such peer is
+   * connected; empty when the socket has no ZAP handler. What libzmq
+   * offers as the `User-Id` property of the peer's messages.
+   *
+   * @example
+   * ```ts
+   * import { Router } from "./router.ts";
+   * const router = new Router();
+   * // const [id, ...body] = await router.receive(); router.peerUserId(id);
+   * await router.close();
+   * ```
+   */
+  peerUserId(routingId: Uint8Array): string | null {
+    return this.#routes.lookup(routingId)?.userId ?? null;
+  }
+
   /** @internal Registers the peer under its announced or a generated routing id. */
   protected override attach(conn: Connection): string | undefined {
     return this.#routes.assign(conn, this.handover);

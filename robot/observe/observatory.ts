@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import { escapeUntrusted } from "../../core/logs/escape.ts";
 import type { ComponentState, RobotStatus } from "../control.ts";
 import { matches } from "../dataflow/node_dataflow.ts";
 import type { ComponentLogRecord } from "../protocol.ts";
@@ -77,7 +78,12 @@ export class RobotObservatory {
 
   /** The supervisor's status (what `zedge robot status --json` prints). */
   status(): RobotStatus {
-    return this.#status();
+    const status = this.#status();
+    // A component's error is its own text: shown escaped wherever the view goes.
+    for (const c of status.components) {
+      if (c.lastError !== null) c.lastError = escapeUntrusted(c.lastError);
+    }
+    return status;
   }
 
   /** A component's latest sample. */
@@ -143,7 +149,7 @@ export class RobotObservatory {
       time: record.time,
       component,
       level: record.level,
-      message: record.message,
+      message: escapeUntrusted(record.message),
     };
     this.#log.push(line);
     if (this.#log.length > LOG_TAIL_LINES) this.#log.shift();
