@@ -42,6 +42,7 @@ import { isZ85Key } from "../core/security/certificates.ts";
 import { formatTcpEndpoint, isLoopbackHost, parseEndpoint } from "../core/transport/endpoint.ts";
 import type { TopicEncoding } from "./dataflow/codec.ts";
 import { type DataflowSpec, matches } from "./dataflow/node_dataflow.ts";
+import { defaultControlEndpoint, safeEnv } from "./control_endpoint.ts";
 import { ModuleGraph } from "./module_graph.ts";
 import {
   curveFor,
@@ -62,6 +63,8 @@ import {
 
 /** A `publishes` field as written (a node's, or the operator's). */
 type PublishesField = NonNullable<RobotFile["operator"]>["publishes"];
+
+export { defaultControlEndpoint, safeEnv };
 
 /** A component silent this long (no heartbeat) is terminated and replaced. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5000;
@@ -336,43 +339,6 @@ export interface RobotConfigOptions {
   moduleGraph?: ModuleGraph | false;
   /** Where zedge's code is, as the robot will run it (default: this copy, {@link ZEDGE_ROOT}). */
   zedgeRoot?: string;
-}
-
-/**
- * The default control endpoint of a robot: `$XDG_RUNTIME_DIR/zedge/<robot>.sock`
- * when XDG_RUNTIME_DIR is set, else `/tmp/zedge-<robot>.sock`.
- *
- * @example
- * ```ts
- * import { defaultControlEndpoint } from "./config.ts";
- * defaultControlEndpoint("kitchen-bot", () => undefined); // "ipc:///tmp/zedge-kitchen-bot.sock"
- * ```
- */
-export function defaultControlEndpoint(
-  robot: string,
-  env: (name: string) => string | undefined = safeEnv,
-): string {
-  const runtimeDir = env("XDG_RUNTIME_DIR");
-  return runtimeDir !== undefined && runtimeDir.startsWith("/")
-    ? `ipc://${runtimeDir.replace(/\/+$/, "")}/zedge/${robot}.sock`
-    : `ipc:///tmp/zedge-${robot}.sock`;
-}
-
-/**
- * Reads a variable, or undefined when it is unset or not permitted.
- *
- * @example
- * ```ts
- * import { safeEnv } from "./config.ts";
- * safeEnv("HOME");
- * ```
- */
-export function safeEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

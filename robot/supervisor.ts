@@ -47,6 +47,7 @@ import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { FoxgloveServer } from "./foxglove/server.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
+import { LiveControl } from "./live/control_ops.ts";
 import { RobotLive } from "./live/hub.ts";
 import { RobotObservatory } from "./observe/observatory.ts";
 import { StatusServer } from "./observe/status_server.ts";
@@ -449,7 +450,8 @@ export class Supervisor {
   #uninstallBridge: (() => void) | null = null;
   readonly #observatory: RobotObservatory;
   #statusServer: StatusServer | null = null;
-  #live: RobotLive | null = null;
+  readonly #live: RobotLive;
+  readonly #liveControl: LiveControl;
   #foxglove: FoxgloveServer | null = null;
 
   /** Prepares the components; nothing starts before {@link start}. */
@@ -472,6 +474,8 @@ export class Supervisor {
     this.#inproc = inproc;
     const observatory = new RobotObservatory(() => this.status());
     this.#observatory = observatory;
+    this.#live = new RobotLive(config, observatory);
+    this.#liveControl = new LiveControl(this.#live);
     this.#observe(observatory);
     this.#components = config.components.map((spec) =>
       new SupervisedComponent(spec, this.#settings, { inproc, observatory })
@@ -504,8 +508,8 @@ export class Supervisor {
     return this.#foxglove?.address ?? null;
   }
 
-  /** The robot's data for people (topics, logs, states, services), once started. */
-  get live(): RobotLive | null {
+  /** The robot's data for people (topics, logs, states, services; its topics once started). */
+  get live(): RobotLive {
     return this.#live;
   }
 
@@ -535,6 +539,7 @@ export class Supervisor {
             : op === "stop"
             ? this.stopComponent(name)
             : this.startComponent(name),
+        live: this.#liveControl,
       }, { security: controlSecurityOf(this.config), robot: this.config.robot });
       await control.start();
       this.#control = control;
@@ -544,9 +549,8 @@ export class Supervisor {
     }
     // The supervisor tap: its isolate dials the components' inproc names and binds the operator's.
     this.#uninstallBridge = this.#inproc.installLocal();
-    const live = new RobotLive(this.config, this.#observatory);
+    const live = this.#live;
     await live.start();
-    this.#live = live;
     if (this.config.status !== null) {
       const server = new StatusServer(this.config.status, this.#observatory, live);
       await server.start();
@@ -651,7 +655,8 @@ export class Supervisor {
       await this.#foxglove?.close();
       await Promise.all(this.#components.map((c) => c.stop()));
       await this.#statusServer?.close();
-      await this.#live?.close();
+      this.#liveControl.close();
+      await this.#live.close();
       this.#uninstallBridge?.();
       await this.#control?.close();
       this.#control = null;

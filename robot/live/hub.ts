@@ -39,8 +39,9 @@ import {
   type TopicEncoding,
   topicEncodingOf,
 } from "../dataflow/codec.ts";
+import { matches } from "../dataflow/node_dataflow.ts";
 import type { RobotObservatory } from "../observe/observatory.ts";
-import type { LogLine } from "../observe/view.ts";
+import type { LogLine, TopicView } from "../observe/view.ts";
 import { fromJsonValue, type JsonValue, toJsonValue } from "./json_value.ts";
 import { type CallOutcome, ServiceCaller } from "./service_caller.ts";
 import { TopicTap } from "./tap.ts";
@@ -78,7 +79,9 @@ const MAX_LATEST_TOPICS = 64;
  * @example
  * ```ts
  * import type { LiveTopic } from "./hub.ts";
- * const t: LiveTopic = { topic: "odom", publishers: ["odometry"], encoding: "msgpack", operator: false };
+ * const t: LiveTopic = {
+ *   topic: "odom", publishers: ["odometry"], subscribers: ["filter"], encoding: "msgpack", operator: false,
+ * };
  * ```
  */
 export interface LiveTopic {
@@ -86,6 +89,8 @@ export interface LiveTopic {
   topic: string;
   /** Who publishes it: components, and `(operator)` when an operator may. */
   publishers: string[];
+  /** The components whose YAML subscribes to it. */
+  subscribers: string[];
   /** The encoding its first publisher declares. */
   encoding: TopicEncoding;
   /** Whether an operator may publish it (`operator.publishes`). */
@@ -218,7 +223,16 @@ export class RobotLive {
 
   /** Every topic of the robot, sorted. */
   topics(): LiveTopic[] {
-    return this.#topics.map((t) => ({ ...t, publishers: [...t.publishers] }));
+    return this.#topics.map((t) => ({
+      ...t,
+      publishers: [...t.publishers],
+      subscribers: [...t.subscribers],
+    }));
+  }
+
+  /** Every topic's live figures (publishers, subscribers, rates), as the status page shows them. */
+  figures(): TopicView[] {
+    return this.#observatory.view().topics;
   }
 
   /** Every service of the robot with its providers, sorted. */
@@ -264,13 +278,8 @@ export class RobotLive {
   /** The encoding an operator publishes `topic` in; throws when it may not. */
   #publishable(topic: string, play: boolean): TopicEncoding {
     const allowed = this.config.operator.publishes;
-    if (!Object.hasOwn(allowed, topic) || this.#operator === null) {
-      throw new PublishRefusedError(
-        `'${topic}' is not among the topics an operator may publish: add it to the robot YAML's ` +
-          `operator.publishes (now: ${Object.keys(allowed).join(", ") || "none"})`,
-      );
-    }
     if (play) {
+      // Two sources on one topic would interleave: a recording plays beside a component only renamed.
       const components = this.#topics.find((t) => t.topic === topic)?.publishers
         .filter((p) => p !== OPERATOR_SOURCE) ?? [];
       if (components.length > 0) {
@@ -279,6 +288,12 @@ export class RobotLive {
             `name (--remap ${topic}=NEW) or stop ${components.length > 1 ? "them" : "it"}`,
         );
       }
+    }
+    if (!Object.hasOwn(allowed, topic) || this.#operator === null) {
+      throw new PublishRefusedError(
+        `'${topic}' is not among the topics an operator may publish: add it to the robot YAML's ` +
+          `operator.publishes (now: ${Object.keys(allowed).join(", ") || "none"})`,
+      );
     }
     return allowed[topic];
   }
@@ -398,7 +413,14 @@ function declaredTopics(config: RobotConfig, nodes: NodeSpec[]): LiveTopic[] {
   const add = (topic: string, publisher: string, encoding: TopicEncoding, operator: boolean) => {
     let entry = topics.get(topic);
     if (entry === undefined) {
-      entry = { topic, publishers: [], encoding, operator: false };
+      entry = {
+        topic,
+        publishers: [],
+        subscribers: nodes.filter((n) => n.dataflow.subscribes.some((s) => matches(s, topic)))
+          .map((n) => n.name),
+        encoding,
+        operator: false,
+      };
       const schema = config.topicSchemas[topic];
       if (schema !== undefined) entry.schema = schema;
       topics.set(topic, entry);
