@@ -94,7 +94,12 @@ export function registerRecord(robot: Command, source: RobotSource): void {
       const failed = new Promise<void>((resolve) => wake = resolve);
       try {
         client.onNote((note) => progress.note(escapeUntrusted(note)));
+        let receiving = false;
         await client.subscribe({ topics: wanted ?? "*", logs: true, states: true }, (event) => {
+          if (!receiving) {
+            receiving = true;
+            progress.show(`recording ${flags.output}: receiving (Ctrl-C stops and finishes the file)`);
+          }
           try {
             if (event.kind === "message") writer.addTopicMessage(event.frames, event.time);
             else if (event.kind === "log") writer.addLog(event.line);
