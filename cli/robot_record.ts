@@ -98,7 +98,9 @@ export function registerRecord(robot: Command, source: RobotSource): void {
         await client.subscribe({ topics: wanted ?? "*", logs: true, states: true }, (event) => {
           if (!receiving) {
             receiving = true;
-            progress.show(`recording ${flags.output}: receiving (Ctrl-C stops and finishes the file)`);
+            progress.show(
+              `recording ${flags.output}: receiving (Ctrl-C stops and finishes the file)`,
+            );
           }
           try {
             if (event.kind === "message") writer.addTopicMessage(event.frames, event.time);
@@ -286,14 +288,21 @@ async function play(
       );
     }
     const told = new Set<string>();
+    const controller = new AbortController();
+    let lost: string | null = null;
     client.onUnsolicited((reply) => {
       const topic = String(reply.topic ?? "");
-      if (reply.ok || told.has(topic)) return;
+      if (reply.ok) return;
+      if (/no play session/.test(reply.error ?? "")) {
+        lost ??= reply.error!;
+        controller.abort();
+        return;
+      }
+      if (told.has(topic)) return;
       told.add(topic);
       progress.note(escapeUntrusted(reply.error ?? "a message was refused"));
     });
     client.onNote((note) => progress.note(escapeUntrusted(note)));
-    const controller = new AbortController();
     stop.promise.then(() => controller.abort());
     const total = channels.reduce((n, c) => n + (c.messages ?? 0), 0);
     const started = performance.now();
@@ -325,6 +334,7 @@ async function play(
       clearInterval(timer);
       progress.done();
     }
+    if (lost !== null) throw new CliError(escapeUntrusted(lost));
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `played ${outcome.played} messages in ${seconds.toFixed(1)} s` +

@@ -22,7 +22,7 @@
 import { Dealer, ZmqError } from "../../core/sockets/mod.ts";
 import type { ControlRequestOptions } from "../control.ts";
 import type { LogLine } from "../observe/view.ts";
-import { STREAM_HEADER_BYTES, StreamKind } from "./control_wire.ts";
+import { LEASE_MS, STREAM_HEADER_BYTES, StreamKind } from "./control_wire.ts";
 import type { ComponentStateValue } from "./hub.ts";
 
 const utf8 = new TextEncoder();
@@ -30,6 +30,8 @@ const fromUtf8 = new TextDecoder();
 
 /** How often a stream's lease is renewed. */
 const RENEW_MS = 1000;
+/** The id of every renewal (their answers are not waited for). */
+const RENEW_ID = "renew";
 
 /**
  * One event of a stream: a topic message as published, a log line, or
@@ -119,6 +121,9 @@ export class LiveClient {
   #unsolicited: (reply: LiveReply) => void = () => {};
   #onNote: (note: string) => void = () => {};
   #closed = false;
+  #heardAt = performance.now();
+  #silenceNoted = false;
+  #reopening = false;
 
   /** Connects to `endpoint` (the connection is made in the background). */
   constructor(endpoint: string, options: ControlRequestOptions = {}) {
@@ -259,20 +264,48 @@ export class LiveClient {
     return { stream: id, refused: reply.refused as { topic: string; why: string }[] };
   }
 
+  /**
+   * Renews the stream's lease without waiting for the answer: behind a busy
+   * stream the answer comes late, and only a refusal matters (see
+   * {@link #renewed}). A robot heard from no more for three leases is noted.
+   */
   async #renew(): Promise<void> {
     const stream = this.#stream;
     if (stream === null || this.#closed) return;
+    const silent = performance.now() - this.#heardAt;
+    if (silent > 3 * LEASE_MS && !this.#silenceNoted) {
+      this.#silenceNoted = true;
+      this.#onNote(`no word from ${this.endpoint} for ${Math.round(silent / 1000)} s`);
+    }
+    this.#dealer.sendTimeout = 0;
+    await this.#dealer.send([
+      new Uint8Array(0),
+      utf8.encode(JSON.stringify({ op: "renew", stream: stream.id, id: RENEW_ID })),
+    ]).catch(() => {/* the queue is full: the next one goes */});
+  }
+
+  /** The answer to a renewal: a stream the robot no longer knows (it restarted) is opened again. */
+  async #renewed(reply: LiveReply): Promise<void> {
+    const stream = this.#stream;
+    if (reply.ok || stream === null || this.#closed || stream.request.topics.length === 0) return;
+    if (!/unknown stream/.test(reply.error ?? "") || this.#reopening) return;
+    this.#reopening = true;
     try {
-      const reply = await this.ask({ op: "renew", stream: stream.id });
-      if (
-        !reply.ok && /unknown stream/.test(reply.error ?? "") && stream.request.topics.length !== 0
-      ) {
-        stream.id = crypto.randomUUID();
-        await this.#open(stream);
-        this.#onNote("the robot's stream was lost (did it restart?): subscribed again");
-      }
+      stream.id = crypto.randomUUID();
+      await this.#open(stream);
+      this.#onNote("the robot's stream was lost (did it restart?): subscribed again");
     } catch (error) {
       if (!this.#closed) this.#onNote((error as Error).message);
+    } finally {
+      this.#reopening = false;
+    }
+  }
+
+  #heard(): void {
+    this.#heardAt = performance.now();
+    if (this.#silenceNoted) {
+      this.#silenceNoted = false;
+      this.#onNote(`${this.endpoint} answers again`);
     }
   }
 
@@ -288,12 +321,24 @@ export class LiveClient {
           } catch {
             continue;
           }
+          this.#heard();
+          if (reply.id === RENEW_ID) {
+            this.#renewed(reply);
+            continue;
+          }
           const waiter = this.#pending.get(String(reply.id));
           if (waiter !== undefined) waiter(reply);
           else this.#unsolicited(reply);
           continue;
         }
-        if (first.length === STREAM_HEADER_BYTES) this.#event(first, frames.slice(2));
+        this.#heard();
+        // One message carries the events of one turn of the supervisor: header, then its frames.
+        let at = 1;
+        while (at < frames.length && frames[at].length === STREAM_HEADER_BYTES) {
+          const count = frames[at][0] === StreamKind.message ? 3 : 1;
+          this.#event(frames[at], frames.slice(at + 1, at + 1 + count));
+          at += 1 + count;
+        }
       }
     } catch {
       // Closed.

@@ -16,11 +16,12 @@
  * | `{ op: "renew", stream }` | `{ ok }`, or `{ ok: false, error: "unknown stream …" }` |
  * | `{ op: "cancel", stream }` | `{ ok }` |
  *
- * (The wire's constants are in control_wire.ts.) Streams: each frame set the supervisor sends for a stream starts with a
+ * (The wire's constants are in control_wire.ts.) Streams: each event the supervisor sends on a stream starts with a
  * 13-byte header — a kind byte (`m` topic message, `l` log line, `s`
  * states), a little-endian uint32 sequence number (per stream: a gap is
  * what the client missed) and the time as a float64 (ms since the epoch) —
- * followed by the topic message's own three frames, or one JSON frame. A
+ * followed by the topic message's own three frames, or one JSON frame; the
+ * events of one event-loop turn travel as one ZMTP message (512 at most). A
  * stream lives while its client renews its lease ({@link LEASE_MS}; the
  * client renews every second): a client that vanishes costs nothing after
  * that. Messages a slow client cannot take are dropped at the socket's
@@ -96,7 +97,15 @@ interface Session {
   stop: () => void;
   /** Topics a play session may publish. */
   plays: Set<string> | null;
+  /** Stream frames waiting for the end of this event-loop turn. */
+  batch: Uint8Array[];
+  batchBytes: number;
+  flush: ReturnType<typeof setTimeout> | undefined;
 }
+
+/** Events in one stream message at most, and its bytes. */
+const MAX_BATCH_EVENTS = 512;
+const MAX_BATCH_BYTES = 1024 * 1024;
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -186,6 +195,14 @@ export class LiveControl {
       case "call":
         return answer(await this.#call(request));
       case "publish":
+        if (stream !== null && !inSession) {
+          // A play whose session ended (the robot restarted, its lease ran out) stops here.
+          return answer({
+            ok: false,
+            topic: request.topic,
+            error: `no play session ${stream} (did the robot restart?): play again`,
+          });
+        }
         return this.#publish(request, extra, inSession ? session! : null, answer);
       case "subscribe":
       case "play":
@@ -300,6 +317,9 @@ export class LiveControl {
       seq: 0,
       stop: () => {},
       plays: null,
+      batch: [],
+      batchBytes: 0,
+      flush: undefined,
     };
     if (op === "play") {
       const refused: { topic: string; why: string }[] = [];
@@ -323,13 +343,29 @@ export class LiveControl {
       };
     }
     const stops: (() => void)[] = [];
+    // The events of one event-loop turn go out as one message: a ZMTP message per event costs
+    // the supervisor more than the event itself at a flood's rate.
+    let events = 0;
+    const flush = () => {
+      clearTimeout(session.flush);
+      session.flush = undefined;
+      if (session.batch.length === 0) return;
+      const frames = session.batch;
+      session.batch = [];
+      session.batchBytes = 0;
+      events = 0;
+      session.reply(frames);
+    };
     const send = (kind: number, time: number, frames: Uint8Array[]) => {
       const header = new Uint8Array(STREAM_HEADER_BYTES);
       const view = new DataView(header.buffer);
       header[0] = kind;
       view.setUint32(1, session.seq++ >>> 0, true);
       view.setFloat64(5, time, true);
-      session.reply([header, ...frames]);
+      session.batch.push(header, ...frames);
+      for (const frame of frames) session.batchBytes += frame.length;
+      if (++events >= MAX_BATCH_EVENTS || session.batchBytes >= MAX_BATCH_BYTES) flush();
+      else session.flush ??= setTimeout(flush, 0);
     };
     if (asked === null || asked.length > 0) {
       stops.push(this.#live.tap.listen(asked, (message) => {
@@ -351,7 +387,10 @@ export class LiveControl {
       stops.push(this.#live.onStates(states));
       queueMicrotask(states); // after the reply: where the states are at the start
     }
-    session.stop = () => stops.forEach((stop) => stop());
+    session.stop = () => {
+      stops.forEach((stop) => stop());
+      clearTimeout(session.flush);
+    };
     this.#add(session);
     return { ok: true, stream, topics: asked ?? known, leaseMs: LEASE_MS };
   }

@@ -30,6 +30,7 @@
 import { McapWriter } from "@mcap/core";
 import { Log as FOXGLOVE_LOG_SCHEMA } from "@foxglove/schemas/jsonschema.js";
 import zlib from "node:zlib";
+import { Deque } from "../../core/sockets/deque.ts";
 import { VERSION } from "../../core/version.ts";
 import type { TopicSchema } from "../config.ts";
 import { decodeTopicMessage, type TopicEncoding, topicEncodingOf } from "../dataflow/codec.ts";
@@ -119,7 +120,7 @@ export class RecordingWriter {
   /** Topic → channel id. */
   readonly #channels = new Map<string, number>();
   readonly #sequences = new Map<number, number>();
-  readonly #queue: Entry[] = [];
+  readonly #queue = new Deque<Entry>();
   #draining: Promise<void> | null = null;
   #failure: unknown = null;
   #closed: Promise<void> | null = null;
@@ -180,6 +181,17 @@ export class RecordingWriter {
     return this.#byTopic;
   }
 
+  /** Records waiting for the disk. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Resolves once every record queued so far is written (to the chunk being built). */
+  async drain(): Promise<void> {
+    while (this.#draining !== null) await this.#draining;
+    if (this.#failure !== null) throw this.#failure;
+  }
+
   /** A topic message, as published (topic, header, value frames), received at `receivedAt` (ms). */
   addTopicMessage(frames: Uint8Array[], receivedAt: number): void {
     this.#enqueue({ kind: "topic", frames, receivedAt });
@@ -211,7 +223,7 @@ export class RecordingWriter {
       while (this.#queue.length > 0) await this.#write(this.#queue.shift()!);
     } catch (error) {
       this.#failure = error;
-      this.#queue.length = 0;
+      this.#queue.clear();
     } finally {
       this.#draining = null;
     }
@@ -235,7 +247,7 @@ export class RecordingWriter {
         } catch {
           return; // an unreadable message is not recorded
         }
-        const channel = await this.#channel(
+        const channel = this.#channels.get(decoded.topic) ?? await this.#channel(
           decoded.topic,
           encoding,
           () => inferJsonSchema(json ?? toJsonValue(decoded.value, encoding)),
