@@ -2,11 +2,14 @@
  * `deno task bench live`: what looking at a robot's data costs the robot,
  * with the robot run with exactly its baked permission flags (never -A):
  *
- * - node → node topic throughput (a publisher flooding a msgpack pose, one
- *   subscriber counting) alone, with a Foxglove client (npm
- *   @foxglove/ws-protocol's FoxgloveClient) subscribed to every channel,
- *   with `zedge robot record` running, and with both — one robot run, the
- *   same windows, as ratios to "alone" (target ≥ 0.8× with both);
+ * - node → node topic throughput, one subscriber counting what arrives,
+ *   alone, with a Foxglove client (npm @foxglove/ws-protocol's
+ *   FoxgloveClient) subscribed to every channel, with `zedge robot record`
+ *   running, and with both — one robot run each, the same windows, as
+ *   ratios to "alone": at a robot's rates (a steady 1 kHz of 1 KiB poses:
+ *   target ≥ 0.98× with both, i.e. nothing lost) and at saturation (a
+ *   publisher flooding a small pose as fast as it can: target ≥ 0.8× with
+ *   both, which needs cores to spare for the supervisor and the recorder);
  * - a cold `zedge topic list` (a new process each time), named by
  *   `--control` and by the YAML, beside a bare `deno eval` and `zedge
  *   version` (target < 300 ms);
@@ -45,6 +48,20 @@ const FLOODER = `export default async function main(ctx) {
     }
     await new Promise((r) => setImmediate(r));
   }
+}
+`;
+
+/** A steady 1 kHz of 1 KiB poses (a lidar's rate, a camera's size): 10 every 10 ms. */
+const STEADY = `export default async function main(ctx) {
+  const pose = { seq: 0, data: "x".repeat(1000) };
+  const timer = setInterval(() => {
+    for (let i = 0; i < 10; i++) {
+      pose.seq++;
+      ctx.publish("pose", pose).catch(() => {});
+    }
+  }, 10);
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+  clearInterval(timer);
 }
 `;
 
@@ -136,9 +153,9 @@ function foxgloveWatcher(address: string) {
   };
 }
 
-async function throughput(seconds: number): Promise<void> {
+async function throughput(seconds: number, load: "flood" | "steady"): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "zedge-bench-live-" });
-  await Deno.writeTextFile(join(dir, "flood.ts"), FLOODER);
+  await Deno.writeTextFile(join(dir, "flood.ts"), load === "flood" ? FLOODER : STEADY);
   await Deno.writeTextFile(join(dir, "count.ts"), COUNTER);
   const report = `tcp://127.0.0.1:${freePort()}`;
   const foxglove = `127.0.0.1:${freePort()}`;
@@ -203,7 +220,9 @@ components:
 
     const alone = rows[0][1];
     console.log(
-      `node → node, a flooded msgpack pose (~40 B), ${seconds} s windows, one robot run:`,
+      load === "flood"
+        ? `\nnode → node, a flooded msgpack pose (~40 B), ${seconds} s windows, one robot run:`
+        : `\nnode → node, a steady 1 kHz of 1 KiB msgpack poses, ${seconds} s windows, one robot run:`,
     );
     for (const [label, value, note] of rows) {
       console.log(
@@ -219,8 +238,11 @@ components:
       );
     }
     const ratio = rows[3][1] / alone;
+    const target = load === "flood" ? 0.8 : 0.98;
     console.log(
-      `with both: ${ratio.toFixed(2)}× alone  target ≥ 0.80×  ${ratio >= 0.8 ? "PASS" : "MISS"}`,
+      `with both: ${ratio.toFixed(2)}× alone  target ≥ ${target.toFixed(2)}×  ${
+        ratio >= target ? "PASS" : "MISS"
+      }`,
     );
   } finally {
     await req.close();
@@ -360,7 +382,8 @@ if (import.meta.main) {
   });
   const quick = values.quick === true;
   const seconds = Number(values.seconds ?? (quick ? 1 : 3));
-  await throughput(seconds);
+  await throughput(seconds, "steady");
+  await throughput(seconds, "flood");
   await coldStart(Number(values.runs ?? (quick ? 5 : 10)));
   await recordingMemory(Number(values.minutes ?? (quick ? 1 : 10)));
   console.log("(a shared, loaded machine: compare the ratios of one run, not the figures)");

@@ -30,6 +30,8 @@ const fromUtf8 = new TextDecoder();
 
 /** How often a stream's lease is renewed. */
 const RENEW_MS = 1000;
+/** Events read between two acknowledgements (the supervisor sends 20,000 ahead at most). */
+const ACK_EVERY = 2000;
 /** The id of every renewal (their answers are not waited for). */
 const RENEW_ID = "renew";
 
@@ -117,6 +119,7 @@ export class LiveClient {
   #stream: { id: string; request: StreamRequest; onEvent: (e: StreamEvent) => void } | null = null;
   #renewer: ReturnType<typeof setInterval> | undefined;
   #expected = 0;
+  #ackedUpTo = 0;
   #missed = 0;
   #unsolicited: (reply: LiveReply) => void = () => {};
   #onNote: (note: string) => void = () => {};
@@ -243,6 +246,7 @@ export class LiveClient {
 
   async #open(stream: { id: string; request: StreamRequest }): Promise<LiveReply> {
     this.#expected = 0;
+    this.#ackedUpTo = 0;
     const reply = await this.ask({ op: "subscribe", stream: stream.id, ...stream.request });
     if (!reply.ok) throw new LiveClientError(reply.error ?? "refused");
     return reply;
@@ -272,6 +276,7 @@ export class LiveClient {
   async #renew(): Promise<void> {
     const stream = this.#stream;
     if (stream === null || this.#closed) return;
+    if (this.#expected > this.#ackedUpTo) this.#ack();
     const silent = performance.now() - this.#heardAt;
     if (silent > 3 * LEASE_MS && !this.#silenceNoted) {
       this.#silenceNoted = true;
@@ -281,6 +286,18 @@ export class LiveClient {
     await this.#dealer.send([
       new Uint8Array(0),
       utf8.encode(JSON.stringify({ op: "renew", stream: stream.id, id: RENEW_ID })),
+    ]).catch(() => {/* the queue is full: the next one goes */});
+  }
+
+  /** Tells the supervisor every event before the next expected one was read. */
+  #ack(): void {
+    const stream = this.#stream;
+    if (stream === null || this.#closed) return;
+    this.#ackedUpTo = this.#expected;
+    this.#dealer.sendTimeout = 0;
+    this.#dealer.send([
+      new Uint8Array(0),
+      utf8.encode(JSON.stringify({ op: "ack", stream: stream.id, seq: this.#expected })),
     ]).catch(() => {/* the queue is full: the next one goes */});
   }
 
@@ -339,6 +356,8 @@ export class LiveClient {
           this.#event(frames[at], frames.slice(at + 1, at + 1 + count));
           at += 1 + count;
         }
+        // The supervisor sends so much ahead of what it hears was read, then drops.
+        if (this.#expected - this.#ackedUpTo >= ACK_EVERY) this.#ack();
       }
     } catch {
       // Closed.

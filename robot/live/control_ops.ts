@@ -14,6 +14,7 @@
  * | `{ op: "subscribe", stream, topics: [...] \| "*", logs?, states? }` | `{ ok, stream, topics, leaseMs }`, then stream frames |
  * | `{ op: "play", stream, topics }` | `{ ok, stream, refused: [{ topic, why }] }`: a session for `publish` with `play` |
  * | `{ op: "renew", stream }` | `{ ok }`, or `{ ok: false, error: "unknown stream …" }` |
+ * | `{ op: "ack", stream, seq }` | none: the client read every event before `seq` |
  * | `{ op: "cancel", stream }` | `{ ok }` |
  *
  * (The wire's constants are in control_wire.ts.) Streams: each event the supervisor sends on a stream starts with a
@@ -21,7 +22,10 @@
  * states), a little-endian uint32 sequence number (per stream: a gap is
  * what the client missed) and the time as a float64 (ms since the epoch) —
  * followed by the topic message's own three frames, or one JSON frame; the
- * events of one event-loop turn travel as one ZMTP message (512 at most). A
+ * events of one event-loop turn travel as one ZMTP message (512 at most).
+ * The client acknowledges what it read (`ack`); beyond 20,000 events or
+ * 16 MiB not acknowledged, events are dropped (a gap for the client)
+ * instead of queued for a client that cannot keep up. A
  * stream lives while its client renews its lease ({@link LEASE_MS}; the
  * client renews every second): a client that vanishes costs nothing after
  * that. Messages a slow client cannot take are dropped at the socket's
@@ -48,6 +52,7 @@ import {
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import { Deque } from "../../core/sockets/deque.ts";
 import type { RobotLive } from "./hub.ts";
 import {
   LEASE_MS,
@@ -101,7 +106,17 @@ interface Session {
   batch: Uint8Array[];
   batchBytes: number;
   flush: ReturnType<typeof setTimeout> | undefined;
+  /** The client read every event before `seq` (its acknowledgement). */
+  acked: (seq: number) => void;
 }
+
+/**
+ * Events and bytes sent on a stream and not acknowledged yet, at most:
+ * beyond them events are dropped (the client sees the gap) rather than
+ * queued in the supervisor for a client that cannot keep up.
+ */
+const MAX_IN_FLIGHT_EVENTS = 20_000;
+const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 /** Events in one stream message at most, and its bytes. */
 const MAX_BATCH_EVENTS = 512;
@@ -181,9 +196,11 @@ export class LiveControl {
     const op = request.op as string;
     const stream = typeof request.stream === "string" ? request.stream : null;
     const session = stream === null ? undefined : this.#sessions.get(stream);
-    // A publish within an open play session of the same client was allowed when it opened.
-    const inSession = op === "publish" && session?.plays != null && session.key === context.key;
-    if (!inSession) {
+    // Within a session of the same client, what it opened was allowed: a play's publishes, a
+    // stream's renewals and acknowledgements (the op table reads key files: not per message).
+    const own = session !== undefined && session.key === context.key;
+    const inSession = op === "publish" && own && session.plays !== null;
+    if (!inSession && !(own && (op === "renew" || op === "ack"))) {
       const refusal = await context.authorize(op);
       if (refusal !== null) return answer({ ok: false, error: refusal });
     }
@@ -217,6 +234,10 @@ export class LiveControl {
         session.expires = performance.now() + LEASE_MS;
         session.reply = context.reply; // the client may have reconnected
         return answer({ ok: true });
+      case "ack":
+        // No answer: the client sends these as it reads, and waits for none.
+        if (session !== undefined && typeof request.seq === "number") session.acked(request.seq);
+        return;
       case "cancel":
         if (stream !== null) this.#end(stream);
         return answer({ ok: true });
@@ -320,6 +341,7 @@ export class LiveControl {
       batch: [],
       batchBytes: 0,
       flush: undefined,
+      acked: () => {},
     };
     if (op === "play") {
       const refused: { topic: string; why: string }[] = [];
@@ -346,21 +368,41 @@ export class LiveControl {
     // The events of one event-loop turn go out as one message: a ZMTP message per event costs
     // the supervisor more than the event itself at a flood's rate.
     let events = 0;
+    // Flow control: what went out and is not acknowledged, as (last seq, bytes sent so far) per
+    // message; a client that does not keep up loses events here, not the supervisor's memory.
+    const sentUpTo = new Deque<[number, number]>();
+    let sentBytes = 0;
+    let ackedSeq = 0;
+    let ackedBytes = 0;
+    session.acked = (seq) => {
+      if (seq <= ackedSeq) return;
+      ackedSeq = seq;
+      while (sentUpTo.length > 0 && sentUpTo.peek()![0] < seq) ackedBytes = sentUpTo.shift()![1];
+    };
     const flush = () => {
       clearTimeout(session.flush);
       session.flush = undefined;
       if (session.batch.length === 0) return;
       const frames = session.batch;
+      sentBytes += session.batchBytes;
+      sentUpTo.push([session.seq - 1, sentBytes]);
       session.batch = [];
       session.batchBytes = 0;
       events = 0;
       session.reply(frames);
     };
     const send = (kind: number, time: number, frames: Uint8Array[]) => {
+      const seq = session.seq++;
+      if (
+        seq - ackedSeq > MAX_IN_FLIGHT_EVENTS ||
+        sentBytes + session.batchBytes - ackedBytes > MAX_IN_FLIGHT_BYTES
+      ) {
+        return; // dropped: the client counts the gap
+      }
       const header = new Uint8Array(STREAM_HEADER_BYTES);
       const view = new DataView(header.buffer);
       header[0] = kind;
-      view.setUint32(1, session.seq++ >>> 0, true);
+      view.setUint32(1, seq >>> 0, true);
       view.setFloat64(5, time, true);
       session.batch.push(header, ...frames);
       for (const frame of frames) session.batchBytes += frame.length;

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { LIVE_OPS, STREAM_HEADER_BYTES } from "./control_wire.ts";
- * console.log(LIVE_OPS.length, STREAM_HEADER_BYTES); // 8 13
+ * console.log(LIVE_OPS.length, STREAM_HEADER_BYTES); // 9 13
  * ```
  * @module
  */
@@ -42,6 +42,7 @@ export const LIVE_OPS = [
   "subscribe",
   "play",
   "renew",
+  "ack",
   "cancel",
 ] as const;
 
