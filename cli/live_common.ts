@@ -48,7 +48,7 @@ export function requireTopic(topics: readonly TopicInfo[], topic: string): Topic
   if (found !== undefined) return found;
   throw new CliError(
     `no topic '${escapeUntrusted(topic)}' on this robot (topics: ${
-      topics.map((t) => t.topic).join(", ") || "none"
+      escapeUntrusted(topics.map((t) => t.topic).join(", ")) || "none"
     })`,
   );
 }

@@ -22,6 +22,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { escapeUntrusted } from "../core/logs/escape.ts";
 import { CliError } from "./errors.ts";
+import type { TopicInfo } from "../robot/live/control_wire.ts";
 import { formatBytes, listFlag, liveClient, requireTopic, robotTopics } from "./live_common.ts";
 import type { RobotSource } from "./robot_common.ts";
 import { type RobotTargetFlags, withRobotTarget } from "./robot_target.ts";
@@ -131,6 +132,8 @@ export function registerRecord(robot: Command, source: RobotSource): void {
         throw new CliError(`writing ${flags.output} failed: ${(failure as Error).message}`);
       }
       console.log(recordingSummary(flags.output, writer, client.missed, started));
+      const unrecorded = await unrecordedEstimate(target, all, wanted, writer.byTopic);
+      if (unrecorded !== null) console.error(`zedge: ${unrecorded}`);
     },
   );
 
@@ -208,12 +211,47 @@ function recordingSummary(
 ): string {
   const seconds = (performance.now() - started) / 1000;
   const topics = [...writer.byTopic].sort(([a], [b]) => a.localeCompare(b))
-    .map(([topic, count]) => `${topic} ${count}`).join(", ");
+    .map(([topic, count]) => `${escapeUntrusted(topic)} ${count}`).join(", ");
   const lost = writer.dropped + missed;
   return `wrote ${file}: ${writer.messages} messages in ${seconds.toFixed(1)} s, ${
     formatBytes(writer.bytes)
   }${topics === "" ? "" : ` (${topics})`}` +
     (lost > 0 ? `; ${lost} messages lost (the robot or the disk was too slow)` : "");
+}
+
+/**
+ * What the robot published during the recording and the recording does not
+ * have: its publishers' counters (reported once a second, so ± a second's
+ * worth) against what was written, per topic — messages a recorder that
+ * could not keep up was never sent (the publishers dropped them for it).
+ * Null when nothing beyond that margin is missing, or the robot cannot say.
+ */
+async function unrecordedEstimate(
+  target: Parameters<typeof robotTopics>[0],
+  before: readonly TopicInfo[],
+  wanted: readonly string[] | undefined,
+  recorded: ReadonlyMap<string, number>,
+): Promise<string | null> {
+  let after: TopicInfo[];
+  try {
+    after = await robotTopics(target);
+  } catch {
+    return null;
+  }
+  const missing: string[] = [];
+  for (const topic of after) {
+    if (wanted !== undefined && !wanted.includes(topic.topic)) continue;
+    const start = before.find((t) => t.topic === topic.topic)?.published ?? 0;
+    const published = topic.published - start;
+    const lost = published - (recorded.get(topic.topic) ?? 0);
+    // Counters a restart reset, or within the counters' own second: no verdict.
+    if (published < 0 || lost <= Math.max(2 * topic.rate, 10)) continue;
+    missing.push(`${escapeUntrusted(topic.topic)} about ${lost} of ${published}`);
+  }
+  return missing.length === 0
+    ? null
+    : `the recording misses messages the robot published (${missing.join(", ")}): the ` +
+      "recorder could not keep up, and the publishers dropped them for it";
 }
 
 /** `--remap OLD=NEW` flags as a map; a {@link CliError} (exit 2) for a malformed one. */

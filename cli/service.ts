@@ -56,7 +56,7 @@ export function register(program: Command, source: RobotSource = fileRobotSource
       else {
         console.log(formatTable([
           ["SERVICE", "PROVIDERS"],
-          ...services.map((s) => [s.service, s.providers.join(",")]),
+          ...services.map((s) => [s.service, s.providers.join(",")].map((c) => escapeUntrusted(c))),
         ]));
       }
     },

@@ -143,7 +143,7 @@ export function formatTopicList(topics: readonly TopicInfo[]): string {
       t.publishers.join(",") || "-",
       t.subscribers.join(",") || "-",
       t.encoding,
-    ]);
+    ].map((cell) => escapeUntrusted(cell)));
   }
   return topics.length === 0 ? "no topics" : formatTable(rows);
 }

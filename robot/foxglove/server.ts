@@ -13,6 +13,10 @@
  *   Call Service panel): `json` requests and replies.
  * - `clientPublish` reaches only the topics the YAML's `operator.publishes`
  *   names; anything else gets a status message and is dropped.
+ * - Browsers may connect from Foxglove's own app (`https://*.foxglove.dev`)
+ *   and pages on this machine only: a page from anywhere else (its
+ *   `Origin`) is refused, so a web page the operator opens cannot reach the
+ *   robot through the tunnel. Clients that are not browsers send no Origin.
  * - A client that reads slower than the robot publishes misses messages
  *   (counted, and told in a status message) rather than growing the
  *   supervisor's memory; one that keeps sending what the protocol does not
@@ -36,6 +40,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { Log as FOXGLOVE_LOG_SCHEMA } from "@foxglove/schemas/jsonschema.js";
+import { escapeUntrusted } from "../../core/logs/escape.ts";
 import { VERSION } from "../../core/version.ts";
 import { parseEndpoint } from "../../core/transport/endpoint.ts";
 import { decodeTopicMessage, topicEncodingOf } from "../dataflow/codec.ts";
@@ -76,6 +81,8 @@ const SERVICE_TIMEOUT_MS = 10_000;
 const MAX_PER_CLIENT = 10_000;
 /** Protocol errors after which a client is disconnected. */
 const MAX_CLIENT_ERRORS = 100;
+/** How often a paused channel looks whether a client takes messages again. */
+const ROOM_CHECK_MS = 20;
 /** Service calls one client may have in flight. */
 const MAX_CALLS_PER_CLIENT = 100;
 
@@ -106,18 +113,28 @@ class ClientSession {
   }
 
   /** Sends a binary frame; a topic message (`droppable`) is dropped while the client lags. */
+  /** True while the connection takes topic messages (it is not too far behind). */
+  get keepsUp(): boolean {
+    return this.socket.bufferedAmount <= MAX_BUFFERED_BYTES;
+  }
+
+  /** Counts a topic message this client missed, and tells it now and then. */
+  missed(): void {
+    this.dropped++;
+    const now = performance.now();
+    if (now - this.#warnedAt > 5000) {
+      this.#warnedAt = now;
+      this.status(
+        StatusLevel.WARNING,
+        "this connection is slower than the robot: zedge is dropping messages for it",
+      );
+    }
+  }
+
   sendBinary(frame: Uint8Array<ArrayBuffer>, droppable: boolean): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
-    if (droppable && this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.dropped++;
-      const now = performance.now();
-      if (now - this.#warnedAt > 5000) {
-        this.#warnedAt = now;
-        this.status(
-          StatusLevel.WARNING,
-          `zedge dropped ${this.dropped} messages: this connection is slower than the robot`,
-        );
-      }
+    if (droppable && !this.keepsUp) {
+      this.missed();
       return false;
     }
     this.socket.send(frame);
@@ -224,6 +241,14 @@ export class FoxgloveServer {
       .map((p) => p.trim());
     if (!offered.includes(SUBPROTOCOL)) {
       return new Response(`subprotocol ${SUBPROTOCOL} required\n`, { status: 400 });
+    }
+    const origin = request.headers.get("origin");
+    if (!isAllowedOrigin(origin)) {
+      // A web page the operator happens to open could otherwise reach the robot through the tunnel.
+      log.warn("foxglove: refused a connection from a web page at {origin}", {
+        origin: escapeUntrusted(origin ?? ""),
+      });
+      return new Response("this page may not connect to the robot\n", { status: 403 });
     }
     const { socket, response } = Deno.upgradeWebSocket(request, { protocol: SUBPROTOCOL });
     socket.binaryType = "arraybuffer";
@@ -483,6 +508,34 @@ export class FoxgloveServer {
     }
   }
 
+  /** Whether a client subscribed to `channel` takes messages now (when none does, each misses it). */
+  #anyKeepsUp(channel: number): boolean {
+    for (const session of this.#sessions) {
+      if (session.byChannel.has(channel) && session.keepsUp) return true;
+    }
+    for (const session of this.#sessions) if (session.byChannel.has(channel)) session.missed();
+    return false;
+  }
+
+  /** Resolves once a client subscribed to `channel` takes messages again, or none is left. */
+  #room(channel: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = setInterval(() => {
+        let subscribed = false;
+        let room = false;
+        for (const session of this.#sessions) {
+          if (!session.byChannel.has(channel)) continue;
+          subscribed = true;
+          room ||= session.keepsUp;
+        }
+        if (room || !subscribed || !this.#feeds.has(channel) || this.#http === null) {
+          clearInterval(check);
+          resolve();
+        }
+      }, ROOM_CHECK_MS);
+    });
+  }
+
   /** Starts what feeds `channel` (its first subscriber came). */
   #feed(channel: number): void {
     const topic = this.#channels.get(channel)!.topic;
@@ -505,6 +558,9 @@ export class FoxgloveServer {
     this.#feeds.set(
       channel,
       this.#live.tap.listen([topic], (message) => {
+        // Nobody can take it now: dropped before the work of turning it into JSON, and the
+        // channel's tap reads no more until a client can (its publishers drop meanwhile).
+        if (!this.#anyKeepsUp(channel)) return this.#room(channel);
         let payload: Uint8Array;
         try {
           // A json topic's value is sent as published; others are turned into JSON.
@@ -536,6 +592,25 @@ export class FoxgloveServer {
     this.#http = null;
     await http?.shutdown();
   }
+}
+
+/**
+ * Browsers name the page that opens a WebSocket (`Origin`), and any page
+ * may try: only Foxglove's own app and pages on this machine may connect
+ * (and clients that are not browsers, which send no Origin).
+ */
+function isAllowedOrigin(origin: string | null): boolean {
+  if (origin === null || origin === "file://") return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return false;
+  const foxglove = url.hostname === "foxglove.dev" || url.hostname.endsWith(".foxglove.dev");
+  if (url.protocol === "https:" && foxglove) return true;
+  return url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
 }
 
 /** A topic message's value as JSON. */

@@ -23,9 +23,10 @@
  * what the client missed) and the time as a float64 (ms since the epoch) —
  * followed by the topic message's own three frames, or one JSON frame; the
  * events of one event-loop turn travel as one ZMTP message (512 at most).
- * The client acknowledges what it read (`ack`); beyond 20,000 events or
- * 16 MiB not acknowledged, events are dropped (a gap for the client)
- * instead of queued for a client that cannot keep up. A
+ * The client acknowledges what it read (`ack`); with 20,000 events or
+ * 16 MiB not acknowledged, the stream's tap reads no more (its publishers
+ * drop for it, as for any slow subscriber) and log lines are dropped (a
+ * gap), instead of queueing for a client that cannot keep up. A
  * stream lives while its client renews its lease ({@link LEASE_MS}; the
  * client renews every second): a client that vanishes costs nothing after
  * that. Messages a slow client cannot take are dropped at the socket's
@@ -369,15 +370,24 @@ export class LiveControl {
     // the supervisor more than the event itself at a flood's rate.
     let events = 0;
     // Flow control: what went out and is not acknowledged, as (last seq, bytes sent so far) per
-    // message; a client that does not keep up loses events here, not the supervisor's memory.
+    // message. A client that does not keep up holds the tap back (its publishers drop for it,
+    // as for any slow subscriber); a log line or states beyond the window are dropped (a gap).
     const sentUpTo = new Deque<[number, number]>();
     let sentBytes = 0;
     let ackedSeq = 0;
     let ackedBytes = 0;
+    let reopened: PromiseWithResolvers<void> | null = null;
+    const full = () =>
+      session.seq - ackedSeq > MAX_IN_FLIGHT_EVENTS ||
+      sentBytes + session.batchBytes - ackedBytes > MAX_IN_FLIGHT_BYTES;
     session.acked = (seq) => {
       if (seq <= ackedSeq) return;
       ackedSeq = seq;
       while (sentUpTo.length > 0 && sentUpTo.peek()![0] < seq) ackedBytes = sentUpTo.shift()![1];
+      if (reopened !== null && !full()) {
+        reopened.resolve();
+        reopened = null;
+      }
     };
     const flush = () => {
       clearTimeout(session.flush);
@@ -392,13 +402,11 @@ export class LiveControl {
       session.reply(frames);
     };
     const send = (kind: number, time: number, frames: Uint8Array[]) => {
-      const seq = session.seq++;
-      if (
-        seq - ackedSeq > MAX_IN_FLIGHT_EVENTS ||
-        sentBytes + session.batchBytes - ackedBytes > MAX_IN_FLIGHT_BYTES
-      ) {
-        return; // dropped: the client counts the gap
+      if (full()) {
+        session.seq++; // dropped: the client counts the gap
+        return;
       }
+      const seq = session.seq++;
       const header = new Uint8Array(STREAM_HEADER_BYTES);
       const view = new DataView(header.buffer);
       header[0] = kind;
@@ -410,8 +418,14 @@ export class LiveControl {
       else session.flush ??= setTimeout(flush, 0);
     };
     if (asked === null || asked.length > 0) {
-      stops.push(this.#live.tap.listen(asked, (message) => {
+      // Every topic means every declared one, each by name: nothing a component was not
+      // declared to publish reaches a client, whatever arrives at the tap.
+      stops.push(this.#live.tap.listen(asked ?? known, (message) => {
         send(StreamKind.message, message.receivedAt, message.frames);
+        if (!full()) return;
+        flush();
+        reopened ??= Promise.withResolvers<void>();
+        return reopened.promise;
       }));
     }
     if (request.logs === true) {
@@ -432,6 +446,7 @@ export class LiveControl {
     session.stop = () => {
       stops.forEach((stop) => stop());
       clearTimeout(session.flush);
+      reopened?.resolve(); // the tap's loop ends with its socket
     };
     this.#add(session);
     return { ok: true, stream, topics: asked ?? known, leaseMs: LEASE_MS };

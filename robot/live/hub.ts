@@ -194,8 +194,15 @@ export class RobotLive {
     this.config = config;
     this.#observatory = observatory;
     const nodes = config.components.filter((c): c is NodeSpec => c.kind === "node");
-    const publishers = nodes.map((n) => n.dataflow.topicsEndpoint).filter((e) => e !== null);
-    if (config.operator.endpoint !== null) publishers.push(config.operator.endpoint);
+    const publishers: Record<string, string[]> = {};
+    for (const node of nodes) {
+      for (const topic of Object.keys(node.dataflow.publishes)) {
+        (publishers[topic] ??= []).push(node.dataflow.topicsEndpoint!);
+      }
+    }
+    for (const topic of Object.keys(config.operator.publishes)) {
+      (publishers[topic] ??= []).push(config.operator.endpoint!);
+    }
     this.tap = new TopicTap(publishers);
     const providers: Record<string, string[]> = {};
     for (const node of nodes) {

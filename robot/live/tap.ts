@@ -1,20 +1,23 @@
 /**
- * The supervisor's tap on its robot's topics: one SUB socket in the
- * supervisor's own isolate, connected to every publisher of the robot (the
- * nodes' PUBs over inproc, ipc or tcp, and the operator's), subscribed to
- * exactly the topics someone watches — a Foxglove client, a recording, a
- * `zedge topic echo` — and to nothing otherwise, so an unwatched robot
- * sends it nothing. Each message reaches the listeners of its topic as the
- * three frames it was published as (topic, header, value): decoding is
- * left to the listener that needs it.
+ * The supervisor's tap on its robot's topics: for each thing that watches
+ * — a Foxglove channel, a recording, a `zedge topic echo` — a SUB socket in
+ * the supervisor's own isolate, connected to the publishers of exactly the
+ * topics it watches (the nodes' PUBs over inproc, ipc or tcp, and the
+ * operator's) and subscribed to those topics; nothing when nobody watches.
+ * Each message reaches the listener as the three frames it was published
+ * as (topic, header, value): decoding is left to the listener that needs it.
  *
- * The publishers' high-water marks keep a slow tap from slowing the
- * robot: a tap that falls behind misses messages, as any subscriber does.
+ * A listener that cannot keep up returns a promise, and its socket reads
+ * nothing more until it settles: the publishers' high-water marks then drop
+ * what that watcher misses, as for any slow subscriber, without work for
+ * the publisher beyond the drop and without queueing in the supervisor.
+ * Each watcher has its own socket, so a slow recording never holds up a
+ * Foxglove channel.
  *
  * @example
  * ```ts
  * import { TopicTap } from "./tap.ts";
- * const tap = new TopicTap(["inproc://zedge/kitchen-bot/odometry/topics"]);
+ * const tap = new TopicTap({ odom: ["inproc://zedge/kitchen-bot/odometry/topics"] });
  * const stop = tap.listen(["odom"], ({ topic, frames }) => console.log(topic, frames[2].length));
  * stop();
  * await tap.close();
@@ -27,8 +30,8 @@ import { RepeatedText } from "../dataflow/codec.ts";
 
 const log = getLogger(["zedge", "robot", "tap"]);
 
-/** Messages the tap's SUB queues before its publishers drop for it. */
-const RECEIVE_HIGH_WATER_MARK = 10_000;
+/** Messages a watcher's socket queues before its publishers drop for it. */
+const RECEIVE_HIGH_WATER_MARK = 1000;
 
 /**
  * One message as the tap hands it on.
@@ -49,16 +52,25 @@ export interface TappedMessage {
 }
 
 /**
- * Called with every message of the topics it listens to.
+ * Called with every message of the topics it listens to; a promise it
+ * returns holds the next message back until it settles.
  *
  * @example
  * ```ts
  * import type { TapListener } from "./tap.ts";
  * const count = { n: 0 };
- * const listener: TapListener = () => count.n++;
+ * const listener: TapListener = () => {
+ *   count.n++;
+ * };
  * ```
  */
-export type TapListener = (message: TappedMessage) => void;
+export type TapListener = (message: TappedMessage) => void | Promise<void>;
+
+/** One watcher: its socket and what it watches. */
+interface Watch {
+  topics: string[] | null;
+  sub: Subscriber;
+}
 
 /**
  * See the module documentation.
@@ -66,124 +78,94 @@ export type TapListener = (message: TappedMessage) => void;
  * @example
  * ```ts
  * import { TopicTap } from "./tap.ts";
- * const tap = new TopicTap([]);
+ * const tap = new TopicTap({});
  * console.log(tap.subscriptions); // []
  * await tap.close();
  * ```
  */
 export class TopicTap {
-  readonly #endpoints: string[];
-  #sub: Subscriber | null = null;
-  #receiving: Promise<void> | null = null;
-  readonly #everything = new Set<TapListener>();
-  readonly #byTopic = new Map<string, Set<TapListener>>();
-  /** Listeners per SUB subscription ("" for everything): subscribed while above zero. */
-  readonly #counts = new Map<string, number>();
-  readonly #topics = new RepeatedText();
+  /** Topic → its publishers' endpoints. */
+  readonly #publishers: Map<string, string[]>;
+  readonly #watches = new Set<Watch>();
   #received = 0;
   #closed = false;
 
-  /** Taps the publishers at `endpoints` (connected on the first {@link listen}). */
-  constructor(endpoints: readonly string[]) {
-    this.#endpoints = [...new Set(endpoints)];
+  /** Taps the publishers of each topic (`publishers`: topic → their endpoints). */
+  constructor(publishers: Readonly<Record<string, readonly string[]>>) {
+    this.#publishers = new Map(
+      Object.entries(publishers).map(([topic, endpoints]) => [topic, [...new Set(endpoints)]]),
+    );
   }
 
-  /** Topics subscribed now (`*` for everything), sorted. */
+  /** Topics watched now (`*` for every topic), sorted, each once. */
   get subscriptions(): string[] {
-    return [...this.#counts.keys()].map((t) => t === "" ? "*" : t).sort();
+    const topics = new Set<string>();
+    for (const watch of this.#watches) for (const t of watch.topics ?? ["*"]) topics.add(t);
+    return [...topics].sort();
   }
 
-  /** Messages received since the tap started. */
+  /** Messages received since the tap started, every watcher together. */
   get received(): number {
     return this.#received;
   }
 
   /**
-   * Calls `listener` with every message on `topics` (null: every topic)
-   * until the returned function is called.
+   * Calls `listener` with every message on `topics` (null: every topic of
+   * the robot) until the returned function is called.
    */
   listen(topics: readonly string[] | null, listener: TapListener): () => void {
     if (this.#closed) return () => {};
-    const sub = this.#socket();
-    const wanted = topics === null ? [""] : [...new Set(topics)];
-    for (const topic of wanted) {
-      if (topic === "") this.#everything.add(listener);
-      else {
-        let set = this.#byTopic.get(topic);
-        if (set === undefined) this.#byTopic.set(topic, set = new Set());
-        set.add(listener);
-      }
-      const count = this.#counts.get(topic) ?? 0;
-      this.#counts.set(topic, count + 1);
-      if (count === 0) sub.subscribe(topic);
+    const wanted = topics === null ? null : [...new Set(topics)];
+    const endpoints = new Set<string>();
+    for (const [topic, publishers] of this.#publishers) {
+      if (wanted === null || wanted.includes(topic)) publishers.forEach((e) => endpoints.add(e));
     }
-    let listening = true;
+    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: RECEIVE_HIGH_WATER_MARK });
+    for (const topic of wanted ?? [""]) sub.subscribe(topic);
+    for (const endpoint of endpoints) sub.connect(endpoint);
+    const watch: Watch = { topics: wanted, sub };
+    this.#watches.add(watch);
+    this.#receive(watch, listener);
     return () => {
-      if (!listening) return;
-      listening = false;
-      for (const topic of wanted) {
-        if (topic === "") this.#everything.delete(listener);
-        else {
-          const set = this.#byTopic.get(topic);
-          set?.delete(listener);
-          if (set?.size === 0) this.#byTopic.delete(topic);
-        }
-        const count = (this.#counts.get(topic) ?? 1) - 1;
-        if (count > 0) this.#counts.set(topic, count);
-        else {
-          this.#counts.delete(topic);
-          if (!this.#closed) this.#sub?.unsubscribe(topic);
-        }
-      }
+      if (!this.#watches.delete(watch)) return;
+      sub.close().catch(() => {});
     };
   }
 
-  #socket(): Subscriber {
-    if (this.#sub !== null) return this.#sub;
-    const sub = new Subscriber({ linger: 0, receiveHighWaterMark: RECEIVE_HIGH_WATER_MARK });
-    for (const endpoint of this.#endpoints) sub.connect(endpoint);
-    this.#sub = sub;
-    this.#receiving = this.#receive(sub);
-    return sub;
-  }
-
-  async #receive(sub: Subscriber): Promise<void> {
+  async #receive(watch: Watch, listener: TapListener): Promise<void> {
+    const names = new RepeatedText();
+    // A prefix subscription ("odom") also lets "odom2" through: a watcher gets its topics only.
+    const exact = watch.topics === null ? null : new Set(watch.topics);
     try {
-      for await (const frames of sub) {
+      for await (const frames of watch.sub) {
         if (frames.length !== 3) continue;
         let topic: string;
         try {
-          topic = this.#topics.decode(frames[0]);
+          topic = names.decode(frames[0]);
         } catch {
           continue; // not UTF-8: not a topic message
         }
+        if (exact !== null && !exact.has(topic)) continue;
         this.#received++;
-        const message: TappedMessage = { topic, frames, receivedAt: Date.now() };
-        // A prefix subscription ("odom") also lets "odom2" through: listeners get their topic only.
-        const listeners = this.#byTopic.get(topic);
-        if (listeners !== undefined) { for (const listener of listeners) call(listener, message); }
-        for (const listener of this.#everything) call(listener, message);
+        try {
+          const held = listener({ topic, frames, receivedAt: Date.now() });
+          if (held !== undefined) await held;
+        } catch (error) {
+          log.warn("a topic listener threw: {error}", { error });
+        }
       }
     } catch (error) {
-      if (!this.#closed) log.warn("the topic tap stopped: {error}", { error });
+      if (!this.#closed && this.#watches.has(watch)) {
+        log.warn("a topic watcher stopped: {error}", { error });
+      }
     }
   }
 
-  /** Closes the socket; listeners hear nothing more. */
+  /** Closes every watcher's socket; listeners hear nothing more. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#everything.clear();
-    this.#byTopic.clear();
-    this.#counts.clear();
-    await this.#sub?.close();
-    await this.#receiving;
-  }
-}
-
-function call(listener: TapListener, message: TappedMessage): void {
-  try {
-    listener(message);
-  } catch (error) {
-    log.warn("a topic listener threw: {error}", { error });
+    const watches = [...this.#watches];
+    this.#watches.clear();
+    await Promise.all(watches.map((w) => w.sub.close()));
   }
 }

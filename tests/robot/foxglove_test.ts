@@ -233,6 +233,23 @@ Deno.test("Foxglove: raw bytes as base64, declared schemas at once, protocol err
     for (let i = 0; i < 120; i++) raw.send("garbage");
     await closed;
 
+    // A web page from elsewhere may not connect (the browser names it in Origin); Foxglove's may.
+    const handshake = async (origin: string) => {
+      const [host, port] = supervisor.foxgloveAddress!.split(":");
+      const conn = await Deno.connect({ hostname: host, port: Number(port) });
+      await conn.write(new TextEncoder().encode(
+        `GET / HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n` +
+          `Sec-WebSocket-Protocol: foxglove.websocket.v1\r\nOrigin: ${origin}\r\n\r\n`,
+      ));
+      const buffer = new Uint8Array(256);
+      const n = await conn.read(buffer);
+      conn.close();
+      return new TextDecoder().decode(buffer.subarray(0, n ?? 0)).split("\r\n")[0];
+    };
+    assert.equal(await handshake("https://evil.example"), "HTTP/1.1 403 Forbidden");
+    assert.equal(await handshake("https://app.foxglove.dev"), "HTTP/1.1 101 Switching Protocols");
+
     // The last client gone, the tap subscribes to nothing: an unwatched robot costs nothing.
     await watcher.close();
     await waitFor(() => supervisor.live!.tap.subscriptions.length === 0, "the tap to unsubscribe");
