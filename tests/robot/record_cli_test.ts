@@ -6,7 +6,7 @@
 // of that robot publishes refused unless remapped.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { McapIndexedReader } from "@mcap/core";
+import { McapIndexedReader, McapWriter } from "@mcap/core";
 import { loadDecompressHandlers } from "@mcap/support";
 import { spawn, zedge } from "../tasks/processes.ts";
 import { robotDir, spawnRobot } from "./helpers.ts";
@@ -183,6 +183,47 @@ components:
       .map((m) => Number(m[1]));
     assert.deepEqual(heard, chatter.map((m) => m.n), "the same messages, in the same order");
     await b.waitFor(/heard image \d+ of 3 bytes/);
+
+    // A file written by another program's McapWriter with json messages plays as well.
+    const foreign = join(dir, "foreign.mcap");
+    const file = await Deno.open(foreign, { write: true, create: true });
+    let position = 0n;
+    const writer = new McapWriter({
+      writable: {
+        position: () => position,
+        write: async (buffer) => {
+          for (let at = 0; at < buffer.length;) at += await file.write(buffer.subarray(at));
+          position += BigInt(buffer.length);
+        },
+      },
+    });
+    await writer.start({ profile: "", library: "another program" });
+    const schemaId = await writer.registerSchema({
+      name: "Chatter",
+      encoding: "jsonschema",
+      data: new TextEncoder().encode("{}"),
+    });
+    const channelId = await writer.registerChannel({
+      topic: "chatter",
+      messageEncoding: "json",
+      schemaId,
+      metadata: new Map(),
+    });
+    for (let n = 90_001; n <= 90_005; n++) {
+      const time = BigInt(n) * 1_000_000n;
+      await writer.addMessage({
+        channelId,
+        sequence: n,
+        logTime: time,
+        publishTime: time,
+        data: new TextEncoder().encode(JSON.stringify({ n })),
+      });
+    }
+    await writer.end();
+    file.close();
+    const foreignPlay = await zedge(["robot", "play", foreign, join(dir, "b.yaml")]);
+    assert.equal(foreignPlay.code, 0, foreignPlay.stderr);
+    await b.waitFor(/listener: heard chatter 90005 from \(operator\)/);
   } finally {
     for (const robot of [a, b]) {
       const exit = await robot.stop();
