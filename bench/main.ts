@@ -12,7 +12,7 @@
  *
  * @module
  */
-const SECTIONS = ["zmq", "tasks", "pipeline", "robot", "dataflow"] as const;
+const SECTIONS = ["zmq", "tasks", "pipeline", "robot", "dataflow", "live"] as const;
 
 /**
  * Splits the command line into section names and the flags handed to every

@@ -9,6 +9,8 @@
  * zedge robot status      [-c robot.yaml | --control EP] [--json]
  * zedge robot top         [-c robot.yaml | --control EP]   live view; q or Ctrl-C quits
  * zedge robot restart|stop|start NAME [-c robot.yaml | --control EP]
+ * zedge robot record      [robot.yaml] -o run.mcap [--topics a,b] [--duration S]
+ * zedge robot play        run.mcap [robot.yaml] [--rate R] [--loop] [--topics a,b] [--remap OLD=NEW]
  * zedge robot systemd     robot.yaml [--binary PATH] [--user USER] [--install]
  * zedge robot build       robot.yaml -o dist/NAME [--target TRIPLE]
  * zedge robot schema                            the YAML's JSON Schema
@@ -25,6 +27,7 @@ import { registerBuild } from "./robot_build.ts";
 import { fileRobotSource } from "./robot_common.ts";
 import { registerControl } from "./robot_control.ts";
 import { registerInspect } from "./robot_inspect.ts";
+import { registerRecord } from "./robot_record.ts";
 import { registerRun } from "./robot_run.ts";
 import { registerSystemd } from "./robot_systemd.ts";
 
@@ -48,6 +51,7 @@ export function register(program: Command): void {
   registerInspect(robot, fileRobotSource);
   registerRun(robot, fileRobotSource);
   registerControl(robot, fileRobotSource);
+  registerRecord(robot, fileRobotSource);
   registerSystemd(robot);
   registerBuild(robot);
 }

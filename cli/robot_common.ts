@@ -14,10 +14,8 @@ import type { LogRecord } from "@logtape/logtape";
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { escapeUntrusted } from "../core/logs/escape.ts";
-import { ConfigFileError } from "../core/config/yaml_schema.ts";
-import { loadRobotConfig, type RobotConfig, type RobotConfigOptions } from "../robot/config.ts";
+import type { RobotConfig, RobotConfigOptions } from "../robot/config.ts";
 import type { ComponentStatus } from "../robot/control.ts";
-import { robotCodeFiles } from "../robot/process_permissions.ts";
 import { CliError } from "./errors.ts";
 import { renderMessage } from "./logging.ts";
 
@@ -70,8 +68,12 @@ export async function loadRobotOrFail(
   options: RobotConfigOptions = {},
 ): Promise<RobotConfig> {
   try {
+    // Loaded on first use: the schema and YAML parser are most of a short command's start-up
+    // (zedge topic list --control never needs them).
+    const { loadRobotConfig } = await import("../robot/config.ts");
     return await loadRobotConfig(file, options);
   } catch (error) {
+    const { ConfigFileError } = await import("../core/config/yaml_schema.ts");
     if (error instanceof ConfigFileError) throw new CliError(error.message, 2);
     throw error;
   }
@@ -253,6 +255,8 @@ export function formatUptime(ms: number): string {
  * ```
  */
 export async function codeOrFail(config: RobotConfig): Promise<string[]> {
+  // Loaded on first use, as the configuration is (see loadRobotOrFail).
+  const { robotCodeFiles } = await import("../robot/process_permissions.ts");
   try {
     return await robotCodeFiles(config);
   } catch (error) {

@@ -21,7 +21,7 @@ import { existsSync } from "node:fs";
 import { escapeUntrusted } from "../core/logs/escape.ts";
 import { readCertificateSync } from "../core/security/certificates.ts";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
-import { defaultControlEndpoint } from "../robot/config.ts";
+import { defaultControlEndpoint } from "../robot/control_endpoint.ts";
 import {
   type ControlReply,
   type ControlRequest,
@@ -169,10 +169,11 @@ export async function robotTarget(
         2,
       );
     }
-    const config = await source.load(yaml, {}, {
-      checkFiles: false,
-      protectedMode: false,
-    });
+    // The YAML's control endpoint and key, read without the schema (a short command's start-up);
+    // a file where they are not plainly there is loaded, and its problems said, as usual.
+    const { peekRobot } = await import("./robot_peek.ts");
+    const config = (source.embedded ? null : await peekRobot(yaml ?? "robot.yaml")) ??
+      await source.load(yaml, {}, { checkFiles: false, protectedMode: false });
     endpoint = controlEndpointOf(config);
     if (config.security !== null && parseEndpoint(endpoint).transport === "tcp") {
       robotKey = robotPublicKeyFile(config.security.secretKey);

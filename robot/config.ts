@@ -34,6 +34,7 @@ import {
   YamlDocument,
 } from "../core/config/yaml_schema.ts";
 import { isZ85Key } from "../core/security/certificates.ts";
+import { defaultControlEndpoint, safeEnv } from "./control_endpoint.ts";
 import { DataflowEndpoints } from "./dataflow/endpoints.ts";
 import { codeFiles, derivePermissions, expandAllowLists, publicKeyFiles } from "./grants.ts";
 import { Resolver } from "./resolver.ts";
@@ -48,53 +49,20 @@ export {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   type EndpointCurveSpec,
   type NodeSpec,
+  OPERATOR_SOURCE,
+  type OperatorSpec,
   type PipelineRoleSpec,
   type RobotConfig,
   type RobotConfigOptions,
   type RobotSecurity,
   type StatusLogin,
   type TaskServerSpec,
+  type TopicSchema,
 } from "./spec.ts";
+export { defaultControlEndpoint, safeEnv } from "./control_endpoint.ts";
 export { connectableEndpoint } from "./dataflow/endpoints.ts";
 export { codeFiles, derivePermissions } from "./grants.ts";
 export { threadWorkerUrl, ZEDGE_ROOT, ZEDGE_SOURCE, zedgeSourceAt } from "./zedge_source.ts";
-
-/**
- * The default control endpoint of a robot: `$XDG_RUNTIME_DIR/zedge/<robot>.sock`
- * when XDG_RUNTIME_DIR is set, else `/tmp/zedge-<robot>.sock`.
- *
- * @example
- * ```ts
- * import { defaultControlEndpoint } from "./config.ts";
- * defaultControlEndpoint("kitchen-bot", () => undefined); // "ipc:///tmp/zedge-kitchen-bot.sock"
- * ```
- */
-export function defaultControlEndpoint(
-  robot: string,
-  env: (name: string) => string | undefined = safeEnv,
-): string {
-  const runtimeDir = env("XDG_RUNTIME_DIR");
-  return runtimeDir !== undefined && runtimeDir.startsWith("/")
-    ? `ipc://${runtimeDir.replace(/\/+$/, "")}/zedge/${robot}.sock`
-    : `ipc:///tmp/zedge-${robot}.sock`;
-}
-
-/**
- * Reads a variable, or undefined when it is unset or not permitted.
- *
- * @example
- * ```ts
- * import { safeEnv } from "./config.ts";
- * safeEnv("HOME");
- * ```
- */
-export function safeEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Reads and validates a robot YAML file; throws {@link ConfigFileError}
@@ -167,7 +135,8 @@ export function parseRobotConfig(
       typeof p === "string" ? [] : [[name, resolver.key(p.serverKey)]]
     ),
   );
-  resolver.resolveDataflow(components, peers, raw.robot);
+  const operator = resolver.operator(raw.operator?.publishes);
+  resolver.resolveDataflow(components, peers, raw.robot, operator);
   resolver.checkBinds(
     components,
     raw.components,
@@ -176,6 +145,8 @@ export function parseRobotConfig(
     { topics: raw.gateway?.topics, services: raw.gateway?.services },
     raw.logs,
     statusAddressOf(raw.status),
+    raw.foxglove,
+    operator.endpoint,
   );
   const zedgeSource = zedgeSourceAt(options.zedgeRoot ?? ZEDGE_ROOT);
   for (const spec of components) {
@@ -226,6 +197,9 @@ export function parseRobotConfig(
           : { tokenFile: resolver.path(raw.status.tokenFile) }),
       }
       : null,
+    foxglove: raw.foxglove ?? null,
+    operator,
+    topicSchemas: resolver.topicSchemas,
     components,
   };
   if (options.protectedMode ?? true) {

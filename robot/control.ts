@@ -29,6 +29,8 @@ import { Authenticator } from "../core/security/authenticator.ts";
 import { readPublicKeys, resolvePublicKeySync } from "../core/security/certificates.ts";
 import { curveServerOptions } from "../core/security/curve_config.ts";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
+import type { LiveControl } from "./live/control_ops.ts";
+import { LIVE_OPS, type LiveRequest } from "./live/control_wire.ts";
 import type { LogLine, RobotStatus, RobotView } from "./observe/view.ts";
 
 export type { ComponentState, ComponentStatus, RobotStatus } from "./observe/view.ts";
@@ -48,7 +50,8 @@ export type ControlRequest =
   | { op: "status" }
   | { op: "view"; logsAfter?: number }
   | { op: "directory" }
-  | { op: "restart" | "stop" | "start"; name: string };
+  | { op: "restart" | "stop" | "start"; name: string }
+  | LiveRequest;
 
 /**
  * A control reply.
@@ -87,13 +90,18 @@ export interface ControlHandler {
   view?(logsAfter: number): { view: RobotView; logs: LogLine[] };
   /** Acts on one component; throws (with a message for the client) when it cannot. */
   act(op: "restart" | "stop" | "start", name: string): Promise<void>;
+  /** The robot's data: topics, services, streams (live/control_ops.ts). */
+  live?: LiveControl;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Largest control request accepted: they are a few dozen bytes. */
-const MAX_REQUEST_BYTES = 64 * 1024;
+/**
+ * Largest control request accepted: most are a few dozen bytes, but one
+ * an operator publishes or plays carries its message (a camera frame).
+ */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 /**
  * Who asks: an operator (an allowed key, or anyone who can reach an ipc or
@@ -108,14 +116,16 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 export type ControlRole = "operator" | "peer";
 
 /**
- * Who may call each op. An op missing from the table (a newer one) is for
- * operators only.
+ * Who may call each op: the supervisor's own, and the data ops
+ * (live/control_ops.ts, which asks this table too). An op missing from the
+ * table (a newer one) is for operators only.
  *
  * @example
  * ```ts
  * import { CONTROL_OPS, mayCall } from "./control.ts";
  * console.log(CONTROL_OPS.directory); // ["operator", "peer"]
  * mayCall("peer", "restart"); // false
+ * mayCall("peer", "subscribe"); // false
  * ```
  */
 export const CONTROL_OPS: Readonly<Record<string, readonly ControlRole[]>> = {
@@ -125,6 +135,8 @@ export const CONTROL_OPS: Readonly<Record<string, readonly ControlRole[]>> = {
   restart: ["operator"],
   stop: ["operator"],
   start: ["operator"],
+  // The robot's data: its values, services and what an operator may publish.
+  ...Object.fromEntries(LIVE_OPS.map((op) => [op, ["operator"] as const])),
 };
 
 /**
@@ -254,8 +266,22 @@ export class ControlServer {
   async #serve(router: Router): Promise<void> {
     try {
       for await (const frames of router) {
-        // [routing id, "", body] from REQ; anything else is dropped.
-        if (frames.length !== 3 || frames[1].length !== 0) continue;
+        // [routing id, "", body] from REQ (a DEALER's streams: more frames); anything else is dropped.
+        if (frames.length < 3 || frames[1].length !== 0) continue;
+        const live = this.#handler.live;
+        const liveRequest = live?.accepts(frames[2]) ?? null;
+        if (liveRequest !== null) {
+          // The robot's data (live/control_ops.ts): answered as it comes, often more than once.
+          const [id, , , ...extra] = frames;
+          const key = router.peerUserId(id) ?? "";
+          live!.handle(liveRequest, extra, {
+            key,
+            authorize: (op) => this.#refusal(op, key),
+            reply: (reply) => router.send([id, new Uint8Array(0), ...reply]).catch(() => {}),
+          });
+          continue;
+        }
+        if (frames.length !== 3) continue;
         const reply = await this.#answer(frames[2], router.peerUserId(frames[0]) ?? "");
         router.send([frames[0], new Uint8Array(0), encoder.encode(JSON.stringify(reply))])
           .catch(() => {/* the client left */});
@@ -286,6 +312,16 @@ export class ControlServer {
     return null;
   }
 
+  /** Null when the holder of `key` may call `op` (the op table), else why not (logged). */
+  async #refusal(op: string, key: string): Promise<string | null> {
+    const caller = await this.#roleOf(key);
+    if (caller !== null && mayCall(caller.role, op)) return null;
+    const who = caller?.who ?? `key ${key || "(none)"}`;
+    log.warn("refused control request {op} from {who}", { op: op || "(none)", who });
+    return `'${op}' is not allowed to ${who}` +
+      (caller?.role === "peer" ? " (peer robots may ask for the directory only)" : "");
+  }
+
   async #answer(body: Uint8Array, key: string): Promise<ControlReply> {
     let request: unknown;
     try {
@@ -295,16 +331,8 @@ export class ControlServer {
     }
     const r = request as { op?: unknown; name?: unknown; logsAfter?: unknown };
     const op = typeof r?.op === "string" ? r.op : "";
-    const caller = await this.#roleOf(key);
-    if (caller === null || !mayCall(caller.role, op)) {
-      const who = caller?.who ?? `key ${key || "(none)"}`;
-      log.warn("refused control request {op} from {who}", { op: op || "(none)", who });
-      return {
-        ok: false,
-        error: `'${op}' is not allowed to ${who}` +
-          (caller?.role === "peer" ? " (peer robots may ask for the directory only)" : ""),
-      };
-    }
+    const refusal = await this.#refusal(op, key);
+    if (refusal !== null) return { ok: false, error: refusal };
     switch (op) {
       case "status":
         return { ok: true, status: this.#handler.status() };
@@ -327,6 +355,9 @@ export class ControlServer {
         } catch (error) {
           return { ok: false, error: error instanceof Error ? error.message : String(error) };
         }
+    }
+    if ((LIVE_OPS as readonly string[]).includes(op)) {
+      return { ok: false, error: `'${op}': this robot serves no data ops` };
     }
     return {
       ok: false,

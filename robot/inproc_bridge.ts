@@ -239,14 +239,15 @@ export class InprocDirectory {
           return;
         }
         if (binder === SUPERVISOR) {
-          // A name the supervisor's own isolate binds (its links to peer robots).
+          // A name the supervisor's own isolate binds (its links to peer robots, the operator's
+          // topics): the connection is accepted here, as a component's binder would.
           const stream = new PortStream(message.port);
-          this.#remember(message.id, SUPERVISOR, component);
-          this.#local.set(message.id, stream);
           if (!deliverInproc(message.name, stream)) {
             this.#send(component, { op: "inproc-refused", id: message.id }, []);
             return;
           }
+          this.#remember(message.id, SUPERVISOR, component);
+          this.#local.set(message.id, stream);
           this.#send(component, { op: "inproc-connected", id: message.id }, []);
           return;
         }
@@ -264,22 +265,29 @@ export class InprocDirectory {
 
   /**
    * Lets the supervisor's own isolate dial names bound in components (the
-   * dataflow gateway does) and components dial names the supervisor binds
-   * (its links to peer robots); returns the function that removes it again.
+   * dataflow gateway and the topic tap do) and lets components dial names
+   * the supervisor binds (its links to peer robots, the operator's topics):
+   * such a name is announced with binder "(supervisor)", and a component's
+   * dial of it is accepted in this isolate. Returns the function that
+   * removes it again (and the supervisor's names with it).
    */
   installLocal(): () => void {
     installInprocBridge({
-      // What the supervisor binds (its peer links) components may dial, as any binder's.
       announce: (name, bound) => {
-        if (bound && !this.#binders.has(name)) this.#binders.set(name, SUPERVISOR);
-        else if (!bound && this.#binders.get(name) === SUPERVISOR) this.#binders.delete(name);
+        const binder = this.#binders.get(name);
+        if (bound && binder === undefined) this.#binders.set(name, SUPERVISOR);
+        else if (!bound && binder === SUPERVISOR) this.#binders.delete(name);
         else return;
         this.#broadcast();
       },
-      isBound: (name) => (this.#binders.get(name) ?? SUPERVISOR) !== SUPERVISOR,
+      // Bound in a component: the supervisor's own names are found in its isolate first.
+      isBound: (name) => {
+        const binder = this.#binders.get(name);
+        return binder !== undefined && binder !== SUPERVISOR;
+      },
       dial: (name) => {
         const binder = this.#binders.get(name);
-        if (binder === undefined) {
+        if (binder === undefined || binder === SUPERVISOR) {
           return Promise.reject(
             new Deno.errors.ConnectionRefused(`nothing is bound at inproc://${name}`),
           );
@@ -293,7 +301,13 @@ export class InprocDirectory {
         return Promise.resolve(stream);
       },
     });
-    return () => installInprocBridge(null);
+    return () => {
+      installInprocBridge(null);
+      for (const [name, binder] of this.#binders) {
+        if (binder === SUPERVISOR) this.#binders.delete(name);
+      }
+      this.#broadcast();
+    };
   }
 
   #remember(id: string, binder: string, dialer: string): void {

@@ -111,3 +111,42 @@ export type {
   TaskConfig,
   WorkerConfig,
 } from "../core/pipeline/config.ts";
+export { type RecordingOptions, RecordingWriter } from "./record/mcap_writer.ts";
+export {
+  type RecordedChannel,
+  type RecordedMessage,
+  RecordingFormatError,
+  RecordingReader,
+} from "./record/mcap_reader.ts";
+export { playableChannels, type PlayOptions, playRecording } from "./record/player.ts";
+export {
+  LiveClient,
+  LiveClientError,
+  type LiveReply,
+  type StreamEvent,
+  type StreamRequest,
+} from "./live/control_client.ts";
+export type { TopicInfo } from "./live/control_wire.ts";
+export {
+  BwMeter,
+  type BwReport,
+  formatBw,
+  formatHz,
+  HzMeter,
+  type HzReport,
+} from "./live/topic_stats.ts";
+export type { OperatorSpec, TopicSchema } from "./config.ts";
+export {
+  type ComponentStateValue,
+  type LatestValue,
+  type LiveTopic,
+  LOG_TOPIC,
+  PublishRefusedError,
+  RobotLive,
+  STATES_TOPIC,
+} from "./live/hub.ts";
+export type { LiveRequest } from "./live/control_wire.ts";
+export { type JsonValue, toJsonValue } from "./live/json_value.ts";
+export { type TapListener, type TappedMessage, TopicTap } from "./live/tap.ts";
+export type { CallOutcome } from "./live/service_caller.ts";
+export { LIVE_OPS } from "./live/control_wire.ts";

@@ -145,6 +145,9 @@ export function robotProcessPermissions(
       config.logs ?? undefined,
       // The status page: its own net permission (port 0: any port of its host).
       config.status === null ? undefined : `tcp://${config.status}`,
+      config.foxglove === null ? undefined : `tcp://${config.foxglove}`,
+      // The operator's topics: the supervisor binds their PUB.
+      config.operator.endpoint ?? undefined,
     ].filter((e): e is string => !!e),
   });
   return unionPermissions([own, ...components, ...controls, gateway, dataflowDir]);

@@ -17,6 +17,7 @@ import {
 } from "../core/pipeline/config.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/limits.ts";
 import { isZ85Key } from "../core/security/certificates.ts";
+import type { TopicEncoding } from "./dataflow/codec.ts";
 import { type DataflowSpec, matches, peerLinkEndpoints } from "./dataflow/dataflow_spec.ts";
 import { connectableEndpoint, type DataflowEndpoints, sameBind } from "./dataflow/endpoints.ts";
 import { curveFor, resolveComponentCurve, type SecurityFile } from "./security.ts";
@@ -25,9 +26,15 @@ import {
   type ComponentSpecBase,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   type NodeSpec,
+  OPERATOR_SOURCE,
+  type OperatorSpec,
   type PipelineRoleSpec,
+  type TopicSchema,
 } from "./spec.ts";
-import type { ComponentFile } from "./schema.ts";
+import type { ComponentFile, RobotFile } from "./schema.ts";
+
+/** A `publishes` field as written (a node's, or the operator's). */
+type PublishesField = NonNullable<RobotFile["operator"]>["publishes"];
 
 /**
  * Resolves paths and references of one robot file, recording located
@@ -49,6 +56,8 @@ import type { ComponentFile } from "./schema.ts";
  */
 export class Resolver {
   readonly pipelineFiles = new Set<string>();
+  /** Schemas declared with the topics' `publishes` entries. */
+  readonly topicSchemas: Record<string, TopicSchema> = {};
   readonly #doc: YamlDocument;
   readonly #base: URL;
   readonly #readFile: (path: string) => string;
@@ -70,6 +79,64 @@ export class Resolver {
     this.#readFile = options.readFile;
     this.#checkFiles = options.checkFiles;
     this.#flow = options.flow;
+  }
+
+  /**
+   * A `publishes` field (a node's or the operator's): each topic's encoding
+   * (msgpack unless said), and the schemas it declares, kept for the
+   * supervisor (a `.json` file's is read here).
+   */
+  #publishes(field: PublishesField, at: YamlPath): Record<string, TopicEncoding> {
+    if (field === undefined) return {};
+    if (Array.isArray(field)) return Object.fromEntries(field.map((t) => [t, "msgpack" as const]));
+    const encodings: Record<string, TopicEncoding> = {};
+    for (const [topic, declared] of Object.entries(field)) {
+      if (typeof declared === "string") {
+        encodings[topic] = declared;
+        continue;
+      }
+      encodings[topic] = declared.encoding ?? "msgpack";
+      if (declared.schema === undefined && declared.schemaName === undefined) continue;
+      const schema = typeof declared.schema === "string"
+        ? this.#schemaFile(declared.schema, [...at, topic, "schema"])
+        : declared.schema;
+      this.topicSchemas[topic] ??= {
+        ...(declared.schemaName === undefined ? {} : { schemaName: declared.schemaName }),
+        ...(schema === undefined ? {} : { schema }),
+      };
+    }
+    return encodings;
+  }
+
+  /** A JSON Schema from a `.json` file named in the YAML. */
+  #schemaFile(value: string, at: YamlPath): Record<string, unknown> | undefined {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(this.#readFile(this.path(value)));
+    } catch (error) {
+      this.#doc.problem(at, `cannot read the schema '${value}': ${errorText(error)}`);
+      return undefined;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      this.#doc.problem(at, `'${value}' holds no JSON Schema (a JSON object)`);
+      return undefined;
+    }
+    return parsed as Record<string, unknown>;
+  }
+
+  /**
+   * The operator's topics (`operator.publishes`) and the endpoint of the
+   * supervisor's PUB for them, named as no component can be (`_operator`),
+   * on the robot's dataflow transport.
+   */
+  operator(publishes: PublishesField): OperatorSpec {
+    const encodings = this.#publishes(publishes, ["operator", "publishes"]);
+    return {
+      publishes: encodings,
+      endpoint: Object.keys(encodings).length > 0
+        ? this.#flow.endpoint("_operator", "topics")
+        : null,
+    };
   }
 
   /** An absolute path for a path in the file (relative to the file's directory). */
@@ -174,9 +241,7 @@ export class Resolver {
             );
           }
         }
-        const publishes: Record<string, "msgpack" | "json" | "raw"> = Array.isArray(c.publishes)
-          ? Object.fromEntries(c.publishes.map((t) => [t, "msgpack" as const]))
-          : { ...(c.publishes ?? {}) };
+        const publishes = this.#publishes(c.publishes, [...at, "publishes"]);
         const flowName = (what: "topics" | "services") => this.#flow.endpoint(name, what);
         const dataflow: DataflowSpec = {
           publishes,
@@ -317,9 +382,11 @@ export class Resolver {
     components: ComponentSpec[],
     peers: Record<string, string>,
     robot: string,
+    operator: OperatorSpec,
   ): void {
     const nodes = components.filter((c): c is NodeSpec => c.kind === "node");
     const published = nodes.flatMap((n) => Object.keys(n.dataflow.publishes));
+    const operatorTopics = Object.keys(operator.publishes);
     const provided = nodes.flatMap((n) => n.dataflow.provides);
     const peerOf = (ref: string, at: YamlPath): string | null => {
       const slash = ref.indexOf("/");
@@ -351,15 +418,25 @@ export class Resolver {
         const sources = nodes.filter((n) =>
           Object.keys(n.dataflow.publishes).some((t) => matches(prefix, t))
         );
-        if (sources.length === 0) {
+        const fromOperator = operatorTopics.some((t) => matches(prefix, t));
+        if (sources.length === 0 && !fromOperator) {
           this.#doc.problem(
             [...at, "subscribes", i],
             `no component publishes ${
               prefix.endsWith("*")
                 ? `a topic starting with '${prefix.slice(0, -1)}'`
                 : `'${prefix}'`
-            } (published: ${[...new Set(published)].join(", ") || "none"})`,
+            } (published: ${
+              [...new Set(published)].join(", ") || "none"
+            }; topics an operator publishes go under operator.publishes)`,
           );
+        }
+        if (fromOperator && !flow.publishers.some((p) => p.source === OPERATOR_SOURCE)) {
+          flow.publishers.push({
+            source: OPERATOR_SOURCE,
+            endpoint: operator.endpoint!,
+            topics: operatorTopics,
+          });
         }
         for (const source of sources) {
           if (flow.publishers.some((p) => p.source === source.name)) continue;
@@ -513,6 +590,8 @@ export class Resolver {
     gateway: Record<string, string | undefined>,
     logs: string | undefined,
     status: string | undefined,
+    foxglove: string | undefined,
+    operator: string | null,
   ): void {
     const seen: { endpoint: string; owner: string; at: YamlPath }[] = [];
     const claim = (endpoint: string, owner: string, at: YamlPath) => {
@@ -533,6 +612,12 @@ export class Resolver {
     // The status page is HTTP, but it takes its tcp port from everyone else all the same.
     if (status !== undefined && !status.endsWith(":0")) {
       claim(`tcp://${status}`, "the status page", ["status"]);
+    }
+    if (foxglove !== undefined && !foxglove.endsWith(":0")) {
+      claim(`tcp://${foxglove}`, "the Foxglove server", ["foxglove"]);
+    }
+    if (operator !== null) {
+      claim(operator, "the supervisor's operator topics", ["operator", "publishes"]);
     }
     for (const [key, endpoint] of Object.entries(gateway)) {
       if (endpoint !== undefined) {

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { parseEndpoint } from "../core/transport/endpoint.ts";
+import { isLoopbackHost, parseEndpoint } from "../core/transport/endpoint.ts";
 import type { RobotConfig } from "./spec.ts";
 import type { ControlSecurity } from "./control.ts";
 
@@ -55,16 +55,15 @@ export function controlSecurityOf(
 export function staysLocal(endpoint: string): boolean {
   const parsed = parseEndpoint(endpoint);
   if (parsed.transport !== "tcp") return true;
-  if (parsed.wildcardHost) return false;
-  const host = parsed.host.toLowerCase();
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return !parsed.wildcardHost && isLoopbackHost(parsed.host);
 }
 
 /**
  * Protected mode (as Redis's): what a robot refuses to serve beyond
  * loopback unauthenticated, unless its YAML says `insecure: true` — a
  * control endpoint or gateway without the robot's key (`security.curve`),
- * a status page without a login, a peer named without its key. Each
+ * a status page without a login, a peer named without its key, a Foxglove
+ * server at all (its protocol has no authentication). Each
  * problem is `[YAML path, message]`, the message naming the key to add.
  *
  * @example
@@ -86,6 +85,7 @@ export function protectedModeProblems(
     | "gateway"
     | "status"
     | "statusLogin"
+    | "foxglove"
     | "peers"
     | "peerKeys"
   >,
@@ -120,6 +120,14 @@ export function protectedModeProblems(
       `the status page at ${config.status} is beyond loopback with no login: write ` +
       `status: { listen: ${config.status}, users: FILE } (name=password lines) or tokenFile: FILE` +
       unless,
+    ]);
+  }
+  if (config.foxglove !== null && !staysLocal(`tcp://${config.foxglove}`)) {
+    problems.push([
+      ["foxglove"],
+      `'${config.foxglove}' is reachable beyond this machine, and Foxglove's protocol has no ` +
+      `authentication: listen on 127.0.0.1 and reach it over an SSH tunnel ` +
+      `(ssh -L 8765:127.0.0.1:PORT robot), or say insecure: true`,
     ]);
   }
   for (const [peer, control] of Object.entries(config.peers)) {

@@ -104,16 +104,20 @@ const endpoint = z.string({
     if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
   });
 
-/** `HOST:PORT` of the status page (an HTTP server): a tcp endpoint's address part, port 0 for any. */
-const statusAddress = z.string({ error: "must be HOST:PORT (e.g. 127.0.0.1:7800)" })
-  .superRefine((value, ctx) => {
-    const problem = value.includes("://")
-      ? `'${value}' is HOST:PORT, without a scheme (e.g. 127.0.0.1:7800)`
-      : value.startsWith("*")
-      ? `'${value}': name the host (0.0.0.0 for every interface)`
-      : endpointProblem(`tcp://${value}`);
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  });
+/** `HOST:PORT` of a server of the supervisor's (HTTP, WebSocket): a tcp address, port 0 for any. */
+const hostPort = (example: string) =>
+  z.string({ error: `must be HOST:PORT (e.g. ${example})` })
+    .superRefine((value, ctx) => {
+      const problem = value.includes("://")
+        ? `'${value}' is HOST:PORT, without a scheme (e.g. ${example})`
+        : value.startsWith("*")
+        ? `'${value}': name the host (0.0.0.0 for every interface)`
+        : endpointProblem(`tcp://${value}`);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    });
+
+/** `HOST:PORT` of the status page. */
+const statusAddress = hostPort("127.0.0.1:7800");
 
 /** A literal endpoint, or a reference to another component's endpoint (`odometry.odom`). */
 const endpointOrReference = z.string({
@@ -206,17 +210,32 @@ const serviceName = z.string().regex(
 const nameRef = (what: string) =>
   z.string().regex(NAME_REF, `a ${what} is \`name\`, or \`peer/name\` for another robot's`);
 
+/**
+ * A published topic: its encoding, or its encoding with a JSON Schema (inline, or a `.json` file)
+ * and a schema name for Foxglove's panels and recordings.
+ */
+const topicDeclaration = z.union([
+  z.enum(TOPIC_ENCODINGS),
+  z.strictObject({
+    encoding: z.enum(TOPIC_ENCODINGS).optional(),
+    schema: z.union([z.record(z.string(), z.unknown()), z.string().min(1)], {
+      error: "must be a JSON Schema (a mapping) or the path of a .json file holding one",
+    }).optional(),
+    schemaName: z.string().min(1).optional(),
+  }, { error: "must be an encoding, or a mapping: encoding, schema, schemaName" }),
+]);
+const publishesField = z.union([
+  z.array(topicName),
+  z.record(topicName, topicDeclaration),
+], { error: "must be a list of topics, or a mapping of topics to msgpack, json or raw" });
+
 const node = z.strictObject({
   kind: z.literal("node"),
   module: modulePath,
   bind: bindField.optional(),
   connect: connectField.optional(),
   config: z.unknown().optional(),
-  publishes: z.union([
-    z.array(topicName),
-    z.record(topicName, z.enum(TOPIC_ENCODINGS)),
-  ], { error: "must be a list of topics, or a mapping of topics to msgpack, json or raw" })
-    .optional(),
+  publishes: publishesField.optional(),
   subscribes: z.array(nameRef("topic or topic prefix"), { error: "must be a list of topics" })
     .optional(),
   provides: z.array(serviceName, { error: "must be a list of services" }).optional(),
@@ -303,6 +322,12 @@ export const robotFileSchema = z.strictObject({
   status: z.union([statusAddress, statusWithLogin], {
     error: "must be HOST:PORT, or { listen: HOST:PORT, users: FILE, tokenFile: FILE }",
   }).optional(),
+  foxglove: hostPort("127.0.0.1:8765").optional()
+    .describe("serve Foxglove's WebSocket protocol here (loopback unless insecure: true)"),
+  operator: z.strictObject({
+    publishes: publishesField.optional()
+      .describe("topics an operator may publish: Foxglove, zedge topic pub, zedge robot play"),
+  }, { error: "must be a mapping: publishes" }).optional(),
   dataflow: z.strictObject({
     transport: z.enum(["inproc", "ipc", "tcp"]).optional(),
     dir: z.string().regex(/^\//, "must be an absolute directory").optional(),

@@ -12,6 +12,7 @@
  * @module
  */
 import type { PipelineConfig } from "../core/pipeline/config.ts";
+import type { TopicEncoding } from "./dataflow/codec.ts";
 import type { DataflowSpec } from "./dataflow/dataflow_spec.ts";
 import type { ComponentPermissions } from "./permissions.ts";
 import type { ComponentKind, RestartPolicy } from "./schema.ts";
@@ -161,6 +162,12 @@ export interface RobotConfig {
   gateway: { topics?: string; services?: string };
   /** What the gateway offers (default nothing), and the further client keys it lets in. */
   gatewayAccess: { export: { topics: string[]; services: string[] }; allow: string[] };
+  /** Where the supervisor serves Foxglove's WebSocket protocol (`HOST:PORT`), if anywhere. */
+  foxglove: string | null;
+  /** What an operator may publish into the robot, and where the supervisor binds its PUB for it. */
+  operator: OperatorSpec;
+  /** JSON Schemas (and names) the YAML declares for topics, by topic. */
+  topicSchemas: Record<string, TopicSchema>;
   /** Other robots, by name: their control endpoints. */
   peers: Record<string, string>;
   /** Other robots' public keys (Z85 or an absolute file path), by name, where the YAML gives one. */
@@ -174,6 +181,59 @@ export interface RobotConfig {
   /** Components in file order. */
   components: ComponentSpec[];
 }
+
+/**
+ * The operator's topics: what Foxglove's clients, `zedge topic pub` and
+ * `zedge robot play` may publish into the robot (the YAML's
+ * `operator.publishes`), and the supervisor's PUB endpoint for them (null
+ * when there are none). Nodes subscribing to them dial that endpoint.
+ *
+ * @example
+ * ```ts
+ * import type { OperatorSpec } from "./spec.ts";
+ * const operator: OperatorSpec = {
+ *   publishes: { goal: "json" }, endpoint: "inproc://zedge/kitchen-bot/_operator/topics",
+ * };
+ * ```
+ */
+export interface OperatorSpec {
+  /** Topics an operator may publish, with the encoding they are published in. */
+  publishes: Record<string, TopicEncoding>;
+  /** Where the supervisor's PUB for them binds (null: nothing to publish). */
+  endpoint: string | null;
+}
+
+/**
+ * A topic's schema as the YAML declares it (`publishes: { odom: { schema, schemaName } }`):
+ * the JSON Schema of its values and the name Foxglove's panels know it by.
+ *
+ * @example
+ * ```ts
+ * import type { TopicSchema } from "./spec.ts";
+ * const pose: TopicSchema = {
+ *   schemaName: "Pose2D",
+ *   schema: { type: "object", properties: { x: { type: "number" }, y: { type: "number" } } },
+ * };
+ * ```
+ */
+export interface TopicSchema {
+  /** The schema's name (default: the topic's). */
+  schemaName?: string;
+  /** The JSON Schema of the values (default: inferred from the first message). */
+  schema?: Record<string, unknown>;
+}
+
+/**
+ * The source the runtime names on messages published by an operator
+ * (no component can be named so).
+ *
+ * @example
+ * ```ts
+ * import { OPERATOR_SOURCE } from "./spec.ts";
+ * console.log(OPERATOR_SOURCE); // "(operator)"
+ * ```
+ */
+export const OPERATOR_SOURCE = "(operator)";
 
 /**
  * The robot's identity (`security.curve`), paths absolute: its secret key

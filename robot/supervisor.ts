@@ -47,7 +47,10 @@ import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { PeerLinks } from "./dataflow/peer_links.ts";
 import { ensurePrivateDir } from "./private_dir.ts";
+import { FoxgloveServer } from "./foxglove/server.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
+import { LiveControl } from "./live/control_ops.ts";
+import { RobotLive } from "./live/hub.ts";
 import { RobotObservatory } from "./observe/observatory.ts";
 import { StatusServer } from "./observe/status_server.ts";
 import type { RobotView } from "./observe/view.ts";
@@ -448,6 +451,9 @@ export class Supervisor {
   #uninstallBridge: (() => void) | null = null;
   readonly #observatory: RobotObservatory;
   #statusServer: StatusServer | null = null;
+  readonly #live: RobotLive;
+  readonly #liveControl: LiveControl;
+  #foxglove: FoxgloveServer | null = null;
 
   /** Prepares the components; nothing starts before {@link start}. */
   constructor(config: RobotConfig, options: SupervisorOptions = {}) {
@@ -469,6 +475,8 @@ export class Supervisor {
     this.#inproc = inproc;
     const observatory = new RobotObservatory(() => this.status());
     this.#observatory = observatory;
+    this.#live = new RobotLive(config, observatory);
+    this.#liveControl = new LiveControl(this.#live);
     this.#observe(observatory);
     this.#components = config.components.map((spec) =>
       new SupervisedComponent(spec, this.#settings, { inproc, observatory })
@@ -494,6 +502,16 @@ export class Supervisor {
   /** Where the status page listens (`HOST:PORT`), once started; null without `status`. */
   get statusAddress(): string | null {
     return this.#statusServer?.address ?? null;
+  }
+
+  /** Where the Foxglove server listens (`HOST:PORT`), once started; null without `foxglove`. */
+  get foxgloveAddress(): string | null {
+    return this.#foxglove?.address ?? null;
+  }
+
+  /** The robot's data for people (topics, logs, states, services; its topics once started). */
+  get live(): RobotLive {
+    return this.#live;
   }
 
   /** The control endpoint, once bound (null with `control: false`). */
@@ -522,31 +540,41 @@ export class Supervisor {
             : op === "stop"
             ? this.stopComponent(name)
             : this.startComponent(name),
+        live: this.#liveControl,
       }, { security: controlSecurityOf(this.config), robot: this.config.robot });
       await control.start();
       this.#control = control;
     }
+    if (this.config.dataflowDir !== null) {
+      // Before anything binds there (the operator's topics on ipc, then the nodes').
+      await ensurePrivateDir(this.config.dataflowDir);
+    }
+    // The supervisor tap: its isolate dials the components' inproc names and binds its own
+    // (the operator's topics, the links to peer robots), which components dial.
+    this.#uninstallBridge = this.#inproc.installLocal();
+    const live = this.#live;
+    await live.start();
     if (this.config.status !== null) {
       const server = new StatusServer(this.config.status, this.#observatory, {
         login: this.config.statusLogin,
+        latest: live,
       });
       await server.start();
       this.#statusServer = server;
     }
-    if (this.config.dataflowDir !== null) {
-      await ensurePrivateDir(this.config.dataflowDir);
+    if (this.config.foxglove !== null) {
+      this.#foxglove = new FoxgloveServer(this.config.foxglove, live);
+      await this.#foxglove.start();
     }
     // Peer traffic goes through the supervisor (peer_links.ts): bound before nodes dial it.
     const peers = new PeerLinks(this.config);
     if (peers.any) {
-      this.#uninstallBridge ??= this.#inproc.installLocal();
       this.#peers = peers;
       await peers.start();
     }
     for (const component of this.#components) component.start();
     const { topics, services } = this.config.gateway;
     if (topics !== undefined || services !== undefined) {
-      this.#uninstallBridge ??= this.#inproc.installLocal();
       this.#gateway = new DataflowGateway(this.config);
       await this.#gateway.start();
     }
@@ -636,9 +664,12 @@ export class Supervisor {
   shutdown(): Promise<void> {
     this.#shuttingDown ??= (async () => {
       await this.#gateway?.close();
+      await this.#foxglove?.close();
       await Promise.all(this.#components.map((c) => c.stop()));
       await this.#peers?.close();
       await this.#statusServer?.close();
+      this.#liveControl.close();
+      await this.#live.close();
       this.#uninstallBridge?.();
       await this.#control?.close();
       this.#control = null;

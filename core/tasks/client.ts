@@ -168,6 +168,9 @@ export class TaskClient {
   readonly #pollMs: number;
   readonly #eventPollMs: number;
   readonly #separator: TaskSeparator;
+  readonly #timeoutMs: number;
+  /** Whether the events channel was connected before the first trigger (awaited once). */
+  #eventsReady: Promise<boolean> | null = null;
 
   /** Creates a client for `options`; throws if the scope or endpoint is invalid. */
   constructor(options: TaskClientOptions) {
@@ -179,6 +182,7 @@ export class TaskClient {
     this.#pollMs = options.pollIntervalMs ?? 100;
     this.#eventPollMs = options.eventPollIntervalMs ?? 1000;
     this.#separator = options.separator ?? ":";
+    this.#timeoutMs = options.timeoutMs ?? 2000;
     this.#channel = new RequestChannel({
       endpoint: this.endpoint,
       timeoutMs: options.timeoutMs,
@@ -208,12 +212,18 @@ export class TaskClient {
   /**
    * Asks the server to start a task. `task` is a spec (encoded with this
    * client's separator) or an already encoded payload. Throws
-   * {@link TaskRejectedError} if the server refuses it.
+   * {@link TaskRejectedError} if the server refuses it. With an events
+   * endpoint, the first trigger waits (up to the request timeout) for the
+   * events channel to connect: a task's first progress texts are pushed at
+   * once, before a subscription still in flight would hear them.
    */
   async trigger(task: TaskSpec | string): Promise<TriggeredTask> {
     const payload = typeof task === "string"
       ? task
       : encodeTask(task.handler, task.component, task.goal, { separator: this.#separator });
+    if (this.#events !== undefined) {
+      await (this.#eventsReady ??= this.#events.ready(this.#timeoutMs));
+    }
     const reply = await this.request(RequestCode.INIT, -1, payload);
     if (reply.id <= 0 || reply.state !== TaskState.ACCEPTED) {
       throw new TaskRejectedError(reply.state, reply.id, reply.payload);

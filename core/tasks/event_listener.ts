@@ -57,13 +57,17 @@ export class TaskEventListener {
   readonly #logger = getLogger(["zedge", "tasks", "events"]);
   readonly #done: Promise<void>;
   #peers = 0;
+  readonly #connectedWaiters = new Set<() => void>();
 
   /** Subscribes to the events of `options.scope` at `options.endpoint`. */
   constructor(options: TaskEventListenerOptions) {
     this.endpoint = options.endpoint;
     this.scope = options.scope;
     this.#socket = new Subscriber({ ...options.security, linger: 0 });
-    this.#socket.events.on("handshake", () => this.#peers++);
+    this.#socket.events.on("handshake", () => {
+      this.#peers++;
+      for (const wake of this.#connectedWaiters) wake();
+    });
     this.#socket.events.on("disconnect", () => this.#peers = Math.max(0, this.#peers - 1));
     this.#socket.subscribe(this.scope);
     this.#socket.connect(this.endpoint);
@@ -77,6 +81,25 @@ export class TaskEventListener {
    */
   get connected(): boolean {
     return this.#peers > 0 && !this.#socket.closed;
+  }
+
+  /**
+   * Resolves true once a server is connected — its subscription is sent
+   * with the handshake, so events published after that reach this
+   * listener — or false after `timeoutMs` without one.
+   */
+  ready(timeoutMs: number): Promise<boolean> {
+    if (this.connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (connected: boolean) => {
+        clearTimeout(timer);
+        this.#connectedWaiters.delete(wake);
+        resolve(connected);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.#connectedWaiters.add(wake);
+    });
   }
 
   /** Calls `listener` for every event of task `id`; returns the unsubscribe function. */
@@ -126,6 +149,7 @@ export class TaskEventListener {
 
   /** Stops listening. */
   async close(): Promise<void> {
+    for (const wake of [...this.#connectedWaiters]) wake();
     if (!this.#socket.closed) await this.#socket.close();
     await this.#done;
   }

@@ -289,7 +289,11 @@ export class TaskExecutor {
       ...record.spec,
       signal: record.controller.signal,
       progress: (text: string) => {
-        if (record.state === TaskState.ACCEPTED) record.payload = String(text);
+        const payload = String(text);
+        if (record.state !== TaskState.ACCEPTED || payload === record.payload) return;
+        record.payload = payload;
+        // Listeners hear each new progress text (the events channel pushes it to waiting clients).
+        this.#emit(record);
       },
     };
     try {

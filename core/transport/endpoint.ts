@@ -121,3 +121,20 @@ export function formatTcpEndpoint(host: string, port: number): string {
   const bracket = host.includes(":") && !host.startsWith("[");
   return bracket ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;
 }
+
+/**
+ * True for a host only this machine reaches: `localhost`, 127.0.0.0/8 and
+ * `::1` (brackets allowed). Protected mode keeps unauthenticated servers on
+ * such hosts.
+ *
+ * @example
+ * ```ts
+ * import { isLoopbackHost } from "./endpoint.ts";
+ * isLoopbackHost("127.0.0.1"); // true
+ * isLoopbackHost("0.0.0.0"); // false
+ * ```
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}

@@ -150,10 +150,22 @@ function headerTemplate(source: string, encoding: TopicEncoding): Uint8Array {
 const timeScratch = new Float64Array(1);
 const timeBytes = new Uint8Array(timeScratch.buffer);
 
-/** The last bytes decoded into each string slot, reused when the next message repeats them. */
-class RepeatedText {
+/**
+ * Decodes UTF-8 names that mostly repeat from message to message (topics,
+ * sources): the last bytes decoded are remembered, and bytes equal to them
+ * give the same string without decoding.
+ *
+ * @example
+ * ```ts
+ * import { RepeatedText } from "./codec.ts";
+ * const names = new RepeatedText();
+ * names.decode(new TextEncoder().encode("odom")); // "odom"
+ * ```
+ */
+export class RepeatedText {
   #bytes = new Uint8Array(0);
   #text = "";
+  /** The text of `bytes` (UTF-8; throws on invalid UTF-8). */
   decode(bytes: Uint8Array): string {
     const last = this.#bytes;
     if (bytes.length === last.length) {
@@ -221,6 +233,22 @@ export function decodeTopicMessage(frames: Uint8Array[]): TopicMessage {
   } catch (error) {
     throw new DataflowCodecError(`unreadable topic message: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The encoding a topic message's header (its second frame) names, or
+ * undefined for a header that names none.
+ *
+ * @example
+ * ```ts
+ * import { encodeTopicMessage, topicEncodingOf } from "./codec.ts";
+ * topicEncodingOf(encodeTopicMessage("t", 1, "me", "json")[1]); // "json"
+ * ```
+ */
+export function topicEncodingOf(header: Uint8Array): TopicEncoding | undefined {
+  return header.length >= HEADER_BYTES && header[0] === HEADER_VERSION
+    ? TOPIC_ENCODINGS[header[1]]
+    : undefined;
 }
 
 /**

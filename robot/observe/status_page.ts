@@ -5,7 +5,9 @@
  * the status server — no build step, no CDN, works offline. The page opens
  * `events` (server-sent events: a `view` about once a second and at every
  * state change, a `log` per log line) and redraws from each view; every
- * value reaches the document as text, never as markup.
+ * value reaches the document as text, never as markup. A click on a topic
+ * row shows that topic's latest value under it (`topic.json`, fetched again
+ * with each view while it stays open); another click hides it.
  *
  * @example
  * ```ts
@@ -82,6 +84,11 @@ svg.spark polygon { fill: #2b59c322; stroke: none; }
 #log .l-warning { color: #f2c46d; }
 #log .l-error, #log .l-fatal { color: #ff8f80; }
 #log .c { color: #8fb4ff; }
+#topics tr[data-topic] { cursor: pointer; }
+#topics tr[data-topic]:hover td { background: #f0f4ff; }
+#topics tr.open td { background: #e8eefc; }
+tr.latest pre { margin: 2px 0; max-height: 240px; overflow: auto; white-space: pre-wrap; word-break: break-word;
+  font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 </style>
 </head>
 <body>
@@ -298,12 +305,53 @@ function renderPipelines(v) {
   fill("pipelines", rows, "no pipeline roles", 7);
 }
 
+var openTopic = null;
+var latest = null;
+var latestPending = false;
+var MAX_VALUE_CHARS = 4000;
+function fetchLatest() {
+  if (openTopic === null || latestPending) return;
+  latestPending = true;
+  var topic = openTopic;
+  fetch("topic.json?name=" + encodeURIComponent(topic)).then(function (response) {
+    return response.json();
+  }).then(function (body) {
+    latestPending = false;
+    if (topic !== openTopic) return;
+    latest = body;
+    if (view) renderTopics(view);
+  }).catch(function () { latestPending = false; });
+}
+function latestRow(topic) {
+  var cell = el("td", { colspan: "6" });
+  if (latest === null) cell.appendChild(el("span", { cls: "muted", text: "waiting for a message on " + topic + "…" }));
+  else if (latest.error) cell.appendChild(el("span", { cls: "muted", text: latest.error }));
+  else {
+    var text = JSON.stringify(latest.value, null, 2);
+    if (text.length > MAX_VALUE_CHARS) text = text.slice(0, MAX_VALUE_CHARS) + "\\n… (" + text.length + " characters)";
+    cell.appendChild(el("pre", { text: text }));
+    cell.appendChild(el("div", { cls: "muted", text: "latest from " + latest.source + " at " +
+      new Date(latest.receivedAt).toLocaleTimeString() }));
+  }
+  return el("tr", { cls: "latest", "data-latest": topic }, cell);
+}
+function toggleTopic(topic) {
+  openTopic = openTopic === topic ? null : topic;
+  latest = null;
+  if (view) renderTopics(view);
+  fetchLatest();
+}
 function renderTopics(v) {
-  var rows = v.topics.map(function (t) {
-    return el("tr", { "data-topic": t.topic },
+  var rows = [];
+  v.topics.forEach(function (t) {
+    var row = el("tr", { "data-topic": t.topic, cls: t.topic === openTopic ? "open" : "",
+      title: "click for its latest value" },
       td(t.topic, "mono"), num(rate(t.rate)), el("td", null, spark(t.history)),
       td(t.publishers.join(", ") || "-", "mono"), td(t.subscribers.join(", ") || "-", "mono"),
       num(rate(t.receivedRate)));
+    row.addEventListener("click", function () { toggleTopic(t.topic); });
+    rows.push(row);
+    if (t.topic === openTopic) rows.push(latestRow(t.topic));
   });
   fill("topics", rows, "no topics", 6);
 }
@@ -332,6 +380,7 @@ function render(v) {
   renderPipelines(v);
   renderTopics(v);
   renderSockets(v);
+  fetchLatest();
 }
 
 function logVisible(line) {

@@ -9,6 +9,7 @@
  * | `GET /events` | server-sent events: `view` (a {@link RobotView}) about once a second and at once on every state change, `log` per log line (with its `seq` as the event id, so a reconnecting page resumes after the last it had) |
  * | `GET /status.json` | the supervisor's status: what `zedge robot status --json` prints |
  * | `GET /view.json` | `{ view, logs }`: the view and the log tail |
+ * | `GET /topic.json?name=T` | topic T's latest message as JSON (`{ topic, value, time, source, receivedAt }`), waiting up to 2 s for one; 404 when none came (the page shows it under a clicked topic row) |
  * | `GET /metrics` | the Prometheus text format (see robot_metrics.ts) |
  *
  * One view is made per tick for every open page, not one per page.
@@ -84,6 +85,24 @@ export class StatusPageError extends Error {
   }
 }
 
+/** How long `/topic.json` waits for a topic's first message. */
+const LATEST_WAIT_MS = 2000;
+
+/**
+ * Where the status server reads a topic's latest value (the supervisor's
+ * `RobotLive`).
+ *
+ * @example
+ * ```ts
+ * import type { LatestValues } from "./status_server.ts";
+ * const none: LatestValues = { latest: () => Promise.resolve(null) };
+ * ```
+ */
+export interface LatestValues {
+  /** The latest message on `topic`, waiting up to `waitMs` for one; null when none came. */
+  latest(topic: string, waitMs: number): Promise<unknown | null>;
+}
+
 /** One open `/events` stream. */
 interface EventClient {
   controller: ReadableStreamDefaultController<Uint8Array>;
@@ -107,26 +126,28 @@ export class StatusServer {
   readonly #hostname: string;
   readonly #port: number;
   readonly #observatory: RobotObservatory;
+  readonly #latest: LatestValues | null;
   readonly #clients = new Set<EventClient>();
   #server: Deno.HttpServer<Deno.NetAddr> | null = null;
   #address: string | null = null;
   #tick: ReturnType<typeof setInterval> | undefined;
   #changeTimer: ReturnType<typeof setTimeout> | undefined;
   #stopFeeds: (() => void)[] = [];
-
   readonly #login: StatusLogin | null;
 
   /**
    * Serves `observatory` on `address` (`HOST:PORT`, port 0 for any) once
    * started; with `login`, every request needs HTTP basic auth (a user of
-   * the users file) or `Authorization: Bearer TOKEN` (the token file's).
+   * the users file) or `Authorization: Bearer TOKEN` (the token file's);
+   * topics' latest values come from `latest`, when given.
    */
   constructor(
     address: string,
     observatory: RobotObservatory,
-    options: { login?: StatusLogin | null } = {},
+    options: { login?: StatusLogin | null; latest?: LatestValues | null } = {},
   ) {
     this.#login = options.login ?? null;
+    this.#latest = options.latest ?? null;
     const parsed = parseEndpoint(`tcp://${address}`);
     if (parsed.transport !== "tcp") throw new TypeError(`'${address}' is not HOST:PORT`);
     this.#hostname = parsed.host;
@@ -194,6 +215,8 @@ export class StatusServer {
         return json(this.#observatory.status());
       case "/view.json":
         return json({ view: this.#observatory.view(), logs: this.#observatory.logs() });
+      case "/topic.json":
+        return this.#topic(url.searchParams.get("name") ?? "");
       case "/metrics":
         return new Response(robotMetricsText(this.#observatory.view()), {
           headers: { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" },
@@ -260,6 +283,23 @@ export class StatusServer {
       log.warn("status page: cannot check a login: {error}", { error: String(error) });
     }
     return false;
+  }
+
+  async #topic(name: string): Promise<Response> {
+    const latest = this.#latest === null ? null : await this.#latest.latest(name, LATEST_WAIT_MS);
+    if (latest === null) {
+      return new Response(
+        `${JSON.stringify({ error: `no message on '${name}' within ${LATEST_WAIT_MS} ms` })}\n`,
+        {
+          status: 404,
+          headers: {
+            "content-type": "application/json; charset=utf-8",
+            "cache-control": "no-store",
+          },
+        },
+      );
+    }
+    return json(latest);
   }
 
   #events(request: Request, url: URL): Response {

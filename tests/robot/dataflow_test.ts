@@ -300,7 +300,7 @@ Deno.test("the robot YAML refuses topics and services nobody offers, and unknown
   const error = await loadRobotConfig(file).then(() => null, (e) => e);
   assert.ok(error instanceof ConfigFileError, String(error));
   assert.deepEqual(error.problems.map((p) => p.slice(file.length + 1)), [
-    "4: components.b.subscribes[0]: no component publishes 'odm' (published: odom)",
+    "4: components.b.subscribes[0]: no component publishes 'odm' (published: odom; topics an operator publishes go under operator.publishes)",
     "4: components.b.subscribes[1]: 'arm-bot/joints': 'arm-bot' is not among this robot's peers (it has none: add peers: { arm-bot: ENDPOINT })",
     "4: components.b.calls[1]: no component provides 'route' (provided: plan)",
   ]);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { freeTcpPort, repoPath } from "./helpers.ts";
 
 /** The example's fixed ports (robot.yaml, pipeline.yaml, services.yaml). */
-const EXAMPLE_PORTS = [7779, 7780, 7800, 7801, 7810, 7811, 7812, 7820, 7821];
+const EXAMPLE_PORTS = [7779, 7780, 7800, 7801, 7810, 7811, 7812, 7820, 7821, 8765];
 
 /** The example robot in a temp dir, on free ports. */
 export interface ExampleRobot {
@@ -33,15 +33,19 @@ export async function exampleRobot(top = "", components = ""): Promise<ExampleRo
   const dir = await Deno.makeTempDir({ prefix: "zedge-example-" });
   const ports = new Map(EXAMPLE_PORTS.map((p) => [p, freeTcpPort()]));
   const swapPorts = (text: string) =>
-    text.replace(/:(78\d\d|7779|7780)\b/g, (whole, port) => {
+    text.replace(/:(78\d\d|7779|7780|8765)\b/g, (whole, port) => {
       const swapped = ports.get(Number(port));
       return swapped === undefined ? whole : `:${swapped}`;
     });
   let robot = swapPorts(await Deno.readTextFile(join(example, "robot.yaml")))
     .replaceAll("./nodes/", `${example}/nodes/`)
     .replaceAll("./handlers/", `${example}/handlers/`);
-  // A test's own status: replaces the example's.
-  if (/^status:/m.test(top)) robot = robot.replace(/^status: .*\n/m, "");
+  // A test's own status or foxglove replaces the example's.
+  for (const key of ["status", "foxglove"]) {
+    if (new RegExp(`^${key}:`, "m").test(top)) {
+      robot = robot.replace(new RegExp(`^${key}: .*\n`, "m"), "");
+    }
+  }
   robot = robot.replace(/^components:\n/m, `${top}components:\n`) + components;
   await Deno.writeTextFile(join(dir, "robot.yaml"), robot);
   for (const name of ["pipeline.yaml", "services.yaml"]) {

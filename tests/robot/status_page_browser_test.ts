@@ -190,6 +190,31 @@ Deno.test("status page in Chromium: components, a client's task, a crash without
       assert.ok(all > levels.length, `${all} lines at info, ${levels.length} at error`);
     });
 
+    await t.step("a click on a topic's row shows its latest value; another hides it", async () => {
+      await page.click('[data-topic="odom"]');
+      const value = await page.waitForFunction(
+        () => {
+          const text = document.querySelector('[data-latest="odom"] pre')?.textContent;
+          return text ? text : false;
+        },
+        { timeout: 10_000 },
+      );
+      const pose = JSON.parse(await value.jsonValue() as string);
+      assert.deepEqual(Object.keys(pose).sort(), ["theta", "x", "y"]);
+      assert.match(
+        await page.$eval('[data-latest="odom"]', (e) => e.textContent ?? ""),
+        /latest from odometry at/,
+      );
+      // It is fetched again with each view: the pose moves on while the row stays open.
+      await page.waitForFunction(
+        (first) => document.querySelector('[data-latest="odom"] pre')?.textContent !== first,
+        { timeout: 10_000 },
+        await value.jsonValue(),
+      );
+      await page.click('[data-topic="odom"]');
+      await page.waitForFunction(() => document.querySelector('[data-latest="odom"]') === null);
+    });
+
     await t.step("a screenshot is written", async () => {
       const file = join(work, "status-page.png");
       await page.screenshot({ path: file, fullPage: true });

@@ -548,3 +548,51 @@ Deno.test("cli: schema prints each YAML file's JSON Schema; pipeline schema too"
   assert.equal(JSON.parse(pipeline.stdout).title, "zedge pipeline");
   assertOneLineError(await zedge(["schema", "nope"]), 2, /^zedge: no schema for 'nope'/);
 });
+
+Deno.test("cli: task-client -e logs every one of a handler's progress lines, as without -e", async () => {
+  // Five lines, the first the moment the task starts, then one each 30 ms: shorter than the
+  // events channel's safety poll (1 s), so the pushed events are what carries them.
+  const handlers = await tempFile(
+    "wave.ts",
+    `export const handlers = { arm: { wave: async (goal, { progress }) => {
+  for (let i = 1; i <= Number(goal); i++) {
+    progress("wave " + i + " of " + goal);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+  return "waved";
+} } };
+`,
+  );
+  const { server, port, events } = await startZedgeServer(
+    "-s",
+    "/arm",
+    "--handlers",
+    handlers,
+    "-e",
+    "tcp://127.0.0.1:0",
+  );
+  try {
+    for (const withEvents of [true, false]) {
+      const result = await zedge([
+        "task-client",
+        "-p",
+        `${port}`,
+        "-s",
+        "/arm",
+        ...(withEvents ? ["-e", `${events}`] : []),
+        "arm:wave:5",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const waves = [...result.stderr.matchAll(/is running: 'wave (\d) of 5'/g)].map((m) => m[1]);
+      if (withEvents) assert.deepEqual(waves, ["1", "2", "3", "4", "5"], result.stderr);
+      else assert.ok(waves.length >= 1, result.stderr); // polled: what 100 ms polls catch
+      assert.match(
+        result.stdout,
+        /finished in state 'COMPLETED' while waiting\. Result is 'waved'/,
+      );
+    }
+  } finally {
+    await server.stop();
+    await Deno.remove(handlers.slice(0, handlers.lastIndexOf("/")), { recursive: true });
+  }
+});
