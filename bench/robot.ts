@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Pull, Push } from "../mod.ts";
 import { loadRobotConfig } from "../robot/config.ts";
-import { robotProcessFlags } from "../robot/process_permissions.ts";
+import { robotCodeFiles, robotProcessFlags } from "../robot/process_permissions.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MAIN = join(ROOT, "cli/main.ts");
@@ -55,7 +55,7 @@ function line(label: string, values: number[], unit: string, target?: number): s
  */
 export async function startRobot(file: string, control: string) {
   const config = await loadRobotConfig(file, { control });
-  const flags = robotProcessFlags(config, { mode: "source" });
+  const flags = robotProcessFlags(config, { mode: "source" }, [], await robotCodeFiles(config));
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-remote", ...flags, MAIN, "robot", "run", file, "--control", control],
