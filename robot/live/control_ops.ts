@@ -253,8 +253,12 @@ export class LiveControl {
         topic: t.topic,
         encoding: t.encoding,
         publishers: t.publishers,
-        // Open subscriptions, once the topic has figures; until then, who the YAML says subscribes.
-        subscribers: f === undefined ? t.subscribers : f.subscribers,
+        // Open subscriptions, once the figures show any or something was received; until then
+        // (a component's first figures come with its first heartbeat, before its main subscribes),
+        // who the YAML says subscribes.
+        subscribers: f === undefined || (f.subscribers.length === 0 && f.received === 0)
+          ? t.subscribers
+          : f.subscribers,
         operator: t.operator,
         rate: Math.round((f?.rate ?? 0) * 10) / 10,
         published: f?.published ?? 0,
