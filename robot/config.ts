@@ -8,9 +8,11 @@
  * what its kind needs.)
  *
  * The work is split by concern: `spec.ts` (the resolved types),
- * `resolver.ts` (components, references, CURVE, dataflow),
- * `dataflow/endpoints.ts` (where dataflow sockets go), `grants.ts` (what
- * each component may touch: the trust rules) and `zedge_source.ts` (where
+ * `resolver.ts` (components, references, CURVE, dataflow, the operator's
+ * topics and the topics' schemas), `dataflow/endpoints.ts` (where dataflow
+ * sockets go), `grants.ts` (what each component may touch: the trust
+ * rules), `robot_security.ts` (protected mode), `control_endpoint.ts`
+ * (where the control endpoint is by default) and `zedge_source.ts` (where
  * zedge's own code is). This module reads the file and puts them together.
  *
  * @example
