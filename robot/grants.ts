@@ -34,6 +34,8 @@
 import { join } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { isZ85Key } from "../core/security/certificates.ts";
+import { parseEndpoint } from "../core/transport/endpoint.ts";
+import type { InprocAccess } from "./inproc_bridge.ts";
 import { type ComponentPermissions, permissionsFor } from "./permissions.ts";
 import { curveReadPaths, pipelineCurveReadPaths } from "./security.ts";
 import type { ComponentSpec, EndpointCurveSpec } from "./spec.ts";
@@ -75,18 +77,7 @@ export function derivePermissions(
   declared: DeclaredAccess,
   zedgeSource: readonly string[] = ZEDGE_SOURCE,
 ): ComponentPermissions {
-  const flow = spec.kind === "node" ? spec.dataflow : null;
-  const endpoints = permissionsFor({
-    bind: [
-      ...Object.values(spec.binds),
-      ...[flow?.topicsEndpoint, flow?.servicesEndpoint].filter((e): e is string => !!e),
-    ],
-    connect: [
-      ...Object.values(spec.connects),
-      ...(flow?.publishers ?? []).map((p) => p.endpoint),
-      ...Object.values(flow?.providers ?? {}).flat().map((p) => p.endpoint),
-    ],
-  });
+  const endpoints = permissionsFor(componentEndpoints(spec));
   const journals: string[] = [];
   if (spec.kind === "pipeline-distributor" && spec.pipeline.journal) {
     journals.push(...sqliteFiles(spec.pipeline.journal));
@@ -107,6 +98,73 @@ export function derivePermissions(
     write: sorted([...endpoints.write, ...journals, ...declared.write]),
     env: sorted(declared.env),
   };
+}
+
+/**
+ * Every endpoint a component binds and connects to, as the runtime gives
+ * them: its YAML's `bind` and `connect`, its dataflow sockets, and those of
+ * the publishers and providers it uses (peers' links excepted: see
+ * {@link inprocAccess}).
+ *
+ * @example
+ * ```ts
+ * import { componentEndpoints } from "./grants.ts";
+ * import type { ComponentSpec } from "./spec.ts";
+ * declare const spec: ComponentSpec;
+ * componentEndpoints(spec).connect; // its connects, publishers' and providers' endpoints
+ * ```
+ */
+export function componentEndpoints(spec: ComponentSpec): { bind: string[]; connect: string[] } {
+  const flow = spec.kind === "node" ? spec.dataflow : null;
+  return {
+    bind: [
+      ...Object.values(spec.binds),
+      ...[flow?.topicsEndpoint, flow?.servicesEndpoint].filter((e): e is string => !!e),
+    ],
+    connect: [
+      ...Object.values(spec.connects),
+      ...(flow?.publishers ?? []).map((p) => p.endpoint),
+      ...Object.values(flow?.providers ?? {}).flat().map((p) => p.endpoint),
+    ],
+  };
+}
+
+/**
+ * The inproc names a component may bind and connect to across the robot's
+ * Workers (without `inproc://`): the names the runtime gives it, and what
+ * its YAML declares (`subscribes`, `calls`, `connect`), including the
+ * supervisor's links to the peers it uses. The robot's inproc directory
+ * refuses everything else, outside the component's isolate.
+ *
+ * @example
+ * ```ts
+ * import { inprocAccess } from "./grants.ts";
+ * import { parseRobotConfig } from "./config.ts";
+ * const robot = parseRobotConfig(
+ *   "robot: r\ncomponents:\n  n: { kind: node, module: ./n.ts, publishes: [odom] }\n",
+ *   "/opt/r/robot.yaml", { checkFiles: false });
+ * inprocAccess(robot.components[0]).bind; // ["zedge/r/n/topics"]
+ * ```
+ */
+export function inprocAccess(spec: ComponentSpec): InprocAccess {
+  const { bind, connect } = componentEndpoints(spec);
+  const peerLinks = spec.kind === "node"
+    ? Object.values(spec.dataflow.peers).filter((c) => c.endsWith("/control")).flatMap(
+      (control) => {
+        const base = control.slice(0, -"/control".length);
+        return [control, `${base}/topics`, `${base}/services`];
+      },
+    )
+    : [];
+  const names = (endpoints: string[]) => {
+    const found = new Set<string>();
+    for (const endpoint of endpoints) {
+      const parsed = parseEndpoint(endpoint);
+      if (parsed.transport === "inproc") found.add(parsed.name);
+    }
+    return [...found].sort();
+  };
+  return { bind: names(bind), connect: names([...connect, ...peerLinks]) };
 }
 
 /**

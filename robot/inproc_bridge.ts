@@ -10,6 +10,14 @@
  * forgets its names and closes its connections on the other side (a
  * terminated Worker says nothing itself).
  *
+ * The directory is also where components are kept apart. A component
+ * controls everything in its own isolate (it can post raw bridge messages),
+ * so the rules hold here, outside it: each component binds only the names
+ * its {@link InprocAccess} gives it — no other component's, even while
+ * that one restarts — and dials only the names it declared; everything
+ * else is refused. The component's own bridge applies the same rules first,
+ * so an honest mistake fails at once with the declaration to add.
+ *
  * @example
  * ```ts
  * import { InprocDirectory } from "./inproc_bridge.ts";
@@ -28,6 +36,40 @@ import type { ByteStream } from "../core/transport/stream.ts";
 const MAX_CONNECTIONS = 10_000;
 /** The dialer name of the supervisor's own isolate (no component can be named so). */
 const SUPERVISOR = "(supervisor)";
+
+/**
+ * The inproc names (without `inproc://`) one component may bind and dial
+ * across the robot's Workers (see `inprocAccess` in `grants.ts`).
+ *
+ * @example
+ * ```ts
+ * import type { InprocAccess } from "./inproc_bridge.ts";
+ * const access: InprocAccess = {
+ *   bind: ["zedge/kitchen-bot/odometry/topics"],
+ *   connect: ["zedge/kitchen-bot/planner/services"],
+ * };
+ * ```
+ */
+export interface InprocAccess {
+  /** Names it may bind. */
+  bind: string[];
+  /** Names it may connect to. */
+  connect: string[];
+}
+
+/** Why a bind is refused: the names the runtime gave, and where endpoints are declared. */
+function bindRefusal(name: string, allowed: readonly string[]): string {
+  return `inproc://${name} is not this component's to bind (it binds ${
+    allowed.length === 0 ? "no inproc name" : allowed.map((n) => `inproc://${n}`).join(", ")
+  }): declare the endpoint under its \`bind\` in the robot YAML`;
+}
+
+/** Why a dial is refused: the declarations that would allow it. */
+function connectRefusal(name: string): string {
+  return `inproc://${name} is not declared by this component: add the topic to its ` +
+    `\`subscribes\`, the service to its \`calls\` or the endpoint to its \`connect\` ` +
+    `in the robot YAML`;
+}
 
 /**
  * Component → supervisor, for inproc.
@@ -53,10 +95,11 @@ export type InprocFromComponent =
  * ```
  */
 export type InprocToComponent =
+  | { op: "inproc-access"; bind: string[]; connect: string[] }
   | { op: "inproc-names"; names: string[] }
   | { op: "inproc-accept"; id: string; name: string; port: MessagePort }
   | { op: "inproc-connected"; id: string }
-  | { op: "inproc-refused"; id: string }
+  | { op: "inproc-refused"; id: string; reason?: string }
   | { op: "inproc-closed"; ids: string[] };
 
 /**
@@ -87,6 +130,8 @@ export function isInprocMessage(
 export class ComponentInprocBridge {
   readonly #post: (message: InprocFromComponent, transfer: Transferable[]) => void;
   #remote = new Set<string>();
+  /** What the directory lets this component do (null until it says: everything). */
+  #access: { bind: Set<string>; connect: Set<string> } | null = null;
   readonly #dials = new Map<
     string,
     { port: MessagePort; resolve: (s: ByteStream) => void; reject: (e: Error) => void }
@@ -103,12 +148,25 @@ export class ComponentInprocBridge {
     installInprocBridge({
       announce: (name, bound) =>
         this.#post({ op: bound ? "inproc-bind" : "inproc-unbind", name }, []),
-      isBound: (name) => this.#remote.has(name),
+      // An undeclared name is never "bound": a socket retries it on its timer, not at once.
+      isBound: (name) => this.#remote.has(name) && this.#mayConnect(name),
       dial: (name) => this.#dial(name),
+      permitBind: (name) => {
+        if (this.#access !== null && !this.#access.bind.has(name)) {
+          throw new Deno.errors.NotCapable(bindRefusal(name, [...this.#access.bind]));
+        }
+      },
     });
   }
 
+  #mayConnect(name: string): boolean {
+    return this.#access === null || this.#access.connect.has(name);
+  }
+
   #dial(name: string): Promise<ByteStream> {
+    if (!this.#mayConnect(name)) {
+      return Promise.reject(new Deno.errors.NotCapable(connectRefusal(name)));
+    }
     if (!this.#remote.has(name)) {
       return Promise.reject(
         new Deno.errors.ConnectionRefused(`nothing is bound at inproc://${name}`),
@@ -125,6 +183,9 @@ export class ComponentInprocBridge {
   /** Handles a message from the supervisor. */
   handle(message: InprocToComponent): void {
     switch (message.op) {
+      case "inproc-access":
+        this.#access = { bind: new Set(message.bind), connect: new Set(message.connect) };
+        return;
       case "inproc-names":
         this.#remote = new Set(message.names);
         return;
@@ -147,7 +208,11 @@ export class ComponentInprocBridge {
         if (dial === undefined) return;
         this.#dials.delete(message.id);
         dial.port.close();
-        dial.reject(new Deno.errors.ConnectionRefused("the inproc binder is gone"));
+        dial.reject(
+          message.reason === undefined
+            ? new Deno.errors.ConnectionRefused("the inproc binder is gone")
+            : new Deno.errors.NotCapable(message.reason),
+        );
         return;
       }
       case "inproc-closed":
@@ -168,6 +233,14 @@ export class ComponentInprocBridge {
   }
 }
 
+/** Checks a message from a component's isolate, which may have forged it. */
+function isWellFormed(message: InprocFromComponent): boolean {
+  if (typeof message.name !== "string") return false;
+  if (message.op === "inproc-bind" || message.op === "inproc-unbind") return true;
+  return message.op === "inproc-dial" && typeof message.id === "string" &&
+    message.port instanceof MessagePort;
+}
+
 /**
  * The supervisor's side: who binds which inproc name, and which connections
  * join which components.
@@ -177,7 +250,9 @@ export class ComponentInprocBridge {
  * import { InprocDirectory } from "./inproc_bridge.ts";
  * const sent: string[] = [];
  * const directory = new InprocDirectory((to, m) => sent.push(`${to}:${m.op}`));
+ * directory.started("a", { bind: ["x"], connect: [] });
  * directory.handle("a", { op: "inproc-bind", name: "x" });
+ * directory.handle("a", { op: "inproc-bind", name: "y" }); // refused: not a's
  * console.log(directory.names()); // ["x"]
  * ```
  */
@@ -186,14 +261,22 @@ export class InprocDirectory {
   readonly #binders = new Map<string, string>();
   readonly #connections = new Map<string, { binder: string; dialer: string }>();
   readonly #components = new Set<string>();
+  readonly #access = new Map<string, { bind: Set<string>; connect: Set<string> }>();
+  readonly #refused: (component: string, reason: string) => void;
   /** Streams the supervisor's own isolate dialled (its gateway's). */
   readonly #local = new Map<string, PortStream>();
 
-  /** `send` posts a message (with transferred ports) to a component's current Worker. */
+  /**
+   * `send` posts a message (with transferred ports) to a component's current
+   * Worker; `refused` hears each bind or dial refused (a component that
+   * tried what its own bridge would not have: worth a warning).
+   */
   constructor(
     send: (component: string, message: InprocToComponent, transfer: Transferable[]) => void,
+    refused: (component: string, reason: string) => void = () => {},
   ) {
     this.#send = send;
+    this.#refused = refused;
   }
 
   /** Every name bound in some component, sorted. */
@@ -201,10 +284,20 @@ export class InprocDirectory {
     return [...this.#binders.keys()].sort();
   }
 
-  /** A component's Worker started: it learns what the others bind. */
-  started(component: string): void {
+  /**
+   * A component's Worker started: it learns what it may do and what the
+   * others bind. Only `access` is ever allowed to it, whatever it sends.
+   */
+  started(component: string, access: InprocAccess): void {
     this.#components.add(component);
+    this.#access.set(component, { bind: new Set(access.bind), connect: new Set(access.connect) });
+    this.#send(component, { op: "inproc-access", bind: access.bind, connect: access.connect }, []);
     this.#send(component, { op: "inproc-names", names: this.#namesFor(component) }, []);
+  }
+
+  #may(component: string, use: "bind" | "connect", name: string): boolean {
+    return this.#components.has(component) &&
+      (this.#access.get(component)?.[use].has(name) ?? false);
   }
 
   #namesFor(component: string): string[] {
@@ -217,10 +310,22 @@ export class InprocDirectory {
     }
   }
 
-  /** Handles an inproc message from a component. */
+  /** Handles an inproc message from a component (one it forged included: it is checked here). */
   handle(component: string, message: InprocFromComponent): void {
+    if (!isWellFormed(message)) {
+      this.#refused(component, `sent a malformed ${String(message.op)} message`);
+      if ((message as { port?: unknown }).port instanceof MessagePort) {
+        (message as { port: MessagePort }).port.close();
+      }
+      return;
+    }
     switch (message.op) {
       case "inproc-bind":
+        if (!this.#may(component, "bind", message.name)) {
+          const allowed = [...this.#access.get(component)?.bind ?? []];
+          this.#refused(component, bindRefusal(message.name, allowed));
+          return;
+        }
         if (this.#binders.has(message.name)) return; // the transport refuses a second bind
         this.#binders.set(message.name, component);
         this.#broadcast();
@@ -232,6 +337,13 @@ export class InprocDirectory {
         }
         return;
       case "inproc-dial": {
+        if (!this.#may(component, "connect", message.name)) {
+          const reason = connectRefusal(message.name);
+          message.port.close();
+          this.#refused(component, reason);
+          this.#send(component, { op: "inproc-refused", id: message.id, reason }, []);
+          return;
+        }
         const binder = this.#binders.get(message.name);
         if (binder === undefined || binder === component) {
           message.port.close();

@@ -49,6 +49,8 @@ import { PeerLinks } from "./dataflow/peer_links.ts";
 import { ensurePrivateDir } from "./private_dir.ts";
 import { FoxgloveServer } from "./foxglove/server.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
+import { inprocAccess } from "./grants.ts";
+import { escapeUntrusted } from "../core/logs/escape.ts";
 import { LiveControl } from "./live/control_ops.ts";
 import { RobotLive } from "./live/hub.ts";
 import { RobotObservatory } from "./observe/observatory.ts";
@@ -207,7 +209,7 @@ class SupervisedComponent {
       if (instance === this.#instance) this.#ended("crash", "sent a message that cannot be read");
     };
     this.#setState("starting");
-    this.#links.inproc.started(this.spec.name);
+    this.#links.inproc.started(this.spec.name, inprocAccess(this.spec));
     this.#post({ op: "start", spec: this.spec, logLevel: this.#settings.logLevel });
     clearInterval(this.#watchdog);
     this.#lastWatchdogRun = performance.now();
@@ -469,8 +471,12 @@ export class Supervisor {
       loadTimeoutMs: 60_000,
       ...options,
     };
-    const inproc = new InprocDirectory((name, message, transfer) =>
-      this.#components.find((c) => c.spec.name === name)?.post(message, transfer)
+    const inproc = new InprocDirectory(
+      (name, message, transfer) =>
+        this.#components.find((c) => c.spec.name === name)?.post(message, transfer),
+      // The name in the reason comes from the component: escaped.
+      (name, reason) =>
+        log.warn("{name}: refused: {reason}", { name, reason: escapeUntrusted(reason) }),
     );
     this.#inproc = inproc;
     const observatory = new RobotObservatory(() => this.status());

@@ -66,6 +66,24 @@ export class Subscriber extends Socket {
     return this.subscriptions.matches(frames[0]);
   }
 
+  /**
+   * Where the message the last `receive()` returned came from: the endpoint
+   * this socket connected to (or the peer's address, on a bound SUB); null
+   * before the first. Read it before the next receive. Who sent a message is
+   * known by the link it came in on, not by anything the sender wrote.
+   *
+   * @example
+   * ```ts
+   * import { Subscriber } from "../../mod.ts";
+   * const sub = new Subscriber();
+   * sub.lastPublisher; // null: nothing received yet
+   * sub.close();
+   * ```
+   */
+  get lastPublisher(): string | null {
+    return this.#inbound.lastAddress;
+  }
+
   /** @internal Receives fair-queued from all publishers. */
   protected override receiveFrames(): Promise<Message> {
     return this.receiveFrom(this.#inbound);

@@ -120,6 +120,11 @@ export interface InprocBridge {
   isBound(name: string): boolean;
   /** Connects to `name` bound in another isolate; rejects ConnectionRefused when none is. */
   dial(name: string): Promise<ByteStream>;
+  /**
+   * Throws (`Deno.errors.NotCapable`, naming what to declare) when this
+   * isolate may not bind `name`; a bridge without it lets every bind through.
+   */
+  permitBind?(name: string): void;
 }
 
 let bridge: InprocBridge | null = null;
@@ -182,6 +187,7 @@ export function deliverInproc(name: string, stream: ByteStream): boolean {
  * ```
  */
 export function listenInproc(name: string): StreamListener {
+  bridgeFor(name)?.permitBind?.(name);
   if (registry.has(name) || bridgeFor(name)?.isBound(name)) {
     throw new Deno.errors.AddrInUse(`inproc://${name} is already bound`);
   }

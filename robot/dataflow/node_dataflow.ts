@@ -289,9 +289,15 @@ export class NodeDataflow {
         await sub.close();
         throw error;
       }
-    } else {
+    }
+    // Who published a message is the runtime's word, never the sender's: the link it came in
+    // on (each publisher's endpoint is bound by it alone), not the header's source.
+    const sourceOf = new Map<string, string>();
+    if (remote === null) {
       for (const publisher of this.#spec.publishers) {
-        if (publisher.topics.some((t) => matches(wanted, t))) sub.connect(publisher.endpoint);
+        if (!publisher.topics.some((t) => matches(wanted, t))) continue;
+        sourceOf.set(publisher.endpoint, publisher.source);
+        sub.connect(publisher.endpoint);
       }
     }
     const stop = () => sub.close();
@@ -308,6 +314,8 @@ export class NodeDataflow {
           if (remote !== null) {
             message.topic = `${remote.peer}/${message.topic}`;
             message.source = `${remote.peer}/${message.source}`;
+          } else {
+            message.source = sourceOf.get(sub.lastPublisher ?? "") ?? "unknown";
           }
           if (message.topic !== countedTopic) {
             countedTopic = message.topic;

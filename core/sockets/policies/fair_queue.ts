@@ -27,6 +27,8 @@ export class FairQueue implements PeerPolicy {
   #queued = 0;
   /** The peer the last message returned by {@link take} came from. */
   lastSource: Connection | null = null;
+  /** The address of that peer (kept when the peer is dropped after its last message). */
+  lastAddress: string | null = null;
 
   /** Messages queued across all peers. */
   get queued(): number {
@@ -67,6 +69,7 @@ export class FairQueue implements PeerPolicy {
       this.#queued--;
       this.#cursor = index + 1;
       this.lastSource = conn;
+      this.lastAddress = conn.address;
       if (conn.closed && conn.inbox.length === 0) this.#drop(conn);
       return frames;
     }
@@ -79,6 +82,7 @@ export class FairQueue implements PeerPolicy {
     if (frames === undefined) return undefined;
     this.#queued--;
     this.lastSource = conn;
+    this.lastAddress = conn.address;
     if (conn.closed && conn.inbox.length === 0) this.#drop(conn);
     return frames;
   }
