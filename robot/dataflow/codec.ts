@@ -236,6 +236,30 @@ export function decodeTopicMessage(frames: Uint8Array[]): TopicMessage {
 }
 
 /**
+ * A topic message's header (its second frame) with `source` as its source:
+ * the same bytes when it already says so, a new header otherwise (time and
+ * encoding kept). How a receiver that knows the link a message came in on
+ * states who sent it, whatever the sender wrote.
+ *
+ * @example
+ * ```ts
+ * import { decodeTopicMessage, encodeTopicMessage, withSource } from "./codec.ts";
+ * const frames = encodeTopicMessage("odom", 1, "spy", "json");
+ * frames[1] = withSource(frames[1], "odometry");
+ * decodeTopicMessage(frames).source; // "odometry"
+ * ```
+ */
+export function withSource(header: Uint8Array, source: string): Uint8Array {
+  const from = cachedUtf8(source);
+  const said = header.subarray(HEADER_BYTES);
+  if (said.length === from.length && said.every((b, i) => b === from[i])) return header;
+  const restamped = new Uint8Array(HEADER_BYTES + from.length);
+  restamped.set(header.subarray(0, HEADER_BYTES));
+  restamped.set(from, HEADER_BYTES);
+  return restamped;
+}
+
+/**
  * The encoding a topic message's header (its second frame) names, or
  * undefined for a header that names none.
  *

@@ -195,15 +195,18 @@ export class RobotLive {
     this.#observatory = observatory;
     const nodes = config.components.filter((c): c is NodeSpec => c.kind === "node");
     const publishers: Record<string, string[]> = {};
+    const sources: Record<string, string> = {};
     for (const node of nodes) {
       for (const topic of Object.keys(node.dataflow.publishes)) {
         (publishers[topic] ??= []).push(node.dataflow.topicsEndpoint!);
+        sources[node.dataflow.topicsEndpoint!] = node.name;
       }
     }
     for (const topic of Object.keys(config.operator.publishes)) {
       (publishers[topic] ??= []).push(config.operator.endpoint!);
+      sources[config.operator.endpoint!] = OPERATOR_SOURCE;
     }
-    this.tap = new TopicTap(publishers);
+    this.tap = new TopicTap(publishers, sources);
     const providers: Record<string, string[]> = {};
     for (const node of nodes) {
       for (const service of node.dataflow.provides) {

@@ -6,6 +6,8 @@
  * operator's) and subscribed to those topics; nothing when nobody watches.
  * Each message reaches the listener as the three frames it was published
  * as (topic, header, value): decoding is left to the listener that needs it.
+ * Only the header's source is the tap's word, not the sender's: the
+ * component whose endpoint the message came in on.
  *
  * A listener that cannot keep up returns a promise, and its socket reads
  * nothing more until it settles: the publishers' high-water marks then drop
@@ -26,7 +28,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { Subscriber } from "../../core/sockets/mod.ts";
-import { RepeatedText } from "../dataflow/codec.ts";
+import { RepeatedText, withSource } from "../dataflow/codec.ts";
 
 const log = getLogger(["zedge", "robot", "tap"]);
 
@@ -86,12 +88,21 @@ interface Watch {
 export class TopicTap {
   /** Topic → its publishers' endpoints. */
   readonly #publishers: Map<string, string[]>;
+  /** Endpoint → who binds it (the source its messages are stamped with). */
+  readonly #sources: Map<string, string>;
   readonly #watches = new Set<Watch>();
   #received = 0;
   #closed = false;
 
-  /** Taps the publishers of each topic (`publishers`: topic → their endpoints). */
-  constructor(publishers: Readonly<Record<string, readonly string[]>>) {
+  /**
+   * Taps the publishers of each topic (`publishers`: topic → their
+   * endpoints; `sources`: endpoint → the component that binds it).
+   */
+  constructor(
+    publishers: Readonly<Record<string, readonly string[]>>,
+    sources: Readonly<Record<string, string>> = {},
+  ) {
+    this.#sources = new Map(Object.entries(sources));
     this.#publishers = new Map(
       Object.entries(publishers).map(([topic, endpoints]) => [topic, [...new Set(endpoints)]]),
     );
@@ -146,6 +157,8 @@ export class TopicTap {
           continue; // not UTF-8: not a topic message
         }
         if (exact !== null && !exact.has(topic)) continue;
+        const source = this.#sources.get(watch.sub.lastPublisher ?? "");
+        if (source !== undefined) frames[1] = withSource(frames[1], source);
         this.#received++;
         try {
           const held = listener({ topic, frames, receivedAt: Date.now() });

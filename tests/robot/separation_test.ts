@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Pull } from "../../mod.ts";
+import { decodeTopicMessage } from "../../robot/dataflow/codec.ts";
 import {
   freeTcpPort,
   robotDir,
@@ -228,6 +229,22 @@ Deno.test("the source of a topic message is the runtime's word, not the sender's
     "odometry's and the spy's messages at the listener",
   );
   assert.deepEqual(robot.impersonated(), []);
+  // The supervisor's tap (topic echo, recordings, the status page) says the same.
+  const seen: { source: string; forged: boolean }[] = [];
+  const stop = robot.supervisor.live.tap.listen(["odom"], ({ frames }) => {
+    const { source, value } = decodeTopicMessage(frames);
+    seen.push({ source, forged: (value as { forged?: boolean }).forged === true });
+  });
+  try {
+    await waitFor(
+      () => seen.filter((m) => m.forged).length >= 10 && seen.some((m) => !m.forged),
+      "the spy's and odometry's messages at the supervisor's tap",
+    );
+  } finally {
+    stop();
+  }
+  assert.deepEqual(seen.filter((m) => m.forged && m.source !== "spy"), []);
+  assert.ok(seen.filter((m) => !m.forged).every((m) => m.source === "odometry"));
 });
 
 Deno.test("no component can take another's inproc name, even while that one restarts", async () => {
