@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Pull } from "../../mod.ts";
 import { decodeTopicMessage } from "../../robot/dataflow/codec.ts";
+import { InprocDirectory, type InprocFromComponent } from "../../robot/inproc_bridge.ts";
 import {
   freeTcpPort,
   robotDir,
@@ -269,4 +270,38 @@ Deno.test("no component can take another's inproc name, even while that one rest
   assert.equal(bind.ok, false);
   assert.match(bind.error!, /inproc:\/\/zedge\/test-bot\/odometry\/topics is not this component's/);
   assert.match(bind.error!, /declare the endpoint under its `bind`/);
+});
+
+Deno.test("the inproc directory refuses forged, malformed and unknown senders' messages", () => {
+  const sent: string[] = [];
+  const refused: string[] = [];
+  const directory = new InprocDirectory(
+    (to, message) => sent.push(`${to}:${message.op}`),
+    (component, reason) => refused.push(`${component}: ${reason}`),
+  );
+  directory.started("a", { bind: ["zedge/r/a/topics"], connect: ["zedge/r/b/topics"] });
+  directory.started("b", { bind: ["zedge/r/b/topics"], connect: [] });
+  directory.handle("a", { op: "inproc-bind", name: "zedge/r/b/topics" });
+  directory.handle("ghost", { op: "inproc-bind", name: "zedge/r/a/topics" });
+  // Not what the type says: a hostile isolate posts whatever it likes.
+  directory.handle(
+    "a",
+    { op: "inproc-dial", id: 7, name: ["x"] } as unknown as InprocFromComponent,
+  );
+  directory.handle("a", { op: "inproc-bind" } as unknown as InprocFromComponent);
+  assert.deepEqual(directory.names(), []);
+  assert.equal(refused.length, 4);
+  assert.match(refused[0], /^a: inproc:\/\/zedge\/r\/b\/topics is not this component's to bind/);
+  directory.handle("b", { op: "inproc-bind", name: "zedge/r/b/topics" });
+  directory.handle("a", { op: "inproc-bind", name: "zedge/r/a/topics" });
+  assert.deepEqual(directory.names(), ["zedge/r/a/topics", "zedge/r/b/topics"]);
+  // b ends (a restart): its name is free, and still not a's.
+  directory.ended("b");
+  directory.handle("a", { op: "inproc-bind", name: "zedge/r/b/topics" });
+  assert.deepEqual(directory.names(), ["zedge/r/a/topics"]);
+  // A dial a never declared: refused, its port closed.
+  const { port1, port2 } = new MessageChannel();
+  directory.handle("b", { op: "inproc-dial", id: "d1", name: "zedge/r/a/topics", port: port2 });
+  assert.equal(sent.at(-1), "b:inproc-refused");
+  port1.close();
 });
