@@ -291,12 +291,16 @@ export class NodeDataflow {
       }
     }
     // Who published a message is the runtime's word, never the sender's: the link it came in
-    // on (each publisher's endpoint is bound by it alone), not the header's source.
-    const sourceOf = new Map<string, string>();
+    // on (each publisher's endpoint is bound by it alone), not the header's source; and a
+    // publisher is heard on the topics it declared only.
+    const publisherAt = new Map<string, { source: string; topics: Set<string> }>();
     if (remote === null) {
       for (const publisher of this.#spec.publishers) {
         if (!publisher.topics.some((t) => matches(wanted, t))) continue;
-        sourceOf.set(publisher.endpoint, publisher.source);
+        publisherAt.set(publisher.endpoint, {
+          source: publisher.source,
+          topics: new Set(publisher.topics),
+        });
         sub.connect(publisher.endpoint);
       }
     }
@@ -315,7 +319,9 @@ export class NodeDataflow {
             message.topic = `${remote.peer}/${message.topic}`;
             message.source = `${remote.peer}/${message.source}`;
           } else {
-            message.source = sourceOf.get(sub.lastPublisher ?? "") ?? "unknown";
+            const publisher = publisherAt.get(sub.lastPublisher ?? "");
+            if (publisher === undefined || !publisher.topics.has(message.topic)) continue;
+            message.source = publisher.source;
           }
           if (message.topic !== countedTopic) {
             countedTopic = message.topic;

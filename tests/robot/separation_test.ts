@@ -35,8 +35,8 @@ const LISTENER = `import { Push } from "${ZEDGE}";
 export default async function main(ctx) {
   const report = new Push();
   await report.bind(ctx.endpoints.report);
-  for await (const { value, source } of ctx.subscribe("odom")) {
-    await report.send(JSON.stringify({ value, source }));
+  for await (const { topic, value, source } of ctx.subscribe("odom*")) {
+    await report.send(JSON.stringify({ topic, value, source }));
   }
   await report.close();
 }\n`;
@@ -59,7 +59,12 @@ export default async function main(ctx) {
   if (MODE === "forge") {
     // Every message this isolate publishes claims to come from odometry.
     const send = Publisher.prototype.send;
-    Publisher.prototype.send = function () { return send.call(this, forged()); };
+    // And every other one is on a topic nobody declared.
+    let n = 0;
+    const undeclared = () => encodeTopicMessage("odom.fake", { x: 999, forged: true }, "odometry", "msgpack");
+    Publisher.prototype.send = function () {
+      return send.call(this, n++ % 2 === 0 ? forged() : undeclared());
+    };
     while (!ctx.signal.aborted) {
       await ctx.publish("odom", { x: 999, forged: true });
       await idle();
@@ -136,6 +141,7 @@ export default async function main(ctx) {
 }
 
 interface Heard {
+  topic: string;
   value: { x: number; forged?: boolean };
   source: string;
 }
@@ -162,7 +168,7 @@ async function spyRobot(mode: "listen" | "forge" | "squat") {
   listener:
     kind: node
     module: ./listener.ts
-    subscribes: [odom]
+    subscribes: ["odom*"]
     bind: { report: "tcp://127.0.0.1:${listenerPort}" }
   spy:
     kind: node
@@ -230,6 +236,7 @@ Deno.test("the source of a topic message is the runtime's word, not the sender's
     "odometry's and the spy's messages at the listener",
   );
   assert.deepEqual(robot.impersonated(), []);
+  assert.deepEqual(robot.heard.filter((m) => m.topic !== "odom"), [], "a topic nobody declared");
   // The supervisor's tap (topic echo, recordings, the status page) says the same.
   const seen: { source: string; forged: boolean }[] = [];
   const stop = robot.supervisor.live.tap.listen(["odom"], ({ frames }) => {
