@@ -344,6 +344,14 @@ export class InprocDirectory {
           this.#send(component, { op: "inproc-refused", id: message.id, reason }, []);
           return;
         }
+        if (this.#connections.has(message.id)) {
+          // A binder learns its dialers' ids: reusing one would hijack that connection's record
+          // (and so whom its end is told to).
+          message.port.close();
+          this.#refused(component, `dialled with a connection id already in use`);
+          this.#send(component, { op: "inproc-refused", id: message.id }, []);
+          return;
+        }
         const binder = this.#binders.get(message.name);
         if (binder === undefined || binder === component) {
           message.port.close();

@@ -311,4 +311,30 @@ Deno.test("the inproc directory refuses forged, malformed and unknown senders' m
   directory.handle("b", { op: "inproc-dial", id: "d1", name: "zedge/r/a/topics", port: port2 });
   assert.equal(sent.at(-1), "b:inproc-refused");
   port1.close();
+  // A declared dial goes through; the binder learns its id, and may not reuse it.
+  directory.started("b", { bind: ["zedge/r/b/topics"], connect: [] });
+  directory.handle("b", { op: "inproc-bind", name: "zedge/r/b/topics" });
+  const first = new MessageChannel();
+  directory.handle("a", {
+    op: "inproc-dial",
+    id: "d2",
+    name: "zedge/r/b/topics",
+    port: first.port2,
+  });
+  assert.deepEqual(sent.slice(-2), ["b:inproc-accept", "a:inproc-connected"]);
+  directory.started("c", { bind: [], connect: ["zedge/r/a/topics"] });
+  const again = new MessageChannel();
+  directory.handle("c", {
+    op: "inproc-dial",
+    id: "d2",
+    name: "zedge/r/a/topics",
+    port: again.port2,
+  });
+  assert.equal(sent.at(-1), "c:inproc-refused");
+  // b's end still hears that a is gone.
+  const mark = sent.length;
+  directory.ended("a");
+  assert.ok(sent.slice(mark).includes("b:inproc-closed"));
+  first.port1.close();
+  again.port1.close();
 });
