@@ -114,7 +114,9 @@ export type InprocToComponent =
 export function isInprocMessage(
   message: { op: string },
 ): message is InprocFromComponent | InprocToComponent {
-  return message.op.startsWith("inproc-");
+  // What a component's isolate posts may be anything (null, no op): never a reason to throw here.
+  const op = (message as { op?: unknown } | null)?.op;
+  return typeof op === "string" && op.startsWith("inproc-");
 }
 
 /**

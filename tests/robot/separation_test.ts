@@ -7,7 +7,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Pull } from "../../mod.ts";
 import { decodeTopicMessage } from "../../robot/dataflow/codec.ts";
-import { InprocDirectory, type InprocFromComponent } from "../../robot/inproc_bridge.ts";
+import {
+  InprocDirectory,
+  type InprocFromComponent,
+  isInprocMessage,
+} from "../../robot/inproc_bridge.ts";
 import {
   freeTcpPort,
   robotDir,
@@ -298,6 +302,8 @@ Deno.test("the inproc directory refuses forged, malformed and unknown senders' m
   directory.handle("a", { op: "inproc-bind" } as unknown as InprocFromComponent);
   assert.deepEqual(directory.names(), []);
   assert.equal(refused.length, 4);
+  assert.equal(isInprocMessage(null as unknown as { op: string }), false);
+  assert.equal(isInprocMessage({ op: 7 } as unknown as { op: string }), false);
   assert.match(refused[0], /^a: inproc:\/\/zedge\/r\/b\/topics is not this component's to bind/);
   directory.handle("b", { op: "inproc-bind", name: "zedge/r/b/topics" });
   directory.handle("a", { op: "inproc-bind", name: "zedge/r/a/topics" });
