@@ -7,7 +7,8 @@
  * Each message reaches the listener as the three frames it was published
  * as (topic, header, value): decoding is left to the listener that needs it.
  * Only the header's source is the tap's word, not the sender's: the
- * component whose endpoint the message came in on.
+ * component whose endpoint the message came in on; and a publisher is
+ * heard on the topics it declared only.
  *
  * A listener that cannot keep up returns a promise, and its socket reads
  * nothing more until it settles: the publishers' high-water marks then drop
@@ -157,7 +158,10 @@ export class TopicTap {
           continue; // not UTF-8: not a topic message
         }
         if (exact !== null && !exact.has(topic)) continue;
-        const source = this.#sources.get(watch.sub.lastPublisher ?? "");
+        const from = watch.sub.lastPublisher ?? "";
+        // A publisher is heard on the topics it declared only.
+        if (!this.#publishers.get(topic)?.includes(from)) continue;
+        const source = this.#sources.get(from);
         if (source !== undefined) frames[1] = withSource(frames[1], source);
         this.#received++;
         try {

@@ -243,8 +243,11 @@ Deno.test("the source of a topic message is the runtime's word, not the sender's
   assert.deepEqual(robot.heard.filter((m) => m.topic !== "odom"), [], "a topic nobody declared");
   // The supervisor's tap (topic echo, recordings, the status page) says the same.
   const seen: { source: string; forged: boolean }[] = [];
-  const stop = robot.supervisor.live.tap.listen(["odom"], ({ frames }) => {
-    const { source, value } = decodeTopicMessage(frames);
+  const topics = new Set<string>();
+  // Every topic: what a recording of the whole robot hears.
+  const stop = robot.supervisor.live.tap.listen(null, ({ frames }) => {
+    const { topic, source, value } = decodeTopicMessage(frames);
+    topics.add(topic);
     seen.push({ source, forged: (value as { forged?: boolean }).forged === true });
   });
   try {
@@ -257,6 +260,7 @@ Deno.test("the source of a topic message is the runtime's word, not the sender's
   }
   assert.deepEqual(seen.filter((m) => m.forged && m.source !== "spy"), []);
   assert.ok(seen.filter((m) => !m.forged).every((m) => m.source === "odometry"));
+  assert.deepEqual([...topics], ["odom"], "a topic nobody declared, at the tap");
 });
 
 Deno.test("no component can take another's inproc name, even while that one restarts", async () => {
