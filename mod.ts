@@ -97,4 +97,4 @@ export {
   SocketManagerError,
   type SocketManagerOptions,
 } from "./core/manager/mod.ts";
-export * from "./deprecated.ts";
+export * from "./core/deprecated.ts";

@@ -10,18 +10,18 @@
  * @example
  * ```ts
  * // Before (still works, deprecated):
- * import { PipelineJournal } from "./mod.ts";
+ * import { PipelineJournal } from "../mod.ts";
  * // Now:
- * import { Journal } from "./core/pipeline/mod.ts";
+ * import { Journal } from "./pipeline/mod.ts";
  * console.log(PipelineJournal === Journal); // true
  * ```
  * @module
  */
-import type { Socket } from "./core/sockets/mod.ts";
-import * as manager from "./core/manager/mod.ts";
-import * as pipeline from "./core/pipeline/mod.ts";
-import * as security from "./core/security/mod.ts";
-import * as tasks from "./core/tasks/mod.ts";
+import type { Socket } from "./sockets/mod.ts";
+import * as manager from "./manager/mod.ts";
+import * as pipeline from "./pipeline/mod.ts";
+import * as security from "./security/mod.ts";
+import * as tasks from "./tasks/mod.ts";
 
 // ---- @zedge/zedge/tasks -------------------------------------------------------
 
