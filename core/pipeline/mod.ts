@@ -30,6 +30,7 @@
  * ```
  * @module
  */
+export { ZedgeError } from "../errors.ts";
 export {
   type AckData,
   CodecError,

@@ -124,7 +124,7 @@ Deno.test("packaging: a consumer and zedge as members of one workspace", async (
 
 /** A consumer of each layer's entry, and of the root names that moved (deprecated aliases). */
 const LAYERS_MAIN = `
-import { Pull, Push, ZmqError } from "@zedge/zedge/sockets";
+import { Pull, Push, ZedgeError as LayerZedgeError, ZmqError } from "@zedge/zedge/sockets";
 import { TaskServer, TestController } from "@zedge/zedge/tasks";
 import { CodecError, decodeMessage, encodeMessage, type HandlerContext, Journal } from "@zedge/zedge/pipeline";
 import { SocketManager } from "@zedge/zedge/manager";
@@ -137,7 +137,7 @@ import { encodePipelineMessage, type PipelineHandlerContext, PipelineJournal, Ze
 console.log("same values:", [
   root.Push === Push, root.TaskServer === TaskServer, PipelineJournal === Journal,
   encodePipelineMessage === encodeMessage, root.SocketManager === SocketManager,
-  root.generateKeyPair === generateKeyPair,
+  root.generateKeyPair === generateKeyPair, LayerZedgeError === ZedgeError,
 ].join(" "));
 const context: PipelineHandlerContext | null = null as HandlerContext | null;
 
@@ -185,7 +185,7 @@ Deno.test("packaging: a consumer imports each layer's entry, and the root's move
     assert.equal(
       result.stdout,
       [
-        "same values: true true true true true true",
+        "same values: true true true true true true true",
         "sockets: layers",
         "tasks: true",
         "pipeline: heartbeat null",
