@@ -142,13 +142,23 @@ export abstract class Socket implements AsyncIterable<Message> {
 
   // ---- options ------------------------------------------------------------------
   //
-  // Each option of SocketOptions is a get/set pair below (a type's own options
-  // are pairs in its class, over optionValue/setOptionValue). The table in
-  // options.ts holds its kind, default and bounds; a setter checks the value
-  // against it (EINVAL names the option; a rejected value leaves the old one)
-  // and the engine reads the new value from then on. A new option is a table
-  // line, a SocketOptions field and a pair here; tests/core/option_accessors_test.ts
-  // fails for a table option without its pair.
+  // Each option of SocketOptions is a get/set pair below; a type's own
+  // options are pairs in its class, over optionValue/setOptionValue (see
+  // Request). The table in options.ts holds each option's kind, default and
+  // bounds; setOptionValue checks a value against it (EINVAL names the option;
+  // a rejected value leaves the old one) and the engine reads the new value
+  // from then on. A new option is a table line, a SocketOptions field and a
+  // pair here:
+  //
+  //   /** What it does. Default false. */
+  //   get immediate(): boolean {
+  //     return this.#settings.immediate;
+  //   }
+  //   set immediate(value: boolean) {
+  //     this.setOptionValue("immediate", value);
+  //   }
+  //
+  // tests/core/option_accessors_test.ts fails for a table option without its pair.
 
   /** Identity announced to ROUTER peers (REQ, DEALER, ROUTER); null = none. Reads back as bytes. */
   get routingId(): Uint8Array | null {
@@ -156,7 +166,7 @@ export abstract class Socket implements AsyncIterable<Message> {
   }
   /** Sets the identity from a string (UTF-8) or bytes; 1..255 bytes, not starting with 0. */
   set routingId(value: string | Uint8Array | null) {
-    this.#setOption("routingId", value);
+    this.setOptionValue("routingId", value);
   }
 
   /** Messages queued per peer for sending before send() waits (or PUB drops); 0 = no limit. Default 1000. */
@@ -164,7 +174,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.sendHighWaterMark;
   }
   set sendHighWaterMark(value: number) {
-    this.#setOption("sendHighWaterMark", value);
+    this.setOptionValue("sendHighWaterMark", value);
   }
 
   /** Messages queued per peer for receiving before that peer is read no further; 0 = no limit. Default 1000. */
@@ -172,7 +182,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.receiveHighWaterMark;
   }
   set receiveHighWaterMark(value: number) {
-    this.#setOption("receiveHighWaterMark", value);
+    this.setOptionValue("receiveHighWaterMark", value);
   }
 
   /** How long close() keeps flushing queued messages to connected peers; -1 = until sent. Default -1. */
@@ -180,7 +190,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.linger;
   }
   set linger(value: number) {
-    this.#setOption("linger", value);
+    this.setOptionValue("linger", value);
   }
 
   /** First delay before reconnecting a connect()ed endpoint. Default 100. */
@@ -188,7 +198,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.reconnectInterval;
   }
   set reconnectInterval(value: number) {
-    this.#setOption("reconnectInterval", value);
+    this.setOptionValue("reconnectInterval", value);
   }
 
   /** Upper bound of exponential reconnect backoff; 0 = always reconnectInterval. Default 0. */
@@ -196,7 +206,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.reconnectMaxInterval;
   }
   set reconnectMaxInterval(value: number) {
-    this.#setOption("reconnectMaxInterval", value);
+    this.setOptionValue("reconnectMaxInterval", value);
   }
 
   /** Send a ZMTP PING this often (to ZMTP 3.1 peers); 0 = no heartbeats. Default 0. Applies to new connections. */
@@ -204,7 +214,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.heartbeatInterval;
   }
   set heartbeatInterval(value: number) {
-    this.#setOption("heartbeatInterval", value);
+    this.setOptionValue("heartbeatInterval", value);
   }
 
   /** Close a connection that sent nothing for this long after a PING; default = heartbeatInterval. */
@@ -212,7 +222,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.heartbeatTimeout;
   }
   set heartbeatTimeout(value: number) {
-    this.#setOption("heartbeatTimeout", value);
+    this.setOptionValue("heartbeatTimeout", value);
   }
 
   /** TTL we ask the peer to apply to us (sent in PING); 0 = none. Default 0. */
@@ -220,7 +230,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.heartbeatTimeToLive;
   }
   set heartbeatTimeToLive(value: number) {
-    this.#setOption("heartbeatTimeToLive", value);
+    this.setOptionValue("heartbeatTimeToLive", value);
   }
 
   /** Close a connection whose ZMTP handshake is not done by then; 0 = never. Default 30000. */
@@ -228,7 +238,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.handshakeTimeout;
   }
   set handshakeTimeout(value: number) {
-    this.#setOption("handshakeTimeout", value);
+    this.setOptionValue("handshakeTimeout", value);
   }
 
   /**
@@ -240,7 +250,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.maxMessageSize;
   }
   set maxMessageSize(value: number) {
-    this.#setOption("maxMessageSize", value);
+    this.setOptionValue("maxMessageSize", value);
   }
 
   /** send() fails with EAGAIN after this long; -1 = wait forever. Default -1. */
@@ -248,7 +258,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.sendTimeout;
   }
   set sendTimeout(value: number) {
-    this.#setOption("sendTimeout", value);
+    this.setOptionValue("sendTimeout", value);
   }
 
   /** receive() fails with EAGAIN after this long; -1 = wait forever. Default -1. */
@@ -256,7 +266,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.receiveTimeout;
   }
   set receiveTimeout(value: number) {
-    this.#setOption("receiveTimeout", value);
+    this.setOptionValue("receiveTimeout", value);
   }
 
   /**
@@ -267,7 +277,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.curveServer;
   }
   set curveServer(value: boolean) {
-    this.#setOption("curveServer", value);
+    this.setOptionValue("curveServer", value);
   }
 
   /**
@@ -279,7 +289,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.curvePublicKey;
   }
   set curvePublicKey(value: string | Uint8Array | null) {
-    this.#setOption("curvePublicKey", value);
+    this.setOptionValue("curvePublicKey", value);
   }
 
   /** This socket's long-term CURVE secret key: Z85 or 32 bytes; reads back as Z85. */
@@ -287,7 +297,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.curveSecretKey;
   }
   set curveSecretKey(value: string | Uint8Array | null) {
-    this.#setOption("curveSecretKey", value);
+    this.setOptionValue("curveSecretKey", value);
   }
 
   /**
@@ -299,7 +309,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.curveServerKey;
   }
   set curveServerKey(value: string | Uint8Array | null) {
-    this.#setOption("curveServerKey", value);
+    this.setOptionValue("curveServerKey", value);
   }
 
   /** Be the PLAIN server (RFC 24): an Authenticator (ZAP) checks the passwords. Default false. */
@@ -307,7 +317,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.plainServer;
   }
   set plainServer(value: boolean) {
-    this.#setOption("plainServer", value);
+    this.setOptionValue("plainServer", value);
   }
 
   /** Setting it makes this socket a PLAIN client with this user name (at most 255 bytes). */
@@ -315,7 +325,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.plainUsername;
   }
   set plainUsername(value: string | null) {
-    this.#setOption("plainUsername", value);
+    this.setOptionValue("plainUsername", value);
   }
 
   /** The PLAIN client's password (at most 255 bytes). */
@@ -323,7 +333,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.plainPassword;
   }
   set plainPassword(value: string | null) {
-    this.#setOption("plainPassword", value);
+    this.setOptionValue("plainPassword", value);
   }
 
   /**
@@ -335,7 +345,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.#settings.zapDomain;
   }
   set zapDomain(value: string) {
-    this.#setOption("zapDomain", value);
+    this.setOptionValue("zapDomain", value);
   }
 
   /**
@@ -347,14 +357,10 @@ export abstract class Socket implements AsyncIterable<Message> {
   }
 
   /**
-   * @internal Checks `value` against option `name`'s spec and stores it (for
-   * a socket type's own option accessors).
+   * @internal Checks `value` against option `name`'s spec and stores it
+   * (every option's setter; a rejected value leaves the old one).
    */
   protected setOptionValue(name: string, value: unknown): void {
-    this.#setOption(name, value);
-  }
-
-  #setOption(name: string, value: unknown): void {
     const spec = this.#optionTable[name];
     if (spec === undefined) {
       throw new ZmqError("EINVAL", `unknown option '${name}' for a ${this.type} socket`);
