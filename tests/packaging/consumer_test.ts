@@ -129,7 +129,7 @@ import { TaskServer, TestController } from "@zedge/zedge/tasks";
 import { CodecError, decodeMessage, encodeMessage, type HandlerContext, Journal } from "@zedge/zedge/pipeline";
 import { SocketManager } from "@zedge/zedge/manager";
 import { generateKeyPair } from "@zedge/zedge/security";
-import { parseRobotConfig } from "@zedge/zedge/robot";
+import { parseRobotConfig, ZedgeError as RobotZedgeError } from "@zedge/zedge/robot";
 import * as root from "@zedge/zedge";
 import { encodePipelineMessage, type PipelineHandlerContext, PipelineJournal, ZedgeError } from "@zedge/zedge";
 
@@ -138,6 +138,7 @@ console.log("same values:", [
   root.Push === Push, root.TaskServer === TaskServer, PipelineJournal === Journal,
   encodePipelineMessage === encodeMessage, root.SocketManager === SocketManager,
   root.generateKeyPair === generateKeyPair, LayerZedgeError === ZedgeError,
+  RobotZedgeError === ZedgeError,
 ].join(" "));
 const context: PipelineHandlerContext | null = null as HandlerContext | null;
 
@@ -185,7 +186,7 @@ Deno.test("packaging: a consumer imports each layer's entry, and the root's move
     assert.equal(
       result.stdout,
       [
-        "same values: true true true true true true true",
+        "same values: true true true true true true true true",
         "sockets: layers",
         "tasks: true",
         "pipeline: heartbeat null",
