@@ -20,6 +20,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../core/errors.ts";
 import { getLogger } from "@logtape/logtape";
 import { basename, dirname } from "node:path";
 import { Request, Router, ZmqError } from "../core/sockets/mod.ts";
@@ -384,7 +385,9 @@ export class ControlServer {
  * console.log(e.message);
  * ```
  */
-export class ControlUnreachableError extends Error {
+export class ControlUnreachableError extends ZedgeError {
+  /** Always `"control-unreachable"`. */
+  readonly code: string = "control-unreachable";
   /** The endpoint that did not answer. */
   readonly endpoint: string;
   /** Creates the error for `endpoint`, saying `why`. */

@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+export { ZedgeError } from "../core/errors.ts";
 export {
   type ComponentEndpoints,
   type ComponentPermissions,

@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../core/errors.ts";
 import { dirname } from "node:path";
 
 /**
@@ -26,7 +27,9 @@ import { dirname } from "node:path";
  * throw new UnsafeDirError("/tmp/zedge-kitchen-bot is owned by user 65534 (mode 0777): …");
  * ```
  */
-export class UnsafeDirError extends Error {
+export class UnsafeDirError extends ZedgeError {
+  /** Always `"unsafe-dir"`. */
+  readonly code: string = "unsafe-dir";
   /** Creates the error; the message is one line naming the directory, owner and mode. */
   constructor(message: string) {
     super(message);

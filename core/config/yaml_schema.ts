@@ -22,6 +22,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import {
   type Document,
   isAlias,
@@ -47,7 +48,9 @@ import { z } from "zod";
  * console.log(error.message);
  * ```
  */
-export class ConfigFileError extends Error {
+export class ConfigFileError extends ZedgeError {
+  /** Always `"config-file"`. */
+  readonly code: string = "config-file";
   /** One `file:line: field: message` line per problem. */
   readonly problems: string[];
   /** Creates the error; `message` is the problems joined by newlines. */

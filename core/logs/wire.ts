@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import { isLogLevel, LOG_LEVELS, type LogLevelName, type PublishedLogRecord } from "./record.ts";
 
 const utf8Encoder = new TextEncoder();
@@ -96,7 +97,9 @@ export function encodeLogMessage(record: PublishedLogRecord): [string, Uint8Arra
  * }
  * ```
  */
-export class LogMessageError extends Error {
+export class LogMessageError extends ZedgeError {
+  /** Always `"log-message"`. */
+  readonly code: string = "log-message";
   /** Creates the error saying what was wrong. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 
 /**
  * Base class of every error a socket manager raises.
@@ -20,7 +21,9 @@
  * }
  * ```
  */
-export class SocketManagerError extends Error {
+export class SocketManagerError extends ZedgeError {
+  /** Always `"socket-manager"`. */
+  readonly code: string = "socket-manager";
   /** The name of the socket the call was about. */
   readonly socketName: string;
   /** Creates the error for the socket named `socketName`. */
@@ -49,6 +52,8 @@ export class SocketManagerError extends Error {
  * ```
  */
 export class SocketAlreadyExists extends SocketManagerError {
+  /** Always `"socket-already-exists"`. */
+  override readonly code: string = "socket-already-exists";
   /** Creates the error; `message` says which socket and, when known, its type. */
   constructor(socketName: string, message: string) {
     super(socketName, message);
@@ -71,6 +76,8 @@ export class SocketAlreadyExists extends SocketManagerError {
  * ```
  */
 export class SocketNotFound extends SocketManagerError {
+  /** Always `"socket-not-found"`. */
+  override readonly code: string = "socket-not-found";
   /** Creates the error; `message` lists the names that do exist. */
   constructor(socketName: string, message: string) {
     super(socketName, message);
@@ -93,6 +100,8 @@ export class SocketNotFound extends SocketManagerError {
  * ```
  */
 export class SocketBindError extends SocketManagerError {
+  /** Always `"socket-bind"`. */
+  override readonly code: string = "socket-bind";
   /** The endpoint that could not be bound. */
   readonly endpoint: string;
   /** Creates the error for `endpoint`; `cause` is the engine's error, if any. */
@@ -121,6 +130,8 @@ export class SocketBindError extends SocketManagerError {
  * ```
  */
 export class SocketConnectError extends SocketManagerError {
+  /** Always `"socket-connect"`. */
+  override readonly code: string = "socket-connect";
   /** The endpoint that could not be connected to. */
   readonly endpoint: string;
   /** Creates the error for `endpoint`; `cause` is the engine's error, if any. */
@@ -150,6 +161,8 @@ export class SocketConnectError extends SocketManagerError {
  * ```
  */
 export class SocketDecodeError extends SocketManagerError {
+  /** Always `"socket-decode"`. */
+  override readonly code: string = "socket-decode";
   /** Creates the error; `cause` is the serializer's error, if any. */
   constructor(socketName: string, message: string, options?: ErrorOptions) {
     super(socketName, message, options);

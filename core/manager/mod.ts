@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+export { ZedgeError } from "../errors.ts";
 export {
   SocketAlreadyExists,
   SocketBindError,

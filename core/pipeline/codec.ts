@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import { Decoder, Encoder } from "@msgpack/msgpack";
 
 /**
@@ -215,7 +216,9 @@ export type PipelineMessage =
  * try { decodeMessage(new Uint8Array([0xc1])); } catch (e) { console.log(e instanceof CodecError); }
  * ```
  */
-export class CodecError extends Error {
+export class CodecError extends ZedgeError {
+  /** Always `"pipeline-codec"`. */
+  readonly code: string = "pipeline-codec";
   /** Creates the error; `message` names what was wrong. */
   constructor(message: string) {
     super(message);

@@ -51,6 +51,8 @@ import { type PipelineFile, pipelineFileSchema } from "./schema.ts";
  * ```
  */
 export class PipelineConfigError extends ConfigFileError {
+  /** Always `"pipeline-config"`. */
+  override readonly code: string = "pipeline-config";
   /** Creates the error from its `file:line: field: problem` strings. */
   constructor(problems: string[]) {
     super(problems);

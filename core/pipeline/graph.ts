@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 
 /**
  * Raised for duplicate task types, unknown dependencies or cycles.
@@ -27,7 +28,9 @@
  * }
  * ```
  */
-export class DependencyError extends Error {
+export class DependencyError extends ZedgeError {
+  /** Always `"dependency"`. */
+  readonly code: string = "dependency";
   /** Creates the error; `message` names the types involved. */
   constructor(message: string) {
     super(message);

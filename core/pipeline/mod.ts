@@ -30,12 +30,12 @@
  * ```
  * @module
  */
-// Generic names get a Pipeline prefix here: mod.ts re-exports every layer.
+export { ZedgeError } from "../errors.ts";
 export {
   type AckData,
-  CodecError as PipelineCodecError,
-  decodeMessage as decodePipelineMessage,
-  encodeMessage as encodePipelineMessage,
+  CodecError,
+  decodeMessage,
+  encodeMessage,
   type FailedItem,
   type ItemFailure,
   type ItemResult,
@@ -44,24 +44,21 @@ export {
   type WorkItem,
 } from "./codec.ts";
 export { checkDependencies, DependencyError } from "./graph.ts";
+export { Journal, type JournalOptions } from "./journal.ts";
 export {
-  Journal as PipelineJournal,
-  type JournalOptions as PipelineJournalOptions,
-} from "./journal.ts";
-export {
-  type Handler as PipelineHandler,
-  type HandlerContext as PipelineHandlerContext,
-  type HandlerHooks as PipelineHandlerHooks,
-  type HandlerMap as PipelineHandlerMap,
-  handlersFromModule as pipelineHandlersFromModule,
-  type InitContext as PipelineInitContext,
-  loadHandlers as loadPipelineHandlers,
+  type Handler,
+  type HandlerContext,
+  type HandlerHooks,
+  type HandlerMap,
+  handlersFromModule,
+  type InitContext,
+  loadHandlers,
 } from "./handlers.ts";
 export {
-  type Executor as PipelineExecutor,
+  type Executor,
   InlineExecutor,
   type InlineExecutorOptions,
-  type Outcome as PipelineOutcome,
+  type Outcome,
   ThreadPool,
   type ThreadPoolOptions,
 } from "./executor.ts";

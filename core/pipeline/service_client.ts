@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Dealer } from "../sockets/mod.ts";
@@ -31,7 +32,7 @@ const log = getLogger(["zedge", "pipeline", "client"]);
  * console.log(e.code);
  * ```
  */
-export class ServiceError extends Error {
+export class ServiceError extends ZedgeError {
   /** Why the request failed. */
   readonly code: ServiceErrorCode;
   /** Creates the error with its code. */

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import { dirname, join, resolve } from "node:path";
 import { loadCurveCrypto, z85Decode, z85Encode } from "../zmtp/mod.ts";
 
@@ -49,7 +50,9 @@ export interface Certificate {
  * new CertificateError("keys/robot.pub:7: public-key is not 40 Z85 characters").message;
  * ```
  */
-export class CertificateError extends Error {
+export class CertificateError extends ZedgeError {
+  /** Always `"certificate"`. */
+  readonly code: string = "certificate";
   /** Creates the error. */
   constructor(message: string) {
     super(message);

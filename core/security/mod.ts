@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+export { ZedgeError } from "../errors.ts";
 export {
   type AuthDecision,
   Authenticator,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 
 /**
  * Error codes, named after libzmq's errno values.
@@ -39,7 +40,7 @@ export type ZmqErrorCode =
  * req.close();
  * ```
  */
-export class ZmqError extends Error {
+export class ZmqError extends ZedgeError {
   /** What went wrong, as a libzmq errno name. */
   readonly code: ZmqErrorCode;
   /** Creates an error with a libzmq-style `code` and a message. */

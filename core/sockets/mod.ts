@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+export { ZedgeError } from "../errors.ts";
 export type { FrameData, SocketType } from "../zmtp/mod.ts";
 export { ZmqError, type ZmqErrorCode } from "./errors.ts";
 export type { SecurityOptions, SocketOptions } from "./options.ts";

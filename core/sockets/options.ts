@@ -1,8 +1,9 @@
 /**
  * Socket options from one table: each option's kind, default (libzmq's,
  * unless noted) and lower bound. The table validates constructor objects
- * and property assignments alike, and installs the option properties on a
- * socket class, so an option is declared once.
+ * and property assignments alike; the properties themselves are get/set
+ * pairs declared on the socket classes (`Socket` in socket.ts, a type's own
+ * in its class), so "go to definition" lands on them.
  *
  * @module
  */
@@ -312,9 +313,6 @@ export function toRoutingId(value: string | Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** Where each socket's option values live; the accessors installed below read them here. */
-const VALUES = new WeakMap<object, Record<string, unknown>>();
-
 /**
  * Builds a socket's option values: every default from `table`, then the
  * given `options`, each checked. An option not in the table is EINVAL.
@@ -344,49 +342,4 @@ export function resolveOptions(
     values[name] = checkOption(name, spec, value);
   }
   return values;
-}
-
-/**
- * Ties `values` to `instance`, so the option properties installed with
- * {@link installOptionProperties} read and write them.
- *
- * @example
- * ```ts
- * import { bindOptionValues } from "./options.ts";
- * bindOptionValues({}, { linger: -1 });
- * ```
- */
-export function bindOptionValues(instance: object, values: Record<string, unknown>): void {
-  VALUES.set(instance, values);
-}
-
-/**
- * Defines one property per option of `table` on `prototype`: reading gives
- * the value, assigning checks it first (a rejected value leaves the old one).
- *
- * @example
- * ```ts
- * import { bindOptionValues, installOptionProperties } from "./options.ts";
- * class Thing {}
- * installOptionProperties(Thing.prototype, { verbose: { kind: "boolean", default: false } });
- * const thing = new Thing();
- * bindOptionValues(thing, { verbose: false });
- * (thing as unknown as { verbose: boolean }).verbose = true;
- * ```
- */
-export function installOptionProperties(prototype: object, table: OptionTable): void {
-  for (const [name, spec] of Object.entries(table)) {
-    Object.defineProperty(prototype, name, {
-      configurable: true,
-      enumerable: false,
-      get(this: object) {
-        return VALUES.get(this)?.[name];
-      },
-      set(this: object, value: unknown) {
-        const values = VALUES.get(this);
-        if (values === undefined) throw new ZmqError("EINVAL", `no options bound for ${name}`);
-        values[name] = checkOption(name, spec, value);
-      },
-    });
-  }
 }

@@ -2,7 +2,7 @@ import type { FrameData } from "../zmtp/mod.ts";
 import type { Connection } from "./connection.ts";
 import { ZmqError } from "./errors.ts";
 import type { Message } from "./message.ts";
-import { installOptionProperties, type SocketOptions } from "./options.ts";
+import type { OptionTable, SocketOptions } from "./options.ts";
 import { requestEnvelope, stripReplyEnvelope } from "./policies/envelope.ts";
 import { FairQueue } from "./policies/fair_queue.ts";
 import { RoundRobin } from "./policies/round_robin.ts";
@@ -24,23 +24,11 @@ export interface RequestOptions extends SocketOptions {
   correlate?: boolean;
 }
 
-const REQUEST_OPTIONS = {
+/** The Request socket's own options (their kind and default), beside `SOCKET_OPTIONS`'s. */
+export const REQUEST_OPTIONS: OptionTable = {
   relaxed: { kind: "boolean", default: false },
   correlate: { kind: "boolean", default: false },
-} as const;
-
-/**
- * The REQ options of {@link RequestOptions} as properties.
- *
- * @example
- * ```ts
- * import { Request } from "../../mod.ts";
- * const req = new Request();
- * req.relaxed = true;
- * req.close();
- * ```
- */
-export interface Request extends Required<Pick<RequestOptions, "relaxed" | "correlate">> {}
+};
 
 /**
  * REQ (RFC 28): strictly alternating send and receive, round-robin over
@@ -61,10 +49,6 @@ export interface Request extends Required<Pick<RequestOptions, "relaxed" | "corr
  * ```
  */
 export class Request extends Socket {
-  static {
-    installOptionProperties(Request.prototype, REQUEST_OPTIONS);
-  }
-
   readonly #inbound = new FairQueue();
   readonly #outbound = new RoundRobin();
   /** The peer the outstanding request went to; null when none is outstanding. */
@@ -76,6 +60,22 @@ export class Request extends Socket {
   constructor(options: RequestOptions = {}) {
     super("REQ", options, REQUEST_OPTIONS);
     this.use({ inbound: this.#inbound, outbound: this.#outbound });
+  }
+
+  /** Allow a new request before the reply to the last one arrived (the old reply is then ignored). */
+  get relaxed(): boolean {
+    return this.optionValue("relaxed");
+  }
+  set relaxed(value: boolean) {
+    this.setOptionValue("relaxed", value);
+  }
+
+  /** Prefix each request with an id and accept only the reply carrying it. */
+  get correlate(): boolean {
+    return this.optionValue("correlate");
+  }
+  set correlate(value: boolean) {
+    this.setOptionValue("correlate", value);
   }
 
   /** True when the reply to the outstanding request is queued. */

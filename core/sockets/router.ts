@@ -2,7 +2,7 @@ import type { FrameData } from "../zmtp/mod.ts";
 import type { Connection } from "./connection.ts";
 import { ZmqError } from "./errors.ts";
 import type { Message } from "./message.ts";
-import { installOptionProperties, type SocketOptions } from "./options.ts";
+import type { OptionTable, SocketOptions } from "./options.ts";
 import { FairQueue } from "./policies/fair_queue.ts";
 import { RoutingTable } from "./policies/routing_table.ts";
 import { Socket } from "./socket.ts";
@@ -28,23 +28,11 @@ export interface RouterOptions extends SocketOptions {
   handover?: boolean;
 }
 
-const ROUTER_OPTIONS = {
+/** The Router socket's own options (their kind and default), beside `SOCKET_OPTIONS`'s. */
+export const ROUTER_OPTIONS: OptionTable = {
   mandatory: { kind: "boolean", default: false },
   handover: { kind: "boolean", default: false },
-} as const;
-
-/**
- * The ROUTER options of {@link RouterOptions} as properties.
- *
- * @example
- * ```ts
- * import { Router } from "../../mod.ts";
- * const router = new Router();
- * router.mandatory = true;
- * router.close();
- * ```
- */
-export interface Router extends Required<Pick<RouterOptions, "mandatory" | "handover">> {}
+};
 
 /**
  * ROUTER (RFC 28): every received message starts with the sender's routing id;
@@ -66,10 +54,6 @@ export interface Router extends Required<Pick<RouterOptions, "mandatory" | "hand
  * ```
  */
 export class Router extends Socket {
-  static {
-    installOptionProperties(Router.prototype, ROUTER_OPTIONS);
-  }
-
   readonly #inbound = new FairQueue();
   readonly #routes = new RoutingTable();
 
@@ -77,6 +61,25 @@ export class Router extends Socket {
   constructor(options: RouterOptions = {}) {
     super("ROUTER", options, ROUTER_OPTIONS);
     this.use({ inbound: this.#inbound });
+  }
+
+  /**
+   * Unroutable messages fail with EHOSTUNREACH instead of being dropped, and a
+   * send to a peer over its high-water mark waits instead of dropping.
+   */
+  get mandatory(): boolean {
+    return this.optionValue("mandatory");
+  }
+  set mandatory(value: boolean) {
+    this.setOptionValue("mandatory", value);
+  }
+
+  /** A new peer with a routing id already in use takes it over (default: refused). */
+  get handover(): boolean {
+    return this.optionValue("handover");
+  }
+  set handover(value: boolean) {
+    this.setOptionValue("handover", value);
   }
 
   /** True unless mandatory: then only when some peer has room. */

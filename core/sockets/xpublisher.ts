@@ -1,6 +1,6 @@
 import type { Connection } from "./connection.ts";
 import type { Message } from "./message.ts";
-import { installOptionProperties, type SocketOptions } from "./options.ts";
+import type { OptionTable, SocketOptions } from "./options.ts";
 import { FairQueue } from "./policies/fair_queue.ts";
 import { Publisher } from "./publisher.ts";
 import { SubscriptionSet } from "./subscriptions.ts";
@@ -19,20 +19,8 @@ export interface XPublisherOptions extends SocketOptions {
   verbose?: boolean;
 }
 
-const XPUB_OPTIONS = { verbose: { kind: "boolean", default: false } } as const;
-
-/**
- * The XPUB option of {@link XPublisherOptions} as a property.
- *
- * @example
- * ```ts
- * import { XPublisher } from "../../mod.ts";
- * const xpub = new XPublisher();
- * xpub.verbose = true;
- * xpub.close();
- * ```
- */
-export interface XPublisher extends Required<Pick<XPublisherOptions, "verbose">> {}
+/** The XPublisher socket's own options (their kind and default), beside `SOCKET_OPTIONS`'s. */
+export const XPUB_OPTIONS: OptionTable = { verbose: { kind: "boolean", default: false } };
 
 /**
  * XPUB (RFC 29): a publisher whose receive() yields the subscriptions its
@@ -54,10 +42,6 @@ export interface XPublisher extends Required<Pick<XPublisherOptions, "verbose">>
  * ```
  */
 export class XPublisher extends Publisher {
-  static {
-    installOptionProperties(XPublisher.prototype, XPUB_OPTIONS);
-  }
-
   /** Subscribers per prefix, across peers (a peer repeating itself counts once). */
   readonly #totals = new SubscriptionSet();
   readonly #inbound = new FairQueue();
@@ -66,6 +50,14 @@ export class XPublisher extends Publisher {
   constructor(options: XPublisherOptions = {}) {
     super(options, "XPUB", XPUB_OPTIONS);
     this.use({ inbound: this.#inbound });
+  }
+
+  /** Deliver every subscription, not only the first for each prefix. */
+  get verbose(): boolean {
+    return this.optionValue("verbose");
+  }
+  set verbose(value: boolean) {
+    this.setOptionValue("verbose", value);
   }
 
   /** @internal Records the subscription and delivers it as a message when it is new (or always, when verbose). */

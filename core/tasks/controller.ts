@@ -21,6 +21,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import {
   ExecutorFullError,
   TaskExecutor,
@@ -116,7 +117,9 @@ export interface TaskController {
  * throw new TaskRejection("component 'arm' is busy");
  * ```
  */
-export class TaskRejection extends Error {
+export class TaskRejection extends ZedgeError {
+  /** Always `"task-rejection"`. */
+  readonly code: string = "task-rejection";
   /** Creates a rejection whose message is sent back to the client. */
   constructor(message: string) {
     super(message);

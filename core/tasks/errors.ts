@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import { stateName } from "./protocol.ts";
 
 /**
@@ -24,7 +25,9 @@ import { stateName } from "./protocol.ts";
  * const isClientError = (e: unknown) => e instanceof TaskClientError;
  * ```
  */
-export class TaskClientError extends Error {
+export class TaskClientError extends ZedgeError {
+  /** Always `"task-client"`. */
+  readonly code: string = "task-client";
   /** Creates a client error with a message and optional cause. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -44,6 +47,8 @@ export class TaskClientError extends Error {
  * ```
  */
 export class TaskNetworkError extends TaskClientError {
+  /** Always `"task-network"`. */
+  override readonly code: string = "task-network";
   /** Where the client tried to reach the server. */
   readonly endpoint: string;
   /** Creates a network error for `endpoint` with the failure `reason`. */
@@ -66,6 +71,8 @@ export class TaskNetworkError extends TaskClientError {
  * ```
  */
 export class TaskRejectedError extends TaskClientError {
+  /** Always `"task-rejected"`. */
+  override readonly code: string = "task-rejected";
   /** The state the server replied with. */
   readonly state: number;
   /** The id field of the server's reply. */
@@ -93,6 +100,8 @@ export class TaskRejectedError extends TaskClientError {
  * ```
  */
 export class TaskWaitTimeoutError extends TaskClientError {
+  /** Always `"task-wait-timeout"`. */
+  override readonly code: string = "task-wait-timeout";
   /** The task that was waited for. */
   readonly id: number;
   /** The last state seen. */

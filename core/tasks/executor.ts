@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import { getLogger } from "@logtape/logtape";
 import {
   isFinalState,
@@ -136,7 +137,9 @@ export interface TaskExecutorOptions {
  * const error = new ExecutorFullError(10);
  * ```
  */
-export class ExecutorFullError extends Error {
+export class ExecutorFullError extends ZedgeError {
+  /** Always `"executor-full"`. */
+  readonly code: string = "executor-full";
   /** Creates the error for an executor limited to `limit` running tasks. */
   constructor(limit: number) {
     super(`too many running tasks (limit ${limit})`);

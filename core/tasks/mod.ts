@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+export { ZedgeError } from "../errors.ts";
 export * from "./protocol.ts";
 export * from "./errors.ts";
 export * from "./executor.ts";

@@ -27,6 +27,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import { getLogger } from "@logtape/logtape";
 import { decode as decodeMsgpack, encode as encodeMsgpack } from "@msgpack/msgpack";
 import { Publisher, Subscriber } from "../sockets/mod.ts";
@@ -77,7 +78,9 @@ export const PICKLE_REFUSAL: string =
  * console.log(new PickleRefusedError().message);
  * ```
  */
-export class PickleRefusedError extends Error {
+export class PickleRefusedError extends ZedgeError {
+  /** Always `"pickle-refused"`. */
+  readonly code: string = "pickle-refused";
   /** Creates the refusal; the message says why. */
   constructor() {
     super(PICKLE_REFUSAL);

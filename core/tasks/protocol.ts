@@ -32,6 +32,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 
 /**
  * Request codes a client puts into the STATE field.
@@ -181,7 +182,9 @@ export type ProtocolField =
  * }
  * ```
  */
-export class ProtocolError extends Error {
+export class ProtocolError extends ZedgeError {
+  /** Always `"protocol"`. */
+  readonly code: string = "protocol";
   /** Which part of the input was wrong. */
   readonly field: ProtocolField;
   /** Creates an error about `field` with a message. */

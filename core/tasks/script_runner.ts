@@ -23,6 +23,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 import type { TaskClient, TaskStatus } from "./client.ts";
 import { TaskNetworkError, TaskRejectedError, TaskWaitTimeoutError } from "./errors.ts";
 import { stateName, TaskState } from "./protocol.ts";
@@ -88,7 +89,9 @@ export interface ScriptSummary {
  * const error = new ScriptInterrupted();
  * ```
  */
-export class ScriptInterrupted extends Error {
+export class ScriptInterrupted extends ZedgeError {
+  /** Always `"script-interrupted"`. */
+  readonly code: string = "script-interrupted";
   constructor() {
     super("interrupted");
     this.name = "ScriptInterrupted";
@@ -108,7 +111,9 @@ export class ScriptInterrupted extends Error {
  * console.log(error.message); // "end of input at the prompt for scene 'pick'"
  * ```
  */
-export class ScriptInputEnded extends Error {
+export class ScriptInputEnded extends ZedgeError {
+  /** Always `"script-input-ended"`. */
+  readonly code: string = "script-input-ended";
   /** The prompt the input ended at. */
   readonly at: string;
   /** What the run did before. */

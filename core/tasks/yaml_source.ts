@@ -35,6 +35,8 @@ import { ConfigFileError, YamlDocument } from "../config/yaml_schema.ts";
  * ```
  */
 export class ConfigError extends ConfigFileError {
+  /** Always `"tasks-config"`. */
+  override readonly code: string = "tasks-config";
   /** The file the problems are in. */
   readonly file: string;
   /** 1-based line of the first problem, 0 when it is the whole file. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ZedgeError } from "../errors.ts";
 
 /**
  * A parsed endpoint.
@@ -29,7 +30,9 @@ export type Endpoint =
  * try { parseEndpoint("udp://x"); } catch (e) { console.log(e instanceof EndpointError); }
  * ```
  */
-export class EndpointError extends Error {
+export class EndpointError extends ZedgeError {
+  /** Always `"endpoint"`. */
+  readonly code: string = "endpoint";
   /** Creates the error for `endpoint`, saying `why` it is invalid. */
   constructor(endpoint: string, why: string) {
     super(`invalid endpoint '${endpoint}': ${why}`);

@@ -1,3 +1,4 @@
+import { ZedgeError } from "../errors.ts";
 /**
  * The one error type the ZMTP codec throws. Anything the codec rejects (a bad
  * signature, an impossible frame length, a malformed command) becomes a
@@ -13,9 +14,11 @@
  * }
  * ```
  */
-export class ZmtpError extends Error {
+export class ZmtpError extends ZedgeError {
   /** A short machine-readable reason, stable across releases. */
   readonly kind: ZmtpErrorKind;
+  /** The same as `kind`, as every zedge error has it. */
+  readonly code: ZmtpErrorKind;
   /**
    * What the ERROR command sent to the peer says: the message when
    * undefined, nothing at all when null (CURVE never answers a box that
@@ -27,6 +30,7 @@ export class ZmtpError extends Error {
     super(message);
     this.name = "ZmtpError";
     this.kind = kind;
+    this.code = kind;
     this.peerReason = kind === "refused" ? null : options.peerReason;
   }
 }

@@ -20,6 +20,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../../core/errors.ts";
 import { decode, encode } from "@msgpack/msgpack";
 
 /**
@@ -73,7 +74,9 @@ export interface TopicMessage<T = unknown> {
  * const e = new DataflowCodecError("a topic message has 3 frames, got 1");
  * ```
  */
-export class DataflowCodecError extends Error {
+export class DataflowCodecError extends ZedgeError {
+  /** Always `"dataflow-codec"`. */
+  readonly code: string = "dataflow-codec";
   /** Creates the error, saying what is wrong. */
   constructor(message: string) {
     super(message);

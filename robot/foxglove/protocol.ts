@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../../core/errors.ts";
 
 /**
  * The subprotocol this server speaks.
@@ -152,7 +153,9 @@ export type ClientMessage =
  * const e = new FoxgloveProtocolError("'subscriptions' must be a list");
  * ```
  */
-export class FoxgloveProtocolError extends Error {
+export class FoxgloveProtocolError extends ZedgeError {
+  /** Always `"foxglove-protocol"`. */
+  readonly code: string = "foxglove-protocol";
   /** Creates the error, saying what is wrong. */
   constructor(message: string) {
     super(message);

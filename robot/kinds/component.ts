@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../../core/errors.ts";
 import type { NodeLogger } from "./node.ts";
 import { fileURLToPath } from "node:url";
 import { importModule } from "../../core/module_import.ts";
@@ -93,7 +94,9 @@ export interface ComponentKindRunner<S extends ComponentSpec> {
  * throw new ComponentLoadError("nodes/odometry.ts: must export default function main(ctx)");
  * ```
  */
-export class ComponentLoadError extends Error {
+export class ComponentLoadError extends ZedgeError {
+  /** Always `"component-load"`. */
+  readonly code: string = "component-load";
   /** Creates the error; the message names the module and what is wrong. */
   constructor(message: string) {
     super(message);

@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../../core/errors.ts";
 import { Dealer, ZmqError } from "../../core/sockets/mod.ts";
 import type { ControlRequestOptions } from "../control.ts";
 import type { LogLine } from "../observe/view.ts";
@@ -78,7 +79,9 @@ export interface StreamRequest {
  * const e = new LiveClientError("no reply within 3000 ms");
  * ```
  */
-export class LiveClientError extends Error {
+export class LiveClientError extends ZedgeError {
+  /** Always `"live-client"`. */
+  readonly code: string = "live-client";
   /** Creates the error, saying why. */
   constructor(message: string) {
     super(message);

@@ -30,6 +30,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../../core/errors.ts";
 import { Publisher } from "../../core/sockets/mod.ts";
 import { type NodeSpec, OPERATOR_SOURCE, type RobotConfig, type TopicSchema } from "../spec.ts";
 import type { ComponentState } from "../control.ts";
@@ -152,7 +153,9 @@ export interface ComponentStateValue {
  * const e = new PublishRefusedError("'odom' is not among the topics an operator may publish");
  * ```
  */
-export class PublishRefusedError extends Error {
+export class PublishRefusedError extends ZedgeError {
+  /** Always `"publish-refused"`. */
+  readonly code: string = "publish-refused";
   /** Creates the error, saying why. */
   constructor(message: string) {
     super(message);

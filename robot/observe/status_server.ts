@@ -26,6 +26,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../../core/errors.ts";
 import { getLogger } from "@logtape/logtape";
 import { escapeUntrusted } from "../../core/logs/escape.ts";
 import { parsePasswords } from "../../core/security/authenticator.ts";
@@ -72,7 +73,9 @@ const PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; style-src '
  * console.log(e.message); // "cannot serve the status page on 127.0.0.1:7800: Address already in use"
  * ```
  */
-export class StatusPageError extends Error {
+export class StatusPageError extends ZedgeError {
+  /** Always `"status-page"`. */
+  readonly code: string = "status-page";
   /** Creates the error for `address`, with the listen error as its cause. */
   constructor(address: string, cause: unknown) {
     super(

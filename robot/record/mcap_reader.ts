@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { ZedgeError } from "../../core/errors.ts";
 import { McapIndexedReader, McapStreamReader, type McapTypes } from "@mcap/core";
 import { loadDecompressHandlers } from "@mcap/support";
 import { ENCODING_KEY } from "./mcap_writer.ts";
@@ -74,7 +75,9 @@ export interface RecordedMessage {
  * const e = new RecordingFormatError("run.mcap: not an MCAP file");
  * ```
  */
-export class RecordingFormatError extends Error {
+export class RecordingFormatError extends ZedgeError {
+  /** Always `"recording-format"`. */
+  readonly code: string = "recording-format";
   /** Creates the error, saying why. */
   constructor(message: string) {
     super(message);

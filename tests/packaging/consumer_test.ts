@@ -1,7 +1,8 @@
 /**
  * zedge as another Deno project's dependency: a consumer project in a temp
- * directory beside a link to this checkout imports `@zedge/zedge` and
- * `@zedge/zedge/robot` — through `"links": ["../zedge"]` in its own
+ * directory beside a link to this checkout imports `@zedge/zedge`,
+ * `@zedge/zedge/robot` and each layer's entry (`/sockets`, `/tasks`,
+ * `/pipeline`, `/manager`, `/security`) — through `"links": ["../zedge"]` in its own
  * deno.json, and as a member of a parent workspace — and runs: a PUSH/PULL
  * round trip over TCP, a task on a task server, and a robot whose node
  * module lives in the consumer's directory. `deno publish --dry-run` is
@@ -115,6 +116,87 @@ Deno.test("packaging: a consumer and zedge as members of one workspace", async (
   try {
     assertConsumerRan(
       await run(join(dir, "app"), ["run", "-A", "--unstable-worker-options", "main.ts"]),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A consumer of each layer's entry, and of the root names that moved (deprecated aliases). */
+const LAYERS_MAIN = `
+import { Pull, Push, ZedgeError as LayerZedgeError, ZmqError } from "@zedge/zedge/sockets";
+import { TaskServer, TestController } from "@zedge/zedge/tasks";
+import { CodecError, decodeMessage, encodeMessage, type HandlerContext, Journal } from "@zedge/zedge/pipeline";
+import { SocketManager } from "@zedge/zedge/manager";
+import { generateKeyPair } from "@zedge/zedge/security";
+import { parseRobotConfig, ZedgeError as RobotZedgeError } from "@zedge/zedge/robot";
+import * as root from "@zedge/zedge";
+import { encodePipelineMessage, type PipelineHandlerContext, PipelineJournal, ZedgeError } from "@zedge/zedge";
+
+// A moved name is the same value at the root (for one release) and in its layer.
+console.log("same values:", [
+  root.Push === Push, root.TaskServer === TaskServer, PipelineJournal === Journal,
+  encodePipelineMessage === encodeMessage, root.SocketManager === SocketManager,
+  root.generateKeyPair === generateKeyPair, LayerZedgeError === ZedgeError,
+  RobotZedgeError === ZedgeError,
+].join(" "));
+const context: PipelineHandlerContext | null = null as HandlerContext | null;
+
+const pull = new Pull();
+await pull.bind("tcp://127.0.0.1:0");
+const push = new Push();
+push.connect(pull.lastEndpoint!);
+await push.send("layers");
+console.log("sockets:", new TextDecoder().decode((await pull.receive())[0]));
+push.close();
+pull.close();
+
+const server = new TaskServer({ endpoint: "tcp://127.0.0.1:0" });
+server.register("/test", new TestController());
+await server.start();
+console.log("tasks:", server.endpoint!.startsWith("tcp://"));
+await server.close();
+
+console.log("pipeline:", decodeMessage(encodeMessage({ kind: "heartbeat" })).kind, context);
+const manager = new SocketManager();
+console.log("manager:", manager.create("jobs", "pull").type);
+await manager.closeAll();
+console.log("security:", (await generateKeyPair()).publicKey.length);
+console.log("robot:", parseRobotConfig(
+  "robot: layered\\ncomponents:\\n  greeter: { kind: node, module: ./greeter.ts }\\n",
+  new URL("./robot.yaml", import.meta.url).pathname,
+).robot);
+
+for (const error of [new ZmqError("EAGAIN", "timed out"), (() => {
+  try { decodeMessage(new Uint8Array([0xc1])); } catch (e) { return e; }
+})()]) {
+  console.log("error:", error instanceof ZedgeError, (error as ZedgeError).code, error instanceof CodecError);
+}
+`;
+
+Deno.test("packaging: a consumer imports each layer's entry, and the root's moved names still work", async () => {
+  const dir = await consumerLayout({ links: ["../zedge"] });
+  try {
+    const app = join(dir, "app");
+    await Deno.writeTextFile(join(app, "layers.ts"), LAYERS_MAIN);
+    const check = await run(app, ["check", "layers.ts"]);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    const result = await run(app, ["run", "-A", "layers.ts"]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal(
+      result.stdout,
+      [
+        "same values: true true true true true true true true",
+        "sockets: layers",
+        "tasks: true",
+        "pipeline: heartbeat null",
+        "manager: PULL",
+        "security: 40",
+        "robot: layered",
+        "error: true EAGAIN false",
+        "error: true pipeline-codec true",
+        "",
+      ].join("\n"),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { abortableDelay, type HandlerMap, type TaskContext } from "../../../mod.ts";
+import { abortableDelay, type HandlerMap, type TaskContext } from "../../../core/tasks/mod.ts";
 
 /** Drives `goal` metres (10 cm steps at 0.5 m/s), reporting progress. */
 async function drive(direction: string, goal: string, { signal, progress }: TaskContext) {

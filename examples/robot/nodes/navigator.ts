@@ -11,7 +11,7 @@
  * @module
  */
 import type { NodeContext } from "../../../robot/mod.ts";
-import { abortableDelay } from "../../../mod.ts";
+import { abortableDelay } from "../../../core/tasks/mod.ts";
 
 type Cell = [number, number];
 
