@@ -47,6 +47,7 @@ import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { PeerLinks } from "./dataflow/peer_links.ts";
 import { ensurePrivateDir } from "./private_dir.ts";
+import { VERSION } from "../core/version.ts";
 import { FoxgloveServer } from "./foxglove/server.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
 import { LiveControl } from "./live/control_ops.ts";
@@ -617,6 +618,7 @@ export class Supervisor {
     return {
       robot: this.config.robot,
       pid: Deno.pid,
+      version: VERSION,
       uptimeMs: Math.round(now - this.#startedAt),
       components: this.#components.map((c) => c.status(now)),
     };
