@@ -25,7 +25,9 @@ import { type RobotTarget, robotTarget } from "./robot_target.ts";
 
 const ROBOT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
-const controlEndpoint = z.string({ error: "must be the robot's control endpoint (tcp://host:port)" })
+const controlEndpoint = z.string({
+  error: "must be the robot's control endpoint (tcp://host:port)",
+})
   .superRefine((value, ctx) => {
     try {
       parseEndpoint(value);

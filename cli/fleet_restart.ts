@@ -105,7 +105,11 @@ async function restartOne(
       state = component?.state ?? "gone";
       if (state === "running") {
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
-        return { robot: robot.name, result: "restarted", detail: `running again after ${seconds} s` };
+        return {
+          robot: robot.name,
+          result: "restarted",
+          detail: `running again after ${seconds} s`,
+        };
       }
       if (state === "failed") return failed(`failed after the restart: ${component!.lastError}`);
     } catch (error) {
