@@ -1,5 +1,5 @@
 /**
- * `zedge fleet status|restart|serve`: the robots of a fleet file
+ * `zedge fleet status|restart|run-script|serve`: the robots of a fleet file
  * (`fleet.yaml`, see `fleet_file.ts`) asked together over their control
  * endpoints, with CURVE as the operator the file names. Every command takes
  * the fleet file as an optional argument or `-c FILE` (default
@@ -9,6 +9,7 @@
  * zedge fleet status
  * zedge fleet status -c fleet.yaml --json
  * zedge fleet restart planner --all --batch 25% --max-fail 1
+ * zedge fleet run-script scene.yaml --yes
  * zedge fleet serve --listen 127.0.0.1:7900
  * ```
  *
@@ -18,6 +19,7 @@ import type { Command } from "commander";
 import { CliError } from "./errors.ts";
 import { chooseRobots, type Fleet, fleetFileArgument, loadFleet } from "./fleet_file.ts";
 import { shutdownSignal } from "./shutdown.ts";
+import { parseSecondsFlag, setupTaskLogging, ZTL_EXIT_CODES_FLAG } from "./tasks_common.ts";
 
 interface FleetFlags {
   config?: string;
@@ -136,6 +138,48 @@ export function register(program: Command): void {
       if (count("failed") + count("skipped") > 0) {
         throw new CliError(`the restart of ${component} did not reach every robot`, 1);
       }
+    },
+  );
+
+  withFleet<FleetFlags & { yes?: boolean; stepTimeout: number; ztlExitCodes?: boolean }>(
+    fleet.command("run-script")
+      .description(
+        "run a scene script whose handlers name robots of the fleet: each robot's first task " +
+          "server (asked over its control endpoint) is the remote of its name, over CURVE",
+      )
+      .argument("<scene.yaml>", "the scene script")
+      .option("-y, --yes", "run every scene once without asking (for services and tests)")
+      .option(
+        "--step-timeout <seconds>",
+        "abort a step's tasks if they take longer; 0 (default) waits forever",
+        parseSecondsFlag,
+        0,
+      )
+      .option(...ZTL_EXIT_CODES_FLAG),
+    async (fleet, [script], flags) => {
+      const { readConfigText } = await import("../core/tasks/remotes.ts");
+      const { parseScript } = await import("../core/tasks/script.ts");
+      const { ConfigError } = await import("../core/tasks/yaml_source.ts");
+      const { fleetRemotes } = await import("./fleet_script.ts");
+      const { runSceneScript } = await import("./run_script.ts");
+      await setupTaskLogging("warning");
+      let used: string[];
+      try {
+        const parsed = parseScript(await readConfigText(script), script);
+        used = parsed.scenes.flatMap((scene) =>
+          scene.steps.flatMap((step) => step.handlers.map((h) => h.remote))
+        );
+      } catch (error) {
+        if (error instanceof ConfigError) throw new CliError(error.message);
+        throw error;
+      }
+      await runSceneScript(await fleetRemotes(fleet, [...new Set(used)]), {
+        script,
+        yes: flags.yes,
+        stepTimeout: flags.stepTimeout,
+        ztlExitCodes: flags.ztlExitCodes,
+        curveSecret: fleet.operatorKey,
+      });
     },
   );
 

@@ -94,6 +94,8 @@ export interface Fleet {
   name: string;
   /** The fleet file's path, as given. */
   file: string;
+  /** The operator's secret key file (resolved), when the file names one. */
+  operatorKey?: string;
   /** Every robot, in file order. */
   robots: { name: string; target: RobotTarget }[];
 }
@@ -178,7 +180,12 @@ export async function loadFleet(file: string, timeoutMs: number): Promise<Fleet>
       throw new CliError(where, 2);
     }
   }
-  return { name: value.fleet, file, robots };
+  return {
+    name: value.fleet,
+    file,
+    ...(curveSecret === undefined ? {} : { operatorKey: curveSecret }),
+    robots,
+  };
 }
 
 /**

@@ -48,6 +48,7 @@ import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { PeerLinks } from "./dataflow/peer_links.ts";
 import { ensurePrivateDir } from "./private_dir.ts";
 import { VERSION } from "../core/version.ts";
+import { taskServersOf } from "./task_servers.ts";
 import { FoxgloveServer } from "./foxglove/server.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
 import { LiveControl } from "./live/control_ops.ts";
@@ -531,6 +532,7 @@ export class Supervisor {
       const control = new ControlServer(this.config.control, {
         status: () => this.status(),
         directory: () => robotDirectory(this.config),
+        tasks: () => taskServersOf(this.config),
         view: (logsAfter) => ({
           view: this.view(),
           logs: this.#observatory.logs(logsAfter, CONTROL_LOG_LINES),

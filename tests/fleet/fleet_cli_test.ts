@@ -24,6 +24,7 @@ const PLANNER = `export default async function main(ctx) {
 
 async function makeFleet() {
   const controls = Object.fromEntries(ROBOTS.map((r) => [r, freeTcpPort()]));
+  const tasks = Object.fromEntries(ROBOTS.map((r) => [r, freeTcpPort()]));
   const ghost = freeTcpPort();
   const files: Record<string, string> = { "planner.ts": PLANNER };
   for (const robot of ROBOTS) {
@@ -38,6 +39,12 @@ components:
     restart: never
     read: [../broken-${robot}]
     config: { brokenFlag: BROKEN }
+  tasks:
+    kind: task-server
+    bind: "tcp://*:${tasks[robot]}"
+    scopes: { /test: test }
+    security:
+      curve: { secretKey: ../keys/${robot}-tasks.key, allow: [../keys/operators/] }
 `;
   }
   const fleet = await robotDir(files);
@@ -51,7 +58,7 @@ components:
   }
   const keys = join(fleet, "keys");
   await Deno.mkdir(join(keys, "operators"), { recursive: true });
-  for (const name of [...ROBOTS, "operator", "ghost"]) {
+  for (const name of [...ROBOTS, ...ROBOTS.map((r) => `${r}-tasks`), "operator", "ghost"]) {
     const made = await zedge(["keys", "generate", join(keys, name)]);
     assert.equal(made.code, 0, made.stderr);
   }
@@ -127,7 +134,7 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
     for (const robot of ROBOTS) {
       assert.equal(first.of(robot).reachable, true, robot);
       assert.match(first.of(robot).version!, /^\d+\.\d+\.\d+/);
-      assert.equal(first.of(robot).running, 1);
+      assert.equal(first.of(robot).running, 2);
       assert.equal(first.of(robot).failed, 0);
     }
     assert.equal(first.of("ghost").reachable, false);
@@ -150,7 +157,7 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
     })();
     assert.match(table.stdout, /fleet testfleet · 2\/4 reachable/);
     assert.match(table.stdout, /^gamma\s+NO\s/m);
-    assert.match(table.stdout, /^alpha\s+yes\s+\S+\s+1\/1\s+0\s/m);
+    assert.match(table.stdout, /^alpha\s+yes\s+\S+\s+2\/2\s+0\s/m);
 
     // beta's planner cannot start again: with no failure allowed, gamma is never tried.
     await Deno.writeTextFile(join(dir, "broken-beta"), "");
@@ -194,6 +201,39 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
     const after = await fleetStatusJson(file, 2000);
     assert.equal(after.of("beta").failed, 1);
     assert.match(after.of("beta").lastError!, /^planner: .*calibration missing/);
+
+    // A scene script addressing robots by name: their task servers (bound on *) over CURVE.
+    await Deno.writeTextFile(
+      join(dir, "scene.yaml"),
+      "greetings:\n  all at once:\n    test(remote = alpha):\n      echo: hello alpha\n" +
+        "    test(remote = gamma):\n      echo: hello gamma\n",
+    );
+    const script = await zedge(["fleet", "run-script", join(dir, "scene.yaml"), file, "--yes"]);
+    assert.equal(script.code, 0, script.stdout + script.stderr);
+    assert.match(script.stdout, /hello alpha/);
+    assert.match(script.stdout, /hello gamma/);
+    assert.match(
+      script.stdout,
+      /SCRIPT FINISHED: 1 scene\(s\) run, 2 task\(s\) triggered, 2 completed/,
+    );
+    await Deno.writeTextFile(
+      join(dir, "ghost.yaml"),
+      "haunt:\n  boo:\n    test(remote = ghost):\n      echo: boo\n",
+    );
+    const haunted = await zedge([
+      "fleet",
+      "run-script",
+      join(dir, "ghost.yaml"),
+      file,
+      "--yes",
+      "--timeout",
+      "1000",
+    ]);
+    assert.equal(haunted.code, 1);
+    assert.match(
+      haunted.stderr,
+      /fleet\.yaml: robot ghost: no robot supervisor answers at .*no reply within 1000 ms/,
+    );
 
     // The fleet view: one /metrics with a robot label, loopback only.
     const refused = await zedge(["fleet", "serve", file, "--listen", "0.0.0.0:0"]);
