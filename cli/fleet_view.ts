@@ -47,7 +47,9 @@ export async function fleetMetricFamilies(
       const into = merged.get(family.name) ?? { ...family, samples: [] };
       merged.set(family.name, into);
       for (const sample of family.samples) {
-        into.samples.push({ labels: { robot, ...sample.labels }, value: sample.value });
+        // A robot labels its own samples with its YAML's name; the fleet file's name is the one
+        // zedge_fleet_robot_up and the status table use, so it wins.
+        into.samples.push({ labels: { ...sample.labels, robot }, value: sample.value });
       }
     }
   }
