@@ -70,6 +70,22 @@ export const fleetFileSchema = z.strictObject({
 });
 
 /**
+ * The fleet file's JSON Schema (draft 2020-12), for editors (`zedge schema fleet`).
+ *
+ * @example
+ * ```ts
+ * import { fleetJsonSchema } from "./fleet_file.ts";
+ * console.log(Object.keys(fleetJsonSchema().properties as object)); // fleet, operator, robots
+ * ```
+ */
+export function fleetJsonSchema(): Record<string, unknown> {
+  return {
+    title: "zedge fleet",
+    ...z.toJSONSchema(fleetFileSchema, { io: "input", unrepresentable: "any" }),
+  } as Record<string, unknown>;
+}
+
+/**
  * The fleet file as written.
  *
  * @example

@@ -287,6 +287,10 @@ Deno.test("zedge fleet: a mistake in fleet.yaml is one line naming file, line an
       /fleet\.yaml:3: robots\.arm-bot: has a serverKey but .*operator/,
     );
 
+    const schema = await zedge(["schema", "fleet"]);
+    assert.equal(JSON.parse(schema.stdout).title, "zedge fleet");
+    assert.deepEqual(JSON.parse(schema.stdout).required, ["fleet", "robots"]);
+
     const missing = await zedge(["fleet", "status", join(dir, "nope.yaml")]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.yaml: no such fleet file/);
