@@ -125,6 +125,7 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
   );
   const [, , gamma] = robots;
   let view: ReturnType<typeof spawn> | undefined;
+  const viewPort = freeTcpPort();
   try {
     // Every robot answers but the ghost, which nobody runs.
     const first = await fleetStatusJson(file, 2000);
@@ -239,7 +240,7 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
     const refused = await zedge(["fleet", "serve", file, "--listen", "0.0.0.0:0"]);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /loopback only/);
-    const port = freeTcpPort();
+    const port = viewPort;
     view = spawn(
       Deno.execPath(),
       zedgeArgs("fleet", "serve", file, "--listen", `127.0.0.1:${port}`, "--timeout", "1500"),
@@ -254,7 +255,10 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
     const json = await (await fetch(`http://127.0.0.1:${port}/status.json`)).json();
     assert.equal(json.robots.length, 4);
   } finally {
-    if (view !== undefined) assert.equal((await view.stop()).code, 0, view.stderr());
+    if (view !== undefined) {
+      assert.equal((await view.stop()).code, 0, view.stderr());
+      await assert.rejects(fetch(`http://127.0.0.1:${viewPort}/`), "the view's port is closed");
+    }
     for (const robot of robots) {
       const exit = await robot.stop();
       assert.equal(exit.code, 0, robot.stderr());
