@@ -183,20 +183,26 @@ export function register(program: Command): void {
     },
   );
 
-  withFleet<FleetFlags & { listen: string }>(
+  withFleet<FleetFlags & { listen: string; users?: string; tokenFile?: string }>(
     fleet.command("serve")
       .description(
         "serve the fleet view: / (every robot's status line), /status.json and /metrics " +
-          "(every robot's metrics with a robot label); loopback only, as it has no login",
+          "(every robot's metrics with a robot label); loopback only unless it has a login",
       )
-      .option("--listen <host:port>", "where to serve (loopback)", "127.0.0.1:7900"),
+      .option("--listen <host:port>", "where to serve (loopback unless a login)", "127.0.0.1:7900")
+      .option("--users <file>", "login: HTTP basic auth against name=password lines")
+      .option("--token-file <file>", "login: Authorization: Bearer TOKEN against this file"),
     async (fleet, _args, flags) => {
       const { serveFleetView } = await import("./fleet_view.ts");
       const stop = new AbortController();
       const signal = shutdownSignal();
       signal.promise.then(() => stop.abort());
       try {
-        const view = await serveFleetView(fleet, flags.listen, stop.signal);
+        const login = flags.users === undefined && flags.tokenFile === undefined ? null : {
+          ...(flags.users === undefined ? {} : { users: flags.users }),
+          ...(flags.tokenFile === undefined ? {} : { tokenFile: flags.tokenFile }),
+        };
+        const view = await serveFleetView(fleet, flags.listen, login, stop.signal);
         console.log(
           `fleet ${fleet.name}: ${fleet.robots.length} robots at http://${view.hostname}:${view.port}/ ` +
             "(/metrics, /status.json)",

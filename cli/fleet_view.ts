@@ -6,14 +6,17 @@
  * would give them, plus `zedge_fleet_robot_up`. Every request asks all the
  * robots at once, each within the timeout.
  *
- * The page has no login, so it listens on loopback only (reach it from
- * elsewhere over `ssh -L`), as a robot's status page does in protected mode.
+ * As a robot's status page in protected mode: without a login it listens on
+ * loopback only (reach it from elsewhere over `ssh -L`) and answers only
+ * requests whose Host is an IP address (DNS rebinding); with a login
+ * (`users`: `name=password` lines, or `tokenFile`) it may listen anywhere.
  *
  * @module
  */
 import { isLoopbackHost, parseEndpoint } from "../core/transport/endpoint.ts";
 import type { RobotView } from "../robot/observe/view.ts";
 import type { MetricFamily } from "../robot/observe/prometheus_text.ts";
+import type { StatusLogin } from "../robot/spec.ts";
 import { CliError } from "./errors.ts";
 import type { Fleet } from "./fleet_file.ts";
 import { fleetStatus, formatFleetStatus } from "./fleet_status.ts";
@@ -84,20 +87,22 @@ function pageOf(fleet: Fleet, table: string): string {
 }
 
 /**
- * Serves the fleet view on `listen` (HOST:PORT, loopback only) until
- * `signal` aborts; resolves the address it listens on once it does.
+ * Serves the fleet view on `listen` (HOST:PORT: loopback unless `login`
+ * names users or a token file) until `signal` aborts; resolves the address
+ * it listens on once it does.
  *
  * @example
  * ```ts
  * import { serveFleetView } from "./fleet_view.ts";
  * declare const fleet: import("./fleet_file.ts").Fleet;
  * const stop = new AbortController();
- * const { hostname, port, finished } = await serveFleetView(fleet, "127.0.0.1:0", stop.signal);
+ * const { hostname, port, finished } = await serveFleetView(fleet, "127.0.0.1:0", null, stop.signal);
  * ```
  */
 export async function serveFleetView(
   fleet: Fleet,
   listen: string,
+  login: StatusLogin | null,
   signal: AbortSignal,
 ): Promise<{ hostname: string; port: number; finished: Promise<void> }> {
   let host: string;
@@ -110,13 +115,29 @@ export async function serveFleetView(
   } catch {
     throw new CliError(`--listen must be HOST:PORT (e.g. 127.0.0.1:7900), got '${listen}'`, 2);
   }
-  if (!isLoopbackHost(host)) {
+  if (!isLoopbackHost(host) && login === null) {
     throw new CliError(
-      `--listen ${listen}: the fleet view has no login, so it serves on loopback only ` +
-        "(127.0.0.1:PORT); reach it from elsewhere over ssh -L PORT:127.0.0.1:PORT",
+      `--listen ${listen}: without a login the fleet view serves on loopback only ` +
+        "(127.0.0.1:PORT; reach it over ssh -L PORT:127.0.0.1:PORT), or give --users FILE " +
+        "(name=password lines) or --token-file FILE",
       2,
     );
   }
+  for (const file of [login?.users, login?.tokenFile]) {
+    if (file === undefined) continue;
+    try {
+      await Deno.readTextFile(file);
+    } catch (error) {
+      throw new CliError(`cannot read the login file ${file}: ${(error as Error).message}`, 2);
+    }
+  }
+  const { httpRefusal } = await import("../robot/observe/http_access.ts");
+  const { getLogger } = await import("@logtape/logtape");
+  const page = {
+    page: "fleet view",
+    realm: `zedge fleet ${fleet.name}`,
+    log: getLogger(["zedge"]),
+  };
   const { METRICS_CONTENT_TYPE } = await import("../robot/observe/robot_metrics.ts");
   const { formatPrometheusText } = await import("../robot/observe/prometheus_text.ts");
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
@@ -126,6 +147,8 @@ export async function serveFleetView(
     signal,
     onListen: (address) => resolve(address as Deno.NetAddr),
   }, async (request) => {
+    const refused = await httpRefusal(request, login, page);
+    if (refused !== null) return refused;
     const path = new URL(request.url).pathname;
     if (request.method !== "GET") return new Response("GET only\n", { status: 405 });
     if (path === "/metrics") {

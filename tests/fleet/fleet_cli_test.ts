@@ -118,6 +118,21 @@ async function restartsOf(file: string, robot: string): Promise<number> {
   return JSON.parse(out.stdout).components[0].restarts;
 }
 
+/** A GET of / with the given Host header, over a plain TCP connection: the status line. */
+async function rawGet(port: number, host: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+    );
+    const reply = new Uint8Array(64);
+    const n = await conn.read(reply);
+    return new TextDecoder().decode(reply.subarray(0, n ?? 0));
+  } finally {
+    conn.close();
+  }
+}
+
 Deno.test("zedge fleet: status, rolling restart with a failure budget and the fleet view over CURVE", async () => {
   const { dir, file } = await makeFleet();
   const robots = await Promise.all(
@@ -125,6 +140,7 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
   );
   const [, , gamma] = robots;
   let view: ReturnType<typeof spawn> | undefined;
+  let guarded: ReturnType<typeof spawn> | undefined;
   const viewPort = freeTcpPort();
   try {
     // Every robot answers but the ghost, which nobody runs.
@@ -254,7 +270,35 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
     assert.match(page, /fleet testfleet · 3\/4 reachable/);
     const json = await (await fetch(`http://127.0.0.1:${port}/status.json`)).json();
     assert.equal(json.robots.length, 4);
+    // Without a login, a Host that is a name is refused (DNS rebinding), as on a robot's page.
+    assert.match(await rawGet(port, "evil.example"), /^HTTP\/1\.1 403/);
+    assert.match(await rawGet(port, `127.0.0.1:${port}`), /^HTTP\/1\.1 200/);
+
+    // With a login it may listen beyond loopback; nothing is served without the token.
+    await Deno.writeTextFile(join(dir, "token"), "s3cret\n");
+    const loginPort = freeTcpPort();
+    guarded = spawn(
+      Deno.execPath(),
+      zedgeArgs(
+        "fleet",
+        "serve",
+        file,
+        "--listen",
+        `0.0.0.0:${loginPort}`,
+        "--token-file",
+        join(dir, "token"),
+      ),
+    );
+    await guarded.waitFor(/4 robots at http:\/\/0\.0\.0\.0:\d+\//, 30_000);
+    const anonymous = await fetch(`http://127.0.0.1:${loginPort}/metrics`);
+    await anonymous.body?.cancel();
+    assert.equal(anonymous.status, 401);
+    const withToken = await fetch(`http://127.0.0.1:${loginPort}/metrics`, {
+      headers: { authorization: "Bearer s3cret" },
+    });
+    assert.match(await withToken.text(), /^zedge_fleet_robot_up\{robot="alpha"\} 1$/m);
   } finally {
+    if (guarded !== undefined) assert.equal((await guarded.stop()).code, 0, guarded.stderr());
     if (view !== undefined) {
       assert.equal((await view.stop()).code, 0, view.stderr());
       await assert.rejects(fetch(`http://127.0.0.1:${viewPort}/`), "the view's port is closed");
