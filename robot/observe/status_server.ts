@@ -351,4 +351,3 @@ function viewEvent(observatory: RobotObservatory): Uint8Array {
 function logEvent(line: LogLine): Uint8Array {
   return encoder.encode(`event: log\nid: ${line.seq}\ndata: ${JSON.stringify(line)}\n\n`);
 }
-
