@@ -4,7 +4,9 @@
 // own address at the same port with its own CURVE key. A robot cut off
 // silently (packets dropped) or whose link is down shows as unreachable
 // within the timeout while the others answer, and answers again once
-// healed; afterwards no namespace or link of the network is left.
+// healed; a scene script reaches every robot's task server (bound on `*`
+// in its namespace) over CURVE, and a rolling restart goes across them;
+// afterwards no namespace or link of the network is left.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { repoPath, robotDir, waitFor } from "../robot/helpers.ts";
@@ -29,7 +31,7 @@ async function fleetStatus(file: string, timeoutMs: number) {
   };
 }
 
-Deno.test("zedge fleet status across network namespaces: a cut-off or downed robot is unreachable in one timeout, and back once healed", async () => {
+Deno.test("zedge fleet across network namespaces: a cut-off or downed robot is unreachable in one timeout and back once healed; run-script and restart reach every host", async () => {
   const why = await networkUnavailable();
   if (why !== undefined) throw new Error(why);
   const network = await createNetwork(3);
@@ -45,6 +47,12 @@ security:
 control: tcp://${host.address}:${CONTROL_PORT}
 components:
   idle: { kind: node, module: ../idle.ts }
+  tasks:
+    kind: task-server
+    bind: "tcp://*:7779"
+    scopes: { /test: test }
+    security:
+      curve: { secretKey: ../keys/bot${host.index}-tasks.key, allow: [../keys/operators/] }
 `;
   }
   const dir = await robotDir(files);
@@ -52,7 +60,7 @@ components:
   try {
     const keys = join(dir, "keys");
     await Deno.mkdir(join(keys, "operators"), { recursive: true });
-    for (const name of [...names, "operator"]) {
+    for (const name of [...names, ...names.map((n) => `${n}-tasks`), "operator"]) {
       assert.equal((await zedge(["keys", "generate", join(keys, name)])).code, 0);
     }
     await Deno.copyFile(join(keys, "operator.pub"), join(keys, "operators", "operator.pub"));
@@ -108,6 +116,25 @@ components:
     await heal(network, network.hosts[2]);
     const healed = await fleetStatus(file, 3000);
     assert.deepEqual(healed.reachable, { bot0: true, bot1: true, bot2: true });
+
+    // A scene step to every robot at once: each robot's task server, bound on * in its own
+    // namespace, reached at its own address over CURVE.
+    await Deno.writeTextFile(
+      join(dir, "scene.yaml"),
+      "roll call:\n  everyone:\n" +
+        names.map((n) => `    test(remote = ${n}):\n      echo: here ${n}\n`).join(""),
+    );
+    const script = await zedge(["fleet", "run-script", join(dir, "scene.yaml"), file, "--yes"]);
+    assert.equal(script.code, 0, script.stdout + script.stderr);
+    assert.match(
+      script.stdout,
+      /SCRIPT FINISHED: 1 scene\(s\) run, 3 task\(s\) triggered, 3 completed/,
+    );
+
+    // A rolling restart across the hosts, two at a time.
+    const restart = await zedge(["fleet", "restart", "idle", "--all", "--batch", "2", file]);
+    assert.equal(restart.code, 0, restart.stdout + restart.stderr);
+    assert.match(restart.stdout, /3 restarted, 0 failed, 0 skipped/);
   } finally {
     for (const robot of robots) {
       try {
