@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   demo: () => import("./demo.ts"),
   pipeline: () => import("./pipeline.ts"),
   robot: () => import("./robot.ts"),
+  fleet: () => import("./fleet.ts"),
   topic: () => import("./topic.ts"),
   service: () => import("./service.ts"),
   keys: () => import("./keys.ts"),

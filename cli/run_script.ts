@@ -14,7 +14,7 @@
  */
 import type { Command } from "commander";
 import { TaskClient } from "../core/tasks/client.ts";
-import { readConfigText } from "../core/tasks/remotes.ts";
+import { readConfigText, type Remote } from "../core/tasks/remotes.ts";
 import { parseScript, unknownRemotes } from "../core/tasks/script.ts";
 import {
   ScriptInputEnded,
@@ -90,6 +90,40 @@ export function register(program: Command): void {
 
 async function runScript(flags: ScriptFlags): Promise<void> {
   const { remotes } = await remotesForCli(flags.config);
+  await runSceneScript(remotes, flags);
+}
+
+/**
+ * How a scene script runs: its file, `--yes`, the step timeout, ZTL's exit
+ * codes, and the operator's key for the remotes that name a server key.
+ *
+ * @example
+ * ```ts
+ * import type { SceneScriptFlags } from "./run_script.ts";
+ * const flags: SceneScriptFlags = { script: "scene.yaml", yes: true, stepTimeout: 0 };
+ * ```
+ */
+export type SceneScriptFlags = Omit<ScriptFlags, "config">;
+
+/**
+ * Runs the scene script `flags.script` against `remotes` (from a remotes
+ * file, or the robots of a fleet file), printing as `zedge run-script`
+ * does; a remote with a `serverKey` is reached over CURVE as
+ * `flags.curveSecret`. Throws a {@link CliError} when a task did not
+ * complete or the script names a remote not in `remotes`.
+ *
+ * @example
+ * ```ts
+ * import { runSceneScript } from "./run_script.ts";
+ * import type { Remote } from "../core/tasks/remotes.ts";
+ * declare const remotes: Map<string, Remote>;
+ * await runSceneScript(remotes, { script: "scene.yaml", yes: true, stepTimeout: 0 });
+ * ```
+ */
+export async function runSceneScript(
+  remotes: Map<string, Remote>,
+  flags: SceneScriptFlags,
+): Promise<void> {
   let script;
   try {
     script = parseScript(await readConfigText(flags.script), flags.script);

@@ -1,7 +1,7 @@
 /**
  * `zedge schema FILE-KIND`: prints the JSON Schema of one of zedge's YAML
  * files, for editors (`# yaml-language-server: $schema=…`): `robot`,
- * `pipeline`, `remotes` or `script`. Each comes from the zod schema that
+ * `pipeline`, `remotes`, `script` or `fleet`. Each comes from the zod schema that
  * validates the file, so editor and zedge agree.
  *
  * ```sh
@@ -19,6 +19,7 @@ const SCHEMAS: Record<string, () => Promise<Record<string, unknown>>> = {
   pipeline: async () => (await import("../core/pipeline/schema.ts")).pipelineJsonSchema(),
   remotes: async () => (await import("../core/tasks/remotes.ts")).remotesJsonSchema(),
   script: async () => (await import("../core/tasks/script.ts")).scriptJsonSchema(),
+  fleet: async () => (await import("./fleet_file.ts")).fleetJsonSchema(),
 };
 
 /**

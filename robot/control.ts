@@ -33,6 +33,7 @@ import { parseEndpoint } from "../core/transport/endpoint.ts";
 import type { LiveControl } from "./live/control_ops.ts";
 import { LIVE_OPS, type LiveRequest } from "./live/control_wire.ts";
 import type { LogLine, RobotStatus, RobotView } from "./observe/view.ts";
+import type { TaskServerEntry } from "./task_servers.ts";
 
 export type { ComponentState, ComponentStatus, RobotStatus } from "./observe/view.ts";
 
@@ -51,6 +52,7 @@ export type ControlRequest =
   | { op: "status" }
   | { op: "view"; logsAfter?: number }
   | { op: "directory" }
+  | { op: "tasks" }
   | { op: "restart" | "stop" | "start"; name: string }
   | LiveRequest;
 
@@ -67,6 +69,7 @@ export type ControlReply =
   | { ok: true; status: RobotStatus }
   | { ok: true; view: RobotView; logs: LogLine[] }
   | { ok: true; directory: unknown }
+  | { ok: true; tasks: TaskServerEntry[] }
   | { ok: true }
   | { ok: false; error: string };
 
@@ -87,6 +90,8 @@ export interface ControlHandler {
   status(): RobotStatus;
   /** What the robot offers other robots (its topics, services and gateway). */
   directory?(): unknown;
+  /** The robot's task servers, for clients elsewhere (see task_servers.ts). */
+  tasks?(): TaskServerEntry[];
   /** The live view, and the log tail's lines after `logsAfter`. */
   view?(logsAfter: number): { view: RobotView; logs: LogLine[] };
   /** Acts on one component; throws (with a message for the client) when it cannot. */
@@ -133,6 +138,7 @@ export const CONTROL_OPS: Readonly<Record<string, readonly ControlRole[]>> = {
   status: ["operator"],
   view: ["operator"],
   directory: ["operator", "peer"],
+  tasks: ["operator"],
   restart: ["operator"],
   stop: ["operator"],
   start: ["operator"],
@@ -342,6 +348,10 @@ export class ControlServer {
         const after = typeof r.logsAfter === "number" && r.logsAfter >= 0 ? r.logsAfter : 0;
         return { ok: true, ...this.#handler.view(after) };
       }
+      case "tasks":
+        return this.#handler.tasks
+          ? { ok: true, tasks: this.#handler.tasks() }
+          : { ok: false, error: "this robot has no task servers to list" };
       case "directory":
         return this.#handler.directory
           ? { ok: true, directory: this.#handler.directory() }

@@ -64,6 +64,7 @@ export {
   type RobotStatus,
 } from "./control.ts";
 export { Supervisor, type SupervisorOptions } from "./supervisor.ts";
+export { type TaskServerEntry, taskServersOf } from "./task_servers.ts";
 export type { EndpointCurveSpec } from "./security.ts";
 export type { SecurityOptions, SocketOptions } from "../core/sockets/options.ts";
 export type { EndpointCurve } from "../core/pipeline/endpoint_security.ts";

@@ -47,6 +47,8 @@ import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
 import { PeerLinks } from "./dataflow/peer_links.ts";
 import { ensurePrivateDir } from "./private_dir.ts";
+import { VERSION } from "../core/version.ts";
+import { taskServersOf } from "./task_servers.ts";
 import { FoxgloveServer } from "./foxglove/server.ts";
 import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
 import { inprocAccess } from "./grants.ts";
@@ -536,6 +538,7 @@ export class Supervisor {
       const control = new ControlServer(this.config.control, {
         status: () => this.status(),
         directory: () => robotDirectory(this.config),
+        tasks: () => taskServersOf(this.config),
         view: (logsAfter) => ({
           view: this.view(),
           logs: this.#observatory.logs(logsAfter, CONTROL_LOG_LINES),
@@ -623,6 +626,7 @@ export class Supervisor {
     return {
       robot: this.config.robot,
       pid: Deno.pid,
+      version: VERSION,
       uptimeMs: Math.round(now - this.#startedAt),
       components: this.#components.map((c) => c.status(now)),
     };

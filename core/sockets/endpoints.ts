@@ -60,6 +60,8 @@ interface BoundEndpoint {
 interface DialedEndpoint {
   stopped: boolean;
   wake: Notifier;
+  /** Aborts the connect in progress (only while one is: aborting later would close the link). */
+  dialing: AbortController | null;
   connection: Connection | null;
   loop: Promise<void>;
 }
@@ -139,6 +141,7 @@ export class Endpoints {
     const entry: DialedEndpoint = {
       stopped: false,
       wake: new Notifier(),
+      dialing: null,
       connection: null,
       loop: Promise.resolve(),
     };
@@ -153,6 +156,7 @@ export class Endpoints {
     this.#dialed.delete(endpoint);
     entry.stopped = true;
     entry.wake.close();
+    entry.dialing?.abort();
     entry.connection?.close("disconnected");
     await entry.loop;
   }
@@ -173,6 +177,9 @@ export class Endpoints {
     for (const entry of dialed) {
       entry.stopped = true;
       entry.wake.close();
+      // A connect to a host that drops packets would otherwise hold close() for the kernel's
+      // two minutes of SYN retries.
+      entry.dialing?.abort();
     }
     return Promise.all([...listeners, ...dialed].map((entry) => entry.loop)).then(() => {});
   }
@@ -233,9 +240,12 @@ export class Endpoints {
     }
     while (!entry.stopped) {
       let stream;
+      const dialing = new AbortController();
+      entry.dialing = dialing;
       try {
-        stream = await dial(endpoint);
+        stream = await dial(endpoint, dialing.signal);
       } catch (error) {
+        entry.dialing = null;
         if (entry.stopped) return;
         this.#owner.events.emit({
           type: "connect:retry",
@@ -251,6 +261,7 @@ export class Endpoints {
         delay = next(delay);
         continue;
       }
+      entry.dialing = null;
       if (entry.stopped) {
         stream.close();
         return;

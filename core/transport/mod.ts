@@ -46,7 +46,8 @@ export function listen(endpoint: string): StreamListener {
 }
 
 /**
- * Connects to an endpoint once (no retry; the socket layer owns reconnects).
+ * Connects to an endpoint once (no retry; the socket layer owns reconnects);
+ * `signal` gives up a TCP connect in progress.
  *
  * @example
  * ```ts
@@ -54,7 +55,7 @@ export function listen(endpoint: string): StreamListener {
  * const s = await dial("tcp://127.0.0.1:1").catch((e) => e);
  * ```
  */
-export async function dial(endpoint: string): Promise<ByteStream> {
+export async function dial(endpoint: string, signal?: AbortSignal): Promise<ByteStream> {
   const parsed = parseEndpoint(endpoint);
   switch (parsed.transport) {
     case "tcp":
@@ -64,7 +65,7 @@ export async function dial(endpoint: string): Promise<ByteStream> {
           "'*' can be bound, not connected to",
         );
       }
-      return await dialTcp(parsed.host, parsed.port);
+      return await dialTcp(parsed.host, parsed.port, signal);
     case "ipc":
       return await dialIpc(parsed.path);
     case "inproc":

@@ -39,7 +39,10 @@ export function listenTcp(host: string, port: number): StreamListener {
 }
 
 /**
- * Connects to a TCP endpoint (host names are resolved by Deno).
+ * Connects to a TCP endpoint (host names are resolved by Deno). `signal`
+ * gives up a connect in progress: to a host that drops packets, the
+ * kernel's own connect timeout is about two minutes (SYN retries), which
+ * would otherwise hold up whoever closes the socket.
  *
  * @example
  * ```ts
@@ -48,8 +51,12 @@ export function listenTcp(host: string, port: number): StreamListener {
  * stream?.close();
  * ```
  */
-export async function dialTcp(host: string, port: number): Promise<ByteStream> {
-  const conn = await Deno.connect({ transport: "tcp", hostname: host, port });
+export async function dialTcp(
+  host: string,
+  port: number,
+  signal?: AbortSignal,
+): Promise<ByteStream> {
+  const conn = await Deno.connect({ transport: "tcp", hostname: host, port, signal });
   tune(conn);
   return conn;
 }

@@ -28,11 +28,10 @@
  */
 import { ZedgeError } from "../../core/errors.ts";
 import { getLogger } from "@logtape/logtape";
-import { escapeUntrusted } from "../../core/logs/escape.ts";
-import { parsePasswords } from "../../core/security/authenticator.ts";
 import { parseEndpoint } from "../../core/transport/endpoint.ts";
 import type { StatusLogin } from "../spec.ts";
 import type { RobotObservatory } from "./observatory.ts";
+import { httpRefusal } from "./http_access.ts";
 import { METRICS_CONTENT_TYPE, robotMetricsText } from "./robot_metrics.ts";
 import { STATUS_PAGE_HTML } from "./status_page.ts";
 import type { LogLine } from "./view.ts";
@@ -231,61 +230,9 @@ export class StatusServer {
     }
   }
 
-  /**
-   * Why a request is refused, or null. Without a login, the Host header
-   * must be an IP address or localhost: a page on loopback is then out of
-   * reach of DNS rebinding (another site's name made to resolve here). With
-   * a login, basic auth or the bearer token is needed.
-   */
-  async #refusal(request: Request): Promise<Response | null> {
-    const host = request.headers.get("host") ?? "";
-    if (this.#login === null) {
-      let hostname = "";
-      try {
-        hostname = new URL(`http://${host}`).hostname;
-      } catch { /* refused below */ }
-      const literal = hostname === "localhost" || /^\d+\.\d+\.\d+\.\d+$/.test(hostname) ||
-        hostname.startsWith("[");
-      if (!literal) {
-        log.warn("status page: refused a request for Host {host} (DNS rebinding?)", {
-          host: escapeUntrusted(host),
-        });
-        return new Response("forbidden: unknown Host (use the robot's IP address)\n", {
-          status: 403,
-        });
-      }
-      return null;
-    }
-    const authorization = request.headers.get("authorization") ?? "";
-    if (await this.#authorized(authorization)) return null;
-    return new Response("login needed\n", {
-      status: 401,
-      headers: { "www-authenticate": 'Basic realm="zedge robot", charset="UTF-8"' },
-    });
-  }
-
-  async #authorized(authorization: string): Promise<boolean> {
-    const login = this.#login!;
-    const [scheme, value = ""] = authorization.split(/\s+/, 2);
-    try {
-      if (scheme?.toLowerCase() === "bearer" && login.tokenFile !== undefined) {
-        const token = (await Deno.readTextFile(login.tokenFile)).trim();
-        return token.length > 0 && sameText(value, token);
-      }
-      if (scheme?.toLowerCase() === "basic" && login.users !== undefined) {
-        const decoded = new TextDecoder().decode(
-          Uint8Array.from(atob(value), (c) => c.charCodeAt(0)),
-        );
-        const colon = decoded.indexOf(":");
-        if (colon < 0) return false;
-        const users = parsePasswords(await Deno.readTextFile(login.users), login.users);
-        const expected = users.get(decoded.slice(0, colon));
-        return expected !== undefined && sameText(decoded.slice(colon + 1), expected);
-      }
-    } catch (error) {
-      log.warn("status page: cannot check a login: {error}", { error: String(error) });
-    }
-    return false;
+  /** Why a request is refused, or null (see http_access.ts). */
+  #refusal(request: Request): Promise<Response | null> {
+    return httpRefusal(request, this.#login, { page: "status page", realm: "zedge robot", log });
   }
 
   async #topic(name: string): Promise<Response> {
@@ -406,13 +353,4 @@ function viewEvent(observatory: RobotObservatory): Uint8Array {
 
 function logEvent(line: LogLine): Uint8Array {
   return encoder.encode(`event: log\nid: ${line.seq}\ndata: ${JSON.stringify(line)}\n\n`);
-}
-
-/** Compares two strings in time that depends on their lengths only. */
-function sameText(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }

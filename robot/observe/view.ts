@@ -68,6 +68,8 @@ export interface RobotStatus {
   robot: string;
   /** The supervisor's process id. */
   pid: number;
+  /** The zedge version the robot runs (what `zedge fleet status` shows). */
+  version?: string;
   /** Time since the supervisor started. */
   uptimeMs: number;
   /** Every component, in file order. */
