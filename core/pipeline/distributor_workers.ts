@@ -204,9 +204,9 @@ export class WorkerProtocol {
       case "credit": {
         if (worker === undefined) return this.#send(peer, { kind: "reset" });
         worker.credit = Math.min(worker.credit + message.credit, MAX_CREDIT);
-        for (const id of message.done) this.#scheduler.finished(worker, id);
+        this.#scheduler.finished(worker, message.done);
         for (const failure of message.failed) {
-          this.#scheduler.failedAt(worker, failure.id, failure.reason);
+          this.#scheduler.failedAt(worker, failure.type, failure.index, failure.reason);
         }
         this.#options.wake();
         return;
@@ -260,7 +260,7 @@ export class WorkerProtocol {
         } catch (error) {
           worker.credit++;
           // No retry can fix a payload, so this failure is final.
-          const item = this.#scheduler.item(work.id)!;
+          const item = this.#scheduler.itemAt(work.type, work.index!)!;
           this.#scheduler.fail(item, `payload cannot be encoded: ${error}`, true);
         }
       }

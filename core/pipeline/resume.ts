@@ -54,7 +54,8 @@ export class RunJournal {
 
   /** True (once) when `id`, just generated, was ACKed before it existed. */
   takeEarlyAck(id: string): boolean {
-    return this.#earlyAcks.delete(id);
+    // Checked first: an empty set still hashes the id, once per item.
+    return this.#earlyAcks.size > 0 && this.#earlyAcks.delete(id);
   }
 
   /** Records ACKed items so a restarted run skips them. */

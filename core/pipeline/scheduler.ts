@@ -27,9 +27,16 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { AckData, FailedItem, WorkItem } from "./codec.ts";
+import {
+  type AckData,
+  defaultItemId,
+  type FailedItem,
+  type IndexRanges,
+  type WorkItem,
+} from "./codec.ts";
 import { checkDependencies } from "./graph.ts";
 import { addNew, type Timers } from "./link.ts";
+import { IndexWindow } from "./index_window.ts";
 import type { RunJournal } from "./resume.ts";
 
 const log = getLogger(["zedge", "pipeline", "distributor"]);
@@ -137,6 +144,10 @@ export interface Item {
   readonly id: string;
   /** Task type (the journal records it). */
   readonly type: string;
+  /** Position in its type's source: its number on the wire. */
+  readonly index: number;
+  /** True when `id` came from the source's `idOf`. */
+  readonly ownId: boolean;
   /** @internal */
   readonly task: TaskState;
   /** What the source yielded; dropped once the item is settled. */
@@ -169,6 +180,12 @@ export interface TaskState {
   status: "waiting" | "running" | "settled" | "skipped";
   /** Items read from the source and not handed out yet (retries go first). */
   queue: ItemQueue;
+  /**
+   * Items of this type not settled yet, by index (credit and ACKs name
+   * items so). Settled ones leave it, so it stays about read-ahead plus
+   * in-flight sized.
+   */
+  items: IndexWindow<Item>;
   /** The source being read, once the type runs. */
   iterator: Iterator<unknown> | AsyncIterator<unknown> | null;
   /** True for an async source. */
@@ -228,6 +245,64 @@ export class ItemQueue {
       this.#head = 0;
     }
     return item;
+  }
+}
+
+/**
+ * Finished items waiting for their ACK, in the order they finished. Every
+ * deadline is the finish time plus the same ACK timeout, so the overdue ones
+ * are at the front; an entry whose item has moved on (ACKed, failed, or
+ * finished again later) is skipped when reached, not searched for when it
+ * moves — no per-item hashing on the hot path.
+ *
+ * @example
+ * ```ts
+ * import { AckDeadlines } from "./scheduler.ts";
+ * const waiting = new AckDeadlines();
+ * console.log(waiting.takeOverdue(performance.now())); // []
+ * ```
+ */
+export class AckDeadlines {
+  #items: Item[] = [];
+  #deadlines: number[] = [];
+  #head = 0;
+
+  /** `item` (state `finished`, its `deadline` set) waits for its ACK. */
+  push(item: Item): void {
+    // Entries ACKed since are dropped from the front as we go, so the queue
+    // holds about what is really waiting, not a heartbeat's worth of items.
+    if (this.#head < this.#items.length && !this.#current(this.#head)) this.takeOverdue(-Infinity);
+    this.#items.push(item);
+    this.#deadlines.push(item.deadline);
+  }
+
+  #current(at: number): boolean {
+    const item = this.#items[at];
+    return item.state === "finished" && item.deadline === this.#deadlines[at];
+  }
+
+  /** The items still waiting whose deadline is before `now`, taken out. */
+  takeOverdue(now: number): Item[] {
+    const overdue: Item[] = [];
+    const items = this.#items;
+    const deadlines = this.#deadlines;
+    let head = this.#head;
+    for (; head < items.length; head++) {
+      const current = this.#current(head);
+      if (current && deadlines[head] >= now) break;
+      if (current) overdue.push(items[head]);
+    }
+    if (head === items.length) {
+      this.#items = [];
+      this.#deadlines = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > items.length) {
+      this.#items = items.slice(head);
+      this.#deadlines = deadlines.slice(head);
+      head = 0;
+    }
+    this.#head = head;
+    return overdue;
   }
 }
 
@@ -314,18 +389,18 @@ export class Scheduler {
   readonly skipped: { type: string; reason: string }[] = [];
   readonly #tasks = new Map<string, TaskState>();
   /**
-   * Items of this run not settled yet, by id. Settled ones leave it, so it
-   * stays about read-ahead plus in-flight sized: every item is looked up
-   * here three times, and a small table is a fast one.
+   * Items not settled yet whose id a source made itself (`idOf`), by id: an
+   * ACK names those by id, since their index may differ in a restarted run.
+   * Settled ones leave it.
    */
-  readonly #items = new Map<string, Item>();
+  readonly #ownIds = new Map<string, Item>();
   /** Items generated this run (resumed ones not counted). */
   #generated = 0;
   /** Every id generated this run, kept only when a source has its own `idOf` (duplicates). */
   readonly #ids = new Set<string>();
   readonly #checkIds: boolean;
   /** Items a worker reported done whose ACK has not arrived yet. */
-  readonly #awaitingAck = new Set<Item>();
+  readonly #awaitingAck = new AckDeadlines();
   readonly #options: SchedulerOptions;
   #journal: RunJournal;
   readonly #hooks: SchedulerHooks;
@@ -357,6 +432,7 @@ export class Scheduler {
         source,
         status: "waiting",
         queue: new ItemQueue(),
+        items: new IndexWindow(),
         iterator: null,
         async: false,
         pulling: false,
@@ -417,9 +493,9 @@ export class Scheduler {
     this.#stopped = true;
   }
 
-  /** The item with `id`, if it was generated this run. */
-  item(id: string): Item | undefined {
-    return this.#items.get(id);
+  /** Item `index` of `type`, if it was generated this run and is not settled. */
+  itemAt(type: string, index: number): Item | undefined {
+    return this.#tasks.get(type)?.items.get(index);
   }
 
   /**
@@ -451,6 +527,8 @@ export class Scheduler {
         batch.push({
           id: item.id,
           type: task.source.type,
+          index: item.index,
+          ownId: item.ownId,
           payload: item.payload,
           attempt: item.attempts,
           timeoutMs,
@@ -489,48 +567,69 @@ export class Scheduler {
     for (const task of this.#running) this.#fill(task);
   }
 
-  /** `worker` reports `id` done: it waits for the collector's ACK now. */
-  finished(worker: ItemHolder, id: string): void {
-    const item = this.#items.get(id);
-    if (item === undefined || item.worker !== worker || item.state !== "inflight") return;
-    worker.inflight.delete(item);
-    item.worker = null;
-    item.state = "finished";
-    item.deadline = performance.now() + this.#ackTimeoutMs;
-    this.#awaitingAck.add(item);
+  /** `worker` reports the items in `done` finished: they wait for the collector's ACK now. */
+  finished(worker: ItemHolder, done: readonly IndexRanges[]): void {
+    const deadline = performance.now() + this.#ackTimeoutMs;
+    for (const { type, ranges } of done) {
+      const items = this.#tasks.get(type)?.items;
+      if (items === undefined) continue;
+      for (let r = 0; r < ranges.length; r += 2) {
+        for (let index = ranges[r], end = index + ranges[r + 1]; index < end; index++) {
+          const item = items.get(index);
+          if (item === undefined || item.worker !== worker || item.state !== "inflight") continue;
+          worker.inflight.delete(item);
+          item.worker = null;
+          item.state = "finished";
+          item.deadline = deadline;
+          this.#awaitingAck.push(item);
+        }
+      }
+    }
   }
 
-  /** `worker` reports `id` failed: retried or failed for good. */
-  failedAt(worker: ItemHolder, id: string, reason: string): void {
-    const item = this.#items.get(id);
+  /** `worker` reports item `index` of `type` failed: retried or failed for good. */
+  failedAt(worker: ItemHolder, type: string, index: number, reason: string): void {
+    const item = this.itemAt(type, index);
     if (item === undefined || item.worker !== worker || item.state !== "inflight") return;
     this.fail(item, reason);
   }
 
-  /** The collector ACKed `ids` (with ACK data, if `onResult` returned any): those items are done. */
-  acked(ids: readonly string[], data?: AckData): void {
+  /**
+   * The collector ACKed the items in `done` (by index) and `ids` (by their
+   * own id), with ACK data if `onResult` returned any: those items are done.
+   */
+  acked(done: readonly IndexRanges[], ids: readonly string[], data?: AckData): void {
     if (data !== undefined) this.#lastAck = data;
-    const batch = new Set<Item>(); // a Set: one message may name an id twice
-    for (const id of ids) {
-      const item = this.#items.get(id);
-      if (item === undefined) {
-        // Not generated yet (e.g. after a restart): remember it. (An ACK that
-        // comes again for a settled item lands here too; it is never taken.)
-        this.#journal.ackedEarly(id);
-        continue;
+    const batch: Item[] = [];
+    const take = (item: Item) => {
+      if (item.state === "done" || item.state === "failed") return; // named twice, or settled
+      item.state = "done";
+      batch.push(item);
+    };
+    for (const { type, ranges } of done) {
+      const items = this.#tasks.get(type)?.items;
+      for (let r = 0; r < ranges.length; r += 2) {
+        for (let index = ranges[r], end = index + ranges[r + 1]; index < end; index++) {
+          const item = items?.get(index);
+          if (item !== undefined) take(item);
+          // Not generated yet (e.g. after a restart): remember it. (An ACK that
+          // comes again for a settled item lands here too; it is never taken.)
+          else this.#journal.ackedEarly(defaultItemId(type, index));
+        }
       }
-      if (item.state === "done" || item.state === "failed") continue;
-      batch.add(item);
     }
-    this.#markDone([...batch]);
+    for (const id of ids) {
+      const item = this.#ownIds.get(id);
+      if (item !== undefined) take(item);
+      else this.#journal.ackedEarly(id);
+    }
+    this.#markDone(batch);
   }
 
   /** Redelivers finished items whose ACK is overdue (call only while a collector is up). */
   expireAcks(now: number): void {
-    for (const item of [...this.#awaitingAck]) {
-      if (now > item.deadline) {
-        this.fail(item, `no ACK from the collector within ${this.#ackTimeoutMs} ms`);
-      }
+    for (const item of this.#awaitingAck.takeOverdue(now)) {
+      this.fail(item, `no ACK from the collector within ${this.#ackTimeoutMs} ms`);
     }
   }
 
@@ -556,13 +655,12 @@ export class Scheduler {
   fail(item: Item, reason: string, final = false): void {
     if (item.worker !== null) item.worker.inflight.delete(item);
     item.worker = null;
-    this.#awaitingAck.delete(item);
     item.reason = reason;
     const maxRetries = item.task.source.maxRetries ?? 3;
     if (final || item.attempts > maxRetries) {
       item.state = "failed";
       item.payload = undefined;
-      this.#items.delete(item.id);
+      this.#forget(item);
       item.task.failed++;
       item.task.outstanding--;
       this.failed.push({ id: item.id, type: item.type, reason, attempts: item.attempts });
@@ -595,6 +693,12 @@ export class Scheduler {
     });
   }
 
+  /** A settled item leaves every table. */
+  #forget(item: Item): void {
+    item.task.items.delete(item.index);
+    if (item.ownId) this.#ownIds.delete(item.id);
+  }
+
   #markDone(items: Item[]): void {
     if (items.length === 0) return;
     this.#journal.record(items);
@@ -604,8 +708,7 @@ export class Scheduler {
       item.worker = null;
       item.state = "done";
       item.payload = undefined;
-      this.#items.delete(item.id);
-      this.#awaitingAck.delete(item);
+      this.#forget(item);
       item.task.outstanding--;
       this.done++;
       touched.add(item.task);
@@ -712,7 +815,8 @@ export class Scheduler {
   #addItem(task: TaskState, payload: unknown): void {
     const index = task.index++;
     const type = task.source.type;
-    const id = task.source.idOf?.(payload, index) ?? `${type}:${index}`;
+    const idOf = task.source.idOf;
+    const id = idOf === undefined ? defaultItemId(type, index) : idOf(payload, index);
     if (typeof id !== "string" || id.length === 0 || id.length > 1024) {
       throw new TypeError(`item ${index}: idOf must return a non-empty string (≤ 1024 chars)`);
     }
@@ -729,6 +833,8 @@ export class Scheduler {
     const item: Item = {
       id,
       type,
+      index,
+      ownId: idOf !== undefined,
       task,
       payload,
       attempts: 0,
@@ -737,7 +843,8 @@ export class Scheduler {
       deadline: 0,
       reason: "",
     };
-    this.#items.set(id, item);
+    task.items.add(item);
+    if (idOf !== undefined) this.#ownIds.set(id, item);
     this.#generated++;
     task.outstanding++;
     if (this.#journal.takeEarlyAck(id)) {

@@ -28,7 +28,9 @@ import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Dealer } from "../sockets/mod.ts";
 import {
+  addIndex,
   encodeMessage,
+  type IndexRanges,
   type ItemFailure,
   type ItemResult,
   type PipelineMessage,
@@ -163,7 +165,6 @@ export class PipelineWorker {
   #out: OrderedSender | null = null;
   #results: OrderedSender | null = null;
   #pendingResults: ItemResult[] = [];
-  #pendingDone: string[] = [];
   #pendingFailed: ItemFailure[] = [];
   #pendingCredit = 0;
   /** Sends batched reports (and starts queued items) on the next turn of the event loop. */
@@ -355,11 +356,16 @@ export class PipelineWorker {
         this.#running--;
         if (outcome.ok) {
           this.stats.processed++;
-          this.#pendingResults.push({ id: item.id, type: item.type, value: outcome.value });
-          this.#pendingDone.push(item.id);
+          this.#pendingResults.push({
+            id: item.id,
+            type: item.type,
+            index: item.index!,
+            ownId: item.ownId,
+            value: outcome.value,
+          });
         } else {
           this.stats.failed++;
-          this.#pendingFailed.push({ id: item.id, reason: outcome.reason });
+          this.#pendingFailed.push({ type: item.type, index: item.index!, reason: outcome.reason });
         }
         this.#pendingCredit++;
         const now = performance.now();
@@ -381,25 +387,27 @@ export class PipelineWorker {
 
   #flush(): void {
     if (this.#out === null) return;
+    // The items whose results went out are done, as index ranges.
+    const done: IndexRanges[] = [];
     if (this.#pendingResults.length > 0) {
-      const results = this.#pendingResults;
+      let results = this.#pendingResults;
       this.#pendingResults = [];
       const metadata = this.#forwardedMetadata(results);
       try {
         this.#results!.send({ kind: "results", worker: this.name, results, metadata });
       } catch {
-        this.#sendEncodable(results, metadata);
+        results = this.#sendEncodable(results, metadata);
       }
+      for (const result of results) addIndex(done, result.type, result.index);
     }
-    if (this.#pendingCredit > 0 || this.#pendingFailed.length > 0) {
+    if (this.#pendingCredit > 0 || this.#pendingFailed.length > 0 || done.length > 0) {
       this.#out.send({
         kind: "credit",
         credit: this.#pendingCredit,
-        done: this.#pendingDone,
+        done,
         failed: this.#pendingFailed,
       });
       this.#pendingCredit = 0;
-      this.#pendingDone = [];
       this.#pendingFailed = [];
     }
   }
@@ -420,8 +428,11 @@ export class PipelineWorker {
     return metadata;
   }
 
-  /** Sends the results msgpack can encode; the others become failures. */
-  #sendEncodable(results: ItemResult[], metadata: Record<string, unknown> | undefined): void {
+  /** Sends the results msgpack can encode and returns them; the others become failures. */
+  #sendEncodable(
+    results: ItemResult[],
+    metadata: Record<string, unknown> | undefined,
+  ): ItemResult[] {
     const good: ItemResult[] = [];
     for (const result of results) {
       try {
@@ -430,13 +441,17 @@ export class PipelineWorker {
       } catch (error) {
         this.stats.processed--;
         this.stats.failed++;
-        this.#pendingDone = this.#pendingDone.filter((id) => id !== result.id);
-        this.#pendingFailed.push({ id: result.id, reason: `result cannot be encoded: ${error}` });
+        this.#pendingFailed.push({
+          type: result.type,
+          index: result.index,
+          reason: `result cannot be encoded: ${error}`,
+        });
       }
     }
     if (good.length > 0) {
       this.#results!.send({ kind: "results", worker: this.name, results: good, metadata });
     }
+    return good;
   }
 
   #tick(): void {

@@ -163,7 +163,7 @@ Deno.test("end: a worker whose distributor vanished without END gives up after g
       peer,
       encodePipelineMessage({
         kind: "work",
-        items: [{ id: "echo:0", type: "echo", payload: 1, attempt: 1, timeoutMs: 0 }],
+        items: [{ id: "echo:0", type: "echo", index: 0, payload: 1, attempt: 1, timeoutMs: 0 }],
       }),
     ]);
     let credit: PipelineMessage;
