@@ -270,10 +270,16 @@ export class Collector {
     };
     const fresh: { id: string; type: string }[] = [];
     let data: AckData | undefined;
+    const onResult = this.#options.onResult;
     for (const result of message.results) {
       if (!this.#claim(result)) {
         this.#duplicates++;
         ack(result);
+        continue;
+      }
+      if (onResult === undefined) {
+        ack(result);
+        if (this.#journal !== null) fresh.push(result);
         continue;
       }
       try {
@@ -287,7 +293,7 @@ export class Collector {
         if (metadata !== undefined && result.type in metadata) {
           collected.metadata = metadata[result.type];
         }
-        let returned = this.#options.onResult?.(collected);
+        let returned = onResult(collected);
         if (returned instanceof Promise) returned = await returned;
         // Only the last matters: the distributor reads the batch as one ACK.
         if (returned !== undefined) data = { id: result.id, type: result.type, data: returned };

@@ -21,19 +21,13 @@
  * });
  * scheduler.begin(undefined);
  * const worker = { name: "w", types: new Set(["square"]), credit: 2, inflight: new Set<never>() };
- * console.log(scheduler.assign(worker)); // two WorkItems
+ * console.log(scheduler.assign(worker)); // two items, now in flight
  * timers.clear();
  * ```
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import {
-  type AckData,
-  defaultItemId,
-  type FailedItem,
-  type IndexRanges,
-  type WorkItem,
-} from "./codec.ts";
+import { type AckData, defaultItemId, type FailedItem, type IndexRanges } from "./codec.ts";
 import { checkDependencies } from "./graph.ts";
 import { addNew, type Timers } from "./link.ts";
 import { IndexWindow } from "./index_window.ts";
@@ -152,8 +146,10 @@ export interface Item {
   readonly task: TaskState;
   /** What the source yielded; dropped once the item is settled. */
   payload: unknown;
-  /** Deliveries so far. */
-  attempts: number;
+  /** Deliveries so far (the attempt number of the latest). */
+  attempt: number;
+  /** Its type's per-item time limit (ms, 0 = none). */
+  readonly timeoutMs: number;
   /** Where it is in its life. */
   state: ItemState;
   /** The worker holding it while in flight. */
@@ -502,8 +498,8 @@ export class Scheduler {
    * Hands `worker` queued items of its types, round robin over the running
    * types, while it has credit; they are in flight from now on.
    */
-  assign(worker: ItemHolder): WorkItem[] {
-    const batch: WorkItem[] = [];
+  assign(worker: ItemHolder): Item[] {
+    const batch: Item[] = [];
     const running = this.#running;
     let progress = true;
     while (worker.credit > 0 && progress) {
@@ -516,23 +512,15 @@ export class Scheduler {
         task.queue.shift();
         progress = true;
         worker.credit--;
-        item.attempts++;
+        item.attempt++;
         item.state = "inflight";
         item.worker = worker;
-        const timeoutMs = task.source.timeoutMs ?? 0;
+        const timeoutMs = item.timeoutMs;
         // The worker enforces the limit itself and reports first; the grace
         // period covers a worker that cannot (a hung single-threaded one).
         item.deadline = timeoutMs > 0 ? performance.now() + timeoutMs + this.#options.graceMs : 0;
         worker.inflight.add(item);
-        batch.push({
-          id: item.id,
-          type: task.source.type,
-          index: item.index,
-          ownId: item.ownId,
-          payload: item.payload,
-          attempt: item.attempts,
-          timeoutMs,
-        });
+        batch.push(item); // an Item is the WorkItem the codec encodes
       }
     }
     return batch;
@@ -657,16 +645,16 @@ export class Scheduler {
     item.worker = null;
     item.reason = reason;
     const maxRetries = item.task.source.maxRetries ?? 3;
-    if (final || item.attempts > maxRetries) {
+    if (final || item.attempt > maxRetries) {
       item.state = "failed";
       item.payload = undefined;
       this.#forget(item);
       item.task.failed++;
       item.task.outstanding--;
-      this.failed.push({ id: item.id, type: item.type, reason, attempts: item.attempts });
+      this.failed.push({ id: item.id, type: item.type, reason, attempts: item.attempt });
       log.error("item {id} failed after {attempts} attempts: {reason}", {
         id: item.id,
-        attempts: item.attempts,
+        attempts: item.attempt,
         reason,
       });
       this.#maybeSettle(item.task);
@@ -676,12 +664,12 @@ export class Scheduler {
     this.retries++;
     const base = this.#options.retryBackoffMs ?? 100;
     const wait = Math.min(
-      base * 2 ** Math.max(0, item.attempts - 1),
+      base * 2 ** Math.max(0, item.attempt - 1),
       this.#options.retryBackoffMaxMs ?? 5000,
     );
     log.info("item {id} attempt {attempts} failed ({reason}); retrying in {wait} ms", {
       id: item.id,
-      attempts: item.attempts,
+      attempts: item.attempt,
       reason,
       wait,
     });
@@ -703,6 +691,7 @@ export class Scheduler {
     if (items.length === 0) return;
     this.#journal.record(items);
     const touched = new Set<TaskState>();
+    let last: TaskState | null = null; // batches are mostly of one type: skip the Set then
     for (const item of items) {
       if (item.worker !== null) item.worker.inflight.delete(item);
       item.worker = null;
@@ -711,7 +700,7 @@ export class Scheduler {
       this.#forget(item);
       item.task.outstanding--;
       this.done++;
-      touched.add(item.task);
+      if (item.task !== last) touched.add(last = item.task);
     }
     for (const task of touched) {
       this.#maybeSettle(task);
@@ -837,7 +826,8 @@ export class Scheduler {
       ownId: idOf !== undefined,
       task,
       payload,
-      attempts: 0,
+      attempt: 0,
+      timeoutMs: task.source.timeoutMs ?? 0,
       state: "queued",
       worker: null,
       deadline: 0,
