@@ -160,6 +160,35 @@ export interface Item {
   reason: string;
 }
 
+/** An {@link Item} whose default id is spelled out only when read. */
+class ScheduledItem implements Item {
+  readonly type: string;
+  readonly ownId: boolean;
+  readonly timeoutMs: number;
+  attempt = 0;
+  state: ItemState = "queued";
+  worker: ItemHolder | null = null;
+  deadline = 0;
+  reason = "";
+  readonly #own: string | undefined;
+
+  constructor(
+    readonly task: TaskState,
+    readonly index: number,
+    own: string | undefined,
+    public payload: unknown,
+  ) {
+    this.type = task.source.type;
+    this.ownId = own !== undefined;
+    this.timeoutMs = task.source.timeoutMs ?? 0;
+    this.#own = own;
+  }
+
+  get id(): string {
+    return this.#own ?? defaultItemId(this.type, this.index);
+  }
+}
+
 /**
  * One task type's progress (the scheduler's own bookkeeping).
  *
@@ -805,39 +834,30 @@ export class Scheduler {
     const index = task.index++;
     const type = task.source.type;
     const idOf = task.source.idOf;
-    const id = idOf === undefined ? defaultItemId(type, index) : idOf(payload, index);
-    if (typeof id !== "string" || id.length === 0 || id.length > 1024) {
+    const own = idOf === undefined ? undefined : idOf(payload, index);
+    if (own !== undefined && (typeof own !== "string" || own.length === 0 || own.length > 1024)) {
       throw new TypeError(`item ${index}: idOf must return a non-empty string (≤ 1024 chars)`);
     }
+    // A default id (type:index) is only spelled out when something looks it up: most
+    // runs never do, and a string per item is garbage at a million items a second.
+    const id = own ??
+      (this.#checkIds || this.#journal.remembers ? defaultItemId(type, index) : undefined);
     // Default ids (type:index) cannot repeat; only a source's own idOf can make one twice.
-    if (this.#checkIds && !addNew(this.#ids, id)) {
+    if (this.#checkIds && !addNew(this.#ids, id!)) {
       log.warn("task type {type}: duplicate item id {id} ignored", { type, id });
       return;
     }
-    if (this.#journal.wasDone(id)) {
+    if (id !== undefined && this.#journal.wasDone(id)) {
       this.resumed++;
       this.done++;
       return;
     }
-    const item: Item = {
-      id,
-      type,
-      index,
-      ownId: idOf !== undefined,
-      task,
-      payload,
-      attempt: 0,
-      timeoutMs: task.source.timeoutMs ?? 0,
-      state: "queued",
-      worker: null,
-      deadline: 0,
-      reason: "",
-    };
+    const item = new ScheduledItem(task, index, own, payload);
     task.items.add(item);
-    if (idOf !== undefined) this.#ownIds.set(id, item);
+    if (own !== undefined) this.#ownIds.set(own, item);
     this.#generated++;
     task.outstanding++;
-    if (this.#journal.takeEarlyAck(id)) {
+    if (this.#journal.hasEarlyAcks && this.#journal.takeEarlyAck(item.id)) {
       this.#markDone([item]);
       return;
     }
