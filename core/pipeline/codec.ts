@@ -245,7 +245,18 @@ export interface AckData {
  */
 export type PipelineMessage =
   /** worker → distributor: registration with the types it handles and its initial credit. */
-  | { kind: "ready"; name: string; types: string[]; credit: number }
+  | {
+    kind: "ready";
+    name: string;
+    types: string[];
+    credit: number;
+    /**
+     * The pipeline wire version the worker speaks (decoded; 1 when absent,
+     * as from a zedge before the binary frames). Encoding always sends
+     * {@link PIPELINE_WIRE}.
+     */
+    wire?: number;
+  }
   /** worker → distributor: returns credit and reports finished/failed items. */
   | { kind: "credit"; credit: number; done: IndexRanges[]; failed: ItemFailure[] }
   /** any role → its peer: liveness while idle. */
@@ -340,6 +351,9 @@ const KINDS: Record<string, MsgpackKind> = Object.fromEntries(
   Object.entries(TAGS).map(([kind, tag]) => [tag, kind as MsgpackKind]),
 );
 
+/** The msgpack tags wire 1 used for the messages that are binary now. */
+const WIRE_1_TAGS: Record<string, string> = { W: "work", C: "credit", S: "results", A: "ack" };
+
 /** Items larger than this are refused by the decoder (defensive bound). */
 const MAX_ID_LENGTH = 1024;
 
@@ -369,6 +383,19 @@ export function encodeMessage(message: PipelineMessage): Uint8Array {
       return encoder.encode(toTuple(message));
   }
 }
+
+/**
+ * The pipeline wire version: 2 since work, credit, results and ACKs are
+ * binary frames. Workers announce theirs in READY; a distributor refuses
+ * (with END and one clear log line) a worker that speaks another.
+ *
+ * @example
+ * ```ts
+ * import { PIPELINE_WIRE } from "./codec.ts";
+ * console.log(PIPELINE_WIRE); // 2
+ * ```
+ */
+export const PIPELINE_WIRE = 2;
 
 // Binary frame tags (first byte; msgpack arrays start at 0x90 and above).
 const WORK = 0x01;
@@ -653,7 +680,7 @@ function toTuple(
   const tag = TAGS[m.kind];
   switch (m.kind) {
     case "ready":
-      return [tag, m.name, m.types, m.credit];
+      return [tag, m.name, m.types, m.credit, PIPELINE_WIRE];
     case "heartbeat":
     case "bye":
     case "reset":
@@ -704,11 +731,19 @@ export function decodeMessage(frame: Uint8Array): PipelineMessage {
     throw new CodecError("message must be a msgpack array starting with a kind tag");
   }
   const kind = KINDS[raw[0]];
+  if (kind === undefined && raw[0] in WIRE_1_TAGS) {
+    throw new CodecError(
+      `a pipeline wire 1 ${WIRE_1_TAGS[raw[0]]} message, from a zedge before version ` +
+        `${PIPELINE_WIRE}: every role of a pipeline must run the same zedge release`,
+    );
+  }
   if (kind === undefined) throw new CodecError(`unknown message kind ${JSON.stringify(raw[0])}`);
   const f = new Fields(kind, raw);
   switch (kind) {
-    case "ready":
-      return f.done({ kind, name: f.str(1), types: f.strList(2), credit: f.count(3) });
+    case "ready": {
+      const ready = { kind, name: f.str(1), types: f.strList(2), credit: f.count(3) };
+      return f.done(raw.length > 4 ? { ...ready, wire: f.count(4) } : ready);
+    }
     case "heartbeat":
     case "bye":
     case "reset":

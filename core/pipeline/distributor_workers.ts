@@ -37,7 +37,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Router } from "../sockets/mod.ts";
-import { encodeMessage, type PipelineMessage, type WorkItem } from "./codec.ts";
+import { encodeMessage, PIPELINE_WIRE, type PipelineMessage, type WorkItem } from "./codec.ts";
 import { LivenessRegistry, type LivePeer } from "./liveness.ts";
 import type { Item, ItemHolder, Scheduler } from "./scheduler.ts";
 import { type DropCounter, serveRouter } from "./serve.ts";
@@ -179,6 +179,16 @@ export class WorkerProtocol {
     }
     switch (message.kind) {
       case "ready": {
+        const wire = message.wire ?? 1;
+        if (wire !== PIPELINE_WIRE) {
+          log.error(
+            "worker {name} speaks pipeline wire {wire}, this distributor {ours}: every role " +
+              "of a pipeline must run the same zedge release; told it the run is over",
+            { name: message.name, wire, ours: PIPELINE_WIRE },
+          );
+          this.#send(peer, { kind: "end" });
+          return;
+        }
         if (worker !== undefined) this.#drop(worker, "worker re-registered");
         const fresh: WorkerState = {
           key,

@@ -7,11 +7,12 @@ import {
   decodeMessage,
   encodeMessage,
   type IndexRanges,
+  PIPELINE_WIRE,
   type PipelineMessage,
 } from "../../core/pipeline/codec.ts";
 
 const samples: PipelineMessage[] = [
-  { kind: "ready", name: "w1", types: ["a", "b"], credit: 3 },
+  { kind: "ready", name: "w1", types: ["a", "b"], credit: 3, wire: PIPELINE_WIRE },
   {
     kind: "credit",
     credit: 2,
@@ -99,11 +100,12 @@ Deno.test("codec: malformed and unknown input is refused with a reason", () => {
     [encode({ kind: "ack" }), /array starting with a kind/],
     [encode([]), /array starting with a kind/],
     [encode(["ZZ"]), /unknown message kind "ZZ"/],
-    [encode(["A", ["a:1"]]), /unknown message kind "A"/],
+    [encode(["A", ["a:1"]]), /pipeline wire 1 ack message.*same zedge release/],
+    [encode(["W", []]), /pipeline wire 1 work message/],
     [encode(["R"]), /missing field 1/],
     [encode(["R", "w", "not-a-list", 1]), /ready\[2\]: expected an array/],
     [encode(["R", "w", ["a"], -1]), /non-negative integer/],
-    [encode(["R", "w", ["a"], 1, "extra"]), /expected 4 fields, got 5/],
+    [encode(["R", "w", ["a"], 1, 2, "extra"]), /expected 5 fields, got 6/],
     [new Uint8Array([0x09]), /unknown binary message tag 9/],
     [encodeMessage(ackOf("a", [0, 1])).subarray(0, 9), /ack: frame ends inside a field/],
     [new Uint8Array([...encodeMessage(ackOf("a", [0, 1])), 0]), /1 bytes left over/],
@@ -166,4 +168,9 @@ Deno.test("codec: undefined payloads travel as null", () => {
   }));
   assert.equal(m.kind, "work");
   assert.equal((m as { items: { payload: unknown }[] }).items[0].payload, null);
+});
+
+Deno.test("codec: a READY without a wire version is a wire 1 worker", () => {
+  const m = decodeMessage(encode(["R", "old", ["a"], 1]));
+  assert.deepEqual(m, { kind: "ready", name: "old", types: ["a"], credit: 1 });
 });

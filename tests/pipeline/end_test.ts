@@ -7,6 +7,7 @@
  * stopped itself, and never with `keepRunning`.
  */
 import assert from "node:assert/strict";
+import { encode } from "@msgpack/msgpack";
 import {
   Collector,
   Dealer,
@@ -140,6 +141,28 @@ Deno.test("end: a finished distributor answers workers it does not know with END
     assert.equal(distributor.progress().workers, 0, "nobody registers after the end");
   } finally {
     await late.close();
+    await distributor.close();
+  }
+});
+
+Deno.test("end: a worker of an older release (pipeline wire 1) is told END, never registered", async () => {
+  const distributor = new Distributor({
+    workers: "tcp://127.0.0.1:0",
+    acks: "tcp://127.0.0.1:0",
+    tasks: [{ type: "sleep", items: [1, 2, 3] }],
+    ...FAST,
+  });
+  await distributor.start();
+  const old = new Dealer({ linger: 0 });
+  try {
+    old.connect(distributor.endpoints.workers);
+    // A wire 1 READY: four fields, no version.
+    await old.send(encode(["R", "old", ["sleep"], 1]));
+    const [reply] = await within(old.receive(), 5000, "an answer to READY");
+    assert.equal(decodePipelineMessage(reply).kind, "end");
+    assert.equal(distributor.progress().workers, 0);
+  } finally {
+    await old.close();
     await distributor.close();
   }
 });
