@@ -624,14 +624,16 @@ export class Scheduler {
       batch.push(item);
     };
     for (const { type, ranges } of done) {
-      const items = this.#tasks.get(type)?.items;
+      const task = this.#tasks.get(type);
       for (let r = 0; r < ranges.length; r += 2) {
         for (let index = ranges[r], end = index + ranges[r + 1]; index < end; index++) {
-          const item = items?.get(index);
+          const item = task?.items.get(index);
           if (item !== undefined) take(item);
-          // Not generated yet (e.g. after a restart): remember it. (An ACK that
-          // comes again for a settled item lands here too; it is never taken.)
-          else this.#journal.ackedEarly(defaultItemId(type, index));
+          // Not generated yet (e.g. after a restart): remember it. An index below the
+          // source's position was generated and has settled: that ACK came again.
+          else if (task === undefined || index >= task.index) {
+            this.#journal.ackedEarly(defaultItemId(type, index));
+          }
         }
       }
     }
