@@ -174,7 +174,16 @@ export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Meas
   };
 }
 
-async function pyzmqPushPull(count: number): Promise<number | null> {
+/**
+ * The bare pyzmq PUSH/PULL loop's rate over `count` messages (messages/s),
+ * or `null` without python3-zmq.
+ *
+ * @example
+ * ```ts
+ * const rate = await pyzmqPushPull(200_000);
+ * ```
+ */
+export async function pyzmqPushPull(count: number): Promise<number | null> {
   const script = new URL("../tests/peers/python/pipeline_pushpull.py", import.meta.url).pathname;
   try {
     const out = await new Deno.Command("/usr/bin/python3", {

@@ -1,22 +1,29 @@
 /**
- * The pipeline's wire format: every message is one ZeroMQ frame holding a
- * msgpack array `[kind, ...fields]`. This is the only module that knows the
- * layout; roles speak in the typed {@link PipelineMessage} union and log and
- * drop anything {@link decodeMessage} refuses.
+ * The pipeline's wire format: every message is one ZeroMQ frame. The
+ * per-item messages (work, credit, results, ack) are fixed binary layouts
+ * whose first byte is a tag below 0x80; every other message is a msgpack
+ * array `[kind, ...fields]` (its first byte is 0x9x or 0xdc/0xdd, so the two
+ * never collide). This is the only module that knows the layouts; roles speak
+ * in the typed {@link PipelineMessage} union and log and drop anything
+ * {@link decodeMessage} refuses.
  *
- * Arrays instead of maps keep frames small and decoding fast, which matters
- * at tens of thousands of items per second.
+ * Items are named on the wire by their task type and their index in that
+ * type's source (the default id is `type:index`); only ids a source makes
+ * itself (`idOf`) travel as strings. Credit and ACKs carry index ranges, so
+ * a batch of consecutive items costs one pair of numbers. Payloads and
+ * results are msgpack blobs, left out when `null`.
  *
  * @example
  * ```ts
  * import { decodeMessage, encodeMessage } from "./codec.ts";
- * const bytes = encodeMessage({ kind: "ack", ids: ["tiles:0"] });
- * console.log(decodeMessage(bytes)); // { kind: "ack", ids: ["tiles:0"] }
+ * const bytes = encodeMessage({ kind: "ack", done: [{ type: "tiles", ranges: [0, 3] }], ids: [] });
+ * console.log(decodeMessage(bytes)); // tiles 0, 1 and 2 are ACKed
  * ```
  * @module
  */
 import { ZedgeError } from "../errors.ts";
 import { Decoder, Encoder } from "@msgpack/msgpack";
+import { ByteReader, ByteWriter } from "./frame_bytes.ts";
 
 /**
  * One unit of work as it travels from the distributor to a worker.
@@ -24,7 +31,7 @@ import { Decoder, Encoder } from "@msgpack/msgpack";
  * @example
  * ```ts
  * import type { WorkItem } from "./codec.ts";
- * const item: WorkItem = { id: "tiles:7", type: "tiles", payload: { x: 7 }, attempt: 1, timeoutMs: 0 };
+ * const item: WorkItem = { id: "tiles:7", type: "tiles", index: 7, payload: { x: 7 }, attempt: 1, timeoutMs: 0 };
  * ```
  */
 export interface WorkItem {
@@ -32,6 +39,14 @@ export interface WorkItem {
   id: string;
   /** Task type; selects the handler function on the worker. */
   type: string;
+  /**
+   * Position in its type's source: the item's number on the wire (set by
+   * the distributor; absent for work that never crosses it, e.g. a service
+   * request).
+   */
+  index?: number;
+  /** True when `id` came from the source's `idOf` (it then travels as a string). */
+  ownId?: boolean;
   /** Whatever the task source yielded (msgpack-encodable). */
   payload: unknown;
   /** 1 for the first delivery, incremented on every redelivery. */
@@ -46,7 +61,7 @@ export interface WorkItem {
  * @example
  * ```ts
  * import type { ItemResult } from "./codec.ts";
- * const r: ItemResult = { id: "tiles:7", type: "tiles", value: { bytes: 512 } };
+ * const r: ItemResult = { id: "tiles:7", type: "tiles", index: 7, value: { bytes: 512 } };
  * ```
  */
 export interface ItemResult {
@@ -54,6 +69,10 @@ export interface ItemResult {
   id: string;
   /** Task type. */
   type: string;
+  /** Position in its type's source (see {@link WorkItem}). */
+  index: number;
+  /** True when `id` came from the source's `idOf`. */
+  ownId?: boolean;
   /** What the handler returned (`null` when it returned nothing). */
   value: unknown;
 }
@@ -65,12 +84,14 @@ export interface ItemResult {
  * @example
  * ```ts
  * import type { ItemFailure } from "./codec.ts";
- * const f: ItemFailure = { id: "tiles:7", reason: "Error: disk full" };
+ * const f: ItemFailure = { type: "tiles", index: 7, reason: "Error: disk full" };
  * ```
  */
 export interface ItemFailure {
-  /** Item id. */
-  id: string;
+  /** Task type. */
+  type: string;
+  /** Position in its type's source. */
+  index: number;
   /** Human-readable reason, shown in the final report. */
   reason: string;
 }
@@ -124,6 +145,76 @@ export interface PipelineSummary {
 }
 
 /**
+ * Item indexes of one task type as ranges: `ranges` holds flat
+ * `[start, count, start, count, …]` pairs.
+ *
+ * @example
+ * ```ts
+ * import type { IndexRanges } from "./codec.ts";
+ * const done: IndexRanges = { type: "tiles", ranges: [0, 100, 250, 2] }; // 0–99, 250, 251
+ * ```
+ */
+export interface IndexRanges {
+  /** Task type. */
+  type: string;
+  /** `[start, count]` pairs. */
+  ranges: number[];
+}
+
+/**
+ * Adds `index` of `type` to `list`, growing the last range when it follows
+ * it (items finished in order make one range) and starting a new one
+ * otherwise.
+ *
+ * @example
+ * ```ts
+ * import { addIndex, type IndexRanges } from "./codec.ts";
+ * const done: IndexRanges[] = [];
+ * for (const i of [0, 1, 2, 7]) addIndex(done, "a", i);
+ * console.log(done); // [{ type: "a", ranges: [0, 3, 7, 1] }]
+ * ```
+ */
+export function addIndex(list: IndexRanges[], type: string, index: number): void {
+  let group = list.length > 0 ? list[list.length - 1] : undefined;
+  if (group === undefined || group.type !== type) {
+    group = { type, ranges: [] };
+    list.push(group);
+  }
+  const r = group.ranges;
+  const n = r.length;
+  if (n > 0 && r[n - 2] + r[n - 1] === index) r[n - 1]++;
+  else r.push(index, 1);
+}
+
+/**
+ * Counts the indexes in `list`.
+ *
+ * @example
+ * ```ts
+ * import { countIndexes } from "./codec.ts";
+ * console.log(countIndexes([{ type: "a", ranges: [0, 3, 7, 1] }])); // 4
+ * ```
+ */
+export function countIndexes(list: readonly IndexRanges[]): number {
+  let n = 0;
+  for (const { ranges } of list) for (let i = 1; i < ranges.length; i += 2) n += ranges[i];
+  return n;
+}
+
+/**
+ * The default id of item `index` of `type` (what a source without `idOf` gets).
+ *
+ * @example
+ * ```ts
+ * import { defaultItemId } from "./codec.ts";
+ * console.log(defaultItemId("tiles", 3)); // "tiles:3"
+ * ```
+ */
+export function defaultItemId(type: string, index: number): string {
+  return `${type}:${index}`;
+}
+
+/**
  * ACK data: what the collector's `onResult` returned for one result, with
  * the item it came from. The distributor hands the latest to the task
  * sources' `isAvailableForHandling`.
@@ -155,9 +246,20 @@ export interface AckData {
  */
 export type PipelineMessage =
   /** worker → distributor: registration with the types it handles and its initial credit. */
-  | { kind: "ready"; name: string; types: string[]; credit: number }
-  /** worker → distributor: returns credit and reports finished/failed item ids. */
-  | { kind: "credit"; credit: number; done: string[]; failed: ItemFailure[] }
+  | {
+    kind: "ready";
+    name: string;
+    types: string[];
+    credit: number;
+    /**
+     * The pipeline wire version the worker speaks (decoded; 1 when absent,
+     * as from a zedge before the binary frames). Encoding always sends
+     * {@link PIPELINE_WIRE}.
+     */
+    wire?: number;
+  }
+  /** worker → distributor: returns credit and reports finished/failed items. */
+  | { kind: "credit"; credit: number; done: IndexRanges[]; failed: ItemFailure[] }
   /** any role → its peer: liveness while idle. */
   | { kind: "heartbeat" }
   /** worker → distributor / service worker → broker: leaving on purpose. */
@@ -183,10 +285,11 @@ export type PipelineMessage =
   /** collector → distributor: registration. */
   | { kind: "hello"; name: string }
   /**
-   * collector → distributor: these ids are safely collected; `data` is what
-   * `onResult` returned for the last of them that returned something.
+   * collector → distributor: these items are safely collected — by index
+   * (`done`) and, for ids a source made itself, by id (`ids`); `data` is
+   * what `onResult` returned for the last of them that returned something.
    */
-  | { kind: "ack"; ids: string[]; data?: AckData }
+  | { kind: "ack"; done: IndexRanges[]; ids: string[]; data?: AckData }
   /** distributor → collector: every item is settled. */
   | { kind: "finished"; summary: PipelineSummary }
   /** collector → distributor: `onFinished` ran. */
@@ -226,19 +329,15 @@ export class CodecError extends ZedgeError {
   }
 }
 
-// Wire tags: one short string per kind (msgpack fixstr, one or two bytes).
+// Wire tags of the msgpack messages: one short string per kind (msgpack fixstr, one or two bytes).
 const TAGS = {
   ready: "R",
-  credit: "C",
   heartbeat: "H",
   bye: "B",
-  work: "W",
   metadata: "M",
   reset: "X",
   end: "E",
-  results: "S",
   hello: "L",
-  ack: "A",
   finished: "F",
   "finished-ack": "FA",
   "meta-request": "MQ",
@@ -246,11 +345,17 @@ const TAGS = {
   "svc-ready": "SR",
   "svc-request": "SQ",
   "svc-reply": "SP",
-} as const satisfies Record<PipelineMessage["kind"], string>;
+} as const satisfies Record<MsgpackKind, string>;
 
-const KINDS: Record<string, PipelineMessage["kind"]> = Object.fromEntries(
-  Object.entries(TAGS).map(([kind, tag]) => [tag, kind as PipelineMessage["kind"]]),
+/** The kinds sent as msgpack arrays (the per-item ones are binary). */
+type MsgpackKind = Exclude<PipelineMessage["kind"], (typeof BINARY_KINDS)[number]>;
+
+const KINDS: Record<string, MsgpackKind> = Object.fromEntries(
+  Object.entries(TAGS).map(([kind, tag]) => [tag, kind as MsgpackKind]),
 );
+
+/** The msgpack tags wire 1 used for the messages that are binary now. */
+const WIRE_1_TAGS: Record<string, string> = { W: "work", C: "credit", S: "results", A: "ack" };
 
 /** Items larger than this are refused by the decoder (defensive bound). */
 const MAX_ID_LENGTH = 1024;
@@ -268,16 +373,317 @@ const decoder = new Decoder();
  * ```
  */
 export function encodeMessage(message: PipelineMessage): Uint8Array {
-  return encoder.encode(toTuple(message));
+  switch (message.kind) {
+    case "work":
+      return encodeWork(message.items);
+    case "credit":
+      return encodeCredit(message.credit, message.done, message.failed);
+    case "results":
+      return encodeResults(message.worker, message.results, message.metadata);
+    case "ack":
+      return encodeAck(message.done, message.ids, message.data);
+    default:
+      return encoder.encode(toTuple(message));
+  }
 }
 
-function toTuple(m: PipelineMessage): unknown[] {
+/**
+ * The pipeline wire version: 2 since work, credit, results and ACKs are
+ * binary frames. Workers announce theirs in READY; a distributor refuses
+ * (with END and one clear log line) a worker that speaks another.
+ *
+ * @example
+ * ```ts
+ * import { PIPELINE_WIRE } from "./codec.ts";
+ * console.log(PIPELINE_WIRE); // 2
+ * ```
+ */
+export const PIPELINE_WIRE = 2;
+
+// Binary frame tags (first byte; msgpack arrays start at 0x90 and above).
+const WORK = 0x01;
+const CREDIT = 0x02;
+const RESULTS = 0x03;
+const ACK = 0x04;
+const BINARY_KINDS = ["work", "credit", "results", "ack"] as const;
+
+// Per-item flags.
+const OWN_ID = 1;
+const HAS_VALUE = 2;
+
+/** msgpack of `value` for a blob (a view into the shared encoder: copy before the next encode). */
+function packed(value: unknown): Uint8Array {
+  return encoder.encodeSharedRef(value);
+}
+
+/** Type names once per frame; items refer to them by position. */
+class TypeTable {
+  readonly names: string[] = [];
+  readonly #refs = new Map<string, number>();
+  ref(type: string): number {
+    let ref = this.#refs.get(type);
+    if (ref === undefined) {
+      ref = this.names.length;
+      this.names.push(type);
+      this.#refs.set(type, ref);
+    }
+    return ref;
+  }
+  write(w: ByteWriter): void {
+    w.u32(this.names.length);
+    for (const name of this.names) w.str(name);
+  }
+}
+
+function typeRefs(items: readonly { type: string }[]): { table: TypeTable; refs: number[] } {
+  const table = new TypeTable();
+  const refs = new Array<number>(items.length);
+  let last = "";
+  let lastRef = -1;
+  for (let i = 0; i < items.length; i++) {
+    const type = items[i].type;
+    if (type !== last || lastRef < 0) {
+      lastRef = table.ref(type);
+      last = type;
+    }
+    refs[i] = lastRef;
+  }
+  return { table, refs };
+}
+
+function itemIndex(item: { id: string; index?: number }): number {
+  const index = item.index;
+  if (index === undefined || !Number.isSafeInteger(index) || index < 0) {
+    throw new CodecError(`item ${item.id} has no index`);
+  }
+  return index;
+}
+
+function encodeWork(items: readonly WorkItem[]): Uint8Array {
+  const { table, refs } = typeRefs(items);
+  const w = new ByteWriter(64 + items.length * 24);
+  w.u8(WORK);
+  table.write(w);
+  w.u32(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const hasPayload = item.payload !== null && item.payload !== undefined;
+    w.u32(refs[i]);
+    w.f64(itemIndex(item));
+    w.u32(item.attempt);
+    w.u32(item.timeoutMs);
+    w.u8((item.ownId ? OWN_ID : 0) | (hasPayload ? HAS_VALUE : 0));
+    if (item.ownId) w.str(item.id);
+    if (hasPayload) w.blob(packed(item.payload));
+  }
+  return w.finish();
+}
+
+function writeRanges(w: ByteWriter, list: readonly IndexRanges[]): void {
+  w.u32(list.length);
+  for (const { type, ranges } of list) {
+    w.str(type);
+    w.u32(ranges.length / 2);
+    for (let i = 0; i < ranges.length; i += 2) {
+      w.f64(ranges[i]);
+      w.f64(ranges[i + 1]);
+    }
+  }
+}
+
+function encodeCredit(
+  credit: number,
+  done: readonly IndexRanges[],
+  failed: readonly ItemFailure[],
+): Uint8Array {
+  const w = new ByteWriter(64);
+  w.u8(CREDIT);
+  w.u32(credit);
+  writeRanges(w, done);
+  w.u32(failed.length);
+  for (const f of failed) {
+    w.str(f.type);
+    w.f64(f.index);
+    w.str(f.reason);
+  }
+  return w.finish();
+}
+
+function encodeResults(
+  worker: string,
+  results: readonly ItemResult[],
+  metadata: Record<string, unknown> | undefined,
+): Uint8Array {
+  const { table, refs } = typeRefs(results);
+  const w = new ByteWriter(64 + results.length * 16);
+  w.u8(RESULTS);
+  w.str(worker);
+  table.write(w);
+  w.u32(results.length);
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    const hasValue = r.value !== null && r.value !== undefined;
+    w.u32(refs[i]);
+    w.f64(r.index);
+    w.u8((r.ownId ? OWN_ID : 0) | (hasValue ? HAS_VALUE : 0));
+    if (r.ownId) w.str(r.id);
+    if (hasValue) w.blob(packed(r.value));
+  }
+  w.u8(metadata === undefined ? 0 : 1);
+  if (metadata !== undefined) w.blob(packed(Object.entries(metadata)));
+  return w.finish();
+}
+
+function encodeAck(
+  done: readonly IndexRanges[],
+  ids: readonly string[],
+  data: AckData | undefined,
+): Uint8Array {
+  const w = new ByteWriter(64);
+  w.u8(ACK);
+  writeRanges(w, done);
+  w.u32(ids.length);
+  for (const id of ids) w.str(id);
+  w.u8(data === undefined ? 0 : 1);
+  if (data !== undefined) w.blob(packed([data.id, data.type, data.data ?? null]));
+  return w.finish();
+}
+
+function reader(frame: Uint8Array, kind: string): ByteReader {
+  const r = new ByteReader(frame, kind, (m) => new CodecError(m));
+  r.u8();
+  return r;
+}
+
+function unpack(bytes: Uint8Array, at: string): unknown {
+  try {
+    return decoder.decode(bytes);
+  } catch (error) {
+    throw new CodecError(`${at}: not msgpack: ${error instanceof Error ? error.message : error}`);
+  }
+}
+
+function readTypes(r: ByteReader, at: string): string[] {
+  const n = r.u32();
+  const names: string[] = [];
+  for (let i = 0; i < n; i++) names.push(r.str());
+  if (names.some((t) => t.length === 0)) throw new CodecError(`${at}: empty task type`);
+  return names;
+}
+
+function typeAt(names: readonly string[], ref: number, at: string): string {
+  const type = names[ref];
+  if (type === undefined) throw new CodecError(`${at}: unknown type reference ${ref}`);
+  return type;
+}
+
+function readRanges(r: ByteReader, at: string): IndexRanges[] {
+  const groups = r.u32();
+  const list: IndexRanges[] = [];
+  for (let g = 0; g < groups; g++) {
+    const type = r.str();
+    const pairs = r.u32();
+    const ranges = new Array<number>(pairs * 2);
+    for (let i = 0; i < pairs * 2; i++) ranges[i] = r.index();
+    list.push({ type, ranges });
+  }
+  if (list.some((g) => g.type.length === 0)) throw new CodecError(`${at}: empty task type`);
+  return list;
+}
+
+function decodeBinary(frame: Uint8Array): PipelineMessage {
+  const tag = frame[0];
+  const kind = BINARY_KINDS[tag - 1];
+  if (kind === undefined) throw new CodecError(`unknown binary message tag ${tag}`);
+  const r = reader(frame, kind);
+  switch (kind) {
+    case "work": {
+      const types = readTypes(r, kind);
+      const n = r.u32();
+      const items: WorkItem[] = [];
+      for (let i = 0; i < n; i++) {
+        const type = typeAt(types, r.u32(), kind);
+        const index = r.index();
+        const attempt = r.u32();
+        const timeoutMs = r.u32();
+        const flags = r.u8();
+        const ownId = (flags & OWN_ID) !== 0;
+        const itemId = ownId ? id(r.str(), `work[${i}]`) : defaultItemId(type, index);
+        const payload = (flags & HAS_VALUE) !== 0 ? unpack(r.blob(), `work[${i}]`) : null;
+        items.push({ id: itemId, type, index, ownId, payload, attempt, timeoutMs });
+      }
+      r.end();
+      return { kind, items };
+    }
+    case "credit": {
+      const credit = r.u32();
+      const done = readRanges(r, kind);
+      const nFailed = r.u32();
+      const failed: ItemFailure[] = [];
+      for (let i = 0; i < nFailed; i++) {
+        failed.push({ type: r.str(), index: r.index(), reason: r.str() });
+      }
+      r.end();
+      return { kind, credit, done, failed };
+    }
+    case "results": {
+      const worker = r.str();
+      const types = readTypes(r, kind);
+      const n = r.u32();
+      const results: ItemResult[] = [];
+      for (let i = 0; i < n; i++) {
+        const type = typeAt(types, r.u32(), kind);
+        const index = r.index();
+        const flags = r.u8();
+        const ownId = (flags & OWN_ID) !== 0;
+        const itemId = ownId ? id(r.str(), `results[${i}]`) : defaultItemId(type, index);
+        const value = (flags & HAS_VALUE) !== 0 ? unpack(r.blob(), `results[${i}]`) : null;
+        results.push({ id: itemId, type, index, ownId, value });
+      }
+      const hasMetadata = r.u8() !== 0;
+      if (!hasMetadata) {
+        r.end();
+        return { kind, worker, results };
+      }
+      const pairs = unpack(r.blob(), "results metadata");
+      r.end();
+      if (!Array.isArray(pairs)) throw new CodecError("results metadata: expected an array");
+      const metadata: Record<string, unknown> = Object.create(null);
+      for (const [n, pair] of pairs.entries()) {
+        const t = tuple(pair, 2, `results metadata[${n}]`);
+        metadata[str(t[0], `results metadata[${n}]`)] = t[1];
+      }
+      return { kind, worker, results, metadata };
+    }
+    case "ack": {
+      const done = readRanges(r, kind);
+      const nIds = r.u32();
+      const ids: string[] = [];
+      for (let i = 0; i < nIds; i++) ids.push(id(r.str(), `ack ids[${i}]`));
+      const hasData = r.u8() !== 0;
+      if (!hasData) {
+        r.end();
+        return { kind, done, ids };
+      }
+      const t = tuple(unpack(r.blob(), "ack data"), 3, "ack data");
+      r.end();
+      return {
+        kind,
+        done,
+        ids,
+        data: { id: id(t[0], "ack data"), type: str(t[1], "ack data"), data: t[2] },
+      };
+    }
+  }
+}
+
+function toTuple(
+  m: Exclude<PipelineMessage, { kind: (typeof BINARY_KINDS)[number] }>,
+): unknown[] {
   const tag = TAGS[m.kind];
   switch (m.kind) {
     case "ready":
-      return [tag, m.name, m.types, m.credit];
-    case "credit":
-      return [tag, m.credit, m.done, m.failed.map((f) => [f.id, f.reason])];
+      return [tag, m.name, m.types, m.credit, PIPELINE_WIRE];
     case "heartbeat":
     case "bye":
     case "reset":
@@ -285,24 +691,10 @@ function toTuple(m: PipelineMessage): unknown[] {
     case "finished-ack":
     case "meta-request":
       return [tag];
-    case "work":
-      return [
-        tag,
-        m.items.map((i) => [i.id, i.type, i.payload ?? null, i.attempt, i.timeoutMs]),
-      ];
     case "metadata":
       return [tag, m.data ?? null, m.types];
-    case "results": {
-      const results = m.results.map((r) => [r.id, r.type, r.value ?? null]);
-      // Without metadata the three-field form stays (what older collectors decode).
-      if (m.metadata === undefined) return [tag, m.worker, results];
-      return [tag, m.worker, results, Object.entries(m.metadata)];
-    }
     case "hello":
       return [tag, m.name];
-    case "ack":
-      if (m.data === undefined) return [tag, m.ids];
-      return [tag, m.ids, [m.data.id, m.data.type, m.data.data ?? null]];
     case "finished":
       return [tag, m.summary];
     case "meta-reply":
@@ -331,6 +723,7 @@ function toTuple(m: PipelineMessage): unknown[] {
  * ```
  */
 export function decodeMessage(frame: Uint8Array): PipelineMessage {
+  if (frame.length > 0 && frame[0] < 0x80) return decodeBinary(frame);
   let raw: unknown;
   try {
     raw = decoder.decode(frame);
@@ -341,21 +734,19 @@ export function decodeMessage(frame: Uint8Array): PipelineMessage {
     throw new CodecError("message must be a msgpack array starting with a kind tag");
   }
   const kind = KINDS[raw[0]];
+  if (kind === undefined && raw[0] in WIRE_1_TAGS) {
+    throw new CodecError(
+      `a pipeline wire 1 ${WIRE_1_TAGS[raw[0]]} message, from a zedge before version ` +
+        `${PIPELINE_WIRE}: every role of a pipeline must run the same zedge release`,
+    );
+  }
   if (kind === undefined) throw new CodecError(`unknown message kind ${JSON.stringify(raw[0])}`);
   const f = new Fields(kind, raw);
   switch (kind) {
-    case "ready":
-      return f.done({ kind, name: f.str(1), types: f.strList(2), credit: f.count(3) });
-    case "credit":
-      return f.done({
-        kind,
-        credit: f.count(1),
-        done: f.idList(2),
-        failed: f.list(3, (v, at) => {
-          const pair = tuple(v, 2, at);
-          return { id: id(pair[0], at), reason: str(pair[1], at) };
-        }),
-      });
+    case "ready": {
+      const ready = { kind, name: f.str(1), types: f.strList(2), credit: f.count(3) };
+      return f.done(raw.length > 4 ? { ...ready, wire: f.count(4) } : ready);
+    }
     case "heartbeat":
     case "bye":
     case "reset":
@@ -363,52 +754,10 @@ export function decodeMessage(frame: Uint8Array): PipelineMessage {
     case "finished-ack":
     case "meta-request":
       return f.done({ kind });
-    case "work":
-      return f.done({
-        kind,
-        items: f.list(1, (v, at) => {
-          const t = tuple(v, 5, at);
-          return {
-            id: id(t[0], at),
-            type: str(t[1], at),
-            payload: t[2],
-            attempt: count(t[3], at),
-            timeoutMs: count(t[4], at),
-          };
-        }),
-      });
     case "metadata":
       return f.done({ kind, data: f.any(1), types: f.strList(2) });
-    case "results": {
-      const results = {
-        kind,
-        worker: f.str(1),
-        results: f.list(2, (v, at) => {
-          const t = tuple(v, 3, at);
-          return { id: id(t[0], at), type: str(t[1], at), value: t[2] };
-        }),
-      };
-      if (raw.length <= 3) return f.done(results);
-      const pairs = f.list(3, (v, at) => {
-        const pair = tuple(v, 2, at);
-        return [str(pair[0], at), pair[1]] as const;
-      });
-      const metadata: Record<string, unknown> = Object.create(null);
-      for (const [type, data] of pairs) metadata[type] = data;
-      return f.done({ ...results, metadata });
-    }
     case "hello":
       return f.done({ kind, name: f.str(1) });
-    case "ack": {
-      const ids = f.idList(1);
-      if (raw.length <= 2) return f.done({ kind, ids });
-      const t = tuple(f.any(2), 3, "ack[2]");
-      return f.done({
-        kind,
-        ids,
-        data: { id: id(t[0], "ack[2]"), type: str(t[1], "ack[2]"), data: t[2] },
-      });
-    }
     case "finished":
       return f.done({ kind, summary: summary(f.any(1)) });
     case "meta-reply":

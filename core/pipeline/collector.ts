@@ -24,7 +24,15 @@
 import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Dealer, Router } from "../sockets/mod.ts";
-import type { AckData, PipelineMessage, PipelineSummary } from "./codec.ts";
+import {
+  type AckData,
+  addIndex,
+  type IndexRanges,
+  type ItemResult,
+  type PipelineMessage,
+  type PipelineSummary,
+} from "./codec.ts";
+import { IndexSet } from "./index_set.ts";
 import { Journal } from "./journal.ts";
 import { maxMessageSizeOption } from "../limits.ts";
 import { addNew, atMost, OrderedSender } from "./link.ts";
@@ -119,7 +127,10 @@ export interface CollectorOptions {
 export class Collector {
   readonly #options: CollectorOptions;
   readonly #maxMessageSize: number;
-  readonly #seen = new Set<string>();
+  /** Indexes passed to `onResult`, by task type (items with default ids). */
+  readonly #seen = new Map<string, IndexSet>();
+  /** Ids passed to `onResult` that a source made itself (`idOf`). */
+  readonly #seenIds = new Set<string>();
   readonly #drops = new DropCounter();
   #router: Router | null = null;
   #dealer: Dealer | null = null;
@@ -223,12 +234,27 @@ export class Collector {
   }
 
   /**
-   * Claims `id` for `onResult`: false when it was passed on before (this run
-   * or, with a journal, an earlier one). One hash lookup: this runs per item.
+   * Claims `result` for `onResult`: false when it was passed on before (this
+   * run or, with a journal, an earlier one). A bit in the type's index set:
+   * this runs per item.
    */
-  #claim(id: string): boolean {
-    if (!addNew(this.#seen, id)) return false;
-    return !(this.#journal?.isDone(id) ?? false);
+  #claim(result: ItemResult): boolean {
+    if (result.ownId) {
+      if (!addNew(this.#seenIds, result.id)) return false;
+    } else if (!this.#indexesOf(result.type).add(result.index)) return false;
+    return !(this.#journal?.isDone(result.id) ?? false);
+  }
+
+  /** `onResult` threw: the result may come again and is passed on then. */
+  #unclaim(result: ItemResult): void {
+    if (result.ownId) this.#seenIds.delete(result.id);
+    else this.#indexesOf(result.type).delete(result.index);
+  }
+
+  #indexesOf(type: string): IndexSet {
+    let set = this.#seen.get(type);
+    if (set === undefined) this.#seen.set(type, set = new IndexSet());
+    return set;
   }
 
   /** Passes each new result to `onResult` (awaited: back-pressure), then ACKs them all. */
@@ -236,44 +262,60 @@ export class Collector {
     if (this.#finished !== null && !(this.#options.exitOnFinished ?? true)) {
       this.#finished = null; // a long-lived collector sees the next run begin
     }
+    const done: IndexRanges[] = [];
     const ids: string[] = [];
+    const ack = (result: ItemResult) => {
+      if (result.ownId) ids.push(result.id);
+      else addIndex(done, result.type, result.index);
+    };
     const fresh: { id: string; type: string }[] = [];
     let data: AckData | undefined;
+    const onResult = this.#options.onResult;
     for (const result of message.results) {
-      ids.push(result.id);
-      if (!this.#claim(result.id)) {
+      if (!this.#claim(result)) {
         this.#duplicates++;
+        ack(result);
+        continue;
+      }
+      if (onResult === undefined) {
+        ack(result);
+        if (this.#journal !== null) fresh.push(result);
         continue;
       }
       try {
-        const collected: CollectedResult = { ...result, worker: message.worker };
+        const collected: CollectedResult = {
+          id: result.id,
+          type: result.type,
+          value: result.value,
+          worker: message.worker,
+        };
         const metadata = message.metadata;
         if (metadata !== undefined && result.type in metadata) {
           collected.metadata = metadata[result.type];
         }
-        let returned = this.#options.onResult?.(collected);
+        let returned = onResult(collected);
         if (returned instanceof Promise) returned = await returned;
         // Only the last matters: the distributor reads the batch as one ACK.
         if (returned !== undefined) data = { id: result.id, type: result.type, data: returned };
       } catch (error) {
         // Not ACKed: the distributor redelivers after its ACK timeout.
         log.error("onResult threw for {id}: {error}", { id: result.id, error });
-        this.#seen.delete(result.id);
-        ids.pop();
+        this.#unclaim(result);
         continue;
       }
-      fresh.push(result);
+      ack(result);
+      if (this.#journal !== null) fresh.push(result);
     }
     this.#journal?.markDone(fresh);
-    if (ids.length === 0) return;
+    if (done.length === 0 && ids.length === 0) return;
     try {
-      this.#out!.send({ kind: "ack", ids, data });
+      this.#out!.send({ kind: "ack", done, ids, data });
     } catch (error) {
       log.error("ACK data of {id} cannot be encoded, sent without it: {error}", {
         id: data?.id,
         error,
       });
-      this.#out!.send({ kind: "ack", ids });
+      this.#out!.send({ kind: "ack", done, ids });
     }
   }
 

@@ -144,7 +144,7 @@ export class CollectorProtocol {
         this.resendFinished();
         return;
       case "ack":
-        this.#scheduler.acked(message.ids, message.data);
+        this.#scheduler.acked(message.done, message.ids, message.data);
         return;
       case "finished-ack":
         this.#options.onFinishedAck();

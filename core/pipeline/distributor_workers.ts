@@ -37,7 +37,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Router } from "../sockets/mod.ts";
-import { encodeMessage, type PipelineMessage, type WorkItem } from "./codec.ts";
+import { encodeMessage, PIPELINE_WIRE, type PipelineMessage, type WorkItem } from "./codec.ts";
 import { LivenessRegistry, type LivePeer } from "./liveness.ts";
 import type { Item, ItemHolder, Scheduler } from "./scheduler.ts";
 import { type DropCounter, serveRouter } from "./serve.ts";
@@ -179,6 +179,16 @@ export class WorkerProtocol {
     }
     switch (message.kind) {
       case "ready": {
+        const wire = message.wire ?? 1;
+        if (wire !== PIPELINE_WIRE) {
+          log.error(
+            "worker {name} speaks pipeline wire {wire}, this distributor {ours}: every role " +
+              "of a pipeline must run the same zedge release; told it the run is over",
+            { name: message.name, wire, ours: PIPELINE_WIRE },
+          );
+          this.#send(peer, { kind: "end" });
+          return;
+        }
         if (worker !== undefined) this.#drop(worker, "worker re-registered");
         const fresh: WorkerState = {
           key,
@@ -204,9 +214,9 @@ export class WorkerProtocol {
       case "credit": {
         if (worker === undefined) return this.#send(peer, { kind: "reset" });
         worker.credit = Math.min(worker.credit + message.credit, MAX_CREDIT);
-        for (const id of message.done) this.#scheduler.finished(worker, id);
+        this.#scheduler.finished(worker, message.done);
         for (const failure of message.failed) {
-          this.#scheduler.failedAt(worker, failure.id, failure.reason);
+          this.#scheduler.failedAt(worker, failure.type, failure.index, failure.reason);
         }
         this.#options.wake();
         return;
@@ -260,7 +270,7 @@ export class WorkerProtocol {
         } catch (error) {
           worker.credit++;
           // No retry can fix a payload, so this failure is final.
-          const item = this.#scheduler.item(work.id)!;
+          const item = this.#scheduler.itemAt(work.type, work.index!)!;
           this.#scheduler.fail(item, `payload cannot be encoded: ${error}`, true);
         }
       }

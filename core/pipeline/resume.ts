@@ -42,6 +42,16 @@ export class RunJournal {
     return this.#journal?.doneIds().size ?? 0;
   }
 
+  /** True when done ids are kept in a file (across runs). */
+  get remembers(): boolean {
+    return this.#journal !== null;
+  }
+
+  /** True while some ACK waits for an item not generated yet. */
+  get hasEarlyAcks(): boolean {
+    return this.#earlyAcks.size > 0;
+  }
+
   /** True when an earlier run already got `id` ACKed. */
   wasDone(id: string): boolean {
     return this.#journal?.isDone(id) ?? false;

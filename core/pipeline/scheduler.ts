@@ -21,15 +21,16 @@
  * });
  * scheduler.begin(undefined);
  * const worker = { name: "w", types: new Set(["square"]), credit: 2, inflight: new Set<never>() };
- * console.log(scheduler.assign(worker)); // two WorkItems
+ * console.log(scheduler.assign(worker)); // two items, now in flight
  * timers.clear();
  * ```
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { AckData, FailedItem, WorkItem } from "./codec.ts";
+import { type AckData, defaultItemId, type FailedItem, type IndexRanges } from "./codec.ts";
 import { checkDependencies } from "./graph.ts";
 import { addNew, type Timers } from "./link.ts";
+import { IndexWindow } from "./index_window.ts";
 import type { RunJournal } from "./resume.ts";
 
 const log = getLogger(["zedge", "pipeline", "distributor"]);
@@ -137,12 +138,18 @@ export interface Item {
   readonly id: string;
   /** Task type (the journal records it). */
   readonly type: string;
+  /** Position in its type's source: its number on the wire. */
+  readonly index: number;
+  /** True when `id` came from the source's `idOf`. */
+  readonly ownId: boolean;
   /** @internal */
   readonly task: TaskState;
   /** What the source yielded; dropped once the item is settled. */
   payload: unknown;
-  /** Deliveries so far. */
-  attempts: number;
+  /** Deliveries so far (the attempt number of the latest). */
+  attempt: number;
+  /** Its type's per-item time limit (ms, 0 = none). */
+  readonly timeoutMs: number;
   /** Where it is in its life. */
   state: ItemState;
   /** The worker holding it while in flight. */
@@ -151,6 +158,35 @@ export interface Item {
   deadline: number;
   /** Reason of the last failure. */
   reason: string;
+}
+
+/** An {@link Item} whose default id is spelled out only when read. */
+class ScheduledItem implements Item {
+  readonly type: string;
+  readonly ownId: boolean;
+  readonly timeoutMs: number;
+  attempt = 0;
+  state: ItemState = "queued";
+  worker: ItemHolder | null = null;
+  deadline = 0;
+  reason = "";
+  readonly #own: string | undefined;
+
+  constructor(
+    readonly task: TaskState,
+    readonly index: number,
+    own: string | undefined,
+    public payload: unknown,
+  ) {
+    this.type = task.source.type;
+    this.ownId = own !== undefined;
+    this.timeoutMs = task.source.timeoutMs ?? 0;
+    this.#own = own;
+  }
+
+  get id(): string {
+    return this.#own ?? defaultItemId(this.type, this.index);
+  }
 }
 
 /**
@@ -169,6 +205,12 @@ export interface TaskState {
   status: "waiting" | "running" | "settled" | "skipped";
   /** Items read from the source and not handed out yet (retries go first). */
   queue: ItemQueue;
+  /**
+   * Items of this type not settled yet, by index (credit and ACKs name
+   * items so). Settled ones leave it, so it stays about read-ahead plus
+   * in-flight sized.
+   */
+  items: IndexWindow<Item>;
   /** The source being read, once the type runs. */
   iterator: Iterator<unknown> | AsyncIterator<unknown> | null;
   /** True for an async source. */
@@ -228,6 +270,64 @@ export class ItemQueue {
       this.#head = 0;
     }
     return item;
+  }
+}
+
+/**
+ * Finished items waiting for their ACK, in the order they finished. Every
+ * deadline is the finish time plus the same ACK timeout, so the overdue ones
+ * are at the front; an entry whose item has moved on (ACKed, failed, or
+ * finished again later) is skipped when reached, not searched for when it
+ * moves — no per-item hashing on the hot path.
+ *
+ * @example
+ * ```ts
+ * import { AckDeadlines } from "./scheduler.ts";
+ * const waiting = new AckDeadlines();
+ * console.log(waiting.takeOverdue(performance.now())); // []
+ * ```
+ */
+export class AckDeadlines {
+  #items: Item[] = [];
+  #deadlines: number[] = [];
+  #head = 0;
+
+  /** `item` (state `finished`, its `deadline` set) waits for its ACK. */
+  push(item: Item): void {
+    // Entries ACKed since are dropped from the front as we go, so the queue
+    // holds about what is really waiting, not a heartbeat's worth of items.
+    if (this.#head < this.#items.length && !this.#current(this.#head)) this.takeOverdue(-Infinity);
+    this.#items.push(item);
+    this.#deadlines.push(item.deadline);
+  }
+
+  #current(at: number): boolean {
+    const item = this.#items[at];
+    return item.state === "finished" && item.deadline === this.#deadlines[at];
+  }
+
+  /** The items still waiting whose deadline is before `now`, taken out. */
+  takeOverdue(now: number): Item[] {
+    const overdue: Item[] = [];
+    const items = this.#items;
+    const deadlines = this.#deadlines;
+    let head = this.#head;
+    for (; head < items.length; head++) {
+      const current = this.#current(head);
+      if (current && deadlines[head] >= now) break;
+      if (current) overdue.push(items[head]);
+    }
+    if (head === items.length) {
+      this.#items = [];
+      this.#deadlines = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > items.length) {
+      this.#items = items.slice(head);
+      this.#deadlines = deadlines.slice(head);
+      head = 0;
+    }
+    this.#head = head;
+    return overdue;
   }
 }
 
@@ -314,18 +414,18 @@ export class Scheduler {
   readonly skipped: { type: string; reason: string }[] = [];
   readonly #tasks = new Map<string, TaskState>();
   /**
-   * Items of this run not settled yet, by id. Settled ones leave it, so it
-   * stays about read-ahead plus in-flight sized: every item is looked up
-   * here three times, and a small table is a fast one.
+   * Items not settled yet whose id a source made itself (`idOf`), by id: an
+   * ACK names those by id, since their index may differ in a restarted run.
+   * Settled ones leave it.
    */
-  readonly #items = new Map<string, Item>();
+  readonly #ownIds = new Map<string, Item>();
   /** Items generated this run (resumed ones not counted). */
   #generated = 0;
   /** Every id generated this run, kept only when a source has its own `idOf` (duplicates). */
   readonly #ids = new Set<string>();
   readonly #checkIds: boolean;
   /** Items a worker reported done whose ACK has not arrived yet. */
-  readonly #awaitingAck = new Set<Item>();
+  readonly #awaitingAck = new AckDeadlines();
   readonly #options: SchedulerOptions;
   #journal: RunJournal;
   readonly #hooks: SchedulerHooks;
@@ -357,6 +457,7 @@ export class Scheduler {
         source,
         status: "waiting",
         queue: new ItemQueue(),
+        items: new IndexWindow(),
         iterator: null,
         async: false,
         pulling: false,
@@ -417,17 +518,17 @@ export class Scheduler {
     this.#stopped = true;
   }
 
-  /** The item with `id`, if it was generated this run. */
-  item(id: string): Item | undefined {
-    return this.#items.get(id);
+  /** Item `index` of `type`, if it was generated this run and is not settled. */
+  itemAt(type: string, index: number): Item | undefined {
+    return this.#tasks.get(type)?.items.get(index);
   }
 
   /**
    * Hands `worker` queued items of its types, round robin over the running
    * types, while it has credit; they are in flight from now on.
    */
-  assign(worker: ItemHolder): WorkItem[] {
-    const batch: WorkItem[] = [];
+  assign(worker: ItemHolder): Item[] {
+    const batch: Item[] = [];
     const running = this.#running;
     let progress = true;
     while (worker.credit > 0 && progress) {
@@ -440,21 +541,15 @@ export class Scheduler {
         task.queue.shift();
         progress = true;
         worker.credit--;
-        item.attempts++;
+        item.attempt++;
         item.state = "inflight";
         item.worker = worker;
-        const timeoutMs = task.source.timeoutMs ?? 0;
+        const timeoutMs = item.timeoutMs;
         // The worker enforces the limit itself and reports first; the grace
         // period covers a worker that cannot (a hung single-threaded one).
         item.deadline = timeoutMs > 0 ? performance.now() + timeoutMs + this.#options.graceMs : 0;
         worker.inflight.add(item);
-        batch.push({
-          id: item.id,
-          type: task.source.type,
-          payload: item.payload,
-          attempt: item.attempts,
-          timeoutMs,
-        });
+        batch.push(item); // an Item is the WorkItem the codec encodes
       }
     }
     return batch;
@@ -489,48 +584,71 @@ export class Scheduler {
     for (const task of this.#running) this.#fill(task);
   }
 
-  /** `worker` reports `id` done: it waits for the collector's ACK now. */
-  finished(worker: ItemHolder, id: string): void {
-    const item = this.#items.get(id);
-    if (item === undefined || item.worker !== worker || item.state !== "inflight") return;
-    worker.inflight.delete(item);
-    item.worker = null;
-    item.state = "finished";
-    item.deadline = performance.now() + this.#ackTimeoutMs;
-    this.#awaitingAck.add(item);
+  /** `worker` reports the items in `done` finished: they wait for the collector's ACK now. */
+  finished(worker: ItemHolder, done: readonly IndexRanges[]): void {
+    const deadline = performance.now() + this.#ackTimeoutMs;
+    for (const { type, ranges } of done) {
+      const items = this.#tasks.get(type)?.items;
+      if (items === undefined) continue;
+      for (let r = 0; r < ranges.length; r += 2) {
+        for (let index = ranges[r], end = index + ranges[r + 1]; index < end; index++) {
+          const item = items.get(index);
+          if (item === undefined || item.worker !== worker || item.state !== "inflight") continue;
+          worker.inflight.delete(item);
+          item.worker = null;
+          item.state = "finished";
+          item.deadline = deadline;
+          this.#awaitingAck.push(item);
+        }
+      }
+    }
   }
 
-  /** `worker` reports `id` failed: retried or failed for good. */
-  failedAt(worker: ItemHolder, id: string, reason: string): void {
-    const item = this.#items.get(id);
+  /** `worker` reports item `index` of `type` failed: retried or failed for good. */
+  failedAt(worker: ItemHolder, type: string, index: number, reason: string): void {
+    const item = this.itemAt(type, index);
     if (item === undefined || item.worker !== worker || item.state !== "inflight") return;
     this.fail(item, reason);
   }
 
-  /** The collector ACKed `ids` (with ACK data, if `onResult` returned any): those items are done. */
-  acked(ids: readonly string[], data?: AckData): void {
+  /**
+   * The collector ACKed the items in `done` (by index) and `ids` (by their
+   * own id), with ACK data if `onResult` returned any: those items are done.
+   */
+  acked(done: readonly IndexRanges[], ids: readonly string[], data?: AckData): void {
     if (data !== undefined) this.#lastAck = data;
-    const batch = new Set<Item>(); // a Set: one message may name an id twice
-    for (const id of ids) {
-      const item = this.#items.get(id);
-      if (item === undefined) {
-        // Not generated yet (e.g. after a restart): remember it. (An ACK that
-        // comes again for a settled item lands here too; it is never taken.)
-        this.#journal.ackedEarly(id);
-        continue;
+    const batch: Item[] = [];
+    const take = (item: Item) => {
+      if (item.state === "done" || item.state === "failed") return; // named twice, or settled
+      item.state = "done";
+      batch.push(item);
+    };
+    for (const { type, ranges } of done) {
+      const task = this.#tasks.get(type);
+      for (let r = 0; r < ranges.length; r += 2) {
+        for (let index = ranges[r], end = index + ranges[r + 1]; index < end; index++) {
+          const item = task?.items.get(index);
+          if (item !== undefined) take(item);
+          // Not generated yet (e.g. after a restart): remember it. An index below the
+          // source's position was generated and has settled: that ACK came again.
+          else if (task === undefined || index >= task.index) {
+            this.#journal.ackedEarly(defaultItemId(type, index));
+          }
+        }
       }
-      if (item.state === "done" || item.state === "failed") continue;
-      batch.add(item);
     }
-    this.#markDone([...batch]);
+    for (const id of ids) {
+      const item = this.#ownIds.get(id);
+      if (item !== undefined) take(item);
+      else this.#journal.ackedEarly(id);
+    }
+    this.#markDone(batch);
   }
 
   /** Redelivers finished items whose ACK is overdue (call only while a collector is up). */
   expireAcks(now: number): void {
-    for (const item of [...this.#awaitingAck]) {
-      if (now > item.deadline) {
-        this.fail(item, `no ACK from the collector within ${this.#ackTimeoutMs} ms`);
-      }
+    for (const item of this.#awaitingAck.takeOverdue(now)) {
+      this.fail(item, `no ACK from the collector within ${this.#ackTimeoutMs} ms`);
     }
   }
 
@@ -556,19 +674,18 @@ export class Scheduler {
   fail(item: Item, reason: string, final = false): void {
     if (item.worker !== null) item.worker.inflight.delete(item);
     item.worker = null;
-    this.#awaitingAck.delete(item);
     item.reason = reason;
     const maxRetries = item.task.source.maxRetries ?? 3;
-    if (final || item.attempts > maxRetries) {
+    if (final || item.attempt > maxRetries) {
       item.state = "failed";
       item.payload = undefined;
-      this.#items.delete(item.id);
+      this.#forget(item);
       item.task.failed++;
       item.task.outstanding--;
-      this.failed.push({ id: item.id, type: item.type, reason, attempts: item.attempts });
+      this.failed.push({ id: item.id, type: item.type, reason, attempts: item.attempt });
       log.error("item {id} failed after {attempts} attempts: {reason}", {
         id: item.id,
-        attempts: item.attempts,
+        attempts: item.attempt,
         reason,
       });
       this.#maybeSettle(item.task);
@@ -578,12 +695,12 @@ export class Scheduler {
     this.retries++;
     const base = this.#options.retryBackoffMs ?? 100;
     const wait = Math.min(
-      base * 2 ** Math.max(0, item.attempts - 1),
+      base * 2 ** Math.max(0, item.attempt - 1),
       this.#options.retryBackoffMaxMs ?? 5000,
     );
     log.info("item {id} attempt {attempts} failed ({reason}); retrying in {wait} ms", {
       id: item.id,
-      attempts: item.attempts,
+      attempts: item.attempt,
       reason,
       wait,
     });
@@ -595,20 +712,26 @@ export class Scheduler {
     });
   }
 
+  /** A settled item leaves every table. */
+  #forget(item: Item): void {
+    item.task.items.delete(item.index);
+    if (item.ownId) this.#ownIds.delete(item.id);
+  }
+
   #markDone(items: Item[]): void {
     if (items.length === 0) return;
     this.#journal.record(items);
     const touched = new Set<TaskState>();
+    let last: TaskState | null = null; // batches are mostly of one type: skip the Set then
     for (const item of items) {
       if (item.worker !== null) item.worker.inflight.delete(item);
       item.worker = null;
       item.state = "done";
       item.payload = undefined;
-      this.#items.delete(item.id);
-      this.#awaitingAck.delete(item);
+      this.#forget(item);
       item.task.outstanding--;
       this.done++;
-      touched.add(item.task);
+      if (item.task !== last) touched.add(last = item.task);
     }
     for (const task of touched) {
       this.#maybeSettle(task);
@@ -712,35 +835,31 @@ export class Scheduler {
   #addItem(task: TaskState, payload: unknown): void {
     const index = task.index++;
     const type = task.source.type;
-    const id = task.source.idOf?.(payload, index) ?? `${type}:${index}`;
-    if (typeof id !== "string" || id.length === 0 || id.length > 1024) {
+    const idOf = task.source.idOf;
+    const own = idOf === undefined ? undefined : idOf(payload, index);
+    if (own !== undefined && (typeof own !== "string" || own.length === 0 || own.length > 1024)) {
       throw new TypeError(`item ${index}: idOf must return a non-empty string (≤ 1024 chars)`);
     }
+    // A default id (type:index) is only spelled out when something looks it up: most
+    // runs never do, and a string per item is garbage at a million items a second.
+    const id = own ??
+      (this.#checkIds || this.#journal.remembers ? defaultItemId(type, index) : undefined);
     // Default ids (type:index) cannot repeat; only a source's own idOf can make one twice.
-    if (this.#checkIds && !addNew(this.#ids, id)) {
+    if (this.#checkIds && !addNew(this.#ids, id!)) {
       log.warn("task type {type}: duplicate item id {id} ignored", { type, id });
       return;
     }
-    if (this.#journal.wasDone(id)) {
+    if (id !== undefined && this.#journal.wasDone(id)) {
       this.resumed++;
       this.done++;
       return;
     }
-    const item: Item = {
-      id,
-      type,
-      task,
-      payload,
-      attempts: 0,
-      state: "queued",
-      worker: null,
-      deadline: 0,
-      reason: "",
-    };
-    this.#items.set(id, item);
+    const item = new ScheduledItem(task, index, own, payload);
+    task.items.add(item);
+    if (own !== undefined) this.#ownIds.set(own, item);
     this.#generated++;
     task.outstanding++;
-    if (this.#journal.takeEarlyAck(id)) {
+    if (this.#journal.hasEarlyAcks && this.#journal.takeEarlyAck(item.id)) {
       this.#markDone([item]);
       return;
     }

@@ -1,15 +1,24 @@
 import assert from "node:assert/strict";
 import { encode } from "@msgpack/msgpack";
 import {
+  addIndex,
   CodecError,
+  countIndexes,
   decodeMessage,
   encodeMessage,
+  type IndexRanges,
+  PIPELINE_WIRE,
   type PipelineMessage,
 } from "../../core/pipeline/codec.ts";
 
 const samples: PipelineMessage[] = [
-  { kind: "ready", name: "w1", types: ["a", "b"], credit: 3 },
-  { kind: "credit", credit: 2, done: ["a:1"], failed: [{ id: "a:2", reason: "boom" }] },
+  { kind: "ready", name: "w1", types: ["a", "b"], credit: 3, wire: PIPELINE_WIRE },
+  {
+    kind: "credit",
+    credit: 2,
+    done: [{ type: "a", ranges: [1, 1] }, { type: "b", ranges: [0, 500, 2 ** 40, 3] }],
+    failed: [{ type: "a", index: 2, reason: "boom ✗" }],
+  },
   { kind: "heartbeat" },
   { kind: "bye" },
   {
@@ -17,17 +26,46 @@ const samples: PipelineMessage[] = [
     items: [{
       id: "a:1",
       type: "a",
+      index: 1,
+      ownId: false,
       payload: { x: [1, 2], b: new Uint8Array([9]) },
       attempt: 2,
       timeoutMs: 50,
-    }],
+    }, {
+      id: "tile/7 ✓",
+      type: "b",
+      index: 0,
+      ownId: true,
+      payload: null,
+      attempt: 1,
+      timeoutMs: 0,
+    }, { id: "a:9", type: "a", index: 9, ownId: false, payload: 0, attempt: 1, timeoutMs: 0 }],
   },
   { kind: "metadata", data: { map: "m" }, types: ["a"] },
   { kind: "reset" },
   { kind: "end" },
-  { kind: "results", worker: "w1", results: [{ id: "a:1", type: "a", value: null }] },
+  {
+    kind: "results",
+    worker: "w1",
+    results: [
+      { id: "a:1", type: "a", index: 1, ownId: false, value: null },
+      { id: "own", type: "b", index: 3, ownId: true, value: { n: [1] } },
+    ],
+  },
+  {
+    kind: "results",
+    worker: "w1",
+    results: [{ id: "a:1", type: "a", index: 1, ownId: false, value: 5 }],
+    metadata: Object.assign(Object.create(null), { a: { map: "m" } }),
+  },
   { kind: "hello", name: "c" },
-  { kind: "ack", ids: ["a:1", "a:2"] },
+  { kind: "ack", done: [{ type: "a", ranges: [1, 2] }], ids: [] },
+  {
+    kind: "ack",
+    done: [],
+    ids: ["own-1", "own-2"],
+    data: { id: "own-2", type: "b", data: { pose: [1, 2] } },
+  },
   {
     kind: "finished",
     summary: {
@@ -62,12 +100,18 @@ Deno.test("codec: malformed and unknown input is refused with a reason", () => {
     [encode({ kind: "ack" }), /array starting with a kind/],
     [encode([]), /array starting with a kind/],
     [encode(["ZZ"]), /unknown message kind "ZZ"/],
-    [encode(["A"]), /missing field 1/],
-    [encode(["A", "not-a-list"]), /A\[1\]|ack\[1\]: expected an array/],
-    [encode(["A", [""]]), /id must be/],
+    [encode(["A", ["a:1"]]), /pipeline wire 1 ack message.*same zedge release/],
+    [encode(["W", []]), /pipeline wire 1 work message/],
+    [encode(["R"]), /missing field 1/],
+    [encode(["R", "w", "not-a-list", 1]), /ready\[2\]: expected an array/],
     [encode(["R", "w", ["a"], -1]), /non-negative integer/],
-    [encode(["R", "w", ["a"], 1, "extra"]), /expected 4 fields, got 5/],
-    [encode(["W", [["a:1", "a", null, 1]]]), /array of 5 elements/],
+    [encode(["R", "w", ["a"], 1, 2, "extra"]), /expected 5 fields, got 6/],
+    [new Uint8Array([0x09]), /unknown binary message tag 9/],
+    [encodeMessage(ackOf("a", [0, 1])).subarray(0, 9), /ack: frame ends inside a field/],
+    [new Uint8Array([...encodeMessage(ackOf("a", [0, 1])), 0]), /1 bytes left over/],
+    [workWithTypeRef(7), /unknown type reference 7/],
+    [ackWithRange(-1), /non-negative integer/],
+    [ackWithRange(0.5), /non-negative integer/],
     [encode(["SP", "r", "yes", null, ""]), /boolean/],
     [encode(["F", { total: 1 }]), /failed and skipped must be arrays/],
   ];
@@ -80,11 +124,53 @@ Deno.test("codec: malformed and unknown input is refused with a reason", () => {
   }
 });
 
+function ackOf(type: string, ranges: number[]): PipelineMessage {
+  return { kind: "ack", done: [{ type, ranges }], ids: [] };
+}
+
+/** A work frame of one item whose type reference is `ref` (one type in the table). */
+function workWithTypeRef(ref: number): Uint8Array {
+  const frame = encodeMessage({
+    kind: "work",
+    items: [{ id: "a:0", type: "a", index: 0, payload: null, attempt: 1, timeoutMs: 0 }],
+  });
+  // tag (1) + type count (4) + "a" (4 + 1) + item count (4): the item's type reference follows.
+  new DataView(frame.buffer, frame.byteOffset).setUint32(14, ref, true);
+  return frame;
+}
+
+/** An ACK frame whose one range starts at `start`. */
+function ackWithRange(start: number): Uint8Array {
+  const frame = encodeMessage(ackOf("a", [0, 1]));
+  // tag (1) + group count (4) + "a" (4 + 1) + pair count (4): the range start follows.
+  new DataView(frame.buffer, frame.byteOffset).setFloat64(14, start, true);
+  return frame;
+}
+
+Deno.test("codec: indexes finished in order make one range", () => {
+  const done: IndexRanges[] = [];
+  for (const i of [0, 1, 2, 3, 10, 11, 4]) addIndex(done, "a", i);
+  addIndex(done, "b", 0);
+  addIndex(done, "b", 1);
+  assert.deepEqual(done, [
+    { type: "a", ranges: [0, 4, 10, 2, 4, 1] },
+    { type: "b", ranges: [0, 2] },
+  ]);
+  assert.equal(countIndexes(done), 9);
+  const bytes = encodeMessage({ kind: "ack", done, ids: [] });
+  assert.ok(bytes.length < 100, `${bytes.length} bytes for 9 items`);
+});
+
 Deno.test("codec: undefined payloads travel as null", () => {
   const m = decodeMessage(encodeMessage({
     kind: "work",
-    items: [{ id: "x:0", type: "x", payload: undefined, attempt: 1, timeoutMs: 0 }],
+    items: [{ id: "x:0", type: "x", index: 0, payload: undefined, attempt: 1, timeoutMs: 0 }],
   }));
   assert.equal(m.kind, "work");
   assert.equal((m as { items: { payload: unknown }[] }).items[0].payload, null);
+});
+
+Deno.test("codec: a READY without a wire version is a wire 1 worker", () => {
+  const m = decodeMessage(encode(["R", "old", ["a"], 1]));
+  assert.deepEqual(m, { kind: "ready", name: "old", types: ["a"], credit: 1 });
 });

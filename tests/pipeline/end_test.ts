@@ -7,6 +7,7 @@
  * stopped itself, and never with `keepRunning`.
  */
 import assert from "node:assert/strict";
+import { encode } from "@msgpack/msgpack";
 import {
   Collector,
   Dealer,
@@ -144,6 +145,28 @@ Deno.test("end: a finished distributor answers workers it does not know with END
   }
 });
 
+Deno.test("end: a worker of an older release (pipeline wire 1) is told END, never registered", async () => {
+  const distributor = new Distributor({
+    workers: "tcp://127.0.0.1:0",
+    acks: "tcp://127.0.0.1:0",
+    tasks: [{ type: "sleep", items: [1, 2, 3] }],
+    ...FAST,
+  });
+  await distributor.start();
+  const old = new Dealer({ linger: 0 });
+  try {
+    old.connect(distributor.endpoints.workers);
+    // A wire 1 READY: four fields, no version.
+    await old.send(encode(["R", "old", ["sleep"], 1]));
+    const [reply] = await within(old.receive(), 5000, "an answer to READY");
+    assert.equal(decodePipelineMessage(reply).kind, "end");
+    assert.equal(distributor.progress().workers, 0);
+  } finally {
+    await old.close();
+    await distributor.close();
+  }
+});
+
 Deno.test("end: a worker whose distributor vanished without END gives up after giveUpAfterMs", async () => {
   const fake = new Router({ linger: 0 }); // a distributor that hands out one item, then dies
   await fake.bind("tcp://127.0.0.1:0");
@@ -163,7 +186,7 @@ Deno.test("end: a worker whose distributor vanished without END gives up after g
       peer,
       encodePipelineMessage({
         kind: "work",
-        items: [{ id: "echo:0", type: "echo", payload: 1, attempt: 1, timeoutMs: 0 }],
+        items: [{ id: "echo:0", type: "echo", index: 0, payload: 1, attempt: 1, timeoutMs: 0 }],
       }),
     ]);
     let credit: PipelineMessage;

@@ -34,7 +34,10 @@ Deno.test("journal: a restarted collector does not count a redelivered result ag
     await dealer.send(encodePipelineMessage({
       kind: "results",
       worker: "w",
-      results: [{ id: "a:0", type: "a", value: 1 }, { id: "a:1", type: "a", value: 2 }],
+      results: [
+        { id: "a:0", type: "a", index: 0, value: 1 },
+        { id: "a:1", type: "a", index: 1, value: 2 },
+      ],
     }));
     const before = seen.length;
     await waitFor(() => seen.length - before + collector.duplicates >= 2, "both results");

@@ -261,9 +261,14 @@ Deno.test("pipeline: bad messages are dropped and never stop a role", async () =
     const garbage: (Uint8Array | string | (Uint8Array | string)[])[] = [
       new Uint8Array([0xc1, 0xff]),
       "plain text",
-      encodePipelineMessage({ kind: "ack", ids: ["never-issued"] }),
+      encodePipelineMessage({ kind: "ack", done: [], ids: ["never-issued"] }),
       encodePipelineMessage({ kind: "work", items: [] }),
-      encodePipelineMessage({ kind: "credit", credit: 5, done: ["echo:0"], failed: [] }),
+      encodePipelineMessage({
+        kind: "credit",
+        credit: 5,
+        done: [{ type: "echo", ranges: [0, 1] }],
+        failed: [],
+      }),
       [encodePipelineMessage({ kind: "heartbeat" }), "extra frame"],
       new Uint8Array([0x92, 0xa2, 0x5a, 0x5a, 0x01]), // ["ZZ", 1]
     ];
@@ -309,7 +314,7 @@ Deno.test("pipeline: a redelivered result is counted once (collector de-duplicat
     await rogue.send(encodePipelineMessage({
       kind: "results",
       worker: "replay",
-      results: [{ id: "echo:1", type: "echo", value: "again" }],
+      results: [{ id: "echo:1", type: "echo", index: 1, value: "again" }],
     }));
     await waitFor(() => t.collector.duplicates > 0, "the replayed result");
     assert.equal(t.collector.duplicates, 1);
