@@ -15,6 +15,7 @@ import { ZmqError } from "./errors.ts";
 import { SocketEvents } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
 import { Notifier } from "./notifier.ts";
+import { ReadAheadBudget } from "./read_ahead.ts";
 import { announceSocket, SocketTraffic } from "./traffic.ts";
 import {
   bindOptionValues,
@@ -147,6 +148,10 @@ export abstract class Socket implements AsyncIterable<Message> {
         return settings.routingId;
       },
       settings,
+      readAhead: new ReadAheadBudget(
+        () => this.#inbound?.queued ?? 0,
+        () => settings.receiveHighWaterMark,
+      ),
       get mechanism() {
         return mechanismFor(settings);
       },
