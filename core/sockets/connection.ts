@@ -402,7 +402,7 @@ export class Connection {
         }
         // While the socket holds much of its budget, small reads: one large
         // read decodes thousands of messages at once, past any budget.
-        const pressed = budget?.pressed ?? false;
+        const pressed = budget?.pressedBeside(queued) ?? false;
         let n: number | null;
         try {
           n = await this.#stream.read(pressed ? buffer.subarray(0, READ_BUFFER_MIN) : buffer);

@@ -48,10 +48,14 @@ export class ReadAheadBudget {
     return limit > 0 && this.#queued() >= limit;
   }
 
-  /** True once half the budget is held: connections read in small steps. */
-  get pressed(): boolean {
+  /**
+   * True once the other connections hold half the budget besides a
+   * connection's `own` queued messages: it then reads in small steps. A
+   * lone peer is never pressed: its high-water mark is the budget.
+   */
+  pressedBeside(own: number): boolean {
     const limit = this.#limit();
-    return limit > 0 && this.#queued() >= limit / 2;
+    return limit > 0 && this.#queued() - own >= limit / 2;
   }
 
   /** A connection stopped on the budget: `wake` is called once it may read again. */
