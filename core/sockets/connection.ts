@@ -400,12 +400,13 @@ export class Connection {
           await this.#out.progressed();
           continue;
         }
-        // While the socket holds much of its budget, small reads: one large
-        // read decodes thousands of messages at once, past any budget.
-        const pressed = budget?.pressedBeside(queued) ?? false;
+        // Among many peers, a read takes about what the budget has room for.
+        const size = budget === undefined
+          ? buffer.length
+          : budget.readSize(buffer.length, READ_BUFFER_MIN);
         let n: number | null;
         try {
-          n = await this.#stream.read(pressed ? buffer.subarray(0, READ_BUFFER_MIN) : buffer);
+          n = await this.#stream.read(size < buffer.length ? buffer.subarray(0, size) : buffer);
         } catch (error) {
           if (!this.#closed) this.#lost(`read failed: ${describe(error)}`);
           break;
@@ -425,7 +426,6 @@ export class Connection {
         // Two sizes: a read that fills the small buffer means traffic, so
         // the next gets the large one; a read that would have fitted the
         // small one means the connection is quiet again.
-        if (pressed) continue;
         if (n === buffer.length && n < READ_BUFFER_MAX) buffer = new Uint8Array(READ_BUFFER_MAX);
         else if (n <= READ_BUFFER_MIN / 2 && buffer.length > READ_BUFFER_MIN) {
           buffer = new Uint8Array(READ_BUFFER_MIN);

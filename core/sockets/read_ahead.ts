@@ -31,15 +31,26 @@
 export class ReadAheadBudget {
   readonly #queued: () => number;
   readonly #limit: () => number;
+  readonly #peers: () => number;
+  readonly #messageBytes: () => number;
   #parked: (() => void)[] = [];
 
   /**
    * A budget over `queued()` messages received and not yet taken, of
-   * `limit()` messages (0 = no budget, as a high-water mark of 0 is no limit).
+   * `limit()` messages (0 = no budget, as a high-water mark of 0 is no
+   * limit), shared by `peers()` connections whose messages have averaged
+   * `messageBytes()` bytes.
    */
-  constructor(queued: () => number, limit: () => number) {
+  constructor(
+    queued: () => number,
+    limit: () => number,
+    peers: () => number = () => 1,
+    messageBytes: () => number = () => 64,
+  ) {
     this.#queued = queued;
     this.#limit = limit;
+    this.#peers = peers;
+    this.#messageBytes = messageBytes;
   }
 
   /** True when connections that have something queued should read no further. */
@@ -49,13 +60,19 @@ export class ReadAheadBudget {
   }
 
   /**
-   * True once the other connections hold half the budget besides a
-   * connection's `own` queued messages: it then reads in small steps. A
-   * lone peer is never pressed: its high-water mark is the budget.
+   * How many bytes a connection's next read may take, of the `full` its
+   * buffer holds: its share of what the budget has room for (at the
+   * socket's average message size so far), at least `least`. One large read decodes
+   * thousands of small messages at once, past any budget. A lone peer
+   * reads in full: its high-water mark is the budget.
    */
-  pressedBeside(own: number): boolean {
+  readSize(full: number, least: number): number {
     const limit = this.#limit();
-    return limit > 0 && this.#queued() - own >= limit / 2;
+    if (limit <= 0 || this.#peers() <= 1) return full;
+    // Every connection may have a read posted at once: each gets its share.
+    const peers = this.#peers();
+    const room = ((limit - this.#queued()) * this.#messageBytes()) / peers;
+    return Math.max(least, Math.min(full, Math.floor(room)));
   }
 
   /** A connection stopped on the budget: `wake` is called once it may read again. */

@@ -151,6 +151,8 @@ export abstract class Socket implements AsyncIterable<Message> {
       readAhead: new ReadAheadBudget(
         () => this.#inbound?.queued ?? 0,
         () => settings.receiveHighWaterMark,
+        () => this.#peerCount,
+        () => traffic.bytesReceived / Math.max(1, traffic.messagesReceived),
       ),
       get mechanism() {
         return mechanismFor(settings);
