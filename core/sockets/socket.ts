@@ -624,8 +624,9 @@ export abstract class Socket implements AsyncIterable<Message> {
    * Gives messages still waiting in endpoint pipes (immediate off) their
    * chance before close: each waits until its endpoint's link is through
    * the handshake (then linger flushes it like any connection's) or the
-   * endpoint fails once (refused, handshake failed), at most `linger` ms.
-   * Unlike libzmq, an endpoint that is down does not hold close() forever.
+   * endpoint fails once (refused, handshake failed), at most `linger` ms,
+   * and with no linger limit at most the handshake timeout. Unlike libzmq,
+   * an endpoint that is down does not hold close() forever.
    */
   async #flushPipes(linger: number): Promise<void> {
     const waiting = new Set<string>();
@@ -646,7 +647,10 @@ export abstract class Socket implements AsyncIterable<Message> {
         clearTimeout(timer);
         resolve();
       };
-      if (linger > 0) timer = setTimeout(finish, linger);
+      const handshakeTimeout = this.#settings.handshakeTimeout > 0
+        ? this.#settings.handshakeTimeout
+        : 30_000;
+      timer = setTimeout(finish, linger > 0 ? linger : handshakeTimeout);
     });
   }
 
