@@ -350,7 +350,9 @@ async function run(config: PeerConfig): Promise<void> {
       const sock = new Pull(server);
       await sock.bind(BIND_ENDPOINT);
       emit({ endpoint: sock.lastEndpoint });
-      emit({ ...await measureReceiver(sock, config.size, config.warmup!, config.duration!) });
+      const report = await measureReceiver(sock, config.size, config.warmup!, config.duration!);
+      // The RSS at the end of the window: the fan-in curve's "memory flat" figure.
+      emit({ ...report, rss: Deno.memoryUsage().rss });
       return;
     }
     case "pull-rss": {

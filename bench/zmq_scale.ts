@@ -38,6 +38,8 @@ export interface ScaleRow {
   label: string;
   zedge: number;
   other?: number;
+  /** The zedge receiver's RSS at the end of its window, bytes (PUSH→PULL only). */
+  zedgeRss?: number;
 }
 
 /**
@@ -57,12 +59,17 @@ export interface ScaleFigures {
   latency: { label: string; zedge: [number, number]; other?: [number, number] }[];
 }
 
-async function pushRate(system: System, peers: number, window: Window): Promise<number> {
+async function pushRate(
+  system: System,
+  peers: number,
+  window: Window,
+): Promise<{ rate: number; rss?: number }> {
   return await withPeers(async (spawn) => {
     const pull = spawn(system, { role: "pull", size: 16, ...window });
     const endpoint = await endpointOf(pull);
     spawn(system, { role: "push-many", endpoint, size: 16, count: peers });
-    return (await reportOf(pull, window)).rate;
+    const report = await reportOf(pull, window);
+    return { rate: report.rate, rss: typeof report.rss === "number" ? report.rss : undefined };
   });
 }
 
@@ -117,9 +124,12 @@ export async function measureScale(
     return { zedge, other };
   };
   for (const n of FAN) {
+    const { zedge, other } = await both((s) => pushRate(s, n, window));
     figures.push.push({
       label: `${n} PUSH peer${n > 1 ? "s" : ""}`,
-      ...await both((s) => pushRate(s, n, window)),
+      zedge: zedge.rate,
+      other: other?.rate,
+      zedgeRss: zedge.rss,
     });
     console.error(`  scale: PUSH→PULL with ${n} peers done (${systems.join(", ")})`);
   }
@@ -146,6 +156,37 @@ const micros = (
   value: number | undefined,
 ) => (value === undefined ? "—" : `${value.toFixed(0)} µs`);
 
+/** How much the PULL's RSS may grow from 1 to 100 peers and still count as flat. */
+const FLAT_RSS = 1.5;
+
+/**
+ * Issue 21's fan-in targets: 100 PUSH peers into one PULL at ≥ 0.8× the
+ * other system, with the zedge PULL's RSS flat (at most 1.5× its 1-peer
+ * figure).
+ */
+function fanInTargets(rows: ScaleRow[], other: string): string[] {
+  const first = rows[0], last = rows.at(-1);
+  if (first === undefined || last === undefined) return [];
+  const lines = [];
+  const ratioOf = last.other === undefined ? undefined : last.zedge / last.other;
+  lines.push(
+    `- target ${last.label} → one PULL ≥ 0.8× ${other}: ${
+      ratioOf === undefined ? "n/a" : `${ratioOf.toFixed(2)}× ${ratioOf >= 0.8 ? "PASS" : "MISS"}`
+    }`,
+  );
+  if (first.zedgeRss !== undefined && last.zedgeRss !== undefined) {
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    const growth = last.zedgeRss / first.zedgeRss;
+    lines.push(
+      `- target memory flat (PULL RSS with ${last.label} ≤ ${FLAT_RSS}× with ${first.label}): ` +
+        `${mib(first.zedgeRss)} → ${mib(last.zedgeRss)} MiB, ${growth.toFixed(2)}× ${
+          growth <= FLAT_RSS ? "PASS" : "MISS"
+        }`,
+    );
+  }
+  return lines;
+}
+
 /**
  * The curves as markdown tables, each with zedge's ratio to the other system.
  *
@@ -169,6 +210,8 @@ export function renderScale(figures: ScaleFigures): string {
   ];
   return [
     ...curve("PUSH→PULL 16 B, msg/s at one PULL, by connected PUSH peers", figures.push),
+    "",
+    ...fanInTargets(figures.push, other),
     "",
     ...curve("PUB→SUB 16 B fan-out, msg/s delivered in total, by subscribers", figures.fanOut),
     "",

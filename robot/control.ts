@@ -474,6 +474,7 @@ export async function controlRequest(
   const timeoutMs = options.timeoutMs ?? 3000;
   const curve = options.curve;
   const req = new Request({
+    immediate: true, // a robot that is down or refuses the key is said by send's timeout
     linger: 0,
     sendTimeout: timeoutMs,
     receiveTimeout: timeoutMs,

@@ -185,6 +185,7 @@ export class Collector {
       throw error;
     }
     this.#dealer = new Dealer({
+      immediate: true, // live peers only (see worker.ts)
       ...security.distributor,
       linger: 1000,
       sendHighWaterMark: 100_000,

@@ -323,6 +323,7 @@ export class Distributor {
 
   async #fetchMetadata(endpoint: string, retryMs: number): Promise<unknown> {
     const dealer = new Dealer({
+      immediate: true, // live peers only (see worker.ts)
       ...this.#options.security?.metadata,
       linger: 0,
       maxMessageSize: this.#maxMessageSize,

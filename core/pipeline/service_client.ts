@@ -97,7 +97,7 @@ export class ServiceClient {
   /** Connects to the broker (in the background; requests wait for it). */
   constructor(options: ServiceClientOptions) {
     this.#options = options;
-    this.#dealer = new Dealer({ ...options.security?.broker, linger: 0 });
+    this.#dealer = new Dealer({ ...options.security?.broker, linger: 0, immediate: true });
     // A timeout then says whether the broker was reachable at all.
     this.#dealer.events.on("connect:retry", (e) => this.#connectFailure = e.reason ?? "failed");
     this.#dealer.events.on("handshake", () => this.#connectFailure = null);

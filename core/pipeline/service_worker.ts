@@ -159,6 +159,7 @@ export class ServiceWorker {
     }
     this.#services = wanted;
     this.#dealer = new Dealer({
+      immediate: true, // live peers only (see worker.ts)
       ...this.#options.security?.broker,
       linger: 200,
       maxMessageSize: this.#maxMessageSize,

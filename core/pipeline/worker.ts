@@ -238,13 +238,17 @@ export class PipelineWorker {
     }
     const maxMessageSize = this.#maxMessageSize;
     const security = this.#options.security ?? {};
+    // Pipeline roles send only to live peers (immediate): a message kept for a
+    // peer that is down would reach its restarted successor out of protocol.
     this.#toDistributor = new Dealer({
+      immediate: true,
       ...security.distributor,
       linger: 500,
       sendHighWaterMark: 100_000,
       maxMessageSize,
     });
     this.#toCollector = new Dealer({
+      immediate: true,
       ...security.collector,
       linger: 2000,
       sendHighWaterMark: 100_000,

@@ -36,6 +36,7 @@ import { Deque } from "./deque.ts";
 import { Heartbeat, type HeartbeatSettings } from "./heartbeat.ts";
 import { Notifier } from "./notifier.ts";
 import { Outbox } from "./outbox.ts";
+import type { ReadAheadBudget } from "./read_ahead.ts";
 import { type SocketTraffic, UNCOUNTED_TRAFFIC } from "./traffic.ts";
 
 const logger = getLogger(["zedge", "zmtp"]);
@@ -90,6 +91,8 @@ export interface ConnectionOwner {
   readonly settings: ConnectionSettings;
   /** The security mechanism a new connection speaks (read once per connection). */
   readonly mechanism: Mechanism;
+  /** The socket-wide read-ahead budget its connections share (default: none; see read_ahead.ts). */
+  readonly readAhead?: ReadAheadBudget;
   /** Where the connection counts its messages sent and its bytes (default: nowhere). */
   readonly traffic?: SocketTraffic;
   /**
@@ -285,7 +288,9 @@ export class Connection {
   /** Takes the oldest received message, letting a paused reader resume. */
   take(): Uint8Array[] | undefined {
     const frames = this.inbox.shift();
-    if (frames !== undefined && this.#resume.waiting > 0) this.#resumeIfRoom();
+    if (frames === undefined) return undefined;
+    if (this.#resume.waiting > 0) this.#resumeIfRoom();
+    this.#owner.readAhead?.taken();
     return frames;
   }
 
@@ -298,6 +303,7 @@ export class Connection {
     const count = this.inbox.length;
     this.inbox.clear();
     if (count > 0 && this.#resume.waiting > 0) this.#resumeIfRoom();
+    if (count > 0) this.#owner.readAhead?.taken();
     return count;
   }
 
@@ -331,10 +337,15 @@ export class Connection {
     this.#owner.connectionClosed(this, reason, this.#ready);
   }
 
+  readonly #wakeReader = (): void => this.#resume.notify();
+
   #resumeIfRoom(): void {
-    if (this.inbox.length < limit(this.#owner.settings.receiveHighWaterMark)) {
-      this.#resume.notify();
-    }
+    const queued = this.inbox.length;
+    if (queued >= limit(this.#owner.settings.receiveHighWaterMark)) return;
+    // Parked on the socket's budget: only an empty queue lets it read on
+    // early (the budget wakes it otherwise).
+    if (queued > 0 && this.#owner.readAhead?.exhausted) return;
+    this.#resume.notify();
   }
 
   /** Closes with `reason`; `peerReason`, when given, goes to the peer in an ERROR command first. */
@@ -369,7 +380,16 @@ export class Connection {
     const hwm = () => limit(this.#owner.settings.receiveHighWaterMark);
     try {
       while (!this.#closed) {
-        if (this.inbox.length >= hwm()) {
+        const queued = this.inbox.length;
+        if (queued >= hwm()) {
+          await this.#resume.wait();
+          continue;
+        }
+        // The socket as a whole holds its read-ahead: one that has something
+        // to offer the fair queue waits (see read_ahead.ts).
+        const budget = this.#owner.readAhead;
+        if (queued > 0 && budget?.exhausted) {
+          budget.park(this.#wakeReader);
           await this.#resume.wait();
           continue;
         }
@@ -380,9 +400,13 @@ export class Connection {
           await this.#out.progressed();
           continue;
         }
+        // Among many peers, a read takes about what the budget has room for.
+        const size = budget === undefined
+          ? buffer.length
+          : budget.readSize(buffer.length, READ_BUFFER_MIN);
         let n: number | null;
         try {
-          n = await this.#stream.read(buffer);
+          n = await this.#stream.read(size < buffer.length ? buffer.subarray(0, size) : buffer);
         } catch (error) {
           if (!this.#closed) this.#lost(`read failed: ${describe(error)}`);
           break;

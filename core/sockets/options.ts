@@ -53,6 +53,18 @@ export interface SocketOptions {
   /** receive() fails with EAGAIN after this long; -1 = wait forever. Default -1. */
   receiveTimeout?: number;
   /**
+   * Send only to peers through their handshake (libzmq's `ZMQ_IMMEDIATE`).
+   * Off (libzmq's default), a connect()ed endpoint of a PUSH, DEALER or REQ
+   * is a peer from connect() on: what round robin gives it waits (up to
+   * sendHighWaterMark) until a connection to it is through its handshake,
+   * so a REQ whose server is down or refuses its key times out in
+   * receive(), as with libzmq. The cost: round robin also queues to an
+   * endpoint that is down. On, send() waits (up to sendTimeout) for a peer
+   * that is through its handshake, and only such peers get messages.
+   * Applies to later connect() calls. Default false.
+   */
+  immediate?: boolean;
+  /**
    * Be the CURVE server (RFC 25/26) of the connections (needs
    * curveSecretKey): clients must know its public key. Default false.
    */
@@ -165,6 +177,7 @@ export const SOCKET_OPTIONS = {
   maxMessageSize: integer(-1, -1),
   sendTimeout: integer(-1, -1),
   receiveTimeout: integer(-1, -1),
+  immediate: { kind: "boolean", default: false },
   routingId: { kind: "routingId" },
   curveServer: { kind: "boolean", default: false },
   curvePublicKey: { kind: "curveKey" },

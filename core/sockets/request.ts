@@ -6,6 +6,7 @@ import type { OptionTable, SocketOptions } from "./options.ts";
 import { requestEnvelope, stripReplyEnvelope } from "./policies/envelope.ts";
 import { FairQueue } from "./policies/fair_queue.ts";
 import { RoundRobin } from "./policies/round_robin.ts";
+import type { OutboundPeer } from "./policies/endpoint_pipe.ts";
 import { Socket } from "./socket.ts";
 
 /**
@@ -52,7 +53,7 @@ export class Request extends Socket {
   readonly #inbound = new FairQueue();
   readonly #outbound = new RoundRobin();
   /** The peer the outstanding request went to; null when none is outstanding. */
-  #awaiting: Connection | null = null;
+  #awaiting: OutboundPeer | null = null;
   #sending = false;
   #requestId = (Math.random() * 0x7fffffff) >>> 0;
 
@@ -80,7 +81,9 @@ export class Request extends Socket {
 
   /** True when the reply to the outstanding request is queued. */
   override get readableNow(): boolean {
-    return this.#awaiting !== null && this.#inbound.hasFrom(this.#awaiting);
+    if (this.#awaiting === null) return false;
+    const conn = this.connectionOf(this.#awaiting);
+    return conn !== null && this.#inbound.hasFrom(conn);
   }
 
   /** True when a request may be sent now (none outstanding, or relaxed) and a peer has room. */
@@ -111,26 +114,28 @@ export class Request extends Socket {
 
   /** @internal Queues only the reply to the outstanding request, stripping its envelope. */
   protected override accept(conn: Connection, frames: Uint8Array[]): boolean {
-    if (conn !== this.#awaiting) return false;
+    if (this.peerOf(conn) !== this.#awaiting) return false;
     return stripReplyEnvelope(frames, this.correlate ? this.#requestId : null);
   }
 
   /** @internal Receives the reply to the outstanding request. */
   protected override async receiveFrames(): Promise<Message> {
-    const conn = this.#awaiting;
-    if (conn === null) {
+    const peer = this.#awaiting;
+    if (peer === null) {
       throw new ZmqError("EFSM", "a REQ socket must send a request before receiving");
     }
     let deadline = -1;
     for (;;) {
-      const frames = this.#inbound.takeFrom(conn);
+      // A piped endpoint's reply comes on whichever connection is up now.
+      const conn = this.connectionOf(peer);
+      const frames = conn === null ? undefined : this.#inbound.takeFrom(conn);
       if (frames !== undefined) {
         this.#awaiting = null;
         this.stateChanged();
         return frames;
       }
       deadline = await this.waitReadable(deadline);
-      if (this.#awaiting !== conn) {
+      if (this.#awaiting !== peer) {
         throw new ZmqError("EFSM", "the request was superseded by a newer one (relaxed mode)");
       }
     }

@@ -15,6 +15,7 @@ import { ZmqError } from "./errors.ts";
 import { SocketEvents } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
 import { Notifier } from "./notifier.ts";
+import { ReadAheadBudget } from "./read_ahead.ts";
 import { announceSocket, SocketTraffic } from "./traffic.ts";
 import {
   checkOption,
@@ -27,11 +28,18 @@ import { mechanismFor, prepareSecurity } from "./security.ts";
 import { requestZap, zapAddressOf } from "./zap_client.ts";
 import type { FairQueue } from "./policies/fair_queue.ts";
 import type { Outbound, PeerPolicy } from "./policies/policy.ts";
-import type { RoundRobin } from "./policies/round_robin.ts";
+import { RoundRobin } from "./policies/round_robin.ts";
+import { EndpointPipe, type OutboundPeer } from "./policies/endpoint_pipe.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** A send loop yields to the event loop at least this often (see send()). */
 const SENDS_PER_YIELD = 256;
+/**
+ * The socket types whose connect()ed endpoints are peers before their
+ * handshake when `immediate` is off (libzmq's round-robin senders). PAIR
+ * keeps to a peer that is through its handshake: it has exactly one.
+ */
+const PIPED_TYPES: ReadonlySet<SocketType> = new Set(["PUSH", "DEALER", "REQ"]);
 
 /**
  * How long a readiness wait ({@link Socket.readable}, {@link Socket.writable})
@@ -82,6 +90,10 @@ export abstract class Socket implements AsyncIterable<Message> {
   readonly #optionTable: OptionTable;
   readonly #endpoints: Endpoints;
   readonly #connections = new Set<Connection>();
+  /** With `immediate` off: each connect()ed endpoint's pipe, by endpoint (see endpoint_pipe.ts). */
+  readonly #pipes = new Map<string, EndpointPipe>();
+  /** The pipe each outgoing connection of a piped endpoint feeds. */
+  readonly #pipeOf = new Map<Connection, EndpointPipe>();
   readonly #owner: ConnectionOwner & EndpointOwner;
   readonly #policies: PeerPolicy[] = [];
   #inbound: FairQueue | null = null;
@@ -112,6 +124,12 @@ export abstract class Socket implements AsyncIterable<Message> {
         return settings.routingId;
       },
       settings,
+      readAhead: new ReadAheadBudget(
+        () => this.#inbound?.queued ?? 0,
+        () => settings.receiveHighWaterMark,
+        () => this.#peerCount,
+        () => traffic.bytesReceived / Math.max(1, traffic.messagesReceived),
+      ),
       get mechanism() {
         return mechanismFor(settings);
       },
@@ -404,6 +422,13 @@ export abstract class Socket implements AsyncIterable<Message> {
     // waits for libsodium itself (#prepare).
     void prepareSecurity(this.#settings)?.catch(() => {});
     this.#endpoints.connect(endpoint);
+    const out = this.#outbound;
+    if (!this.#settings.immediate && out instanceof RoundRobin && PIPED_TYPES.has(this.type)) {
+      const pipe = new EndpointPipe(endpoint, () => this.#settings.sendHighWaterMark);
+      this.#pipes.set(endpoint, pipe);
+      out.add(pipe);
+      this.#room.notify();
+    }
   }
 
   /** What a dial loop waits for before its first dial (null: nothing). */
@@ -417,23 +442,42 @@ export abstract class Socket implements AsyncIterable<Message> {
 
   /** Stops connecting to an endpoint and closes the link to it. */
   disconnect(endpoint: string): Promise<void> {
-    return this.#endpoints.disconnect(endpoint);
+    const done = this.#endpoints.disconnect(endpoint);
+    const pipe = this.#pipes.get(endpoint);
+    if (pipe !== undefined) {
+      this.#pipes.delete(endpoint);
+      (this.#outbound as RoundRobin).remove(pipe);
+      pipe.clear();
+    }
+    return done;
   }
 
   #adopt(stream: ByteStream, address: string, outgoing: boolean): Connection {
     const conn = new Connection(this.#owner, stream, address, outgoing);
     this.#connections.add(conn);
-    conn.done.then(() => this.#connections.delete(conn));
+    const pipe = outgoing ? this.#pipes.get(address) : undefined;
+    if (pipe !== undefined) this.#pipeOf.set(conn, pipe);
+    conn.done.then(() => {
+      this.#connections.delete(conn);
+      this.#pipeOf.delete(conn);
+    });
     return conn;
   }
 
   // ---- peers ------------------------------------------------------------------
 
   #connectionReady(conn: Connection): string | undefined {
-    if (this.#closed) return "socket is closing";
+    // While closing, only a piped endpoint's link is still taken: what
+    // waited for it is flushed (see #flushPipes).
+    if (this.#closed && !this.#pipeOf.has(conn)) return "socket is closing";
     const refusal = this.attach(conn);
     if (refusal !== undefined) return refusal;
-    for (const policy of this.#policies) policy.add(conn);
+    const pipe = this.#pipeOf.get(conn);
+    for (const policy of this.#policies) {
+      // A piped endpoint is already the round robin's peer: it forwards.
+      if (pipe !== undefined && policy === this.#outbound) pipe.attach(conn);
+      else policy.add(conn);
+    }
     this.#peerCount++;
     this.events.emit({ type: "handshake", address: conn.address });
     this.#room.notify();
@@ -443,7 +487,11 @@ export abstract class Socket implements AsyncIterable<Message> {
   #connectionClosed(conn: Connection, reason: string, wasReady: boolean): void {
     if (wasReady) {
       this.detach(conn);
-      for (const policy of this.#policies) policy.remove(conn);
+      const pipe = this.#pipeOf.get(conn);
+      for (const policy of this.#policies) {
+        if (pipe !== undefined && policy === this.#outbound) pipe.detach(conn);
+        else policy.remove(conn);
+      }
       this.#peerCount--;
       this.events.emit({ type: "disconnect", address: conn.address, reason });
     }
@@ -474,6 +522,19 @@ export abstract class Socket implements AsyncIterable<Message> {
   /** @internal The policy queueing received messages, if the socket type receives. */
   protected get inbound(): FairQueue | null {
     return this.#inbound;
+  }
+
+  /**
+   * @internal The round-robin peer a connection's messages are sent
+   * through: its endpoint's pipe (immediate off), or the connection itself.
+   */
+  protected peerOf(conn: Connection): OutboundPeer {
+    return this.#pipeOf.get(conn) ?? conn;
+  }
+
+  /** @internal The connection a round-robin peer's replies come on now; null while none is ready. */
+  protected connectionOf(peer: OutboundPeer): Connection | null {
+    return peer instanceof EndpointPipe ? peer.connection : peer as Connection;
   }
 
   /** @internal Peers past their handshake and not yet closed. */
@@ -567,7 +628,10 @@ export abstract class Socket implements AsyncIterable<Message> {
   }
 
   /** @internal Like {@link sendRoundRobin}, resolving the peer the message went to. */
-  protected async sendRoundRobinWaiting(out: RoundRobin, frames: FrameData[]): Promise<Connection> {
+  protected async sendRoundRobinWaiting(
+    out: RoundRobin,
+    frames: FrameData[],
+  ): Promise<OutboundPeer> {
     let deadline = -1;
     for (;;) {
       const conn = out.trySend(frames);
@@ -737,13 +801,50 @@ export abstract class Socket implements AsyncIterable<Message> {
   }
 
   async #close(): Promise<void> {
+    const linger = this.#settings.linger;
+    await this.#flushPipes(linger);
     const loops = this.#endpoints.stop();
+    for (const pipe of this.#pipes.values()) pipe.clear();
+    this.#pipes.clear();
     this.#arrived.close();
     this.#room.close();
-    const linger = this.#settings.linger;
     await Promise.all([...this.#connections].map((conn) => conn.shutdown(linger)));
     await loops;
     this.events.emit({ type: "close", address: this.lastEndpoint ?? "" });
+  }
+
+  /**
+   * Gives messages still waiting in endpoint pipes (immediate off) their
+   * chance before close: each waits until its endpoint's link is through
+   * the handshake (then linger flushes it like any connection's) or the
+   * endpoint fails once (refused, handshake failed), at most `linger` ms,
+   * and with no linger limit at most the handshake timeout. Unlike libzmq,
+   * an endpoint that is down does not hold close() forever.
+   */
+  async #flushPipes(linger: number): Promise<void> {
+    const waiting = new Set<string>();
+    for (const pipe of this.#pipes.values()) {
+      if (pipe.queued > 0 && pipe.connection === null) waiting.add(pipe.endpoint);
+    }
+    if (waiting.size === 0 || linger === 0) return;
+    await new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const off = this.events.on("*", (event) => {
+        const settled = event.type === "connect:retry" || event.type === "handshake:error" ||
+          (event.type === "handshake" && this.#pipes.get(event.address)?.queued === 0);
+        if (settled) waiting.delete(event.address);
+        if (waiting.size === 0) finish();
+      });
+      const finish = () => {
+        off();
+        clearTimeout(timer);
+        resolve();
+      };
+      const handshakeTimeout = this.#settings.handshakeTimeout > 0
+        ? this.#settings.handshakeTimeout
+        : 30_000;
+      timer = setTimeout(finish, linger > 0 ? linger : handshakeTimeout);
+    });
   }
 
   #assertOpen(): void {

@@ -107,6 +107,8 @@ export class RequestChannel {
       });
     }
     const socket = new Request({
+      // Its timeouts and connect-failure messages assume send waits for a live server.
+      immediate: true,
       ...this.#security,
       sendTimeout: this.timeoutMs,
       receiveTimeout: this.timeoutMs,

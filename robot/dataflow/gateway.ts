@@ -159,7 +159,7 @@ export class DataflowGateway {
           if (!exported.services.includes(service)) continue;
           let dealer = this.#dealers.get(service);
           if (dealer === undefined) {
-            dealer = new Dealer({ linger: 0 });
+            dealer = new Dealer({ linger: 0, immediate: true });
             this.#dealers.set(service, dealer);
             this.#relayReplies(dealer);
           }

@@ -127,7 +127,9 @@ class ServiceLink {
   readonly #changed = new Set<() => void>();
 
   constructor(service: string, providers: { source: string; endpoint: string }[]) {
-    this.dealer = new Dealer({ linger: 0 });
+    // Round robin over the providers that are up: a call kept for one that is
+    // down would stall while others could answer (immediate).
+    this.dealer = new Dealer({ linger: 0, immediate: true });
     const sourceOf = new Map(providers.map((p) => [p.endpoint, p.source]));
     this.dealer.events.on("handshake", (e) => {
       this.connected.set(e.address, sourceOf.get(e.address) ?? e.address);

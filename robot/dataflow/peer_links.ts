@@ -97,7 +97,7 @@ class PeerLink {
     this.#xpub = new XPublisher({ linger: 0 });
     this.#xsub = new XSubscriber({ linger: 0, ...this.#security() });
     this.#services = new Router({ linger: 0 });
-    this.#dealer = new Dealer({ linger: 0, ...this.#security() });
+    this.#dealer = new Dealer({ linger: 0, immediate: true, ...this.#security() });
     this.#sockets.push(this.#router, this.#xpub, this.#xsub, this.#services, this.#dealer);
     await this.#router.bind(this.#ends.control);
     await this.#xpub.bind(this.#ends.topics);

@@ -137,6 +137,7 @@ export class LiveClient {
     this.#timeoutMs = options.timeoutMs ?? 3000;
     const curve = options.curve;
     this.#dealer = new Dealer({
+      immediate: true, // a robot that is down is said by the send timeout
       linger: 0,
       receiveHighWaterMark: 10_000,
       ...(curve === undefined ? {} : {

@@ -110,7 +110,7 @@ export class ServiceCaller {
     }
     let dealer = this.#dealers.get(service);
     if (dealer === undefined) {
-      dealer = new Dealer({ linger: 0 });
+      dealer = new Dealer({ linger: 0, immediate: true }); // providers that are up only
       for (const endpoint of endpoints) dealer.connect(endpoint);
       this.#dealers.set(service, dealer);
       this.#receive(dealer);

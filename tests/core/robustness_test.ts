@@ -339,7 +339,8 @@ Deno.test("robustness: every kind of bad peer at once, while good traffic flows"
 
 Deno.test("robustness: PUSH connecting to PUB never completes a handshake; one error per attempt", async () => {
   const pub = new Publisher();
-  const push = new Push({ reconnectInterval: 10, sendTimeout: 50 });
+  // immediate: only a peer through its handshake takes a message, and none ever is.
+  const push = new Push({ reconnectInterval: 10, sendTimeout: 50, immediate: true });
   try {
     const pubLog = new EventLog(pub);
     const pushLog = new EventLog(push);

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Pull, Push, type Socket } from "../../mod.ts";
+import { Pull, Push, type Socket, ZmqError } from "../../mod.ts";
 import {
   closeAll,
   EventLog,
@@ -157,12 +157,12 @@ for (const transport of TRANSPORTS) {
     }
   });
 
-  Deno.test(`push/pull [${transport.name}]: messages sent before the peer exists are delivered once it connects`, async () => {
+  Deno.test(`push/pull [${transport.name}]: immediate: send waits for a peer through its handshake, then delivers`, async () => {
     const endpoint = transport.name === "tcp"
       ? `tcp://127.0.0.1:${freeTcpPort()}`
       : transport.bindEndpoint();
     const pull = new Pull();
-    const push = new Push({ reconnectInterval: 10 });
+    const push = new Push({ reconnectInterval: 10, immediate: true });
     try {
       const log = new EventLog(push);
       push.connect(endpoint);
@@ -174,6 +174,32 @@ for (const transport of TRANSPORTS) {
       await pull.bind(endpoint);
       await within(sent, "send to complete once a peer attaches");
       assert.deepEqual(texts(await within(pull.receive(), "the early message")), ["early"]);
+    } finally {
+      await closeAll(push, pull);
+    }
+  });
+
+  Deno.test(`push/pull [${transport.name}]: immediate off (libzmq's default): a connect()ed endpoint queues up to the mark before its peer exists`, async () => {
+    const endpoint = transport.name === "tcp"
+      ? `tcp://127.0.0.1:${freeTcpPort()}`
+      : transport.bindEndpoint();
+    const pull = new Pull();
+    const push = new Push({ reconnectInterval: 10, sendHighWaterMark: 3, sendTimeout: 0 });
+    try {
+      assert.equal(push.writableNow, false, "no endpoint yet");
+      const log = new EventLog(push);
+      push.connect(endpoint);
+      assert.equal(push.writableNow, true, "the endpoint is a peer from connect() on");
+      await log.wait("connect:retry"); // nothing there yet
+      for (const text of ["a", "b", "c"]) await push.send(text); // resolve at once
+      // The fourth passes the mark of the endpoint that is not up.
+      await assert.rejects(() => push.send("d"), ZmqError, "send timed out");
+      await pull.bind(endpoint);
+      for (const text of ["a", "b", "c"]) {
+        assert.deepEqual(texts(await within(pull.receive(), `queued message ${text}`)), [text]);
+      }
+      await push.send("after");
+      assert.deepEqual(texts(await within(pull.receive(), "a message after")), ["after"]);
     } finally {
       await closeAll(push, pull);
     }

@@ -6,11 +6,13 @@
  * @module
  */
 import type { FrameData } from "../../zmtp/mod.ts";
-import type { Connection } from "../connection.ts";
+import type { OutboundPeer } from "./endpoint_pipe.ts";
 import type { Outbound } from "./policy.ts";
 
 /**
- * The peers a round-robin socket sends to, in attach order.
+ * The peers a round-robin socket sends to, in attach order: connections
+ * past their handshake, and (with `immediate` off) connect()ed endpoints
+ * as `EndpointPipe`s from connect() on.
  *
  * @example
  * ```ts
@@ -21,7 +23,7 @@ import type { Outbound } from "./policy.ts";
  * ```
  */
 export class RoundRobin implements Outbound {
-  readonly #peers: Connection[] = [];
+  readonly #peers: OutboundPeer[] = [];
   #cursor = 0;
 
   /** Number of peers. */
@@ -35,13 +37,13 @@ export class RoundRobin implements Outbound {
     return false;
   }
 
-  /** A peer finished its handshake. */
-  add(conn: Connection): void {
+  /** A peer finished its handshake (or an endpoint was connect()ed: see endpoint_pipe.ts). */
+  add(conn: OutboundPeer): void {
     this.#peers.push(conn);
   }
 
   /** A peer closed. */
-  remove(conn: Connection): void {
+  remove(conn: OutboundPeer): void {
     const index = this.#peers.indexOf(conn);
     if (index < 0) return;
     this.#peers.splice(index, 1);
@@ -49,7 +51,7 @@ export class RoundRobin implements Outbound {
   }
 
   /** Sends to the next peer with room, if any has room now; returns that peer. */
-  trySend(frames: readonly FrameData[]): Connection | null {
+  trySend(frames: readonly FrameData[]): OutboundPeer | null {
     const peers = this.#peers;
     const count = peers.length;
     for (let i = 0; i < count; i++) {

@@ -1,0 +1,90 @@
+/**
+ * A socket-wide read-ahead budget. Each connection still reads up to its
+ * receive high-water mark (libzmq's per-peer pipe limit), but one that has
+ * something queued stops reading while the socket as a whole holds a
+ * high-water mark's worth of received messages; it reads on once the
+ * application has taken half of them, or at once when its own queue runs
+ * empty (so fair queueing always has every active peer to choose from).
+ * Without it, 100 peers keep 100 × the mark of messages alive, and the
+ * garbage collector's copying of them is most of a fan-in's cost; with it
+ * the rest waits in the kernel's socket buffers, and then in the peers'
+ * send queues, as backpressure.
+ *
+ * @module
+ */
+
+/**
+ * The budget of one socket, shared by its connections.
+ *
+ * @example
+ * ```ts
+ * import { ReadAheadBudget } from "./read_ahead.ts";
+ * let queued = 0;
+ * const budget = new ReadAheadBudget(() => queued, () => 1000);
+ * queued = 1000;
+ * budget.exhausted; // true: connections with something queued wait
+ * budget.park(() => console.log("read on"));
+ * queued = 500;
+ * budget.taken(); // half taken: "read on"
+ * ```
+ */
+export class ReadAheadBudget {
+  readonly #queued: () => number;
+  readonly #limit: () => number;
+  readonly #peers: () => number;
+  readonly #messageBytes: () => number;
+  #parked: (() => void)[] = [];
+
+  /**
+   * A budget over `queued()` messages received and not yet taken, of
+   * `limit()` messages (0 = no budget, as a high-water mark of 0 is no
+   * limit), shared by `peers()` connections whose messages have averaged
+   * `messageBytes()` bytes.
+   */
+  constructor(
+    queued: () => number,
+    limit: () => number,
+    peers: () => number = () => 1,
+    messageBytes: () => number = () => 64,
+  ) {
+    this.#queued = queued;
+    this.#limit = limit;
+    this.#peers = peers;
+    this.#messageBytes = messageBytes;
+  }
+
+  /** True when connections that have something queued should read no further. */
+  get exhausted(): boolean {
+    const limit = this.#limit();
+    return limit > 0 && this.#queued() >= limit;
+  }
+
+  /**
+   * How many bytes a connection's next read may take, of the `full` its
+   * buffer holds: its share of what the budget has room for (at the
+   * socket's average message size so far), at least `least`. One large read decodes
+   * thousands of small messages at once, past any budget. A lone peer
+   * reads in full: its high-water mark is the budget.
+   */
+  readSize(full: number, least: number): number {
+    const limit = this.#limit();
+    if (limit <= 0 || this.#peers() <= 1) return full;
+    // Every connection may have a read posted at once: each gets its share.
+    const peers = this.#peers();
+    const room = ((limit - this.#queued()) * this.#messageBytes()) / peers;
+    return Math.max(least, Math.min(full, Math.floor(room)));
+  }
+
+  /** A connection stopped on the budget: `wake` is called once it may read again. */
+  park(wake: () => void): void {
+    this.#parked.push(wake);
+  }
+
+  /** The application took a message: wake the parked connections once half the budget is free. */
+  taken(): void {
+    if (this.#parked.length === 0 || this.#queued() > this.#limit() / 2) return;
+    const parked = this.#parked;
+    this.#parked = [];
+    for (const wake of parked) wake();
+  }
+}
