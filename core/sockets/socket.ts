@@ -166,17 +166,23 @@ export abstract class Socket implements AsyncIterable<Message> {
   // bounds; setOptionValue checks a value against it (EINVAL names the option;
   // a rejected value leaves the old one) and the engine reads the new value
   // from then on. A new option is a table line, a SocketOptions field and a
-  // pair here:
-  //
-  //   /** What it does. Default false. */
-  //   get immediate(): boolean {
-  //     return this.#settings.immediate;
-  //   }
-  //   set immediate(value: boolean) {
-  //     this.setOptionValue("immediate", value);
-  //   }
+  // pair here, as `immediate` is (the first pair below).
   //
   // tests/core/option_accessors_test.ts fails for a table option without its pair.
+
+  /**
+   * With false (libzmq's default), a message to a connect()ed endpoint whose
+   * link is not through its handshake yet waits in that endpoint's pipe (up to
+   * sendHighWaterMark), so send() returns and a receive timeout decides; round
+   * robin then also queues to endpoints that are down. With true, only peers
+   * through their handshake take messages (send() waits for one). Default false.
+   */
+  get immediate(): boolean {
+    return this.#settings.immediate;
+  }
+  set immediate(value: boolean) {
+    this.setOptionValue("immediate", value);
+  }
 
   /** Identity announced to ROUTER peers (REQ, DEALER, ROUTER); null = none. Reads back as bytes. */
   get routingId(): Uint8Array | null {
