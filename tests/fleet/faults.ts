@@ -193,23 +193,25 @@ async function relayConnections(listener: Deno.Listener, to: Destination, ms: nu
 /** Copies `from` to `to`, each chunk sent `ms` after it arrived (order kept). */
 async function pipeDelayed(from: Deno.Conn, to: Deno.Conn, ms: number) {
   let chain = Promise.resolve();
+  let broken = false;
   try {
     for await (const chunk of from.readable) {
+      if (broken) break;
       const due = Date.now() + ms;
+      // Every step catches its own failure: a peer gone mid-write ends this direction only.
       chain = chain.then(async () => {
         const wait = due - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const writer = to.writable.getWriter();
-        try {
-          await writer.write(chunk);
-        } finally {
-          writer.releaseLock();
-        }
+        if (!broken) await to.write(chunk);
+      }).catch(() => {
+        broken = true;
       });
     }
   } catch { /* reset */ }
-  await chain.catch(() => {});
-  try {
-    to.close();
-  } catch { /* closed */ }
+  await chain;
+  for (const conn of [to, from]) {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }
 }

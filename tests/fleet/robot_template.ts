@@ -172,8 +172,9 @@ export default async function main(ctx) {
   await out.close();
 }
 `,
-  "work.ts": `// A pipeline item: a little CPU work, then the item back.
-export function work(payload) {
+  "work.ts": `// A pipeline item: 50 ms of waiting (a camera frame's worth) and a little CPU work.
+export async function work(payload) {
+  await new Promise((r) => setTimeout(r, 50));
   let hash = Number(payload);
   for (let i = 0; i < 20_000; i++) hash = (hash * 31 + i) | 0;
   return { item: Number(payload), hash };
