@@ -150,7 +150,13 @@ async function makeFleet(network: Network, count: number, options: FleetOptions)
     const robotDir = join(dir, "robots", robot.name);
     await Deno.mkdir(robotDir, { recursive: true });
     const neighbour = robots[(robot.host.index + 1) % robots.length];
+    const follower = robots[(robot.host.index + robots.length - 1) % robots.length];
     const rel = (path: string) => relative(robotDir, path);
+    const peer = (r: FleetRobot) => ({
+      name: r.name,
+      address: r.address,
+      serverKey: rel(r.publicKeyFile),
+    });
     await Deno.writeTextFile(
       robot.yamlFile,
       robotYaml({
@@ -160,11 +166,8 @@ async function makeFleet(network: Network, count: number, options: FleetOptions)
         operatorsDir: rel(join(dir, "keys", "operators")) + "/",
         codeDir: rel(join(dir, "code")),
         pipeline: rel(pipelineFile),
-        neighbour: {
-          name: neighbour.name,
-          address: neighbour.address,
-          serverKey: rel(neighbour.publicKeyFile),
-        },
+        neighbour: peer(neighbour),
+        follower: peer(follower),
       }),
     );
   }

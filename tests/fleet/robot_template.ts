@@ -28,6 +28,13 @@ export const ROBOT_PORTS = {
   results: 7812,
 } as const;
 
+/** Another robot this one knows: its name, address and public key file (relative). */
+export interface Peer {
+  name: string;
+  address: string;
+  serverKey: string;
+}
+
 /** What one robot's YAML needs to know. */
 export interface RobotTemplateInput {
   name: string;
@@ -35,7 +42,9 @@ export interface RobotTemplateInput {
   /** Paths relative to the robot's directory. */
   secretKey: string;
   operatorsDir: string;
-  neighbour: { name: string; address: string; serverKey: string };
+  neighbour: Peer;
+  /** The robot whose neighbour this one is: a peer too, so its key may use this control. */
+  follower: Peer;
   /** The shared directory of component code, relative to the robot's directory. */
   codeDir: string;
   /** The fleet's pipeline file, relative to the robot's directory. */
@@ -52,12 +61,18 @@ export interface RobotTemplateInput {
  *   name: "robot-01", address: "10.213.20.10", secretKey: "../keys/robot-01.key",
  *   operatorsDir: "../keys/operators/", codeDir: "../code", pipeline: "../pipeline.yaml",
  *   neighbour: { name: "robot-02", address: "10.213.20.11", serverKey: "../keys/robot-02.pub" },
+ *   follower: { name: "robot-03", address: "10.213.20.12", serverKey: "../keys/robot-03.pub" },
  * }));
  * ```
  */
 export function robotYaml(r: RobotTemplateInput): string {
   const at = (port: number) => `tcp://${r.address}:${port}`;
   const n = r.neighbour;
+  const peers = [n, r.follower].filter((p, i, all) => all.findIndex((q) => q.name === p.name) === i)
+    .filter((p) => p.name !== r.name)
+    .map((p) =>
+      `  ${p.name}: { control: "tcp://${p.address}:${ROBOT_PORTS.control}", serverKey: ${p.serverKey} }`
+    ).join("\n");
   return `# A simulated robot (tests/fleet/robot_template.ts)
 robot: ${r.name}
 security:
@@ -68,7 +83,7 @@ gateway:
   services: ${at(ROBOT_PORTS.services)}
   export: { topics: [pose], services: [ping] }
 peers:
-  ${n.name}: { control: "tcp://${n.address}:${ROBOT_PORTS.control}", serverKey: ${n.serverKey} }
+${peers}
 components:
   tasks:
     kind: task-server

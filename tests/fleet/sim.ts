@@ -110,7 +110,9 @@ async function main(args: string[]): Promise<number> {
     console.error(`fleet-sim: starting ${parsed.count} robots on ${fleet.network.subnet}…`);
     await fleet.start();
     console.log(
-      `fleet-sim: ${parsed.count} robots running in ${Math.round(performance.now() - started)} ms ` +
+      `fleet-sim: ${parsed.count} robots running in ${
+        Math.round(performance.now() - started)
+      } ms ` +
         `(network ${fleet.network.name}, bridge ${fleet.network.bridge})`,
     );
     console.log(`fleet file: ${fleet.fleetFile}`);
