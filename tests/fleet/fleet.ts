@@ -28,7 +28,7 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { writeCertificatePair } from "../../core/security/mod.ts";
+import { readCertificate, writeCertificatePair } from "../../core/security/mod.ts";
 import { closeRelays, cut, type Destination, down, heal, slow, type SlowMethod } from "./faults.ts";
 import { createNetwork, type Host, type Network, type NetworkOptions } from "./netns.ts";
 import { pipelineYaml, ROBOT_CODE, ROBOT_PORTS, robotYaml } from "./robot_template.ts";
@@ -68,7 +68,8 @@ export interface Fleet {
   dir: string;
   network: Network;
   robots: FleetRobot[];
-  operator: { secretKeyFile: string; publicKeyFile: string; publicKey: string };
+  /** The operator's key files and keys (Z85): what `zedge fleet` speaks CURVE with. */
+  operator: { secretKeyFile: string; publicKeyFile: string; publicKey: string; secretKey: string };
   /** The fleet file (written by {@link createFleet}). */
   fleetFile: string;
   /** The pipeline file (distributor and collector run on robots[0]). */
@@ -182,6 +183,7 @@ async function makeFleet(network: Network, count: number, options: FleetOptions)
       secretKeyFile: operatorPair.secretFile,
       publicKeyFile: operatorPair.publicFile,
       publicKey: operatorPair.publicKey,
+      secretKey: (await readCertificate(operatorPair.secretFile)).secretKey!,
     },
     fleetFile,
     pipelineFile,

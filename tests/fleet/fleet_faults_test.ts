@@ -10,6 +10,7 @@ import { Pull } from "../../mod.ts";
 import { createFleet, type Fleet, type FleetRobot } from "./fleet.ts";
 import { networkUnavailable, run } from "./netns.ts";
 import { ROBOT_PORTS } from "./robot_template.ts";
+import { drain, lines, until, untilReport } from "./observe.ts";
 
 const ROBOTS = 10;
 const ITEMS = 600;
@@ -98,58 +99,6 @@ Deno.test({
     }
   },
 });
-
-interface Report {
-  poses: number;
-  lastPoseAt: number;
-  calls: number;
-  lastCallAt: number;
-  errors: number;
-  lastError: string;
-}
-
-async function untilReport(
-  pull: Pull,
-  ok: (r: Report) => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<Report> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Report | undefined;
-  while (Date.now() < deadline) {
-    try {
-      const [body] = await pull.receive();
-      last = JSON.parse(new TextDecoder().decode(body));
-      if (ok(last!)) return last!;
-    } catch { /* no report within the receive timeout: try again until the deadline */ }
-  }
-  throw new Error(`timed out waiting for ${what}; last report ${JSON.stringify(last)}`);
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function lines(file: string): Promise<Record<string, unknown>[]> {
-  let text = "";
-  try {
-    text = await Deno.readTextFile(file);
-  } catch { /* nothing collected yet */ }
-  return text.split("\n").filter((l) => l.endsWith("}")).map((l) => JSON.parse(l));
-}
-
-async function drain(child: Deno.ChildProcess): Promise<{ code: number; output: string }> {
-  const [status, out, err] = await Promise.all([
-    child.status,
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
-  return { code: status.code, output: `${out}\n${err}`.slice(-3000) };
-}
 
 /** Removes the fleet and checks that no namespace, link or process of it is left. */
 async function cleanupAndCheck(fleet: Fleet) {
