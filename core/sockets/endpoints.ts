@@ -38,8 +38,12 @@ const ACCEPT_BACKOFF_MS = 100;
 export interface EndpointOwner {
   /** Where bind, accept, connect and retry events go. */
   readonly events: SocketEvents;
-  /** Reconnect timing, read at each attempt so changes apply at once. */
-  readonly settings: { reconnectInterval: number; reconnectMaxInterval: number };
+  /** Reconnect and connect timing, read at each attempt so changes apply at once. */
+  readonly settings: {
+    reconnectInterval: number;
+    reconnectMaxInterval: number;
+    connectTimeout: number;
+  };
   /** Wraps a new stream in a connection. */
   adopt(stream: ByteStream, address: string, outgoing: boolean): Connection;
   /**
@@ -234,7 +238,7 @@ export class Endpoints {
     while (!entry.stopped) {
       let stream;
       try {
-        stream = await dial(endpoint);
+        stream = await dialWithin(endpoint, settings.connectTimeout);
       } catch (error) {
         if (entry.stopped) return;
         this.#owner.events.emit({
@@ -267,6 +271,29 @@ export class Endpoints {
       if (!conn.handshaken) delay = next(delay);
     }
   }
+}
+
+/**
+ * Dials `endpoint`, giving up after `timeoutMs` (0: never). A connect that completes after it
+ * was given up is closed at once (Deno cannot cancel a pending connect).
+ *
+ * @example
+ * ```ts
+ * import { dialWithin } from "./endpoints.ts";
+ * await dialWithin("tcp://127.0.0.1:1", 500).catch((e) => console.log(e.message));
+ * ```
+ */
+export function dialWithin(endpoint: string, timeoutMs: number): ReturnType<typeof dial> {
+  const dialing = dial(endpoint);
+  if (timeoutMs <= 0) return dialing;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      dialing.then((late) => late.close(), () => {});
+      reject(new Deno.errors.TimedOut(`connect to ${endpoint} not done within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  return Promise.race([dialing, expired]).finally(() => clearTimeout(timer));
 }
 
 /**
