@@ -61,6 +61,8 @@ export interface FleetOptions extends NetworkOptions {
   dir?: string;
   /** Items of the fleet's pipeline (default 200). */
   pipelineItems?: number;
+  /** Robots bind control, gateway and task server on `tcp://*:PORT` (default: their address). */
+  wildcard?: boolean;
 }
 
 /** A fleet; {@link Fleet.cleanup} removes every namespace, link and process. */
@@ -167,6 +169,7 @@ async function makeFleet(network: Network, count: number, options: FleetOptions)
         operatorsDir: rel(join(dir, "keys", "operators")) + "/",
         codeDir: rel(join(dir, "code")),
         pipeline: rel(pipelineFile),
+        wildcard: options.wildcard,
         neighbour: peer(neighbour),
         follower: peer(follower),
       }),

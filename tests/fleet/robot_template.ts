@@ -49,6 +49,8 @@ export interface RobotTemplateInput {
   codeDir: string;
   /** The fleet's pipeline file, relative to the robot's directory. */
   pipeline: string;
+  /** Bind control, gateway and task server on `*` (every address) instead of the robot's own. */
+  wildcard?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export interface RobotTemplateInput {
  * ```
  */
 export function robotYaml(r: RobotTemplateInput): string {
-  const at = (port: number) => `tcp://${r.address}:${port}`;
+  const at = (port: number) => `tcp://${r.wildcard ? "*" : r.address}:${port}`;
   const n = r.neighbour;
   const peers = [n, r.follower].filter((p, i, all) => all.findIndex((q) => q.name === p.name) === i)
     .filter((p) => p.name !== r.name)
@@ -100,7 +102,7 @@ components:
     module: ${r.codeDir}/neighbour.ts
     subscribes: [${n.name}/pose]
     calls: [${n.name}/ping]
-    bind: { report: "${at(ROBOT_PORTS.report)}" }
+    bind: { report: "tcp://${r.address}:${ROBOT_PORTS.report}" }
     config: { neighbour: ${n.name} }
   perception:
     kind: pipeline-worker
