@@ -84,9 +84,7 @@ gateway:
   topics: ${at(ROBOT_PORTS.topics)}
   services: ${at(ROBOT_PORTS.services)}
   export: { topics: [pose], services: [ping] }
-peers:
-${peers}
-components:
+${peers ? `peers:\n${peers}\n` : ""}components:
   tasks:
     kind: task-server
     bind: ${at(ROBOT_PORTS.tasks)}
@@ -97,17 +95,24 @@ components:
     module: ${r.codeDir}/pose.ts
     publishes: [pose]
     provides: [ping]
-  neighbour:
+${neighbourComponent(r)}  perception:
+    kind: pipeline-worker
+    pipeline: ${r.pipeline}
+    name: cpu
+`;
+}
+
+/** The node following the neighbour robot; none for a fleet of one (no neighbour). */
+function neighbourComponent(r: RobotTemplateInput): string {
+  const n = r.neighbour;
+  if (n.name === r.name) return "";
+  return `  neighbour:
     kind: node
     module: ${r.codeDir}/neighbour.ts
     subscribes: [${n.name}/pose]
     calls: [${n.name}/ping]
     bind: { report: "tcp://${r.address}:${ROBOT_PORTS.report}" }
     config: { neighbour: ${n.name} }
-  perception:
-    kind: pipeline-worker
-    pipeline: ${r.pipeline}
-    name: cpu
 `;
 }
 
