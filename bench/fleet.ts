@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { Pull } from "../mod.ts";
 import { TaskClient } from "../core/tasks/client.ts";
 import { controlRequest } from "../robot/control.ts";
-import { createFleet, type Fleet, type FleetRobot } from "../tests/fleet/fleet.ts";
+import { createFleet, type Fleet, type FleetRobot, zedgeArgs } from "../tests/fleet/fleet.ts";
 import { networkUnavailable } from "../tests/fleet/netns.ts";
 import { drain, lines, until, untilReport } from "../tests/fleet/observe.ts";
 import { ROBOT_PORTS } from "../tests/fleet/robot_template.ts";
@@ -71,6 +71,29 @@ function curveOf(fleet: Fleet, robot: FleetRobot) {
     secretKey: fleet.operator.secretKey,
     publicKey: fleet.operator.publicKey,
   };
+}
+
+/** `zedge fleet status` timed as a user runs it (median of 3), when this checkout has it. */
+async function fleetStatusCommand(fleet: Fleet): Promise<number | undefined> {
+  try {
+    await Deno.stat(new URL("../cli/fleet_status.ts", import.meta.url));
+  } catch {
+    return undefined; // zedge fleet is not merged here yet
+  }
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: zedgeArgs(["fleet", "status", "--json", "-c", fleet.fleetFile]),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`zedge fleet status: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[1];
 }
 
 async function taskRoundTrips(fleet: Fleet): Promise<number[]> {
@@ -139,6 +162,11 @@ async function main() {
       `status of all ${ROBOTS} robots at once (fresh CURVE connections), median of 5`,
       ms(percentile(statusTimes, 50)),
     ]);
+
+    const command = await fleetStatusCommand(fleet);
+    if (command !== undefined) {
+      rows.push([`zedge fleet status --json, ${ROBOTS} robots (the whole command)`, ms(command)]);
+    }
 
     const trips = await taskRoundTrips(fleet);
     rows.push([
