@@ -12,7 +12,9 @@
  *
  * @module
  */
-const SECTIONS = ["zmq", "tasks", "pipeline", "robot", "dataflow", "live"] as const;
+const SECTIONS = ["zmq", "tasks", "pipeline", "robot", "dataflow", "live", "fleet"] as const;
+/** Sections run only when named: `fleet` needs root and starts a fleet of robot processes. */
+const ON_REQUEST = ["fleet"];
 
 /**
  * Splits the command line into section names and the flags handed to every
@@ -32,7 +34,10 @@ export function splitArgs(args: readonly string[]): { sections: string[]; flags:
     else if (i > 0 && args[i - 1].startsWith("--") && !args[i - 1].includes("=")) flags.push(arg);
     else throw new Error(`unknown section "${arg}" (expected ${SECTIONS.join(", ")})`);
   }
-  return { sections: sections.length > 0 ? sections : [...SECTIONS], flags };
+  return {
+    sections: sections.length > 0 ? sections : SECTIONS.filter((s) => !ON_REQUEST.includes(s)),
+    flags,
+  };
 }
 
 async function runSection(name: string, flags: string[]): Promise<boolean> {

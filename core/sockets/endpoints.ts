@@ -38,8 +38,12 @@ const ACCEPT_BACKOFF_MS = 100;
 export interface EndpointOwner {
   /** Where bind, accept, connect and retry events go. */
   readonly events: SocketEvents;
-  /** Reconnect timing, read at each attempt so changes apply at once. */
-  readonly settings: { reconnectInterval: number; reconnectMaxInterval: number };
+  /** Reconnect and connect timing, read at each attempt so changes apply at once. */
+  readonly settings: {
+    reconnectInterval: number;
+    reconnectMaxInterval: number;
+    connectTimeout: number;
+  };
   /** Wraps a new stream in a connection. */
   adopt(stream: ByteStream, address: string, outgoing: boolean): Connection;
   /**
@@ -243,7 +247,7 @@ export class Endpoints {
       const dialing = new AbortController();
       entry.dialing = dialing;
       try {
-        stream = await dial(endpoint, dialing.signal);
+        stream = await dialWithin(endpoint, settings.connectTimeout, dialing.signal);
       } catch (error) {
         entry.dialing = null;
         if (entry.stopped) return;
@@ -278,6 +282,33 @@ export class Endpoints {
       if (!conn.handshaken) delay = next(delay);
     }
   }
+}
+
+/**
+ * Dials `endpoint`, giving up after `timeoutMs` (0: never). A connect that completes after it
+ * was given up is closed at once (Deno cannot cancel a pending connect).
+ *
+ * @example
+ * ```ts
+ * import { dialWithin } from "./endpoints.ts";
+ * await dialWithin("tcp://127.0.0.1:1", 500).catch((e) => console.log(e.message));
+ * ```
+ */
+export function dialWithin(
+  endpoint: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): ReturnType<typeof dial> {
+  const dialing = dial(endpoint, signal);
+  if (timeoutMs <= 0) return dialing;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      dialing.then((late) => late.close(), () => {});
+      reject(new Deno.errors.TimedOut(`connect to ${endpoint} not done within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  return Promise.race([dialing, expired]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -41,6 +41,13 @@ export interface SocketOptions {
   /** Close a connection whose ZMTP handshake is not done by then; 0 = never. Default 30000. */
   handshakeTimeout?: number;
   /**
+   * Give up a connect() attempt after this long and try again after the reconnect interval
+   * (libzmq's ZMQ_CONNECT_TIMEOUT); 0 = wait as long as the OS does. Default 0. Across a silent
+   * partition the OS retries a SYN for minutes at growing intervals, so a link that must come
+   * back soon after the network heals sets this (peer links do).
+   */
+  connectTimeout?: number;
+  /**
    * Largest message accepted from a peer, in bytes; a larger one closes that
    * connection. -1 = no limit. Commands and the handshake have their own small
    * cap whatever this says. Applies to new connections.
@@ -174,6 +181,7 @@ export const SOCKET_OPTIONS = {
   heartbeatTimeout: integer(-1, -1),
   heartbeatTimeToLive: integer(0, 0),
   handshakeTimeout: integer(30000, 0),
+  connectTimeout: integer(0, 0),
   maxMessageSize: integer(-1, -1),
   sendTimeout: integer(-1, -1),
   receiveTimeout: integer(-1, -1),

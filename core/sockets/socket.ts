@@ -266,6 +266,18 @@ export abstract class Socket implements AsyncIterable<Message> {
   }
 
   /**
+   * Milliseconds a connect() dial may take before it is given up and retried
+   * (ZMQ_CONNECT_TIMEOUT): a host cut off silently otherwise holds the dial
+   * for the OS's minutes. 0 = the OS's own limit. Default 0.
+   */
+  get connectTimeout(): number {
+    return this.#settings.connectTimeout;
+  }
+  set connectTimeout(value: number) {
+    this.setOptionValue("connectTimeout", value);
+  }
+
+  /**
    * Largest message accepted from a peer, in bytes; a larger one closes that
    * connection. -1 = no limit. Commands and the handshake have their own small
    * cap whatever this says. Applies to new connections.

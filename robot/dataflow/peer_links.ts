@@ -34,6 +34,15 @@ import type { RobotConfig } from "../spec.ts";
 import { decodeServiceRequest } from "./codec.ts";
 import { peerLinkEndpoints, type RobotDirectory } from "./dataflow_spec.ts";
 
+/**
+ * The links to a peer's gateway cross the network: a silent partition (packets dropped, no
+ * reset) leaves a dead TCP connection that TCP retries at doubling intervals, so after a 20 s
+ * cut the link came back only 5-7 s after the network healed (tests/fleet). Heartbeats close
+ * the dead connection within 3 s; a connect attempt that hangs on a silent network is given up
+ * after 2 s and tried again, so the link is back about a second after the heal.
+ */
+const ACROSS_HOSTS = { heartbeatInterval: 1000, heartbeatTimeout: 3000, connectTimeout: 2000 };
+
 export { peerLinkEndpoints } from "./dataflow_spec.ts";
 
 const log = getLogger(["zedge", "robot", "peers"]);
@@ -95,9 +104,9 @@ class PeerLink {
   async start(): Promise<void> {
     this.#router = new Router({ linger: 0 });
     this.#xpub = new XPublisher({ linger: 0 });
-    this.#xsub = new XSubscriber({ linger: 0, ...this.#security() });
+    this.#xsub = new XSubscriber({ linger: 0, ...ACROSS_HOSTS, ...this.#security() });
     this.#services = new Router({ linger: 0 });
-    this.#dealer = new Dealer({ linger: 0, immediate: true, ...this.#security() });
+    this.#dealer = new Dealer({ linger: 0, immediate: true, ...ACROSS_HOSTS, ...this.#security() });
     this.#sockets.push(this.#router, this.#xpub, this.#xsub, this.#services, this.#dealer);
     await this.#router.bind(this.#ends.control);
     await this.#xpub.bind(this.#ends.topics);
