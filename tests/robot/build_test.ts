@@ -179,7 +179,9 @@ Deno.test("robot systemd: the unit passes systemd-analyze verify, with the binar
       "NoNewPrivileges=yes",
       "ProtectSystem=strict",
       "ProtectHome=yes",
-      "PrivateTmp=yes",
+      "Type=notify",
+      "NotifyAccess=main",
+      "WatchdogSec=10",
       "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
       "CapabilityBoundingSet=",
       "SystemCallFilter=@system-service",
@@ -187,16 +189,24 @@ Deno.test("robot systemd: the unit passes systemd-analyze verify, with the binar
   ) assert.ok(unit.split("\n").includes(line), `${line} in\n${unit}`);
   // The YAML names its control socket, so the unit adds none.
   assert.ok(!unit.includes("--control"));
+  // The binary is under /tmp: a private /tmp would hide it, so the unit keeps the host's and
+  // the warning names the binary (not a home directory).
+  assert.ok(!unit.includes("PrivateTmp"), unit);
+  assert.match(withBinary.stderr, new RegExp(`warning: ${binary} is under /tmp, so the unit keeps`));
+  assert.doesNotMatch(withBinary.stderr, /home/);
   await verify(join(out, "zedge-test-bot.service"));
 
   const source = await zedge(["robot", "systemd", "examples/robot/robot.yaml", "-o", out]);
   assert.equal(source.code, 0, source.stderr);
   const fromSource = await Deno.readTextFile(join(out, "zedge-kitchen-bot.service"));
   const exec = fromSource.split("\n").find((l) => l.startsWith("ExecStart="))!;
+  // Its code is not under /tmp (the repository): the service gets a private /tmp.
+  assert.ok(fromSource.split("\n").includes("PrivateTmp=yes"), fromSource);
+  assert.ok(fromSource.split("\n").includes("Type=notify"), fromSource);
   assert.match(
     exec,
     new RegExp(
-      `^ExecStart=${Deno.execPath()} run --no-remote --unstable-worker-options --allow-net=`,
+      `^ExecStart=${Deno.execPath()} run --no-remote --unstable-worker-options --unstable-net --allow-net=`,
     ),
   );
   assert.match(
