@@ -24,6 +24,7 @@ import { configure, getLogger, type LogRecord } from "@logtape/logtape";
 import { fileURLToPath } from "node:url";
 import { formLogRecord } from "../core/logs/record.ts";
 import { entryLoading } from "./entry_prelude.ts";
+import { crashReport } from "./crash_report.ts";
 import type { ComponentSpec } from "./spec.ts";
 import { ComponentInprocBridge } from "./inproc_bridge.ts";
 import { SocketWatch } from "./observe/socket_watch.ts";
@@ -46,6 +47,7 @@ export interface ComponentScope {
   close(): void;
   onmessage: ((event: MessageEvent<ToComponent>) => void) | null;
   addEventListener(type: "unhandledrejection", listener: (e: PromiseRejectionEvent) => void): void;
+  addEventListener(type: "error", listener: (e: ErrorEvent) => void): void;
 }
 
 /** A module that threw while the entry loaded it: what, and where (the first file frame). */
@@ -138,8 +140,30 @@ export function serveComponent(
       post({ op: "failed", error: loadFailure(event.reason), fatal: true });
       return;
     }
-    // Reported here with its reason; the rejection still ends this worker as a crash.
-    post({ op: "failed", error: `unhandled rejection: ${describe(event.reason)}`, fatal: false });
+    // Reported here with its reason (the supervisor ends this worker as a crash); not also
+    // printed by Deno with its own frames.
+    event.preventDefault();
+    post({
+      op: "failed",
+      error: `unhandled rejection: ${crashReport(event.reason)}`,
+      fatal: false,
+    });
+  });
+  // An uncaught error (a timer's callback, an event handler): said here, where its stack is
+  // known — the supervisor's error event gets only the message — and the supervisor ends
+  // this worker as a crash (Deno would print it again, with its own frames).
+  scope.addEventListener("error", (event) => {
+    if (entryLoading() || stopping.signal.aborted) return;
+    event.preventDefault();
+    post({
+      op: "failed",
+      error: crashReport(event.error ?? event.message, {
+        url: event.filename,
+        line: event.lineno,
+        column: event.colno,
+      }),
+      fatal: false,
+    });
   });
   // Said before the component's modules load: an error event before any message means
   // its graph did not even load (a syntax error, a missing import), not a crash.
@@ -195,7 +219,7 @@ export function serveComponent(
     try {
       running = await loaded.start({ signal: stopping.signal, log });
     } catch (error) {
-      post({ op: "failed", error: describe(error), fatal: false });
+      post({ op: "failed", error: crashReport(error), fatal: false });
       return;
     }
     if (stopping.signal.aborted) return;
@@ -209,7 +233,9 @@ export function serveComponent(
         if (!stopping.signal.aborted) post({ op: "finished" });
       },
       (error) => {
-        if (!stopping.signal.aborted) post({ op: "failed", error: describe(error), fatal: false });
+        if (!stopping.signal.aborted) {
+          post({ op: "failed", error: crashReport(error), fatal: false });
+        }
       },
     );
   }
