@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { formLogRecord } from "../core/logs/record.ts";
 import { entryLoading } from "./entry_prelude.ts";
 import { crashReport } from "./crash_report.ts";
+import { heldEndpoint } from "./endpoint_holder.ts";
 import type { ComponentSpec } from "./spec.ts";
 import { ComponentInprocBridge } from "./inproc_bridge.ts";
 import { SocketWatch } from "./observe/socket_watch.ts";
@@ -143,11 +144,7 @@ export function serveComponent(
     // Reported here with its reason (the supervisor ends this worker as a crash); not also
     // printed by Deno with its own frames.
     event.preventDefault();
-    post({
-      op: "failed",
-      error: `unhandled rejection: ${crashReport(event.reason)}`,
-      fatal: false,
-    });
+    crashed(event.reason, "unhandled rejection: ");
   });
   // An uncaught error (a timer's callback, an event handler): said here, where its stack is
   // known — the supervisor's error event gets only the message — and the supervisor ends
@@ -165,6 +162,21 @@ export function serveComponent(
       fatal: false,
     });
   });
+  let current: ComponentSpec | null = null;
+  /**
+   * Says the component crashed. An endpoint another program holds will not come free by
+   * retrying: the failure is fatal (the supervisor names the holder) unless the YAML says
+   * `restart: always` (the default `always` is for components that end, not for this).
+   */
+  const crashed = (error: unknown, prefix = "") => {
+    const held = heldEndpoint(error);
+    post({
+      op: "failed",
+      error: prefix + crashReport(error),
+      fatal: held !== null && !(current?.restart === "always" && current.restartGiven === true),
+      ...(held === null ? {} : { held }),
+    });
+  };
   // Said before the component's modules load: an error event before any message means
   // its graph did not even load (a syntax error, a missing import), not a crash.
   post({ op: "heartbeat" });
@@ -198,6 +210,7 @@ export function serveComponent(
   }
 
   async function start(spec: ComponentSpec, logLevel: Parameters<typeof configure>[0]) {
+    current = spec;
     heartbeat = setInterval(() => {
       post({ op: "heartbeat" });
       if (running !== null && !stopping.signal.aborted) postFigures(running);
@@ -219,7 +232,7 @@ export function serveComponent(
     try {
       running = await loaded.start({ signal: stopping.signal, log });
     } catch (error) {
-      post({ op: "failed", error: crashReport(error), fatal: false });
+      crashed(error);
       return;
     }
     if (stopping.signal.aborted) return;
@@ -233,9 +246,7 @@ export function serveComponent(
         if (!stopping.signal.aborted) post({ op: "finished" });
       },
       (error) => {
-        if (!stopping.signal.aborted) {
-          post({ op: "failed", error: crashReport(error), fatal: false });
-        }
+        if (!stopping.signal.aborted) crashed(error);
       },
     );
   }

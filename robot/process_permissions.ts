@@ -159,7 +159,18 @@ export function robotProcessPermissions(
     write: [SYSTEMD_NOTIFY_SOCKET],
     env: [...NOTIFY_ENV],
   };
-  return unionPermissions([own, ...components, ...controls, gateway, dataflowDir, notify]);
+  // Who holds an endpoint a component could not bind (endpoint_holder.ts): the socket tables
+  // and processes of /proc, as `ss -ltnp` reads them, since the process may run no programs.
+  const holders: ComponentPermissions = { net: [], read: ["/proc"], write: [], env: [] };
+  return unionPermissions([
+    own,
+    ...components,
+    ...controls,
+    gateway,
+    dataflowDir,
+    notify,
+    holders,
+  ]);
 }
 
 /**

@@ -55,7 +55,8 @@ export type ToComponent =
  * - `log`: a log record, for the supervisor's output.
  * - `finished`: a node's `main` resolved, or a role ended on its own.
  * - `failed`: it crashed; `fatal` when retrying cannot help (a module that
- *   does not load or does not export what its kind needs).
+ *   does not load or does not export what its kind needs, an endpoint another
+ *   program holds — `held` names it — unless its `restart` says `always`).
  * - `exit`: it called `self.close()` or `Deno.exit()`.
  * - `stopped`: it stopped after `stop`.
  * - `checked`: the answer to `check`, with every problem found.
@@ -72,7 +73,7 @@ export type FromComponent =
   | { op: "figures"; figures: ComponentFigures }
   | { op: "log"; record: ComponentLogRecord }
   | { op: "finished" }
-  | { op: "failed"; error: string; fatal: boolean }
+  | { op: "failed"; error: string; fatal: boolean; held?: string }
   | { op: "exit"; reason: string }
   | { op: "stopped" }
   | { op: "checked"; problems: string[] }

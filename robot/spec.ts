@@ -40,6 +40,11 @@ export interface ComponentSpecBase {
   line: number;
   /** Restart policy. */
   restart: RestartPolicy;
+  /**
+   * The YAML says `restart:` (not the default): an endpoint another program holds fails
+   * the component at once unless its YAML says `restart: always`.
+   */
+  restartGiven?: boolean;
   /** Silence (no heartbeat) after which the component is replaced, in ms. */
   heartbeatTimeoutMs: number;
   /** Largest message its sockets accept, in bytes. */

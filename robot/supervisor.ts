@@ -56,6 +56,7 @@ import { StatusServer } from "./observe/status_server.ts";
 import type { RobotView } from "./observe/view.ts";
 import { componentWorkerUrl, graphLoadFailure } from "./component_entry.ts";
 import { crashLines } from "./crash_report.ts";
+import { explainHeld } from "./endpoint_holder.ts";
 import { workerPermissions } from "./permissions.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
 
@@ -276,7 +277,10 @@ class SupervisedComponent {
         this.#ended("finished", null);
         return;
       case "failed":
-        this.#ended(message.fatal ? "fatal" : "crash", message.error);
+        this.#ended(
+          message.fatal ? "fatal" : "crash",
+          message.held === undefined ? message.error : explainHeld(message.held, message.error),
+        );
         return;
       case "exit":
         this.#ended("crash", message.reason);
