@@ -26,6 +26,7 @@ import { formLogRecord } from "../core/logs/record.ts";
 import { entryLoading } from "./entry_prelude.ts";
 import { crashReport } from "./crash_report.ts";
 import { heldEndpoint } from "./endpoint_holder.ts";
+import { pendingWorkNote, trackTimers } from "./pending_work.ts";
 import type { ComponentSpec } from "./spec.ts";
 import { ComponentInprocBridge } from "./inproc_bridge.ts";
 import { SocketWatch } from "./observe/socket_watch.ts";
@@ -114,11 +115,12 @@ export function serveComponent(
     scope.postMessage(message, transfer)
   );
   inproc.install();
-  // Before any module loads, so every socket the component makes is seen.
+  // Before any module loads, so every socket and timer the component makes is seen.
   const sockets = new SocketWatch();
+  const timers = trackTimers();
   const stopping = new AbortController();
   let running: RunningComponent | null = null;
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let heartbeat: number | undefined;
 
   const close = scope.close.bind(scope);
   scope.close = () => {
@@ -211,7 +213,7 @@ export function serveComponent(
 
   async function start(spec: ComponentSpec, logLevel: Parameters<typeof configure>[0]) {
     current = spec;
-    heartbeat = setInterval(() => {
+    heartbeat = timers.untrackedSetInterval(() => {
       post({ op: "heartbeat" });
       if (running !== null && !stopping.signal.aborted) postFigures(running);
     }, HEARTBEAT_INTERVAL_MS);
@@ -243,7 +245,12 @@ export function serveComponent(
       async () => {
         if (stopping.signal.aborted) return;
         await postFigures(started, true);
-        if (!stopping.signal.aborted) post({ op: "finished" });
+        if (stopping.signal.aborted) return;
+        // A node's main that returns with work still going forgot to await ctx.signal.
+        const pending = spec.kind === "node"
+          ? pendingWorkNote(timers.active(), sockets.open)
+          : null;
+        post({ op: "finished", ...(pending === null ? {} : { pending }) });
       },
       (error) => {
         if (!stopping.signal.aborted) crashed(error);

@@ -57,6 +57,7 @@ import type { RobotView } from "./observe/view.ts";
 import { componentWorkerUrl, graphLoadFailure } from "./component_entry.ts";
 import { crashLines } from "./crash_report.ts";
 import { explainHeld } from "./endpoint_holder.ts";
+import { reportEarlyReturn } from "./pending_work.ts";
 import { workerPermissions } from "./permissions.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
 
@@ -274,6 +275,7 @@ class SupervisedComponent {
         else relog(this.spec.name, message.record);
         return;
       case "finished":
+        if (message.pending) reportEarlyReturn(this.spec.robot, this.spec.name, message.pending);
         this.#ended("finished", null);
         return;
       case "failed":
