@@ -255,7 +255,7 @@ export class Resolver {
           providers: {},
           peers: {},
         };
-        return { ...base, kind: "node", module, config: c.config ?? null, dataflow };
+        return { ...base, kind: "node", module, config: c.config ?? {}, dataflow };
       }
       default: {
         const pipeline = this.#pipeline(c.pipeline, [...at, "pipeline"]);

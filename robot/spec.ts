@@ -99,7 +99,7 @@ export interface NodeSpec extends ComponentSpecBase {
   kind: "node";
   /** The node's module URL. */
   module: string;
-  /** The component's `config` value from the YAML, given to `main` as `ctx.config`. */
+  /** The component's `config` value from the YAML (`{}` without one), given as `ctx.config`. */
   config: unknown;
   /** Its topics and services, and where the peers it needs are. */
   dataflow: DataflowSpec;
