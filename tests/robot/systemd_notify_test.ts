@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { spawn } from "../tasks/processes.ts";
+import { spawn, zedge } from "../tasks/processes.ts";
 import { PYTHON } from "../tasks/helpers.ts";
 import { repoPath, robotDir, robotYaml, waitFor } from "./helpers.ts";
 
@@ -126,4 +126,54 @@ Deno.test("systemd: STATUS= follows a component that fails after READY=1", async
     await listener.status;
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("systemd: the unit's own ExecStart (exact permission flags) notifies /run/systemd/notify", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml("  a: { kind: node, module: ./wait.ts }\n"),
+    "wait.ts": WAIT_FOR_STOP,
+  });
+  const file = join(dir, "robot.yaml");
+  const unit = await zedge(["robot", "systemd", file, "-o", "-"]);
+  assert.equal(unit.code, 0, unit.stderr);
+  const exec = unit.stdout.split("\n").find((l) => l.startsWith("ExecStart="))!;
+  const words = exec.slice("ExecStart=".length).split(" ");
+  assert.ok(words.every((w) => !w.startsWith('"')), "plain words: split on spaces");
+  assert.ok(!words.includes("-A"));
+  // systemd's places, in a mount namespace of their own: a fresh /run holds the notify socket
+  // the test listens on and the unit's runtime directory /run/zedge.
+  const script = `mount -t tmpfs tmpfs /run && mkdir -p /run/systemd /run/zedge &&
+${PYTHON} -c "$LISTENER" /run/systemd/notify &
+listener=$!
+i=0; while [ ! -S /run/systemd/notify ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done
+NOTIFY_SOCKET=/run/systemd/notify WATCHDOG_USEC=400000 "$@" &
+robot=$!
+trap 'kill -TERM $robot; wait $robot; echo "EXIT $?"; kill $listener; wait $listener' TERM
+wait $robot`;
+  const run = spawn(
+    "unshare",
+    [
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      script,
+      "sh",
+      ...words,
+    ],
+    "piped",
+    { LISTENER },
+  );
+  try {
+    await run.waitFor(/"WATCHDOG=1"[\s\S]*"WATCHDOG=1"/, 60_000);
+    assert.match(run.stdout(), /"READY=1\\nSTATUS=1 components: 1 running\\nMAINPID=\d+"/);
+    assert.doesNotMatch(run.stderr(), /cannot notify systemd/, run.stderr());
+  } finally {
+    run.child.kill("SIGTERM");
+    await run.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.match(run.stdout(), /"STOPPING=1\\nSTATUS=stopping"/, run.stdout() + run.stderr());
+  assert.match(run.stdout(), /EXIT 0/, run.stderr());
 });
