@@ -50,21 +50,28 @@ Deno.test("a main that returns with an interval still set: one warning to await 
 });
 
 Deno.test("trackTimers counts timeouts until they fire and intervals until cleared", async () => {
-  const scope = {
-    setTimeout: globalThis.setTimeout,
-    setInterval: globalThis.setInterval,
-    clearTimeout: globalThis.clearTimeout,
-    clearInterval: globalThis.clearInterval,
+  type Timers = {
+    setTimeout(f: () => void, ms: number): number;
+    setInterval(f: () => void, ms: number): number;
+    clearTimeout(id: number): void;
+    clearInterval(id: number): void;
+  };
+  const g = globalThis as unknown as Timers;
+  const scope: Timers = {
+    setTimeout: g.setTimeout,
+    setInterval: g.setInterval,
+    clearTimeout: g.clearTimeout,
+    clearInterval: g.clearInterval,
   };
   const timers = trackTimers(scope);
   let fired!: () => void;
   const done = new Promise<void>((r) => fired = r);
-  (scope.setTimeout as (f: () => void, ms: number) => number)(() => fired(), 5);
-  const interval = (scope.setInterval as (f: () => void, ms: number) => number)(() => {}, 1000);
+  scope.setTimeout(() => fired(), 5);
+  const interval = scope.setInterval(() => {}, 1000);
   assert.equal(timers.active(), 2);
   await done;
   assert.equal(timers.active(), 1);
-  (scope.clearInterval as (id: number) => void)(interval);
+  scope.clearInterval(interval);
   assert.equal(timers.active(), 0);
   assert.equal(pendingWorkNote(2, 1), "2 timers and 1 socket");
   assert.equal(pendingWorkNote(0, 0), null);
