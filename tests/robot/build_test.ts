@@ -193,7 +193,10 @@ Deno.test("robot systemd: the unit passes systemd-analyze verify, with the binar
   // The binary is under /tmp: a private /tmp would hide it, so the unit keeps the host's and
   // the warning names the binary (not a home directory).
   assert.ok(!unit.includes("PrivateTmp"), unit);
-  assert.match(withBinary.stderr, new RegExp(`warning: ${binary} is under /tmp, so the unit keeps`));
+  assert.match(
+    withBinary.stderr,
+    new RegExp(`warning: ${binary} is under /tmp, so the unit keeps`),
+  );
   assert.doesNotMatch(withBinary.stderr, /home/);
   await verify(join(out, "zedge-test-bot.service"));
 
