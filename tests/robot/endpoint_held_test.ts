@@ -128,3 +128,27 @@ Deno.test("explainHeld keeps the component's place and stack; heldEndpoint reads
   assert.equal(heldEndpoint(inUse), "ipc:///run/x.sock");
   assert.equal(heldEndpoint(new Error("cannot bind 'tcp://a:1': address in use")), null);
 });
+
+Deno.test("endpointHolder names the program listening on an ipc:// path", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zedge-held-" });
+  const path = join(dir, "arm.sock");
+  const holder = spawn(PYTHON, [
+    "-c",
+    `import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen()
+print("LISTENING", flush=True)
+time.sleep(600)`,
+    path,
+  ]);
+  try {
+    await holder.waitFor(/LISTENING/);
+    assert.equal(endpointHolder(`ipc://${path}`), `python3 (pid ${holder.child.pid})`);
+    assert.equal(endpointHolder(`ipc://${join(dir, "other.sock")}`), null);
+  } finally {
+    holder.child.kill("SIGKILL");
+    await holder.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
