@@ -19,6 +19,7 @@ import { StatusPageError } from "../robot/observe/status_server.ts";
 import { UnsafeDirError } from "../robot/private_dir.ts";
 import { CertificateError } from "../core/security/certificates.ts";
 import { Supervisor } from "../robot/supervisor.ts";
+import { notifySystemd } from "../robot/systemd_notify.ts";
 import { CliError } from "./errors.ts";
 import { setupLogging } from "./logging.ts";
 import {
@@ -81,7 +82,9 @@ export async function runRobot(config: RobotConfig, logLevel: LogLevel): Promise
   revokeWhatNoComponentGets();
   const stop = shutdownSignal();
   const started = performance.now();
-  const supervisor = new Supervisor(config, { logLevel });
+  // systemd hears of every state change (STATUS=), once it knows the robot is ready.
+  let stateChanged = () => {};
+  const supervisor = new Supervisor(config, { logLevel, onStateChange: () => stateChanged() });
   try {
     await supervisor.start();
   } catch (error) {
@@ -98,6 +101,11 @@ export async function runRobot(config: RobotConfig, logLevel: LogLevel): Promise
     }
     throw error;
   }
+  const stopNotifying = await notifySystemd(
+    config,
+    () => supervisor.status(),
+    (onChange) => stateChanged = onChange,
+  );
   const status = supervisor.status();
   const running = status.components.filter((c) => c.state === "running").length;
   console.error(
@@ -110,6 +118,7 @@ export async function runRobot(config: RobotConfig, logLevel: LogLevel): Promise
   const signal = await stop.promise;
   const stopping = performance.now();
   console.error(`${signal}: stopping robot ${config.robot}…`);
+  await stopNotifying();
   await supervisor.shutdown();
   console.error(`robot ${config.robot} stopped in ${Math.round(performance.now() - stopping)} ms`);
 }

@@ -24,6 +24,9 @@ import { configure, getLogger, type LogRecord } from "@logtape/logtape";
 import { fileURLToPath } from "node:url";
 import { formLogRecord } from "../core/logs/record.ts";
 import { entryLoading } from "./entry_prelude.ts";
+import { crashReport } from "./crash_report.ts";
+import { heldEndpoint } from "./endpoint_holder.ts";
+import { pendingWorkNote, trackTimers } from "./pending_work.ts";
 import type { ComponentSpec } from "./spec.ts";
 import { ComponentInprocBridge } from "./inproc_bridge.ts";
 import { SocketWatch } from "./observe/socket_watch.ts";
@@ -46,6 +49,7 @@ export interface ComponentScope {
   close(): void;
   onmessage: ((event: MessageEvent<ToComponent>) => void) | null;
   addEventListener(type: "unhandledrejection", listener: (e: PromiseRejectionEvent) => void): void;
+  addEventListener(type: "error", listener: (e: ErrorEvent) => void): void;
 }
 
 /** A module that threw while the entry loaded it: what, and where (the first file frame). */
@@ -111,11 +115,12 @@ export function serveComponent(
     scope.postMessage(message, transfer)
   );
   inproc.install();
-  // Before any module loads, so every socket the component makes is seen.
+  // Before any module loads, so every socket and timer the component makes is seen.
   const sockets = new SocketWatch();
+  const timers = trackTimers();
   const stopping = new AbortController();
   let running: RunningComponent | null = null;
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let heartbeat: number | undefined;
 
   const close = scope.close.bind(scope);
   scope.close = () => {
@@ -138,9 +143,42 @@ export function serveComponent(
       post({ op: "failed", error: loadFailure(event.reason), fatal: true });
       return;
     }
-    // Reported here with its reason; the rejection still ends this worker as a crash.
-    post({ op: "failed", error: `unhandled rejection: ${describe(event.reason)}`, fatal: false });
+    // Reported here with its reason (the supervisor ends this worker as a crash); not also
+    // printed by Deno with its own frames.
+    event.preventDefault();
+    crashed(event.reason, "unhandled rejection: ");
   });
+  // An uncaught error (a timer's callback, an event handler): said here, where its stack is
+  // known — the supervisor's error event gets only the message — and the supervisor ends
+  // this worker as a crash (Deno would print it again, with its own frames).
+  scope.addEventListener("error", (event) => {
+    if (entryLoading() || stopping.signal.aborted) return;
+    event.preventDefault();
+    post({
+      op: "failed",
+      error: crashReport(event.error ?? event.message, {
+        url: event.filename,
+        line: event.lineno,
+        column: event.colno,
+      }),
+      fatal: false,
+    });
+  });
+  let current: ComponentSpec | null = null;
+  /**
+   * Says the component crashed. An endpoint another program holds will not come free by
+   * retrying: the failure is fatal (the supervisor names the holder) unless the YAML says
+   * `restart: always` (the default `always` is for components that end, not for this).
+   */
+  const crashed = (error: unknown, prefix = "") => {
+    const held = heldEndpoint(error);
+    post({
+      op: "failed",
+      error: prefix + crashReport(error),
+      fatal: held !== null && !(current?.restart === "always" && current.restartGiven === true),
+      ...(held === null ? {} : { held }),
+    });
+  };
   // Said before the component's modules load: an error event before any message means
   // its graph did not even load (a syntax error, a missing import), not a crash.
   post({ op: "heartbeat" });
@@ -174,7 +212,8 @@ export function serveComponent(
   }
 
   async function start(spec: ComponentSpec, logLevel: Parameters<typeof configure>[0]) {
-    heartbeat = setInterval(() => {
+    current = spec;
+    heartbeat = timers.untrackedSetInterval(() => {
       post({ op: "heartbeat" });
       if (running !== null && !stopping.signal.aborted) postFigures(running);
     }, HEARTBEAT_INTERVAL_MS);
@@ -195,7 +234,7 @@ export function serveComponent(
     try {
       running = await loaded.start({ signal: stopping.signal, log });
     } catch (error) {
-      post({ op: "failed", error: describe(error), fatal: false });
+      crashed(error);
       return;
     }
     if (stopping.signal.aborted) return;
@@ -206,10 +245,15 @@ export function serveComponent(
       async () => {
         if (stopping.signal.aborted) return;
         await postFigures(started, true);
-        if (!stopping.signal.aborted) post({ op: "finished" });
+        if (stopping.signal.aborted) return;
+        // A node's main that returns with work still going forgot to await ctx.signal.
+        const pending = spec.kind === "node"
+          ? pendingWorkNote(timers.active(), sockets.open)
+          : null;
+        post({ op: "finished", ...(pending === null ? {} : { pending }) });
       },
       (error) => {
-        if (!stopping.signal.aborted) post({ op: "failed", error: describe(error), fatal: false });
+        if (!stopping.signal.aborted) crashed(error);
       },
     );
   }

@@ -22,6 +22,7 @@ import { parseEndpoint } from "../core/transport/endpoint.ts";
 import { denoModuleFiles } from "./deno_graph.ts";
 import type { RobotConfig } from "./spec.ts";
 import { ZEDGE_SOURCE, zedgeSourceAt } from "./zedge_source.ts";
+import { NOTIFY_ENV, notifyBindPath, SYSTEMD_NOTIFY_SOCKET } from "./systemd_notify.ts";
 import {
   type ComponentPermissions,
   permissionFlags,
@@ -150,13 +151,33 @@ export function robotProcessPermissions(
       config.operator.endpoint ?? undefined,
     ].filter((e): e is string => !!e),
   });
-  return unionPermissions([own, ...components, ...controls, gateway, dataflowDir]);
+  // sd_notify under systemd (systemd_notify.ts): its socket, and the robot's sending socket.
+  const bind = notifyBindPath(config);
+  const notify: ComponentPermissions = {
+    net: [`unix:${SYSTEMD_NOTIFY_SOCKET}`, ...(bind === null ? [] : [`unix:${bind}`])],
+    read: [],
+    write: [SYSTEMD_NOTIFY_SOCKET],
+    env: [...NOTIFY_ENV],
+  };
+  // Who holds an endpoint a component could not bind (endpoint_holder.ts): the socket tables
+  // and processes of /proc, as `ss -ltnp` reads them, since the process may run no programs.
+  const holders: ComponentPermissions = { net: [], read: ["/proc"], write: [], env: [] };
+  return unionPermissions([
+    own,
+    ...components,
+    ...controls,
+    gateway,
+    dataflowDir,
+    notify,
+    holders,
+  ]);
 }
 
 /**
  * The `deno run` / `deno compile` flags of the robot process (`code`: see
  * {@link robotCodeFiles}):
- * `--unstable-worker-options` (components get narrower permissions) and
+ * `--unstable-worker-options` (components get narrower permissions),
+ * `--unstable-net` (the datagrams of `sd_notify`, see systemd_notify.ts) and
  * the permission flags.
  *
  * @example
@@ -175,6 +196,7 @@ export function robotProcessFlags(
 ): string[] {
   return [
     "--unstable-worker-options",
+    "--unstable-net",
     ...permissionFlags(robotProcessPermissions(config, mode, extraControls, code)),
   ];
 }

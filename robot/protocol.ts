@@ -53,9 +53,11 @@ export type ToComponent =
  * - `figures`: its live figures (sockets, tasks, progress, topics), sent
  *   with each heartbeat once it runs.
  * - `log`: a log record, for the supervisor's output.
- * - `finished`: a node's `main` resolved, or a role ended on its own.
+ * - `finished`: a node's `main` resolved, or a role ended on its own;
+ *   `pending` says what still ran then (timers, sockets: see pending_work.ts).
  * - `failed`: it crashed; `fatal` when retrying cannot help (a module that
- *   does not load or does not export what its kind needs).
+ *   does not load or does not export what its kind needs, an endpoint another
+ *   program holds — `held` names it — unless its `restart` says `always`).
  * - `exit`: it called `self.close()` or `Deno.exit()`.
  * - `stopped`: it stopped after `stop`.
  * - `checked`: the answer to `check`, with every problem found.
@@ -71,8 +73,8 @@ export type FromComponent =
   | { op: "heartbeat" }
   | { op: "figures"; figures: ComponentFigures }
   | { op: "log"; record: ComponentLogRecord }
-  | { op: "finished" }
-  | { op: "failed"; error: string; fatal: boolean }
+  | { op: "finished"; pending?: string }
+  | { op: "failed"; error: string; fatal: boolean; held?: string }
   | { op: "exit"; reason: string }
   | { op: "stopped" }
   | { op: "checked"; problems: string[] }

@@ -201,6 +201,7 @@ export class Resolver {
       kind: c.kind,
       line: this.#doc.lineOf(at, { key: true }),
       restart: c.restart ?? "always",
+      restartGiven: c.restart !== undefined,
       heartbeatTimeoutMs: c.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
       maxMessageSize: c.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       binds: {},
@@ -254,7 +255,7 @@ export class Resolver {
           providers: {},
           peers: {},
         };
-        return { ...base, kind: "node", module, config: c.config ?? null, dataflow };
+        return { ...base, kind: "node", module, config: c.config ?? {}, dataflow };
       }
       default: {
         const pipeline = this.#pipeline(c.pipeline, [...at, "pipeline"]);

@@ -40,6 +40,11 @@ export interface ComponentSpecBase {
   line: number;
   /** Restart policy. */
   restart: RestartPolicy;
+  /**
+   * The YAML says `restart:` (not the default): an endpoint another program holds fails
+   * the component at once unless its YAML says `restart: always`.
+   */
+  restartGiven?: boolean;
   /** Silence (no heartbeat) after which the component is replaced, in ms. */
   heartbeatTimeoutMs: number;
   /** Largest message its sockets accept, in bytes. */
@@ -94,7 +99,7 @@ export interface NodeSpec extends ComponentSpecBase {
   kind: "node";
   /** The node's module URL. */
   module: string;
-  /** The component's `config` value from the YAML, given to `main` as `ctx.config`. */
+  /** The component's `config` value from the YAML (`{}` without one), given as `ctx.config`. */
   config: unknown;
   /** Its topics and services, and where the peers it needs are. */
   dataflow: DataflowSpec;

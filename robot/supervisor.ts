@@ -59,6 +59,9 @@ import { RobotObservatory } from "./observe/observatory.ts";
 import { StatusServer } from "./observe/status_server.ts";
 import type { RobotView } from "./observe/view.ts";
 import { componentWorkerUrl, graphLoadFailure } from "./component_entry.ts";
+import { crashLines } from "./crash_report.ts";
+import { explainHeld } from "./endpoint_holder.ts";
+import { reportEarlyReturn } from "./pending_work.ts";
 import { workerPermissions } from "./permissions.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
 
@@ -276,10 +279,14 @@ class SupervisedComponent {
         else relog(this.spec.name, message.record);
         return;
       case "finished":
+        if (message.pending) reportEarlyReturn(this.spec.robot, this.spec.name, message.pending);
         this.#ended("finished", null);
         return;
       case "failed":
-        this.#ended(message.fatal ? "fatal" : "crash", message.error);
+        this.#ended(
+          message.fatal ? "fatal" : "crash",
+          message.held === undefined ? message.error : explainHeld(message.held, message.error),
+        );
         return;
       case "exit":
         this.#ended("crash", message.reason);
@@ -304,18 +311,27 @@ class SupervisedComponent {
     this.#worker = null;
   }
 
-  #ended(how: "crash" | "fatal" | "finished", error: string | null): void {
+  #ended(how: "crash" | "fatal" | "finished", report: string | null): void {
+    // The log says the first line (the error and where) in the crash's record and the
+    // component's stack frames in their own records; its state keeps the whole report.
+    const { headline: error, frames } = crashLines(report);
+    const logStack = (level: "warn" | "error") => {
+      for (const frame of frames) {
+        log[level]("{component}   {frame}", { component: this.spec.name, frame });
+      }
+    };
     const ranMs = this.state === "running" ? performance.now() - this.readyAt : 0;
     this.#detach();
     if (!this.#wanted) {
-      this.#setState("stopped", error ?? this.lastError);
+      this.#setState("stopped", report ?? this.lastError);
       this.#stopped?.();
       return;
     }
     const name = this.spec.name;
     if (how === "fatal") {
       log.error("{component} failed: {error}", { component: name, error });
-      this.#setState("failed", error);
+      logStack("error");
+      this.#setState("failed", report);
       return;
     }
     if (how === "finished") {
@@ -331,7 +347,8 @@ class SupervisedComponent {
       this.#crashes.push(now);
       if (this.spec.restart === "never") {
         log.error("{component} crashed: {error} (restart: never)", { component: name, error });
-        this.#setState("failed", error);
+        logStack("error");
+        this.#setState("failed", report);
         return;
       }
       if (this.#crashes.length > this.#settings.maxCrashes) {
@@ -341,7 +358,8 @@ class SupervisedComponent {
           window: this.#settings.crashWindowMs / 1000,
           error,
         });
-        this.#setState("failed", error);
+        logStack("error");
+        this.#setState("failed", report);
         return;
       }
     }
@@ -354,8 +372,9 @@ class SupervisedComponent {
         error,
         delay,
       });
+      logStack("warn");
     }
-    this.#setState("backoff", how === "crash" ? error : this.lastError);
+    this.#setState("backoff", how === "crash" ? report : this.lastError);
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = undefined;
       if (this.#wanted) this.#launch();

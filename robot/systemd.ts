@@ -1,10 +1,13 @@
 /**
  * The systemd unit of a robot: `zedge-<robot>.service` runs the robot's
  * binary (`<binary> run`), or `deno run` from source with exactly the
- * robot process's permission flags, restarts it on failure, stops it with
+ * robot process's permission flags, as a `Type=notify` service with a
+ * watchdog (`WatchdogSec=10`: the supervisor sends `READY=1` and
+ * `WATCHDOG=1`, see systemd_notify.ts), restarts it on failure, stops it with
  * SIGTERM (the supervisor exits 0 within 2 s; systemd waits 5), and runs it
  * hardened: no new privileges, a read-only system, no home directories, a
- * private /tmp, only Unix and IP sockets, no capabilities, and the system
+ * private /tmp (unless the robot's own code lives under /tmp, which a private
+ * /tmp would hide: then the unit keeps the host's and says so), only Unix and IP sockets, no capabilities, and the system
  * calls of `@system-service`.
  *
  * The control socket goes to `/run/zedge/<robot>.sock` (the unit's
@@ -47,7 +50,20 @@ export interface SystemdOptions {
   user?: string;
   /** The components' code files, from source (see `robotCodeFiles`): the process reads them. */
   code?: readonly string[];
+  /** `WatchdogSec=`: systemd restarts a supervisor silent this long (default 10). */
+  watchdogSec?: number;
 }
+
+/**
+ * The default `WatchdogSec=` of a robot's unit, in seconds.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_WATCHDOG_SEC } from "./systemd.ts";
+ * console.log(DEFAULT_WATCHDOG_SEC); // 10
+ * ```
+ */
+export const DEFAULT_WATCHDOG_SEC = 10;
 
 /**
  * A generated unit.
@@ -118,6 +134,7 @@ export function systemdUnit(config: RobotConfig, options: SystemdOptions): Syste
     ...controlArgs,
   ];
   const writable = new Set<string>();
+  const tmpEndpoints: string[] = [];
   const endpoints = [
     config.control,
     ...config.components.flatMap((c) => [...Object.values(c.binds), ...Object.values(c.connects)]),
@@ -126,12 +143,7 @@ export function systemdUnit(config: RobotConfig, options: SystemdOptions): Syste
     const parsed = parseEndpoint(endpoint);
     if (parsed.transport !== "ipc") continue;
     if (parsed.path.startsWith("/tmp/")) {
-      if (endpoint !== config.control || !config.controlIsDefault) {
-        warnings.push(
-          `${endpoint} is under /tmp, which is private to the service (PrivateTmp=yes): ` +
-            "only the robot itself will see it; use /run/zedge/… instead",
-        );
-      }
+      if (endpoint !== config.control || !config.controlIsDefault) tmpEndpoints.push(endpoint);
       continue;
     }
     if (!parsed.path.startsWith("/run/zedge/")) writable.add(dirname(parsed.path));
@@ -149,15 +161,34 @@ export function systemdUnit(config: RobotConfig, options: SystemdOptions): Syste
     }
   }
   const fromSource = options.binary === undefined;
-  const home = /^\/(home|root)(\/|$)/;
-  const readsHome = fromSource &&
-    [yaml, command[0], denoDir(), ...config.components.flatMap((c) => c.permissions.read)].some((
-      p,
-    ) => home.test(p));
-  if (readsHome) {
+  const code = fromSource
+    ? [yaml, command[0], denoDir(), ...(options.code ?? []), ...config.pipelineFiles]
+    : [options.binary!];
+  // A private /tmp would hide the robot's own code (or binary) from it: keep the host's.
+  const codeInTmp = code.find((p) => p === "/tmp" || p.startsWith("/tmp/"));
+  if (codeInTmp !== undefined) {
     warnings.push(
-      "the robot runs from source under a home directory, so the unit makes homes read-only " +
-        "(ProtectHome=read-only) instead of hiding them; a built binary needs neither",
+      `${codeInTmp} is under /tmp, so the unit keeps the host's /tmp (no PrivateTmp), which ` +
+        "every process shares; install the robot elsewhere (a built binary in /usr/local/bin) " +
+        "to get a private /tmp back",
+    );
+  } else {
+    for (const endpoint of tmpEndpoints) {
+      warnings.push(
+        `${endpoint} is under /tmp, which is private to the service (PrivateTmp=yes): ` +
+          "only the robot itself will see it; use /run/zedge/… instead",
+      );
+    }
+  }
+  const home = /^\/(home|root)(\/|$)/;
+  const inHome = fromSource
+    ? [...code, ...config.components.flatMap((c) => c.permissions.read)].find((p) => home.test(p))
+    : undefined;
+  if (inHome !== undefined) {
+    warnings.push(
+      `the robot runs from source and reads ${inHome}, under a home directory, so the unit ` +
+        "makes homes read-only (ProtectHome=read-only) instead of hiding them; a built binary " +
+        "needs neither",
     );
   }
   const lines = [
@@ -168,7 +199,13 @@ export function systemdUnit(config: RobotConfig, options: SystemdOptions): Syste
     "After=network-online.target",
     "",
     "[Service]",
-    "Type=exec",
+    // The supervisor says READY=1 once its components run, and WATCHDOG=1 from its own event
+    // loop (systemd_notify.ts): a hung supervisor is restarted after WatchdogSec.
+    "Type=notify",
+    "NotifyAccess=main",
+    `WatchdogSec=${options.watchdogSec ?? DEFAULT_WATCHDOG_SEC}`,
+    // Loading every component's modules may take long on a small robot (the load timeout).
+    "TimeoutStartSec=90",
     `ExecStart=${command.map(quoteWord).join(" ")}`,
     ...(options.user !== undefined ? [`User=${options.user}`] : []),
     "Restart=on-failure",
@@ -183,8 +220,8 @@ export function systemdUnit(config: RobotConfig, options: SystemdOptions): Syste
     "# Hardening",
     "NoNewPrivileges=yes",
     "ProtectSystem=strict",
-    `ProtectHome=${readsHome ? "read-only" : "yes"}`,
-    "PrivateTmp=yes",
+    `ProtectHome=${inHome !== undefined ? "read-only" : "yes"}`,
+    ...(codeInTmp === undefined ? ["PrivateTmp=yes"] : []),
     "PrivateDevices=yes",
     "ProtectKernelTunables=yes",
     "ProtectKernelModules=yes",

@@ -70,7 +70,10 @@ export interface NodeContext {
   readonly signal: AbortSignal;
   /** The component's logger (records reach the supervisor's log). */
   readonly log: NodeLogger;
-  /** The component's `config` value from the robot YAML (null when absent). */
+  /**
+   * The component's `config` value from the robot YAML: any YAML value, `{}`
+   * when the YAML has no `config:` (so `ctx.config.rate ?? 10` needs no null check).
+   */
   readonly config: unknown;
   /** Publishes `value` on `topic`, one of its `publishes`; never blocks. */
   publish(topic: string, value: unknown): Promise<void>;

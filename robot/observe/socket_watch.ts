@@ -112,6 +112,11 @@ export class SocketWatch {
     }
   }
 
+  /** How many sockets made since the watch started are still open. */
+  get open(): number {
+    return this.#live.size;
+  }
+
   /** Every group's figures now: live sockets plus the closed ones of the same group. */
   sample(): SocketFigures[] {
     const groups = new Map<string, SocketFigures>();

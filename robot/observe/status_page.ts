@@ -255,7 +255,11 @@ function renderComponents(status) {
     return el("tr", { "data-component": c.name, "data-state": c.state },
       td(c.name, "mono"), td(c.kind, "muted"), el("td", null, badge(c.state)),
       num(c.state === "running" ? duration(c.uptimeMs) : "-"), num(String(c.restarts)),
-      td(c.lastError === null ? "-" : c.lastError.split("\\n")[0], c.lastError === null ? "muted" : "error wrap"),
+      c.lastError === null ? td("-", "muted")
+        // lastError comes escaped (a newline as the two characters \\n): the first line
+        // says what and where, the title the component's stack.
+        : el("td", { text: c.lastError.split("\\\\n")[0], cls: "error wrap",
+            title: c.lastError.split("\\\\n").join("\\n") }),
       permissionsCell(c.permissions));
   });
   fill("components", rows, "no components", 7);

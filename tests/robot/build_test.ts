@@ -68,10 +68,11 @@ Deno.test("robot build: the staged binary runs from its own files with exactly t
   assert.ok(
     !flags.includes("-A") && !flags.some((f) => /^--allow-(all|run|ffi|sys|import)/.test(f)),
   );
-  // Every path the process may read is in the stage, but the control socket's directory.
+  // Every path the process may read is in the stage, but the control socket's directory and
+  // /proc (who holds an endpoint a component could not bind).
   const reads = flags.find((f) => f.startsWith("--allow-read="))!.slice("--allow-read=".length);
   for (const path of reads.split(",")) {
-    assert.ok(path.startsWith(stage) || path === `${robot.dir}/zedge`, path);
+    assert.ok(path.startsWith(stage) || path === `${robot.dir}/zedge` || path === "/proc", path);
   }
   // The stage holds code and the import map: no YAML (embedded), no other robot file.
   const files: string[] = [];
@@ -179,7 +180,9 @@ Deno.test("robot systemd: the unit passes systemd-analyze verify, with the binar
       "NoNewPrivileges=yes",
       "ProtectSystem=strict",
       "ProtectHome=yes",
-      "PrivateTmp=yes",
+      "Type=notify",
+      "NotifyAccess=main",
+      "WatchdogSec=10",
       "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
       "CapabilityBoundingSet=",
       "SystemCallFilter=@system-service",
@@ -187,16 +190,27 @@ Deno.test("robot systemd: the unit passes systemd-analyze verify, with the binar
   ) assert.ok(unit.split("\n").includes(line), `${line} in\n${unit}`);
   // The YAML names its control socket, so the unit adds none.
   assert.ok(!unit.includes("--control"));
+  // The binary is under /tmp: a private /tmp would hide it, so the unit keeps the host's and
+  // the warning names the binary (not a home directory).
+  assert.ok(!unit.includes("PrivateTmp"), unit);
+  assert.match(
+    withBinary.stderr,
+    new RegExp(`warning: ${binary} is under /tmp, so the unit keeps`),
+  );
+  assert.doesNotMatch(withBinary.stderr, /home/);
   await verify(join(out, "zedge-test-bot.service"));
 
   const source = await zedge(["robot", "systemd", "examples/robot/robot.yaml", "-o", out]);
   assert.equal(source.code, 0, source.stderr);
   const fromSource = await Deno.readTextFile(join(out, "zedge-kitchen-bot.service"));
   const exec = fromSource.split("\n").find((l) => l.startsWith("ExecStart="))!;
+  // Its code is not under /tmp (the repository): the service gets a private /tmp.
+  assert.ok(fromSource.split("\n").includes("PrivateTmp=yes"), fromSource);
+  assert.ok(fromSource.split("\n").includes("Type=notify"), fromSource);
   assert.match(
     exec,
     new RegExp(
-      `^ExecStart=${Deno.execPath()} run --no-remote --unstable-worker-options --allow-net=`,
+      `^ExecStart=${Deno.execPath()} run --no-remote --unstable-worker-options --unstable-net --allow-net=`,
     ),
   );
   assert.match(

@@ -87,7 +87,7 @@ Deno.test("robot permissions: per component and as deno run flags, as text and J
     text.stdout,
     /^ {2}as flags: deno run --allow-net=127\.0\.0\.1:7821$/m,
   );
-  assert.match(text.stdout, /deno run --unstable-worker-options --allow-net=/);
+  assert.match(text.stdout, /deno run --unstable-worker-options --unstable-net --allow-net=/);
   const json = await zedge(["robot", "permissions", "examples/robot/robot.yaml", "--json"]);
   const report = JSON.parse(json.stdout);
   assert.equal(report.robot, "kitchen-bot");
