@@ -44,6 +44,10 @@ export interface ComponentSpecBase {
   heartbeatTimeoutMs: number;
   /** Largest message its sockets accept, in bytes. */
   maxMessageSize: number;
+  /** `process`: it runs in a host process of its own (always so with `limits`). */
+  isolation: "worker" | "process";
+  /** Its heap limit in MB (`limits.memoryMb`), or null. */
+  memoryMb: number | null;
   /** Endpoints it binds, by key (as bound: `tcp://*:7779`). */
   binds: Record<string, string>;
   /** Endpoints it connects to, by key (references resolved). */

@@ -56,6 +56,7 @@ import { StatusServer } from "./observe/status_server.ts";
 import type { RobotView } from "./observe/view.ts";
 import { componentWorkerUrl, graphLoadFailure } from "./component_entry.ts";
 import { workerPermissions } from "./permissions.ts";
+import { HostProcess } from "./supervision/host_process.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
 
 const log = getLogger(["zedge", "robot", "supervisor"]);
@@ -115,6 +116,10 @@ class SupervisedComponent {
   readyAt = 0;
   #settings: Settings;
   #worker: Worker | null = null;
+  /** Its host process, with `isolation: process` (then `#worker` stays null). */
+  #host: HostProcess | null = null;
+  /** A killed host not yet exited: no new instance starts before it has. */
+  #releasing: HostProcess | null = null;
   #instance = 0;
   #launches = 0;
   #lastHeartbeat = 0;
@@ -159,7 +164,7 @@ class SupervisedComponent {
 
   start(): void {
     this.#wanted = true;
-    if (this.#worker !== null || this.state === "backoff") return;
+    if (this.#running() || this.state === "backoff") return;
     this.#crashes = [];
     this.#backoffMs = this.#settings.backoffInitialMs;
     this.#launch();
@@ -178,11 +183,31 @@ class SupervisedComponent {
     for (const resolve of this.#readyWaiters.splice(0)) resolve();
   }
 
+  #running(): boolean {
+    return this.#worker !== null || this.#host !== null;
+  }
+
   #launch(): void {
     clearTimeout(this.#backoffTimer);
     this.#backoffTimer = undefined;
+    const releasing = this.#releasing;
+    if (releasing !== null) {
+      // Its previous instance still holds its threads, memory and ports: never two at once.
+      this.#setState(
+        "backoff",
+        `its previous instance (pid ${releasing.pid}) has not exited yet: not started again until it has`,
+      );
+      releasing.released.then(() => {
+        if (this.#wanted && this.#releasing === null && !this.#running()) this.#launch();
+      });
+      return;
+    }
     if (this.#launches++ > 0) this.restarts++;
     const instance = ++this.#instance;
+    if (this.spec.isolation === "process") {
+      this.#launchHost(instance);
+      return;
+    }
     const worker = new Worker(workerScript(this.spec), {
       type: "module",
       name: `${this.spec.robot}/${this.spec.name}`,
@@ -206,6 +231,26 @@ class SupervisedComponent {
     worker.onmessageerror = () => {
       if (instance === this.#instance) this.#ended("crash", "sent a message that cannot be read");
     };
+    this.#begin(instance);
+  }
+
+  /** Starts the component in a host process of its own (see supervision/host_process.ts). */
+  #launchHost(instance: number): void {
+    this.#lastHeartbeat = performance.now();
+    this.#host = new HostProcess(this.spec, {
+      message: (message) => {
+        if (instance === this.#instance) this.#onMessage(message);
+      },
+      error: (reason, heard) => {
+        if (instance !== this.#instance) return;
+        if (!heard) this.#ended("fatal", graphLoadFailure(reason));
+        else this.#ended("crash", reason);
+      },
+    });
+    this.#begin(instance);
+  }
+
+  #begin(instance: number): void {
     this.#setState("starting");
     this.#links.inproc.started(this.spec.name);
     this.#post({ op: "start", spec: this.spec, logLevel: this.#settings.logLevel });
@@ -221,14 +266,15 @@ class SupervisedComponent {
 
   #post(message: ToComponent, transfer: Transferable[] = []): void {
     try {
-      this.#worker?.postMessage(message, transfer);
+      if (this.#host !== null) this.#host.post(message);
+      else this.#worker?.postMessage(message, transfer);
     } catch (error) {
       this.#ended("crash", `cannot reach its worker: ${error}`);
     }
   }
 
   #checkHeartbeat(instance: number): void {
-    if (instance !== this.#instance || this.#worker === null) return;
+    if (instance !== this.#instance || !this.#running()) return;
     const now = performance.now();
     // A run far later than its tick means the supervisor did not run meanwhile (the process
     // was paused with SIGSTOP, the machine suspended, or its own thread was busy): it could
@@ -292,12 +338,22 @@ class SupervisedComponent {
 
   /** Forgets the current Worker (terminating it) so late events are ignored. */
   #detach(): void {
-    if (this.#worker !== null) this.#links.inproc.ended(this.spec.name);
+    if (this.#running()) this.#links.inproc.ended(this.spec.name);
     this.#instance++;
     clearInterval(this.#watchdog);
     this.#watchdog = undefined;
     this.#worker?.terminate();
     this.#worker = null;
+    const host = this.#host;
+    if (host !== null) {
+      // SIGKILL: a busy loop, a deadlock or a leak ends with the process.
+      host.kill();
+      this.#host = null;
+      this.#releasing = host;
+      host.released.then(() => {
+        if (this.#releasing === host) this.#releasing = null;
+      });
+    }
   }
 
   #ended(how: "crash" | "fatal" | "finished", error: string | null): void {
@@ -363,7 +419,7 @@ class SupervisedComponent {
     this.#wanted = false;
     clearTimeout(this.#backoffTimer);
     this.#backoffTimer = undefined;
-    if (this.#worker === null) {
+    if (!this.#running()) {
       if (this.state !== "failed") this.#setState("stopped");
       return;
     }
@@ -384,6 +440,8 @@ class SupervisedComponent {
       this.#detach();
       this.#setState("stopped");
     }
+    // A host process is gone, not only told to go, before stop returns.
+    await this.#releasing?.released;
   }
 }
 

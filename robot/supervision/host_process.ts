@@ -1,0 +1,234 @@
+/**
+ * A component in a host process of its own (`isolation: process`, or any
+ * `limits`): the supervisor's handle on it. Deno cannot stop a Worker stuck
+ * in a synchronous loop (`terminate()` returns, the thread keeps its core),
+ * and an out-of-memory in any Worker aborts its whole process; a process
+ * can always be killed, and `--max-old-space-size` bounds its heap alone.
+ *
+ * The host (host_main.ts) dials a unix socket the supervisor listens on in
+ * a private temporary directory; messages cross it as frames (frame_link.ts),
+ * the same messages a Worker's `postMessage` carries, inproc ports relayed.
+ * The host's stdout and stderr are the robot's: a component's `console`
+ * output reads as it does in a Worker.
+ *
+ * The host is `deno run` of host_main.ts with the component's own
+ * permissions (plus reading zedge's code and dialling the socket). Under
+ * emulation (the arm64 smoke) `ZEDGE_HOST_LAUNCHER` names a command to start
+ * it with (`qemu-aarch64-static -L /usr/aarch64-linux-gnu`).
+ *
+ * @example
+ * ```ts
+ * import { HostProcess } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const spec: ComponentSpec;
+ * const host = new HostProcess(spec, {
+ *   message: (m) => console.log(m),
+ *   error: (reason) => console.log("ended:", reason),
+ * });
+ * host.post({ op: "start", spec, logLevel: "info" });
+ * host.kill();
+ * await host.released;
+ * ```
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ComponentSpec } from "../spec.ts";
+import type { FromComponent, ToComponent } from "../protocol.ts";
+import { permissionFlags, unionPermissions } from "../permissions.ts";
+import { ZEDGE_ROOT, ZEDGE_SOURCE } from "../zedge_source.ts";
+import { FrameLink } from "./frame_link.ts";
+
+/**
+ * What a host says besides its component's messages: its Worker's error
+ * event (`heard`: whether the Worker had said anything before).
+ *
+ * @example
+ * ```ts
+ * import type { HostEvent } from "./host_process.ts";
+ * const e: HostEvent = { op: "host-error", message: "boom", heard: true };
+ * ```
+ */
+export type HostEvent = { op: "host-error"; message: string; heard: boolean };
+
+/**
+ * Where a host's events go.
+ *
+ * @example
+ * ```ts
+ * import type { HostHandlers } from "./host_process.ts";
+ * const h: HostHandlers = { message: () => {}, error: (reason, heard) => console.log(reason, heard) };
+ * ```
+ */
+export interface HostHandlers {
+  /** A message of the component. */
+  message: (message: FromComponent) => void;
+  /** The component ended without a word: its Worker's error, or its host's exit (`heard`: after it spoke). */
+  error: (reason: string, heard: boolean) => void;
+}
+
+/** The host process's entry module. */
+const HOST_MAIN = new URL("./host_main.ts", import.meta.url);
+
+/**
+ * Why a host process ended, in a component's words.
+ *
+ * @example
+ * ```ts
+ * import { hostExitReason } from "./host_process.ts";
+ * hostExitReason({ success: false, code: 133, signal: null }, 64); // "out of memory (64 MB)"
+ * ```
+ */
+export function hostExitReason(status: Deno.CommandStatus, memoryMb: number | null): string {
+  // V8's fatal out-of-memory ends in a breakpoint trap: exit 133 (128 + SIGTRAP).
+  const trapped = status.code === 133 || status.signal === "SIGTRAP" || status.signal === "SIGABRT";
+  if (trapped) return memoryMb === null ? "out of memory" : `out of memory (${memoryMb} MB)`;
+  return status.signal !== null
+    ? `its host process was killed (${status.signal})`
+    : `its host process exited (code ${status.code})`;
+}
+
+/**
+ * The `deno run` arguments of a component's host (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { hostArguments } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const spec: ComponentSpec;
+ * hostArguments(spec, "/tmp/zedge-host-x/host.sock");
+ * ```
+ */
+export function hostArguments(spec: ComponentSpec, socket: string): string[] {
+  const p = spec.permissions;
+  const flags = permissionFlags(unionPermissions([
+    { net: [...p.net, `unix:${socket}`], read: [...p.read], write: [...p.write], env: [...p.env] },
+    // Dialling a unix socket takes reading and writing its path too.
+    // The host loads the component's graph (Deno checks the creator's read permission for each
+    // file): zedge's code, the graph as resolved, the directories of its modules. Its Worker is
+    // narrowed to the component's own permissions as in the robot process.
+    {
+      net: [],
+      read: [...ZEDGE_SOURCE, ...spec.code, ...moduleDirs(spec), socket],
+      write: [socket],
+      env: [],
+    },
+  ]));
+  const config = `${ZEDGE_ROOT}/deno.json`;
+  return [
+    "run",
+    "--no-prompt",
+    "--unstable-worker-options",
+    ...(existsSync(config) ? [`--config=${config}`] : []),
+    ...(spec.memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${spec.memoryMb}`]),
+    ...flags,
+    HOST_MAIN.href,
+    socket,
+  ];
+}
+
+/** The directories of a component's local modules. */
+function moduleDirs(spec: ComponentSpec): string[] {
+  return spec.modules.filter((m) => m.startsWith("file:")).map((m) => dirname(fileURLToPath(m)));
+}
+
+/**
+ * One component's host process (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { HostProcess } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const spec: ComponentSpec;
+ * const host = new HostProcess(spec, { message: () => {}, error: () => {} });
+ * host.kill();
+ * ```
+ */
+export class HostProcess {
+  /** The host's process id. */
+  readonly pid: number;
+  /** Resolves once the host process has exited: its CPU, memory and ports are returned. */
+  readonly released: Promise<void>;
+  readonly #child: Deno.ChildProcess;
+  readonly #listener: Deno.Listener;
+  readonly #dir: string;
+  #link: FrameLink | null = null;
+  readonly #queue: ToComponent[] = [];
+  #killed = false;
+  #exited = false;
+  #heard = false;
+
+  /** Starts the host; messages posted before it dials in wait for it. */
+  constructor(spec: ComponentSpec, handlers: HostHandlers) {
+    this.#dir = Deno.makeTempDirSync({ prefix: "zedge-host-" });
+    const socket = `${this.#dir}/host.sock`;
+    this.#listener = Deno.listen({ transport: "unix", path: socket });
+    const launcher = (Deno.env.get("ZEDGE_HOST_LAUNCHER") ?? "").split(" ").filter((w) => w);
+    const args = hostArguments(spec, socket);
+    this.#child = new Deno.Command(launcher[0] ?? Deno.execPath(), {
+      args: launcher.length > 0 ? [...launcher.slice(1), Deno.execPath(), ...args] : args,
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+    this.pid = this.#child.pid;
+    this.#accept(handlers).catch(() => {});
+    this.released = this.#child.status.then((status) => {
+      this.#exited = true;
+      this.#close();
+      if (!this.#killed) handlers.error(hostExitReason(status, spec.memoryMb), this.#heard);
+    });
+  }
+
+  async #accept(handlers: HostHandlers): Promise<void> {
+    const conn = await this.#listener.accept();
+    this.#listener.close();
+    if (this.#killed || this.#exited) {
+      conn.close();
+      return;
+    }
+    this.#link = new FrameLink(
+      conn,
+      (data) => {
+        const message = data as FromComponent | HostEvent;
+        if (message.op === "host-error") {
+          handlers.error(message.message || "uncaught error", message.heard);
+          return;
+        }
+        this.#heard = true;
+        handlers.message(message);
+      },
+      () => {},
+      "s",
+    );
+    for (const message of this.#queue.splice(0)) this.#link.send(message);
+  }
+
+  /** Posts a message to the component. */
+  post(message: ToComponent): void {
+    if (this.#link === null) this.#queue.push(message);
+    else this.#link.send(message);
+  }
+
+  /** SIGKILLs the host: whatever its component does, it stops (see {@link released}). */
+  kill(): void {
+    if (this.#killed) return;
+    this.#killed = true;
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #close(): void {
+    this.#link?.close();
+    try {
+      this.#listener.close();
+    } catch {
+      // Closed once dialled.
+    }
+    Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+  }
+}

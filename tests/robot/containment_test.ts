@@ -1,0 +1,148 @@
+/**
+ * A component can always be stopped (issue 18): with `isolation: process`
+ * (or `limits`) a busy loop, a deadlock, a leak and `Deno.exit` cost only
+ * that component's host process, which the supervisor SIGKILLs; its CPU,
+ * memory and port are returned, and the rest of the robot carries on.
+ * Checked from /proc and by binding the port again, not only by states.
+ */
+import assert from "node:assert/strict";
+import {
+  componentOf,
+  freeTcpPort,
+  robotDir,
+  robotYaml,
+  startRobot,
+  waitFor,
+  waitForState,
+} from "./helpers.ts";
+
+const CALM =
+  `export default (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));\n`;
+
+/** Host processes of this test (children running host_main.ts), by pid. */
+function hostPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
+      if (ppid === Deno.pid && cmdline.includes("host_main.ts")) pids.push(Number(entry.name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/** CPU time (user + system, clock ticks) of a process, or null once it is gone. */
+function cpuTicks(pid: number): number | null {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+function portFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("a busy loop, a deadlock, a leak and Deno.exit in host processes cost only their component", async () => {
+  const port = await freeTcpPort();
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  spin: { kind: node, module: ./spin.ts, isolation: process, heartbeatTimeoutMs: 1000, restart: never, bind: "tcp://127.0.0.1:${port}" }
+  lock: { kind: node, module: ./lock.ts, isolation: process, heartbeatTimeoutMs: 1000, restart: never }
+  leak: { kind: node, module: ./leak.ts, limits: { memoryMb: 64 }, restart: never }
+  quit: { kind: node, module: ./quit.ts, isolation: process, restart: never }
+  calm: { kind: node, module: ./calm.ts }
+`,
+    ),
+    "spin.ts": `export default async function main() {
+  Deno.listen({ hostname: "127.0.0.1", port: ${port} });
+  await new Promise((r) => setTimeout(r, 300));
+  while (true) { /* a busy loop */ }
+}\n`,
+    "lock.ts": `export default async function main() {
+  await new Promise((r) => setTimeout(r, 300));
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}\n`,
+    "leak.ts": `export default async function main() {
+  const kept = [];
+  while (true) {
+    kept.push(new Array(100_000).fill(kept.length));
+    await null;
+  }
+}\n`,
+    "quit.ts": `export default async function main() {
+  await new Promise((r) => setTimeout(r, 300));
+  Deno.exit(3);
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir);
+  try {
+    const started = hostPids();
+    assert.ok(started.length >= 1, "the isolated components run in host processes");
+    const spin = await waitForState(supervisor, "spin", "failed");
+    assert.match(spin.lastError ?? "", /silent for \d+ ms/);
+    const lock = await waitForState(supervisor, "lock", "failed");
+    assert.match(lock.lastError ?? "", /silent for \d+ ms/);
+    const leak = await waitForState(supervisor, "leak", "failed");
+    assert.equal(leak.lastError, "out of memory (64 MB)");
+    const quit = await waitForState(supervisor, "quit", "failed");
+    assert.match(quit.lastError ?? "", /3/);
+    // Everything the failed components held is back: no host runs, its port binds again.
+    await waitFor(
+      () => hostPids().length === 0 && started.every((pid) => cpuTicks(pid) === null),
+      "every host process to be gone (reaped: no CPU time, no memory left)",
+    );
+    assert.ok(portFree(port), "the busy loop's port is free");
+    // The supervisor carried on, and so did the component in its own process.
+    const calm = componentOf(supervisor, "calm");
+    assert.equal(calm.state, "running");
+    assert.equal(calm.restarts, 0);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a limited component is restarted alone, with its reason, and never twice at once", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  leak: { kind: node, module: ./leak.ts, limits: { memoryMb: 48 } }
+  calm: { kind: node, module: ./calm.ts, isolation: process }
+`,
+    ),
+    "leak.ts": `export default async function main() {
+  const kept = [];
+  while (true) {
+    kept.push(new Array(100_000).fill(kept.length));
+    await null;
+  }
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  try {
+    await waitFor(() => componentOf(supervisor, "leak").restarts >= 2, "leak to restart twice");
+    assert.equal(componentOf(supervisor, "leak").lastError, "out of memory (48 MB)");
+    // One host for calm, at most one for leak: a replacement never runs beside its old copy.
+    assert.ok(hostPids().length <= 2, `hosts: ${hostPids().length}`);
+    const calm = componentOf(supervisor, "calm");
+    assert.equal(calm.state, "running");
+    assert.equal(calm.restarts, 0);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
