@@ -88,13 +88,46 @@ export async function startRobot(file: string, control: string) {
   return { child, readyMs, supervisorMs, drained };
 }
 
-function rssMb(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+/** RSS of a process and all its descendants (host processes included), in MB. */
+function treeRssMb(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry.name)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  let total = 0;
+  const todo = [pid];
+  while (todo.length > 0) {
+    const at = todo.pop()!;
+    try {
+      const status = Deno.readTextFileSync(`/proc/${at}/status`);
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    } catch {
+      // Gone meanwhile.
+    }
+    todo.push(...(children.get(at) ?? []));
+  }
+  return total;
 }
 
-async function lifecycle(runs: number): Promise<string[]> {
-  const file = join(ROOT, "examples/robot/robot.yaml");
+/**
+ * The example robot with every component in a host process of its own (`isolation: process`
+ * as the robot's default), written beside the shipped file so its modules resolve alike.
+ */
+async function isolatedExample(): Promise<string> {
+  const shipped = await Deno.readTextFile(join(ROOT, "examples/robot/robot.yaml"));
+  const file = join(ROOT, "examples/robot/.bench-isolated.yaml");
+  await Deno.writeTextFile(file, shipped.replace(/^robot: .*$/m, "$&\nisolation: process"));
+  return file;
+}
+
+async function lifecycle(runs: number, file: string, label: string): Promise<string[]> {
   const dir = await Deno.makeTempDir({ prefix: "zedge-bench-robot-" });
   const control = `ipc://${dir}/zedge/kitchen-bot.sock`;
   const ready: number[] = [];
@@ -108,7 +141,7 @@ async function lifecycle(runs: number): Promise<string[]> {
     if (run === 0) {
       // Idle: let start-up garbage be collected before sampling.
       await new Promise((r) => setTimeout(r, 3000));
-      rss.push(rssMb(robot.child.pid));
+      rss.push(treeRssMb(robot.child.pid));
     }
     const killed = performance.now();
     robot.child.kill("SIGTERM");
@@ -119,10 +152,11 @@ async function lifecycle(runs: number): Promise<string[]> {
   }
   await Deno.remove(dir, { recursive: true });
   return [
+    `${label}:`,
     line("cold start: process start → all components ready", ready, "ms", 300),
     line("  of which the supervisor (config → all ready)", supervisor, "ms"),
     line("SIGTERM → process exit", stop, "ms", 200),
-    line("idle RSS of the example robot (8 components)", rss, "MB", 120),
+    line("idle RSS of the process tree (8 components)", rss, "MB", 120),
   ];
 }
 
@@ -222,7 +256,17 @@ if (import.meta.main) {
   const runs = Number(values.runs ?? (values.quick ? 3 : 5));
   const messages = Number(values.messages ?? (values.quick ? 50_000 : 200_000));
   console.log(`robot runtime (example robot: 8 components; ${Deno.build.target})`);
-  for (const text of await lifecycle(runs)) console.log(text);
+  const shipped = join(ROOT, "examples/robot/robot.yaml");
+  for (const text of await lifecycle(runs, shipped, "as shipped (isolation: worker)")) {
+    console.log(text);
+  }
+  const isolated = await isolatedExample();
+  try {
+    const label = "every component in a host process (isolation: process)";
+    for (const text of await lifecycle(runs, isolated, label)) console.log(text);
+  } finally {
+    await Deno.remove(isolated);
+  }
   const tmp = await Deno.makeTempDir({ prefix: "zedge-bench-ipc-" });
   for (
     const [name, endpoint] of [

@@ -150,7 +150,24 @@ export function robotProcessPermissions(
       config.operator.endpoint ?? undefined,
     ].filter((e): e is string => !!e),
   });
-  return unionPermissions([own, ...components, ...controls, gateway, dataflowDir]);
+  // Host processes (isolation: process) dial the supervisor on a socket in a temporary directory.
+  const hosts: ComponentPermissions = isolatesAny(config)
+    ? {
+      net: [`unix:${HOST_SOCKET_ROOT}`],
+      read: [HOST_SOCKET_ROOT],
+      write: [HOST_SOCKET_ROOT],
+      env: [],
+    }
+    : { net: [], read: [], write: [], env: [] };
+  return unionPermissions([own, ...components, ...controls, gateway, dataflowDir, hosts]);
+}
+
+/** Where host processes' sockets live (see supervision/host_process.ts). */
+const HOST_SOCKET_ROOT = "/tmp";
+
+/** Whether any component runs in a host process of its own. */
+function isolatesAny(config: RobotConfig): boolean {
+  return config.components.some((c) => c.isolation === "process");
 }
 
 /**
@@ -176,6 +193,8 @@ export function robotProcessFlags(
   return [
     "--unstable-worker-options",
     ...permissionFlags(robotProcessPermissions(config, mode, extraControls, code)),
+    // Starting a component's host process: deno itself, and nothing else.
+    ...(isolatesAny(config) && mode.mode === "source" ? [`--allow-run=${Deno.execPath()}`] : []),
   ];
 }
 

@@ -237,7 +237,19 @@ class SupervisedComponent {
   /** Starts the component in a host process of its own (see supervision/host_process.ts). */
   #launchHost(instance: number): void {
     this.#lastHeartbeat = performance.now();
-    this.#host = new HostProcess(this.spec, {
+    try {
+      this.#host = this.#startHost(instance);
+    } catch (error) {
+      // Cannot start a process at all (no leave to run deno, no socket): retrying cannot help.
+      this.#setState("starting");
+      this.#ended("fatal", `cannot start its host process: ${(error as Error).message}`);
+      return;
+    }
+    this.#begin(instance);
+  }
+
+  #startHost(instance: number): HostProcess {
+    return new HostProcess(this.spec, {
       message: (message) => {
         if (instance === this.#instance) this.#onMessage(message);
       },
@@ -247,7 +259,6 @@ class SupervisedComponent {
         else this.#ended("crash", reason);
       },
     });
-    this.#begin(instance);
   }
 
   #begin(instance: number): void {

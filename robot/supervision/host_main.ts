@@ -55,7 +55,9 @@ export async function runComponentHost(socket: string): Promise<void> {
           link.send({ op: "host-error", message: "sent a message that cannot be read", heard });
         };
       }
-      worker?.postMessage(message);
+      // An inproc accept carries one end of a channel (relayed by the link): it moves, not copies.
+      const port = (message as { port?: unknown }).port;
+      worker?.postMessage(message, port instanceof MessagePort ? [port] : []);
     },
     () => Deno.exit(0),
     "h",

@@ -133,6 +133,15 @@ function moduleDirs(spec: ComponentSpec): string[] {
   return spec.modules.filter((m) => m.startsWith("file:")).map((m) => dirname(fileURLToPath(m)));
 }
 
+/** `ZEDGE_HOST_LAUNCHER`'s words; none when unset or not readable (a robot's baked flags). */
+function hostLauncher(): string[] {
+  try {
+    return (Deno.env.get("ZEDGE_HOST_LAUNCHER") ?? "").split(" ").filter((w) => w.length > 0);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * One component's host process (see the module documentation).
  *
@@ -161,10 +170,10 @@ export class HostProcess {
 
   /** Starts the host; messages posted before it dials in wait for it. */
   constructor(spec: ComponentSpec, handlers: HostHandlers) {
-    this.#dir = Deno.makeTempDirSync({ prefix: "zedge-host-" });
+    this.#dir = Deno.makeTempDirSync({ dir: "/tmp", prefix: "zedge-host-" });
     const socket = `${this.#dir}/host.sock`;
     this.#listener = Deno.listen({ transport: "unix", path: socket });
-    const launcher = (Deno.env.get("ZEDGE_HOST_LAUNCHER") ?? "").split(" ").filter((w) => w);
+    const launcher = hostLauncher();
     const args = hostArguments(spec, socket);
     this.#child = new Deno.Command(launcher[0] ?? Deno.execPath(), {
       args: launcher.length > 0 ? [...launcher.slice(1), Deno.execPath(), ...args] : args,
