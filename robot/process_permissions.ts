@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
 import { denoModuleFiles } from "./deno_graph.ts";
 import type { RobotConfig } from "./spec.ts";
+import { hostSocketDir, hostSocketPath } from "./supervision/host_process.ts";
 import { ZEDGE_SOURCE, zedgeSourceAt } from "./zedge_source.ts";
 import {
   type ComponentPermissions,
@@ -150,20 +151,18 @@ export function robotProcessPermissions(
       config.operator.endpoint ?? undefined,
     ].filter((e): e is string => !!e),
   });
-  // Host processes (isolation: process) dial the supervisor on a socket in a temporary directory.
+  // Host processes (isolation: process) dial the supervisor on a socket in its host directory.
   const hosts: ComponentPermissions = isolatesAny(config)
     ? {
-      net: [`unix:${HOST_SOCKET_ROOT}`],
-      read: [HOST_SOCKET_ROOT],
-      write: [HOST_SOCKET_ROOT],
+      net: config.components.filter((c) => c.isolation === "process")
+        .map((c) => `unix:${hostSocketPath(config.robot, c.name)}`),
+      read: [hostSocketDir(config.robot)],
+      write: [hostSocketDir(config.robot)],
       env: [],
     }
     : { net: [], read: [], write: [], env: [] };
   return unionPermissions([own, ...components, ...controls, gateway, dataflowDir, hosts]);
 }
-
-/** Where host processes' sockets live (see supervision/host_process.ts). */
-const HOST_SOCKET_ROOT = "/tmp";
 
 /** Whether any component runs in a host process of its own. */
 function isolatesAny(config: RobotConfig): boolean {

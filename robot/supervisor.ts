@@ -56,7 +56,7 @@ import { StatusServer } from "./observe/status_server.ts";
 import type { RobotView } from "./observe/view.ts";
 import { componentWorkerUrl, graphLoadFailure } from "./component_entry.ts";
 import { workerPermissions } from "./permissions.ts";
-import { HostProcess } from "./supervision/host_process.ts";
+import { HostProcess, hostSocketDir } from "./supervision/host_process.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
 
 const log = getLogger(["zedge", "robot", "supervisor"]);
@@ -617,6 +617,10 @@ export class Supervisor {
     if (this.config.dataflowDir !== null) {
       // Before anything binds there (the operator's topics on ipc, then the nodes').
       await ensurePrivateDir(this.config.dataflowDir);
+    }
+    if (this.config.components.some((c) => c.isolation === "process")) {
+      // Where host processes dial in (see supervision/host_process.ts).
+      await ensurePrivateDir(hostSocketDir(this.config.robot));
     }
     // The supervisor tap: its isolate dials the components' inproc names and binds its own
     // (the operator's topics, the links to peer robots), which components dial.

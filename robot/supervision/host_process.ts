@@ -6,7 +6,9 @@
  * can always be killed, and `--max-old-space-size` bounds its heap alone.
  *
  * The host (host_main.ts) dials a unix socket the supervisor listens on in
- * a private temporary directory; messages cross it as frames (frame_link.ts),
+ * the robot's private host directory ({@link hostSocketPath}: a fixed path,
+ * so the robot's baked flags can name it; instances never overlap, so a
+ * restart reuses it); messages cross it as frames (frame_link.ts),
  * the same messages a Worker's `postMessage` carries, inproc ports relayed.
  * The host's stdout and stderr are the robot's: a component's `console`
  * output reads as it does in a Worker.
@@ -31,13 +33,12 @@
  * ```
  * @module
  */
-import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ComponentSpec } from "../spec.ts";
 import type { FromComponent, ToComponent } from "../protocol.ts";
 import { permissionFlags, unionPermissions } from "../permissions.ts";
-import { ZEDGE_ROOT, ZEDGE_SOURCE } from "../zedge_source.ts";
+import { ZEDGE_SOURCE } from "../zedge_source.ts";
 import { FrameLink } from "./frame_link.ts";
 
 /**
@@ -66,6 +67,32 @@ export interface HostHandlers {
   message: (message: FromComponent) => void;
   /** The component ended without a word: its Worker's error, or its host's exit (`heard`: after it spoke). */
   error: (reason: string, heard: boolean) => void;
+}
+
+/**
+ * The private directory (mode 0700, made by the supervisor) of a robot's host sockets.
+ *
+ * @example
+ * ```ts
+ * import { hostSocketDir } from "./host_process.ts";
+ * hostSocketDir("kitchen-bot"); // "/tmp/zedge-kitchen-bot-hosts"
+ * ```
+ */
+export function hostSocketDir(robot: string): string {
+  return `/tmp/zedge-${robot}-hosts`;
+}
+
+/**
+ * The socket a component's host dials.
+ *
+ * @example
+ * ```ts
+ * import { hostSocketPath } from "./host_process.ts";
+ * hostSocketPath("kitchen-bot", "planner"); // "/tmp/zedge-kitchen-bot-hosts/planner.sock"
+ * ```
+ */
+export function hostSocketPath(robot: string, component: string): string {
+  return `${hostSocketDir(robot)}/${component}.sock`;
 }
 
 /** The host process's entry module. */
@@ -115,12 +142,11 @@ export function hostArguments(spec: ComponentSpec, socket: string): string[] {
       env: [],
     },
   ]));
-  const config = `${ZEDGE_ROOT}/deno.json`;
   return [
     "run",
     "--no-prompt",
     "--unstable-worker-options",
-    ...(existsSync(config) ? [`--config=${config}`] : []),
+    // No --config: started in the robot's working directory, it finds the robot's own.
     ...(spec.memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${spec.memoryMb}`]),
     ...flags,
     HOST_MAIN.href,
@@ -161,7 +187,7 @@ export class HostProcess {
   readonly released: Promise<void>;
   readonly #child: Deno.ChildProcess;
   readonly #listener: Deno.Listener;
-  readonly #dir: string;
+  readonly #socket: string;
   #link: FrameLink | null = null;
   readonly #queue: ToComponent[] = [];
   #killed = false;
@@ -170,8 +196,14 @@ export class HostProcess {
 
   /** Starts the host; messages posted before it dials in wait for it. */
   constructor(spec: ComponentSpec, handlers: HostHandlers) {
-    this.#dir = Deno.makeTempDirSync({ dir: "/tmp", prefix: "zedge-host-" });
-    const socket = `${this.#dir}/host.sock`;
+    const socket = hostSocketPath(spec.robot, spec.name);
+    this.#socket = socket;
+    try {
+      // Left by a previous instance killed before it closed (never one still running).
+      Deno.removeSync(socket);
+    } catch {
+      // None.
+    }
     this.#listener = Deno.listen({ transport: "unix", path: socket });
     const launcher = hostLauncher();
     const args = hostArguments(spec, socket);
@@ -238,6 +270,6 @@ export class HostProcess {
     } catch {
       // Closed once dialled.
     }
-    Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    Deno.remove(this.#socket).catch(() => {});
   }
 }
