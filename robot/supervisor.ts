@@ -43,14 +43,8 @@
  * ```
  * @module
  */
-import { getLogger } from "@logtape/logtape";
-import type { ComponentSpec, RobotConfig } from "./spec.ts";
-import {
-  type ComponentState,
-  type ComponentStatus,
-  ControlServer,
-  type RobotStatus,
-} from "./control.ts";
+import type { RobotConfig } from "./spec.ts";
+import { type ComponentState, ControlServer, type RobotStatus } from "./control.ts";
 import { controlSecurityOf } from "./robot_security.ts";
 import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
@@ -67,8 +61,6 @@ import { hostSocketDir } from "./supervision/host_process.ts";
 import { LogSinks, relogSink } from "./supervision/log_sinks.ts";
 import { SupervisedComponent } from "./supervision/supervised_component.ts";
 import type { ComponentLogRecord, LogLevelName } from "./protocol.ts";
-
-const log = getLogger(["zedge", "robot", "supervisor"]);
 
 /** Log tail lines a control `view` reply carries at most (`zedge robot top` shows a few). */
 const CONTROL_LOG_LINES = 50;

@@ -32,36 +32,32 @@ export async function runComponentHost(socket: string): Promise<void> {
   const conn = await Deno.connect({ transport: "unix", path: socket });
   let worker: Worker | null = null;
   let heard = false;
-  // The supervisor gone: nothing may outlive it.
-  const link = new FrameLink(
-    conn,
-    (data) => {
-      const message = data as ToComponent;
-      if (worker === null && message.op === "start") {
-        worker = new Worker(componentWorkerUrl(message.spec), {
-          type: "module",
-          name: `${message.spec.robot}/${message.spec.name}`,
-          deno: { permissions: workerPermissions(message.spec.permissions) },
-        });
-        worker.onmessage = (event) => {
-          heard = true;
-          link.send(event.data);
-        };
-        worker.onerror = (event) => {
-          event.preventDefault();
-          link.send({ op: "host-error", message: event.message ?? "", heard } satisfies HostEvent);
-        };
-        worker.onmessageerror = () => {
-          link.send({ op: "host-error", message: "sent a message that cannot be read", heard });
-        };
-      }
-      // An inproc accept carries one end of a channel (relayed by the link): it moves, not copies.
-      const port = (message as { port?: unknown }).port;
-      worker?.postMessage(message, port instanceof MessagePort ? [port] : []);
-    },
-    () => Deno.exit(0),
-    "h",
-  );
+  const serve = (data: unknown) => {
+    const message = data as ToComponent;
+    if (worker === null && message.op === "start") {
+      worker = new Worker(componentWorkerUrl(message.spec), {
+        type: "module",
+        name: `${message.spec.robot}/${message.spec.name}`,
+        deno: { permissions: workerPermissions(message.spec.permissions) },
+      });
+      worker.onmessage = (event) => {
+        heard = true;
+        link.send(event.data);
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        link.send({ op: "host-error", message: event.message ?? "", heard } satisfies HostEvent);
+      };
+      worker.onmessageerror = () => {
+        link.send({ op: "host-error", message: "sent a message that cannot be read", heard });
+      };
+    }
+    // An inproc accept carries one end of a channel (relayed by the link): it moves, not copies.
+    const port = (message as { port?: unknown }).port;
+    worker?.postMessage(message, port instanceof MessagePort ? [port] : []);
+  };
+  // The supervisor gone (its socket closed): nothing of the component may outlive it.
+  const link = new FrameLink(conn, serve, () => Deno.exit(0), "h");
 }
 
 if (import.meta.main) await runComponentHost(Deno.args[0]);

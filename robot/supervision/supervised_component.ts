@@ -95,10 +95,15 @@ export interface RobotLinks {
  * ```
  */
 export class SupervisedComponent {
+  /** What the YAML says of it. */
   readonly spec: ComponentSpec;
+  /** Its state now. */
   state: ComponentState = "stopped";
+  /** How often it was started again. */
   restarts = 0;
+  /** Why it last ended or waits (null: never). */
   lastError: string | null = null;
+  /** When it last became ready (performance.now()). */
   readyAt = 0;
   #settings: ComponentPolicy;
   #worker: Worker | null = null;
@@ -122,6 +127,7 @@ export class SupervisedComponent {
 
   readonly #links: RobotLinks;
 
+  /** Prepares it; nothing runs before {@link start}. */
   constructor(spec: ComponentSpec, settings: ComponentPolicy, links: RobotLinks) {
     this.spec = spec;
     this.#settings = settings;
@@ -135,6 +141,7 @@ export class SupervisedComponent {
     return new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
+  /** Its status for `robot status`. */
   status(now: number): ComponentStatus {
     const p = this.spec.permissions;
     return {
@@ -148,6 +155,7 @@ export class SupervisedComponent {
     };
   }
 
+  /** Starts it unless it runs or waits to restart. */
   start(): void {
     this.#wanted = true;
     if (this.#running() || this.state === "backoff") return;
