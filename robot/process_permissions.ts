@@ -192,8 +192,10 @@ export function robotProcessFlags(
   return [
     "--unstable-worker-options",
     ...permissionFlags(robotProcessPermissions(config, mode, extraControls, code)),
-    // Starting a component's host process: deno itself, and nothing else.
-    ...(isolatesAny(config) && mode.mode === "source" ? [`--allow-run=${Deno.execPath()}`] : []),
+    // Starting a component's host process: deno itself (a binary: itself), and nothing else.
+    ...(isolatesAny(config)
+      ? [`--allow-run=${mode.mode === "source" ? Deno.execPath() : "/proc/self/exe"}`]
+      : []),
   ];
 }
 

@@ -95,6 +95,49 @@ export function hostSocketPath(robot: string, component: string): string {
   return `${hostSocketDir(robot)}/${component}.sock`;
 }
 
+/**
+ * A robot's own binary starts its hosts as itself (`/proc/self/exe --zedge-host SOCKET`,
+ * its baked flags, its embedded modules); from source they are `deno run` of host_main.ts.
+ */
+let binaryHosts = false;
+
+/**
+ * Makes hosts start as this very binary with `--zedge-host` (see robot_binary.ts).
+ *
+ * @example
+ * ```ts
+ * import { useBinaryHosts } from "./host_process.ts";
+ * useBinaryHosts();
+ * ```
+ */
+export function useBinaryHosts(): void {
+  binaryHosts = true;
+}
+
+/**
+ * The program and arguments that start a component's host.
+ *
+ * @example
+ * ```ts
+ * import { hostCommand } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const spec: ComponentSpec;
+ * const [program, ...args] = hostCommand(spec, "/tmp/zedge-r-hosts/planner.sock");
+ * ```
+ */
+export function hostCommand(spec: ComponentSpec, socket: string): string[] {
+  const launcher = hostLauncher();
+  const own = binaryHosts
+    ? [
+      "/proc/self/exe",
+      ...(spec.memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${spec.memoryMb}`]),
+      "--zedge-host",
+      socket,
+    ]
+    : [Deno.execPath(), ...hostArguments(spec, socket)];
+  return [...launcher, ...own];
+}
+
 /** The host process's entry module. */
 const HOST_MAIN = new URL("./host_main.ts", import.meta.url);
 
@@ -154,9 +197,13 @@ export function hostArguments(spec: ComponentSpec, socket: string): string[] {
   ];
 }
 
-/** The directories of a component's local modules. */
+/** A staged Worker entry (a robot binary's), and the directories of a component's local modules. */
 function moduleDirs(spec: ComponentSpec): string[] {
-  return spec.modules.filter((m) => m.startsWith("file:")).map((m) => dirname(fileURLToPath(m)));
+  const entry = spec.workerModule?.startsWith("file:") ? [fileURLToPath(spec.workerModule)] : [];
+  return [
+    ...entry,
+    ...spec.modules.filter((m) => m.startsWith("file:")).map((m) => dirname(fileURLToPath(m))),
+  ];
 }
 
 /** `ZEDGE_HOST_LAUNCHER`'s words; none when unset or not readable (a robot's baked flags). */
@@ -205,10 +252,9 @@ export class HostProcess {
       // None.
     }
     this.#listener = Deno.listen({ transport: "unix", path: socket });
-    const launcher = hostLauncher();
-    const args = hostArguments(spec, socket);
-    this.#child = new Deno.Command(launcher[0] ?? Deno.execPath(), {
-      args: launcher.length > 0 ? [...launcher.slice(1), Deno.execPath(), ...args] : args,
+    const [program, ...args] = hostCommand(spec, socket);
+    this.#child = new Deno.Command(program, {
+      args,
       stdin: "null",
       stdout: "inherit",
       stderr: "inherit",
