@@ -47,6 +47,8 @@ export const SUPERVISOR_ENV: readonly string[] = [
   "NO_COLOR",
   "LOG_TOKENS",
   "LOG_STREAM",
+  // How host processes are started under emulation (see supervision/host_process.ts).
+  "ZEDGE_HOST_LAUNCHER",
 ];
 
 /**
