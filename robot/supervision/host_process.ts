@@ -239,6 +239,7 @@ export class HostProcess {
   readonly #queue: ToComponent[] = [];
   #killed = false;
   #exited = false;
+  #unlinked = false;
   #heard = false;
 
   /** Starts the host; messages posted before it dials in wait for it. */
@@ -271,6 +272,8 @@ export class HostProcess {
   async #accept(handlers: HostHandlers): Promise<void> {
     const conn = await this.#listener.accept();
     this.#listener.close();
+    // Dialled: the connection lives on without its path.
+    this.#unlink();
     if (this.#killed || this.#exited) {
       conn.close();
       return;
@@ -316,6 +319,17 @@ export class HostProcess {
     } catch {
       // Closed once dialled.
     }
-    Deno.remove(this.#socket).catch(() => {});
+    this.#unlink();
+  }
+
+  /** Removes the socket's path (synchronously: the next instance listens at the same path). */
+  #unlink(): void {
+    if (this.#unlinked) return;
+    this.#unlinked = true;
+    try {
+      Deno.removeSync(this.#socket);
+    } catch {
+      // Gone already.
+    }
   }
 }

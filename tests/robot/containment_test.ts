@@ -6,11 +6,14 @@
  * Checked from /proc and by binding the port again, not only by states.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { controlRequest, type RobotStatus } from "../../robot/control.ts";
 import {
   componentOf,
   freeTcpPort,
   robotDir,
   robotYaml,
+  spawnRobot,
   startRobot,
   waitFor,
   waitForState,
@@ -18,6 +21,54 @@ import {
 
 const CALM =
   `export default (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));\n`;
+
+/** The robot's status over its control endpoint. */
+async function statusOf(control: string): Promise<RobotStatus> {
+  const reply = await controlRequest(control, { op: "status" });
+  assert.ok(reply.ok && "status" in reply, JSON.stringify(reply));
+  return reply.status;
+}
+
+/** Each process's parent, from /proc. */
+function parents(): Map<number, number> {
+  const parent = new Map<number, number>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      parent.set(Number(entry.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return parent;
+}
+
+/** A process and all its descendants. */
+function tree(root: number): number[] {
+  const parent = parents();
+  const found = [root];
+  for (let i = 0; i < found.length; i++) {
+    for (const [pid, ppid] of parent) if (ppid === found[i]) found.push(pid);
+  }
+  return found;
+}
+
+/** CPU time of a process tree, in clock ticks. */
+function treeTicks(root: number): number {
+  return tree(root).reduce((sum, pid) => sum + (cpuTicks(pid) ?? 0), 0);
+}
+
+/** Host processes (running host_main.ts) under `root`. */
+function hostsUnder(root: number): number[] {
+  return tree(root).filter((pid) => {
+    try {
+      return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("host_main.ts");
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** Host processes of this test (children running host_main.ts), by pid. */
 function hostPids(): number[] {
@@ -145,4 +196,50 @@ Deno.test("a limited component is restarted alone, with its reason, and never tw
     await supervisor.shutdown();
   }
   assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a busy loop in a host: the robot process answers throughout, then its tree idles", async () => {
+  const port = await freeTcpPort();
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  spin: { kind: node, module: ./spin.ts, isolation: process, heartbeatTimeoutMs: 2000, restart: never, bind: "tcp://127.0.0.1:${port}" }
+  calm: { kind: node, module: ./calm.ts }
+`,
+    ),
+    "spin.ts": `export default async function main() {
+  Deno.listen({ hostname: "127.0.0.1", port: ${port} });
+  await new Promise((r) => setTimeout(r, 200));
+  while (true) { /* a busy loop */ }
+}\n`,
+    "calm.ts": CALM,
+  });
+  const control = `ipc://${dir}/zedge/test-bot.sock`;
+  const robot = await spawnRobot(join(dir, "robot.yaml"), "--control", control);
+  try {
+    const pid = robot.child.pid;
+    // While the host spins a core, the supervisor answers at once, and says spin still runs.
+    await waitFor(() => hostsUnder(pid).length === 1, "spin's host process");
+    const asked = performance.now();
+    const during = await statusOf(control);
+    assert.ok(performance.now() - asked < 1000, "status answered within a second");
+    assert.ok(during.components.some((c) => c.name === "spin"));
+    await robot.waitFor(/spin crashed: silent for \d+ ms/, 20_000);
+    // Its host is gone: the robot's tree no longer burns a core (under 0.3 of one over a second).
+    await waitFor(() => hostsUnder(pid).length === 0, "spin's host to be gone");
+    const before = treeTicks(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
+    const ticksPerSecond = (treeTicks(pid) - before) / ((performance.now() - t0) / 1000);
+    assert.ok(
+      ticksPerSecond < 30,
+      `the robot's tree used ${ticksPerSecond} ticks/s after the kill`,
+    );
+    assert.ok(portFree(port), "the busy loop's port is free");
+    const after = await statusOf(control);
+    assert.equal(after.components.find((c) => c.name === "calm")?.state, "running");
+    assert.equal(after.components.find((c) => c.name === "spin")?.state, "failed");
+  } finally {
+    const status = await robot.stop();
+    assert.equal(status.code, 0, robot.stderr());
+  }
 });
