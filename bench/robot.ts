@@ -53,12 +53,23 @@ function line(label: string, values: number[], unit: string, target?: number): s
  * robot.child.kill("SIGTERM");
  * ```
  */
-export async function startRobot(file: string, control: string) {
+export async function startRobot(file: string, control: string, v8Flags: string[] = []) {
   const config = await loadRobotConfig(file, { control });
   const flags = robotProcessFlags(config, { mode: "source" }, [], await robotCodeFiles(config));
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-remote", ...flags, MAIN, "robot", "run", file, "--control", control],
+    args: [
+      "run",
+      "--no-remote",
+      ...(v8Flags.length > 0 ? [`--v8-flags=${v8Flags.join(",")}`] : []),
+      ...flags,
+      MAIN,
+      "robot",
+      "run",
+      file,
+      "--control",
+      control,
+    ],
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -127,7 +138,12 @@ async function isolatedExample(): Promise<string> {
   return file;
 }
 
-async function lifecycle(runs: number, file: string, label: string): Promise<string[]> {
+async function lifecycle(
+  runs: number,
+  file: string,
+  label: string,
+  v8Flags: string[] = [],
+): Promise<string[]> {
   const dir = await Deno.makeTempDir({ prefix: "zedge-bench-robot-" });
   const control = `ipc://${dir}/zedge/kitchen-bot.sock`;
   const ready: number[] = [];
@@ -135,7 +151,7 @@ async function lifecycle(runs: number, file: string, label: string): Promise<str
   const stop: number[] = [];
   const rss: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const robot = await startRobot(file, control);
+    const robot = await startRobot(file, control, v8Flags);
     ready.push(robot.readyMs);
     supervisor.push(robot.supervisorMs);
     if (run === 0) {
@@ -258,6 +274,11 @@ if (import.meta.main) {
   console.log(`robot runtime (example robot: 8 components; ${Deno.build.target})`);
   const shipped = join(ROOT, "examples/robot/robot.yaml");
   for (const text of await lifecycle(runs, shipped, "as shipped (isolation: worker)")) {
+    console.log(text);
+  }
+  // A smaller young generation per isolate (V8's default semi-space grows to 8 MB or more).
+  const semi = ["--max-semi-space-size=1"];
+  for (const text of await lifecycle(runs, shipped, `as shipped, --v8-flags=${semi}`, semi)) {
     console.log(text);
   }
   const isolated = await isolatedExample();
