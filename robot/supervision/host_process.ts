@@ -254,12 +254,19 @@ export class HostProcess {
     }
     this.#listener = Deno.listen({ transport: "unix", path: socket });
     const [program, ...args] = hostCommand(spec, socket);
-    this.#child = new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
+    try {
+      this.#child = new Deno.Command(program, {
+        args,
+        stdin: "null",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+    } catch (error) {
+      // No leave to run it, or no such program: nothing may be left listening.
+      this.#listener.close();
+      this.#unlink();
+      throw error;
+    }
     this.pid = this.#child.pid;
     this.#accept(handlers).catch(() => {});
     this.released = this.#child.status.then((status) => {
