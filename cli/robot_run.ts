@@ -141,7 +141,7 @@ async function refuseSecondSupervisor(config: RobotConfig): Promise<void> {
  */
 function revokeWhatNoComponentGets(config: RobotConfig): void {
   // With host processes (isolation: process) the supervisor keeps leave to run deno itself.
-  const hosts = config.components.some((c) => c.isolation === "process");
+  const hosts = config.components.some((c) => c.isolation !== "worker");
   for (const name of ["run", "ffi", "import"] as const) {
     try {
       // (Deno cannot revoke all but one program; the baked flags grant run of deno alone.)

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
 import { denoModuleFiles } from "./deno_graph.ts";
 import type { RobotConfig } from "./spec.ts";
-import { hostSocketDir, hostSocketPath } from "./supervision/host_process.ts";
+import { hostSocketDir, hostSocketPath, SHARED_HOST } from "./supervision/host_process.ts";
 import { ZEDGE_SOURCE, zedgeSourceAt } from "./zedge_source.ts";
 import {
   type ComponentPermissions,
@@ -156,8 +156,10 @@ export function robotProcessPermissions(
   // Host processes (isolation: process) dial the supervisor on a socket in its host directory.
   const hosts: ComponentPermissions = isolatesAny(config)
     ? {
-      net: config.components.filter((c) => c.isolation === "process")
-        .map((c) => `unix:${hostSocketPath(config.robot, c.name)}`),
+      net: [
+        ...config.components.filter((c) => c.isolation === "process").map((c) => c.name),
+        ...(config.components.some((c) => c.isolation === "host") ? [SHARED_HOST] : []),
+      ].map((name) => `unix:${hostSocketPath(config.robot, name)}`),
       read: [hostSocketDir(config.robot)],
       write: [hostSocketDir(config.robot)],
       env: [],
@@ -166,9 +168,9 @@ export function robotProcessPermissions(
   return unionPermissions([own, ...components, ...controls, gateway, dataflowDir, hosts]);
 }
 
-/** Whether any component runs in a host process of its own. */
+/** Whether any component runs in a host process. */
 function isolatesAny(config: RobotConfig): boolean {
-  return config.components.some((c) => c.isolation === "process");
+  return config.components.some((c) => c.isolation !== "worker");
 }
 
 /**

@@ -197,7 +197,7 @@ export class Resolver {
     robot: string,
     name: string,
     c: ComponentFile,
-    defaults: { isolation?: "worker" | "process" } = {},
+    defaults: { isolation?: "host" | "process" | "worker" } = {},
   ): ComponentSpec {
     const at = ["components", name];
     const base: ComponentSpecBase = {
@@ -209,7 +209,7 @@ export class Resolver {
       heartbeatTimeoutMs: c.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
       maxMessageSize: c.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       // A heap limit needs a process: V8 bounds a process's heap, not a Worker's.
-      isolation: c.limits !== undefined ? "process" : c.isolation ?? defaults.isolation ?? "worker",
+      isolation: c.limits !== undefined ? "process" : c.isolation ?? defaults.isolation ?? "host",
       memoryMb: c.limits?.memoryMb ?? null,
       binds: {},
       connects: {},

@@ -44,8 +44,8 @@ export interface ComponentSpecBase {
   heartbeatTimeoutMs: number;
   /** Largest message its sockets accept, in bytes. */
   maxMessageSize: number;
-  /** `process`: it runs in a host process of its own (always so with `limits`). */
-  isolation: "worker" | "process";
+  /** `host`: in the shared host process; `process`: a host of its own (always so with `limits`); `worker`: in the robot process. */
+  isolation: "host" | "process" | "worker";
   /** Its heap limit in MB (`limits.memoryMb`), or null. */
   memoryMb: number | null;
   /** Endpoints it binds, by key (as bound: `tcp://*:7779`). */

@@ -57,7 +57,7 @@ import { RobotLive } from "./live/hub.ts";
 import { RobotObservatory } from "./observe/observatory.ts";
 import { StatusServer } from "./observe/status_server.ts";
 import type { RobotView } from "./observe/view.ts";
-import { hostSocketDir } from "./supervision/host_process.ts";
+import { HostPool, hostSocketDir } from "./supervision/host_process.ts";
 import { LogSinks, relogSink } from "./supervision/log_sinks.ts";
 import { SupervisedComponent } from "./supervision/supervised_component.ts";
 import type { ComponentLogRecord, LogLevelName } from "./protocol.ts";
@@ -125,6 +125,7 @@ export class Supervisor {
   #peers: PeerLinks | null = null;
   #logs: PubLogSink | null = null;
   readonly #sinks: LogSinks;
+  readonly #hosts: HostPool;
   #uninstallBridge: (() => void) | null = null;
   readonly #observatory: RobotObservatory;
   #statusServer: StatusServer | null = null;
@@ -154,6 +155,7 @@ export class Supervisor {
     this.#observatory = observatory;
     this.#live = new RobotLive(config, observatory);
     this.#liveControl = new LiveControl(this.#live);
+    this.#hosts = new HostPool(config.components);
     const onLog = this.#settings.onLog;
     this.#sinks = new LogSinks([
       {
@@ -173,7 +175,7 @@ export class Supervisor {
       },
     };
     this.#components = config.components.map((spec) =>
-      new SupervisedComponent(spec, policy, { inproc, observatory })
+      new SupervisedComponent(spec, policy, { inproc, observatory, hosts: this.#hosts })
     );
   }
 
@@ -227,7 +229,7 @@ export class Supervisor {
       // Before anything binds there (the operator's topics on ipc, then the nodes').
       await ensurePrivateDir(this.config.dataflowDir);
     }
-    if (this.config.components.some((c) => c.isolation === "process")) {
+    if (this.config.components.some((c) => c.isolation !== "worker")) {
       // Where host processes dial in (see supervision/host_process.ts).
       await ensurePrivateDir(hostSocketDir(this.config.robot));
     }
@@ -341,6 +343,8 @@ export class Supervisor {
       await this.#gateway?.close();
       await this.#foxglove?.close();
       await Promise.all(this.#components.map((c) => c.stop()));
+      // The shared host outlives its components' Workers: it goes with the robot.
+      await this.#hosts.close();
       await this.#peers?.close();
       await this.#statusServer?.close();
       this.#liveControl.close();

@@ -12,8 +12,8 @@
  * ```ts
  * import { FrameLink } from "./frame_link.ts";
  * declare const conn: Deno.Conn;
- * const link = new FrameLink(conn, (message) => console.log(message), () => console.log("closed"), "s");
- * link.send({ op: "stop" });
+ * const link = new FrameLink(conn, (message, component) => console.log(component, message), () => {}, "s");
+ * link.send("planner", { op: "stop" });
  * ```
  * @module
  */
@@ -21,7 +21,7 @@ import { deserialize, serialize } from "node:v8";
 
 /** What travels in one frame. */
 type Frame =
-  | { m: unknown; portId?: string }
+  | { m: unknown; c: string; portId?: string }
   | { p: string; data: unknown };
 
 /** Largest frame accepted (a message or an inproc chunk), in bytes. */
@@ -34,12 +34,12 @@ const MAX_FRAME = 256 * 1024 * 1024;
  * ```ts
  * import { FrameLink } from "./frame_link.ts";
  * declare const conn: Deno.Conn;
- * new FrameLink(conn, (m) => console.log(m), () => {}, "h").send({ op: "ready" });
+ * new FrameLink(conn, (m) => console.log(m), () => {}, "h").send("planner", { op: "ready" });
  * ```
  */
 export class FrameLink {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #onMessage: (message: unknown) => void;
+  readonly #onMessage: (message: unknown, component: string) => void;
   readonly #ports = new Map<string, MessagePort>();
   readonly #side: string;
   #nextPort = 0;
@@ -48,7 +48,7 @@ export class FrameLink {
   /** `side` prefixes the ids of ports this end relays (the two ends differ). */
   constructor(
     stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> },
-    onMessage: (message: unknown) => void,
+    onMessage: (message: unknown, component: string) => void,
     onClose: () => void,
     side: string,
   ) {
@@ -63,17 +63,20 @@ export class FrameLink {
     });
   }
 
-  /** Sends a message; a `MessagePort` in its `port` field is relayed. */
-  send(message: unknown): void {
+  /**
+   * Sends a message to or from `component` (a host may hold several); a `MessagePort` in its
+   * `port` field is relayed.
+   */
+  send(component: string, message: unknown): void {
     if (this.#closed) return;
     const port = (message as { port?: unknown }).port;
     if (port instanceof MessagePort) {
       const portId = `${this.#side}${this.#nextPort++}`;
       this.#relay(portId, port);
-      this.#write({ m: { ...(message as object), port: undefined }, portId });
+      this.#write({ m: { ...(message as object), port: undefined }, c: component, portId });
       return;
     }
-    this.#write({ m: message });
+    this.#write({ m: message, c: component });
   }
 
   /** Closes the stream (the other end sees it close). */
@@ -121,11 +124,11 @@ export class FrameLink {
       return;
     }
     if (frame.portId === undefined) {
-      this.#onMessage(frame.m);
+      this.#onMessage(frame.m, frame.c);
       return;
     }
     const { port1, port2 } = new MessageChannel();
     this.#relay(frame.portId, port1);
-    this.#onMessage({ ...(frame.m as object), port: port2 });
+    this.#onMessage({ ...(frame.m as object), port: port2 }, frame.c);
   }
 }

@@ -54,6 +54,18 @@ import { FrameLink } from "./frame_link.ts";
 export type HostEvent = { op: "host-error"; message: string; heard: boolean };
 
 /**
+ * What the supervisor tells a host besides its components' messages: end
+ * this component's Worker (it crashed or stopped; its siblings carry on).
+ *
+ * @example
+ * ```ts
+ * import type { ToHost } from "./host_process.ts";
+ * const m: ToHost = { op: "host-terminate" };
+ * ```
+ */
+export type ToHost = { op: "host-terminate" };
+
+/**
  * Where a host's events go.
  *
  * @example
@@ -122,19 +134,23 @@ export function useBinaryHosts(): void {
  * import { hostCommand } from "./host_process.ts";
  * import type { ComponentSpec } from "../spec.ts";
  * declare const spec: ComponentSpec;
- * const [program, ...args] = hostCommand(spec, "/tmp/zedge-r-hosts/planner.sock");
+ * const [program, ...args] = hostCommand([spec], "/tmp/zedge-r-hosts/planner.sock", null);
  * ```
  */
-export function hostCommand(spec: ComponentSpec, socket: string): string[] {
+export function hostCommand(
+  specs: readonly ComponentSpec[],
+  socket: string,
+  memoryMb: number | null,
+): string[] {
   const launcher = hostLauncher();
   const own = binaryHosts
     ? [
       "/proc/self/exe",
-      ...(spec.memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${spec.memoryMb}`]),
+      ...(memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${memoryMb}`]),
       "--zedge-host",
       socket,
     ]
-    : [Deno.execPath(), ...hostArguments(spec, socket)];
+    : [Deno.execPath(), ...hostArguments(specs, socket, memoryMb)];
   return [...launcher, ...own];
 }
 
@@ -167,20 +183,28 @@ export function hostExitReason(status: Deno.CommandStatus, memoryMb: number | nu
  * import { hostArguments } from "./host_process.ts";
  * import type { ComponentSpec } from "../spec.ts";
  * declare const spec: ComponentSpec;
- * hostArguments(spec, "/tmp/zedge-host-x/host.sock");
+ * hostArguments([spec], "/tmp/zedge-r-hosts/planner.sock", 64);
  * ```
  */
-export function hostArguments(spec: ComponentSpec, socket: string): string[] {
-  const p = spec.permissions;
+export function hostArguments(
+  specs: readonly ComponentSpec[],
+  socket: string,
+  memoryMb: number | null,
+): string[] {
   const flags = permissionFlags(unionPermissions([
-    { net: [...p.net, `unix:${socket}`], read: [...p.read], write: [...p.write], env: [...p.env] },
+    ...specs.map((spec) => spec.permissions),
+    { net: [`unix:${socket}`], read: [], write: [], env: [] },
     // Dialling a unix socket takes reading and writing its path too.
     // The host loads the component's graph (Deno checks the creator's read permission for each
     // file): zedge's code, the graph as resolved, the directories of its modules. Its Worker is
     // narrowed to the component's own permissions as in the robot process.
     {
       net: [],
-      read: [...ZEDGE_SOURCE, ...spec.code, ...moduleDirs(spec), socket],
+      read: [
+        ...ZEDGE_SOURCE,
+        ...specs.flatMap((spec) => [...spec.code, ...moduleDirs(spec)]),
+        socket,
+      ],
       write: [socket],
       env: [],
     },
@@ -190,7 +214,7 @@ export function hostArguments(spec: ComponentSpec, socket: string): string[] {
     "--no-prompt",
     "--unstable-worker-options",
     // No --config: started in the robot's working directory, it finds the robot's own.
-    ...(spec.memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${spec.memoryMb}`]),
+    ...(memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${memoryMb}`]),
     ...flags,
     HOST_MAIN.href,
     socket,
@@ -216,15 +240,17 @@ function hostLauncher(): string[] {
 }
 
 /**
- * One component's host process (see the module documentation).
+ * One host process and the components attached to it (see the module documentation).
  *
  * @example
  * ```ts
  * import { HostProcess } from "./host_process.ts";
  * import type { ComponentSpec } from "../spec.ts";
  * declare const spec: ComponentSpec;
- * const host = new HostProcess(spec, { message: () => {}, error: () => {} });
- * host.kill();
+ * const host = new HostProcess(spec.name, [spec], null);
+ * host.attach(spec.name, { message: () => {}, error: () => {} });
+ * host.kill(spec.name, "silent");
+ * await host.released;
  * ```
  */
 export class HostProcess {
@@ -236,15 +262,18 @@ export class HostProcess {
   readonly #listener: Deno.Listener;
   readonly #socket: string;
   #link: FrameLink | null = null;
-  readonly #queue: ToComponent[] = [];
+  readonly #queue: [string, ToComponent | ToHost][] = [];
+  readonly #attached = new Map<string, { handlers: HostHandlers; heard: boolean }>();
   #killed = false;
   #exited = false;
   #unlinked = false;
-  #heard = false;
 
-  /** Starts the host; messages posted before it dials in wait for it. */
-  constructor(spec: ComponentSpec, handlers: HostHandlers) {
-    const socket = hostSocketPath(spec.robot, spec.name);
+  /**
+   * Starts a host named `name` (its socket's name) for `specs`, with their permissions' union;
+   * messages posted before it dials in wait for it.
+   */
+  constructor(name: string, specs: readonly ComponentSpec[], memoryMb: number | null) {
+    const socket = hostSocketPath(specs[0].robot, name);
     this.#socket = socket;
     try {
       // Left by a previous instance killed before it closed (never one still running).
@@ -253,7 +282,7 @@ export class HostProcess {
       // None.
     }
     this.#listener = Deno.listen({ transport: "unix", path: socket });
-    const [program, ...args] = hostCommand(spec, socket);
+    const [program, ...args] = hostCommand(specs, socket, memoryMb);
     try {
       this.#child = new Deno.Command(program, {
         args,
@@ -268,15 +297,34 @@ export class HostProcess {
       throw error;
     }
     this.pid = this.#child.pid;
-    this.#accept(handlers).catch(() => {});
+    this.#accept().catch(() => {});
     this.released = this.#child.status.then((status) => {
       this.#exited = true;
       this.#close();
-      if (!this.#killed) handlers.error(hostExitReason(status, spec.memoryMb), this.#heard);
+      if (this.#killed) return;
+      const reason = hostExitReason(status, memoryMb);
+      for (const [, { handlers, heard }] of this.#attached) handlers.error(reason, heard);
+      this.#attached.clear();
     });
   }
 
-  async #accept(handlers: HostHandlers): Promise<void> {
+  /** Whether it may still take components (not killed, not exited). */
+  get alive(): boolean {
+    return !this.#killed && !this.#exited;
+  }
+
+  /** Where a component's messages and its end go, from now on. */
+  attach(component: string, handlers: HostHandlers): void {
+    this.#attached.set(component, { handlers, heard: false });
+  }
+
+  /** Ends a component's Worker in the host (it crashed or stopped); its siblings carry on. */
+  detach(component: string): void {
+    if (!this.#attached.delete(component)) return;
+    this.post(component, { op: "host-terminate" });
+  }
+
+  async #accept(): Promise<void> {
     const conn = await this.#listener.accept();
     this.#listener.close();
     // Dialled: the connection lives on without its path.
@@ -287,29 +335,34 @@ export class HostProcess {
     }
     this.#link = new FrameLink(
       conn,
-      (data) => {
+      (data, component) => {
+        const attached = this.#attached.get(component);
+        if (attached === undefined) return;
         const message = data as FromComponent | HostEvent;
         if (message.op === "host-error") {
-          handlers.error(message.message || "uncaught error", message.heard);
+          attached.handlers.error(message.message || "uncaught error", message.heard);
           return;
         }
-        this.#heard = true;
-        handlers.message(message);
+        attached.heard = true;
+        attached.handlers.message(message);
       },
       () => {},
       "s",
     );
-    for (const message of this.#queue.splice(0)) this.#link.send(message);
+    for (const [component, message] of this.#queue.splice(0)) this.#link.send(component, message);
   }
 
-  /** Posts a message to the component. */
-  post(message: ToComponent): void {
-    if (this.#link === null) this.#queue.push(message);
-    else this.#link.send(message);
+  /** Posts a message to one of its components. */
+  post(component: string, message: ToComponent | ToHost): void {
+    if (this.#link === null) this.#queue.push([component, message]);
+    else this.#link.send(component, message);
   }
 
-  /** SIGKILLs the host: whatever its component does, it stops (see {@link released}). */
-  kill(): void {
+  /**
+   * SIGKILLs the host: whatever its components do, they stop (see {@link released}). The
+   * others attached hear that `culprit` was `why`, as their own end.
+   */
+  kill(culprit: string, why: string): void {
     if (this.#killed) return;
     this.#killed = true;
     try {
@@ -317,6 +370,13 @@ export class HostProcess {
     } catch {
       // Already gone.
     }
+    const others = [...this.#attached].filter(([name]) => name !== culprit);
+    this.#attached.clear();
+    queueMicrotask(() => {
+      for (const [, { handlers }] of others) {
+        handlers.error(`its host process was killed: ${culprit} ${why}`, true);
+      }
+    });
   }
 
   #close(): void {
@@ -338,5 +398,59 @@ export class HostProcess {
     } catch {
       // Gone already.
     }
+  }
+}
+
+/** The socket name of the shared host (no component can be named so). */
+export const SHARED_HOST = ".shared";
+
+/**
+ * The robot's host processes: one shared host for every component that
+ * has none of its own (`isolation: host`, the default), started when the
+ * first needs it and again after it was killed; a host of its own for
+ * each `isolation: process` or `limits` component.
+ *
+ * @example
+ * ```ts
+ * import { HostPool } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const specs: ComponentSpec[];
+ * const hosts = new HostPool(specs);
+ * const host = hosts.hostFor(specs[0]);
+ * await hosts.close();
+ * ```
+ */
+export class HostPool {
+  readonly #shared: ComponentSpec[];
+  #sharedHost: HostProcess | null = null;
+  readonly #all = new Set<HostProcess>();
+
+  /** For the robot's components. */
+  constructor(specs: readonly ComponentSpec[]) {
+    this.#shared = specs.filter((spec) => spec.isolation === "host");
+  }
+
+  /** The host `spec` starts in: a new one of its own, or the shared one. */
+  hostFor(spec: ComponentSpec): HostProcess {
+    if (spec.isolation === "process") {
+      return this.#track(new HostProcess(spec.name, [spec], spec.memoryMb));
+    }
+    if (this.#sharedHost === null || !this.#sharedHost.alive) {
+      this.#sharedHost = this.#track(new HostProcess(SHARED_HOST, this.#shared, null));
+    }
+    return this.#sharedHost;
+  }
+
+  #track(host: HostProcess): HostProcess {
+    this.#all.add(host);
+    host.released.then(() => this.#all.delete(host));
+    return host;
+  }
+
+  /** Kills every host left (the robot stops) and waits until each has exited. */
+  async close(): Promise<void> {
+    const hosts = [...this.#all];
+    for (const host of hosts) host.kill("(supervisor)", "stopped the robot");
+    await Promise.all(hosts.map((host) => host.released));
   }
 }

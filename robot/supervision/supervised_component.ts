@@ -29,7 +29,7 @@ import { type InprocDirectory, isInprocMessage } from "../inproc_bridge.ts";
 import type { RobotObservatory } from "../observe/observatory.ts";
 import { componentWorkerUrl, graphLoadFailure } from "../component_entry.ts";
 import { workerPermissions } from "../permissions.ts";
-import { HostProcess } from "./host_process.ts";
+import type { HostPool, HostProcess } from "./host_process.ts";
 import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "../protocol.ts";
 
 const log = getLogger(["zedge", "robot", "supervisor"]);
@@ -82,6 +82,8 @@ export interface RobotLinks {
   inproc: InprocDirectory;
   /** Where its live figures go. */
   observatory: RobotObservatory;
+  /** The robot's host processes. */
+  hosts: HostPool;
 }
 
 /**
@@ -111,6 +113,8 @@ export class SupervisedComponent {
   #host: HostProcess | null = null;
   /** A killed host not yet exited: no new instance starts before it has. */
   #releasing: HostProcess | null = null;
+  /** Why its host must be killed on detach (it did not answer), or null. */
+  #stuck: string | null = null;
   #instance = 0;
   #launches = 0;
   #lastHeartbeat = 0;
@@ -198,7 +202,7 @@ export class SupervisedComponent {
     }
     if (this.#launches++ > 0) this.restarts++;
     const instance = ++this.#instance;
-    if (this.spec.isolation === "process") {
+    if (this.spec.isolation !== "worker") {
       this.#launchHost(instance);
       return;
     }
@@ -243,7 +247,8 @@ export class SupervisedComponent {
   }
 
   #startHost(instance: number): HostProcess {
-    return new HostProcess(this.spec, {
+    const host = this.#links.hosts.hostFor(this.spec);
+    host.attach(this.spec.name, {
       message: (message) => {
         if (instance === this.#instance) this.#onMessage(message);
       },
@@ -253,6 +258,7 @@ export class SupervisedComponent {
         else this.#ended("crash", reason);
       },
     });
+    return host;
   }
 
   #begin(instance: number): void {
@@ -271,7 +277,7 @@ export class SupervisedComponent {
 
   #post(message: ToComponent, transfer: Transferable[] = []): void {
     try {
-      if (this.#host !== null) this.#host.post(message);
+      if (this.#host !== null) this.#host.post(this.spec.name, message);
       else this.#worker?.postMessage(message, transfer);
     } catch (error) {
       this.#ended("crash", `cannot reach its worker: ${error}`);
@@ -294,6 +300,8 @@ export class SupervisedComponent {
       ? this.spec.heartbeatTimeoutMs
       : this.#settings.loadTimeoutMs;
     if (silent > limit) {
+      // Its thread cannot be stopped but with its process.
+      this.#stuck = `was silent for ${Math.round(silent)} ms`;
       this.#ended(
         "crash",
         `silent for ${Math.round(silent)} ms (busy loop or deadlock?): terminated and replaced`,
@@ -349,14 +357,21 @@ export class SupervisedComponent {
     this.#worker?.terminate();
     this.#worker = null;
     const host = this.#host;
+    const stuck = this.#stuck;
+    this.#stuck = null;
     if (host !== null) {
-      // SIGKILL: a busy loop, a deadlock or a leak ends with the process.
-      host.kill();
       this.#host = null;
-      this.#releasing = host;
-      host.released.then(() => {
-        if (this.#releasing === host) this.#releasing = null;
-      });
+      // A component that ended on its own leaves its siblings be; one that may still run (a
+      // busy loop, a deadlock, a leak) ends with its host: SIGKILL, its siblings restart.
+      if (stuck !== null || this.spec.isolation === "process") {
+        host.kill(this.spec.name, stuck ?? "stopped");
+      } else host.detach(this.spec.name);
+      if (!host.alive) {
+        this.#releasing = host;
+        host.released.then(() => {
+          if (this.#releasing === host) this.#releasing = null;
+        });
+      }
     }
   }
 
@@ -441,6 +456,7 @@ export class SupervisedComponent {
         component: this.spec.name,
         ms: this.#settings.stopTimeoutMs,
       });
+      this.#stuck = `did not stop within ${this.#settings.stopTimeoutMs} ms`;
       this.#detach();
       this.#setState("stopped");
     }

@@ -59,11 +59,13 @@ function treeTicks(root: number): number {
   return tree(root).reduce((sum, pid) => sum + (cpuTicks(pid) ?? 0), 0);
 }
 
-/** Host processes (running host_main.ts) under `root`. */
-function hostsUnder(root: number): number[] {
+/** Host processes (running host_main.ts) under `root`; with `names`, only those components' own. */
+function hostsUnder(root: number, names?: string[]): number[] {
   return tree(root).filter((pid) => {
     try {
-      return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes("host_main.ts");
+      const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+      return cmdline.includes("host_main.ts") &&
+        (names === undefined || names.some((n) => cmdline.includes(`/${n}.sock`)));
     } catch {
       return false;
     }
@@ -71,20 +73,8 @@ function hostsUnder(root: number): number[] {
 }
 
 /** Host processes of this test (children running host_main.ts), by pid. */
-function hostPids(): number[] {
-  const pids: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
-      if (ppid === Deno.pid && cmdline.includes("host_main.ts")) pids.push(Number(entry.name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
+function hostPids(names?: string[]): number[] {
+  return hostsUnder(Deno.pid, names).filter((pid) => parents().get(pid) === Deno.pid);
 }
 
 /** CPU time (user + system, clock ticks) of a process, or null once it is gone. */
@@ -141,7 +131,8 @@ Deno.test("a busy loop, a deadlock, a leak and Deno.exit in host processes cost 
   });
   const supervisor = await startRobot(dir);
   try {
-    const started = hostPids();
+    const isolated = ["spin", "lock", "leak", "quit"];
+    const started = hostPids(isolated);
     assert.ok(started.length >= 1, "the isolated components run in host processes");
     const spin = await waitForState(supervisor, "spin", "failed");
     assert.match(spin.lastError ?? "", /silent for \d+ ms/);
@@ -153,7 +144,7 @@ Deno.test("a busy loop, a deadlock, a leak and Deno.exit in host processes cost 
     assert.match(quit.lastError ?? "", /3/);
     // Everything the failed components held is back: no host runs, its port binds again.
     await waitFor(
-      () => hostPids().length === 0 && started.every((pid) => cpuTicks(pid) === null),
+      () => hostPids(isolated).length === 0 && started.every((pid) => cpuTicks(pid) === null),
       "every host process to be gone (reaped: no CPU time, no memory left)",
     );
     assert.ok(portFree(port), "the busy loop's port is free");
@@ -188,7 +179,7 @@ Deno.test("a limited component is restarted alone, with its reason, and never tw
     await waitFor(() => componentOf(supervisor, "leak").restarts >= 2, "leak to restart twice");
     assert.equal(componentOf(supervisor, "leak").lastError, "out of memory (48 MB)");
     // One host for calm, at most one for leak: a replacement never runs beside its old copy.
-    assert.ok(hostPids().length <= 2, `hosts: ${hostPids().length}`);
+    assert.ok(hostPids(["leak"]).length <= 1, `leak's hosts: ${hostPids(["leak"]).length}`);
     const calm = componentOf(supervisor, "calm");
     assert.equal(calm.state, "running");
     assert.equal(calm.restarts, 0);
@@ -218,14 +209,14 @@ Deno.test("a busy loop in a host: the robot process answers throughout, then its
   try {
     const pid = robot.child.pid;
     // While the host spins a core, the supervisor answers at once, and says spin still runs.
-    await waitFor(() => hostsUnder(pid).length === 1, "spin's host process");
+    await waitFor(() => hostsUnder(pid, ["spin"]).length === 1, "spin's host process");
     const asked = performance.now();
     const during = await statusOf(control);
     assert.ok(performance.now() - asked < 1000, "status answered within a second");
     assert.ok(during.components.some((c) => c.name === "spin"));
     await robot.waitFor(/spin crashed: silent for \d+ ms/, 20_000);
     // Its host is gone: the robot's tree no longer burns a core (under 0.3 of one over a second).
-    await waitFor(() => hostsUnder(pid).length === 0, "spin's host to be gone");
+    await waitFor(() => hostsUnder(pid, ["spin"]).length === 0, "spin's host to be gone");
     const before = treeTicks(pid);
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
@@ -242,4 +233,40 @@ Deno.test("a busy loop in a host: the robot process answers throughout, then its
     const status = await robot.stop();
     assert.equal(status.code, 0, robot.stderr());
   }
+});
+
+Deno.test("a busy loop in the shared host: the host is killed, its siblings come back, the tree idles", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  spin: { kind: node, module: ./spin.ts, heartbeatTimeoutMs: 1000, restart: never }
+  calm: { kind: node, module: ./calm.ts }
+`,
+    ),
+    "spin.ts": `export default async function main() {
+  await new Promise((r) => setTimeout(r, 300));
+  while (true) { /* a busy loop */ }
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  try {
+    const [shared] = hostPids();
+    assert.ok(shared !== undefined, "the components run in the shared host");
+    const spin = await waitForState(supervisor, "spin", "failed");
+    assert.match(spin.lastError ?? "", /silent for \d+ ms/);
+    // Its sibling was stopped with the host, and told why, then came back in a new one.
+    const calm = await waitForState(supervisor, "calm", "running", (c) => c.restarts === 1);
+    assert.match(calm.lastError ?? "", /its host process was killed: spin was silent/);
+    await waitFor(() => cpuTicks(shared) === null, "the old shared host to be reaped");
+    const [now] = hostPids();
+    assert.ok(now !== undefined && now !== shared, "calm runs in a new shared host");
+    const before = treeTicks(now);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
+    const perSecond = (treeTicks(now) - before) / ((performance.now() - t0) / 1000);
+    assert.ok(perSecond < 30, `the new host used ${perSecond} ticks/s`);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
 });
