@@ -128,13 +128,13 @@ function treeRssMb(pid: number): number {
 }
 
 /**
- * The example robot with every component in a host process of its own (`isolation: process`
- * as the robot's default), written beside the shipped file so its modules resolve alike.
+ * The example robot with `isolation` as the robot's default, written beside the shipped file so
+ * its modules resolve alike.
  */
-async function isolatedExample(): Promise<string> {
+async function exampleWith(isolation: "process" | "worker"): Promise<string> {
   const shipped = await Deno.readTextFile(join(ROOT, "examples/robot/robot.yaml"));
-  const file = join(ROOT, "examples/robot/.bench-isolated.yaml");
-  await Deno.writeTextFile(file, shipped.replace(/^robot: .*$/m, "$&\nisolation: process"));
+  const file = join(ROOT, `examples/robot/.bench-${isolation}.yaml`);
+  await Deno.writeTextFile(file, shipped.replace(/^robot: .*$/m, `$&\nisolation: ${isolation}`));
   return file;
 }
 
@@ -273,20 +273,32 @@ if (import.meta.main) {
   const messages = Number(values.messages ?? (values.quick ? 50_000 : 200_000));
   console.log(`robot runtime (example robot: 8 components; ${Deno.build.target})`);
   const shipped = join(ROOT, "examples/robot/robot.yaml");
-  for (const text of await lifecycle(runs, shipped, "as shipped (isolation: worker)")) {
-    console.log(text);
-  }
+  const label = "as shipped: one shared host process (isolation: host)";
+  for (const text of await lifecycle(runs, shipped, label)) console.log(text);
   // A smaller young generation per isolate (V8's default semi-space grows to 8 MB or more).
   const semi = ["--max-semi-space-size=1"];
-  for (const text of await lifecycle(runs, shipped, `as shipped, --v8-flags=${semi}`, semi)) {
+  for (
+    const text of await lifecycle(
+      runs,
+      shipped,
+      `the same, the robot process with --v8-flags=${semi}`,
+      semi,
+    )
+  ) {
     console.log(text);
   }
-  const isolated = await isolatedExample();
-  try {
-    const label = "every component in a host process (isolation: process)";
-    for (const text of await lifecycle(runs, isolated, label)) console.log(text);
-  } finally {
-    await Deno.remove(isolated);
+  for (
+    const [isolation, title] of [
+      ["worker", "main's design: Workers in the robot process (isolation: worker)"],
+      ["process", "a host process per component (isolation: process)"],
+    ] as const
+  ) {
+    const file = await exampleWith(isolation);
+    try {
+      for (const text of await lifecycle(runs, file, title)) console.log(text);
+    } finally {
+      await Deno.remove(file);
+    }
   }
   const tmp = await Deno.makeTempDir({ prefix: "zedge-bench-ipc-" });
   for (
