@@ -292,7 +292,12 @@ export class SupervisedComponent {
     // not hear heartbeats then, so that time is not the component's silence.
     const late = now - this.#lastWatchdogRun - WATCHDOG_TICK_MS;
     this.#lastWatchdogRun = now;
-    if (late > WATCHDOG_TICK_MS) this.#lastHeartbeat += late;
+    if (late > WATCHDOG_TICK_MS) {
+      this.#lastHeartbeat += late;
+      // What the components said meanwhile (buffered on a host's socket) is read after this
+      // tick: judge from the next one.
+      return;
+    }
     const silent = now - this.#lastHeartbeat;
     // Loading and starting may block a Worker for long on a slow robot (or under emulation):
     // until it is running, only the load timeout applies.
