@@ -258,6 +258,9 @@ export class HostProcess {
   readonly pid: number;
   /** Resolves once the host process has exited: its CPU, memory and ports are returned. */
   readonly released: Promise<void>;
+  /** Resolves once the host has dialled in: its own start-up is over. */
+  readonly connected: Promise<void>;
+  #connected!: () => void;
   readonly #child: Deno.ChildProcess;
   readonly #listener: Deno.Listener;
   readonly #socket: string;
@@ -297,6 +300,7 @@ export class HostProcess {
       throw error;
     }
     this.pid = this.#child.pid;
+    this.connected = new Promise((resolve) => this.#connected = resolve);
     this.#accept().catch(() => {});
     this.released = this.#child.status.then((status) => {
       this.#exited = true;
@@ -350,6 +354,7 @@ export class HostProcess {
       "s",
     );
     for (const [component, message] of this.#queue.splice(0)) this.#link.send(component, message);
+    this.#connected();
   }
 
   /** Posts a message to one of its components. */

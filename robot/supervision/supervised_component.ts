@@ -236,7 +236,12 @@ export class SupervisedComponent {
   #launchHost(instance: number): void {
     this.#lastHeartbeat = performance.now();
     try {
-      this.#host = this.#startHost(instance);
+      const host = this.#startHost(instance);
+      this.#host = host;
+      // Starting a process (a Deno, under emulation a slow one) is not the component's loading.
+      host.connected.then(() => {
+        if (instance === this.#instance) this.#lastHeartbeat = performance.now();
+      });
     } catch (error) {
       // Cannot start a process at all (no leave to run deno, no socket): retrying cannot help.
       this.#setState("starting");
