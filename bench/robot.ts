@@ -53,12 +53,23 @@ function line(label: string, values: number[], unit: string, target?: number): s
  * robot.child.kill("SIGTERM");
  * ```
  */
-export async function startRobot(file: string, control: string) {
+export async function startRobot(file: string, control: string, v8Flags: string[] = []) {
   const config = await loadRobotConfig(file, { control });
   const flags = robotProcessFlags(config, { mode: "source" }, [], await robotCodeFiles(config));
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-remote", ...flags, MAIN, "robot", "run", file, "--control", control],
+    args: [
+      "run",
+      "--no-remote",
+      ...(v8Flags.length > 0 ? [`--v8-flags=${v8Flags.join(",")}`] : []),
+      ...flags,
+      MAIN,
+      "robot",
+      "run",
+      file,
+      "--control",
+      control,
+    ],
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -88,13 +99,51 @@ export async function startRobot(file: string, control: string) {
   return { child, readyMs, supervisorMs, drained };
 }
 
-function rssMb(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+/** RSS of a process and all its descendants (host processes included), in MB. */
+function treeRssMb(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry.name)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  let total = 0;
+  const todo = [pid];
+  while (todo.length > 0) {
+    const at = todo.pop()!;
+    try {
+      const status = Deno.readTextFileSync(`/proc/${at}/status`);
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    } catch {
+      // Gone meanwhile.
+    }
+    todo.push(...(children.get(at) ?? []));
+  }
+  return total;
 }
 
-async function lifecycle(runs: number): Promise<string[]> {
-  const file = join(ROOT, "examples/robot/robot.yaml");
+/**
+ * The example robot with `isolation` as the robot's default, written beside the shipped file so
+ * its modules resolve alike.
+ */
+async function exampleWith(isolation: "process" | "worker"): Promise<string> {
+  const shipped = await Deno.readTextFile(join(ROOT, "examples/robot/robot.yaml"));
+  const file = join(ROOT, `examples/robot/.bench-${isolation}.yaml`);
+  await Deno.writeTextFile(file, shipped.replace(/^robot: .*$/m, `$&\nisolation: ${isolation}`));
+  return file;
+}
+
+async function lifecycle(
+  runs: number,
+  file: string,
+  label: string,
+  v8Flags: string[] = [],
+): Promise<string[]> {
   const dir = await Deno.makeTempDir({ prefix: "zedge-bench-robot-" });
   const control = `ipc://${dir}/zedge/kitchen-bot.sock`;
   const ready: number[] = [];
@@ -102,13 +151,13 @@ async function lifecycle(runs: number): Promise<string[]> {
   const stop: number[] = [];
   const rss: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const robot = await startRobot(file, control);
+    const robot = await startRobot(file, control, v8Flags);
     ready.push(robot.readyMs);
     supervisor.push(robot.supervisorMs);
     if (run === 0) {
       // Idle: let start-up garbage be collected before sampling.
       await new Promise((r) => setTimeout(r, 3000));
-      rss.push(rssMb(robot.child.pid));
+      rss.push(treeRssMb(robot.child.pid));
     }
     const killed = performance.now();
     robot.child.kill("SIGTERM");
@@ -119,10 +168,11 @@ async function lifecycle(runs: number): Promise<string[]> {
   }
   await Deno.remove(dir, { recursive: true });
   return [
+    `${label}:`,
     line("cold start: process start → all components ready", ready, "ms", 300),
     line("  of which the supervisor (config → all ready)", supervisor, "ms"),
     line("SIGTERM → process exit", stop, "ms", 200),
-    line("idle RSS of the example robot (8 components)", rss, "MB", 120),
+    line("idle RSS of the process tree (8 components)", rss, "MB", 120),
   ];
 }
 
@@ -222,7 +272,34 @@ if (import.meta.main) {
   const runs = Number(values.runs ?? (values.quick ? 3 : 5));
   const messages = Number(values.messages ?? (values.quick ? 50_000 : 200_000));
   console.log(`robot runtime (example robot: 8 components; ${Deno.build.target})`);
-  for (const text of await lifecycle(runs)) console.log(text);
+  const shipped = join(ROOT, "examples/robot/robot.yaml");
+  const label = "as shipped: one shared host process (isolation: host)";
+  for (const text of await lifecycle(runs, shipped, label)) console.log(text);
+  // A smaller young generation per isolate (V8's default semi-space grows to 8 MB or more).
+  const semi = ["--max-semi-space-size=1"];
+  for (
+    const text of await lifecycle(
+      runs,
+      shipped,
+      `the same, the robot process with --v8-flags=${semi}`,
+      semi,
+    )
+  ) {
+    console.log(text);
+  }
+  for (
+    const [isolation, title] of [
+      ["worker", "main's design: Workers in the robot process (isolation: worker)"],
+      ["process", "a host process per component (isolation: process)"],
+    ] as const
+  ) {
+    const file = await exampleWith(isolation);
+    try {
+      for (const text of await lifecycle(runs, file, title)) console.log(text);
+    } finally {
+      await Deno.remove(file);
+    }
+  }
   const tmp = await Deno.makeTempDir({ prefix: "zedge-bench-ipc-" });
   for (
     const [name, endpoint] of [

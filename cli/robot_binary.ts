@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigFileError } from "../core/config/yaml_schema.ts";
 import { VERSION } from "../core/version.ts";
 import { parseRobotConfig } from "../robot/config.ts";
+import { useBinaryHosts } from "../robot/supervision/host_process.ts";
 import { CliError } from "./errors.ts";
 import { runProgram } from "./program.ts";
 import { registerControl } from "./robot_control.ts";
@@ -117,6 +118,8 @@ export function runRobotBinary(
   base: string,
   args: string[],
 ): Promise<number> {
+  // Compiled (its modules unpacked under /tmp/deno-compile-NAME): hosts are this binary.
+  if (fileURLToPath(base).startsWith("/tmp/deno-compile-")) useBinaryHosts();
   const source = embeddedSource(embedded, base);
   const program = new Command(embedded.robot)
     .description(`the robot ${embedded.robot}: its components, supervised (zedge ${VERSION})`)

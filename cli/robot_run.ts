@@ -79,7 +79,7 @@ export function registerRun(robot: Command, source: RobotSource): void {
  */
 export async function runRobot(config: RobotConfig, logLevel: LogLevel): Promise<void> {
   await refuseSecondSupervisor(config);
-  revokeWhatNoComponentGets();
+  revokeWhatNoComponentGets(config);
   const stop = shutdownSignal();
   const started = performance.now();
   // systemd hears of every state change (STATUS=), once it knows the robot is ready.
@@ -148,9 +148,13 @@ async function refuseSecondSupervisor(config: RobotConfig): Promise<void> {
  * so the process gives those up too: a Worker's own `import: false` does not
  * stop the modules it loads from being fetched with its parent's leave.
  */
-function revokeWhatNoComponentGets(): void {
+function revokeWhatNoComponentGets(config: RobotConfig): void {
+  // With host processes (isolation: process) the supervisor keeps leave to run deno itself.
+  const hosts = config.components.some((c) => c.isolation !== "worker");
   for (const name of ["run", "ffi", "import"] as const) {
     try {
+      // (Deno cannot revoke all but one program; the baked flags grant run of deno alone.)
+      if (name === "run" && hosts) continue;
       Deno.permissions.revokeSync({ name });
     } catch {
       // Already denied.

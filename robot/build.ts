@@ -40,7 +40,7 @@ import { systemdControlEndpoint } from "./systemd.ts";
  * @example
  * ```ts
  * import { ZEDGE_BINARY_ROOTS } from "./build.ts";
- * console.log(ZEDGE_BINARY_ROOTS.length); // 7
+ * console.log(ZEDGE_BINARY_ROOTS.length); // 8
  * ```
  */
 export const ZEDGE_BINARY_ROOTS: readonly string[] = [
@@ -51,6 +51,7 @@ export const ZEDGE_BINARY_ROOTS: readonly string[] = [
   new URL("./kinds/task_server_worker.ts", import.meta.url).href,
   new URL("./kinds/pipeline_worker.ts", import.meta.url).href,
   new URL("../core/pipeline/thread_worker.ts", import.meta.url).href,
+  new URL("./supervision/host_main.ts", import.meta.url).href,
 ];
 
 /**
@@ -171,7 +172,15 @@ export async function stageRobot(
         )
       };`,
       "",
-      "Deno.exit(await runRobotBinary(embedded, import.meta.url, Deno.args));",
+      "// `--zedge-host SOCKET`: this binary as a component's host process (isolation: process).",
+      'if (Deno.args[0] === "--zedge-host") {',
+      `  const { runComponentHost } = await import(${
+        JSON.stringify(rel(join(ZEDGE_ROOT, "robot/supervision/host_main.ts")))
+      });`,
+      "  await runComponentHost(Deno.args[1]);",
+      "} else {",
+      "  Deno.exit(await runRobotBinary(embedded, import.meta.url, Deno.args));",
+      "}",
       "",
     ].join("\n"),
   );

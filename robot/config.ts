@@ -122,7 +122,7 @@ export function parseRobotConfig(
   const control = options.control ?? raw.control ??
     defaultControlEndpoint(raw.robot, options.env ?? safeEnv);
   const components = Object.entries(raw.components).map(([name, c]) =>
-    resolver.component(raw.robot, name, c)
+    resolver.component(raw.robot, name, c, { isolation: raw.isolation })
   );
   const written = Object.fromEntries(components.map((c) => [c.name, { ...c.connects }]));
   resolver.resolveReferences(components, raw.components);

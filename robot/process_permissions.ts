@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
 import { denoModuleFiles } from "./deno_graph.ts";
 import type { RobotConfig } from "./spec.ts";
+import { hostSocketDir, hostSocketPath, SHARED_HOST } from "./supervision/host_process.ts";
 import { ZEDGE_SOURCE, zedgeSourceAt } from "./zedge_source.ts";
 import { NOTIFY_ENV, notifyBindPath, SYSTEMD_NOTIFY_SOCKET } from "./systemd_notify.ts";
 import {
@@ -47,6 +48,8 @@ export const SUPERVISOR_ENV: readonly string[] = [
   "NO_COLOR",
   "LOG_TOKENS",
   "LOG_STREAM",
+  // How host processes are started under emulation (see supervision/host_process.ts).
+  "ZEDGE_HOST_LAUNCHER",
 ];
 
 /**
@@ -162,6 +165,18 @@ export function robotProcessPermissions(
   // Who holds an endpoint a component could not bind (endpoint_holder.ts): the socket tables
   // and processes of /proc, as `ss -ltnp` reads them, since the process may run no programs.
   const holders: ComponentPermissions = { net: [], read: ["/proc"], write: [], env: [] };
+  // Host processes (isolation: host or process) dial the supervisor on a socket in its host directory.
+  const hosts: ComponentPermissions = isolatesAny(config)
+    ? {
+      net: [
+        ...config.components.filter((c) => c.isolation === "process").map((c) => c.name),
+        ...(config.components.some((c) => c.isolation === "host") ? [SHARED_HOST] : []),
+      ].map((name) => `unix:${hostSocketPath(config.robot, name)}`),
+      read: [hostSocketDir(config.robot)],
+      write: [hostSocketDir(config.robot)],
+      env: [],
+    }
+    : { net: [], read: [], write: [], env: [] };
   return unionPermissions([
     own,
     ...components,
@@ -170,7 +185,13 @@ export function robotProcessPermissions(
     dataflowDir,
     notify,
     holders,
+    hosts,
   ]);
+}
+
+/** Whether any component runs in a host process. */
+function isolatesAny(config: RobotConfig): boolean {
+  return config.components.some((c) => c.isolation !== "worker");
 }
 
 /**
@@ -198,6 +219,10 @@ export function robotProcessFlags(
     "--unstable-worker-options",
     "--unstable-net",
     ...permissionFlags(robotProcessPermissions(config, mode, extraControls, code)),
+    // Starting a component's host process: deno itself (a binary: itself), and nothing else.
+    ...(isolatesAny(config)
+      ? [`--allow-run=${mode.mode === "source" ? Deno.execPath() : "/proc/self/exe"}`]
+      : []),
   ];
 }
 

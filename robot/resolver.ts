@@ -193,7 +193,12 @@ export class Resolver {
     return config;
   }
 
-  component(robot: string, name: string, c: ComponentFile): ComponentSpec {
+  component(
+    robot: string,
+    name: string,
+    c: ComponentFile,
+    defaults: { isolation?: "host" | "process" | "worker" } = {},
+  ): ComponentSpec {
     const at = ["components", name];
     const base: ComponentSpecBase = {
       robot,
@@ -204,6 +209,9 @@ export class Resolver {
       restartGiven: c.restart !== undefined,
       heartbeatTimeoutMs: c.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
       maxMessageSize: c.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      // A heap limit needs a process: V8 bounds a process's heap, not a Worker's.
+      isolation: c.limits !== undefined ? "process" : c.isolation ?? defaults.isolation ?? "host",
+      memoryMb: c.limits?.memoryMb ?? null,
       binds: {},
       connects: {},
       modules: [],

@@ -149,6 +149,20 @@ const connectField = z.union([endpointOrReference, z.record(endpointKey, endpoin
 
 const pathList = z.array(z.string().min(1), { error: "must be a list of paths" });
 
+/**
+ * Where a component runs, always as a Web Worker with its own permissions: `host` (the
+ * default), in the robot's shared host process; `process`, in a host process of its own;
+ * `worker`, in the robot process itself (no host: what cannot be stopped there stays). The
+ * supervisor can always kill a host process (see supervision/host_process.ts).
+ *
+ * @example
+ * ```ts
+ * import { ISOLATIONS } from "./schema.ts";
+ * console.log(ISOLATIONS.join(", ")); // host, process, worker
+ * ```
+ */
+export const ISOLATIONS = ["host", "process", "worker"] as const;
+
 /** Keys every kind accepts. */
 const common = {
   restart: z.enum(RESTART_POLICIES).optional(),
@@ -160,6 +174,12 @@ const common = {
   heartbeatTimeoutMs: z.int({ error: "must be an integer number of milliseconds" }).min(100)
     .optional(),
   maxMessageSize: z.int({ error: "must be an integer number of bytes" }).min(64).optional(),
+  isolation: z.enum(ISOLATIONS, { error: "must be host, process or worker" }).optional()
+    .describe("process: a host process of its own, which the supervisor can always kill"),
+  limits: z.strictObject({
+    memoryMb: z.int({ error: "must be an integer number of megabytes" }).min(16),
+  }, { error: "must be a mapping: memoryMb" }).optional()
+    .describe("over memoryMb, this component alone restarts (it gets a host process of its own)"),
 };
 
 /** CURVE settings (robot/security.ts says who uses what). */
@@ -316,6 +336,8 @@ export const robotFileSchema = z.strictObject({
   ),
   insecure: z.boolean({ error: "must be true or false" }).optional()
     .describe("allow unauthenticated control, gateway and status page beyond loopback"),
+  isolation: z.enum(ISOLATIONS, { error: "must be host, process or worker" }).optional()
+    .describe("the components' default isolation (default host: one shared host process)"),
   security: robotSecurity.optional(),
   control: endpoint.optional(),
   logs: endpoint.optional(),

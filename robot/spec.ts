@@ -49,6 +49,10 @@ export interface ComponentSpecBase {
   heartbeatTimeoutMs: number;
   /** Largest message its sockets accept, in bytes. */
   maxMessageSize: number;
+  /** `host`: in the shared host process; `process`: a host of its own (always so with `limits`); `worker`: in the robot process. */
+  isolation: "host" | "process" | "worker";
+  /** Its heap limit in MB (`limits.memoryMb`), or null. */
+  memoryMb: number | null;
   /** Endpoints it binds, by key (as bound: `tcp://*:7779`). */
   binds: Record<string, string>;
   /** Endpoints it connects to, by key (references resolved). */

@@ -1,7 +1,12 @@
 /**
  * The robot supervisor: runs each component of a {@link RobotConfig} in
  * its own Web Worker, whose Deno permissions are that component's alone,
- * and keeps it running.
+ * and keeps it running. The concerns live in `supervision/`: each
+ * component's crash policy and watchdog (supervised_component.ts), host
+ * processes for `isolation: process` and `limits` (host_process.ts,
+ * host_main.ts, frame_link.ts), and the log sinks (log_sinks.ts); this
+ * module wires them to the control server, the status page, the gateway,
+ * peer links and the live view.
  *
  * - A crash (uncaught error, unhandled rejection, `self.close()`,
  *   `Deno.exit()`, a module that throws) restarts the component after a
@@ -16,6 +21,10 @@
  *   Deno cannot stop a thread stuck in a synchronous loop: `terminate()`
  *   returns but the thread keeps its core (and any socket it bound) until
  *   the loop ends, so its replacement may find its port taken and fail.
+ *   A component with `isolation: process` (or `limits: { memoryMb }`) runs
+ *   in a host process of its own instead: it is SIGKILLed, and its
+ *   replacement starts only once it has exited; over its heap limit it
+ *   alone restarts, with `out of memory (N MB)` as its reason.
  * - {@link Supervisor.shutdown} fires every component's signal and waits
  *   up to 1.5 s; components still running then are terminated.
  * - Components report their live figures with each heartbeat; the
@@ -34,14 +43,8 @@
  * ```
  * @module
  */
-import { getLogger } from "@logtape/logtape";
-import type { ComponentSpec, RobotConfig } from "./spec.ts";
-import {
-  type ComponentState,
-  type ComponentStatus,
-  ControlServer,
-  type RobotStatus,
-} from "./control.ts";
+import type { RobotConfig } from "./spec.ts";
+import { type ComponentState, ControlServer, type RobotStatus } from "./control.ts";
 import { controlSecurityOf } from "./robot_security.ts";
 import { createPubLogSink, type PubLogSink } from "../core/logs/pub_sink.ts";
 import { DataflowGateway, robotDirectory } from "./dataflow/gateway.ts";
@@ -50,25 +53,20 @@ import { ensurePrivateDir } from "./private_dir.ts";
 import { VERSION } from "../core/version.ts";
 import { taskServersOf } from "./task_servers.ts";
 import { FoxgloveServer } from "./foxglove/server.ts";
-import { InprocDirectory, isInprocMessage } from "./inproc_bridge.ts";
-import { inprocAccess } from "./grants.ts";
+import { InprocDirectory } from "./inproc_bridge.ts";
 import { escapeUntrusted } from "../core/logs/escape.ts";
 import { LiveControl } from "./live/control_ops.ts";
 import { RobotLive } from "./live/hub.ts";
 import { RobotObservatory } from "./observe/observatory.ts";
 import { StatusServer } from "./observe/status_server.ts";
 import type { RobotView } from "./observe/view.ts";
-import { componentWorkerUrl, graphLoadFailure } from "./component_entry.ts";
-import { crashLines } from "./crash_report.ts";
-import { explainHeld } from "./endpoint_holder.ts";
-import { reportEarlyReturn } from "./pending_work.ts";
-import { workerPermissions } from "./permissions.ts";
-import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "./protocol.ts";
+import { HostPool, hostSocketDir } from "./supervision/host_process.ts";
+import { LogSinks, relogSink } from "./supervision/log_sinks.ts";
+import { SupervisedComponent } from "./supervision/supervised_component.ts";
+import type { ComponentLogRecord, LogLevelName } from "./protocol.ts";
+import { getLogger } from "@logtape/logtape";
 
 const log = getLogger(["zedge", "robot", "supervisor"]);
-
-/** How often the watchdog looks at each component's last heartbeat. */
-const WATCHDOG_TICK_MS = 250;
 
 /** Log tail lines a control `view` reply carries at most (`zedge robot top` shows a few). */
 const CONTROL_LOG_LINES = 50;
@@ -107,345 +105,6 @@ export interface SupervisorOptions {
 
 type Settings = Required<Omit<SupervisorOptions, "onLog" | "onStateChange">> & SupervisorOptions;
 
-/** What a component's Worker shares with the rest of the robot: inproc, and where its figures go. */
-interface RobotLinks {
-  inproc: InprocDirectory;
-  observatory: RobotObservatory;
-}
-
-/** One component's Worker and what the supervisor knows of it. */
-class SupervisedComponent {
-  readonly spec: ComponentSpec;
-  state: ComponentState = "stopped";
-  restarts = 0;
-  lastError: string | null = null;
-  readyAt = 0;
-  #settings: Settings;
-  #worker: Worker | null = null;
-  #instance = 0;
-  #launches = 0;
-  #lastHeartbeat = 0;
-  /** When the watchdog last ran: a late run means the supervisor itself was not running. */
-  #lastWatchdogRun = 0;
-  #watchdog: ReturnType<typeof setInterval> | undefined;
-  #backoffTimer: ReturnType<typeof setTimeout> | undefined;
-  #backoffMs: number;
-  #crashes: number[] = [];
-  #wanted = false;
-  #stopped: (() => void) | null = null;
-  #readyWaiters: (() => void)[] = [];
-  #everSettled = false;
-
-  readonly #links: RobotLinks;
-
-  constructor(spec: ComponentSpec, settings: Settings, links: RobotLinks) {
-    this.spec = spec;
-    this.#settings = settings;
-    this.#links = links;
-    this.#backoffMs = settings.backoffInitialMs;
-  }
-
-  /** Resolves once the component has been ready (or failed) once. */
-  settled(): Promise<void> {
-    if (this.#everSettled) return Promise.resolve();
-    return new Promise((resolve) => this.#readyWaiters.push(resolve));
-  }
-
-  status(now: number): ComponentStatus {
-    const p = this.spec.permissions;
-    return {
-      name: this.spec.name,
-      kind: this.spec.kind,
-      state: this.state,
-      restarts: this.restarts,
-      uptimeMs: this.state === "running" ? Math.round(now - this.readyAt) : 0,
-      lastError: this.lastError,
-      permissions: { net: [...p.net], read: [...p.read], write: [...p.write], env: [...p.env] },
-    };
-  }
-
-  start(): void {
-    this.#wanted = true;
-    if (this.#worker !== null || this.state === "backoff") return;
-    this.#crashes = [];
-    this.#backoffMs = this.#settings.backoffInitialMs;
-    this.#launch();
-  }
-
-  #setState(state: ComponentState, error: string | null = this.lastError): void {
-    this.state = state;
-    this.lastError = error;
-    this.#settings.onStateChange?.(this.spec.name, state, error);
-    if (state === "running" || state === "failed") this.#settle();
-  }
-
-  #settle(): void {
-    if (this.#everSettled) return;
-    this.#everSettled = true;
-    for (const resolve of this.#readyWaiters.splice(0)) resolve();
-  }
-
-  #launch(): void {
-    clearTimeout(this.#backoffTimer);
-    this.#backoffTimer = undefined;
-    if (this.#launches++ > 0) this.restarts++;
-    const instance = ++this.#instance;
-    const worker = new Worker(workerScript(this.spec), {
-      type: "module",
-      name: `${this.spec.robot}/${this.spec.name}`,
-      // @ts-ignore: Deno's worker permissions (--unstable-worker-options)
-      deno: { permissions: workerPermissions(this.spec.permissions) },
-    });
-    this.#worker = worker;
-    this.#lastHeartbeat = performance.now();
-    let heard = false;
-    worker.onmessage = (event: MessageEvent<FromComponent>) => {
-      heard = true;
-      if (instance === this.#instance) this.#onMessage(event.data);
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      if (instance !== this.#instance) return;
-      // An error before the runtime's first word: the Worker's module graph did not load.
-      if (!heard) this.#ended("fatal", graphLoadFailure(event.message));
-      else this.#ended("crash", event.message || "uncaught error");
-    };
-    worker.onmessageerror = () => {
-      if (instance === this.#instance) this.#ended("crash", "sent a message that cannot be read");
-    };
-    this.#setState("starting");
-    this.#links.inproc.started(this.spec.name, inprocAccess(this.spec));
-    this.#post({ op: "start", spec: this.spec, logLevel: this.#settings.logLevel });
-    clearInterval(this.#watchdog);
-    this.#lastWatchdogRun = performance.now();
-    this.#watchdog = setInterval(() => this.#checkHeartbeat(instance), WATCHDOG_TICK_MS);
-  }
-
-  /** Posts to the current Worker (none: dropped, as for a component that just ended). */
-  post(message: ToComponent, transfer: Transferable[] = []): void {
-    this.#post(message, transfer);
-  }
-
-  #post(message: ToComponent, transfer: Transferable[] = []): void {
-    try {
-      this.#worker?.postMessage(message, transfer);
-    } catch (error) {
-      this.#ended("crash", `cannot reach its worker: ${error}`);
-    }
-  }
-
-  #checkHeartbeat(instance: number): void {
-    if (instance !== this.#instance || this.#worker === null) return;
-    const now = performance.now();
-    // A run far later than its tick means the supervisor did not run meanwhile (the process
-    // was paused with SIGSTOP, the machine suspended, or its own thread was busy): it could
-    // not hear heartbeats then, so that time is not the component's silence.
-    const late = now - this.#lastWatchdogRun - WATCHDOG_TICK_MS;
-    this.#lastWatchdogRun = now;
-    if (late > WATCHDOG_TICK_MS) this.#lastHeartbeat += late;
-    const silent = now - this.#lastHeartbeat;
-    // Loading and starting may block a Worker for long on a slow robot (or under emulation):
-    // until it is running, only the load timeout applies.
-    const limit = this.state === "running"
-      ? this.spec.heartbeatTimeoutMs
-      : this.#settings.loadTimeoutMs;
-    if (silent > limit) {
-      this.#ended(
-        "crash",
-        `silent for ${Math.round(silent)} ms (busy loop or deadlock?): terminated and replaced`,
-      );
-    }
-  }
-
-  #onMessage(message: FromComponent): void {
-    this.#lastHeartbeat = performance.now();
-    if (isInprocMessage(message)) {
-      this.#links.inproc.handle(this.spec.name, message);
-      return;
-    }
-    switch (message.op) {
-      case "heartbeat":
-        return;
-      case "figures":
-        this.#links.observatory.figures(this.spec.name, message.figures);
-        return;
-      case "ready":
-        this.readyAt = performance.now();
-        this.#setState("running", this.lastError);
-        log.info("{component} is running", { component: this.spec.name });
-        return;
-      case "log":
-        if (this.#settings.onLog) this.#settings.onLog(this.spec.name, message.record);
-        else relog(this.spec.name, message.record);
-        return;
-      case "finished":
-        if (message.pending) reportEarlyReturn(this.spec.robot, this.spec.name, message.pending);
-        this.#ended("finished", null);
-        return;
-      case "failed":
-        this.#ended(
-          message.fatal ? "fatal" : "crash",
-          message.held === undefined ? message.error : explainHeld(message.held, message.error),
-        );
-        return;
-      case "exit":
-        this.#ended("crash", message.reason);
-        return;
-      case "stopped":
-        this.#detach();
-        this.#setState("stopped");
-        this.#stopped?.();
-        return;
-      case "checked":
-        return;
-    }
-  }
-
-  /** Forgets the current Worker (terminating it) so late events are ignored. */
-  #detach(): void {
-    if (this.#worker !== null) this.#links.inproc.ended(this.spec.name);
-    this.#instance++;
-    clearInterval(this.#watchdog);
-    this.#watchdog = undefined;
-    this.#worker?.terminate();
-    this.#worker = null;
-  }
-
-  #ended(how: "crash" | "fatal" | "finished", report: string | null): void {
-    // The log says the first line (the error and where) in the crash's record and the
-    // component's stack frames in their own records; its state keeps the whole report.
-    const { headline: error, frames } = crashLines(report);
-    const logStack = (level: "warn" | "error") => {
-      for (const frame of frames) {
-        log[level]("{component}   {frame}", { component: this.spec.name, frame });
-      }
-    };
-    const ranMs = this.state === "running" ? performance.now() - this.readyAt : 0;
-    this.#detach();
-    if (!this.#wanted) {
-      this.#setState("stopped", report ?? this.lastError);
-      this.#stopped?.();
-      return;
-    }
-    const name = this.spec.name;
-    if (how === "fatal") {
-      log.error("{component} failed: {error}", { component: name, error });
-      logStack("error");
-      this.#setState("failed", report);
-      return;
-    }
-    if (how === "finished") {
-      if (this.spec.restart !== "always") {
-        log.info("{component} finished", { component: name });
-        this.#setState("stopped", this.lastError);
-        return;
-      }
-      log.info("{component} finished; restarting (restart: always)", { component: name });
-    } else {
-      const now = performance.now();
-      this.#crashes = this.#crashes.filter((t) => now - t < this.#settings.crashWindowMs);
-      this.#crashes.push(now);
-      if (this.spec.restart === "never") {
-        log.error("{component} crashed: {error} (restart: never)", { component: name, error });
-        logStack("error");
-        this.#setState("failed", report);
-        return;
-      }
-      if (this.#crashes.length > this.#settings.maxCrashes) {
-        log.error("{component} crashed {count} times within {window} s, giving up: {error}", {
-          component: name,
-          count: this.#crashes.length,
-          window: this.#settings.crashWindowMs / 1000,
-          error,
-        });
-        logStack("error");
-        this.#setState("failed", report);
-        return;
-      }
-    }
-    if (ranMs >= this.#settings.backoffMaxMs) this.#backoffMs = this.#settings.backoffInitialMs;
-    const delay = this.#backoffMs;
-    this.#backoffMs = Math.min(this.#backoffMs * 2, this.#settings.backoffMaxMs);
-    if (how === "crash") {
-      log.warn("{component} crashed: {error}; restarting in {delay} ms", {
-        component: name,
-        error,
-        delay,
-      });
-      logStack("warn");
-    }
-    this.#setState("backoff", how === "crash" ? report : this.lastError);
-    this.#backoffTimer = setTimeout(() => {
-      this.#backoffTimer = undefined;
-      if (this.#wanted) this.#launch();
-    }, delay);
-  }
-
-  /** Stops gracefully: signal, then terminate after `stopTimeoutMs`. */
-  async stop(): Promise<void> {
-    this.#wanted = false;
-    clearTimeout(this.#backoffTimer);
-    this.#backoffTimer = undefined;
-    if (this.#worker === null) {
-      if (this.state !== "failed") this.#setState("stopped");
-      return;
-    }
-    const stopped = new Promise<void>((resolve) => this.#stopped = resolve);
-    this.#post({ op: "stop" });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) =>
-      timer = setTimeout(() => resolve("late"), this.#settings.stopTimeoutMs)
-    );
-    const outcome = await Promise.race([stopped, late]);
-    clearTimeout(timer);
-    this.#stopped = null;
-    if (outcome === "late") {
-      log.warn("{component} did not stop within {ms} ms: terminated", {
-        component: this.spec.name,
-        ms: this.#settings.stopTimeoutMs,
-      });
-      this.#detach();
-      this.#setState("stopped");
-    }
-  }
-}
-
-/**
- * The URL a component's Worker starts from: its generated entry module,
- * which loads the kind's runtime and the component's modules as one static
- * graph (see component_entry.ts).
- */
-function workerScript(spec: ComponentSpec): string {
-  return componentWorkerUrl(spec);
-}
-
-/** Re-logs a component's record under `["zedge", "component", name, …its category]`. */
-function relog(component: string, record: ComponentLogRecord): void {
-  getLogger(["zedge", "component", component, ...record.category]).emit({
-    level: record.level,
-    message: [record.message],
-    rawMessage: record.message,
-    timestamp: record.time,
-    properties: record.properties,
-  });
-}
-
-/** The supervisor's own record of a component's state change (its logs and the log tail). */
-function stateChangeRecord(
-  component: string,
-  state: ComponentState,
-  error: string | null,
-): ComponentLogRecord {
-  const level = state === "failed" ? "error" : state === "backoff" ? "warning" : "info";
-  return {
-    time: Date.now(),
-    level,
-    category: ["zedge", "robot", "supervisor"],
-    message: `${component} is ${state}${error && state !== "running" ? `: ${error}` : ""}`,
-    properties: { component, state, error },
-  };
-}
-
 /**
  * Runs a robot's components (see the module documentation).
  *
@@ -471,6 +130,8 @@ export class Supervisor {
   #gateway: DataflowGateway | null = null;
   #peers: PeerLinks | null = null;
   #logs: PubLogSink | null = null;
+  readonly #sinks: LogSinks;
+  readonly #hosts: HostPool;
   #uninstallBridge: (() => void) | null = null;
   readonly #observatory: RobotObservatory;
   #statusServer: StatusServer | null = null;
@@ -504,26 +165,28 @@ export class Supervisor {
     this.#observatory = observatory;
     this.#live = new RobotLive(config, observatory);
     this.#liveControl = new LiveControl(this.#live);
-    this.#observe(observatory);
-    this.#components = config.components.map((spec) =>
-      new SupervisedComponent(spec, this.#settings, { inproc, observatory })
-    );
-  }
-
-  /** Every log record and state change also reaches the observatory (its log tail and view). */
-  #observe(observatory: RobotObservatory): void {
+    this.#hosts = new HostPool(config.components);
     const onLog = this.#settings.onLog;
-    this.#settings.onLog = (component, record) => {
-      observatory.log(component, record);
-      if (onLog) onLog(component, record);
-      else relog(component, record);
+    this.#sinks = new LogSinks([
+      {
+        component: (name, record) => observatory.log(name, record),
+        supervisor: (record) => observatory.log("supervisor", record),
+      },
+      onLog ? { component: onLog } : relogSink,
+    ]);
+    const sinks = this.#sinks;
+    const policy = {
+      ...this.#settings,
+      onLog: (component: string, record: ComponentLogRecord) => sinks.component(component, record),
+      onStateChange: (component: string, state: ComponentState, error: string | null) => {
+        this.#settings.onStateChange?.(component, state, error);
+        sinks.stateChanged(component, state, error);
+        observatory.stateChanged(component, state);
+      },
     };
-    const onStateChange = this.#settings.onStateChange;
-    this.#settings.onStateChange = (component, state, error) => {
-      onStateChange?.(component, state, error);
-      observatory.log("supervisor", stateChangeRecord(component, state, error));
-      observatory.stateChanged(component, state);
-    };
+    this.#components = config.components.map((spec) =>
+      new SupervisedComponent(spec, policy, { inproc, observatory, hosts: this.#hosts })
+    );
   }
 
   /** Where the status page listens (`HOST:PORT`), once started; null without `status`. */
@@ -577,6 +240,10 @@ export class Supervisor {
       // Before anything binds there (the operator's topics on ipc, then the nodes').
       await ensurePrivateDir(this.config.dataflowDir);
     }
+    if (this.config.components.some((c) => c.isolation !== "worker")) {
+      // Where host processes dial in (see supervision/host_process.ts).
+      await ensurePrivateDir(hostSocketDir(this.config.robot));
+    }
     // The supervisor tap: its isolate dials the components' inproc names and binds its own
     // (the operator's topics, the links to peer robots), which components dial.
     this.#uninstallBridge = this.#inproc.installLocal();
@@ -621,17 +288,10 @@ export class Supervisor {
       component: "supervisor",
     });
     this.#logs = logs;
-    const onLog = this.#settings.onLog;
-    this.#settings.onLog = (component, record) => {
-      logs.publish(component, record);
-      if (onLog) onLog(component, record);
-      else relog(component, record);
-    };
-    const onStateChange = this.#settings.onStateChange;
-    this.#settings.onStateChange = (component, state, error) => {
-      onStateChange?.(component, state, error);
-      logs.publish("supervisor", stateChangeRecord(component, state, error));
-    };
+    this.#sinks.add({
+      component: (name, record) => logs.publish(name, record),
+      supervisor: (record) => logs.publish("supervisor", record),
+    });
   }
 
   /** Resolves once every component has been ready (or failed) once. */
@@ -695,6 +355,8 @@ export class Supervisor {
       await this.#gateway?.close();
       await this.#foxglove?.close();
       await Promise.all(this.#components.map((c) => c.stop()));
+      // The shared host outlives its components' Workers: it goes with the robot.
+      await this.#hosts.close();
       await this.#peers?.close();
       await this.#statusServer?.close();
       this.#liveControl.close();

@@ -845,23 +845,22 @@ export abstract class Socket implements AsyncIterable<Message> {
       if (pipe.queued > 0 && pipe.connection === null) waiting.add(pipe.endpoint);
     }
     if (waiting.size === 0 || linger === 0) return;
+    const handshakeTimeout = this.#settings.handshakeTimeout > 0
+      ? this.#settings.handshakeTimeout
+      : 30_000;
     await new Promise<void>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = () => {
+        off();
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(finish, linger > 0 ? linger : handshakeTimeout);
       const off = this.events.on("*", (event) => {
         const settled = event.type === "connect:retry" || event.type === "handshake:error" ||
           (event.type === "handshake" && this.#pipes.get(event.address)?.queued === 0);
         if (settled) waiting.delete(event.address);
         if (waiting.size === 0) finish();
       });
-      const finish = () => {
-        off();
-        clearTimeout(timer);
-        resolve();
-      };
-      const handshakeTimeout = this.#settings.handshakeTimeout > 0
-        ? this.#settings.handshakeTimeout
-        : 30_000;
-      timer = setTimeout(finish, linger > 0 ? linger : handshakeTimeout);
     });
   }
 

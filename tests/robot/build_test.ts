@@ -8,6 +8,7 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import { TaskState } from "../../core/tasks/protocol.ts";
 import { TaskClient } from "../../core/tasks/client.ts";
 import { spawn, zedge } from "../tasks/processes.ts";
+import { hostSocketDir } from "../../robot/supervision/host_process.ts";
 import { freeTcpPort, robotDir, robotYaml, ZEDGE } from "./helpers.ts";
 
 async function sampleRobot() {
@@ -47,7 +48,7 @@ workers:
     join(dir, "robot.yaml"),
     robotYaml(
       `  tasks: { kind: task-server, bind: "tcp://127.0.0.1:${tasks}", scopes: { /arm: ./handlers/arm.ts } }
-  reporter: { kind: node, module: ./nodes/reporter.ts, bind: { report: "tcp://127.0.0.1:${report}" } }
+  reporter: { kind: node, module: ./nodes/reporter.ts, isolation: process, bind: { report: "tcp://127.0.0.1:${report}" } }
   worker: { kind: pipeline-worker, pipeline: ./pipeline.yaml }
 `,
       `control: ${control}\n`,
@@ -66,13 +67,22 @@ Deno.test("robot build: the staged binary runs from its own files with exactly t
   assert.equal(command[1], "run");
   const flags = command.slice(2, -2);
   assert.ok(
-    !flags.includes("-A") && !flags.some((f) => /^--allow-(all|run|ffi|sys|import)/.test(f)),
+    !flags.includes("-A") && !flags.some((f) => /^--allow-(all|ffi|sys|import)/.test(f)),
   );
-  // Every path the process may read is in the stage, but the control socket's directory and
-  // /proc (who holds an endpoint a component could not bind).
+  // The reporter's host process (isolation: process) is deno itself: the only program it runs.
+  assert.deepEqual(flags.filter((f) => f.startsWith("--allow-run")), [
+    `--allow-run=${Deno.execPath()}`,
+  ]);
+  // Every path the process may read is in the stage, but the control socket's directory, /proc
+  // (who holds an endpoint a component could not bind) and the private directory where host
+  // processes dial in.
   const reads = flags.find((f) => f.startsWith("--allow-read="))!.slice("--allow-read=".length);
   for (const path of reads.split(",")) {
-    assert.ok(path.startsWith(stage) || path === `${robot.dir}/zedge` || path === "/proc", path);
+    assert.ok(
+      path.startsWith(stage) || path === `${robot.dir}/zedge` || path === "/proc" ||
+        path === hostSocketDir("test-bot"),
+      path,
+    );
   }
   // The stage holds code and the import map: no YAML (embedded), no other robot file.
   const files: string[] = [];

@@ -1,0 +1,75 @@
+/**
+ * A host process: started by the supervisor (see host_process.ts) with
+ * the permissions of the components it holds, it dials the supervisor's
+ * socket (its first argument), starts a component's Worker on its `start`,
+ * ends it on `host-terminate`, and relays every message both ways, each
+ * tagged with its component. It runs nothing else, so the supervisor can
+ * always take components back by killing their host: a busy loop's core,
+ * a leak's memory, their ports. `--max-old-space-size=N` bounds the heap
+ * of a host of its own (`limits`).
+ *
+ * @example
+ * ```sh
+ * deno run --unstable-worker-options --allow-read=… robot/supervision/host_main.ts /tmp/zedge-r-hosts/planner.sock
+ * ```
+ * @module
+ */
+import { componentWorkerUrl } from "../component_entry.ts";
+import { workerPermissions } from "../permissions.ts";
+import type { ToComponent } from "../protocol.ts";
+import { FrameLink } from "./frame_link.ts";
+import type { HostEvent, ToHost } from "./host_process.ts";
+
+/**
+ * Runs the host: dials `socket` and serves its components (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { runComponentHost } from "./host_main.ts";
+ * await runComponentHost("/tmp/zedge-r-hosts/planner.sock");
+ * ```
+ */
+export async function runComponentHost(socket: string): Promise<void> {
+  const conn = await Deno.connect({ transport: "unix", path: socket });
+  const workers = new Map<string, Worker>();
+  const start = (name: string, message: ToComponent & { op: "start" }) => {
+    let heard = false;
+    const worker = new Worker(componentWorkerUrl(message.spec), {
+      type: "module",
+      name: `${message.spec.robot}/${name}`,
+      deno: { permissions: workerPermissions(message.spec.permissions) },
+    });
+    const fail = (text: string) => {
+      if (workers.get(name) !== worker) return;
+      link.send(name, { op: "host-error", message: text, heard } satisfies HostEvent);
+    };
+    worker.onmessage = (event) => {
+      if (workers.get(name) !== worker) return;
+      heard = true;
+      link.send(name, event.data);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      fail(event.message ?? "");
+    };
+    worker.onmessageerror = () => fail("sent a message that cannot be read");
+    workers.set(name, worker);
+    return worker;
+  };
+  const serve = (data: unknown, name: string) => {
+    const message = data as ToComponent | ToHost;
+    if (message.op === "host-terminate") {
+      workers.get(name)?.terminate();
+      workers.delete(name);
+      return;
+    }
+    const worker = message.op === "start" ? start(name, message) : workers.get(name);
+    // An inproc accept carries one end of a channel (relayed by the link): it moves, not copies.
+    const port = (message as { port?: unknown }).port;
+    worker?.postMessage(message, port instanceof MessagePort ? [port] : []);
+  };
+  // The supervisor gone (its socket closed): nothing of the components may outlive it.
+  const link = new FrameLink(conn, serve, () => Deno.exit(0), "h");
+}
+
+if (import.meta.main) await runComponentHost(Deno.args[0]);

@@ -1,0 +1,461 @@
+/**
+ * A component in a host process of its own (`isolation: process`, or any
+ * `limits`): the supervisor's handle on it. Deno cannot stop a Worker stuck
+ * in a synchronous loop (`terminate()` returns, the thread keeps its core),
+ * and an out-of-memory in any Worker aborts its whole process; a process
+ * can always be killed, and `--max-old-space-size` bounds its heap alone.
+ *
+ * The host (host_main.ts) dials a unix socket the supervisor listens on in
+ * the robot's private host directory ({@link hostSocketPath}: a fixed path,
+ * so the robot's baked flags can name it; instances never overlap, so a
+ * restart reuses it); messages cross it as frames (frame_link.ts),
+ * the same messages a Worker's `postMessage` carries, inproc ports relayed.
+ * The host's stdout and stderr are the robot's: a component's `console`
+ * output reads as it does in a Worker.
+ *
+ * The host is `deno run` of host_main.ts with the component's own
+ * permissions (plus reading zedge's code and dialling the socket). Under
+ * emulation (the arm64 smoke) `ZEDGE_HOST_LAUNCHER` names a command to start
+ * it with (`qemu-aarch64-static -L /usr/aarch64-linux-gnu`).
+ *
+ * @example
+ * ```ts
+ * import { HostProcess } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const spec: ComponentSpec;
+ * const host = new HostProcess(spec, {
+ *   message: (m) => console.log(m),
+ *   error: (reason) => console.log("ended:", reason),
+ * });
+ * host.post({ op: "start", spec, logLevel: "info" });
+ * host.kill();
+ * await host.released;
+ * ```
+ * @module
+ */
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ComponentSpec } from "../spec.ts";
+import type { FromComponent, ToComponent } from "../protocol.ts";
+import { permissionFlags, unionPermissions } from "../permissions.ts";
+import { ZEDGE_SOURCE } from "../zedge_source.ts";
+import { FrameLink } from "./frame_link.ts";
+
+/**
+ * What a host says besides its component's messages: its Worker's error
+ * event (`heard`: whether the Worker had said anything before).
+ *
+ * @example
+ * ```ts
+ * import type { HostEvent } from "./host_process.ts";
+ * const e: HostEvent = { op: "host-error", message: "boom", heard: true };
+ * ```
+ */
+export type HostEvent = { op: "host-error"; message: string; heard: boolean };
+
+/**
+ * What the supervisor tells a host besides its components' messages: end
+ * this component's Worker (it crashed or stopped; its siblings carry on).
+ *
+ * @example
+ * ```ts
+ * import type { ToHost } from "./host_process.ts";
+ * const m: ToHost = { op: "host-terminate" };
+ * ```
+ */
+export type ToHost = { op: "host-terminate" };
+
+/**
+ * Where a host's events go.
+ *
+ * @example
+ * ```ts
+ * import type { HostHandlers } from "./host_process.ts";
+ * const h: HostHandlers = { message: () => {}, error: (reason, heard) => console.log(reason, heard) };
+ * ```
+ */
+export interface HostHandlers {
+  /** A message of the component. */
+  message: (message: FromComponent) => void;
+  /** The component ended without a word: its Worker's error, or its host's exit (`heard`: after it spoke). */
+  error: (reason: string, heard: boolean) => void;
+}
+
+/**
+ * The private directory (mode 0700, made by the supervisor) of a robot's host sockets.
+ *
+ * @example
+ * ```ts
+ * import { hostSocketDir } from "./host_process.ts";
+ * hostSocketDir("kitchen-bot"); // "/tmp/zedge-kitchen-bot-hosts"
+ * ```
+ */
+export function hostSocketDir(robot: string): string {
+  return `/tmp/zedge-${robot}-hosts`;
+}
+
+/**
+ * The socket a component's host dials.
+ *
+ * @example
+ * ```ts
+ * import { hostSocketPath } from "./host_process.ts";
+ * hostSocketPath("kitchen-bot", "planner"); // "/tmp/zedge-kitchen-bot-hosts/planner.sock"
+ * ```
+ */
+export function hostSocketPath(robot: string, component: string): string {
+  return `${hostSocketDir(robot)}/${component}.sock`;
+}
+
+/**
+ * A robot's own binary starts its hosts as itself (`/proc/self/exe --zedge-host SOCKET`,
+ * its baked flags, its embedded modules); from source they are `deno run` of host_main.ts.
+ */
+let binaryHosts = false;
+
+/**
+ * Makes hosts start as this very binary with `--zedge-host` (see robot_binary.ts).
+ *
+ * @example
+ * ```ts
+ * import { useBinaryHosts } from "./host_process.ts";
+ * useBinaryHosts();
+ * ```
+ */
+export function useBinaryHosts(): void {
+  binaryHosts = true;
+}
+
+/**
+ * The program and arguments that start a component's host.
+ *
+ * @example
+ * ```ts
+ * import { hostCommand } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const spec: ComponentSpec;
+ * const [program, ...args] = hostCommand([spec], "/tmp/zedge-r-hosts/planner.sock", null);
+ * ```
+ */
+export function hostCommand(
+  specs: readonly ComponentSpec[],
+  socket: string,
+  memoryMb: number | null,
+): string[] {
+  const launcher = hostLauncher();
+  const own = binaryHosts
+    ? [
+      "/proc/self/exe",
+      ...(memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${memoryMb}`]),
+      "--zedge-host",
+      socket,
+    ]
+    : [Deno.execPath(), ...hostArguments(specs, socket, memoryMb)];
+  return [...launcher, ...own];
+}
+
+/** The host process's entry module. */
+const HOST_MAIN = new URL("./host_main.ts", import.meta.url);
+
+/**
+ * Why a host process ended, in a component's words.
+ *
+ * @example
+ * ```ts
+ * import { hostExitReason } from "./host_process.ts";
+ * hostExitReason({ success: false, code: 133, signal: null }, 64); // "out of memory (64 MB)"
+ * ```
+ */
+export function hostExitReason(status: Deno.CommandStatus, memoryMb: number | null): string {
+  // V8's fatal out-of-memory ends in a breakpoint trap: exit 133 (128 + SIGTRAP).
+  const trapped = status.code === 133 || status.signal === "SIGTRAP" || status.signal === "SIGABRT";
+  if (trapped) return memoryMb === null ? "out of memory" : `out of memory (${memoryMb} MB)`;
+  return status.signal !== null
+    ? `its host process was killed (${status.signal})`
+    : `its host process exited (code ${status.code})`;
+}
+
+/**
+ * The `deno run` arguments of a component's host (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { hostArguments } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const spec: ComponentSpec;
+ * hostArguments([spec], "/tmp/zedge-r-hosts/planner.sock", 64);
+ * ```
+ */
+export function hostArguments(
+  specs: readonly ComponentSpec[],
+  socket: string,
+  memoryMb: number | null,
+): string[] {
+  const flags = permissionFlags(unionPermissions([
+    ...specs.map((spec) => spec.permissions),
+    { net: [`unix:${socket}`], read: [], write: [], env: [] },
+    // Dialling a unix socket takes reading and writing its path too.
+    // The host loads the component's graph (Deno checks the creator's read permission for each
+    // file): zedge's code, the graph as resolved, the directories of its modules. Its Worker is
+    // narrowed to the component's own permissions as in the robot process.
+    {
+      net: [],
+      read: [
+        ...ZEDGE_SOURCE,
+        ...specs.flatMap((spec) => [...spec.code, ...moduleDirs(spec)]),
+        socket,
+      ],
+      write: [socket],
+      env: [],
+    },
+  ]));
+  return [
+    "run",
+    "--no-prompt",
+    "--unstable-worker-options",
+    // No --config: started in the robot's working directory, it finds the robot's own.
+    ...(memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${memoryMb}`]),
+    ...flags,
+    HOST_MAIN.href,
+    socket,
+  ];
+}
+
+/** A staged Worker entry (a robot binary's), and the directories of a component's local modules. */
+function moduleDirs(spec: ComponentSpec): string[] {
+  const entry = spec.workerModule?.startsWith("file:") ? [fileURLToPath(spec.workerModule)] : [];
+  return [
+    ...entry,
+    ...spec.modules.filter((m) => m.startsWith("file:")).map((m) => dirname(fileURLToPath(m))),
+  ];
+}
+
+/** `ZEDGE_HOST_LAUNCHER`'s words; none when unset or not readable (a robot's baked flags). */
+function hostLauncher(): string[] {
+  try {
+    return (Deno.env.get("ZEDGE_HOST_LAUNCHER") ?? "").split(" ").filter((w) => w.length > 0);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * One host process and the components attached to it (see the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { HostProcess } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const spec: ComponentSpec;
+ * const host = new HostProcess(spec.name, [spec], null);
+ * host.attach(spec.name, { message: () => {}, error: () => {} });
+ * host.kill(spec.name, "silent");
+ * await host.released;
+ * ```
+ */
+export class HostProcess {
+  /** The host's process id. */
+  readonly pid: number;
+  /** Resolves once the host process has exited: its CPU, memory and ports are returned. */
+  readonly released: Promise<void>;
+  /** Resolves once the host has dialled in: its own start-up is over. */
+  readonly connected: Promise<void>;
+  #connected!: () => void;
+  readonly #child: Deno.ChildProcess;
+  readonly #listener: Deno.Listener;
+  readonly #socket: string;
+  #link: FrameLink | null = null;
+  readonly #queue: [string, ToComponent | ToHost][] = [];
+  readonly #attached = new Map<string, { handlers: HostHandlers; heard: boolean }>();
+  #killed = false;
+  #exited = false;
+  #unlinked = false;
+
+  /**
+   * Starts a host named `name` (its socket's name) for `specs`, with their permissions' union;
+   * messages posted before it dials in wait for it.
+   */
+  constructor(name: string, specs: readonly ComponentSpec[], memoryMb: number | null) {
+    const socket = hostSocketPath(specs[0].robot, name);
+    this.#socket = socket;
+    try {
+      // Left by a previous instance killed before it closed (never one still running).
+      Deno.removeSync(socket);
+    } catch {
+      // None.
+    }
+    this.#listener = Deno.listen({ transport: "unix", path: socket });
+    const [program, ...args] = hostCommand(specs, socket, memoryMb);
+    try {
+      this.#child = new Deno.Command(program, {
+        args,
+        stdin: "null",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+    } catch (error) {
+      // No leave to run it, or no such program: nothing may be left listening.
+      this.#listener.close();
+      this.#unlink();
+      throw error;
+    }
+    this.pid = this.#child.pid;
+    this.connected = new Promise((resolve) => this.#connected = resolve);
+    this.#accept().catch(() => {});
+    this.released = this.#child.status.then((status) => {
+      this.#exited = true;
+      this.#close();
+      if (this.#killed) return;
+      const reason = hostExitReason(status, memoryMb);
+      for (const [, { handlers, heard }] of this.#attached) handlers.error(reason, heard);
+      this.#attached.clear();
+    });
+  }
+
+  /** Whether it may still take components (not killed, not exited). */
+  get alive(): boolean {
+    return !this.#killed && !this.#exited;
+  }
+
+  /** Where a component's messages and its end go, from now on. */
+  attach(component: string, handlers: HostHandlers): void {
+    this.#attached.set(component, { handlers, heard: false });
+  }
+
+  /** Ends a component's Worker in the host (it crashed or stopped); its siblings carry on. */
+  detach(component: string): void {
+    if (!this.#attached.delete(component)) return;
+    this.post(component, { op: "host-terminate" });
+  }
+
+  async #accept(): Promise<void> {
+    const conn = await this.#listener.accept();
+    this.#listener.close();
+    // Dialled: the connection lives on without its path.
+    this.#unlink();
+    if (this.#killed || this.#exited) {
+      conn.close();
+      return;
+    }
+    this.#link = new FrameLink(
+      conn,
+      (data, component) => {
+        const attached = this.#attached.get(component);
+        if (attached === undefined) return;
+        const message = data as FromComponent | HostEvent;
+        if (message.op === "host-error") {
+          attached.handlers.error(message.message || "uncaught error", message.heard);
+          return;
+        }
+        attached.heard = true;
+        attached.handlers.message(message);
+      },
+      () => {},
+      "s",
+    );
+    for (const [component, message] of this.#queue.splice(0)) this.#link.send(component, message);
+    this.#connected();
+  }
+
+  /** Posts a message to one of its components. */
+  post(component: string, message: ToComponent | ToHost): void {
+    if (this.#link === null) this.#queue.push([component, message]);
+    else this.#link.send(component, message);
+  }
+
+  /**
+   * SIGKILLs the host: whatever its components do, they stop (see {@link released}). The
+   * others attached hear that `culprit` was `why`, as their own end.
+   */
+  kill(culprit: string, why: string): void {
+    if (this.#killed) return;
+    this.#killed = true;
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    const others = [...this.#attached].filter(([name]) => name !== culprit);
+    this.#attached.clear();
+    queueMicrotask(() => {
+      for (const [, { handlers }] of others) {
+        handlers.error(`its host process was killed: ${culprit} ${why}`, true);
+      }
+    });
+  }
+
+  #close(): void {
+    this.#link?.close();
+    try {
+      this.#listener.close();
+    } catch {
+      // Closed once dialled.
+    }
+    this.#unlink();
+  }
+
+  /** Removes the socket's path (synchronously: the next instance listens at the same path). */
+  #unlink(): void {
+    if (this.#unlinked) return;
+    this.#unlinked = true;
+    try {
+      Deno.removeSync(this.#socket);
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+/** The socket name of the shared host (no component can be named so). */
+export const SHARED_HOST = ".shared";
+
+/**
+ * The robot's host processes: one shared host for every component that
+ * has none of its own (`isolation: host`, the default), started when the
+ * first needs it and again after it was killed; a host of its own for
+ * each `isolation: process` or `limits` component.
+ *
+ * @example
+ * ```ts
+ * import { HostPool } from "./host_process.ts";
+ * import type { ComponentSpec } from "../spec.ts";
+ * declare const specs: ComponentSpec[];
+ * const hosts = new HostPool(specs);
+ * const host = hosts.hostFor(specs[0]);
+ * await hosts.close();
+ * ```
+ */
+export class HostPool {
+  readonly #shared: ComponentSpec[];
+  #sharedHost: HostProcess | null = null;
+  readonly #all = new Set<HostProcess>();
+
+  /** For the robot's components. */
+  constructor(specs: readonly ComponentSpec[]) {
+    this.#shared = specs.filter((spec) => spec.isolation === "host");
+  }
+
+  /** The host `spec` starts in: a new one of its own, or the shared one. */
+  hostFor(spec: ComponentSpec): HostProcess {
+    if (spec.isolation === "process") {
+      return this.#track(new HostProcess(spec.name, [spec], spec.memoryMb));
+    }
+    if (this.#sharedHost === null || !this.#sharedHost.alive) {
+      this.#sharedHost = this.#track(new HostProcess(SHARED_HOST, this.#shared, null));
+    }
+    return this.#sharedHost;
+  }
+
+  #track(host: HostProcess): HostProcess {
+    this.#all.add(host);
+    host.released.then(() => this.#all.delete(host));
+    return host;
+  }
+
+  /** Kills every host left (the robot stops) and waits until each has exited. */
+  async close(): Promise<void> {
+    const hosts = [...this.#all];
+    for (const host of hosts) host.kill("(supervisor)", "stopped the robot");
+    await Promise.all(hosts.map((host) => host.released));
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * A component can always be stopped (issue 18): with `isolation: process`
+ * (or `limits`) a busy loop, a deadlock, a leak and `Deno.exit` cost only
+ * that component's host process, which the supervisor SIGKILLs; its CPU,
+ * memory and port are returned, and the rest of the robot carries on.
+ * Checked from /proc and by binding the port again, not only by states.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { controlRequest, type RobotStatus } from "../../robot/control.ts";
+import {
+  componentOf,
+  freeTcpPort,
+  robotDir,
+  robotYaml,
+  spawnRobot,
+  startRobot,
+  waitFor,
+  waitForState,
+} from "./helpers.ts";
+
+const CALM =
+  `export default (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));\n`;
+
+/** The robot's status over its control endpoint. */
+async function statusOf(control: string): Promise<RobotStatus> {
+  const reply = await controlRequest(control, { op: "status" });
+  assert.ok(reply.ok && "status" in reply, JSON.stringify(reply));
+  return reply.status;
+}
+
+/** Each process's parent, from /proc. */
+function parents(): Map<number, number> {
+  const parent = new Map<number, number>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      parent.set(Number(entry.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return parent;
+}
+
+/** A process and all its descendants. */
+function tree(root: number): number[] {
+  const parent = parents();
+  const found = [root];
+  for (let i = 0; i < found.length; i++) {
+    for (const [pid, ppid] of parent) if (ppid === found[i]) found.push(pid);
+  }
+  return found;
+}
+
+/** CPU time of a process tree, in clock ticks. */
+function treeTicks(root: number): number {
+  return tree(root).reduce((sum, pid) => sum + (cpuTicks(pid) ?? 0), 0);
+}
+
+/** Host processes (running host_main.ts) under `root`; with `names`, only those components' own. */
+function hostsUnder(root: number, names?: string[]): number[] {
+  return tree(root).filter((pid) => {
+    try {
+      const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+      return cmdline.includes("host_main.ts") &&
+        (names === undefined || names.some((n) => cmdline.includes(`/${n}.sock`)));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Host processes of this test (children running host_main.ts), by pid. */
+function hostPids(names?: string[]): number[] {
+  return hostsUnder(Deno.pid, names).filter((pid) => parents().get(pid) === Deno.pid);
+}
+
+/** CPU time (user + system, clock ticks) of a process, or null once it is gone. */
+function cpuTicks(pid: number): number | null {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+function portFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("a busy loop, a deadlock, a leak and Deno.exit in host processes cost only their component", async () => {
+  const port = await freeTcpPort();
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  spin: { kind: node, module: ./spin.ts, isolation: process, heartbeatTimeoutMs: 1000, restart: never, bind: "tcp://127.0.0.1:${port}" }
+  lock: { kind: node, module: ./lock.ts, isolation: process, heartbeatTimeoutMs: 1000, restart: never }
+  leak: { kind: node, module: ./leak.ts, limits: { memoryMb: 64 }, restart: never }
+  quit: { kind: node, module: ./quit.ts, isolation: process, restart: never }
+  calm: { kind: node, module: ./calm.ts }
+`,
+    ),
+    "spin.ts": `export default async function main() {
+  Deno.listen({ hostname: "127.0.0.1", port: ${port} });
+  await new Promise((r) => setTimeout(r, 300));
+  while (true) { /* a busy loop */ }
+}\n`,
+    "lock.ts": `export default async function main() {
+  await new Promise((r) => setTimeout(r, 300));
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}\n`,
+    "leak.ts": `export default async function main() {
+  const kept = [];
+  while (true) {
+    kept.push(new Array(100_000).fill(kept.length));
+    await null;
+  }
+}\n`,
+    "quit.ts": `export default async function main() {
+  await new Promise((r) => setTimeout(r, 300));
+  Deno.exit(3);
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir);
+  try {
+    const isolated = ["spin", "lock", "leak", "quit"];
+    const started = hostPids(isolated);
+    assert.ok(started.length >= 1, "the isolated components run in host processes");
+    const spin = await waitForState(supervisor, "spin", "failed");
+    assert.match(spin.lastError ?? "", /silent for \d+ ms/);
+    const lock = await waitForState(supervisor, "lock", "failed");
+    assert.match(lock.lastError ?? "", /silent for \d+ ms/);
+    const leak = await waitForState(supervisor, "leak", "failed");
+    assert.equal(leak.lastError, "out of memory (64 MB)");
+    const quit = await waitForState(supervisor, "quit", "failed");
+    assert.match(quit.lastError ?? "", /3/);
+    // Everything the failed components held is back: no host runs, its port binds again.
+    await waitFor(
+      () => hostPids(isolated).length === 0 && started.every((pid) => cpuTicks(pid) === null),
+      "every host process to be gone (reaped: no CPU time, no memory left)",
+    );
+    assert.ok(portFree(port), "the busy loop's port is free");
+    // The supervisor carried on, and so did the component in its own process.
+    const calm = componentOf(supervisor, "calm");
+    assert.equal(calm.state, "running");
+    assert.equal(calm.restarts, 0);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a limited component is restarted alone, with its reason, and never twice at once", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  leak: { kind: node, module: ./leak.ts, limits: { memoryMb: 48 } }
+  calm: { kind: node, module: ./calm.ts, isolation: process }
+`,
+    ),
+    "leak.ts": `export default async function main() {
+  const kept = [];
+  while (true) {
+    kept.push(new Array(100_000).fill(kept.length));
+    await null;
+  }
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  try {
+    await waitFor(() => componentOf(supervisor, "leak").restarts >= 2, "leak to restart twice");
+    assert.equal(componentOf(supervisor, "leak").lastError, "out of memory (48 MB)");
+    // One host for calm, at most one for leak: a replacement never runs beside its old copy.
+    assert.ok(hostPids(["leak"]).length <= 1, `leak's hosts: ${hostPids(["leak"]).length}`);
+    const calm = componentOf(supervisor, "calm");
+    assert.equal(calm.state, "running");
+    assert.equal(calm.restarts, 0);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a busy loop in a host: the robot process answers throughout, then its tree idles", async () => {
+  const port = await freeTcpPort();
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  spin: { kind: node, module: ./spin.ts, isolation: process, heartbeatTimeoutMs: 2000, restart: never, bind: "tcp://127.0.0.1:${port}" }
+  calm: { kind: node, module: ./calm.ts }
+`,
+    ),
+    "spin.ts": `export default async function main() {
+  Deno.listen({ hostname: "127.0.0.1", port: ${port} });
+  await new Promise((r) => setTimeout(r, 200));
+  while (true) { /* a busy loop */ }
+}\n`,
+    "calm.ts": CALM,
+  });
+  const control = `ipc://${dir}/zedge/test-bot.sock`;
+  const robot = await spawnRobot(join(dir, "robot.yaml"), "--control", control);
+  try {
+    const pid = robot.child.pid;
+    // While the host spins a core, the supervisor answers at once, and says spin still runs.
+    await waitFor(() => hostsUnder(pid, ["spin"]).length === 1, "spin's host process");
+    const asked = performance.now();
+    const during = await statusOf(control);
+    assert.ok(performance.now() - asked < 1000, "status answered within a second");
+    assert.ok(during.components.some((c) => c.name === "spin"));
+    await robot.waitFor(/spin crashed: silent for \d+ ms/, 20_000);
+    // Its host is gone: the robot's tree no longer burns a core (under 0.3 of one over a second).
+    await waitFor(() => hostsUnder(pid, ["spin"]).length === 0, "spin's host to be gone");
+    const before = treeTicks(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
+    const ticksPerSecond = (treeTicks(pid) - before) / ((performance.now() - t0) / 1000);
+    assert.ok(
+      ticksPerSecond < 30,
+      `the robot's tree used ${ticksPerSecond} ticks/s after the kill`,
+    );
+    assert.ok(portFree(port), "the busy loop's port is free");
+    const after = await statusOf(control);
+    assert.equal(after.components.find((c) => c.name === "calm")?.state, "running");
+    assert.equal(after.components.find((c) => c.name === "spin")?.state, "failed");
+  } finally {
+    const status = await robot.stop();
+    assert.equal(status.code, 0, robot.stderr());
+  }
+});
+
+Deno.test("a busy loop in the shared host: the host is killed, its siblings come back, the tree idles", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  spin: { kind: node, module: ./spin.ts, heartbeatTimeoutMs: 1000, restart: never }
+  calm: { kind: node, module: ./calm.ts }
+`,
+    ),
+    "spin.ts": `export default async function main() {
+  await new Promise((r) => setTimeout(r, 300));
+  while (true) { /* a busy loop */ }
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  try {
+    const [shared] = hostPids();
+    assert.ok(shared !== undefined, "the components run in the shared host");
+    const spin = await waitForState(supervisor, "spin", "failed");
+    assert.match(spin.lastError ?? "", /silent for \d+ ms/);
+    // Its sibling was stopped with the host, and told why, then came back in a new one.
+    const calm = await waitForState(supervisor, "calm", "running", (c) => c.restarts === 1);
+    assert.match(calm.lastError ?? "", /its host process was killed: spin was silent/);
+    await waitFor(() => cpuTicks(shared) === null, "the old shared host to be reaped");
+    const [now] = hostPids();
+    assert.ok(now !== undefined && now !== shared, "calm runs in a new shared host");
+    const before = treeTicks(now);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
+    const perSecond = (treeTicks(now) - before) / ((performance.now() - t0) / 1000);
+    assert.ok(perSecond < 30, `the new host used ${perSecond} ticks/s`);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
