@@ -172,12 +172,12 @@ export async function stageRobot(
         )
       };`,
       "",
-      "// `--zedge-host SOCKET`: this binary as a component's host process (isolation: process).",
+      "// `--zedge-host SOCKET TOKEN`: this binary as a component's host process (isolation: process).",
       'if (Deno.args[0] === "--zedge-host") {',
       `  const { runComponentHost } = await import(${
         JSON.stringify(rel(join(ZEDGE_ROOT, "robot/supervision/host_main.ts")))
       });`,
-      "  await runComponentHost(Deno.args[1]);",
+      "  await runComponentHost(Deno.args[1], Deno.args[2]);",
       "} else {",
       "  Deno.exit(await runRobotBinary(embedded, import.meta.url, Deno.args));",
       "}",

@@ -26,11 +26,14 @@ import type { HostEvent, ToHost } from "./host_process.ts";
  * @example
  * ```ts
  * import { runComponentHost } from "./host_main.ts";
- * await runComponentHost("/tmp/zedge-r-hosts/planner.sock");
+ * await runComponentHost("/tmp/zedge-r-hosts/planner.sock", "0123456789abcdef0123456789abcdef");
  * ```
  */
-export async function runComponentHost(socket: string): Promise<void> {
+export async function runComponentHost(socket: string, token = ""): Promise<void> {
   const conn = await Deno.connect({ transport: "unix", path: socket });
+  // The supervisor takes a link only from the host it started (see host_process.ts).
+  const said = new TextEncoder().encode(token);
+  for (let n = 0; n < said.length;) n += await conn.write(said.subarray(n));
   const workers = new Map<string, Worker>();
   const start = (name: string, message: ToComponent & { op: "start" }) => {
     let heard = false;
@@ -72,4 +75,4 @@ export async function runComponentHost(socket: string): Promise<void> {
   const link = new FrameLink(conn, serve, () => Deno.exit(0), "h");
 }
 
-if (import.meta.main) await runComponentHost(Deno.args[0]);
+if (import.meta.main) await runComponentHost(Deno.args[0], Deno.args[1]);

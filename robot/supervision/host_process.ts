@@ -34,6 +34,7 @@
  * @module
  */
 import { dirname } from "node:path";
+import { endpointHolder } from "../endpoint_holder.ts";
 import { fileURLToPath } from "node:url";
 import type { ComponentSpec } from "../spec.ts";
 import type { FromComponent, ToComponent } from "../protocol.ts";
@@ -141,6 +142,7 @@ export function hostCommand(
   specs: readonly ComponentSpec[],
   socket: string,
   memoryMb: number | null,
+  token = "",
 ): string[] {
   const launcher = hostLauncher();
   const own = binaryHosts
@@ -149,8 +151,9 @@ export function hostCommand(
       ...(memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${memoryMb}`]),
       "--zedge-host",
       socket,
+      token,
     ]
-    : [Deno.execPath(), ...hostArguments(specs, socket, memoryMb)];
+    : [Deno.execPath(), ...hostArguments(specs, socket, memoryMb), token];
   return [...launcher, ...own];
 }
 
@@ -270,22 +273,28 @@ export class HostProcess {
   #killed = false;
   #exited = false;
   #unlinked = false;
+  /**
+   * What this instance's host says first on its socket: the path is fixed (the baked flags name
+   * it), so only the token tells this supervisor's host from anything else that dials it.
+   */
+  readonly #token = crypto.randomUUID().replaceAll("-", "");
 
   /**
    * Starts a host named `name` (its socket's name) for `specs`, with their permissions' union;
    * messages posted before it dials in wait for it.
    */
   constructor(name: string, specs: readonly ComponentSpec[], memoryMb: number | null) {
-    const socket = hostSocketPath(specs[0].robot, name);
-    this.#socket = socket;
-    try {
-      // Left by a previous instance killed before it closed (never one still running).
-      Deno.removeSync(socket);
-    } catch {
-      // None.
+    // Two supervisors of one robot in one process (tests) take numbered paths; another
+    // process's is refused below.
+    let socket = hostSocketPath(specs[0].robot, name);
+    for (let n = 2; liveHostSockets.has(socket); n++) {
+      socket = hostSocketPath(specs[0].robot, `${name}.${n}`);
     }
+    this.#socket = socket;
+    claimHostSocket(socket, specs[0].robot);
     this.#listener = Deno.listen({ transport: "unix", path: socket });
-    const [program, ...args] = hostCommand(specs, socket, memoryMb);
+    liveHostSockets.add(socket);
+    const [program, ...args] = hostCommand(specs, socket, memoryMb, this.#token);
     try {
       this.#child = new Deno.Command(program, {
         args,
@@ -297,6 +306,7 @@ export class HostProcess {
       // No leave to run it, or no such program: nothing may be left listening.
       this.#listener.close();
       this.#unlink();
+      liveHostSockets.delete(socket);
       throw error;
     }
     this.pid = this.#child.pid;
@@ -329,7 +339,13 @@ export class HostProcess {
   }
 
   async #accept(): Promise<void> {
-    const conn = await this.#listener.accept();
+    let conn: Deno.Conn;
+    for (;;) {
+      conn = await this.#listener.accept();
+      if (await presentsToken(conn, this.#token)) break;
+      // Not this instance's host (a probe, a stray host of another run): never a link.
+      conn.close();
+    }
     this.#listener.close();
     // Dialled: the connection lives on without its path.
     this.#unlink();
@@ -385,6 +401,7 @@ export class HostProcess {
   }
 
   #close(): void {
+    liveHostSockets.delete(this.#socket);
     this.#link?.close();
     try {
       this.#listener.close();
@@ -406,7 +423,36 @@ export class HostProcess {
   }
 }
 
-/** The socket name of the shared host (no component can be named so). */
+/** Host socket paths of this process's hosts not yet released (another supervisor's, in tests). */
+const liveHostSockets = new Set<string>();
+
+/** Bytes of a host's token (32 hex digits), the first thing it writes on its socket. */
+const TOKEN_BYTES = 32;
+
+/** How long a dialler may take to say its token before it is dropped. */
+const TOKEN_WAIT_MS = 5_000;
+
+/**
+ * Makes `socket` free for a new host: removes what a previous instance killed before it closed
+ * left there, but refuses when a listener answers on it — another supervisor of the same robot
+ * runs on this machine, and taking its path would hand its hosts to this one.
+ */
+function claimHostSocket(socket: string, robot: string): void {
+  // /proc/net/unix names the path of a listener and of the links it accepted (also once the path
+  // is unlinked); this process's own are a previous instance's, on their way out.
+  const holder = endpointHolder(`ipc://${socket}`);
+  if (holder !== null && !holder.startsWith("this robot")) {
+    throw new Error(
+      `another supervisor of robot '${robot}' runs on this machine (${socket} is held by ${holder}): stop it first`,
+    );
+  }
+  try {
+    Deno.removeSync(socket);
+  } catch {
+    // None.
+  }
+}
+
 export const SHARED_HOST = ".shared";
 
 /**
@@ -457,5 +503,26 @@ export class HostPool {
     const hosts = [...this.#all];
     for (const host of hosts) host.kill("(supervisor)", "stopped the robot");
     await Promise.all(hosts.map((host) => host.released));
+  }
+}
+
+/**
+ * Whether `conn` says `token` first (within TOKEN_WAIT_MS). Reads exactly the token's bytes, so
+ * the frames after it are the link's.
+ */
+async function presentsToken(conn: Deno.Conn, token: string): Promise<boolean> {
+  const got = new Uint8Array(TOKEN_BYTES);
+  const timer = setTimeout(() => conn.close(), TOKEN_WAIT_MS);
+  try {
+    for (let n = 0; n < got.length;) {
+      const read = await conn.read(got.subarray(n));
+      if (read === null) return false;
+      n += read;
+    }
+    return new TextDecoder().decode(got) === token;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -270,3 +270,36 @@ Deno.test("a busy loop in the shared host: the host is killed, its siblings come
   }
   assert.deepEqual(hostPids(), []);
 });
+
+Deno.test("a second supervisor of the same robot is refused and the first one's components carry on", async () => {
+  const robot = `tok-${Deno.pid}`;
+  const dir = await robotDir({
+    "robot.yaml": `robot: ${robot}\ncomponents:\n  calm: { kind: node, module: ./calm.ts }\n`,
+    "calm.ts": CALM,
+  });
+  const control = `ipc://${dir}/zedge/${robot}.sock`;
+  const first = await spawnRobot(join(dir, "robot.yaml"), "--control", control);
+  try {
+    // The first one's host socket path is unlinked once dialled, but its link still holds it:
+    // a second supervisor of this robot must not take the path (and with it the first one's
+    // next host).
+    const second = await startRobot(dir);
+    try {
+      const calm = await waitForState(second, "calm", "failed");
+      assert.match(
+        calm.lastError ?? "",
+        new RegExp(
+          `another supervisor of robot '${robot}' runs on this machine .* held by deno \\(pid`,
+        ),
+      );
+    } finally {
+      await second.shutdown();
+    }
+    assert.deepEqual(hostPids(), []);
+    const calm = (await statusOf(control)).components.find((c) => c.name === "calm");
+    assert.deepEqual([calm?.state, calm?.restarts], ["running", 0]);
+  } finally {
+    const status = await first.stop();
+    assert.equal(status.code, 0, first.stderr());
+  }
+});
