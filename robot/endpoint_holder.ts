@@ -52,7 +52,8 @@ function listeningInodes(endpoint: string): Set<string> {
 
 /**
  * Who holds `endpoint` (see the module documentation): `python3 (pid
- * 4242)`, `this robot (pid 17)`, `a process this robot cannot see`, or null
+ * 4242)`, `this robot (pid 17)`, `this robot's host process (pid 18)`, `a
+ * process this robot cannot see`, or null
  * when the system does not tell.
  *
  * @example
@@ -87,11 +88,24 @@ export function endpointHolder(endpoint: string): string | null {
       }
       if (!links.has(target)) continue;
       if (Number(pid) === Deno.pid) return `this robot (pid ${pid})`;
+      // Components run in host processes the robot started (supervision/host_process.ts).
+      if (isOwnHost(Number(pid))) return `this robot's host process (pid ${pid})`;
       const comm = read(`/proc/${pid}/comm`)?.trim() || "a program";
       return `${comm} (pid ${pid})`;
     }
   }
   return "a process this robot cannot see";
+}
+
+/** Whether `pid` is one of this process's component hosts (supervision/host_process.ts). */
+function isOwnHost(pid: number): boolean {
+  const stat = read(`/proc/${pid}/stat`);
+  // The fields after the command's closing parenthesis: state, then the parent's pid.
+  if (stat === null || Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== Deno.pid) {
+    return false;
+  }
+  const argv = (read(`/proc/${pid}/cmdline`) ?? "").split("\0");
+  return argv.includes("--zedge-host") || argv.some((a) => a.endsWith("/host_main.ts"));
 }
 
 /**

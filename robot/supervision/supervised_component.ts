@@ -302,9 +302,9 @@ export class SupervisedComponent {
     const late = now - this.#lastWatchdogRun - WATCHDOG_TICK_MS;
     this.#lastWatchdogRun = now;
     if (late > WATCHDOG_TICK_MS) {
-      this.#lastHeartbeat += late;
-      // What the components said meanwhile (buffered on a host's socket) is read after this
-      // tick: judge from the next one.
+      // What the components said meanwhile waits, buffered on a host's socket, behind this
+      // tick and perhaps a caught-up one: the silence is counted afresh from now.
+      this.#lastHeartbeat = now;
       return;
     }
     const silent = now - this.#lastHeartbeat;

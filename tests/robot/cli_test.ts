@@ -145,7 +145,13 @@ Deno.test("robot run: status over the control socket, then SIGTERM aborts a Pyth
     const json = JSON.parse(
       (await zedge(["robot", "status", "--control", robot.control, "--json"])).stdout,
     );
-    assert.deepEqual(Object.keys(json).sort(), ["components", "pid", "robot", "uptimeMs"]);
+    assert.deepEqual(Object.keys(json).sort(), [
+      "components",
+      "pid",
+      "robot",
+      "uptimeMs",
+      "version",
+    ]);
     assert.deepEqual(
       json.components[0].permissions.net,
       [
