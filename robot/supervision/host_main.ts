@@ -35,6 +35,7 @@ export async function runComponentHost(socket: string, token = ""): Promise<void
   const said = new TextEncoder().encode(token);
   for (let n = 0; n < said.length;) n += await conn.write(said.subarray(n));
   const workers = new Map<string, Worker>();
+  const early = new Map<string, (ToComponent | ToHost)[]>();
   const start = (name: string, message: ToComponent & { op: "start" }) => {
     let heard = false;
     const worker = new Worker(componentWorkerUrl(message.spec), {
@@ -64,12 +65,25 @@ export async function runComponentHost(socket: string, token = ""): Promise<void
     if (message.op === "host-terminate") {
       workers.get(name)?.terminate();
       workers.delete(name);
+      early.delete(name);
       return;
     }
-    const worker = message.op === "start" ? start(name, message) : workers.get(name);
+    if (message.op !== "start" && !workers.has(name)) {
+      // Said before its start (its inproc names come first): kept for its Worker, in order.
+      const waiting = early.get(name) ?? [];
+      waiting.push(message);
+      early.set(name, waiting);
+      return;
+    }
+    const worker = message.op === "start" ? start(name, message) : workers.get(name)!;
+    for (const said of message.op === "start" ? early.get(name) ?? [] : []) deliver(worker, said);
+    early.delete(name);
+    deliver(worker, message);
+  };
+  const deliver = (worker: Worker, message: ToComponent | ToHost) => {
     // An inproc accept carries one end of a channel (relayed by the link): it moves, not copies.
     const port = (message as { port?: unknown }).port;
-    worker?.postMessage(message, port instanceof MessagePort ? [port] : []);
+    worker.postMessage(message, port instanceof MessagePort ? [port] : []);
   };
   // The supervisor gone (its socket closed): nothing of the components may outlive it.
   const link = new FrameLink(conn, serve, () => Deno.exit(0), "h");
