@@ -29,6 +29,9 @@ const WINDOW = 1024 * 1024;
 /** The reader returns credit once this much is consumed (far below the window). */
 const ACK_EVERY = 64 * 1024;
 
+/** Batches of this many bytes and more are transferred, smaller ones copied. */
+const TRANSFER_FROM = 16 * 1024;
+
 type Control = { ack: number } | { close: true };
 
 /** Whether what the peer's isolate posted is a batch (it may post anything). */
@@ -170,7 +173,12 @@ export class PortStream implements MessageStream {
       throw new Deno.errors.BrokenPipe("inproc peer closed");
     }
     const size = batch.data.byteLength + batch.sizes.byteLength;
-    this.#port.postMessage(batch, [batch.data.buffer, batch.sizes.buffer]);
+    // A small batch is cheaper to copy than to transfer (a transfer detaches two buffers on
+    // this side and adopts them on the other): request/reply traffic is all small batches.
+    // (A copy takes a view's whole buffer: the buffers' sizes decide.)
+    if (batch.data.buffer.byteLength + batch.sizes.buffer.byteLength < TRANSFER_FROM) {
+      this.#port.postMessage(batch);
+    } else this.#port.postMessage(batch, [batch.data.buffer, batch.sizes.buffer]);
     await this.#sent(size);
   }
 

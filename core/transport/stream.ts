@@ -40,7 +40,7 @@ export interface MessageBatch {
  * ```
  */
 export interface MessageStream extends ByteStream {
-  /** Sends `batch` after everything written before; its buffers are transferred (detached here). */
+  /** Sends `batch` after everything written before; its buffers may be transferred (let them go). */
   writeMessages(batch: MessageBatch): Promise<void>;
   /** Reads bytes into `buffer` (the count), or the batch that comes next; null at end of stream. */
   readSome(buffer: Uint8Array): Promise<number | MessageBatch | null>;
