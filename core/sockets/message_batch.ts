@@ -18,9 +18,9 @@ const MIN_DATA = 1024;
 const MIN_SIZES = 64;
 
 /**
- * Collects messages and commands into one batch. Its buffers are handed
- * over (transferred) with each batch, so each batch starts new ones, sized
- * like the last.
+ * Collects messages and commands into one batch. A batch's buffers are
+ * reused once it is posted, unless they were transferred with it: then
+ * the next batch starts new ones, sized like the last.
  *
  * @example
  * ```ts
@@ -62,25 +62,35 @@ export class BatchWriter {
     this.#bytes(encodeCommand(name, data));
   }
 
-  /** Hands over what was written (its buffers go with it). */
+  /**
+   * What was written, as views of the writer's buffers: post it before
+   * writing more, then call {@link posted}.
+   */
   take(): MessageBatch {
     const batch = {
       data: this.#data.subarray(0, this.#dataLength),
       sizes: this.#sizes.subarray(0, this.#sizesLength),
     };
-    // A burst's batches are about alike: the next starts at this one's size.
+    // A burst's batches are about alike: new buffers start at this one's size.
     this.#nextData = Math.max(MIN_DATA, this.#dataLength);
     this.#nextSizes = Math.max(MIN_SIZES, this.#sizesLength);
-    this.#data = new Uint8Array(0);
-    this.#sizes = new Uint32Array(0);
     this.#dataLength = 0;
     this.#sizesLength = 0;
     return batch;
   }
 
-  /** Drops what is written. */
+  /** The batch just taken is posted: its buffers are reused, unless they went with it. */
+  posted(): void {
+    if (this.#data.buffer.byteLength === 0) this.#data = new Uint8Array(0);
+    if (this.#sizes.buffer.byteLength === 0) this.#sizes = new Uint32Array(0);
+  }
+
+  /** Drops what is written, and the buffers. */
   release(): void {
-    this.take();
+    this.#data = new Uint8Array(0);
+    this.#sizes = new Uint32Array(0);
+    this.#dataLength = 0;
+    this.#sizesLength = 0;
     this.#nextData = MIN_DATA;
     this.#nextSizes = MIN_SIZES;
   }
@@ -95,7 +105,7 @@ export class BatchWriter {
   #size(value: number): void {
     if (this.#sizesLength === this.#sizes.length) {
       const grown = new Uint32Array(Math.max(this.#nextSizes, this.#sizes.length * 2));
-      grown.set(this.#sizes);
+      if (this.#sizesLength > 0) grown.set(this.#sizes);
       this.#sizes = grown;
     }
     this.#sizes[this.#sizesLength++] = value;
@@ -105,7 +115,7 @@ export class BatchWriter {
     const needed = this.#dataLength + extra;
     if (needed <= this.#data.length) return;
     const grown = new Uint8Array(Math.max(this.#nextData, this.#data.length * 2, needed));
-    grown.set(this.#data.subarray(0, this.#dataLength));
+    if (this.#dataLength > 0) grown.set(this.#data.subarray(0, this.#dataLength));
     this.#data = grown;
   }
 }

@@ -219,10 +219,6 @@ export class Outbox {
     this.#shrinkTimer = timer;
   }
 
-  #batchBytes(batch: { data: Uint8Array; sizes: Uint32Array }): number {
-    return batch.data.byteLength + batch.sizes.byteLength;
-  }
-
   async #writeLoop(): Promise<void> {
     try {
       while (
@@ -233,18 +229,29 @@ export class Outbox {
           this.#writeCommand("PONG", this.#owedPong);
           this.#owedPong = null;
         }
-        // Bytes are only ever queued before the switch to batches: they go first.
-        const bytes = this.#writer.length > 0 ? this.#writer.take() : null;
-        const batch = this.#batch.length > 0 ? this.#batch.take() : null;
-        // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
-        const length = (bytes?.length ?? 0) + (batch === null ? 0 : this.#batchBytes(batch));
-        this.#inFlight += this.#unflushed;
-        this.#unflushed = 0;
-        if (bytes !== null) {
+        // Bytes (the greeting and handshake: never a message once batches are on) are only
+        // ever queued before the switch to batches: they go first, the batch next round.
+        const toBytes = this.#writer.length > 0;
+        if (!toBytes || this.#messages === null) {
+          this.#inFlight += this.#unflushed;
+          this.#unflushed = 0;
+        }
+        let length: number;
+        if (toBytes) {
+          const bytes = this.#writer.take();
+          // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
+          length = bytes.length;
           await writeAll(this.#stream, bytes);
           this.#writer.recycle(bytes);
+        } else {
+          const batch = this.#batch.take();
+          length = batch.data.byteLength + batch.sizes.byteLength;
+          // Posted (copied, or its buffers transferred) before the call returns: the writer
+          // may take its buffers back at once if they are still here.
+          const sent = this.#messages!.writeMessages(batch);
+          this.#batch.posted();
+          await sent;
         }
-        if (batch !== null) await this.#messages!.writeMessages(batch);
         this.#inFlight = 0;
         this.#progress.notify();
         this.#events.wrote(length);

@@ -82,6 +82,29 @@ Deno.test("a batch reads back its messages and commands, frames as views of its 
   assert.deepEqual(seen, ["topic|\x01\x02\x03", "cmd PING", "", "é".repeat(100)]);
 });
 
+Deno.test("a writer reuses its buffers once a batch is posted, and starts new ones after a transfer", () => {
+  const writer = new BatchWriter();
+  const readAll = (batch: ReturnType<BatchWriter["take"]>) => {
+    const seen: string[] = [];
+    readBatch(batch, -1, { message: (f) => seen.push(f.map(text).join("|")), command() {} });
+    return seen;
+  };
+  writer.message(["one", "1"]);
+  const first = writer.take();
+  const copy = structuredClone(first);
+  writer.posted();
+  writer.message(["two"]);
+  const second = writer.take();
+  assert.equal(second.data.buffer, first.data.buffer, "the buffers were not reused");
+  assert.deepEqual(readAll(copy), ["one|1"]);
+  structuredClone(second, { transfer: [second.data.buffer, second.sizes.buffer] });
+  writer.posted();
+  writer.message(["three", "3"]);
+  const third = writer.take();
+  assert.notEqual(third.data.buffer, second.data.buffer);
+  assert.deepEqual(readAll(third), ["three|3"]);
+});
+
 Deno.test("a batch that does not add up, or holds a message too large, is refused", () => {
   const handler = { message() {}, command() {} };
   const refused = (data: number[], sizes: number[], max = -1) =>
