@@ -2,7 +2,8 @@
 // item 4): the Workers hold the two ends of one channel, and every socket semantic holds over
 // it as over any transport — a slow subscriber leaves the publisher's queue bounded (PUB drops
 // past its high-water mark, the kept messages stay in order), a SUB hears only its
-// subscriptions, and a SUB fair-queues several busy publishers.
+// subscriptions, and a SUB fair-queues several busy publishers. Between processes the supervisor
+// still relays the channel, whole-message batches included.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Pull, Push } from "../../mod.ts";
@@ -236,4 +237,58 @@ Deno.test("a host pairs only allowed dials of names its own Workers bind, and cl
   // Its names went with it; the next instance is told its access again before it starts.
   host.down("sub", { op: "inproc-access", bind: [], connect: ["topics"] });
   assert.equal(dial("sub", "4"), false);
+});
+
+Deno.test("inproc between processes still goes through the supervisor, whole messages in order", async () => {
+  const report = freeTcpPort();
+  const dir = await robotDir({
+    "sender.ts": `import { Push } from "${ZEDGE}";
+export default async function main(ctx) {
+  const push = new Push();
+  await push.bind(ctx.endpoints.out);
+  for (let i = 0; i < 5000; i++) await push.send([String(i), new Uint8Array(i % 300)]);
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+  await push.close();
+}\n`,
+    "receiver.ts": `import { Pull, Push } from "${ZEDGE}";
+export default async function main(ctx) {
+  const pull = new Pull();
+  pull.connect(ctx.endpoints.in);
+  const report = new Push();
+  await report.bind(ctx.endpoints.report);
+  let wrong = 0;
+  for (let i = 0; i < 5000; i++) {
+    const [seq, body] = await pull.receive();
+    if (Number(new TextDecoder().decode(seq)) !== i || body.length !== i % 300) wrong++;
+  }
+  await report.send(JSON.stringify({ wrong }));
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+  await Promise.all([pull.close(), report.close()]);
+}\n`,
+  });
+  // The sender in a process of its own, the receiver in the shared host: the supervisor relays.
+  await Deno.writeTextFile(
+    join(dir, "robot.yaml"),
+    robotYaml(`  sender:
+    kind: node
+    module: ./sender.ts
+    isolation: process
+    bind: { out: "inproc://test/sender" }
+  receiver:
+    kind: node
+    module: ./receiver.ts
+    connect: { in: sender.out }
+    bind: { report: "tcp://127.0.0.1:${report}" }
+`),
+  );
+  const supervisor = await startRobot(dir);
+  const pull = new Pull({ receiveTimeout: 60_000 });
+  try {
+    pull.connect(`tcp://127.0.0.1:${report}`);
+    const [body] = await pull.receive();
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(body)), { wrong: 0 });
+  } finally {
+    await pull.close();
+    await supervisor.shutdown();
+  }
 });
