@@ -37,6 +37,12 @@ export class BatchWriter {
   #sizesLength = 0;
   #nextData = MIN_DATA;
   #nextSizes = MIN_SIZES;
+  #messages = 0;
+
+  /** Messages (not commands) waiting to be taken. */
+  get messages(): number {
+    return this.#messages;
+  }
 
   /** Bytes waiting to be taken (0 when nothing is). */
   get length(): number {
@@ -45,6 +51,7 @@ export class BatchWriter {
 
   /** Appends every frame of a message (copied: the caller may reuse its buffers). */
   message(frames: readonly FrameData[]): void {
+    this.#messages++;
     this.#size(frames.length);
     for (const frame of frames) {
       if (typeof frame === "string") {
@@ -76,6 +83,7 @@ export class BatchWriter {
     this.#nextSizes = Math.max(MIN_SIZES, this.#sizesLength);
     this.#dataLength = 0;
     this.#sizesLength = 0;
+    this.#messages = 0;
     return batch;
   }
 
@@ -87,6 +95,7 @@ export class BatchWriter {
 
   /** Drops what is written, and the buffers. */
   release(): void {
+    this.#messages = 0;
     this.#data = new Uint8Array(0);
     this.#sizes = new Uint32Array(0);
     this.#dataLength = 0;

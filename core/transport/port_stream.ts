@@ -32,7 +32,7 @@ const ACK_EVERY = 64 * 1024;
 /** Batches of this many bytes and more are transferred, smaller ones copied. */
 const TRANSFER_FROM = 16 * 1024;
 
-type Control = { ack: number } | { close: true };
+type Control = { ack: number } | { close: true } | { window: number } | { took: number };
 
 /** Whether what the peer's isolate posted is a batch (it may post anything). */
 function isBatch(data: unknown): data is MessageBatch {
@@ -60,6 +60,15 @@ export class PortStream implements MessageStream {
   #consumed = 0;
   #closed = false;
   #peerClosed = false;
+  /** Messages sent in batches and not taken by the peer's socket yet. */
+  #messagesOut = 0;
+  /** The messages the peer's socket holds for its reader, once it said (its receive HWM). */
+  #peerWindow = Infinity;
+  /** Messages this end's socket took and the peer has not been told of yet. */
+  #taken = 0;
+  /** Told to the peer every this many taken; 0 while no window was announced. */
+  #takenEvery = 0;
+  onRoom: (() => void) | null = null;
   #readers: (() => void)[] = [];
   #writers: (() => void)[] = [];
 
@@ -79,6 +88,14 @@ export class PortStream implements MessageStream {
       } else if ("ack" in data) {
         this.#unacked -= data.ack;
         this.#wake("write");
+      } else if ("took" in data) {
+        if (typeof data.took !== "number") return;
+        this.#messagesOut = Math.max(0, this.#messagesOut - data.took);
+        this.onRoom?.();
+      } else if ("window" in data) {
+        if (typeof data.window !== "number" || !(data.window >= 0)) return;
+        this.#peerWindow = data.window;
+        this.onRoom?.();
       } else if ("close" in data) {
         this.peerClosed();
       }
@@ -168,10 +185,32 @@ export class PortStream implements MessageStream {
     return data.length;
   }
 
-  async writeMessages(batch: MessageBatch): Promise<void> {
+  get messageRoom(): number {
+    return this.#peerWindow - this.#messagesOut;
+  }
+
+  announceWindow(messages: number): void {
+    if (!Number.isFinite(messages)) return;
+    // Credit goes back in steps of a quarter of the window (at most 256): far fewer port
+    // messages than one per message, and the peer never waits on more than that unreported.
+    this.#takenEvery = Math.max(1, Math.min(256, Math.floor(messages / 4)));
+    this.#post({ window: messages });
+  }
+
+  messagesTaken(count: number): void {
+    if (this.#takenEvery === 0) return;
+    this.#taken += count;
+    if (this.#taken >= this.#takenEvery && !this.#peerClosed) {
+      this.#post({ took: this.#taken });
+      this.#taken = 0;
+    }
+  }
+
+  async writeMessages(batch: MessageBatch, messages: number): Promise<void> {
     if (this.#closed || this.#peerClosed) {
       throw new Deno.errors.BrokenPipe("inproc peer closed");
     }
+    this.#messagesOut += messages;
     const size = batch.data.byteLength + batch.sizes.byteLength;
     // A small batch is cheaper to copy than to transfer (a transfer detaches two buffers on
     // this side and adopts them on the other): request/reply traffic is all small batches.
