@@ -3,8 +3,10 @@
  * how a connection between two zedge ends of one process sends whole
  * messages once its handshake is done, and how the other end reads them.
  * A batch replaces ZMTP frames only, never the engine: the same outbox
- * counts the messages against the high-water mark, the same window holds
- * a slow reader's bytes, and what arrives goes to the same receive queue.
+ * queues the messages, the same window holds a slow reader's bytes, and
+ * what arrives goes to the same receive queue. What the connection adds is
+ * message credit (see `MessageStream.messageRoom`): messages sent and not
+ * yet taken count against both high-water marks, as on libzmq's inproc pipe.
  *
  * @module
  */

@@ -7,7 +7,8 @@
  * socket gives, so the ZMTP engine's high-water marks work as over tcp.
  * Past the handshake the engine sends whole messages instead
  * ({@link MessageBatch}: no ZMTP framing), in order with the bytes and
- * under the same window.
+ * under the same window, and counts them against the receive high-water
+ * mark the peer announces until the peer says its socket took them.
  *
  * @example
  * ```ts
