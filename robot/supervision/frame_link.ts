@@ -88,7 +88,14 @@ export class FrameLink {
 
   #relay(portId: string, port: MessagePort): void {
     this.#ports.set(portId, port);
-    port.onmessage = (event) => this.#write({ p: portId, data: event.data });
+    port.onmessage = (event) => {
+      try {
+        this.#write({ p: portId, data: event.data });
+      } catch {
+        // What cannot cross a process (shared memory: inproc's shared credit, see
+        // port_stream.ts) is dropped; the ends then do without it.
+      }
+    };
   }
 
   #write(frame: Frame): void {
