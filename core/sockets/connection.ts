@@ -161,10 +161,6 @@ export class Connection {
 
   readonly #owner: ConnectionOwner;
   readonly #stream: ByteStream;
-  /** The stream, when it carries whole messages (inproc between Workers). */
-  readonly #messageStream: MessageStream | null;
-  /** Set once batches go both ways: what the peer may still be sent, and credit for it. */
-  #messageCredit: MessageStream | null = null;
   readonly #out: Outbox;
   readonly #decoder: Decoder;
   readonly #session: MechanismSession;
@@ -191,7 +187,6 @@ export class Connection {
   constructor(owner: ConnectionOwner, stream: ByteStream, address: string, outgoing: boolean) {
     this.#owner = owner;
     this.#stream = stream;
-    this.#messageStream = isMessageStream(stream) ? stream : null;
     this.address = address;
     this.outgoing = outgoing;
     const settings = owner.settings;
@@ -271,14 +266,7 @@ export class Connection {
 
   /** True when the peer can take another message without passing its high-water mark. */
   get hasRoom(): boolean {
-    if (!this.ready) return false;
-    const queued = this.#out.queued;
-    const hwm = limit(this.#owner.settings.sendHighWaterMark);
-    // Between Workers, what was sent and not yet taken by the peer's socket counts too, against
-    // both high-water marks together, as on libzmq's inproc pipe: a slow reader makes its
-    // sender drop or wait after that many messages, not after a window of bytes.
-    return queued < hwm &&
-      (this.#messageCredit === null || queued < hwm + this.#messageCredit.messageRoom);
+    return this.ready && this.#out.queued < limit(this.#owner.settings.sendHighWaterMark);
   }
 
   /** Queues a message to the peer (the caller has checked {@link hasRoom} if it cares). */
@@ -307,7 +295,6 @@ export class Connection {
   take(): Uint8Array[] | undefined {
     const frames = this.inbox.shift();
     if (frames === undefined) return undefined;
-    this.#messageStream?.messagesTaken(1);
     if (this.#resume.waiting > 0) this.#resumeIfRoom();
     this.#owner.readAhead?.taken();
     return frames;
@@ -321,7 +308,6 @@ export class Connection {
   discardInbox(): number {
     const count = this.inbox.length;
     this.inbox.clear();
-    if (count > 0) this.#messageStream?.messagesTaken(count);
     if (count > 0 && this.#resume.waiting > 0) this.#resumeIfRoom();
     if (count > 0) this.#owner.readAhead?.taken();
     return count;
@@ -397,7 +383,7 @@ export class Connection {
 
   async #readLoop(): Promise<void> {
     let buffer = new Uint8Array(READ_BUFFER_MIN);
-    const messages = this.#messageStream;
+    const messages: MessageStream | null = isMessageStream(this.#stream) ? this.#stream : null;
     const hwm = () => limit(this.#owner.settings.receiveHighWaterMark);
     try {
       while (!this.#closed) {
@@ -476,21 +462,14 @@ export class Connection {
     if (!this.#ready || this.#framing !== null) {
       throw new ZmtpError("protocol", "whole messages before the handshake or under a framing");
     }
-    // A message the socket does not queue (a SUB's unwanted topic, a subscription) is taken
-    // at once: the peer counts every message it sends until told.
-    let notQueued = 0;
     readBatch(batch, this.#owner.settings.maxMessageSize, {
       message: (frames) => {
-        if (this.#failed) return;
-        const queued = this.inbox.length;
-        this.#owner.connectionMessage(this, frames);
-        if (this.inbox.length === queued) notQueued++;
+        if (!this.#failed) this.#owner.connectionMessage(this, frames);
       },
       command: (body) => {
         if (!this.#failed) this.#control(decodeCommand(body));
       },
     });
-    if (notQueued > 0) this.#messageStream?.messagesTaken(notQueued);
   }
 
   /**
@@ -647,14 +626,8 @@ export class Connection {
     } else this.#decoder.startTraffic();
     // Both ends are zedge in one process (a stream that carries batches exists only there): with
     // nothing to box, messages go whole from here on, with no ZMTP framing to encode or parse.
-    const messages = this.#messageStream;
-    if (framing === null && messages !== null) {
-      this.#out.sendWholeMessages(messages);
-      this.#messageCredit = messages;
-      messages.onRoom = () => {
-        if (!this.#closed) this.#owner.connectionWritable(this);
-      };
-      messages.announceWindow(limit(this.#owner.settings.receiveHighWaterMark));
+    if (framing === null && isMessageStream(this.#stream)) {
+      this.#out.sendWholeMessages(this.#stream);
     }
     this.#ready = true;
     const refusal = this.#owner.connectionReady(this);

@@ -3,10 +3,8 @@
  * how a connection between two zedge ends of one process sends whole
  * messages once its handshake is done, and how the other end reads them.
  * A batch replaces ZMTP frames only, never the engine: the same outbox
- * queues the messages, the same window holds a slow reader's bytes, and
- * what arrives goes to the same receive queue. What the connection adds is
- * message credit (see `MessageStream.messageRoom`): messages sent and not
- * yet taken count against both high-water marks, as on libzmq's inproc pipe.
+ * counts the messages against the high-water mark, the same window holds
+ * a slow reader's bytes, and what arrives goes to the same receive queue.
  *
  * @module
  */
@@ -39,12 +37,6 @@ export class BatchWriter {
   #sizesLength = 0;
   #nextData = MIN_DATA;
   #nextSizes = MIN_SIZES;
-  #messages = 0;
-
-  /** Messages (not commands) waiting to be taken. */
-  get messages(): number {
-    return this.#messages;
-  }
 
   /** Bytes waiting to be taken (0 when nothing is). */
   get length(): number {
@@ -53,7 +45,6 @@ export class BatchWriter {
 
   /** Appends every frame of a message (copied: the caller may reuse its buffers). */
   message(frames: readonly FrameData[]): void {
-    this.#messages++;
     this.#size(frames.length);
     for (const frame of frames) {
       if (typeof frame === "string") {
@@ -85,7 +76,6 @@ export class BatchWriter {
     this.#nextSizes = Math.max(MIN_SIZES, this.#sizesLength);
     this.#dataLength = 0;
     this.#sizesLength = 0;
-    this.#messages = 0;
     return batch;
   }
 
@@ -97,7 +87,6 @@ export class BatchWriter {
 
   /** Drops what is written, and the buffers. */
   release(): void {
-    this.#messages = 0;
     this.#data = new Uint8Array(0);
     this.#sizes = new Uint32Array(0);
     this.#dataLength = 0;

@@ -244,12 +244,11 @@ export class Outbox {
           await writeAll(this.#stream, bytes);
           this.#writer.recycle(bytes);
         } else {
-          const messages = this.#batch.messages;
           const batch = this.#batch.take();
           length = batch.data.byteLength + batch.sizes.byteLength;
           // Posted (copied, or its buffers transferred) before the call returns: the writer
           // may take its buffers back at once if they are still here.
-          const sent = this.#messages!.writeMessages(batch, messages);
+          const sent = this.#messages!.writeMessages(batch);
           this.#batch.posted();
           await sent;
         }

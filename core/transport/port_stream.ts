@@ -7,8 +7,7 @@
  * socket gives, so the ZMTP engine's high-water marks work as over tcp.
  * Past the handshake the engine sends whole messages instead
  * ({@link MessageBatch}: no ZMTP framing), in order with the bytes and
- * under the same window, and counts them against the receive high-water
- * mark the peer announces until the peer says its socket took them.
+ * under the same window.
  *
  * @example
  * ```ts
@@ -33,12 +32,7 @@ const ACK_EVERY = 64 * 1024;
 /** Batches of this many bytes and more are transferred, smaller ones copied. */
 const TRANSFER_FROM = 16 * 1024;
 
-type Control =
-  | { ack: number }
-  | { close: true }
-  | { window: number }
-  | { took: number }
-  | { tookShared: SharedArrayBuffer };
+type Control = { ack: number } | { close: true };
 
 /** Whether what the peer's isolate posted is a batch (it may post anything). */
 function isBatch(data: unknown): data is MessageBatch {
@@ -66,22 +60,6 @@ export class PortStream implements MessageStream {
   #consumed = 0;
   #closed = false;
   #peerClosed = false;
-  /** Messages sent in batches and not taken by the peer's socket yet. */
-  #messagesOut = 0;
-  /** The messages the peer's socket holds for its reader, once it said (its receive HWM). */
-  #peerWindow = Infinity;
-  /** Messages this end's socket took and the peer has not been told of yet. */
-  #taken = 0;
-  /**
-   * Messages taken, in memory both Workers share: the peer's count, which this end reads
-   * (null until the peer shares it), and this end's own, which this end writes. Credit read
-   * there is never late; a port message about it is only a wake-up for a waiting sender.
-   */
-  #peerTook: Int32Array | null = null;
-  #tookShared: Int32Array | null = null;
-  /** Told to the peer every this many taken; 0 while no window was announced. */
-  #takenEvery = 0;
-  onRoom: (() => void) | null = null;
   #readers: (() => void)[] = [];
   #writers: (() => void)[] = [];
 
@@ -101,21 +79,6 @@ export class PortStream implements MessageStream {
       } else if ("ack" in data) {
         this.#unacked -= data.ack;
         this.#wake("write");
-      } else if ("took" in data) {
-        if (typeof data.took !== "number") return;
-        if (this.#peerTook === null) this.#messagesOut = Math.max(0, this.#messagesOut - data.took);
-        this.onRoom?.();
-      } else if ("tookShared" in data) {
-        if (!(data.tookShared instanceof SharedArrayBuffer) || data.tookShared.byteLength < 4) {
-          return;
-        }
-        // From here on the shared count is the credit: what the port said so far is in it too.
-        this.#peerTook = new Int32Array(data.tookShared, 0, 1);
-        this.onRoom?.();
-      } else if ("window" in data) {
-        if (typeof data.window !== "number" || !(data.window >= 0)) return;
-        this.#peerWindow = data.window;
-        this.onRoom?.();
       } else if ("close" in data) {
         this.peerClosed();
       }
@@ -205,41 +168,10 @@ export class PortStream implements MessageStream {
     return data.length;
   }
 
-  get messageRoom(): number {
-    // Counts wrap at 2^32 alike on both sides: their difference is what is in flight.
-    const out = this.#peerTook === null
-      ? this.#messagesOut
-      : (this.#messagesOut - Atomics.load(this.#peerTook, 0)) | 0;
-    return this.#peerWindow - out;
-  }
-
-  announceWindow(messages: number): void {
-    if (!Number.isFinite(messages)) return;
-    // Credit goes back in steps of a quarter of the window (at most 256): far fewer port
-    // messages than one per message, and the peer never waits on more than that unreported.
-    this.#takenEvery = Math.max(1, Math.min(256, Math.floor(messages / 4)));
-    this.#post({ window: messages });
-    this.#tookShared = new Int32Array(new SharedArrayBuffer(4));
-    // A port relayed to another process cannot carry shared memory: that message is dropped on
-    // the way (see frame_link.ts), and the credit comes by port messages alone.
-    this.#post({ tookShared: this.#tookShared.buffer as SharedArrayBuffer });
-  }
-
-  messagesTaken(count: number): void {
-    if (this.#takenEvery === 0) return;
-    if (this.#tookShared !== null) Atomics.add(this.#tookShared, 0, count);
-    this.#taken += count;
-    if (this.#taken >= this.#takenEvery && !this.#peerClosed) {
-      this.#post({ took: this.#taken });
-      this.#taken = 0;
-    }
-  }
-
-  async writeMessages(batch: MessageBatch, messages: number): Promise<void> {
+  async writeMessages(batch: MessageBatch): Promise<void> {
     if (this.#closed || this.#peerClosed) {
       throw new Deno.errors.BrokenPipe("inproc peer closed");
     }
-    this.#messagesOut = (this.#messagesOut + messages) | 0;
     const size = batch.data.byteLength + batch.sizes.byteLength;
     // A small batch is cheaper to copy than to transfer (a transfer detaches two buffers on
     // this side and adopts them on the other): request/reply traffic is all small batches.

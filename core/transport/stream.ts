@@ -40,30 +40,10 @@ export interface MessageBatch {
  * ```
  */
 export interface MessageStream extends ByteStream {
-  /**
-   * Sends `batch` (holding `messages` messages) after everything written
-   * before; its buffers may be transferred (let them go).
-   */
-  writeMessages(batch: MessageBatch, messages: number): Promise<void>;
+  /** Sends `batch` after everything written before; its buffers may be transferred (let them go). */
+  writeMessages(batch: MessageBatch): Promise<void>;
   /** Reads bytes into `buffer` (the count), or the batch that comes next; null at end of stream. */
   readSome(buffer: Uint8Array): Promise<number | MessageBatch | null>;
-  /**
-   * How many more messages the peer's socket may be sent beyond those sent
-   * and not yet taken by it: the receive high-water mark it announced, less
-   * those (Infinity until it announces one).
-   */
-  readonly messageRoom: number;
-  /**
-   * Tells the peer how many messages this end's socket holds for its reader
-   * (its receive high-water mark; Infinity: no limit, nothing is announced),
-   * so the peer counts what it sends against it as one queue, as libzmq's
-   * inproc pipe does.
-   */
-  announceWindow(messages: number): void;
-  /** This end's socket took (or dropped) `count` messages that came in batches. */
-  messagesTaken(count: number): void;
-  /** Called when the peer took messages or announced its window: a sender may have room again. */
-  onRoom: (() => void) | null;
 }
 
 /**

@@ -88,14 +88,7 @@ export class FrameLink {
 
   #relay(portId: string, port: MessagePort): void {
     this.#ports.set(portId, port);
-    port.onmessage = (event) => {
-      try {
-        this.#write({ p: portId, data: event.data });
-      } catch {
-        // What cannot cross a process (shared memory: inproc's shared credit, see
-        // port_stream.ts) is dropped; the ends then do without it.
-      }
-    };
+    port.onmessage = (event) => this.#write({ p: portId, data: event.data });
   }
 
   #write(frame: Frame): void {
