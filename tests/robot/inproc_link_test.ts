@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Pull, Push } from "../../mod.ts";
+import { FrameLink } from "../../robot/supervision/frame_link.ts";
 import { HostInproc } from "../../robot/supervision/host_inproc.ts";
 import type { InprocToComponent } from "../../robot/inproc_bridge.ts";
 import { freeTcpPort, robotDir, robotYaml, startRobot, waitForState, ZEDGE } from "./helpers.ts";
@@ -291,4 +292,40 @@ export default async function main(ctx) {
     await pull.close();
     await supervisor.shutdown();
   }
+});
+
+Deno.test("a relayed port drops what cannot cross a process and carries on", async () => {
+  const there = new TransformStream<Uint8Array, Uint8Array>();
+  const back = new TransformStream<Uint8Array, Uint8Array>();
+  const ports: MessagePort[] = [];
+  const near = new FrameLink(
+    { readable: back.readable, writable: there.writable },
+    () => {},
+    () => {},
+    "a",
+  );
+  const far = new FrameLink(
+    { readable: there.readable, writable: back.writable },
+    (message) => ports.push((message as { port: MessagePort }).port),
+    () => {},
+    "b",
+  );
+  const { port1, port2 } = new MessageChannel();
+  near.send("c", { op: "inproc-dial", port: port2 });
+  const relayed = await new Promise<MessagePort>((resolve) => {
+    const poll = setInterval(() => {
+      if (ports.length === 0) return;
+      clearInterval(poll);
+      resolve(ports[0]);
+    }, 5);
+  });
+  const got = new Promise<unknown>((resolve) => relayed.onmessage = (event) => resolve(event.data));
+  // A component's isolate may post anything on its end: shared memory cannot be serialised.
+  port1.postMessage(new SharedArrayBuffer(4));
+  port1.postMessage("after");
+  assert.equal(await got, "after");
+  port1.close();
+  relayed.close();
+  near.close();
+  far.close();
 });
