@@ -229,8 +229,8 @@ export class Outbox {
           this.#writeCommand("PONG", this.#owedPong);
           this.#owedPong = null;
         }
-        // Bytes (the greeting and handshake: never a message once batches are on) are only
-        // ever queued before the switch to batches: they go first, the batch next round.
+        // Bytes (the greeting, the handshake's commands: never a message once batches are on)
+        // are only queued before the switch: they go first, the batch in the next round.
         const toBytes = this.#writer.length > 0;
         if (!toBytes || this.#messages === null) {
           this.#inFlight += this.#unflushed;
