@@ -31,9 +31,15 @@ import {
   type ZapVerdict,
   ZmtpError,
 } from "../zmtp/mod.ts";
-import type { ByteStream } from "../transport/mod.ts";
+import {
+  type ByteStream,
+  isMessageStream,
+  type MessageBatch,
+  type MessageStream,
+} from "../transport/mod.ts";
 import { Deque } from "./deque.ts";
 import { Heartbeat, type HeartbeatSettings } from "./heartbeat.ts";
+import { readBatch } from "./message_batch.ts";
 import { Notifier } from "./notifier.ts";
 import { Outbox } from "./outbox.ts";
 import type { ReadAheadBudget } from "./read_ahead.ts";
@@ -377,6 +383,7 @@ export class Connection {
 
   async #readLoop(): Promise<void> {
     let buffer = new Uint8Array(READ_BUFFER_MIN);
+    const messages: MessageStream | null = isMessageStream(this.#stream) ? this.#stream : null;
     const hwm = () => limit(this.#owner.settings.receiveHighWaterMark);
     try {
       while (!this.#closed) {
@@ -404,17 +411,28 @@ export class Connection {
         const size = budget === undefined
           ? buffer.length
           : budget.readSize(buffer.length, READ_BUFFER_MIN);
-        let n: number | null;
+        let got: number | MessageBatch | null;
         try {
-          n = await this.#stream.read(size < buffer.length ? buffer.subarray(0, size) : buffer);
+          const into = size < buffer.length ? buffer.subarray(0, size) : buffer;
+          got = messages !== null ? await messages.readSome(into) : await this.#stream.read(into);
         } catch (error) {
           if (!this.#closed) this.#lost(`read failed: ${describe(error)}`);
           break;
         }
-        if (n === null) {
+        if (got === null) {
           this.#lost(this.#ready ? "peer closed the connection" : "peer closed during handshake");
           break;
         }
+        if (typeof got !== "number") {
+          try {
+            this.#takeBatch(got);
+          } catch (error) {
+            this.#refuseInput(error);
+            break;
+          }
+          continue;
+        }
+        const n = got;
         this.#heartbeat.traffic();
         this.#traffic.bytesReceived += n;
         try {
@@ -434,6 +452,24 @@ export class Connection {
     } finally {
       await this.#out.settled();
     }
+  }
+
+  /** Whole messages from a zedge peer in this process (see message_batch.ts). */
+  #takeBatch(batch: MessageBatch): void {
+    this.#heartbeat.traffic();
+    this.#traffic.bytesReceived += batch.data.byteLength + batch.sizes.byteLength;
+    // The peer switches only once its handshake is done, after the bytes that did it.
+    if (!this.#ready || this.#framing !== null) {
+      throw new ZmtpError("protocol", "whole messages before the handshake or under a framing");
+    }
+    readBatch(batch, this.#owner.settings.maxMessageSize, {
+      message: (frames) => {
+        if (!this.#failed) this.#owner.connectionMessage(this, frames);
+      },
+      command: (body) => {
+        if (!this.#failed) this.#control(decodeCommand(body));
+      },
+    });
   }
 
   /**
@@ -588,6 +624,11 @@ export class Connection {
     if (framing !== null && max >= 0) {
       this.#decoder.startTraffic({ maxMessageSize: max + framing.frameOverhead });
     } else this.#decoder.startTraffic();
+    // Both ends are zedge in one process (a stream that carries batches exists only there): with
+    // nothing to box, messages go whole from here on, with no ZMTP framing to encode or parse.
+    if (framing === null && isMessageStream(this.#stream)) {
+      this.#out.sendWholeMessages(this.#stream);
+    }
     this.#ready = true;
     const refusal = this.#owner.connectionReady(this);
     if (refusal !== undefined) {

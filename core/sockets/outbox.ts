@@ -3,12 +3,15 @@
  * written in batches, one write at a time, so many small messages cost one
  * syscall; a burst's buffers are given back once the connection drains. It
  * counts the messages not yet written (the peer's high-water mark is on
- * them) and owes at most one PONG.
+ * them) and owes at most one PONG. Between two zedge ends of one process it
+ * sends whole messages once the handshake is done (see message_batch.ts):
+ * the same queue, counts and batching, without ZMTP framing.
  *
  * @module
  */
 import { type FrameCodec, type FrameData, FrameWriter } from "../zmtp/mod.ts";
-import { type ByteStream, writeAll } from "../transport/mod.ts";
+import { type ByteStream, type MessageStream, writeAll } from "../transport/mod.ts";
+import { BatchWriter } from "./message_batch.ts";
 import { Notifier, type WaitResult } from "./notifier.ts";
 
 /** Below this many queued bytes a write waits one macrotask for more. */
@@ -60,6 +63,9 @@ export class Outbox {
   readonly #stream: ByteStream;
   readonly #events: OutboxEvents;
   readonly #writer = new FrameWriter();
+  /** Whole messages, once {@link sendWholeMessages} switched to them. */
+  readonly #batch = new BatchWriter();
+  #messages: MessageStream | null = null;
   /** Notified when the last write finished and nothing is left. */
   readonly #idle = new Notifier();
   /** Notified after each write. */
@@ -91,7 +97,17 @@ export class Outbox {
 
   /** True when nothing is being written or waits to be. */
   get idle(): boolean {
-    return !this.#writing && this.#writer.length === 0 && this.#owedPong === null;
+    return !this.#writing && this.#writer.length === 0 && this.#batch.length === 0 &&
+      this.#owedPong === null;
+  }
+
+  /**
+   * From now on messages and commands go to `stream` as whole-message
+   * batches, after the bytes queued so far. For a connection past its
+   * handshake with no framing, whose stream carries batches.
+   */
+  sendWholeMessages(stream: MessageStream): void {
+    this.#messages = stream;
   }
 
   /** Queues raw bytes (the greeting), to go out with what follows: call {@link flush}. */
@@ -107,7 +123,8 @@ export class Outbox {
   /** Queues a message. */
   message(frames: readonly FrameData[]): void {
     if (this.#closed) return;
-    if (this.framing === null) this.#writer.writeMessage(frames);
+    if (this.#messages !== null) this.#batch.message(frames);
+    else if (this.framing === null) this.#writer.writeMessage(frames);
     else this.framing.writeMessage(this.#writer, frames);
     this.#unflushed++;
     if (!this.#writing) this.#flush();
@@ -121,7 +138,8 @@ export class Outbox {
   }
 
   #writeCommand(name: string, data: Uint8Array): void {
-    if (this.framing === null) this.#writer.writeCommand(name, data);
+    if (this.#messages !== null) this.#batch.command(name, data);
+    else if (this.framing === null) this.#writer.writeCommand(name, data);
     else this.framing.writeCommand(this.#writer, name, data);
   }
 
@@ -165,6 +183,7 @@ export class Outbox {
     this.#closed = true;
     clearTimeout(this.#shrinkTimer);
     this.#writer.release();
+    this.#batch.release();
     this.#owedPong = null;
     this.#idle.close();
     this.#progress.close();
@@ -202,25 +221,44 @@ export class Outbox {
 
   async #writeLoop(): Promise<void> {
     try {
-      while ((this.#writer.length > 0 || this.#owedPong !== null) && !this.#closed) {
+      while (
+        (this.#writer.length > 0 || this.#batch.length > 0 || this.#owedPong !== null) &&
+        !this.#closed
+      ) {
         if (this.#owedPong !== null) {
           this.#writeCommand("PONG", this.#owedPong);
           this.#owedPong = null;
         }
-        const bytes = this.#writer.take();
-        // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
-        const length = bytes.length;
-        this.#inFlight += this.#unflushed;
-        this.#unflushed = 0;
-        await writeAll(this.#stream, bytes);
-        this.#writer.recycle(bytes);
+        // Bytes (the greeting, the handshake's commands: never a message once batches are on)
+        // are only queued before the switch: they go first, the batch in the next round.
+        const toBytes = this.#writer.length > 0;
+        if (!toBytes || this.#messages === null) {
+          this.#inFlight += this.#unflushed;
+          this.#unflushed = 0;
+        }
+        let length: number;
+        if (toBytes) {
+          const bytes = this.#writer.take();
+          // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
+          length = bytes.length;
+          await writeAll(this.#stream, bytes);
+          this.#writer.recycle(bytes);
+        } else {
+          const batch = this.#batch.take();
+          length = batch.data.byteLength + batch.sizes.byteLength;
+          // Posted (copied, or its buffers transferred) before the call returns: the writer
+          // may take its buffers back at once if they are still here.
+          const sent = this.#messages!.writeMessages(batch);
+          this.#batch.posted();
+          await sent;
+        }
         this.#inFlight = 0;
         this.#progress.notify();
         this.#events.wrote(length);
         // A small remainder means the sender is still producing: give it one
         // macrotask to fill the buffer instead of paying a syscall per few
         // messages. The first write after a quiet spell still goes at once.
-        const waiting = this.#writer.length;
+        const waiting = this.#writer.length + this.#batch.length;
         if (waiting > 0 && waiting < BATCH_BYTES) await nextMacrotask();
       }
     } catch (error) {

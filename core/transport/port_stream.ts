@@ -5,6 +5,9 @@
  * ArrayBuffers; the reader returns credit as it consumes, and a writer
  * waits while a window's worth is unread — the same back-pressure a kernel
  * socket gives, so the ZMTP engine's high-water marks work as over tcp.
+ * Past the handshake the engine sends whole messages instead
+ * ({@link MessageBatch}: no ZMTP framing), in order with the bytes and
+ * under the same window.
  *
  * @example
  * ```ts
@@ -19,14 +22,23 @@
  * ```
  * @module
  */
-import type { ByteStream } from "./stream.ts";
+import type { MessageBatch, MessageStream } from "./stream.ts";
 
 /** Bytes a writer may have in flight before it waits for the reader's credit. */
 const WINDOW = 1024 * 1024;
 /** The reader returns credit once this much is consumed (far below the window). */
 const ACK_EVERY = 64 * 1024;
 
+/** Batches of this many bytes and more are transferred, smaller ones copied. */
+const TRANSFER_FROM = 16 * 1024;
+
 type Control = { ack: number } | { close: true };
+
+/** Whether what the peer's isolate posted is a batch (it may post anything). */
+function isBatch(data: unknown): data is MessageBatch {
+  const batch = data as Partial<MessageBatch> | null;
+  return batch?.data instanceof Uint8Array && batch.sizes instanceof Uint32Array;
+}
 
 /**
  * One end of an inproc connection between two isolates (see the module documentation).
@@ -39,11 +51,11 @@ type Control = { ack: number } | { close: true };
  * stream.close();
  * ```
  */
-export class PortStream implements ByteStream {
+export class PortStream implements MessageStream {
   readonly #port: MessagePort;
-  readonly #chunks: Uint8Array[] = [];
+  /** What arrived and is not read yet: byte chunks and batches, in order. */
+  readonly #chunks: (Uint8Array | MessageBatch)[] = [];
   #head = 0;
-  #bytes = 0;
   #unacked = 0;
   #consumed = 0;
   #closed = false;
@@ -54,12 +66,15 @@ export class PortStream implements ByteStream {
   /** Takes over `port` (its messages are this stream's from now on). */
   constructor(port: MessagePort) {
     this.#port = port;
-    port.onmessage = (event: MessageEvent<ArrayBuffer | Control>) => {
+    port.onmessage = (event: MessageEvent<ArrayBuffer | MessageBatch | Control>) => {
       const data = event.data;
       if (data instanceof ArrayBuffer) {
         if (this.#closed) return;
         this.#chunks.push(new Uint8Array(data));
-        this.#bytes += data.byteLength;
+        this.#wake("read");
+      } else if (isBatch(data)) {
+        if (this.#closed) return;
+        this.#chunks.push(data);
         this.#wake("read");
       } else if ("ack" in data) {
         this.#unacked -= data.ack;
@@ -96,13 +111,29 @@ export class PortStream implements ByteStream {
   }
 
   async read(buffer: Uint8Array): Promise<number | null> {
-    while (this.#bytes === 0) {
+    const got = await this.readSome(buffer);
+    if (got !== null && typeof got !== "number") {
+      throw new Deno.errors.InvalidData("a message batch where bytes were read");
+    }
+    return got;
+  }
+
+  async readSome(buffer: Uint8Array): Promise<number | MessageBatch | null> {
+    while (this.#chunks.length === 0) {
       if (this.#closed || this.#peerClosed) return null;
       await new Promise<void>((resolve) => this.#readers.push(resolve));
+    }
+    const first = this.#chunks[0];
+    if (!(first instanceof Uint8Array)) {
+      this.#chunks.shift();
+      this.#credit(first.data.byteLength + first.sizes.byteLength);
+      return first;
     }
     let copied = 0;
     while (copied < buffer.length && this.#chunks.length > 0) {
       const chunk = this.#chunks[0];
+      // Bytes stop at a batch: it is the next read's.
+      if (!(chunk instanceof Uint8Array)) break;
       const take = Math.min(chunk.length - this.#head, buffer.length - copied);
       buffer.set(chunk.subarray(this.#head, this.#head + take), copied);
       copied += take;
@@ -112,15 +143,18 @@ export class PortStream implements ByteStream {
         this.#head = 0;
       }
     }
-    this.#bytes -= copied;
-    this.#consumed += copied;
+    this.#credit(copied);
+    return copied;
+  }
+
+  #credit(consumed: number): void {
+    this.#consumed += consumed;
     // Credit goes back in 64 KiB steps, not per read: a request/reply exchange then costs
     // one message each way, not two.
     if (this.#consumed >= ACK_EVERY && !this.#peerClosed) {
       this.#post({ ack: this.#consumed });
       this.#consumed = 0;
     }
-    return copied;
   }
 
   async write(data: Uint8Array): Promise<number> {
@@ -130,12 +164,31 @@ export class PortStream implements ByteStream {
     // A copy, transferred: the writer reuses its buffer once this resolves.
     const copy = data.slice();
     this.#port.postMessage(copy.buffer, [copy.buffer]);
-    this.#unacked += data.length;
+    await this.#sent(data.length);
+    return data.length;
+  }
+
+  async writeMessages(batch: MessageBatch): Promise<void> {
+    if (this.#closed || this.#peerClosed) {
+      throw new Deno.errors.BrokenPipe("inproc peer closed");
+    }
+    const size = batch.data.byteLength + batch.sizes.byteLength;
+    // A small batch is cheaper to copy than to transfer (a transfer detaches two buffers on
+    // this side and adopts them on the other): request/reply traffic is all small batches.
+    // (A copy takes a view's whole buffer: the buffers' sizes decide.)
+    if (batch.data.buffer.byteLength + batch.sizes.buffer.byteLength < TRANSFER_FROM) {
+      this.#port.postMessage(batch);
+    } else this.#port.postMessage(batch, [batch.data.buffer, batch.sizes.buffer]);
+    await this.#sent(size);
+  }
+
+  /** Counts `size` bytes in flight; waits while a window's worth is unacknowledged. */
+  async #sent(size: number): Promise<void> {
+    this.#unacked += size;
     while (this.#unacked >= WINDOW && !this.#closed && !this.#peerClosed) {
       await new Promise<void>((resolve) => this.#writers.push(resolve));
     }
     if (this.#closed || this.#peerClosed) throw new Deno.errors.BrokenPipe("inproc peer closed");
-    return data.length;
   }
 
   #post(message: Control): void {
@@ -152,7 +205,6 @@ export class PortStream implements ByteStream {
     if (!this.#peerClosed) this.#post({ close: true });
     this.#port.close();
     this.#chunks.length = 0;
-    this.#bytes = 0;
     this.#wake("read");
     this.#wake("write");
   }

@@ -7,6 +7,59 @@
  */
 
 /**
+ * Whole messages moved at once between two zedge ends of one process (an
+ * inproc connection between Workers, see port_stream.ts): every frame's
+ * bytes back to back in `data`, and in `sizes`, per message, its frame
+ * count then each frame's length — or, for a command (SUBSCRIBE, PING…),
+ * 0 then the length of its body (name length, name, data). No ZMTP framing
+ * to encode or parse, and the receiver's frames are views of `data`, not copies.
+ *
+ * @example
+ * ```ts
+ * import type { MessageBatch } from "./stream.ts";
+ * const batch: MessageBatch = { data: new Uint8Array([104, 105]), sizes: new Uint32Array([1, 2]) };
+ * ```
+ */
+export interface MessageBatch {
+  /** The frames' bytes, in order. */
+  data: Uint8Array<ArrayBuffer>;
+  /** Per message: its frame count, then each frame's length; a command: 0, then its body's length. */
+  sizes: Uint32Array<ArrayBuffer>;
+}
+
+/**
+ * A byte stream that can also carry {@link MessageBatch}es, in order with
+ * its bytes, under the same flow control.
+ *
+ * @example
+ * ```ts
+ * import { isMessageStream } from "./stream.ts";
+ * import { PortStream } from "./port_stream.ts";
+ * const { port1 } = new MessageChannel();
+ * isMessageStream(new PortStream(port1)); // true
+ * ```
+ */
+export interface MessageStream extends ByteStream {
+  /** Sends `batch` after everything written before; its buffers may be transferred (let them go). */
+  writeMessages(batch: MessageBatch): Promise<void>;
+  /** Reads bytes into `buffer` (the count), or the batch that comes next; null at end of stream. */
+  readSome(buffer: Uint8Array): Promise<number | MessageBatch | null>;
+}
+
+/**
+ * True when `stream` can carry message batches.
+ *
+ * @example
+ * ```ts
+ * import { isMessageStream } from "./stream.ts";
+ * isMessageStream({ read: async () => null, write: async () => 0, close() {} }); // false
+ * ```
+ */
+export function isMessageStream(stream: ByteStream): stream is MessageStream {
+  return typeof (stream as Partial<MessageStream>).writeMessages === "function";
+}
+
+/**
  * A connected, ordered, reliable byte stream.
  *
  * @example

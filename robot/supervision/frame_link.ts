@@ -88,7 +88,14 @@ export class FrameLink {
 
   #relay(portId: string, port: MessagePort): void {
     this.#ports.set(portId, port);
-    port.onmessage = (event) => this.#write({ p: portId, data: event.data });
+    port.onmessage = (event) => {
+      try {
+        this.#write({ p: portId, data: event.data });
+      } catch {
+        // What cannot cross a process (a SharedArrayBuffer: a component's isolate may post
+        // anything on its end) is dropped, never thrown in the relaying process.
+      }
+    };
   }
 
   #write(frame: Frame): void {

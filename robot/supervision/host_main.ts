@@ -3,8 +3,9 @@
  * the permissions of the components it holds, it dials the supervisor's
  * socket (its first argument), starts a component's Worker on its `start`,
  * ends it on `host-terminate`, and relays every message both ways, each
- * tagged with its component. It runs nothing else, so the supervisor can
- * always take components back by killing their host: a busy loop's core,
+ * tagged with its component — except inproc dials between two of its own
+ * Workers, which it pairs itself (host_inproc.ts). It runs nothing else, so
+ * the supervisor can always take components back by killing their host: a busy loop's core,
  * a leak's memory, their ports. `--max-old-space-size=N` bounds the heap
  * of a host of its own (`limits`).
  *
@@ -17,8 +18,14 @@
 import { componentWorkerUrl } from "../component_entry.ts";
 import { workerPermissions } from "../permissions.ts";
 import type { ToComponent } from "../protocol.ts";
+import {
+  type InprocFromComponent,
+  type InprocToComponent,
+  isInprocMessage,
+} from "../inproc_bridge.ts";
 import { FrameLink } from "./frame_link.ts";
 import type { HostEvent, ToHost } from "./host_process.ts";
+import { HostInproc } from "./host_inproc.ts";
 
 /**
  * Runs the host: dials `socket` and serves its components (see the module documentation).
@@ -35,7 +42,12 @@ export async function runComponentHost(socket: string, token = ""): Promise<void
   const said = new TextEncoder().encode(token);
   for (let n = 0; n < said.length;) n += await conn.write(said.subarray(n));
   const workers = new Map<string, Worker>();
-  const early = new Map<string, (ToComponent | ToHost)[]>();
+  const inproc = new HostInproc((name, message, transfer) =>
+    workers.get(name)?.postMessage(message, transfer)
+  );
+  // The supervisor says what a component may do and which names others bind just before its
+  // start: kept until its Worker exists, so it learns them as a Worker of the supervisor does.
+  const early = new Map<string, Map<string, InprocToComponent>>();
   const start = (name: string, message: ToComponent & { op: "start" }) => {
     let heard = false;
     const worker = new Worker(componentWorkerUrl(message.spec), {
@@ -50,6 +62,7 @@ export async function runComponentHost(socket: string, token = ""): Promise<void
     worker.onmessage = (event) => {
       if (workers.get(name) !== worker) return;
       heard = true;
+      if (isInprocMessage(event.data) && inproc.up(name, event.data as InprocFromComponent)) return;
       link.send(name, event.data);
     };
     worker.onerror = (event) => {
@@ -58,6 +71,8 @@ export async function runComponentHost(socket: string, token = ""): Promise<void
     };
     worker.onmessageerror = () => fail("sent a message that cannot be read");
     workers.set(name, worker);
+    for (const held of early.get(name)?.values() ?? []) worker.postMessage(held);
+    early.delete(name);
     return worker;
   };
   const serve = (data: unknown, name: string) => {
@@ -65,25 +80,18 @@ export async function runComponentHost(socket: string, token = ""): Promise<void
     if (message.op === "host-terminate") {
       workers.get(name)?.terminate();
       workers.delete(name);
-      early.delete(name);
+      inproc.ended(name);
       return;
     }
-    if (message.op !== "start" && !workers.has(name)) {
-      // Said before its start (its inproc names come first): kept for its Worker, in order.
-      const waiting = early.get(name) ?? [];
-      waiting.push(message);
-      early.set(name, waiting);
+    if (isInprocMessage(message)) inproc.down(name, message as InprocToComponent);
+    const worker = message.op === "start" ? start(name, message) : workers.get(name);
+    if (worker === undefined && (message.op === "inproc-access" || message.op === "inproc-names")) {
+      early.set(name, (early.get(name) ?? new Map()).set(message.op, message));
       return;
     }
-    const worker = message.op === "start" ? start(name, message) : workers.get(name)!;
-    for (const said of message.op === "start" ? early.get(name) ?? [] : []) deliver(worker, said);
-    early.delete(name);
-    deliver(worker, message);
-  };
-  const deliver = (worker: Worker, message: ToComponent | ToHost) => {
     // An inproc accept carries one end of a channel (relayed by the link): it moves, not copies.
     const port = (message as { port?: unknown }).port;
-    worker.postMessage(message, port instanceof MessagePort ? [port] : []);
+    worker?.postMessage(message, port instanceof MessagePort ? [port] : []);
   };
   // The supervisor gone (its socket closed): nothing of the components may outlive it.
   const link = new FrameLink(conn, serve, () => Deno.exit(0), "h");
