@@ -45,7 +45,7 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
  * Builds the command tree for `args`: with a known command first, that
  * command alone; otherwise (help, a typo, no command) all of them.
  */
-export async function buildProgram(args: readonly string[] = []): Promise<Command> {
+async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command("zedge")
     .description(
       "edge runtime for robots: ZeroMQ remote tasks, pipelines, services and the robot supervisor",
