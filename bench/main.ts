@@ -60,7 +60,39 @@ async function runSection(name: string, flags: string[]): Promise<boolean> {
   return status.success;
 }
 
+/** What `deno task bench --help` prints. */
+export const USAGE = `usage: deno task bench [SECTION ...] [FLAGS]
+
+Runs each benchmark section as its own process, side by side with its peers in the same run
+(pyzmq, zeromq.js, native libzmq, a raw Deno echo, the seed's baseline), and prints ratios with
+the targets' verdicts. With no section: ${
+  SECTIONS.filter((s) => !ON_REQUEST.includes(s)).join(", ")
+}.
+
+sections:
+  zmq        sockets: REQ/REP, PUSH→PULL, PUB→SUB, CURVE, the 1/10/100-peer curves, fan-in
+  tasks      remote tasks against Python ZTL
+  pipeline   the seed's table over its sequential baseline, empty items against a pyzmq loop
+  robot      the example robot: cold start, stop, idle memory, node → node throughput
+  dataflow   topics and service round trips over inproc, ipc and tcp
+  live       throughput with a Foxglove client and the recorder; a cold zedge topic list
+  fleet      only when named, as root: a fleet of robots in network namespaces
+
+flags (each section takes its own; unknown ones are ignored):
+  --quick            fewer rounds (zmq, tasks, pipeline)
+  --only zedge       zedge alone, no peers (zmq)
+  --seconds N        the window of each measurement (dataflow, live)
+  --runs N           cold starts and stops (robot), cold runs (live)
+  --full             the long cases too (pipeline)
+  --robots N         robots in the fleet (fleet, default 10)
+  -h, --help         this text
+`;
+
 if (import.meta.main) {
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   let parsed: { sections: string[]; flags: string[] };
   try {
     parsed = splitArgs(Deno.args);
