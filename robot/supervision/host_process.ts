@@ -268,6 +268,10 @@ export class HostProcess {
   readonly #listener: Deno.Listener;
   readonly #socket: string;
   #link: FrameLink | null = null;
+  /** The unix socket it dials (unlinked once it has). */
+  get socket(): string {
+    return this.#socket;
+  }
   readonly #queue: [string, ToComponent | ToHost][] = [];
   readonly #attached = new Map<string, { handlers: HostHandlers; heard: boolean }>();
   #killed = false;
@@ -475,6 +479,8 @@ export class HostPool {
   readonly #shared: ComponentSpec[];
   #sharedHost: HostProcess | null = null;
   readonly #all = new Set<HostProcess>();
+  /** The robot's host directory, once a host of this pool listened there. */
+  #usedDir: string | null = null;
 
   /** For the robot's components. */
   constructor(specs: readonly ComponentSpec[]) {
@@ -494,6 +500,7 @@ export class HostPool {
 
   #track(host: HostProcess): HostProcess {
     this.#all.add(host);
+    this.#usedDir ??= dirname(host.socket);
     host.released.then(() => this.#all.delete(host));
     return host;
   }
@@ -503,6 +510,16 @@ export class HostPool {
     const hosts = [...this.#all];
     for (const host of hosts) host.kill("(supervisor)", "stopped the robot");
     await Promise.all(hosts.map((host) => host.released));
+    // The robot leaves no directory behind; the next run makes it again (0700). Not while
+    // another supervisor of this robot in this process (tests) still has a host there.
+    const dir = this.#usedDir;
+    if (dir !== null && ![...liveHostSockets].some((path) => dirname(path) === dir)) {
+      try {
+        Deno.removeSync(dir);
+      } catch {
+        // Not empty (something else put a file there), or gone already: left as it is.
+      }
+    }
   }
 }
 

@@ -302,4 +302,6 @@ Deno.test("a second supervisor of the same robot is refused and the first one's 
     const status = await first.stop();
     assert.equal(status.code, 0, first.stderr());
   }
+  // A stopped robot leaves no host directory behind (the refused one never made its own).
+  assert.throws(() => Deno.statSync(`/tmp/zedge-${robot}-hosts`), Deno.errors.NotFound);
 });
