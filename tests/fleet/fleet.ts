@@ -30,6 +30,7 @@
 import { join, relative } from "node:path";
 import { readCertificate, writeCertificatePair } from "../../core/security/mod.ts";
 import { closeRelays, cut, type Destination, down, heal, slow, type SlowMethod } from "./faults.ts";
+import { hostSocketDir } from "../../robot/supervision/host_process.ts";
 import { createNetwork, type Host, type Network, type NetworkOptions } from "./netns.ts";
 import { pipelineYaml, ROBOT_CODE, ROBOT_PORTS, robotYaml } from "./robot_template.ts";
 
@@ -221,6 +222,13 @@ async function makeFleet(network: Network, count: number, options: FleetOptions)
     async cleanup() {
       closeRelays();
       await network.remove();
+      // A robot killed with SIGKILL cannot remove its host socket directory;
+      // its processes are gone now, so nothing of it is left in /tmp.
+      await Promise.all(
+        robots.map((robot) =>
+          Deno.remove(hostSocketDir(robot.name), { recursive: true }).catch(() => {})
+        ),
+      );
     },
   };
   return fleet;

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Pull } from "../../mod.ts";
+import { hostSocketDir } from "../../robot/supervision/host_process.ts";
 import { createFleet, type Fleet, type FleetRobot } from "./fleet.ts";
 import { networkUnavailable, run } from "./netns.ts";
 import { ROBOT_PORTS } from "./robot_template.ts";
@@ -111,5 +112,10 @@ async function cleanupAndCheck(fleet: Fleet) {
   for (const child of processes) {
     const status = await child!.status; // resolves: the process is gone
     assert.ok(status.signal === "SIGKILL" || status.code !== undefined);
+  }
+  // The robot killed with SIGKILL left its host socket directory; cleanup removes it.
+  for (const robot of fleet.robots) {
+    const dir = hostSocketDir(robot.name);
+    assert.equal(await Deno.stat(dir).then(() => true, () => false), false, `${dir} left in /tmp`);
   }
 }
