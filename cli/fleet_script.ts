@@ -8,33 +8,12 @@
  *
  * @module
  */
-import { parseEndpoint } from "../core/transport/endpoint.ts";
+import { parseEndpoint, reachableEndpoint } from "../core/transport/endpoint.ts";
 import type { Remote } from "../core/tasks/remotes.ts";
 import type { TaskServerEntry } from "../robot/task_servers.ts";
 import { CliError } from "./errors.ts";
 import type { Fleet } from "./fleet_file.ts";
 import { askRobot } from "./robot_target.ts";
-
-/**
- * Where a client reaches a task server bound at `bound` on a robot whose
- * control endpoint is `control`: a wildcard host becomes the control
- * endpoint's host.
- *
- * @example
- * ```ts
- * import { reachableEndpoint } from "./fleet_script.ts";
- * reachableEndpoint("tcp://*:7779", "tcp://10.0.0.12:7700"); // "tcp://10.0.0.12:7779"
- * ```
- */
-export function reachableEndpoint(bound: string, control: string): string {
-  const task = parseEndpoint(bound);
-  const robot = parseEndpoint(control);
-  if (task.transport !== "tcp" || robot.transport !== "tcp") return bound;
-  const wildcard = task.wildcardHost || task.host === "0.0.0.0" || task.host === "::";
-  if (!wildcard) return bound;
-  const host = robot.host.includes(":") ? `[${robot.host}]` : robot.host;
-  return `tcp://${host}:${task.port}`;
-}
 
 /**
  * The remotes of a fleet script: one per robot in `names` (the robots the

@@ -126,6 +126,41 @@ export function formatTcpEndpoint(host: string, port: number): string {
 }
 
 /**
+ * Whether a tcp endpoint was bound on every address (`*`, `0.0.0.0`, `::`):
+ * such an endpoint is not an address another host can dial.
+ *
+ * @example
+ * ```ts
+ * import { isWildcardBind, parseEndpoint } from "./endpoint.ts";
+ * isWildcardBind(parseEndpoint("tcp://*:7779")); // true
+ * ```
+ */
+export function isWildcardBind(
+  endpoint: Endpoint,
+): endpoint is Extract<Endpoint, { transport: "tcp" }> {
+  // `*` parses to 0.0.0.0.
+  return endpoint.transport === "tcp" && (endpoint.host === "0.0.0.0" || endpoint.host === "::");
+}
+
+/**
+ * Where another host dials an endpoint bound as `bound` on a machine it
+ * reached at `reachedAt`: a wildcard host becomes `reachedAt`'s host; any
+ * other endpoint is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import { reachableEndpoint } from "./endpoint.ts";
+ * reachableEndpoint("tcp://*:7779", "tcp://10.0.0.12:7700"); // "tcp://10.0.0.12:7779"
+ * ```
+ */
+export function reachableEndpoint(bound: string, reachedAt: string): string {
+  const parsed = parseEndpoint(bound);
+  const peer = parseEndpoint(reachedAt);
+  if (peer.transport !== "tcp" || !isWildcardBind(parsed)) return bound;
+  return formatTcpEndpoint(peer.host, parsed.port);
+}
+
+/**
  * True for a host only this machine reaches: `localhost`, 127.0.0.0/8 and
  * `::1` (brackets allowed). Protected mode keeps unauthenticated servers on
  * such hosts.

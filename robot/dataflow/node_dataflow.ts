@@ -27,7 +27,7 @@ import { getLogger } from "@logtape/logtape";
 import { abortableDelay } from "../../core/abortable_delay.ts";
 import { ServiceError } from "../../core/pipeline/service_client.ts";
 import { Dealer, Publisher, Router, Subscriber, ZmqError } from "../../core/sockets/mod.ts";
-import { formatTcpEndpoint, parseEndpoint } from "../../core/transport/endpoint.ts";
+import { reachableEndpoint } from "../../core/transport/endpoint.ts";
 import { controlRequest } from "../control.ts";
 import type { TopicFigures } from "../observe/figures.ts";
 import { type DataflowSpec, matches, type RobotDirectory } from "./dataflow_spec.ts";
@@ -511,7 +511,7 @@ export class NodeDataflow {
         `${peer} offers no ${which} to other robots (its YAML has no gateway.${which})`,
       );
     }
-    return { directory, endpoint: reachable(bound, control) };
+    return { directory, endpoint: reachableEndpoint(bound, control) };
   }
 
   /**
@@ -714,15 +714,6 @@ export class NodeDataflow {
       ...[...this.#links.values()].map((l) => l.dealer.close()),
     ]);
   }
-}
-
-/** A gateway endpoint bound on a wildcard host is reached at the host the peer was reached at. */
-function reachable(bound: string, control: string): string {
-  const parsed = parseEndpoint(bound);
-  const peer = parseEndpoint(control);
-  if (parsed.transport !== "tcp" || peer.transport !== "tcp") return bound;
-  const wildcard = parsed.wildcardHost || parsed.host === "0.0.0.0" || parsed.host === "::";
-  return wildcard ? formatTcpEndpoint(peer.host, parsed.port) : bound;
 }
 
 /** Whether a declared subscription covers what `subscribe(wanted)` asks for. */

@@ -28,7 +28,7 @@ import { getLogger } from "@logtape/logtape";
 import { readSecretCertificateSync, resolvePublicKeySync } from "../../core/security/mod.ts";
 import { Dealer, proxy, Router, XPublisher, XSubscriber } from "../../core/sockets/mod.ts";
 import type { SecurityOptions } from "../../core/sockets/options.ts";
-import { formatTcpEndpoint, parseEndpoint } from "../../core/transport/endpoint.ts";
+import { reachableEndpoint } from "../../core/transport/endpoint.ts";
 import { controlRequest, type ControlRequestOptions } from "../control.ts";
 import type { RobotConfig } from "../spec.ts";
 import { decodeServiceRequest } from "./codec.ts";
@@ -51,15 +51,6 @@ const decoder = new TextDecoder();
 
 /** Calls in flight through one link; the oldest are forgotten beyond this. */
 const MAX_IN_FLIGHT = 10_000;
-
-/** A gateway endpoint bound on a wildcard host is reached at the host its robot's control is. */
-function reachable(bound: string, control: string): string {
-  const parsed = parseEndpoint(bound);
-  const peer = parseEndpoint(control);
-  if (parsed.transport !== "tcp" || peer.transport !== "tcp") return bound;
-  const wildcard = parsed.wildcardHost || parsed.host === "0.0.0.0" || parsed.host === "::";
-  return wildcard ? formatTcpEndpoint(peer.host, parsed.port) : bound;
-}
 
 /** One peer: its control, and the links opened once its directory named its gateway. */
 class PeerLink {
@@ -177,7 +168,7 @@ class PeerLink {
   /** Connects the link to the peer's gateway endpoint (again, when it moved). */
   #connect(which: "topics" | "services", bound: string | undefined): void {
     if (bound === undefined || this.#closed) return;
-    const endpoint = reachable(bound, this.#control);
+    const endpoint = reachableEndpoint(bound, this.#control);
     const before = this.#connected.get(which);
     if (before === endpoint) return;
     const socket = which === "topics" ? this.#xsub! : this.#dealer!;

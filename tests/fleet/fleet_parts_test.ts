@@ -3,7 +3,7 @@
 // fleet's metrics (every sample labelled with the fleet file's robot name).
 import assert from "node:assert/strict";
 import { CliError } from "../../cli/errors.ts";
-import { reachableEndpoint } from "../../cli/fleet_script.ts";
+import { reachableEndpoint } from "../../core/transport/endpoint.ts";
 import { robotCount } from "../../cli/fleet_restart.ts";
 import { fleetMetricFamilies } from "../../cli/fleet_view.ts";
 import type { RobotView } from "../../robot/observe/view.ts";
