@@ -244,8 +244,6 @@ export function curveSocketOptions(
  * ```ts
  * import { pipelineCurveReadPaths } from "./security.ts";
  * import type { EndpointCurveSpec, PipelineRoleSpec } from "./spec.ts";
-
-export type { EndpointCurveSpec } from "./spec.ts";
  * declare const worker: PipelineRoleSpec;
  * pipelineCurveReadPaths(worker); // e.g. ["/etc/zedge/distributor.pub", "/etc/zedge/worker.key"]
  * ```

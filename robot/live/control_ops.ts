@@ -38,13 +38,6 @@
  * ```ts
  * import { LiveControl } from "./control_ops.ts";
  * import type { RobotLive } from "./hub.ts";
-import {
-  LEASE_MS,
-  LIVE_OPS,
-  STREAM_HEADER_BYTES,
-  StreamKind,
-  type TopicInfo,
-} from "./control_wire.ts";
  * declare const live: RobotLive;
  * const ops = new LiveControl(live);
  * console.log(ops.accepts(new TextEncoder().encode('{"op":"topics"}')) !== null); // true
@@ -133,13 +126,6 @@ const fromUtf8 = new TextDecoder();
  * ```ts
  * import { LiveControl } from "./control_ops.ts";
  * import type { RobotLive } from "./hub.ts";
-import {
-  LEASE_MS,
-  LIVE_OPS,
-  STREAM_HEADER_BYTES,
-  StreamKind,
-  type TopicInfo,
-} from "./control_wire.ts";
  * declare const live: RobotLive;
  * const ops = new LiveControl(live);
  * ops.close();
