@@ -12,6 +12,11 @@
  * byte back; `req` sends one record, reads it back whole, and prints
  * {"rate", "count", "seconds"}. Both exit when stdin reaches EOF.
  *
+ * With `"read": "posted"` either side keeps a read posted at all times, as
+ * zedge's engine does on every connection (the default, `"after-write"`,
+ * reads only once its write has finished): the two together measure what a
+ * read kept posted costs a round trip (bench/reqrep_probe.ts).
+ *
  * @example
  * ```sh
  * deno run --allow-net=127.0.0.1 bench/tcp_echo_peer.ts '{"role":"rep","size":16}'
@@ -37,6 +42,8 @@ export interface EchoConfig {
   size: number;
   warmup?: number;
   duration?: number;
+  /** When a read is made: only after the write (default), or kept posted all the time. */
+  read?: "after-write" | "posted";
 }
 
 function emit(report: Record<string, unknown>): void {
@@ -61,13 +68,65 @@ async function echo(conn: Deno.TcpConn): Promise<void> {
   }
 }
 
+/** Echoes with a read always posted: each chunk's echo is written while the next read waits. */
+async function echoPosted(conn: Deno.TcpConn): Promise<void> {
+  conn.setNoDelay(true);
+  const buffer = new Uint8Array(64 * 1024);
+  let writing = Promise.resolve();
+  for (;;) {
+    const n = await conn.read(buffer);
+    if (n === null) return;
+    const chunk = buffer.slice(0, n);
+    writing = writing.then(async () => {
+      for (let written = 0; written < n;) written += await conn.write(chunk.subarray(written));
+    });
+    writing.catch(() => {
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    });
+  }
+}
+
+/** A requester whose read loop runs all the time; a round trip waits for its record to come back. */
+function postedRoundTrip(conn: Deno.TcpConn, record: Uint8Array): () => Promise<void> {
+  const buffer = new Uint8Array(64 * 1024);
+  let received = 0;
+  const waiting: { arrived: (() => void) | null } = { arrived: null };
+  (async () => {
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) throw new Error("connection closed");
+      received += n;
+      while (received >= record.length && waiting.arrived !== null) {
+        received -= record.length;
+        const wake = waiting.arrived;
+        waiting.arrived = null;
+        wake();
+      }
+    }
+  })().catch((error) => {
+    console.error(`tcp_echo_peer.ts: ${error.message}`);
+    Deno.exit(1);
+  });
+  return async () => {
+    if (received >= record.length) throw new Error("a record came back unasked");
+    const { promise, resolve } = Promise.withResolvers<void>();
+    waiting.arrived = resolve;
+    for (let written = 0; written < record.length;) {
+      written += await conn.write(record.subarray(written));
+    }
+    await promise;
+  };
+}
+
 async function roundTrips(config: EchoConfig): Promise<Record<string, number>> {
   const url = new URL(config.endpoint!.replace(/^tcp:/, "http:"));
   const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
   conn.setNoDelay(true);
   const record = new Uint8Array(config.size + FRAME_HEADER).fill(0x78);
   const reply = new Uint8Array(record.length);
-  const once = async () => {
+  const once = config.read === "posted" ? postedRoundTrip(conn, record) : async () => {
     await conn.write(record);
     await readFull(conn, reply);
   };
@@ -92,7 +151,8 @@ async function run(config: EchoConfig): Promise<void> {
   if (config.role === "rep") {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     emit({ endpoint: `tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}` });
-    for await (const conn of listener) echo(conn).catch(() => {});
+    const serve = config.read === "posted" ? echoPosted : echo;
+    for await (const conn of listener) serve(conn).catch(() => {});
   } else {
     emit(await roundTrips(config));
   }
