@@ -79,10 +79,10 @@ sections:
   fleet      only when named, as root: a fleet of robots in network namespaces
 
 flags (each section takes its own; unknown ones are ignored):
-  --quick            fewer rounds (zmq, tasks, pipeline)
+  --quick            fewer rounds (zmq, tasks, pipeline), 1 s windows (dataflow)
   --only zedge       zedge alone, no peers (zmq)
   --seconds N        the window of each measurement (dataflow, live)
-  --runs N           cold starts and stops (robot), cold runs (live)
+  --runs N           cold starts and stops (robot), cold runs (live), medians of N (dataflow)
   --full             the long cases too (pipeline)
   --robots N         robots in the fleet (fleet, default 10)
   -h, --help         this text

@@ -71,9 +71,12 @@ export class BatchWriter {
       data: this.#data.subarray(0, this.#dataLength),
       sizes: this.#sizes.subarray(0, this.#sizesLength),
     };
-    // A burst's batches are about alike: new buffers start at this one's size.
-    this.#nextData = Math.max(MIN_DATA, this.#dataLength);
-    this.#nextSizes = Math.max(MIN_SIZES, this.#sizesLength);
+    // A burst's batches are about alike: new buffers start at the size of the biggest of late,
+    // which halves with each smaller batch. Not just this one's: a burst alternates a batch of
+    // one message (the write that starts at once) with a full one, and buffers started at one
+    // message's size would grow and copy several times for the next.
+    this.#nextData = Math.max(MIN_DATA, this.#dataLength, this.#nextData >> 1);
+    this.#nextSizes = Math.max(MIN_SIZES, this.#sizesLength, this.#nextSizes >> 1);
     this.#dataLength = 0;
     this.#sizesLength = 0;
     return batch;

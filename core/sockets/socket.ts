@@ -628,6 +628,31 @@ export abstract class Socket implements AsyncIterable<Message> {
     return this.receiveFrames();
   }
 
+  /**
+   * The next message when one can be taken now, else undefined: never
+   * waits. A loop drains what has already arrived with it and awaits
+   * {@link readable} only when it returns undefined (one await per batch
+   * rather than per message). Throws ETERM once closed, ENOTSUP for a
+   * socket type that cannot receive without waiting (only SUB and XSUB can).
+   *
+   * @example
+   * ```ts
+   * import { Subscriber } from "../../mod.ts";
+   * const sub = new Subscriber();
+   * sub.tryReceive(); // undefined: nothing queued
+   * sub.close();
+   * ```
+   */
+  tryReceive(): Message | undefined {
+    if (this.#closed) throw closedError();
+    return this.receiveNow();
+  }
+
+  /** @internal Socket types that receive straight from their queue implement this (see tryReceive). */
+  protected receiveNow(): Message | undefined {
+    throw new ZmqError("ENOTSUP", `${this.type} sockets cannot receive without waiting`);
+  }
+
   /** @internal Socket types that can send implement this. */
   protected sendFrames(_frames: FrameData[]): Promise<void> {
     return Promise.reject(new ZmqError("ENOTSUP", `${this.type} sockets cannot send`));

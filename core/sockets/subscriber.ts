@@ -67,7 +67,7 @@ export class Subscriber extends Socket {
   }
 
   /**
-   * Where the message the last `receive()` returned came from: the endpoint
+   * Where the message the last `receive()` (or `tryReceive()`) returned came from: the endpoint
    * this socket connected to (or the peer's address, on a bound SUB); null
    * before the first. Read it before the next receive. Who sent a message is
    * known by the link it came in on, not by anything the sender wrote.
@@ -82,6 +82,11 @@ export class Subscriber extends Socket {
    */
   get lastPublisher(): string | null {
     return this.#inbound.lastAddress;
+  }
+
+  /** @internal The next message fair-queued from all publishers, if one is queued. */
+  protected override receiveNow(): Message | undefined {
+    return this.#inbound.take();
   }
 
   /** @internal Receives fair-queued from all publishers. */

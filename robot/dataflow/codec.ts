@@ -127,15 +127,46 @@ export function encodeTopicMessage(
   encoding: TopicEncoding,
   time: number = Date.now(),
 ): Uint8Array[] {
-  const header = headerTemplate(source, encoding).slice();
+  const header = headerFrom(headerTemplate(source, encoding));
   timeScratch[0] = time;
   for (let i = 0; i < 8; i++) header[2 + i] = timeBytes[i];
   return [cachedUtf8(topic), header, encodeValue(value, encoding)];
 }
 
+/**
+ * Headers are cut from a shared slab: a small Uint8Array with an
+ * ArrayBuffer of its own costs about ten times a view of a bigger one (an
+ * allocation each), and there is one header per message. Only the send
+ * reads a header (every transport copies its bytes), so a slab pinned by a
+ * header kept longer is small.
+ */
+const SLAB_BYTES = 4096;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+function headerFrom(template: Uint8Array): Uint8Array {
+  const length = template.length;
+  if (slabUsed + length > slab.length) {
+    slab = new Uint8Array(Math.max(SLAB_BYTES, length));
+    slabUsed = 0;
+  }
+  const header = slab.subarray(slabUsed, slabUsed + length);
+  slabUsed += length;
+  header.set(template);
+  return header;
+}
+
 /** A publisher's headers differ only in their time: the rest is made once per source and encoding. */
 const templates = new Map<string, Uint8Array>();
+let lastTemplate: { source: string; encoding: string; template: Uint8Array } = {
+  source: "",
+  encoding: "",
+  template: new Uint8Array(0),
+};
 function headerTemplate(source: string, encoding: TopicEncoding): Uint8Array {
+  // A publisher's messages mostly repeat the last one's source and encoding: no key built then.
+  if (lastTemplate.source === source && lastTemplate.encoding === encoding) {
+    return lastTemplate.template;
+  }
   const key = `${encoding}:${source}`;
   let template = templates.get(key);
   if (template === undefined) {
@@ -146,6 +177,7 @@ function headerTemplate(source: string, encoding: TopicEncoding): Uint8Array {
     template.set(from, HEADER_BYTES);
     if (templates.size < 1024) templates.set(key, template);
   }
+  lastTemplate = { source, encoding, template };
   return template;
 }
 
@@ -205,15 +237,18 @@ function cachedUtf8(text: string): Uint8Array {
 }
 
 /**
- * Reads a topic message; throws {@link DataflowCodecError} for a malformed one.
+ * Reads a topic message; throws {@link DataflowCodecError} for a malformed
+ * one. A receiver that knows who sent it (by the link it came in on) passes
+ * that as `source`: the header's own source is then not read at all.
  *
  * @example
  * ```ts
  * import { decodeTopicMessage, encodeTopicMessage } from "./codec.ts";
  * decodeTopicMessage(encodeTopicMessage("t", 1, "me", "json")).source; // "me"
+ * decodeTopicMessage(encodeTopicMessage("t", 1, "spy", "json"), "me").source; // "me"
  * ```
  */
-export function decodeTopicMessage(frames: Uint8Array[]): TopicMessage {
+export function decodeTopicMessage(frames: Uint8Array[], source?: string): TopicMessage {
   if (frames.length !== 3) {
     throw new DataflowCodecError(`a topic message has 3 frames, got ${frames.length}`);
   }
@@ -223,15 +258,15 @@ export function decodeTopicMessage(frames: Uint8Array[]): TopicMessage {
     if (header.length < HEADER_BYTES || header[0] !== HEADER_VERSION || encoding === undefined) {
       throw new Error("bad header");
     }
-    timeBytes.set(header.subarray(2, HEADER_BYTES));
+    // Byte by byte: no view of the header made per message.
+    for (let i = 0; i < 8; i++) timeBytes[i] = header[2 + i];
     const time = timeScratch[0];
     // Topic and source repeat from message to message: decoding them is most of a small message.
-    const source = lastSource.decode(header.subarray(HEADER_BYTES));
     return {
       topic: lastTopic.decode(frames[0]),
       value: decodeValue(frames[2], encoding),
       time,
-      source,
+      source: source ?? lastSource.decode(header.subarray(HEADER_BYTES)),
     };
   } catch (error) {
     throw new DataflowCodecError(`unreadable topic message: ${(error as Error).message}`);

@@ -42,6 +42,7 @@ import {
   type TopicEncoding,
   type TopicMessage,
 } from "./codec.ts";
+import { type TopicReader, TopicStream } from "./topic_stream.ts";
 
 export type { DataflowSpec } from "./dataflow_spec.ts";
 export { matches } from "./dataflow_spec.ts";
@@ -270,7 +271,13 @@ export class NodeDataflow {
    * the node's `subscribes`, from every publisher, until the node stops or
    * the loop breaks.
    */
-  async *subscribe<T = unknown>(topicOrPrefix: string): AsyncGenerator<TopicMessage<T>> {
+  subscribe<T = unknown>(topicOrPrefix: string): AsyncGenerator<TopicMessage<T>> {
+    // Opened at the first next(), as a generator's body would be.
+    return new TopicStream(() => this.#openSubscription<T>(topicOrPrefix));
+  }
+
+  /** The SUB of one subscribe() loop, what it lets through, and how it closes. */
+  async #openSubscription<T>(topicOrPrefix: string): Promise<TopicReader<TopicMessage<T>>> {
     if (!this.#spec.subscribes.some((s) => covers(s, topicOrPrefix))) {
       throw new TypeError(
         `${this.#name} does not subscribe to '${topicOrPrefix}': add it to its \`subscribes\` in ` +
@@ -309,45 +316,60 @@ export class NodeDataflow {
     const stop = () => sub.close();
     this.#signal.addEventListener("abort", stop, { once: true });
     this.#subscriptions.set(topicOrPrefix, (this.#subscriptions.get(topicOrPrefix) ?? 0) + 1);
-    // A loop mostly hears one topic: its counter is kept at hand, not looked up per message.
+    // A loop mostly hears one topic from one link: its counter and its verdict are kept at
+    // hand, not looked up per message.
     let countedTopic = "";
     let counted = { count: 0 };
-    try {
-      for await (const frames of sub) {
-        try {
-          const message = decodeTopicMessage(frames) as TopicMessage<T>;
-          if (!matches(wanted, message.topic)) continue;
-          if (remote !== null) {
-            message.topic = `${remote.peer}/${message.topic}`;
-            message.source = `${remote.peer}/${message.source}`;
-          } else {
-            const publisher = publisherAt.get(sub.lastPublisher ?? "");
-            if (publisher === undefined || !publisher.topics.has(message.topic)) continue;
-            message.source = publisher.source;
+    let lastLink: string | null = null;
+    let lastTopic = "";
+    let lastSource: string | null = null;
+    const accept = (frames: Uint8Array[]): TopicMessage<T> | null => {
+      try {
+        let message: TopicMessage<T>;
+        if (remote !== null) {
+          message = decodeTopicMessage(frames) as TopicMessage<T>;
+          if (!matches(wanted, message.topic)) return null;
+          message.topic = `${remote.peer}/${message.topic}`;
+          message.source = `${remote.peer}/${message.source}`;
+        } else {
+          const link = sub.lastPublisher;
+          const publisher = publisherAt.get(link ?? "");
+          if (publisher === undefined) return null;
+          message = decodeTopicMessage(frames, publisher.source) as TopicMessage<T>;
+          if (link !== lastLink || message.topic !== lastTopic) {
+            lastLink = link;
+            lastTopic = message.topic;
+            lastSource = matches(wanted, message.topic) && publisher.topics.has(message.topic)
+              ? publisher.source
+              : null;
           }
-          if (message.topic !== countedTopic) {
-            countedTopic = message.topic;
-            counted = this.#received.get(countedTopic) ?? { count: 0 };
-            this.#received.set(countedTopic, counted);
-          }
-          counted.count++;
-          yield message;
-        } catch (error) {
-          log.warn("{name}: dropped a message on {prefix}: {error}", {
-            name: this.#name,
-            prefix: topicOrPrefix,
-            error,
-          });
+          if (lastSource === null) return null;
         }
+        if (message.topic !== countedTopic) {
+          countedTopic = message.topic;
+          counted = this.#received.get(countedTopic) ?? { count: 0 };
+          this.#received.set(countedTopic, counted);
+        }
+        counted.count++;
+        return message;
+      } catch (error) {
+        log.warn("{name}: dropped a message on {prefix}: {error}", {
+          name: this.#name,
+          prefix: topicOrPrefix,
+          error,
+        });
+        return null;
       }
-    } finally {
+    };
+    const close = async () => {
       this.#signal.removeEventListener("abort", stop);
       this.#subscribers.delete(sub);
       const open = (this.#subscriptions.get(topicOrPrefix) ?? 1) - 1;
       if (open > 0) this.#subscriptions.set(topicOrPrefix, open);
       else this.#subscriptions.delete(topicOrPrefix);
       await sub.close();
-    }
+    };
+    return { sub, accept, close };
   }
 
   /** Messages published and received per topic so far, and the subscriptions open now. */

@@ -11,6 +11,7 @@ import {
   bytes,
   closeAll,
   EventLog,
+  isProbe,
   PROBE,
   probe,
   receiveSkippingProbes,
@@ -18,6 +19,7 @@ import {
   syncSubscriber,
   text,
   texts,
+  throwsWithCode,
   TRANSPORTS,
   within,
 } from "./helpers.ts";
@@ -76,6 +78,37 @@ for (const transport of TRANSPORTS) {
       await rejectsWithCode(sub.send("x"), "ENOTSUP");
     } finally {
       await closeAll(sub, everything, pub);
+    }
+  });
+
+  Deno.test(`pub/sub ${t}: tryReceive drains what is queued without waiting`, async () => {
+    const pub = new Publisher();
+    const sub = new Subscriber();
+    try {
+      await pub.bind(transport.bindEndpoint());
+      sub.connect(pub.lastEndpoint!);
+      sub.subscribe("t/", PROBE);
+      await syncSubscriber((m) => pub.send(m), sub);
+      while (sub.tryReceive() !== undefined); // later probe copies
+      assert.equal(sub.tryReceive(), undefined);
+      for (let i = 0; i < 50; i++) await pub.send(["t/x", String(i)]);
+      await pub.send("u/not-subscribed");
+      await pub.send("t/end");
+      const got: string[] = [];
+      for (let rounds = 0; got.at(-1) !== "t/end"; rounds++) {
+        assert.ok(rounds < 10_000, `tryReceive gave ${got.length} messages, then nothing`);
+        const frames = sub.tryReceive();
+        if (frames === undefined) assert.equal(await within(sub.readable(), "readable()"), true);
+        else if (!isProbe(frames)) got.push(texts(frames).join("|"));
+      }
+      assert.deepEqual(got, [...Array.from({ length: 50 }, (_, i) => `t/x|${i}`), "t/end"]);
+      assert.equal(sub.lastPublisher, pub.lastEndpoint);
+      assert.equal(sub.tryReceive(), undefined);
+      throwsWithCode(() => pub.tryReceive(), "ENOTSUP");
+      await sub.close();
+      throwsWithCode(() => sub.tryReceive(), "ETERM");
+    } finally {
+      await closeAll(sub, pub);
     }
   });
 
