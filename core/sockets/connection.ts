@@ -172,6 +172,8 @@ export class Connection {
   #ready = false;
   #handshaken = false;
   #closed = false;
+  /** True while the read loop waits for the socket's read-ahead budget to wake it. */
+  #onBudget = false;
   /** Set once #fail ran: the connection reports one reason and ignores later input. */
   #failed = false;
   /** Frames of a message a framing mechanism is still assembling. */
@@ -348,9 +350,10 @@ export class Connection {
   #resumeIfRoom(): void {
     const queued = this.inbox.length;
     if (queued >= limit(this.#owner.settings.receiveHighWaterMark)) return;
-    // Parked on the socket's budget: only an empty queue lets it read on
-    // early (the budget wakes it otherwise).
-    if (queued > 0 && this.#owner.readAhead?.exhausted) return;
+    // Parked on the socket's budget: the budget wakes it. Below its own mark
+    // otherwise: the read loop looks at the budget next (and parks on it
+    // while it is spent).
+    if (this.#onBudget) return;
     this.#resume.notify();
   }
 
@@ -392,12 +395,14 @@ export class Connection {
           await this.#resume.wait();
           continue;
         }
-        // The socket as a whole holds its read-ahead: one that has something
-        // to offer the fair queue waits (see read_ahead.ts).
+        // The socket as a whole holds its read-ahead: while it is spent, no
+        // connection reads; the budget wakes them in turn (see read_ahead.ts).
         const budget = this.#owner.readAhead;
-        if (queued > 0 && budget?.exhausted) {
+        if (budget?.exhausted) {
           budget.park(this.#wakeReader);
+          this.#onBudget = true;
           await this.#resume.wait();
+          this.#onBudget = false;
           continue;
         }
         // A peer that does not read what we owe it (replies a REP sends
