@@ -4,8 +4,11 @@
  * while the socket as a whole holds a high-water mark's worth of received
  * messages. Once the application has taken half of them, the connections
  * that stopped read on in the order they stopped, as many as that half
- * takes (all of them once nothing is queued), so every peer gets its turn
- * and the socket holds about one mark, not one read per peer on top of it.
+ * takes, so every peer gets its turn; all of them once nothing is queued
+ * (an application that takes faster than reads land drains the socket
+ * before the woken reads arrive, and then every peer's data should come in
+ * the same turn of the event loop: waking only a mark's worth there was
+ * measured at half the rate).
  * Without it, 100 peers keep 100 × the mark of messages alive, and the
  * garbage collector's copying of them is most of a fan-in's cost; with it
  * the rest waits in the kernel's socket buffers, and then in the peers'
