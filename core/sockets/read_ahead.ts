@@ -59,6 +59,16 @@ export class ReadAheadBudget {
     this.#messageBytes = messageBytes;
   }
 
+  /** Messages received and not yet taken, socket-wide. */
+  get queued(): number {
+    return this.#queued();
+  }
+
+  /** True while connections wait to be woken: one that just had its turn lets them go first. */
+  get waiting(): boolean {
+    return this.#parked.length > 0;
+  }
+
   /** True when connections should read no further (they park until woken). */
   get exhausted(): boolean {
     const limit = this.#limit();
