@@ -11,8 +11,10 @@
  * measured at half the rate).
  * Without it, 100 peers keep 100 × the mark of messages alive, and the
  * garbage collector's copying of them is most of a fan-in's cost; with it
- * the rest waits in the kernel's socket buffers, and then in the peers'
- * send queues, as backpressure.
+ * the rest waits undecoded in each connection's read buffer (one read op
+ * takes what the buffer holds; the budget says how much of it becomes
+ * messages per turn), in the kernel's socket buffers, and then in the
+ * peers' send queues, as backpressure.
  *
  * @module
  */
