@@ -172,6 +172,8 @@ export class Connection {
   #ready = false;
   #handshaken = false;
   #closed = false;
+  /** True while the read loop waits for the socket's read-ahead budget to wake it. */
+  #onBudget = false;
   /** Set once #fail ran: the connection reports one reason and ignores later input. */
   #failed = false;
   /** Frames of a message a framing mechanism is still assembling. */
@@ -348,9 +350,10 @@ export class Connection {
   #resumeIfRoom(): void {
     const queued = this.inbox.length;
     if (queued >= limit(this.#owner.settings.receiveHighWaterMark)) return;
-    // Parked on the socket's budget: only an empty queue lets it read on
-    // early (the budget wakes it otherwise).
-    if (queued > 0 && this.#owner.readAhead?.exhausted) return;
+    // Parked on the socket's budget: the budget wakes it. Below its own mark
+    // otherwise: the read loop looks at the budget next (and parks on it
+    // while it is spent).
+    if (this.#onBudget) return;
     this.#resume.notify();
   }
 
@@ -385,6 +388,11 @@ export class Connection {
     let buffer = new Uint8Array(READ_BUFFER_MIN);
     const messages: MessageStream | null = isMessageStream(this.#stream) ? this.#stream : null;
     const hwm = () => limit(this.#owner.settings.receiveHighWaterMark);
+    /** Bytes the last read put in `buffer`, and how far they have been decoded. */
+    let read = 0;
+    let unread = 0;
+    /** Set after a turn of decoding: go behind the connections waiting on the budget. */
+    let yieldTurn = false;
     try {
       while (!this.#closed) {
         const queued = this.inbox.length;
@@ -392,12 +400,15 @@ export class Connection {
           await this.#resume.wait();
           continue;
         }
-        // The socket as a whole holds its read-ahead: one that has something
-        // to offer the fair queue waits (see read_ahead.ts).
+        // The socket as a whole holds its read-ahead: while it is spent, no
+        // connection reads; the budget wakes them in turn (see read_ahead.ts).
         const budget = this.#owner.readAhead;
-        if (queued > 0 && budget?.exhausted) {
+        if (budget !== undefined && (budget.exhausted || yieldTurn)) {
+          yieldTurn = false;
           budget.park(this.#wakeReader);
+          this.#onBudget = true;
           await this.#resume.wait();
+          this.#onBudget = false;
           continue;
         }
         // A peer that does not read what we owe it (replies a REP sends
@@ -407,14 +418,48 @@ export class Connection {
           await this.#out.progressed();
           continue;
         }
-        // Among many peers, a read takes about what the budget has room for.
-        const size = budget === undefined
-          ? buffer.length
-          : budget.readSize(buffer.length, READ_BUFFER_MIN);
+        // Bytes read and not yet decoded: among many peers, each turn decodes
+        // about what the budget has room for, and the rest waits here as raw
+        // bytes (no message objects) until the budget lets this connection on.
+        if (unread < read) {
+          const size = budget === undefined
+            ? read - unread
+            : budget.readSize(read, READ_BUFFER_MIN);
+          const end = Math.min(read, unread + size);
+          const piece = buffer.subarray(unread, end);
+          unread = end;
+          this.#traffic.bytesReceived += piece.length;
+          try {
+            this.#decoder.feed(piece);
+          } catch (error) {
+            this.#refuseInput(error);
+            break;
+          }
+          // Its turn is over while others wait, once it has given the fair
+          // queue something (the application's takes wake the budget again).
+          yieldTurn = budget !== undefined && budget.waiting && budget.queued > 0;
+          continue;
+        }
+        // Two sizes: a read that filled the small buffer means traffic, so
+        // the next gets the large one; a read that would have fitted the
+        // small one means the connection is quiet again.
+        if (read === buffer.length && read < READ_BUFFER_MAX) {
+          buffer = new Uint8Array(READ_BUFFER_MAX);
+        } else if (read > 0 && read <= READ_BUFFER_MIN / 2 && buffer.length > READ_BUFFER_MIN) {
+          buffer = new Uint8Array(READ_BUFFER_MIN);
+        }
         let got: number | MessageBatch | null;
         try {
-          const into = size < buffer.length ? buffer.subarray(0, size) : buffer;
-          got = messages !== null ? await messages.readSome(into) : await this.#stream.read(into);
+          // One read op takes all the buffer holds, whatever the budget: an op
+          // costs about the same for 2 KiB as for 64 KiB, and what the budget
+          // has no room for stays raw (above).
+          got = messages !== null
+            ? await messages.readSome(
+              budget === undefined
+                ? buffer
+                : buffer.subarray(0, budget.readSize(buffer.length, READ_BUFFER_MIN)),
+            )
+            : await this.#stream.read(buffer);
         } catch (error) {
           if (!this.#closed) this.#lost(`read failed: ${describe(error)}`);
           break;
@@ -424,6 +469,7 @@ export class Connection {
           break;
         }
         if (typeof got !== "number") {
+          read = unread = 0;
           try {
             this.#takeBatch(got);
           } catch (error) {
@@ -432,22 +478,9 @@ export class Connection {
           }
           continue;
         }
-        const n = got;
         this.#heartbeat.traffic();
-        this.#traffic.bytesReceived += n;
-        try {
-          this.#decoder.feed(buffer.subarray(0, n));
-        } catch (error) {
-          this.#refuseInput(error);
-          break;
-        }
-        // Two sizes: a read that fills the small buffer means traffic, so
-        // the next gets the large one; a read that would have fitted the
-        // small one means the connection is quiet again.
-        if (n === buffer.length && n < READ_BUFFER_MAX) buffer = new Uint8Array(READ_BUFFER_MAX);
-        else if (n <= READ_BUFFER_MIN / 2 && buffer.length > READ_BUFFER_MIN) {
-          buffer = new Uint8Array(READ_BUFFER_MIN);
-        }
+        read = got;
+        unread = 0;
       }
     } finally {
       await this.#out.settled();

@@ -1,14 +1,20 @@
 /**
  * A socket-wide read-ahead budget. Each connection still reads up to its
- * receive high-water mark (libzmq's per-peer pipe limit), but one that has
- * something queued stops reading while the socket as a whole holds a
- * high-water mark's worth of received messages; it reads on once the
- * application has taken half of them, or at once when its own queue runs
- * empty (so fair queueing always has every active peer to choose from).
+ * receive high-water mark (libzmq's per-peer pipe limit), but none reads
+ * while the socket as a whole holds a high-water mark's worth of received
+ * messages. Once the application has taken half of them, the connections
+ * that stopped read on in the order they stopped, as many as that half
+ * takes, so every peer gets its turn; all of them once nothing is queued
+ * (an application that takes faster than reads land drains the socket
+ * before the woken reads arrive, and then every peer's data should come in
+ * the same turn of the event loop: waking only a mark's worth there was
+ * measured at half the rate).
  * Without it, 100 peers keep 100 × the mark of messages alive, and the
  * garbage collector's copying of them is most of a fan-in's cost; with it
- * the rest waits in the kernel's socket buffers, and then in the peers'
- * send queues, as backpressure.
+ * the rest waits undecoded in each connection's read buffer (one read op
+ * takes what the buffer holds; the budget says how much of it becomes
+ * messages per turn), in the kernel's socket buffers, and then in the
+ * peers' send queues, as backpressure.
  *
  * @module
  */
@@ -22,7 +28,7 @@
  * let queued = 0;
  * const budget = new ReadAheadBudget(() => queued, () => 1000);
  * queued = 1000;
- * budget.exhausted; // true: connections with something queued wait
+ * budget.exhausted; // true: connections wait
  * budget.park(() => console.log("read on"));
  * queued = 500;
  * budget.taken(); // half taken: "read on"
@@ -34,6 +40,8 @@ export class ReadAheadBudget {
   readonly #peers: () => number;
   readonly #messageBytes: () => number;
   #parked: (() => void)[] = [];
+  /** Bytes the last shared read could take (what a woken connection will read). */
+  #lastRead = 2048;
 
   /**
    * A budget over `queued()` messages received and not yet taken, of
@@ -53,7 +61,17 @@ export class ReadAheadBudget {
     this.#messageBytes = messageBytes;
   }
 
-  /** True when connections that have something queued should read no further. */
+  /** Messages received and not yet taken, socket-wide. */
+  get queued(): number {
+    return this.#queued();
+  }
+
+  /** True while connections wait to be woken: one that just had its turn lets them go first. */
+  get waiting(): boolean {
+    return this.#parked.length > 0;
+  }
+
+  /** True when connections should read no further (they park until woken). */
   get exhausted(): boolean {
     const limit = this.#limit();
     return limit > 0 && this.#queued() >= limit;
@@ -72,7 +90,7 @@ export class ReadAheadBudget {
     // Every connection may have a read posted at once: each gets its share.
     const peers = this.#peers();
     const room = ((limit - this.#queued()) * this.#messageBytes()) / peers;
-    return Math.max(least, Math.min(full, Math.floor(room)));
+    return this.#lastRead = Math.max(least, Math.min(full, Math.floor(room)));
   }
 
   /** A connection stopped on the budget: `wake` is called once it may read again. */
@@ -80,11 +98,22 @@ export class ReadAheadBudget {
     this.#parked.push(wake);
   }
 
-  /** The application took a message: wake the parked connections once half the budget is free. */
+  /**
+   * The application took a message: once half the budget is free, wake
+   * parked connections in the order they parked, as many as the free half
+   * takes at the last read size (all of them once nothing is queued).
+   */
   taken(): void {
-    if (this.#parked.length === 0 || this.#queued() > this.#limit() / 2) return;
-    const parked = this.#parked;
-    this.#parked = [];
-    for (const wake of parked) wake();
+    if (this.#parked.length === 0) return;
+    const queued = this.#queued();
+    const limit = this.#limit();
+    if (queued > limit / 2) return;
+    let wakes = this.#parked.length;
+    if (queued > 0) {
+      const reads = ((limit - queued) * this.#messageBytes()) / this.#lastRead;
+      wakes = Math.min(wakes, Math.max(1, Math.ceil(reads)));
+    }
+    const woken = this.#parked.splice(0, wakes);
+    for (const wake of woken) wake();
   }
 }
