@@ -351,11 +351,16 @@ async function quick(repeat: number): Promise<void> {
   );
 }
 
-/** The seed's 10 ms cases: `[workers, threads, item counts]` (threads 0 = single-threaded). */
+/**
+ * The seed's 10 ms cases: `[workers, threads, item counts]`. Its
+ * single-threaded worker runs each item in its process's one Python thread
+ * while libzmq's own I/O thread moves its messages; zedge's equivalent is a
+ * worker with one handler thread, its sockets in the worker's main thread.
+ */
 function seedMatrix(full: boolean): [number, number, number[]][] {
   return [
-    [1, 0, full ? [100, 1000, 5000] : [100, 1000]],
-    [2, 0, full ? [100, 1000, 5000] : [100, 1000]],
+    [1, 1, full ? [100, 1000, 5000] : [100, 1000]],
+    [2, 1, full ? [100, 1000, 5000] : [100, 1000]],
     [1, 10, [100, 1000, 5000]],
     [2, 10, [100, 1000, 5000]],
   ];
@@ -367,7 +372,7 @@ function seedMatrix(full: boolean): [number, number, number[]][] {
  *
  * @example
  * ```ts
- * parseCases("1x1:1000,2x10:100"); // [[1, 0, 1000], [2, 10, 100]]
+ * parseCases("1x1:1000,2x10:100"); // [[1, 1, 1000], [2, 10, 100]]
  * ```
  */
 export function parseCases(spec: string): [number, number, number][] {
@@ -377,7 +382,7 @@ export function parseCases(spec: string): [number, number, number][] {
     if (match === null || workers < 1 || threads < 1 || items < 1) {
       throw new Error(`--cases: "${entry}" is not WORKERSxTHREADS:ITEMS (e.g. 2x10:100)`);
     }
-    return [workers, threads === 1 ? 0 : threads, items];
+    return [workers, threads, items];
   });
 }
 
@@ -413,9 +418,9 @@ async function seedTable(cases: [number, number, number][], full: boolean): Prom
       items,
       type: "sleep",
       payload: { ms: 10 },
-      prefetch: threads > 1 ? threads : 1,
+      prefetch: threads,
     };
-    const ideal = (items * 10) / (workers * Math.max(1, threads));
+    const ideal = (items * 10) / (workers * threads);
     const m = await measure(c);
     console.log(line(c, m, ideal));
     table.push({ c, m, ideal });
