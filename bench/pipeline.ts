@@ -1,7 +1,9 @@
 /**
  * Pipeline benchmarks (`deno task bench pipeline`), reproducing the seed's
- * table in one run: 10 ms tasks on 1 and 2 single-threaded workers and on 1
- * and 2 workers × 10 threads, overhead against the ideal time; empty-task
+ * table in one run: 10 ms tasks on 1 and 2 workers × 1 handler thread (the
+ * seed's single-threaded worker) and on 1 and 2 workers × 10 threads,
+ * overhead against the ideal time, judged against a sequential loop of the
+ * same items measured first (the seed's baseline); empty-task
  * throughput end to end with ACKs next to a bare pyzmq PUSH/PULL loop; and
  * CPU-bound items on 1 vs 2 threads. `--cases 1x1:1000,2x10:100` runs only
  * the named 10 ms cases (with their baselines), for iterating.
