@@ -398,6 +398,8 @@ export function parseCases(spec: string): [number, number, number][] {
 async function seedTable(cases: [number, number, number][], full: boolean): Promise<void> {
   // The seed's examples/sequential/benchmark.py first: a bare loop of the
   // same 10 ms items, whose overhead is this machine's own timer overshoot.
+  // Every figure here is a share of a 10 ms sleep: other work on the machine moves it.
+  console.log(`# load average (1 min) before the table: ${Deno.loadavg()[0].toFixed(2)}`);
   console.log("# sequential baseline: a bare loop of the same 10 ms items, no pipeline");
   const baselines = new Map<number, number>();
   const counts = [...new Set(cases.map(([, , items]) => items))]
@@ -441,6 +443,7 @@ async function seedTable(cases: [number, number, number][], full: boolean): Prom
   for (const { c, m, ideal } of table) {
     console.log(verdict(c, m, ideal, baselineFor(c.items)));
   }
+  console.log(`# load average (1 min) after the table: ${Deno.loadavg()[0].toFixed(2)}`);
 }
 
 async function main(): Promise<void> {
