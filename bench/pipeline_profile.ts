@@ -151,22 +151,23 @@ function renderSplit(label: string, s: TimelineSplit, threads: number): string {
 
 async function timeline(items: number): Promise<void> {
   await warmUp();
-  for (const [workers, threads] of [[1, 0], [2, 0], [1, 10], [2, 10]]) {
-    const slots = workers * Math.max(1, threads);
+  // The bench's cases: 1×1 and 2×1 are one handler thread per worker.
+  for (const [workers, threads] of [[1, 1], [2, 1], [1, 10], [2, 10]]) {
+    const slots = workers * threads;
     const c: Case = {
       workers,
       threads,
-      items: threads > 0 ? items * 10 : items,
+      items: items * threads,
       type: "trace",
       payload: { ms: 10 },
-      prefetch: threads > 1 ? threads : 1,
+      prefetch: threads,
     };
     const traces: (Trace & { worker: string })[] = [];
     const m = await measure(c, {
       onResult: (r: CollectedResult) => traces.push({ ...(r.value as Trace), worker: r.worker }),
     });
     const split = splitTimeline(traces, m, 10, slots);
-    console.log(renderSplit(`${workers}x${Math.max(1, threads)} ${c.items} items`, split, slots));
+    console.log(renderSplit(`${workers}x${threads} ${c.items} items`, split, slots));
     console.log();
   }
 }
