@@ -1,6 +1,6 @@
 /**
  * Where a pipeline item's time goes (`deno run -A --unstable-worker-options
- * bench/pipeline_profile.ts [timeline|cpu] …`):
+ * bench/pipeline_profile.ts [timeline|cpu|cold] …`):
  *
  * - `timeline` (default): 10 ms items whose handler reports when it started
  *   and ended, on 1×1 and 2×10 workers. Every millisecond of the run is then
@@ -15,6 +15,10 @@
  *   inclusive time, and saves the .cpuprofile files (Chrome DevTools opens
  *   them).
  *
+ * - `cold`: what a thread that has just slept pays for the work between two
+ *   items: one results frame encoded back to back, and right after a 10 ms
+ *   `Atomics.wait` (medians of 50).
+ *
  * Flags: `--items=N` (timeline: 300 per thread-case; cpu: 300,000), `--out=DIR`
  * (cpu; default /tmp/zedge-profiles), `--top=N` (cpu; default 20).
  *
@@ -27,6 +31,7 @@
  * @module
  */
 import type { CollectedResult } from "../mod.ts";
+import { encodeMessage } from "../core/pipeline/codec.ts";
 import { type Case, measure, warmUp } from "./pipeline.ts";
 import { type CpuProfile, renderProfile } from "./zmq_profile.ts";
 
@@ -146,22 +151,23 @@ function renderSplit(label: string, s: TimelineSplit, threads: number): string {
 
 async function timeline(items: number): Promise<void> {
   await warmUp();
-  for (const [workers, threads] of [[1, 0], [2, 0], [1, 10], [2, 10]]) {
-    const slots = workers * Math.max(1, threads);
+  // The bench's cases: 1×1 and 2×1 are one handler thread per worker.
+  for (const [workers, threads] of [[1, 1], [2, 1], [1, 10], [2, 10]]) {
+    const slots = workers * threads;
     const c: Case = {
       workers,
       threads,
-      items: threads > 0 ? items * 10 : items,
+      items: items * threads,
       type: "trace",
       payload: { ms: 10 },
-      prefetch: threads > 1 ? threads : 1,
+      prefetch: threads,
     };
     const traces: (Trace & { worker: string })[] = [];
     const m = await measure(c, {
       onResult: (r: CollectedResult) => traces.push({ ...(r.value as Trace), worker: r.worker }),
     });
     const split = splitTimeline(traces, m, 10, slots);
-    console.log(renderSplit(`${workers}x${Math.max(1, threads)} ${c.items} items`, split, slots));
+    console.log(renderSplit(`${workers}x${threads} ${c.items} items`, split, slots));
     console.log();
   }
 }
@@ -187,6 +193,31 @@ async function cpu(items: number, out: string, top: number): Promise<void> {
   }
 }
 
+function cold(): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const encodeOne = () =>
+    encodeMessage({
+      kind: "results",
+      worker: "bench-0",
+      results: [{ id: "sleep:1", type: "sleep", index: 1, value: null }],
+      metadata: undefined,
+    }).length;
+  for (let i = 0; i < 2000; i++) encodeOne(); // compiled and optimised first
+  const timed = (before: () => void) =>
+    Array.from({ length: 50 }, () => {
+      before();
+      const started = performance.now();
+      encodeOne();
+      return performance.now() - started;
+    }).sort((a, b) => a - b)[25] * 1000;
+  const hot = timed(() => {});
+  const afterSleep = timed(() => Atomics.wait(cell, 0, 0, 10));
+  console.log(
+    `one results frame encoded: ${hot.toFixed(1)} µs back to back, ` +
+      `${afterSleep.toFixed(1)} µs right after a 10 ms sleep (medians of 50)`,
+  );
+}
+
 if (import.meta.main) {
   const mode = Deno.args.find((arg) => !arg.startsWith("--")) ?? "timeline";
   const flag = (name: string) =>
@@ -200,10 +231,11 @@ if (import.meta.main) {
     return value;
   };
   if (mode === "timeline") await timeline(number("items", 300));
+  else if (mode === "cold") cold();
   else if (mode === "cpu") {
     await cpu(number("items", 300_000), flag("out") ?? "/tmp/zedge-profiles", number("top", 20));
   } else {
-    console.error(`pipeline_profile: expected timeline or cpu, got ${mode}`);
+    console.error(`pipeline_profile: expected timeline, cpu or cold, got ${mode}`);
     Deno.exit(2);
   }
 }

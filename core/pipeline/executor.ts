@@ -226,11 +226,15 @@ interface Job {
   metadata: unknown;
   resolve: (outcome: Outcome) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** When it started on its thread (performance.now()), as far as this thread knows. */
+  startedAt: number;
 }
 
 interface Thread {
   index: number;
   worker: Worker;
+  /** Where its items go: the thread takes the next one from here as soon as one ends. */
+  jobs: MessagePort;
   ready: boolean;
   /** The job it runs. */
   job: Job | null;
@@ -320,7 +324,15 @@ export class ThreadPool implements Executor {
 
   #enqueue(item: WorkItem, payload: unknown, metadata: unknown): Promise<Outcome> {
     return new Promise((resolve) => {
-      this.#queue.push({ seq: ++this.#seq, item, payload, metadata, resolve, timer: undefined });
+      this.#queue.push({
+        seq: ++this.#seq,
+        item,
+        payload,
+        metadata,
+        resolve,
+        timer: undefined,
+        startedAt: 0,
+      });
       this.#dispatch();
     });
   }
@@ -331,6 +343,7 @@ export class ThreadPool implements Executor {
     for (const thread of this.#threads) {
       if (thread === null) continue;
       thread.worker.terminate();
+      thread.jobs.close();
       if (thread.job !== null) this.#finish(thread.job, { ok: false, reason: "worker is closing" });
       if (thread.next !== null) {
         this.#finish(thread.next, { ok: false, reason: "worker is closing" });
@@ -350,7 +363,15 @@ export class ThreadPool implements Executor {
       options.deno = { permissions: this.#options.permissions };
     }
     const worker = new Worker(new URL("./thread_worker.ts", import.meta.url), options);
-    const thread: Thread = { index, worker, ready: false, job: null, next: null };
+    const channel = new MessageChannel();
+    const thread: Thread = {
+      index,
+      worker,
+      jobs: channel.port1,
+      ready: false,
+      job: null,
+      next: null,
+    };
     this.#threads[index] = thread;
     return new Promise((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromThread>) => {
@@ -365,6 +386,7 @@ export class ThreadPool implements Executor {
             break;
           case "init-error":
             worker.terminate();
+            thread.jobs.close();
             if (this.#threads[index] === thread) this.#threads[index] = null;
             reject(new Error(`cannot load handler module ${this.#module}: ${m.message}`));
             break;
@@ -373,9 +395,10 @@ export class ThreadPool implements Executor {
             if (thread.job !== null && thread.job.seq === m.seq) {
               const job = thread.job;
               // The job sent ahead starts in the thread now: so does its time limit.
-              thread.job = thread.next;
+              const next = thread.next;
+              thread.job = null;
               thread.next = null;
-              if (thread.job !== null) this.#startTimer(thread, thread.job);
+              if (next !== null) this.#start(thread, next);
               this.#finish(
                 job,
                 m.op === "ok" ? { ok: true, value: m.value } : {
@@ -396,6 +419,7 @@ export class ThreadPool implements Executor {
         event.preventDefault();
         if (!thread.ready) {
           worker.terminate();
+          thread.jobs.close();
           reject(new Error(`thread ${index} failed to start: ${event.message}`));
           return;
         }
@@ -409,14 +433,16 @@ export class ThreadPool implements Executor {
         module: this.#module,
         index,
         worker: this.#options.worker ?? "",
+        jobs: channel.port2,
       };
-      worker.postMessage(init);
+      worker.postMessage(init, [channel.port2]);
     });
   }
 
   #replace(thread: Thread, reason: string): void {
     if (this.#threads[thread.index] !== thread) return; // already replaced
     thread.worker.terminate();
+    thread.jobs.close();
     this.#threads[thread.index] = null;
     this.replaced++;
     log.warn("{reason}; replacing it", { reason });
@@ -445,23 +471,40 @@ export class ThreadPool implements Executor {
    * Gives idle threads a job each; then, while jobs still wait, each busy
    * thread one more, sent ahead: it waits in the thread's own queue and
    * starts the moment the running one ends, with no round trip through this
-   * thread (which may be busy reporting other threads' results).
+   * thread (which may be busy reporting other threads' results). Jobs sent
+   * ahead go first to the threads whose running job started earliest, the
+   * ones likely to free first: in index order, a run's last items would
+   * wait behind threads that started late while others went idle.
    */
   #dispatch(): void {
-    for (const ahead of [false, true]) {
-      for (const thread of this.#threads) {
-        if (this.#queue.length === 0) return;
-        if (thread === null || !thread.ready) continue;
-        if (ahead ? thread.job === null || thread.next !== null : thread.job !== null) continue;
-        const job = this.#queue.shift()!;
-        if (ahead) thread.next = job;
-        else {
-          thread.job = job;
-          this.#startTimer(thread, job);
-        }
-        this.#post(thread, job);
+    if (this.#queue.length === 0) return;
+    let busy: Thread[] | null = null;
+    for (const thread of this.#threads) {
+      if (thread === null || !thread.ready) continue;
+      if (thread.job !== null) {
+        if (thread.next === null) (busy ??= []).push(thread);
+        continue;
       }
+      const job = this.#queue.shift()!;
+      this.#start(thread, job);
+      this.#post(thread, job);
+      if (this.#queue.length === 0) return;
     }
+    if (busy === null) return;
+    if (busy.length > 1) busy.sort((a, b) => a.job!.startedAt - b.job!.startedAt);
+    for (const thread of busy) {
+      if (this.#queue.length === 0) return;
+      const job = this.#queue.shift()!;
+      thread.next = job;
+      this.#post(thread, job);
+    }
+  }
+
+  /** `job` runs on `thread` from now: its time limit starts. */
+  #start(thread: Thread, job: Job): void {
+    thread.job = job;
+    job.startedAt = performance.now();
+    this.#startTimer(thread, job);
   }
 
   #startTimer(thread: Thread, job: Job): void {
@@ -482,7 +525,7 @@ export class ThreadPool implements Executor {
       metadata: job.metadata,
     };
     try {
-      thread.worker.postMessage(message);
+      thread.jobs.postMessage(message);
     } catch (error) {
       if (thread.job === job) thread.job = null;
       if (thread.next === job) thread.next = null;

@@ -6,6 +6,11 @@
  * thread), then runs one item per `run` message and answers with `ok` or
  * `err`.
  *
+ * `run` messages come on their own port (handed over with `init`): when an
+ * item ends, the thread takes the next one waiting there at once, without
+ * a turn of its event loop (a blocking handler keeps the loop from turning
+ * while it runs, so the item sent ahead would otherwise wait for that turn).
+ *
  * A thread that ends itself (`self.close()`, `Deno.exit()`) says so first,
  * because the parent gets no event for that; uncaught errors reach the
  * parent as an `error` event. Either way the pool replaces the thread.
@@ -17,6 +22,7 @@
  * ```
  * @module
  */
+import { receiveMessageOnPort } from "node:worker_threads";
 import { type Handler, handlersFromModule, hooksFromModule, runInit } from "./handlers.ts";
 import { importModule, moduleLoadReason } from "../module_import.ts";
 
@@ -30,7 +36,8 @@ import { importModule, moduleLoadReason } from "../module_import.ts";
  * ```
  */
 export type ToThread =
-  | { op: "init"; module: string; index: number; worker: string }
+  /** `jobs`: the port `run` messages come on (transferred); without it they come with `init`'s. */
+  | { op: "init"; module: string; index: number; worker: string; jobs?: MessagePort }
   | {
     op: "run";
     seq: number;
@@ -66,6 +73,13 @@ interface ThreadScope {
   onmessage: ((event: MessageEvent<ToThread>) => void) | null;
 }
 
+/** The next message already waiting on `port`, taken without an event-loop turn. */
+function waitingOn(port: MessagePort | null): RunMessage | undefined {
+  if (port === null) return undefined;
+  // node:worker_threads types its own MessagePort; Deno's web one is the same object here.
+  return receiveMessageOnPort(port as never)?.message as RunMessage | undefined;
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
@@ -77,6 +91,7 @@ function startThread(scope: ThreadScope): void {
   let state: unknown = undefined;
   let running = false;
   const waiting: RunMessage[] = [];
+  let jobs: MessagePort | null = null;
   const post = (message: FromThread) => scope.postMessage(message);
 
   const close = scope.close.bind(scope);
@@ -94,10 +109,21 @@ function startThread(scope: ThreadScope): void {
     // A frozen Deno namespace only costs us the early notice; timeouts still apply.
   }
 
+  const onRun = (m: RunMessage) => {
+    // The pool may send the next item ahead while one runs: a thread still
+    // runs one at a time, so an async handler's item waits for it here.
+    if (running) waiting.push(m);
+    else run(m);
+  };
+
   scope.onmessage = async (event) => {
     const m = event.data;
     if (m.op === "init") {
       index = m.index;
+      if (m.jobs !== undefined) {
+        jobs = m.jobs;
+        jobs.onmessage = (event: MessageEvent<RunMessage>) => onRun(event.data);
+      }
       let namespace: Record<string, unknown>;
       try {
         namespace = await importModule(m.module);
@@ -117,15 +143,16 @@ function startThread(scope: ThreadScope): void {
       post({ op: "ready", types: [...handlers.keys()], prepare: hooks.prepare !== undefined });
       return;
     }
-    // The pool may send the next item ahead while one runs: a thread still
-    // runs one at a time, so an async handler's item waits for it here.
-    if (running) waiting.push(m);
-    else run(m);
+    onRun(m);
   };
 
   async function run(first: RunMessage): Promise<void> {
     running = true;
-    for (let m: RunMessage | undefined = first; m !== undefined; m = waiting.shift()) {
+    for (
+      let m: RunMessage | undefined = first;
+      m !== undefined;
+      m = waiting.shift() ?? waitingOn(jobs)
+    ) {
       const handler = handlers.get(m.type);
       if (handler === undefined) {
         post({ op: "err", seq: m.seq, message: `no handler for task type '${m.type}'` });

@@ -378,13 +378,16 @@ export class PipelineWorker {
         }
         this.#pendingCredit++;
         const now = Date.now();
-        // A slow item gains nothing from batching: report it now (the first
-        // write after a quiet spell goes to the socket at once) so the
-        // distributor refills us while the next item runs. Fast items share
-        // one report, sent on the next turn.
+        // A slow item in this thread gains nothing from batching: report it
+        // now (the first write after a quiet spell goes to the socket at once)
+        // so the distributor refills us while the next item runs. Fast items,
+        // and slow ones from a pool (whose threads end items in bursts: ten
+        // threads started together end together), share one report, sent on
+        // the next turn: one message each way for the burst, not one per item.
         // A long run of fast items reports every quarter of the credit, so
         // the distributor refills while the rest runs instead of after it.
-        if (now - started >= 1 || this.#pendingCredit >= this.#reportEvery) this.#flush();
+        const slowHere = now - started >= 1 && !this.#executor.queues;
+        if (slowHere || this.#pendingCredit >= this.#reportEvery) this.#flush();
         else this.#soon.request();
         // The next item, when one is here, starts at once: an event-loop turn
         // costs about as much as a fast item. Only a worker that has not

@@ -45,6 +45,32 @@ Deno.test("thread pool: a crashing, exiting or hanging thread is replaced", asyn
   }
 });
 
+Deno.test("thread pool: an item sent ahead goes to the thread whose item started first", async () => {
+  const pool = new ThreadPool({ module, threads: 2 });
+  try {
+    await pool.start();
+    const nap = (ms: number, id: string) => pool.run({ ...item("nap", { ms }), id });
+    const threadOf = async (run: ReturnType<typeof nap>) => {
+      const outcome = await run;
+      assert.ok(outcome.ok, JSON.stringify(outcome));
+      return (outcome.value as { thread: number }).thread;
+    };
+    // Thread 0 runs a short item, thread 1 a long one started at the same time.
+    const short = nap(40, "short");
+    const long = threadOf(nap(150, "long"));
+    assert.equal(await threadOf(short), 0);
+    // Thread 0 starts another item later: both are busy, thread 1 since earlier.
+    const later = threadOf(nap(150, "later"));
+    // Sent ahead now, it waits on thread 1, whose item started first (in index
+    // order it would wait behind thread 0's).
+    assert.equal(await threadOf(nap(1, "ahead")), 1);
+    assert.equal(await long, 1);
+    assert.equal(await later, 0);
+  } finally {
+    pool.close();
+  }
+});
+
 Deno.test("thread pool: a module that cannot load fails start()", async () => {
   const pool = new ThreadPool({
     module: new URL("./fixtures/does-not-exist.ts", import.meta.url),
