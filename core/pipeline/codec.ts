@@ -460,23 +460,87 @@ function itemIndex(item: { id: string; index?: number }): number {
 }
 
 function encodeWork(items: readonly WorkItem[]): Uint8Array {
-  const { table, refs } = typeRefs(items);
-  const w = new ByteWriter(64 + items.length * 24);
-  w.u8(WORK);
-  table.write(w);
-  w.u32(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    const hasPayload = item.payload !== null && item.payload !== undefined;
-    w.u32(refs[i]);
-    w.f64(itemIndex(item));
-    w.u32(item.attempt);
-    w.u32(item.timeoutMs);
-    w.u8((item.ownId ? OWN_ID : 0) | (hasPayload ? HAS_VALUE : 0));
-    if (item.ownId) w.str(item.id);
-    if (hasPayload) w.blob(packed(item.payload));
+  const frame = new WorkFrameWriter();
+  for (const item of items) {
+    frame.add(
+      item.type,
+      itemIndex(item),
+      item.attempt,
+      item.timeoutMs,
+      item.ownId ? item.id : undefined,
+      item.payload,
+    );
   }
-  return w.finish();
+  return frame.finish();
+}
+
+/**
+ * Builds a work frame item by item, with no {@link WorkItem} object per
+ * item: the distributor writes what it hands out straight from its tables.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, WorkFrameWriter } from "./codec.ts";
+ * const frame = new WorkFrameWriter();
+ * frame.add("tiles", 0, 1, 0, undefined, { x: 0 });
+ * console.log(decodeMessage(frame.finish())); // { kind: "work", items: [ tiles:0 ] }
+ * ```
+ */
+export class WorkFrameWriter {
+  readonly #table = new TypeTable();
+  readonly #body: ByteWriter;
+  #count = 0;
+  #lastType = "";
+  #lastRef = -1;
+
+  /** Starts an empty frame sized for about `expected` items. */
+  constructor(expected = 16) {
+    this.#body = new ByteWriter(64 + expected * 21);
+  }
+
+  /** Items added so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /**
+   * Adds one item (`ownId` only for ids a source made itself). Throws, with
+   * nothing added, when msgpack cannot encode `payload`.
+   */
+  add(
+    type: string,
+    index: number,
+    attempt: number,
+    timeoutMs: number,
+    ownId: string | undefined,
+    payload: unknown,
+  ): void {
+    const blob = payload === null || payload === undefined ? null : packed(payload);
+    if (type !== this.#lastType || this.#lastRef < 0) {
+      this.#lastRef = this.#table.ref(type);
+      this.#lastType = type;
+    }
+    const w = this.#body;
+    w.u32(this.#lastRef);
+    w.f64(index);
+    w.u32(attempt);
+    w.u32(timeoutMs);
+    w.u8((ownId !== undefined ? OWN_ID : 0) | (blob !== null ? HAS_VALUE : 0));
+    if (ownId !== undefined) w.str(ownId);
+    if (blob !== null) w.blob(blob);
+    this.#count++;
+  }
+
+  /** The frame (the writer must not be used afterwards). */
+  finish(): Uint8Array {
+    const body = this.#body.finish();
+    const w = new ByteWriter(16 + this.#table.names.length * 16 + body.length);
+    w.u8(WORK);
+    this.#table.write(w);
+    w.u32(this.#count);
+    w.raw(body);
+    return w.finish();
+  }
 }
 
 function writeRanges(w: ByteWriter, list: readonly IndexRanges[]): void {

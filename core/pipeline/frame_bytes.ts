@@ -100,6 +100,18 @@ export class ByteWriter {
     this.#at += 4 + b.length;
   }
 
+  /** Bytes as they are, no length (a frame's body after its header). */
+  raw(b: Uint8Array): void {
+    this.#room(b.length);
+    this.#bytes.set(b, this.#at);
+    this.#at += b.length;
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#at;
+  }
+
   /** The bytes written (a view; the writer must not be used afterwards). */
   finish(): Uint8Array {
     return this.#bytes.subarray(0, this.#at);
