@@ -9,6 +9,7 @@ import {
   type IndexRanges,
   PIPELINE_WIRE,
   type PipelineMessage,
+  resultColumnsOf,
 } from "../../core/pipeline/codec.ts";
 
 const samples: PipelineMessage[] = [
@@ -173,4 +174,31 @@ Deno.test("codec: undefined payloads travel as null", () => {
 Deno.test("codec: a READY without a wire version is a wire 1 worker", () => {
   const m = decodeMessage(encode(["R", "old", ["a"], 1]));
   assert.deepEqual(m, { kind: "ready", name: "old", types: ["a"], credit: 1 });
+});
+
+Deno.test("codec: a decoded results message also reads as columns, the same items", () => {
+  const message: PipelineMessage = {
+    kind: "results",
+    worker: "w1",
+    results: [
+      { id: "a:1", type: "a", index: 1, ownId: false, value: null },
+      { id: "own", type: "b", index: 3, ownId: true, value: { n: [1] } },
+      { id: "a:2", type: "a", index: 2, ownId: false, value: null },
+    ],
+  };
+  const decoded = decodeMessage(encodeMessage(message));
+  const columns = resultColumnsOf(decoded)!;
+  assert.equal(columns.count, 3);
+  assert.deepEqual(
+    Array.from({ length: 3 }, (_, i) => [
+      columns.types[columns.typeRefs[i]],
+      columns.indexes[i],
+      columns.ownIds?.[i],
+      columns.values?.[i],
+    ]),
+    [["a", 1, undefined, null], ["b", 3, "own", { n: [1] }], ["a", 2, undefined, null]],
+  );
+  assert.deepEqual(decoded, message);
+  assert.equal(resultColumnsOf(message), undefined); // built in code: no columns
+  assert.equal(resultColumnsOf(decodeMessage(encodeMessage({ kind: "end" }))), undefined);
 });
