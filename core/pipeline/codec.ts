@@ -488,14 +488,20 @@ function encodeWork(items: readonly WorkItem[]): Uint8Array {
  */
 export class WorkFrameWriter {
   readonly #table = new TypeTable();
-  readonly #body: ByteWriter;
+  readonly #expected: number;
+  /**
+   * Taken at the first item (a dispatch often finds nothing to hand out):
+   * the shared scratch writer when free, so a frame costs one allocation,
+   * its own bytes.
+   */
+  #body: ByteWriter | null = null;
   #count = 0;
   #lastType = "";
   #lastRef = -1;
 
-  /** Starts an empty frame sized for about `expected` items. */
+  /** Starts an empty frame sized for about `expected` items (it grows as needed). */
   constructor(expected = 16) {
-    this.#body = new ByteWriter(64 + expected * 21);
+    this.#expected = Math.min(expected, 1024);
   }
 
   /** Items added so far. */
@@ -520,7 +526,7 @@ export class WorkFrameWriter {
       this.#lastRef = this.#table.ref(type);
       this.#lastType = type;
     }
-    const w = this.#body;
+    const w = this.#body ??= takeScratch(this.#expected);
     w.u32(this.#lastRef);
     w.f64(index);
     w.u32(attempt);
@@ -533,14 +539,29 @@ export class WorkFrameWriter {
 
   /** The frame (the writer must not be used afterwards). */
   finish(): Uint8Array {
-    const body = this.#body.finish();
-    const w = new ByteWriter(16 + this.#table.names.length * 16 + body.length);
+    const body = this.#body?.finish() ?? new Uint8Array(0);
+    let header = 9;
+    for (const name of this.#table.names) header += 4 + name.length * 3;
+    const w = new ByteWriter(header + body.length);
     w.u8(WORK);
     this.#table.write(w);
     w.u32(this.#count);
     w.raw(body);
+    if (this.#body === scratch) scratchTaken = false;
+    this.#body = null;
     return w.finish();
   }
+}
+
+/** The body writer work frames share (frames are built one at a time, start to finish). */
+const scratch = new ByteWriter(64 * 1024);
+let scratchTaken = false;
+
+function takeScratch(expected: number): ByteWriter {
+  if (scratchTaken) return new ByteWriter(64 + expected * 21);
+  scratchTaken = true;
+  scratch.reset();
+  return scratch;
 }
 
 function writeRanges(w: ByteWriter, list: readonly IndexRanges[]): void {

@@ -141,7 +141,7 @@ export class WorkerProtocol {
   dispatch(): void {
     for (const worker of this.#workers) {
       if (worker.credit <= 0) continue;
-      const frame = new WorkFrameWriter(Math.min(worker.credit, 4096));
+      const frame = new WorkFrameWriter(worker.credit);
       this.#scheduler.assign(worker, frame);
       if (frame.count > 0) this.#sendWork(worker, frame.finish());
     }

@@ -107,6 +107,11 @@ export class ByteWriter {
     this.#at += b.length;
   }
 
+  /** Starts over, keeping the buffer (a scratch writer reused frame after frame). */
+  reset(): void {
+    this.#at = 0;
+  }
+
   /** Bytes written so far. */
   get length(): number {
     return this.#at;
