@@ -389,7 +389,7 @@ export function encodeMessage(message: PipelineMessage): Uint8Array {
 
 /**
  * The pipeline wire version: 2 since work, credit, results and ACKs are
- * binary frames. Workers announce theirs in READY; a distributor refuses
+ * binary frames, 3 since work and results entries may be runs of items. Workers announce theirs in READY; a distributor refuses
  * (with END and one clear log line) a worker that speaks another.
  *
  * @example
@@ -398,7 +398,7 @@ export function encodeMessage(message: PipelineMessage): Uint8Array {
  * console.log(PIPELINE_WIRE); // 2
  * ```
  */
-export const PIPELINE_WIRE = 2;
+export const PIPELINE_WIRE = 3;
 
 // Binary frame tags (first byte; msgpack arrays start at 0x90 and above).
 const WORK = 0x01;
@@ -410,6 +410,11 @@ const BINARY_KINDS = ["work", "credit", "results", "ack"] as const;
 // Per-item flags.
 const OWN_ID = 1;
 const HAS_VALUE = 2;
+/** The entry stands for a run of items: a u32 count follows, of consecutive indexes. */
+const RUN = 4;
+
+/** Most items one frame may name (runs make a few bytes name many: bounded). */
+const MAX_FRAME_ITEMS = 1 << 24;
 
 /** msgpack of `value` for a blob (a view into the shared encoder: copy before the next encode). */
 function packed(value: unknown): Uint8Array {
@@ -496,8 +501,16 @@ export class WorkFrameWriter {
    */
   #body: ByteWriter | null = null;
   #count = 0;
+  #entries = 0;
   #lastType = "";
   #lastRef = -1;
+  /** The run the last entry is (items alike but for their consecutive indexes), if it is one. */
+  #runAt = -1;
+  #runRef = -1;
+  #runNext = 0;
+  #runAttempt = 0;
+  #runTimeout = 0;
+  #runCount = 0;
 
   /** Starts an empty frame sized for about `expected` items (it grows as needed). */
   constructor(expected = 16) {
@@ -527,14 +540,37 @@ export class WorkFrameWriter {
       this.#lastType = type;
     }
     const w = this.#body ??= takeScratch(this.#expected);
+    this.#count++;
+    const plain = ownId === undefined && blob === null;
+    if (
+      plain && this.#runAt >= 0 && index === this.#runNext && this.#lastRef === this.#runRef &&
+      attempt === this.#runAttempt && timeoutMs === this.#runTimeout
+    ) {
+      // The next of a run of empty items: one count grows, nothing is added.
+      w.setU32(this.#runAt, ++this.#runCount);
+      this.#runNext++;
+      return;
+    }
+    this.#entries++;
     w.u32(this.#lastRef);
     w.f64(index);
     w.u32(attempt);
     w.u32(timeoutMs);
+    if (plain) {
+      w.u8(RUN);
+      this.#runAt = w.length;
+      w.u32(1);
+      this.#runRef = this.#lastRef;
+      this.#runNext = index + 1;
+      this.#runAttempt = attempt;
+      this.#runTimeout = timeoutMs;
+      this.#runCount = 1;
+      return;
+    }
+    this.#runAt = -1;
     w.u8((ownId !== undefined ? OWN_ID : 0) | (blob !== null ? HAS_VALUE : 0));
     if (ownId !== undefined) w.str(ownId);
     if (blob !== null) w.blob(blob);
-    this.#count++;
   }
 
   /** The frame (the writer must not be used afterwards). */
@@ -545,7 +581,7 @@ export class WorkFrameWriter {
     const w = new ByteWriter(header + body.length);
     w.u8(WORK);
     this.#table.write(w);
-    w.u32(this.#count);
+    w.u32(this.#entries);
     w.raw(body);
     if (this.#body === scratch) scratchTaken = false;
     this.#body = null;
@@ -604,19 +640,50 @@ function encodeResults(
   w.u8(RESULTS);
   w.str(worker);
   table.write(w);
-  w.u32(results.length);
+  const entriesAt = w.length;
+  w.u32(0); // the entry count, known at the end
+  let entries = 0;
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
     const hasValue = r.value !== null && r.value !== undefined;
+    entries++;
     w.u32(refs[i]);
     w.f64(r.index);
+    if (!hasValue && !r.ownId) {
+      // A run of empty results: items alike but for their consecutive indexes.
+      let count = 1;
+      while (
+        i + count < results.length && refs[i + count] === refs[i] &&
+        results[i + count].index === r.index + count && !results[i + count].ownId &&
+        (results[i + count].value === null || results[i + count].value === undefined)
+      ) count++;
+      w.u8(RUN);
+      w.u32(count);
+      i += count - 1;
+      continue;
+    }
     w.u8((r.ownId ? OWN_ID : 0) | (hasValue ? HAS_VALUE : 0));
     if (r.ownId) w.str(r.id);
     if (hasValue) w.blob(packed(r.value));
   }
+  w.setU32(entriesAt, entries);
   w.u8(metadata === undefined ? 0 : 1);
   if (metadata !== undefined) w.blob(packed(Object.entries(metadata)));
   return w.finish();
+}
+
+/** The count of a run entry: at least 1, its indexes safe, the frame's total bounded. */
+function runCount(r: ByteReader, index: number, flags: number, total: number, at: string): number {
+  if ((flags & (OWN_ID | HAS_VALUE)) !== 0) {
+    throw new CodecError(`${at}: a run of items has no own id and no value`);
+  }
+  const count = r.u32();
+  if (count < 1) throw new CodecError(`${at}: a run of no items`);
+  if (total + count > MAX_FRAME_ITEMS) {
+    throw new CodecError(`${at}: more than ${MAX_FRAME_ITEMS} items in one frame`);
+  }
+  if (!Number.isSafeInteger(index + count)) throw new CodecError(`${at}: run past 2^53`);
+  return count;
 }
 
 function encodeAck(
@@ -731,24 +798,50 @@ function resultsMessage(r: ByteReader): PipelineMessage {
   const kind = "results";
   const worker = r.str();
   const types = readTypes(r, kind);
-  const n = r.u32();
-  const typeRefs = new Uint32Array(n);
-  const indexes = new Float64Array(n);
-  let ownIds: (string | undefined)[] | null = null;
-  let values: unknown[] | null = null;
-  for (let i = 0; i < n; i++) {
+  // Entries first (a run names many items in one), then the items as columns.
+  const entries = r.u32();
+  const refs: number[] = [];
+  const starts: number[] = [];
+  const counts: number[] = [];
+  const entryIds: (string | undefined)[] = [];
+  const entryValues: unknown[] = [];
+  let n = 0;
+  let anyId = false;
+  let anyValue = false;
+  for (let e = 0; e < entries; e++) {
     const ref = r.u32();
     if (ref >= types.length) throw new CodecError(`${kind}: unknown type reference ${ref}`);
-    typeRefs[i] = ref;
-    indexes[i] = r.index();
+    const index = r.index();
     const flags = r.u8();
-    if ((flags & OWN_ID) !== 0) {
-      ownIds ??= new Array<string | undefined>(n).fill(undefined);
-      ownIds[i] = id(r.str(), `results[${i}]`);
+    const count = (flags & RUN) !== 0 ? runCount(r, index, flags, n, `results[${e}]`) : 1;
+    let own: string | undefined;
+    let value: unknown = null;
+    if ((flags & RUN) === 0) {
+      if (n + 1 > MAX_FRAME_ITEMS) throw new CodecError(`${kind}: too many items`);
+      if ((flags & OWN_ID) !== 0) own = id(r.str(), `results[${e}]`);
+      if ((flags & HAS_VALUE) !== 0) value = unpack(r.blob(), `results[${e}]`);
     }
-    if ((flags & HAS_VALUE) !== 0) {
-      values ??= new Array<unknown>(n).fill(null);
-      values[i] = unpack(r.blob(), `results[${i}]`);
+    anyId ||= own !== undefined;
+    anyValue ||= value !== null;
+    refs.push(ref);
+    starts.push(index);
+    counts.push(count);
+    entryIds.push(own);
+    entryValues.push(value);
+    n += count;
+  }
+  const typeRefs = new Uint32Array(n);
+  const indexes = new Float64Array(n);
+  const ownIds = anyId ? new Array<string | undefined>(n).fill(undefined) : null;
+  const values = anyValue ? new Array<unknown>(n).fill(null) : null;
+  for (let e = 0, i = 0; e < refs.length; e++) {
+    const ref = refs[e];
+    const start = starts[e];
+    if (ownIds !== null) ownIds[i] = entryIds[e];
+    if (values !== null) values[i] = entryValues[e];
+    for (let k = 0, count = counts[e]; k < count; k++, i++) {
+      typeRefs[i] = ref;
+      indexes[i] = start + k;
     }
   }
   let metadata: Record<string, unknown> | undefined;
@@ -810,6 +903,23 @@ function decodeBinary(frame: Uint8Array): PipelineMessage {
         const attempt = r.u32();
         const timeoutMs = r.u32();
         const flags = r.u8();
+        if ((flags & RUN) !== 0) {
+          const count = runCount(r, index, flags, items.length, `work[${i}]`);
+          for (let k = 0; k < count; k++) {
+            const at = index + k;
+            items.push({
+              id: defaultItemId(type, at),
+              type,
+              index: at,
+              ownId: false,
+              payload: null,
+              attempt,
+              timeoutMs,
+            });
+          }
+          continue;
+        }
+        if (items.length + 1 > MAX_FRAME_ITEMS) throw new CodecError(`${kind}: too many items`);
         const ownId = (flags & OWN_ID) !== 0;
         const itemId = ownId ? id(r.str(), `work[${i}]`) : defaultItemId(type, index);
         const payload = (flags & HAS_VALUE) !== 0 ? unpack(r.blob(), `work[${i}]`) : null;

@@ -107,6 +107,11 @@ export class ByteWriter {
     this.#at += b.length;
   }
 
+  /** Overwrites four bytes already written at `at` (a count known only later). */
+  setU32(at: number, v: number): void {
+    this.#view.setUint32(at, v, true);
+  }
+
   /** Starts over, keeping the buffer (a scratch writer reused frame after frame). */
   reset(): void {
     this.#at = 0;
