@@ -16,11 +16,11 @@
  *
  * @module
  */
-import { type Case, measure, pyzmqPushPull, warmUp } from "./pipeline.ts";
+import { emptyCase, measure, pyzmqPushPull, warmUp } from "./pipeline.ts";
 
 const items = Number(Deno.args[0] ?? 200_000);
 const repeat = Number(Deno.args[1] ?? 3);
-const empty: Case = { workers: 1, threads: 0, items, type: "noop", payload: null, prefetch: 2000 };
+const empty = emptyCase(items);
 
 await warmUp();
 let best = 0;

@@ -32,7 +32,7 @@
  */
 import type { CollectedResult } from "../mod.ts";
 import { encodeMessage } from "../core/pipeline/codec.ts";
-import { type Case, measure, warmUp } from "./pipeline.ts";
+import { type Case, emptyCase, measure, warmUp } from "./pipeline.ts";
 import { type CpuProfile, renderProfile } from "./zmq_profile.ts";
 
 /** What the `trace` handler returns. */
@@ -175,7 +175,7 @@ async function timeline(items: number): Promise<void> {
 async function cpu(items: number, out: string, top: number): Promise<void> {
   await Deno.mkdir(out, { recursive: true });
   await warmUp();
-  const c: Case = { workers: 1, threads: 0, items, type: "noop", payload: null, prefetch: 2000 };
+  const c = emptyCase(items);
   const prefix = `${out}/pipeline-empty`;
   const m = await measure(c, { profileTo: prefix });
   console.log(

@@ -389,7 +389,7 @@ export function encodeMessage(message: PipelineMessage): Uint8Array {
 
 /**
  * The pipeline wire version: 2 since work, credit, results and ACKs are
- * binary frames. Workers announce theirs in READY; a distributor refuses
+ * binary frames, 3 since work and results entries may be runs of items. Workers announce theirs in READY; a distributor refuses
  * (with END and one clear log line) a worker that speaks another.
  *
  * @example
@@ -398,7 +398,7 @@ export function encodeMessage(message: PipelineMessage): Uint8Array {
  * console.log(PIPELINE_WIRE); // 2
  * ```
  */
-export const PIPELINE_WIRE = 2;
+export const PIPELINE_WIRE = 3;
 
 // Binary frame tags (first byte; msgpack arrays start at 0x90 and above).
 const WORK = 0x01;
@@ -410,6 +410,11 @@ const BINARY_KINDS = ["work", "credit", "results", "ack"] as const;
 // Per-item flags.
 const OWN_ID = 1;
 const HAS_VALUE = 2;
+/** The entry stands for a run of items: a u32 count follows, of consecutive indexes. */
+const RUN = 4;
+
+/** Most items one frame may name (runs make a few bytes name many: bounded). */
+const MAX_FRAME_ITEMS = 1 << 24;
 
 /** msgpack of `value` for a blob (a view into the shared encoder: copy before the next encode). */
 function packed(value: unknown): Uint8Array {
@@ -460,23 +465,139 @@ function itemIndex(item: { id: string; index?: number }): number {
 }
 
 function encodeWork(items: readonly WorkItem[]): Uint8Array {
-  const { table, refs } = typeRefs(items);
-  const w = new ByteWriter(64 + items.length * 24);
-  w.u8(WORK);
-  table.write(w);
-  w.u32(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    const hasPayload = item.payload !== null && item.payload !== undefined;
-    w.u32(refs[i]);
-    w.f64(itemIndex(item));
-    w.u32(item.attempt);
-    w.u32(item.timeoutMs);
-    w.u8((item.ownId ? OWN_ID : 0) | (hasPayload ? HAS_VALUE : 0));
-    if (item.ownId) w.str(item.id);
-    if (hasPayload) w.blob(packed(item.payload));
+  const frame = new WorkFrameWriter();
+  for (const item of items) {
+    frame.add(
+      item.type,
+      itemIndex(item),
+      item.attempt,
+      item.timeoutMs,
+      item.ownId ? item.id : undefined,
+      item.payload,
+    );
   }
-  return w.finish();
+  return frame.finish();
+}
+
+/**
+ * Builds a work frame item by item, with no {@link WorkItem} object per
+ * item: the distributor writes what it hands out straight from its tables.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, WorkFrameWriter } from "./codec.ts";
+ * const frame = new WorkFrameWriter();
+ * frame.add("tiles", 0, 1, 0, undefined, { x: 0 });
+ * console.log(decodeMessage(frame.finish())); // { kind: "work", items: [ tiles:0 ] }
+ * ```
+ */
+export class WorkFrameWriter {
+  readonly #table = new TypeTable();
+  readonly #expected: number;
+  /**
+   * Taken at the first item (a dispatch often finds nothing to hand out):
+   * the shared scratch writer when free, so a frame costs one allocation,
+   * its own bytes.
+   */
+  #body: ByteWriter | null = null;
+  #count = 0;
+  #entries = 0;
+  #lastType = "";
+  #lastRef = -1;
+  /** The run the last entry is (items alike but for their consecutive indexes), if it is one. */
+  #runAt = -1;
+  #runRef = -1;
+  #runNext = 0;
+  #runAttempt = 0;
+  #runTimeout = 0;
+  #runCount = 0;
+
+  /** Starts an empty frame sized for about `expected` items (it grows as needed). */
+  constructor(expected = 16) {
+    this.#expected = Math.min(expected, 1024);
+  }
+
+  /** Items added so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /**
+   * Adds one item (`ownId` only for ids a source made itself). Throws, with
+   * nothing added, when msgpack cannot encode `payload`.
+   */
+  add(
+    type: string,
+    index: number,
+    attempt: number,
+    timeoutMs: number,
+    ownId: string | undefined,
+    payload: unknown,
+  ): void {
+    const blob = payload === null || payload === undefined ? null : packed(payload);
+    if (type !== this.#lastType || this.#lastRef < 0) {
+      this.#lastRef = this.#table.ref(type);
+      this.#lastType = type;
+    }
+    const w = this.#body ??= takeScratch(this.#expected);
+    this.#count++;
+    const plain = ownId === undefined && blob === null;
+    if (
+      plain && this.#runAt >= 0 && index === this.#runNext && this.#lastRef === this.#runRef &&
+      attempt === this.#runAttempt && timeoutMs === this.#runTimeout
+    ) {
+      // The next of a run of empty items: one count grows, nothing is added.
+      w.setU32(this.#runAt, ++this.#runCount);
+      this.#runNext++;
+      return;
+    }
+    this.#entries++;
+    w.u32(this.#lastRef);
+    w.f64(index);
+    w.u32(attempt);
+    w.u32(timeoutMs);
+    if (plain) {
+      w.u8(RUN);
+      this.#runAt = w.length;
+      w.u32(1);
+      this.#runRef = this.#lastRef;
+      this.#runNext = index + 1;
+      this.#runAttempt = attempt;
+      this.#runTimeout = timeoutMs;
+      this.#runCount = 1;
+      return;
+    }
+    this.#runAt = -1;
+    w.u8((ownId !== undefined ? OWN_ID : 0) | (blob !== null ? HAS_VALUE : 0));
+    if (ownId !== undefined) w.str(ownId);
+    if (blob !== null) w.blob(blob);
+  }
+
+  /** The frame (the writer must not be used afterwards). */
+  finish(): Uint8Array {
+    const body = this.#body?.finish() ?? new Uint8Array(0);
+    let header = 9;
+    for (const name of this.#table.names) header += 4 + name.length * 3;
+    const w = new ByteWriter(header + body.length);
+    w.u8(WORK);
+    this.#table.write(w);
+    w.u32(this.#entries);
+    w.raw(body);
+    if (this.#body === scratch) scratchTaken = false;
+    this.#body = null;
+    return w.finish();
+  }
+}
+
+/** The body writer work frames share (frames are built one at a time, start to finish). */
+const scratch = new ByteWriter(64 * 1024);
+let scratchTaken = false;
+
+function takeScratch(expected: number): ByteWriter {
+  if (scratchTaken) return new ByteWriter(64 + expected * 21);
+  scratchTaken = true;
+  scratch.reset();
+  return scratch;
 }
 
 function writeRanges(w: ByteWriter, list: readonly IndexRanges[]): void {
@@ -519,19 +640,50 @@ function encodeResults(
   w.u8(RESULTS);
   w.str(worker);
   table.write(w);
-  w.u32(results.length);
+  const entriesAt = w.length;
+  w.u32(0); // the entry count, known at the end
+  let entries = 0;
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
     const hasValue = r.value !== null && r.value !== undefined;
+    entries++;
     w.u32(refs[i]);
     w.f64(r.index);
+    if (!hasValue && !r.ownId) {
+      // A run of empty results: items alike but for their consecutive indexes.
+      let count = 1;
+      while (
+        i + count < results.length && refs[i + count] === refs[i] &&
+        results[i + count].index === r.index + count && !results[i + count].ownId &&
+        (results[i + count].value === null || results[i + count].value === undefined)
+      ) count++;
+      w.u8(RUN);
+      w.u32(count);
+      i += count - 1;
+      continue;
+    }
     w.u8((r.ownId ? OWN_ID : 0) | (hasValue ? HAS_VALUE : 0));
     if (r.ownId) w.str(r.id);
     if (hasValue) w.blob(packed(r.value));
   }
+  w.setU32(entriesAt, entries);
   w.u8(metadata === undefined ? 0 : 1);
   if (metadata !== undefined) w.blob(packed(Object.entries(metadata)));
   return w.finish();
+}
+
+/** The count of a run entry: at least 1, its indexes safe, the frame's total bounded. */
+function runCount(r: ByteReader, index: number, flags: number, total: number, at: string): number {
+  if ((flags & (OWN_ID | HAS_VALUE)) !== 0) {
+    throw new CodecError(`${at}: a run of items has no own id and no value`);
+  }
+  const count = r.u32();
+  if (count < 1) throw new CodecError(`${at}: a run of no items`);
+  if (total + count > MAX_FRAME_ITEMS) {
+    throw new CodecError(`${at}: more than ${MAX_FRAME_ITEMS} items in one frame`);
+  }
+  if (!Number.isSafeInteger(index + count)) throw new CodecError(`${at}: run past 2^53`);
+  return count;
 }
 
 function encodeAck(
@@ -591,6 +743,150 @@ function readRanges(r: ByteReader, at: string): IndexRanges[] {
   return list;
 }
 
+/**
+ * The items of a results message as columns, as they came off the wire:
+ * what the collector reads per item when nothing needs a result object
+ * (no `onResult`, no journal), where one object and one id string per item
+ * was most of its CPU.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, encodeMessage, resultColumnsOf } from "./codec.ts";
+ * const frame = encodeMessage({
+ *   kind: "results",
+ *   worker: "w",
+ *   results: [{ id: "a:4", type: "a", index: 4, value: null }],
+ * });
+ * const columns = resultColumnsOf(decodeMessage(frame))!;
+ * console.log(columns.types[columns.typeRefs[0]], columns.indexes[0]); // a 4
+ * ```
+ */
+export interface ResultColumns {
+  /** Items in the message. */
+  readonly count: number;
+  /** The message's task types; items refer to them by position. */
+  readonly types: readonly string[];
+  /** Each item's task type, as a position in `types`. */
+  readonly typeRefs: Uint32Array;
+  /** Each item's index in its type's source. */
+  readonly indexes: Float64Array;
+  /** Each item's own id (`idOf`; `undefined` where it has the default), or `null` when none has one. */
+  readonly ownIds: readonly (string | undefined)[] | null;
+  /** Each item's value (`null` where none), or `null` when no item has one. */
+  readonly values: readonly unknown[] | null;
+}
+
+const COLUMNS = Symbol("result columns");
+
+/**
+ * The columns of a results message {@link decodeMessage} made (`undefined`
+ * for any other message, or one built in code).
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, encodeMessage, resultColumnsOf } from "./codec.ts";
+ * console.log(resultColumnsOf(decodeMessage(encodeMessage({ kind: "heartbeat" })))); // undefined
+ * ```
+ */
+export function resultColumnsOf(message: PipelineMessage): ResultColumns | undefined {
+  return message.kind === "results"
+    ? (message as { [COLUMNS]?: ResultColumns })[COLUMNS]
+    : undefined;
+}
+
+function resultsMessage(r: ByteReader): PipelineMessage {
+  const kind = "results";
+  const worker = r.str();
+  const types = readTypes(r, kind);
+  // Entries first (a run names many items in one), then the items as columns.
+  const entries = r.u32();
+  const refs: number[] = [];
+  const starts: number[] = [];
+  const counts: number[] = [];
+  const entryIds: (string | undefined)[] = [];
+  const entryValues: unknown[] = [];
+  let n = 0;
+  let anyId = false;
+  let anyValue = false;
+  for (let e = 0; e < entries; e++) {
+    const ref = r.u32();
+    if (ref >= types.length) throw new CodecError(`${kind}: unknown type reference ${ref}`);
+    const index = r.index();
+    const flags = r.u8();
+    const count = (flags & RUN) !== 0 ? runCount(r, index, flags, n, `results[${e}]`) : 1;
+    let own: string | undefined;
+    let value: unknown = null;
+    if ((flags & RUN) === 0) {
+      if (n + 1 > MAX_FRAME_ITEMS) throw new CodecError(`${kind}: too many items`);
+      if ((flags & OWN_ID) !== 0) own = id(r.str(), `results[${e}]`);
+      if ((flags & HAS_VALUE) !== 0) value = unpack(r.blob(), `results[${e}]`);
+    }
+    anyId ||= own !== undefined;
+    anyValue ||= value !== null;
+    refs.push(ref);
+    starts.push(index);
+    counts.push(count);
+    entryIds.push(own);
+    entryValues.push(value);
+    n += count;
+  }
+  const typeRefs = new Uint32Array(n);
+  const indexes = new Float64Array(n);
+  const ownIds = anyId ? new Array<string | undefined>(n).fill(undefined) : null;
+  const values = anyValue ? new Array<unknown>(n).fill(null) : null;
+  for (let e = 0, i = 0; e < refs.length; e++) {
+    const ref = refs[e];
+    const start = starts[e];
+    if (ownIds !== null) ownIds[i] = entryIds[e];
+    if (values !== null) values[i] = entryValues[e];
+    for (let k = 0, count = counts[e]; k < count; k++, i++) {
+      typeRefs[i] = ref;
+      indexes[i] = start + k;
+    }
+  }
+  let metadata: Record<string, unknown> | undefined;
+  if (r.u8() !== 0) {
+    const pairs = unpack(r.blob(), "results metadata");
+    if (!Array.isArray(pairs)) throw new CodecError("results metadata: expected an array");
+    metadata = Object.create(null) as Record<string, unknown>;
+    for (const [i, pair] of pairs.entries()) {
+      const t = tuple(pair, 2, `results metadata[${i}]`);
+      metadata[str(t[0], `results metadata[${i}]`)] = t[1];
+    }
+  }
+  r.end();
+  const columns: ResultColumns = { count: n, types, typeRefs, indexes, ownIds, values };
+  // The result objects are made only when read: a collector without onResult never does.
+  let results: ItemResult[] | undefined;
+  const message = {
+    kind,
+    worker,
+    get results(): ItemResult[] {
+      return results ??= resultObjects(columns);
+    },
+    ...(metadata === undefined ? {} : { metadata }),
+  } as PipelineMessage;
+  Object.defineProperty(message, COLUMNS, { value: columns });
+  return message;
+}
+
+function resultObjects(c: ResultColumns): ItemResult[] {
+  const results: ItemResult[] = new Array(c.count);
+  for (let i = 0; i < c.count; i++) {
+    const type = c.types[c.typeRefs[i]];
+    const index = c.indexes[i];
+    const own = c.ownIds?.[i];
+    results[i] = {
+      id: own ?? defaultItemId(type, index),
+      type,
+      index,
+      ownId: own !== undefined,
+      value: c.values?.[i] ?? null,
+    };
+  }
+  return results;
+}
+
 function decodeBinary(frame: Uint8Array): PipelineMessage {
   const tag = frame[0];
   const kind = BINARY_KINDS[tag - 1];
@@ -607,6 +903,23 @@ function decodeBinary(frame: Uint8Array): PipelineMessage {
         const attempt = r.u32();
         const timeoutMs = r.u32();
         const flags = r.u8();
+        if ((flags & RUN) !== 0) {
+          const count = runCount(r, index, flags, items.length, `work[${i}]`);
+          for (let k = 0; k < count; k++) {
+            const at = index + k;
+            items.push({
+              id: defaultItemId(type, at),
+              type,
+              index: at,
+              ownId: false,
+              payload: null,
+              attempt,
+              timeoutMs,
+            });
+          }
+          continue;
+        }
+        if (items.length + 1 > MAX_FRAME_ITEMS) throw new CodecError(`${kind}: too many items`);
         const ownId = (flags & OWN_ID) !== 0;
         const itemId = ownId ? id(r.str(), `work[${i}]`) : defaultItemId(type, index);
         const payload = (flags & HAS_VALUE) !== 0 ? unpack(r.blob(), `work[${i}]`) : null;
@@ -626,35 +939,8 @@ function decodeBinary(frame: Uint8Array): PipelineMessage {
       r.end();
       return { kind, credit, done, failed };
     }
-    case "results": {
-      const worker = r.str();
-      const types = readTypes(r, kind);
-      const n = r.u32();
-      const results: ItemResult[] = [];
-      for (let i = 0; i < n; i++) {
-        const type = typeAt(types, r.u32(), kind);
-        const index = r.index();
-        const flags = r.u8();
-        const ownId = (flags & OWN_ID) !== 0;
-        const itemId = ownId ? id(r.str(), `results[${i}]`) : defaultItemId(type, index);
-        const value = (flags & HAS_VALUE) !== 0 ? unpack(r.blob(), `results[${i}]`) : null;
-        results.push({ id: itemId, type, index, ownId, value });
-      }
-      const hasMetadata = r.u8() !== 0;
-      if (!hasMetadata) {
-        r.end();
-        return { kind, worker, results };
-      }
-      const pairs = unpack(r.blob(), "results metadata");
-      r.end();
-      if (!Array.isArray(pairs)) throw new CodecError("results metadata: expected an array");
-      const metadata: Record<string, unknown> = Object.create(null);
-      for (const [n, pair] of pairs.entries()) {
-        const t = tuple(pair, 2, `results metadata[${n}]`);
-        metadata[str(t[0], `results metadata[${n}]`)] = t[1];
-      }
-      return { kind, worker, results, metadata };
-    }
+    case "results":
+      return resultsMessage(r);
     case "ack": {
       const done = readRanges(r, kind);
       const nIds = r.u32();

@@ -31,6 +31,8 @@ import {
   type ItemResult,
   type PipelineMessage,
   type PipelineSummary,
+  type ResultColumns,
+  resultColumnsOf,
 } from "./codec.ts";
 import { IndexSet } from "./index_set.ts";
 import { Journal } from "./journal.ts";
@@ -263,6 +265,10 @@ export class Collector {
     if (this.#finished !== null && !(this.#options.exitOnFinished ?? true)) {
       this.#finished = null; // a long-lived collector sees the next run begin
     }
+    const columns = this.#options.onResult === undefined && this.#journal === null
+      ? resultColumnsOf(message)
+      : undefined;
+    if (columns !== undefined) return this.#ackColumns(columns);
     const done: IndexRanges[] = [];
     const ids: string[] = [];
     const ack = (result: ItemResult) => {
@@ -318,6 +324,38 @@ export class Collector {
       });
       this.#out!.send({ kind: "ack", done, ids });
     }
+  }
+
+  /**
+   * ACKs a results message read as columns (no `onResult`, no journal):
+   * each item is claimed in its type's index set and ACKed by index, or by
+   * its own id; no object or id string per item.
+   */
+  #ackColumns(c: ResultColumns): void {
+    const done: IndexRanges[] = [];
+    const ids: string[] = [];
+    // Per type of the message: its index set and its ranges in the ACK.
+    const seen = c.types.map((type) => this.#indexesOf(type));
+    const ranges = c.types.map(() => null as IndexRanges | null);
+    for (let i = 0; i < c.count; i++) {
+      const own = c.ownIds?.[i];
+      if (own !== undefined) {
+        if (!addNew(this.#seenIds, own)) this.#duplicates++;
+        ids.push(own);
+        continue;
+      }
+      const ref = c.typeRefs[i];
+      const index = c.indexes[i];
+      if (!seen[ref].add(index)) this.#duplicates++;
+      let group = ranges[ref];
+      if (group === null) done.push(group = ranges[ref] = { type: c.types[ref], ranges: [] });
+      const r = group.ranges;
+      const n = r.length;
+      if (n > 0 && r[n - 2] + r[n - 1] === index) r[n - 1]++;
+      else r.push(index, 1);
+    }
+    if (done.length === 0 && ids.length === 0) return;
+    this.#out!.send({ kind: "ack", done, ids });
   }
 
   async #onDistributorMessage(message: PipelineMessage): Promise<void> {

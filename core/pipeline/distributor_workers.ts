@@ -37,9 +37,9 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Router } from "../sockets/mod.ts";
-import { encodeMessage, PIPELINE_WIRE, type PipelineMessage, type WorkItem } from "./codec.ts";
+import { encodeMessage, PIPELINE_WIRE, type PipelineMessage, WorkFrameWriter } from "./codec.ts";
 import { LivenessRegistry, type LivePeer } from "./liveness.ts";
-import type { Item, ItemHolder, Scheduler } from "./scheduler.ts";
+import type { ItemHolder, Scheduler } from "./scheduler.ts";
 import { type DropCounter, serveRouter } from "./serve.ts";
 
 const log = getLogger(["zedge", "pipeline", "distributor"]);
@@ -54,7 +54,7 @@ interface WorkerState extends LivePeer, ItemHolder {
   readonly name: string;
   readonly types: Set<string>;
   credit: number;
-  readonly inflight: Set<Item>;
+  inflight: number;
 }
 
 /**
@@ -114,7 +114,7 @@ export class WorkerProtocol {
   /** Items at workers now. */
   get inFlight(): number {
     let n = 0;
-    for (const worker of this.#workers) n += worker.inflight.size;
+    for (const worker of this.#workers) n += worker.inflight;
     return n;
   }
 
@@ -141,8 +141,9 @@ export class WorkerProtocol {
   dispatch(): void {
     for (const worker of this.#workers) {
       if (worker.credit <= 0) continue;
-      const batch = this.#scheduler.assign(worker);
-      if (batch.length > 0) this.#sendWork(worker, batch);
+      const frame = new WorkFrameWriter(worker.credit);
+      this.#scheduler.assign(worker, frame);
+      if (frame.count > 0) this.#sendWork(worker, frame.finish());
     }
   }
 
@@ -196,7 +197,7 @@ export class WorkerProtocol {
           name: message.name,
           types: new Set(message.types),
           credit: Math.min(message.credit, MAX_CREDIT),
-          inflight: new Set(),
+          inflight: 0,
           lastSeen: 0,
         };
         this.#workers.add(fresh);
@@ -232,11 +233,11 @@ export class WorkerProtocol {
 
   #drop(worker: WorkerState, reason: string): void {
     this.#workers.remove(worker);
-    if (worker.inflight.size > 0) {
+    if (worker.inflight > 0) {
       log.warn("worker {name}: {reason}; redelivering {count} items", {
         name: worker.name,
         reason,
-        count: worker.inflight.size,
+        count: worker.inflight,
       });
     }
     this.#scheduler.failAll(worker, `worker ${worker.name}: ${reason}`);
@@ -256,27 +257,8 @@ export class WorkerProtocol {
     this.#send(worker.peer, { kind: "metadata", data: this.#metadata.data, types });
   }
 
-  /** Sends a batch; an item whose payload msgpack cannot encode fails for good. */
-  #sendWork(worker: WorkerState, batch: WorkItem[]): void {
-    let frame: Uint8Array;
-    try {
-      frame = encodeMessage({ kind: "work", items: batch });
-    } catch {
-      const good: WorkItem[] = [];
-      for (const work of batch) {
-        try {
-          encodeMessage({ kind: "work", items: [work] });
-          good.push(work);
-        } catch (error) {
-          worker.credit++;
-          // No retry can fix a payload, so this failure is final.
-          const item = this.#scheduler.itemAt(work.type, work.index!)!;
-          this.#scheduler.fail(item, `payload cannot be encoded: ${error}`, true);
-        }
-      }
-      if (good.length === 0) return;
-      frame = encodeMessage({ kind: "work", items: good });
-    }
+  /** Sends a work frame (items whose payload msgpack cannot encode were failed while writing it). */
+  #sendWork(worker: WorkerState, frame: Uint8Array): void {
     this.#router.send([worker.peer, frame]).catch((error) => {
       if (!this.#router.closed) log.warn("send to worker failed: {error}", { error });
     });

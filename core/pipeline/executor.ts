@@ -63,6 +63,12 @@ export interface Executor {
   start(): Promise<string[]>;
   /** Runs one item with the metadata forwarded to its type. */
   run(item: WorkItem, metadata?: unknown): Promise<Outcome>;
+  /**
+   * Like {@link run}, but the outcome comes back at once (not as a promise)
+   * when the handler returned no promise. Executors that run items
+   * elsewhere leave it out.
+   */
+  runNow?(item: WorkItem, metadata?: unknown): Outcome | Promise<Outcome>;
   /** Stops everything; pending runs resolve as failed. */
   close(): void;
 }
@@ -159,27 +165,45 @@ export class InlineExecutor implements Executor {
     return [...this.#handlers.keys()];
   }
 
-  async run(item: WorkItem, metadata?: unknown): Promise<Outcome> {
+  run(item: WorkItem, metadata?: unknown): Promise<Outcome> {
+    const outcome = this.runNow(item, metadata);
+    return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+  }
+
+  runNow(item: WorkItem, metadata?: unknown): Outcome | Promise<Outcome> {
     const handler = this.#handlers.get(item.type);
     if (handler === undefined) {
       return { ok: false, reason: `no handler for task type '${item.type}'` };
     }
     const ctx = contextOf(item, metadata, 0, this.#state);
-    let payload = item.payload;
-    if (this.#hooks.prepare !== undefined) {
-      const ready = await prepared(this.#hooks.prepare, item, ctx);
-      if (!ready.ok) return ready;
-      payload = ready.payload;
-    }
+    if (this.#hooks.prepare !== undefined) return this.#runPrepared(handler, item, ctx);
+    return this.#call(handler, item.payload, item, ctx);
+  }
+
+  async #runPrepared(handler: Handler, item: WorkItem, ctx: HandlerContext): Promise<Outcome> {
+    const ready = await prepared(this.#hooks.prepare!, item, ctx);
+    if (!ready.ok) return ready;
+    return await this.#call(handler, ready.payload, item, ctx);
+  }
+
+  /** Calls `handler`: its outcome, or a promise of it when the handler returned one. */
+  #call(
+    handler: Handler,
+    payload: unknown,
+    item: WorkItem,
+    ctx: HandlerContext,
+  ): Outcome | Promise<Outcome> {
+    let value: unknown;
     try {
-      let value = handler(payload, ctx);
-      if (value instanceof Promise) {
-        value = item.timeoutMs > 0 ? await withTimeout(value, item.timeoutMs) : await value;
-      }
-      return { ok: true, value: value ?? null };
+      value = handler(payload, ctx);
     } catch (error) {
       return { ok: false, reason: describe(error) };
     }
+    if (!(value instanceof Promise)) return { ok: true, value: value ?? null };
+    return (item.timeoutMs > 0 ? withTimeout(value, item.timeoutMs) : value).then(
+      (resolved) => ({ ok: true, value: resolved ?? null }),
+      (error) => ({ ok: false, reason: describe(error) }),
+    );
   }
 
   close(): void {}

@@ -100,6 +100,28 @@ export class ByteWriter {
     this.#at += 4 + b.length;
   }
 
+  /** Bytes as they are, no length (a frame's body after its header). */
+  raw(b: Uint8Array): void {
+    this.#room(b.length);
+    this.#bytes.set(b, this.#at);
+    this.#at += b.length;
+  }
+
+  /** Overwrites four bytes already written at `at` (a count known only later). */
+  setU32(at: number, v: number): void {
+    this.#view.setUint32(at, v, true);
+  }
+
+  /** Starts over, keeping the buffer (a scratch writer reused frame after frame). */
+  reset(): void {
+    this.#at = 0;
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#at;
+  }
+
   /** The bytes written (a view; the writer must not be used afterwards). */
   finish(): Uint8Array {
     return this.#bytes.subarray(0, this.#at);

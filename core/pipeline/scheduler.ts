@@ -12,6 +12,7 @@
  * import { RunJournal } from "./resume.ts";
  * import { Scheduler } from "./scheduler.ts";
  * import { Timers } from "./link.ts";
+ * import { WorkFrameWriter } from "./codec.ts";
  * const timers = new Timers();
  * const scheduler = new Scheduler([{ type: "square", items: [1, 2, 3] }], {
  *   journal: new RunJournal(undefined),
@@ -20,17 +21,25 @@
  *   hooks: { wake: () => {}, settled: () => console.log("all settled"), abort: console.error },
  * });
  * scheduler.begin(undefined);
- * const worker = { name: "w", types: new Set(["square"]), credit: 2, inflight: new Set<never>() };
- * console.log(scheduler.assign(worker)); // two items, now in flight
+ * const worker = { name: "w", types: new Set(["square"]), credit: 2, inflight: 0 };
+ * const frame = new WorkFrameWriter();
+ * scheduler.assign(worker, frame);
+ * console.log(frame.count); // two items, now in flight
  * timers.clear();
  * ```
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { type AckData, defaultItemId, type FailedItem, type IndexRanges } from "./codec.ts";
+import {
+  type AckData,
+  defaultItemId,
+  type FailedItem,
+  type IndexRanges,
+  type WorkFrameWriter,
+} from "./codec.ts";
 import { checkDependencies } from "./graph.ts";
 import { addNew, type Timers } from "./link.ts";
-import { IndexWindow } from "./index_window.ts";
+import { BACKOFF, FINISHED, INFLIGHT, ItemColumns, NONE, QUEUED } from "./item_columns.ts";
 import type { RunJournal } from "./resume.ts";
 
 const log = getLogger(["zedge", "pipeline", "distributor"]);
@@ -92,25 +101,12 @@ export interface TaskSource {
 }
 
 /**
- * Where an item is in its life: waiting to be handed out, at a worker,
- * reported done and waiting for its ACK, waiting out a retry delay, done, or
- * failed for good.
- *
- * @example
- * ```ts
- * import type { ItemState } from "./scheduler.ts";
- * const settled = (s: ItemState) => s === "done" || s === "failed";
- * ```
- */
-export type ItemState = "queued" | "inflight" | "finished" | "backoff" | "done" | "failed";
-
-/**
  * Whoever holds items in flight (a worker), as the scheduler sees it.
  *
  * @example
  * ```ts
  * import type { ItemHolder } from "./scheduler.ts";
- * const w: ItemHolder = { name: "cpu-1", types: new Set(["tiles"]), credit: 4, inflight: new Set() };
+ * const w: ItemHolder = { name: "cpu-1", types: new Set(["tiles"]), credit: 4, inflight: 0 };
  * ```
  */
 export interface ItemHolder {
@@ -120,73 +116,8 @@ export interface ItemHolder {
   readonly types: ReadonlySet<string>;
   /** Items it may still be given. */
   credit: number;
-  /** Items it holds. */
-  readonly inflight: Set<Item>;
-}
-
-/**
- * One item, from its source to done or failed.
- *
- * @example
- * ```ts
- * import type { Item } from "./scheduler.ts";
- * const isLate = (item: Item, now: number) => item.deadline > 0 && now > item.deadline;
- * ```
- */
-export interface Item {
-  /** Stable id. */
-  readonly id: string;
-  /** Task type (the journal records it). */
-  readonly type: string;
-  /** Position in its type's source: its number on the wire. */
-  readonly index: number;
-  /** True when `id` came from the source's `idOf`. */
-  readonly ownId: boolean;
-  /** @internal */
-  readonly task: TaskState;
-  /** What the source yielded; dropped once the item is settled. */
-  payload: unknown;
-  /** Deliveries so far (the attempt number of the latest). */
-  attempt: number;
-  /** Its type's per-item time limit (ms, 0 = none). */
-  readonly timeoutMs: number;
-  /** Where it is in its life. */
-  state: ItemState;
-  /** The worker holding it while in flight. */
-  worker: ItemHolder | null;
-  /** When it overruns (in flight) or its ACK is late (finished); 0 = never. */
-  deadline: number;
-  /** Reason of the last failure. */
-  reason: string;
-}
-
-/** An {@link Item} whose default id is spelled out only when read. */
-class ScheduledItem implements Item {
-  readonly type: string;
-  readonly ownId: boolean;
-  readonly timeoutMs: number;
-  attempt = 0;
-  state: ItemState = "queued";
-  worker: ItemHolder | null = null;
-  deadline = 0;
-  reason = "";
-  readonly #own: string | undefined;
-
-  constructor(
-    readonly task: TaskState,
-    readonly index: number,
-    own: string | undefined,
-    public payload: unknown,
-  ) {
-    this.type = task.source.type;
-    this.ownId = own !== undefined;
-    this.timeoutMs = task.source.timeoutMs ?? 0;
-    this.#own = own;
-  }
-
-  get id(): string {
-    return this.#own ?? defaultItemId(this.type, this.index);
-  }
+  /** Items it holds (the scheduler counts them). */
+  inflight: number;
 }
 
 /**
@@ -203,14 +134,20 @@ export interface TaskState {
   source: TaskSource;
   /** Waiting for its parents, running, settled (every item done or failed), or skipped. */
   status: "waiting" | "running" | "settled" | "skipped";
-  /** Items read from the source and not handed out yet (retries go first). */
-  queue: ItemQueue;
   /**
    * Items of this type not settled yet, by index (credit and ACKs name
    * items so). Settled ones leave it, so it stays about read-ahead plus
    * in-flight sized.
    */
-  items: IndexWindow<Item>;
+  items: ItemColumns<ItemHolder>;
+  /** Next index to consider handing out: queued items at or above it have never been out. */
+  cursor: number;
+  /** Indexes queued again after a failure; they go before new ones. */
+  retries: number[];
+  /** Items queued (new and retried). */
+  queued: number;
+  /** The source when it is an array: read by position, no iterator result per item. */
+  array: readonly unknown[] | null;
   /** The source being read, once the type runs. */
   iterator: Iterator<unknown> | AsyncIterator<unknown> | null;
   /** True for an async source. */
@@ -232,53 +169,12 @@ export interface TaskState {
 }
 
 /**
- * FIFO with O(1) push/shift and front insertion for retries.
- *
- * @example
- * ```ts
- * import { ItemQueue } from "./scheduler.ts";
- * const queue = new ItemQueue();
- * console.log(queue.length); // 0
- * ```
- */
-export class ItemQueue {
-  #items: Item[] = [];
-  #head = 0;
-  /** Items queued. */
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-  /** Adds at the back. */
-  push(item: Item): void {
-    this.#items.push(item);
-  }
-  /** Adds at the front (a retry goes before new items). */
-  unshift(item: Item): void {
-    if (this.#head > 0) this.#items[--this.#head] = item;
-    else this.#items.unshift(item);
-  }
-  /** The front item, left in place. */
-  peek(): Item | undefined {
-    return this.#head < this.#items.length ? this.#items[this.#head] : undefined;
-  }
-  /** Takes from the front. */
-  shift(): Item | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head++];
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-}
-
-/**
- * Finished items waiting for their ACK, in the order they finished. Every
- * deadline is the finish time plus the same ACK timeout, so the overdue ones
- * are at the front; an entry whose item has moved on (ACKed, failed, or
- * finished again later) is skipped when reached, not searched for when it
- * moves — no per-item hashing on the hot path.
+ * Finished items waiting for their ACK, as the ranges the workers reported
+ * them in, in the order they finished. Every deadline is the finish time
+ * plus the same ACK timeout, so the overdue ones are at the front; an item
+ * that has moved on (ACKed, failed, or finished again later) is skipped
+ * when reached, not searched for when it moves — no per-item work beyond
+ * one look when its range leaves the front.
  *
  * @example
  * ```ts
@@ -288,45 +184,71 @@ export class ItemQueue {
  * ```
  */
 export class AckDeadlines {
-  #items: Item[] = [];
+  #tasks: TaskState[] = [];
+  #starts: number[] = [];
+  #ends: number[] = [];
   #deadlines: number[] = [];
   #head = 0;
 
-  /** `item` (state `finished`, its `deadline` set) waits for its ACK. */
-  push(item: Item): void {
-    // Entries ACKed since are dropped from the front as we go, so the queue
-    // holds about what is really waiting, not a heartbeat's worth of items.
-    if (this.#head < this.#items.length && !this.#current(this.#head)) this.takeOverdue(-Infinity);
-    this.#items.push(item);
-    this.#deadlines.push(item.deadline);
+  /** Items `start` to `end - 1` of `task` finished with `deadline` (those still so wait). */
+  push(task: TaskState, start: number, end: number, deadline: number): void {
+    // Ranges ACKed since are dropped from the front as we go, so the queue
+    // holds about what is really waiting, not a heartbeat's worth of ranges.
+    this.#prune(-Infinity);
+    this.#tasks.push(task);
+    this.#starts.push(start);
+    this.#ends.push(end);
+    this.#deadlines.push(deadline);
   }
 
-  #current(at: number): boolean {
-    const item = this.#items[at];
-    return item.state === "finished" && item.deadline === this.#deadlines[at];
+  /** True while item `index` of the entry `at` still waits for the ACK it names. */
+  #waiting(at: number, index: number): boolean {
+    const items = this.#tasks[at].items;
+    const state = items.stateOf(index);
+    return state === FINISHED && items.deadline[items.slotOf(index)] === this.#deadlines[at];
   }
 
-  /** The items still waiting whose deadline is before `now`, taken out. */
-  takeOverdue(now: number): Item[] {
-    const overdue: Item[] = [];
-    const items = this.#items;
-    const deadlines = this.#deadlines;
+  /**
+   * Drops settled items from the front; stops at the first one still
+   * waiting whose deadline is not before `now`. Items still waiting with an
+   * earlier deadline go to `overdue`.
+   */
+  #prune(now: number, overdue?: [TaskState, number][]): void {
+    const starts = this.#starts;
+    const ends = this.#ends;
     let head = this.#head;
-    for (; head < items.length; head++) {
-      const current = this.#current(head);
-      if (current && deadlines[head] >= now) break;
-      if (current) overdue.push(items[head]);
+    for (; head < starts.length; head++) {
+      const late = this.#deadlines[head] < now;
+      let start = starts[head];
+      const end = ends[head];
+      for (; start < end; start++) {
+        if (!this.#waiting(head, start)) continue;
+        if (!late) break;
+        overdue?.push([this.#tasks[head], start]);
+      }
+      starts[head] = start;
+      if (start < end) break;
     }
-    if (head === items.length) {
-      this.#items = [];
+    if (head === starts.length) {
+      this.#tasks = [];
+      this.#starts = [];
+      this.#ends = [];
       this.#deadlines = [];
       head = 0;
-    } else if (head > 1024 && head * 2 > items.length) {
-      this.#items = items.slice(head);
-      this.#deadlines = deadlines.slice(head);
+    } else if (head > 1024 && head * 2 > starts.length) {
+      this.#tasks = this.#tasks.slice(head);
+      this.#starts = starts.slice(head);
+      this.#ends = ends.slice(head);
+      this.#deadlines = this.#deadlines.slice(head);
       head = 0;
     }
     this.#head = head;
+  }
+
+  /** The items still waiting whose deadline is before `now`, taken out. */
+  takeOverdue(now: number): [TaskState, number][] {
+    const overdue: [TaskState, number][] = [];
+    this.#prune(now, overdue);
     return overdue;
   }
 }
@@ -418,7 +340,7 @@ export class Scheduler {
    * ACK names those by id, since their index may differ in a restarted run.
    * Settled ones leave it.
    */
-  readonly #ownIds = new Map<string, Item>();
+  readonly #ownIds = new Map<string, { task: TaskState; index: number }>();
   /** Items generated this run (resumed ones not counted). */
   #generated = 0;
   /** Every id generated this run, kept only when a source has its own `idOf` (duplicates). */
@@ -456,8 +378,11 @@ export class Scheduler {
       const task: TaskState = {
         source,
         status: "waiting",
-        queue: new ItemQueue(),
-        items: new IndexWindow(),
+        items: new ItemColumns(),
+        cursor: 0,
+        retries: [],
+        queued: 0,
+        array: null,
         iterator: null,
         async: false,
         pulling: false,
@@ -518,65 +443,93 @@ export class Scheduler {
     this.#stopped = true;
   }
 
-  /** Item `index` of `type`, if it was generated this run and is not settled. */
-  itemAt(type: string, index: number): Item | undefined {
-    return this.#tasks.get(type)?.items.get(index);
-  }
-
   /**
-   * Hands `worker` queued items of its types, round robin over the running
-   * types, while it has credit; they are in flight from now on.
+   * Writes queued items of `worker`'s types into `frame`, round robin over
+   * the running types, while it has credit; they are in flight from now on.
+   * An item whose payload msgpack cannot encode fails for good instead (no
+   * retry can fix a payload) and costs no credit.
    */
-  assign(worker: ItemHolder): Item[] {
-    const batch: Item[] = [];
+  assign(worker: ItemHolder, frame: WorkFrameWriter): void {
     const running = this.#running;
+    const now = performance.now();
     let progress = true;
     while (worker.credit > 0 && progress) {
       progress = false;
       for (const task of running) {
         if (worker.credit <= 0) break;
         if (!worker.types.has(task.source.type)) continue;
-        const item = this.#nextQueued(task);
-        if (item === undefined) continue;
-        task.queue.shift();
-        progress = true;
-        worker.credit--;
-        item.attempt++;
-        item.state = "inflight";
-        item.worker = worker;
-        const timeoutMs = item.timeoutMs;
-        // The worker enforces the limit itself and reports first; the grace
-        // period covers a worker that cannot (a hung single-threaded one).
-        item.deadline = timeoutMs > 0 ? performance.now() + timeoutMs + this.#options.graceMs : 0;
-        worker.inflight.add(item);
-        batch.push(item); // an Item is the WorkItem the codec encodes
+        // One type alone takes all the credit at once; several take turns item by item.
+        const take = running.length === 1 ? worker.credit : 1;
+        for (let n = 0; n < take; n++) {
+          const index = this.#takeQueued(task);
+          if (index < 0) break;
+          progress = true;
+          const items = task.items;
+          const at = items.slotOf(index);
+          const attempt = items.attempt[at] + 1;
+          const timeoutMs = task.source.timeoutMs ?? 0;
+          try {
+            frame.add(
+              task.source.type,
+              index,
+              attempt,
+              timeoutMs,
+              items.ownIdOf(index),
+              items.payload[at],
+            );
+          } catch (error) {
+            task.queued++; // still queued as #settleFailed sees it: it counts it out again
+            items.attempt[at] = attempt; // this was its (only) attempt
+            this.#settleFailed(task, index, `payload cannot be encoded: ${error}`);
+            continue;
+          }
+          worker.credit--;
+          worker.inflight++;
+          items.attempt[at] = attempt;
+          items.state[at] = INFLIGHT;
+          items.holder[at] = worker;
+          // The worker enforces the limit itself and reports first; the grace
+          // period covers a worker that cannot (a hung single-threaded one).
+          items.deadline[at] = timeoutMs > 0 ? now + timeoutMs + this.#options.graceMs : 0;
+        }
       }
     }
-    return batch;
   }
 
   /**
-   * The item `task` would hand out next, if its gate lets one go. An ACK can
-   * arrive for a queued item (a result from before a restart or a
-   * redelivery): it is done and dropped here, not handed out again.
+   * Takes the index `task` hands out next (-1 when none), if its gate lets
+   * one go: retries first, then new items in order. An ACK can arrive for a
+   * queued item (a result from before a restart or a redelivery): it is
+   * done and released, and skipped here.
    */
-  #nextQueued(task: TaskState): Item | undefined {
-    let item = task.queue.peek();
-    while (item !== undefined && item.state !== "queued") {
-      task.queue.shift();
-      item = task.queue.peek();
+  #takeQueued(task: TaskState): number {
+    if (task.queued === 0) return -1;
+    const items = task.items;
+    const retries = task.retries;
+    while (retries.length > 0 && items.stateOf(retries[0]) !== QUEUED) retries.shift();
+    let index = retries.length > 0 ? retries[0] : -1;
+    if (index < 0) {
+      let cursor = task.cursor;
+      while (cursor < task.index && items.stateOf(cursor) !== QUEUED) cursor++;
+      task.cursor = cursor;
+      if (cursor >= task.index) return -1;
+      index = cursor;
     }
-    if (item === undefined) return undefined;
     const gate = task.source.isAvailableForHandling;
-    if (gate === undefined) return item;
-    try {
-      return gate(this.#lastAck) ? item : undefined;
-    } catch (error) {
-      this.#hooks.abort(
-        new Error(`task type '${task.source.type}': isAvailableForHandling threw: ${error}`),
-      );
-      return undefined;
+    if (gate !== undefined) {
+      try {
+        if (!gate(this.#lastAck)) return -1;
+      } catch (error) {
+        this.#hooks.abort(
+          new Error(`task type '${task.source.type}': isAvailableForHandling threw: ${error}`),
+        );
+        return -1;
+      }
     }
+    if (retries.length > 0) retries.shift();
+    else task.cursor = index + 1;
+    task.queued--;
+    return index;
   }
 
   /** Tops up the read-ahead of every running type. */
@@ -588,27 +541,33 @@ export class Scheduler {
   finished(worker: ItemHolder, done: readonly IndexRanges[]): void {
     const deadline = performance.now() + this.#ackTimeoutMs;
     for (const { type, ranges } of done) {
-      const items = this.#tasks.get(type)?.items;
-      if (items === undefined) continue;
+      const task = this.#tasks.get(type);
+      if (task === undefined) continue;
+      const items = task.items;
+      const state = items.state;
       for (let r = 0; r < ranges.length; r += 2) {
-        for (let index = ranges[r], end = index + ranges[r + 1]; index < end; index++) {
-          const item = items.get(index);
-          if (item === undefined || item.worker !== worker || item.state !== "inflight") continue;
-          worker.inflight.delete(item);
-          item.worker = null;
-          item.state = "finished";
-          item.deadline = deadline;
-          this.#awaitingAck.push(item);
+        const start = Math.max(ranges[r], items.low);
+        const end = Math.min(ranges[r] + ranges[r + 1], items.high);
+        if (start >= end) continue;
+        for (let index = start; index < end; index++) {
+          const at = items.slotOf(index);
+          if (state[at] !== INFLIGHT || items.holder[at] !== worker) continue;
+          worker.inflight--;
+          items.holder[at] = null;
+          state[at] = FINISHED;
+          items.deadline[at] = deadline;
         }
+        this.#awaitingAck.push(task, start, end, deadline);
       }
     }
   }
 
   /** `worker` reports item `index` of `type` failed: retried or failed for good. */
   failedAt(worker: ItemHolder, type: string, index: number, reason: string): void {
-    const item = this.itemAt(type, index);
-    if (item === undefined || item.worker !== worker || item.state !== "inflight") return;
-    this.fail(item, reason);
+    const task = this.#tasks.get(type);
+    if (task === undefined || task.items.stateOf(index) !== INFLIGHT) return;
+    if (task.items.holder[task.items.slotOf(index)] !== worker) return;
+    this.#fail(task, index, reason);
   }
 
   /**
@@ -617,19 +576,16 @@ export class Scheduler {
    */
   acked(done: readonly IndexRanges[], ids: readonly string[], data?: AckData): void {
     if (data !== undefined) this.#lastAck = data;
-    const batch: Item[] = [];
-    const take = (item: Item) => {
-      if (item.state === "done" || item.state === "failed") return; // named twice, or settled
-      item.state = "done";
-      batch.push(item);
-    };
+    const record: { id: string; type: string }[] | null = this.#journal.remembers ? [] : null;
+    const touched: TaskState[] = [];
     for (const { type, ranges } of done) {
       const task = this.#tasks.get(type);
       for (let r = 0; r < ranges.length; r += 2) {
         for (let index = ranges[r], end = index + ranges[r + 1]; index < end; index++) {
-          const item = task?.items.get(index);
-          if (item !== undefined) take(item);
-          // Not generated yet (e.g. after a restart): remember it. An index below the
+          if (task !== undefined && task.items.stateOf(index) !== NONE) {
+            this.#settleDone(task, index, record);
+            if (touched[touched.length - 1] !== task) touched.push(task);
+          } // Not generated yet (e.g. after a restart): remember it. An index below the
           // source's position was generated and has settled: that ACK came again.
           else if (task === undefined || index >= task.index) {
             this.#journal.ackedEarly(defaultItemId(type, index));
@@ -638,102 +594,157 @@ export class Scheduler {
       }
     }
     for (const id of ids) {
-      const item = this.#ownIds.get(id);
-      if (item !== undefined) take(item);
-      else this.#journal.ackedEarly(id);
+      const own = this.#ownIds.get(id);
+      if (own === undefined) {
+        this.#journal.ackedEarly(id);
+        continue;
+      }
+      this.#settleDone(own.task, own.index, record);
+      if (touched[touched.length - 1] !== own.task) touched.push(own.task);
     }
-    this.#markDone(batch);
+    this.#afterDone(touched, record);
   }
 
   /** Redelivers finished items whose ACK is overdue (call only while a collector is up). */
   expireAcks(now: number): void {
-    for (const item of this.#awaitingAck.takeOverdue(now)) {
-      this.fail(item, `no ACK from the collector within ${this.#ackTimeoutMs} ms`);
+    for (const [task, index] of this.#awaitingAck.takeOverdue(now)) {
+      this.#fail(task, index, `no ACK from the collector within ${this.#ackTimeoutMs} ms`);
     }
   }
 
   /** Fails the items `holder` holds past their time limit. */
   expireInflight(holder: ItemHolder, now: number): void {
-    for (const item of [...holder.inflight]) {
-      if (item.deadline > 0 && now > item.deadline) {
-        this.fail(item, `timeout after ${item.task.source.timeoutMs} ms`);
+    for (const task of this.#tasks.values()) {
+      const timeoutMs = task.source.timeoutMs ?? 0;
+      if (timeoutMs <= 0) continue; // no deadline to pass
+      for (const index of this.#heldBy(task, holder)) {
+        const deadline = task.items.deadline[task.items.slotOf(index)];
+        if (deadline > 0 && now > deadline) {
+          this.#fail(task, index, `timeout after ${timeoutMs} ms`);
+        }
       }
     }
   }
 
   /** Fails every item `holder` holds (it died or left). */
   failAll(holder: ItemHolder, reason: string): void {
-    for (const item of [...holder.inflight]) this.fail(item, reason);
-    holder.inflight.clear();
+    for (const task of this.#tasks.values()) {
+      if (task.items.size === 0) continue;
+      for (const index of this.#heldBy(task, holder)) this.#fail(task, index, reason);
+    }
+    holder.inflight = 0;
+  }
+
+  /** Indexes of `task` that `holder` holds in flight (a scan: rare events only). */
+  #heldBy(task: TaskState, holder: ItemHolder): number[] {
+    const items = task.items;
+    const held: number[] = [];
+    for (let index = items.low; index < items.high; index++) {
+      const at = items.slotOf(index);
+      if (items.state[at] === INFLIGHT && items.holder[at] === holder) held.push(index);
+    }
+    return held;
+  }
+
+  /** The id of item `index` of `task` (its own, or the default one). */
+  #idOf(task: TaskState, index: number): string {
+    return task.items.ownIdOf(index) ?? defaultItemId(task.source.type, index);
   }
 
   /**
-   * One attempt of `item` failed: it is retried after a backoff, or failed
-   * for good once its retries are used up (at once when `final`).
+   * One attempt of item `index` failed: it is retried after a backoff, or
+   * failed for good once its retries are used up.
    */
-  fail(item: Item, reason: string, final = false): void {
-    if (item.worker !== null) item.worker.inflight.delete(item);
-    item.worker = null;
-    item.reason = reason;
-    const maxRetries = item.task.source.maxRetries ?? 3;
-    if (final || item.attempt > maxRetries) {
-      item.state = "failed";
-      item.payload = undefined;
-      this.#forget(item);
-      item.task.failed++;
-      item.task.outstanding--;
-      this.failed.push({ id: item.id, type: item.type, reason, attempts: item.attempt });
-      log.error("item {id} failed after {attempts} attempts: {reason}", {
-        id: item.id,
-        attempts: item.attempt,
-        reason,
-      });
-      this.#maybeSettle(item.task);
+  #fail(task: TaskState, index: number, reason: string): void {
+    const items = task.items;
+    const at = items.slotOf(index);
+    const attempt = items.attempt[at];
+    if (attempt > (task.source.maxRetries ?? 3)) {
+      this.#settleFailed(task, index, reason);
       return;
     }
-    item.state = "backoff";
+    const state = items.state[at];
+    if (state === INFLIGHT) {
+      const holder = items.holder[at];
+      if (holder !== null) holder.inflight--;
+      items.holder[at] = null;
+    } else if (state === QUEUED) task.queued--;
+    items.state[at] = BACKOFF;
     this.retries++;
     const base = this.#options.retryBackoffMs ?? 100;
     const wait = Math.min(
-      base * 2 ** Math.max(0, item.attempt - 1),
+      base * 2 ** Math.max(0, attempt - 1),
       this.#options.retryBackoffMaxMs ?? 5000,
     );
+    const id = this.#idOf(task, index);
     log.info("item {id} attempt {attempts} failed ({reason}); retrying in {wait} ms", {
-      id: item.id,
-      attempts: item.attempt,
+      id,
+      attempts: attempt,
       reason,
       wait,
     });
     this.#options.timers.after(wait, () => {
-      if (item.state !== "backoff") return;
-      item.state = "queued";
-      item.task.queue.unshift(item);
+      if (items.stateOf(index) !== BACKOFF) return; // ACKed meanwhile
+      items.state[items.slotOf(index)] = QUEUED;
+      task.queued++;
+      task.retries.push(index);
       this.#hooks.wake();
     });
   }
 
-  /** A settled item leaves every table. */
-  #forget(item: Item): void {
-    item.task.items.delete(item.index);
-    if (item.ownId) this.#ownIds.delete(item.id);
+  /** Item `index` of `task` failed for good (at once, whatever its retries). */
+  #settleFailed(task: TaskState, index: number, reason: string): void {
+    const items = task.items;
+    const at = items.slotOf(index);
+    const state = items.state[at];
+    if (state === NONE) return;
+    if (state === QUEUED) task.queued--;
+    if (state === INFLIGHT) {
+      const holder = items.holder[at];
+      if (holder !== null) holder.inflight--;
+    }
+    const id = this.#idOf(task, index);
+    const attempts = items.attempt[at];
+    this.#release(task, index);
+    task.failed++;
+    task.outstanding--;
+    this.failed.push({ id, type: task.source.type, reason, attempts });
+    log.error("item {id} failed after {attempts} attempts: {reason}", { id, attempts, reason });
+    this.#maybeSettle(task);
   }
 
-  #markDone(items: Item[]): void {
-    if (items.length === 0) return;
-    this.#journal.record(items);
-    const touched = new Set<TaskState>();
-    let last: TaskState | null = null; // batches are mostly of one type: skip the Set then
-    for (const item of items) {
-      if (item.worker !== null) item.worker.inflight.delete(item);
-      item.worker = null;
-      item.state = "done";
-      item.payload = undefined;
-      this.#forget(item);
-      item.task.outstanding--;
-      this.done++;
-      if (item.task !== last) touched.add(last = item.task);
+  /** Item `index` of `task` (held) is ACKed: done, out of every table. */
+  #settleDone(
+    task: TaskState,
+    index: number,
+    record: { id: string; type: string }[] | null,
+  ): void {
+    const items = task.items;
+    const at = items.slotOf(index);
+    const state = items.state[at];
+    if (state === QUEUED) task.queued--;
+    else if (state === INFLIGHT) {
+      const holder = items.holder[at];
+      if (holder !== null) holder.inflight--;
     }
-    for (const task of touched) {
+    if (record !== null) record.push({ id: this.#idOf(task, index), type: task.source.type });
+    this.#release(task, index);
+    task.outstanding--;
+    this.done++;
+  }
+
+  /** A settled item leaves every table. */
+  #release(task: TaskState, index: number): void {
+    const own = task.items.ownIdOf(index);
+    if (own !== undefined) this.#ownIds.delete(own);
+    task.items.release(index);
+  }
+
+  /** Items of the `touched` types were done: journal, settle, refill, dispatch. */
+  #afterDone(touched: TaskState[], record: { id: string; type: string }[] | null): void {
+    if (touched.length === 0) return;
+    if (record !== null) this.#journal.record(record);
+    for (const task of new Set(touched)) {
       this.#maybeSettle(task);
       this.#fill(task);
     }
@@ -758,7 +769,9 @@ export class Scheduler {
     try {
       const items = task.source.items;
       const iterable = typeof items === "function" ? items({ metadata: this.#metadata }) : items;
-      if (Symbol.asyncIterator in Object(iterable)) {
+      if (Array.isArray(iterable)) {
+        task.array = iterable;
+      } else if (Symbol.asyncIterator in Object(iterable)) {
         task.iterator = (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]();
         task.async = true;
       } else if (Symbol.iterator in Object(iterable)) {
@@ -784,11 +797,21 @@ export class Scheduler {
   #fill(task: TaskState): void {
     if (task.pulling || task.exhausted || task.status !== "running" || this.#stopped) return;
     const readAhead = this.#readAhead;
-    if (task.queue.length >= readAhead) return;
+    if (task.queued >= readAhead) return;
     if (!task.async) {
+      const array = task.array;
       const iterator = task.iterator as Iterator<unknown>;
       try {
-        while (task.queue.length < readAhead) {
+        while (task.queued < readAhead) {
+          if (array !== null) {
+            // An array is read by position (as its iterator would, length read each time).
+            if (task.index >= array.length) {
+              task.exhausted = true;
+              break;
+            }
+            this.#addItem(task, array[task.index]);
+            continue;
+          }
           const next = iterator.next();
           if (next.done) {
             task.exhausted = true;
@@ -806,7 +829,7 @@ export class Scheduler {
     task.pulling = true;
     const iterator = task.iterator as AsyncIterator<unknown>;
     (async () => {
-      while (task.queue.length < readAhead && !this.#stopped) {
+      while (task.queued < readAhead && !this.#stopped) {
         const next = await iterator.next();
         if (next.done) {
           task.exhausted = true;
@@ -854,16 +877,21 @@ export class Scheduler {
       this.done++;
       return;
     }
-    const item = new ScheduledItem(task, index, own, payload);
-    task.items.add(item);
-    if (own !== undefined) this.#ownIds.set(own, item);
     this.#generated++;
-    task.outstanding++;
-    if (this.#journal.hasEarlyAcks && this.#journal.takeEarlyAck(item.id)) {
-      this.#markDone([item]);
+    if (
+      this.#journal.hasEarlyAcks && this.#journal.takeEarlyAck(id ?? defaultItemId(type, index))
+    ) {
+      // ACKed before it existed: done at once, never held.
+      if (this.#journal.remembers) this.#journal.record([{ id: id!, type }]);
+      this.done++;
+      this.#maybeSettle(task);
+      this.#hooks.wake();
       return;
     }
-    task.queue.push(item);
+    task.items.add(index, payload, own);
+    if (own !== undefined) this.#ownIds.set(own, { task, index });
+    task.outstanding++;
+    task.queued++;
   }
 
   #maybeSettle(task: TaskState): void {

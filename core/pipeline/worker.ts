@@ -36,7 +36,7 @@ import {
   type PipelineMessage,
   type WorkItem,
 } from "./codec.ts";
-import { type Executor, InlineExecutor, ThreadPool } from "./executor.ts";
+import { type Executor, InlineExecutor, type Outcome, ThreadPool } from "./executor.ts";
 import type { HandlerMap } from "./handlers.ts";
 import { maxMessageSizeOption } from "../limits.ts";
 import { atMost, OrderedSender, Soon } from "./link.ts";
@@ -354,49 +354,67 @@ export class PipelineWorker {
   #runQueued(): void {
     // A pool queues internally and hands a freed thread its next item at
     // once; an inline executor gets one item at a time.
-    const limit = this.#executor.queues ? this.#capacity : this.#executor.slots;
+    const executor = this.#executor;
+    const limit = executor.queues ? this.#capacity : executor.slots;
     while (this.#running < limit && this.#queue.length > 0 && !this.#closed) {
       const item = this.#queue.shift()!;
       this.#running++;
       // Date.now, not performance.now: millisecond resolution is all these
       // checks need, and it costs no call out of V8 (two per item otherwise).
       const started = Date.now();
-      this.#executor.run(item, this.#metadata.get(item.type)).then((outcome) => {
-        this.#running--;
-        if (outcome.ok) {
-          this.stats.processed++;
-          this.#pendingResults.push({
-            id: item.id,
-            type: item.type,
-            index: item.index!,
-            ownId: item.ownId,
-            value: outcome.value,
-          });
-        } else {
-          this.stats.failed++;
-          this.#pendingFailed.push({ type: item.type, index: item.index!, reason: outcome.reason });
-        }
-        this.#pendingCredit++;
-        const now = Date.now();
-        // A slow item in this thread gains nothing from batching: report it
-        // now (the first write after a quiet spell goes to the socket at once)
-        // so the distributor refills us while the next item runs. Fast items,
-        // and slow ones from a pool (whose threads end items in bursts: ten
-        // threads started together end together), share one report, sent on
-        // the next turn: one message each way for the burst, not one per item.
-        // A long run of fast items reports every quarter of the credit, so
-        // the distributor refills while the rest runs instead of after it.
-        const slowHere = now - started >= 1 && !this.#executor.queues;
-        if (slowHere || this.#pendingCredit >= this.#reportEvery) this.#flush();
-        else this.#soon.request();
-        // The next item, when one is here, starts at once: an event-loop turn
-        // costs about as much as a fast item. Only a worker that has not
-        // yielded for half a heartbeat interval (blocking handlers back to
-        // back) takes that turn, so heartbeats and refills are read.
-        if (now - this.#lastTurn < this.#interval / 2) this.#runQueued();
-        else this.#soon.request();
-      });
+      const metadata = this.#metadata.get(item.type);
+      // A handler that returns no promise has its outcome here and now: the
+      // loop goes on to the next item without a trip through the microtasks.
+      const outcome = executor.runNow !== undefined
+        ? executor.runNow(item, metadata)
+        : executor.run(item, metadata);
+      if (outcome instanceof Promise) {
+        outcome.then((o) => {
+          if (this.#settle(item, o, started)) this.#runQueued();
+        });
+      } else if (!this.#settle(item, outcome, started)) return;
     }
+  }
+
+  /**
+   * Records `item`'s outcome and reports it when due; true when the next
+   * item may start in this turn.
+   */
+  #settle(item: WorkItem, outcome: Outcome, started: number): boolean {
+    this.#running--;
+    if (outcome.ok) {
+      this.stats.processed++;
+      this.#pendingResults.push({
+        id: item.id,
+        type: item.type,
+        index: item.index!,
+        ownId: item.ownId,
+        value: outcome.value,
+      });
+    } else {
+      this.stats.failed++;
+      this.#pendingFailed.push({ type: item.type, index: item.index!, reason: outcome.reason });
+    }
+    this.#pendingCredit++;
+    const now = Date.now();
+    // A slow item in this thread gains nothing from batching: report it
+    // now (the first write after a quiet spell goes to the socket at once)
+    // so the distributor refills us while the next item runs. Fast items,
+    // and slow ones from a pool (whose threads end items in bursts: ten
+    // threads started together end together), share one report, sent on
+    // the next turn: one message each way for the burst, not one per item.
+    // A long run of fast items reports every quarter of the credit, so
+    // the distributor refills while the rest runs instead of after it.
+    const slowHere = now - started >= 1 && !this.#executor.queues;
+    if (slowHere || this.#pendingCredit >= this.#reportEvery) this.#flush();
+    else this.#soon.request();
+    // The next item, when one is here, starts at once: an event-loop turn
+    // costs about as much as a fast item. Only a worker that has not
+    // yielded for half a heartbeat interval (blocking handlers back to
+    // back) takes that turn, so heartbeats and refills are read.
+    if (now - this.#lastTurn < this.#interval / 2) return true;
+    this.#soon.request();
+    return false;
   }
 
   #flush(): void {

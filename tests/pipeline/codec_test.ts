@@ -9,6 +9,7 @@ import {
   type IndexRanges,
   PIPELINE_WIRE,
   type PipelineMessage,
+  resultColumnsOf,
 } from "../../core/pipeline/codec.ts";
 
 const samples: PipelineMessage[] = [
@@ -173,4 +174,96 @@ Deno.test("codec: undefined payloads travel as null", () => {
 Deno.test("codec: a READY without a wire version is a wire 1 worker", () => {
   const m = decodeMessage(encode(["R", "old", ["a"], 1]));
   assert.deepEqual(m, { kind: "ready", name: "old", types: ["a"], credit: 1 });
+});
+
+Deno.test("codec: a decoded results message also reads as columns, the same items", () => {
+  const message: PipelineMessage = {
+    kind: "results",
+    worker: "w1",
+    results: [
+      { id: "a:1", type: "a", index: 1, ownId: false, value: null },
+      { id: "own", type: "b", index: 3, ownId: true, value: { n: [1] } },
+      { id: "a:2", type: "a", index: 2, ownId: false, value: null },
+    ],
+  };
+  const decoded = decodeMessage(encodeMessage(message));
+  const columns = resultColumnsOf(decoded)!;
+  assert.equal(columns.count, 3);
+  assert.deepEqual(
+    Array.from({ length: 3 }, (_, i) => [
+      columns.types[columns.typeRefs[i]],
+      columns.indexes[i],
+      columns.ownIds?.[i],
+      columns.values?.[i],
+    ]),
+    [["a", 1, undefined, null], ["b", 3, "own", { n: [1] }], ["a", 2, undefined, null]],
+  );
+  assert.deepEqual(decoded, message);
+  assert.equal(resultColumnsOf(message), undefined); // built in code: no columns
+  assert.equal(resultColumnsOf(decodeMessage(encodeMessage({ kind: "end" }))), undefined);
+});
+
+Deno.test("codec: consecutive empty items travel as runs, a few bytes for any number", () => {
+  const empty = (index: number, type = "a", attempt = 1) => ({
+    id: `${type}:${index}`,
+    type,
+    index,
+    ownId: false,
+    payload: null,
+    attempt,
+    timeoutMs: 0,
+  });
+  // Breaks in the run: a gap, a payload, an own id, another attempt, another type.
+  const items = [
+    ...Array.from({ length: 1000 }, (_, i) => empty(i)),
+    empty(1005),
+    { ...empty(1006), payload: { x: 1 } },
+    empty(1007),
+    { ...empty(1008), id: "own", ownId: true },
+    empty(1009, "a", 2),
+    empty(1010, "b"),
+    empty(1011, "b"),
+  ];
+  const work = encodeMessage({ kind: "work", items });
+  assert.ok(work.length < 300, `${work.length} bytes`);
+  assert.deepEqual(decodeMessage(work), { kind: "work", items });
+
+  const results = items.map(({ id, type, index, ownId, payload }) => ({
+    id,
+    type,
+    index,
+    ownId,
+    value: payload,
+  }));
+  const frame = encodeMessage({ kind: "results", worker: "w", results });
+  assert.ok(frame.length < 250, `${frame.length} bytes`);
+  const decoded = decodeMessage(frame);
+  assert.deepEqual(decoded, { kind: "results", worker: "w", results });
+  assert.equal(resultColumnsOf(decoded)!.count, items.length);
+});
+
+Deno.test("codec: a run with an id or a value, of no items, or of too many is refused", () => {
+  // work: tag, no types but one, 1 entry: ref 0, index 0, attempt 1, timeout 0, flags, count
+  const workRun = (flags: number, count: number, index = 0) => {
+    const bytes = new Uint8Array(1 + 4 + 4 + 1 + 4 + 4 + 8 + 4 + 4 + 1 + 4);
+    const view = new DataView(bytes.buffer);
+    let at = 0;
+    bytes[at++] = 0x01;
+    view.setUint32(at, 1, true), at += 4;
+    view.setUint32(at, 1, true), at += 4;
+    bytes[at++] = "a".charCodeAt(0);
+    view.setUint32(at, 1, true), at += 4;
+    view.setUint32(at, 0, true), at += 4;
+    view.setFloat64(at, index, true), at += 8;
+    view.setUint32(at, 1, true), at += 4;
+    view.setUint32(at, 0, true), at += 4;
+    bytes[at++] = flags;
+    view.setUint32(at, count, true);
+    return bytes;
+  };
+  assert.equal((decodeMessage(workRun(4, 3)) as { items: unknown[] }).items.length, 3);
+  assert.throws(() => decodeMessage(workRun(4, 0)), /a run of no items/);
+  assert.throws(() => decodeMessage(workRun(4 | 2, 3)), /no own id and no value/);
+  assert.throws(() => decodeMessage(workRun(4, 2 ** 32 - 1)), /more than \d+ items in one frame/);
+  assert.throws(() => decodeMessage(workRun(4, 10, 2 ** 53 - 4)), /run past 2\^53/);
 });

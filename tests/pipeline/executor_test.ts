@@ -131,3 +131,35 @@ Deno.test("thread pool: an item sent ahead to a thread that hangs, crashes or ex
     pool.close();
   }
 });
+
+Deno.test("inline executor: a handler without a promise has its outcome at once, others as a promise", async () => {
+  const ex = new InlineExecutor({
+    handlers: {
+      double: (p) => (p as number) * 2,
+      boom: () => {
+        throw new RangeError("no");
+      },
+      later: async (p) => {
+        await new Promise((r) => setTimeout(r, 1));
+        return p;
+      },
+      never: () => new Promise(() => {}),
+    },
+  });
+  await ex.start();
+  assert.deepEqual(ex.runNow(item("double", 4)), { ok: true, value: 8 });
+  assert.deepEqual(ex.runNow(item("boom")), { ok: false, reason: "RangeError: no" });
+  assert.deepEqual(ex.runNow(item("nope")), {
+    ok: false,
+    reason: "no handler for task type 'nope'",
+  });
+  const later = ex.runNow(item("later", "x"));
+  assert.ok(later instanceof Promise);
+  assert.deepEqual(await later, { ok: true, value: "x" });
+  assert.deepEqual(await ex.runNow(item("never", null, 20)), {
+    ok: false,
+    reason: "Error: timeout after 20 ms",
+  });
+  // run() is the same, always as a promise.
+  assert.deepEqual(await ex.run(item("double", 5)), { ok: true, value: 10 });
+});

@@ -325,6 +325,56 @@ Deno.test("pipeline: a redelivered result is counted once (collector de-duplicat
   }
 });
 
+Deno.test("pipeline: a collector without onResult ACKs every item once and counts redeliveries", async () => {
+  // No onResult and no journal: the collector ACKs straight from the frame's columns.
+  const distributor = new Distributor({
+    workers: "tcp://127.0.0.1:0",
+    acks: "tcp://127.0.0.1:0",
+    ...FAST,
+    tasks: [
+      { type: "echo", items: Array.from({ length: 300 }, (_, i) => i) },
+      { type: "sleep", items: [{ ms: 1 }, { ms: 1 }, { ms: 1 }], idOf: (_, i) => `sl-${i}` },
+    ],
+  });
+  await distributor.start();
+  const collector = new Collector({
+    results: "tcp://127.0.0.1:0",
+    distributor: distributor.endpoints.acks,
+    heartbeatIntervalMs: 100,
+    exitOnFinished: false,
+  });
+  await collector.start();
+  const worker = new PipelineWorker({
+    distributor: distributor.endpoints.workers,
+    collector: collector.endpoint,
+    module: handlers,
+    prefetch: 50,
+    ...FAST,
+  });
+  const rogue = new Dealer({ linger: 0 });
+  try {
+    worker.run();
+    const summary = await distributor.run();
+    assert.equal(summary.done, 303);
+    assert.equal(summary.retries, 0);
+    assert.equal(collector.duplicates, 0);
+    rogue.connect(collector.endpoint);
+    await rogue.send(encodePipelineMessage({
+      kind: "results",
+      worker: "replay",
+      results: [
+        { id: "echo:7", type: "echo", index: 7, value: null },
+        { id: "sl-1", type: "sleep", index: 1, ownId: true, value: null },
+        { id: "echo:8", type: "echo", index: 8, value: null },
+      ],
+    }));
+    await waitFor(() => collector.duplicates === 3, "the replayed results");
+  } finally {
+    rogue.close();
+    await Promise.all([worker.close(), collector.close(), distributor.close()]);
+  }
+});
+
 Deno.test("pipeline: payloads and results msgpack cannot encode fail their item only", async () => {
   const t = await setUp({
     tasks: [
