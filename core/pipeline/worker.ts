@@ -288,11 +288,18 @@ export class PipelineWorker {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#flush();
-    // A distributor that never answered this registration holds nothing of ours: saying
-    // goodbye to it would only wait out the drain (a robot's stop must take milliseconds).
-    if (this.#out !== null && !this.#distributor.resetIsStale()) {
+    // Goodbye whenever READY went out: the distributor may have handed us
+    // items we have not read yet (they wait in our socket), and without a
+    // "bye" it would hold them until its heartbeat timeout. A distributor
+    // that never answered may be gone, so the goodbye then waits for the
+    // socket only briefly (a robot's stop must take milliseconds).
+    if (this.#out !== null) {
       this.#out.send({ kind: "bye" });
-      await atMost(Promise.all([this.#out.drained(), this.#results!.drained()]), 500);
+      const answered = !this.#distributor.resetIsStale();
+      await atMost(
+        Promise.all([this.#out.drained(), this.#results!.drained()]),
+        answered ? 500 : 50,
+      );
     }
     this.#executor.close();
     this.#soon.close();
