@@ -508,12 +508,14 @@ async function main(): Promise<void> {
         `(pipeline with ACKs = ${(rate / py).toFixed(2)}× it)`,
     );
   }
-  const met = rate >= 1_000_000 || (py !== null && rate >= py);
+  // The target is the absolute rate; the pyzmq loop of the same run says
+  // what this machine gave a bare libzmq loop at that moment.
   console.log(
-    `- target empty items ≥ 1,000,000 items/s or ≥ 1.0× the bare pyzmq loop: ` +
-      `${Math.round(rate).toLocaleString("en-US")} items/s, ${
-        py === null ? "n/a" : `${(rate / py).toFixed(2)}×`
-      } ${met ? "PASS" : "MISS"}`,
+    `- target empty items ≥ 1,000,000 items/s: ${
+      Math.round(rate).toLocaleString("en-US")
+    } items/s ${rate >= 1_000_000 ? "PASS" : "MISS"}${
+      py === null ? "" : ` (${(rate / py).toFixed(2)}× the bare pyzmq loop of this run)`
+    }`,
   );
   console.log(
     `  CPU of the distributor + collector process: ${
