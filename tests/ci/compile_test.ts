@@ -15,6 +15,7 @@ import {
   findWorkerModules,
   isDenortDownloadFailure,
 } from "../../.ci/compile.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const SCRIPT = new URL("../../.ci/compile.ts", import.meta.url).pathname;
 
@@ -47,7 +48,7 @@ Deno.test("compileArgs bakes worker options, permissions (never -A) and one --in
 });
 
 Deno.test("findWorkerModules finds *_worker.ts under core/pipeline and robot only", async () => {
-  const root = await Deno.makeTempDir({ prefix: "zedge-compile-test-" });
+  const root = await tempDir("zedge-compile-test-");
   try {
     const files = [
       "core/pipeline/pool_worker.ts",
@@ -142,7 +143,7 @@ async function withoutDenort(dir: string): Promise<Record<string, string>> {
 }
 
 Deno.test("compile: without DENORT_BIN and no way to download denort it says how to in one line", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-compile-test-" });
+  const dir = await tempDir("zedge-compile-test-");
   try {
     const output = `${dir}/dist/zedge`;
     const { code, stderr } = await runCompile(await withoutDenort(dir), ["--output", output]);
@@ -163,7 +164,7 @@ Deno.test("compile: without DENORT_BIN and no way to download denort it says how
 });
 
 Deno.test("compile: a full deno as DENORT_BIN is refused before compiling, leaving no output", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-compile-test-" });
+  const dir = await tempDir("zedge-compile-test-");
   try {
     // The deno CLI itself is a valid base binary for deno compile, but the
     // result runs deno, not zedge.

@@ -18,7 +18,7 @@ import {
   writeCertificatePair,
   ZAP_ENDPOINT,
 } from "../../mod.ts";
-import { closeAll, EventLog, texts } from "./helpers.ts";
+import { closeAll, EventLog, tempDir, texts } from "./helpers.ts";
 import { keyPair, LogRecorder } from "./security_helpers.ts";
 
 /** Binds `server`, connects `client`; resolves true when a message got through, false on refusal. */
@@ -93,7 +93,7 @@ Deno.test("auth: a PLAIN server with no ZAP handler refuses everyone, saying why
 });
 
 Deno.test("auth: the passwords file is re-read when it changes", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = join(dir, "passwords");
   await Deno.writeTextFile(file, "# operators\nalice=one\n");
   const auth = new Authenticator({ plain: { passwordsFile: file } });
@@ -121,7 +121,7 @@ Deno.test("auth: the passwords file is re-read when it changes", async () => {
 });
 
 Deno.test("auth: CURVE clients from an allow directory; removing a .pub locks that client out", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const clients = join(dir, "clients");
   const alice = await writeCertificatePair(join(dir, "alice"));
   const bob = await writeCertificatePair(join(dir, "bob"));
@@ -245,7 +245,7 @@ Deno.test("auth: a ZAP handler of your own gets RFC 27 requests and its verdicts
 Deno.test("auth: start() fails on a file that cannot be read, naming it", async () => {
   const auth = new Authenticator({ curve: { allow: ["/nonexistent/clients"] } });
   await assert.rejects(auth.start(), /cannot read the allow list entry \/nonexistent\/clients/);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeTextFile(join(dir, "passwords"), "alice=one\nno equals sign\n");
   const plain = new Authenticator({ plain: { passwordsFile: join(dir, "passwords") } });
   await assert.rejects(plain.start(), /passwords:2: expected 'name=password'/);

@@ -16,6 +16,7 @@ import {
   resolvePublicKey,
   writeCertificatePair,
 } from "../../mod.ts";
+import { tempDir } from "./helpers.ts";
 
 async function python(code: string, cwd: string): Promise<string> {
   const output = await new Deno.Command("/usr/bin/python3", {
@@ -29,7 +30,7 @@ async function python(code: string, cwd: string): Promise<string> {
 }
 
 Deno.test("keys: `zedge keys generate NAME` writes NAME.key (0600) and NAME.pub that pyzmq reads", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const base = join(dir, "keys", "robot");
     assert.equal(await main(["keys", "generate", base]), 0);
@@ -62,7 +63,7 @@ Deno.test("keys: `zedge keys generate NAME` writes NAME.key (0600) and NAME.pub 
 });
 
 Deno.test("keys: certificates pyzmq writes are read, public keys resolved from files or Z85", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     await python("import zmq.auth; zmq.auth.create_certificates('.', 'server')", dir);
     const expected = await python(
@@ -91,7 +92,7 @@ Deno.test("keys: bad certificate files are refused with the file and line", asyn
     () => parseCertificate('curve\n  public-key = "x"\n', "c.pub"),
     /c\.pub:2: indent by multiples of 4/,
   );
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const { publicFile } = await writeCertificatePair(join(dir, "pub"));
     await assert.rejects(

@@ -671,3 +671,37 @@ export class RawPeer {
     }
   }
 }
+
+/** Directories {@link tempDir} made in this test module, removed when it unloads. */
+const madeDirs: string[] = [];
+let removesOnUnload = false;
+
+/**
+ * A fresh temp directory that is removed with everything in it when this
+ * test module unloads (also when its test failed, and whatever it started
+ * wrote there), so a test run leaves nothing in /tmp. Removing it earlier
+ * does no harm.
+ *
+ * @example
+ * ```ts
+ * import { tempDir } from "./helpers.ts";
+ * const dir = await tempDir("zedge-robot-");
+ * ```
+ */
+export async function tempDir(prefix = "zedge-test-"): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix });
+  madeDirs.push(dir);
+  if (!removesOnUnload) {
+    removesOnUnload = true;
+    globalThis.addEventListener("unload", () => {
+      for (const made of madeDirs) {
+        try {
+          Deno.removeSync(made, { recursive: true });
+        } catch {
+          // Removed already (by the test itself), or never written.
+        }
+      }
+    });
+  }
+  return dir;
+}

@@ -33,6 +33,7 @@ import { closeRelays, cut, type Destination, down, heal, slow, type SlowMethod }
 import { hostSocketDir } from "../../robot/supervision/host_process.ts";
 import { createNetwork, type Host, type Network, type NetworkOptions } from "./netns.ts";
 import { pipelineYaml, ROBOT_CODE, ROBOT_PORTS, robotYaml } from "./robot_template.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 
@@ -120,7 +121,7 @@ export async function createFleet(count: number, options: FleetOptions = {}): Pr
 }
 
 async function makeFleet(network: Network, count: number, options: FleetOptions): Promise<Fleet> {
-  const dir = options.dir ?? await Deno.makeTempDir({ prefix: "zedge-fleet-" });
+  const dir = options.dir ?? await tempDir("zedge-fleet-");
   await Deno.mkdir(join(dir, "keys", "operators"), { recursive: true });
   await Deno.mkdir(join(dir, "code"), { recursive: true });
   const operatorPair = await writeCertificatePair(join(dir, "keys", "operator"), { force: true });

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { freeTcpPort, robotDir, spawnRobot } from "../robot/helpers.ts";
 import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const ROBOTS = ["alpha", "beta", "gamma"] as const;
 
@@ -312,7 +313,7 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
 });
 
 Deno.test("zedge fleet: a mistake in fleet.yaml is one line naming file, line and field", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-fleet-" });
+  const dir = await tempDir("zedge-fleet-");
   try {
     const file = join(dir, "fleet.yaml");
     await Deno.writeTextFile(

@@ -10,6 +10,7 @@ import { Dealer } from "../../mod.ts";
 import { controlRequest, ControlUnreachableError } from "../../robot/control.ts";
 import { freeTcpPort } from "../robot/helpers.ts";
 import { run, zedge } from "../tasks/processes.ts";
+import { tempDir } from "../core/helpers.ts";
 
 async function iptables(...args: string[]): Promise<void> {
   const out = await run("iptables", args).catch((error) => ({
@@ -59,7 +60,7 @@ Deno.test("a control request to a silent robot ends within its timeout", async (
     assert.ok(tookMs < 500 + 1000, `took ${Math.round(tookMs)} ms`);
 
     // The whole command too: the table is printed and the process ends in one timeout.
-    const dir = await Deno.makeTempDir({ prefix: "zedge-fleet-" });
+    const dir = await tempDir("zedge-fleet-");
     try {
       await Deno.writeTextFile(
         `${dir}/fleet.yaml`,

@@ -3,7 +3,9 @@
 // simulator itself, by the next run (removeStaleNetworks).
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { hostSocketDir } from "../../robot/supervision/host_process.ts";
 import { networkUnavailable, removeStaleNetworks, run } from "./netns.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const SIM = new URL("./sim.ts", import.meta.url).pathname;
 
@@ -58,7 +60,7 @@ Deno.test({
   async fn() {
     const why = await networkUnavailable();
     if (why) throw new Error(`this test needs network namespaces: ${why}`);
-    const dir = await Deno.makeTempDir({ prefix: "zedge-fleet-sim-test-" });
+    const dir = await tempDir("zedge-fleet-sim-test-");
     try {
       // quit
       const sim = startSim(["2", "--dir", join(dir, "a")]);
@@ -106,6 +108,11 @@ Deno.test({
     } finally {
       await removeStaleNetworks();
       await Deno.remove(dir, { recursive: true });
+      // The robots killed with their network (the SIGKILL case) could not
+      // remove their host socket directories; nothing of this test stays in /tmp.
+      for (const robot of ["robot-01", "robot-02"]) {
+        await Deno.remove(hostSocketDir(robot), { recursive: true }).catch(() => {});
+      }
     }
   },
 });

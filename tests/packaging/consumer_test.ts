@@ -13,6 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { tempDir } from "../core/helpers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -77,7 +78,7 @@ async function run(cwd: string, args: string[]) {
 
 /** A directory holding `zedge` (a link to this checkout) and `app`, the consumer. */
 async function consumerLayout(appConfig: object, rootConfig?: object): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-consumer-" });
+  const dir = await tempDir("zedge-consumer-");
   await Deno.symlink(ROOT, join(dir, "zedge"));
   await Deno.mkdir(join(dir, "app"));
   await Deno.writeTextFile(join(dir, "app", "deno.json"), JSON.stringify(appConfig, null, 2));

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as root from "../../mod.ts";
+import { tempDir } from "../core/helpers.ts";
 
 /** The values (classes, functions, constants) the root exported. */
 const VALUES = [
@@ -305,7 +306,7 @@ Deno.test("root: every value it exported before the split is still exported", ()
 });
 
 Deno.test("root: every type it exported before the split still type-checks", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-root-types-" });
+  const dir = await tempDir("zedge-root-types-");
   try {
     const mod = new URL("../../mod.ts", import.meta.url).href;
     const file = join(dir, "types.ts");

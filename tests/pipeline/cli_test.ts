@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { expectRefused, freePort, within } from "./fixtures/helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
@@ -23,7 +24,7 @@ async function zedgeWith(
 }
 
 Deno.test("cli: pipeline run executes a YAML pipeline in one process, journal included", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const file = `${dir}/p.yaml`;
     await Deno.writeTextFile(
@@ -63,7 +64,7 @@ workers:
 });
 
 Deno.test("cli: a bad file is refused with file:line errors and exit code 2", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const file = `${dir}/bad.yaml`;
     await Deno.writeTextFile(
@@ -83,7 +84,7 @@ Deno.test("cli: a bad file is refused with file:line errors and exit code 2", as
 });
 
 Deno.test("cli: the shipped example pipeline runs, twice, on ports and a journal from the environment", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     // The file as shipped: its ports and journal are defaults the environment overrides.
     const env = {
@@ -116,7 +117,7 @@ Deno.test("cli: the shipped example pipeline runs, twice, on ports and a journal
 });
 
 Deno.test("cli: --max-message-size wins over the file's maxMessageSize for a role", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const port = freePort();
   const file = `${dir}/p.yaml`;
   await Deno.writeTextFile(
@@ -159,7 +160,7 @@ tasks:
 });
 
 Deno.test("cli: pipeline worker leaves after the run, or with --keep-running works the next one too", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const workers = `tcp://127.0.0.1:${freePort()}`;
   const acks = `tcp://127.0.0.1:${freePort()}`;
   const file = `${dir}/p.yaml`;
@@ -233,7 +234,7 @@ workers:
 });
 
 Deno.test("cli: pipeline check reports every problem at once, missing modules included", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const file = `${dir}/p.yaml`;
     await Deno.writeTextFile(

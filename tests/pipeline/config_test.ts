@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parsePipelineConfig, PipelineConfigError } from "../../core/pipeline/config.ts";
 import { loadPipelineConfig } from "../../core/pipeline/config.ts";
 import { pipelineFileSchema, pipelineJsonSchema } from "../../core/pipeline/schema.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const GOOD = `endpoints:
   workers: tcp://*:5570
@@ -156,7 +157,7 @@ tasks:
 });
 
 Deno.test("config: loading a file checks that the modules it names exist", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     await Deno.writeTextFile(`${dir}/handlers.ts`, "export const a = (n: number) => n;\n");
     const path = `${dir}/pipeline.yaml`;

@@ -13,7 +13,7 @@ import { Authenticator, Dealer, writeCertificatePair } from "../../mod.ts";
 import { loadPipelineConfig } from "../../core/pipeline/config.ts";
 import { distributorFromConfig, workerFromConfig } from "../../core/pipeline/roles.ts";
 import { LogRecorder } from "../core/security_helpers.ts";
-import { EventLog } from "../core/helpers.ts";
+import { EventLog, tempDir } from "../core/helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
@@ -55,7 +55,7 @@ workers:
 }
 
 Deno.test("pipeline curve: a run over CURVE endpoints from the YAML, allow list included", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const file = await curvePipeline(dir, "keys/workers/");
     // A random workers port cannot be run in one process by the CLI's
@@ -74,7 +74,7 @@ Deno.test("pipeline curve: a run over CURVE endpoints from the YAML, allow list 
 });
 
 Deno.test("pipeline curve: a worker not on the allow list, or speaking NULL, is refused", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const logs = await LogRecorder.start();
   try {
     const config = await loadPipelineConfig(await curvePipeline(dir, "keys/workers/"));

@@ -17,6 +17,7 @@ import {
 } from "../../mod.ts";
 import { steps } from "./fixtures/gated_source.ts";
 import { freePort } from "./fixtures/helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 const HOOKS = new URL("hooks_handlers.ts", FIXTURES);
@@ -219,7 +220,7 @@ Deno.test("hooks: ACK data gates dispatch — one step at a time, each after the
 });
 
 Deno.test("hooks: from the YAML — a source object's isAvailableForHandling gets the collector module's ACK data", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-hooks-" });
+  const dir = await tempDir("zedge-hooks-");
   const fixture = (name: string) => new URL(name, FIXTURES).pathname;
   const [workers, acks, results] = [freePort(), freePort(), freePort()];
   // The source object and the collector's onResult live in one module.

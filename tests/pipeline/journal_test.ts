@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { Journal } from "../../core/pipeline/journal.ts";
 import { waitFor } from "./fixtures/helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 Deno.test("journal: done ids survive closing and reopening", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const path = `${dir}/journal.db`;
     const first = new Journal({ path });
@@ -26,7 +27,7 @@ Deno.test("journal: done ids survive closing and reopening", async () => {
 
 Deno.test("journal: a restarted collector does not count a redelivered result again", async () => {
   const { Collector, Dealer, encodePipelineMessage } = await import("../../mod.ts");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const seen: string[] = [];
   const replay = async (collector: InstanceType<typeof Collector>) => {
     const dealer = new Dealer({ linger: 0 });

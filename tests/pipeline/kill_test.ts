@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Collector, Distributor, type PipelineSummary, PipelineWorker } from "../../mod.ts";
 import { freePort, spawnRole, Tally, waitFor } from "./fixtures/helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 600 };
 
@@ -96,7 +97,7 @@ function journalDone(path: string): Set<string> {
 }
 
 Deno.test("kill: a distributor killed and restarted with its journal loses nothing and redoes nothing", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const journal = `${dir}/journal.db`;
   const workers = `tcp://127.0.0.1:${freePort()}`;
   const acks = `tcp://127.0.0.1:${freePort()}`;

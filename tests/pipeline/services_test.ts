@@ -11,6 +11,7 @@ import {
   ServiceWorker,
 } from "../../mod.ts";
 import { spawnRole, waitFor, within } from "./fixtures/helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 500 };
 
@@ -210,7 +211,7 @@ Deno.test("services: a handler running past the heartbeat timeout keeps its work
 
 Deno.test("services: a worker paused (SIGSTOP) for 4 s mid-request runs that request once", async () => {
   const broker = await startBroker({ services: ["logged"], ...ISSUE });
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const log = `${dir}/runs.log`;
   const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 20_000 });
   const paused = spawnRole("service", {
@@ -245,7 +246,7 @@ Deno.test("services: a worker paused (SIGSTOP) for 4 s mid-request runs that req
 
 Deno.test("services: a handler that blocks its thread past the timeout is answered once, not retried to death", async () => {
   const broker = await startBroker({ services: ["logged"], ...ISSUE });
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const log = `${dir}/runs.log`;
   const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 20_000 });
   const blocked = spawnRole("service", {
@@ -273,7 +274,7 @@ Deno.test("services: a handler that blocks its thread past the timeout is answer
 
 Deno.test("services: inThread keeps a worker heartbeating while its handler blocks", async () => {
   const broker = await startBroker({ services: ["logged"], ...ISSUE });
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const log = `${dir}/runs.log`;
   const client = new ServiceClient({ broker: broker.endpoints.frontend, timeoutMs: 20_000 });
   const threaded = spawnRole("service", {

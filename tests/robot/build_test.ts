@@ -10,9 +10,10 @@ import { TaskClient } from "../../core/tasks/client.ts";
 import { spawn, zedge } from "../tasks/processes.ts";
 import { hostSocketDir } from "../../robot/supervision/host_process.ts";
 import { freeTcpPort, robotDir, robotYaml, ZEDGE } from "./helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 async function sampleRobot() {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-robot-" });
+  const dir = await tempDir("zedge-robot-");
   // A robot imports zedge by a relative path, so its staged copy keeps pointing inside the stage.
   const zedgeFromNodes = relative(join(dir, "nodes"), fromFileUrl(ZEDGE));
   const tasks = freeTcpPort();
@@ -59,7 +60,7 @@ workers:
 
 Deno.test("robot build: the staged binary runs from its own files with exactly the baked flags", async () => {
   const robot = await sampleRobot();
-  const stage = await Deno.makeTempDir({ prefix: "zedge-stage-" });
+  const stage = await tempDir("zedge-stage-");
   const built = await zedge(["robot", "build", robot.file, "--stage", stage, "--no-compile"]);
   assert.equal(built.code, 0, built.stderr);
   const command = built.stdout.trim().split(" ");
@@ -92,7 +93,7 @@ Deno.test("robot build: the staged binary runs from its own files with exactly t
   assert.ok(files.some((f) => f.endsWith("core/pipeline/thread_worker.ts")));
 
   // Run it from elsewhere, as the binary would run: the robot's own directory out of reach.
-  const cwd = await Deno.makeTempDir();
+  const cwd = await tempDir();
   await Deno.rename(robot.dir, `${robot.dir}.moved`);
   await Deno.mkdir(robot.dir);
   const running = spawn(Deno.execPath(), command.slice(1), "piped", {});
@@ -138,7 +139,7 @@ async function* walk(dir: string): AsyncGenerator<string> {
 
 Deno.test("robot build: without denort it says so in one line, exits 1 and leaves no output", async () => {
   const robot = await sampleRobot();
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const target = join(out, "dist", "test-bot");
   const plain = await zedge(["robot", "build", robot.file, "-o", target], "", { DENORT_BIN: "" });
   const noDenort = await zedge(["robot", "build", robot.file, "-o", target], "", {});
@@ -161,7 +162,7 @@ Deno.test("robot build: without denort it says so in one line, exits 1 and leave
 
 Deno.test("robot systemd: the unit passes systemd-analyze verify, with the binary and from source", async () => {
   const robot = await sampleRobot();
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const binary = join(out, "test-bot");
   await Deno.writeTextFile(binary, "#!/bin/sh\n");
   await Deno.chmod(binary, 0o755);

@@ -21,6 +21,7 @@ import {
   waitForState,
   ZEDGE,
 } from "./helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const BINDER = `import { Push } from "${ZEDGE}";
 export default async function main(ctx) {
@@ -133,7 +134,7 @@ Deno.test("explainHeld keeps the component's place and stack; heldEndpoint reads
 });
 
 Deno.test("endpointHolder names the program listening on an ipc:// path", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-held-" });
+  const dir = await tempDir("zedge-held-");
   const path = join(dir, "arm.sock");
   const holder = spawn(PYTHON, [
     "-c",

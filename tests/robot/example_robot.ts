@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import { freeTcpPort, repoPath } from "./helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 /** The example's fixed ports (robot.yaml, pipeline.yaml, services.yaml). */
 const EXAMPLE_PORTS = [7779, 7780, 7800, 7801, 7810, 7811, 7812, 7820, 7821, 8765];
@@ -30,7 +31,7 @@ export interface ExampleRobot {
  */
 export async function exampleRobot(top = "", components = ""): Promise<ExampleRobot> {
   const example = repoPath("examples/robot");
-  const dir = await Deno.makeTempDir({ prefix: "zedge-example-" });
+  const dir = await tempDir("zedge-example-");
   const ports = new Map(EXAMPLE_PORTS.map((p) => [p, freeTcpPort()]));
   const swapPorts = (text: string) =>
     text.replace(/:(78\d\d|7779|7780|8765)\b/g, (whole, port) => {

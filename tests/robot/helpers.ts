@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { loadRobotConfig, type RobotConfigOptions } from "../../robot/config.ts";
 import type { ComponentState, ComponentStatus } from "../../robot/control.ts";
 import { Supervisor, type SupervisorOptions } from "../../robot/supervisor.ts";
-import { freeTcpPort, waitFor } from "../core/helpers.ts";
+import { freeTcpPort, tempDir, waitFor } from "../core/helpers.ts";
 import { repoPath } from "../tasks/helpers.ts";
 import { spawn, zedgeArgs } from "../tasks/processes.ts";
 
@@ -23,7 +23,7 @@ export async function robotDir(
   files: Record<string, string>,
   into?: string,
 ): Promise<string> {
-  const dir = into ?? await Deno.makeTempDir({ prefix: "zedge-robot-" });
+  const dir = into ?? await tempDir("zedge-robot-");
   for (const [path, text] of Object.entries(files)) {
     const full = join(dir, path);
     await Deno.mkdir(join(full, ".."), { recursive: true });

@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { repoPath } from "../tasks/helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const GROWTH_BOUND = 8 * 1024 * 1024;
 
@@ -42,7 +43,7 @@ async function record(mode: "recorder" | "retained", path: string) {
 const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 Deno.test("recording ten minutes of a 100 Hz, 1 KiB topic keeps the recorder's memory flat", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-record-memory-" });
+  const dir = await tempDir("zedge-record-memory-");
   try {
     const flat = await record("recorder", join(dir, "run.mcap"));
     const growth = flat.peak - flat.before;

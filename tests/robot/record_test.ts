@@ -10,6 +10,7 @@ import { encodeTopicMessage } from "../../robot/dataflow/codec.ts";
 import { RecordingReader } from "../../robot/record/mcap_reader.ts";
 import { RecordingWriter } from "../../robot/record/mcap_writer.ts";
 import { playableChannels, playRecording } from "../../robot/record/player.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -28,7 +29,7 @@ async function indexedReader(path: string) {
 }
 
 Deno.test("a zedge recording opens with McapIndexedReader: zstd chunks, an index, every message in order", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-mcap-" });
+  const dir = await tempDir("zedge-mcap-");
   const path = join(dir, "run.mcap");
   const writer = await RecordingWriter.create(path, {
     robot: "test-bot",
@@ -112,7 +113,7 @@ Deno.test("a zedge recording opens with McapIndexedReader: zstd chunks, an index
 });
 
 Deno.test("a file written by McapWriter with json messages plays with its timing, remapped, looped", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-mcap-" });
+  const dir = await tempDir("zedge-mcap-");
   const path = join(dir, "foreign.mcap");
   const file = await Deno.open(path, { write: true, create: true });
   let position = 0n;
@@ -194,7 +195,7 @@ Deno.test("a file written by McapWriter with json messages plays with its timing
 let controller: AbortController;
 
 Deno.test("a recording cut short (no index, a torn chunk) plays as far as it goes", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-mcap-" });
+  const dir = await tempDir("zedge-mcap-");
   const path = join(dir, "run.mcap");
   const writer = await RecordingWriter.create(path);
   for (let i = 0; i < 4000; i++) {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RobotObservatory } from "../../robot/observe/observatory.ts";
 import { StatusServer } from "../../robot/observe/status_server.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const observatory = () =>
   new RobotObservatory(() => ({ robot: "r", pid: Deno.pid, uptimeMs: 0, components: [] }));
@@ -48,7 +49,7 @@ Deno.test("status page without a login: a Host that is a name (DNS rebinding) is
 });
 
 Deno.test("status page with a login: basic auth from the users file or the bearer token", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-status-login-" });
+  const dir = await tempDir("zedge-status-login-");
   await Deno.writeTextFile(join(dir, "users"), "# operators\nalice=s3cret\n");
   await Deno.writeTextFile(join(dir, "token"), "t0ken-for-prometheus\n");
   const server = new StatusServer("127.0.0.1:0", observatory(), {

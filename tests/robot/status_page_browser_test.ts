@@ -10,6 +10,7 @@ import { Push } from "../../core/sockets/mod.ts";
 import { TaskClient } from "../../core/tasks/client.ts";
 import { exampleRobot } from "./example_robot.ts";
 import { freeTcpPort, spawnRobot, ZEDGE } from "./helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -71,7 +72,7 @@ function componentRows(page: Page): Promise<Record<string, { state: string; text
 Deno.test("status page in Chromium: components, a client's task, a crash without a reload, the log filter, a screenshot", async (t) => {
   const statusPort = freeTcpPort();
   const crashPort = freeTcpPort();
-  const work = await Deno.makeTempDir({ prefix: "zedge-browser-" });
+  const work = await tempDir("zedge-browser-");
   await Deno.writeTextFile(join(work, "crasher.ts"), CRASHER);
   const robot = await exampleRobot(
     `status: 127.0.0.1:${statusPort}\ncontrol: ipc://${work}/kitchen-bot.sock\n`,

@@ -19,6 +19,7 @@ import {
   waitForState,
 } from "./helpers.ts";
 import { parsePrometheusText, sampleValue } from "./prometheus_parser.ts";
+import { tempDir } from "../core/helpers.ts";
 
 const IDLE_NODE =
   `export default async function main(ctx) { await new Promise((r) => ctx.signal.addEventListener("abort", r)); }\n`;
@@ -148,7 +149,7 @@ Deno.test("status page: off by default; on with status, read-only, nothing from 
 
 Deno.test("example robot: /metrics, /status.json, a client's task and zedge robot top over the control endpoint", async (t) => {
   const statusPort = freeTcpPort();
-  const dir = await Deno.makeTempDir({ prefix: "zedge-control-" });
+  const dir = await tempDir("zedge-control-");
   const control = `ipc://${dir}/kitchen-bot.sock`;
   const robot = await exampleRobot(`status: 127.0.0.1:${statusPort}\ncontrol: ${control}\n`);
   const running = await spawnRobot(robot.file);
@@ -323,7 +324,7 @@ Deno.test("status page in the staged robot binary: embedded, served with exactly
       `status: 127.0.0.1:${statusPort}\ncontrol: ipc://${dir}/zedge/test-bot.sock\n`,
     ),
   );
-  const stage = await Deno.makeTempDir({ prefix: "zedge-stage-" });
+  const stage = await tempDir("zedge-stage-");
   const built = await zedge([
     "robot",
     "build",

@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { spawn, zedge } from "../tasks/processes.ts";
 import { exampleRobot } from "./example_robot.ts";
 import { spawnRobot } from "./helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 Deno.test("topic and service commands against the example robot", async (t) => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-topic-" });
+  const dir = await tempDir("zedge-topic-");
   const control = `ipc://${join(dir, "kitchen-bot.sock")}`;
   const robot = await exampleRobot(`control: ${control}\n`);
   const running = await spawnRobot(robot.file);
@@ -149,7 +150,7 @@ Deno.test("topic and service commands against the example robot", async (t) => {
 });
 
 Deno.test("topic and service commands: a robot that is not running is one clear line", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-topic-" });
+  const dir = await tempDir("zedge-topic-");
   for (const args of [["topic", "list"], ["topic", "echo", "odom"], ["service", "list"]]) {
     const result = await zedge([...args, "--control", `ipc://${dir}/none.sock`]);
     assert.equal(result.code, 1);

@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { Router } from "../../core/sockets/mod.ts";
-import { freeTcpPort } from "../core/helpers.ts";
+import { freeTcpPort, tempDir } from "../core/helpers.ts";
 import { spawn, startZedgeServer, zedge, zedgeArgs } from "./processes.ts";
 
 /** Asserts a failure: the exit code and one `zedge: …` line (or commander's), no stack. */
@@ -59,7 +59,7 @@ Deno.test("task-client: -r takes a host; HOST:PORT and endpoints are refused wit
     /^zedge: --endpoint: 'tcp:\/\/\*:7779' is a bind address/,
   );
   // The remotes file's host gets the same check, at its line.
-  const dir = await Deno.makeTempDir({ prefix: "zedge-tasks-" });
+  const dir = await tempDir("zedge-tasks-");
   try {
     await Deno.writeTextFile(
       `${dir}/remotes.yaml`,
@@ -76,7 +76,7 @@ Deno.test("task-client: -r takes a host; HOST:PORT and endpoints are refused wit
 });
 
 Deno.test("task-client --endpoint reaches a task server on ipc and on tcp", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-tasks-" });
+  const dir = await tempDir("zedge-tasks-");
   const server = spawn(Deno.execPath(), zedgeArgs("task-server", "-b", `ipc://${dir}/tasks.sock`));
   try {
     await server.waitFor(/Task Server listening at 'ipc:/);
@@ -184,7 +184,7 @@ Deno.test("task-client shows the handler's progress text while it waits; -t 0 sa
 
 Deno.test("run-script: input that ends at a prompt says so and exits non-zero", async () => {
   const { server, port } = await startZedgeServer();
-  const dir = await Deno.makeTempDir({ prefix: "zedge-tasks-" });
+  const dir = await tempDir("zedge-tasks-");
   try {
     await Deno.writeTextFile(
       `${dir}/remotes.yaml`,
@@ -223,7 +223,7 @@ Deno.test("run-script: input that ends at a prompt says so and exits non-zero", 
 });
 
 Deno.test("task-server --handlers: a module with a syntax error is one line with file:line:column", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-tasks-" });
+  const dir = await tempDir("zedge-tasks-");
   try {
     await Deno.writeTextFile(
       `${dir}/broken.ts`,

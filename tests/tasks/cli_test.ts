@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { expectRefused } from "../pipeline/fixtures/helpers.ts";
 import { repoPath } from "./helpers.ts";
 import { run, spawn, startPythonServer, startZedgeServer, zedge } from "./processes.ts";
+import { tempDir } from "../core/helpers.ts";
 
 /** Asserts a failure: the exit code and one `zedge: …` line (or commander's `error: …`), no stack. */
 function assertOneLineError(
@@ -22,7 +23,7 @@ function assertOneLineError(
 }
 
 async function tempFile(name: string, text: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-tasks-" });
+  const dir = await tempDir("zedge-tasks-");
   const path = `${dir}/${name}`;
   await Deno.writeTextFile(path, text);
   return path;
@@ -479,7 +480,7 @@ Deno.test("cli: task-server --max-message-size closes connections that send more
 });
 
 Deno.test("cli: ztl-aliases makes ZTL's command names; each runs its command and ignores unknown options", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-ztl-" });
+  const dir = await tempDir("zedge-ztl-");
   const made = await zedge(["ztl-aliases", dir]);
   assert.equal(made.code, 0, made.stderr);
   for (const name of ["ztl_task_server", "ztl_task_client", "ztl_remote_task", "ztl_run_script"]) {

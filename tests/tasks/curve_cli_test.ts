@@ -18,9 +18,10 @@ import {
   writeCertificatePair,
 } from "../../mod.ts";
 import { startZedgeServer, zedge } from "./processes.ts";
+import { tempDir } from "../core/helpers.ts";
 
 Deno.test("cli: task-server --curve-secret/--curve-allow with task-client and remote-task", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-curve-" });
+  const dir = await tempDir("zedge-curve-");
   const robot = await writeCertificatePair(join(dir, "robot"));
   const operator = await writeCertificatePair(join(dir, "operator"));
   const stranger = await writeCertificatePair(join(dir, "stranger"));
@@ -95,7 +96,7 @@ Deno.test("cli: task-server --curve-secret/--curve-allow with task-client and re
 });
 
 Deno.test("cli: a server key starting with '-' is a key, as the server prints it and as its own argument", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "zedge-curve-dash-" });
+  const dir = await tempDir("zedge-curve-dash-");
   let pair = await generateKeyPair();
   while (!pair.publicKey.startsWith("-")) pair = await generateKeyPair();
   const secretFile = join(dir, "robot.key");
