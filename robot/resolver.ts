@@ -16,7 +16,7 @@ import {
   PipelineConfigError,
 } from "../core/pipeline/config.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/limits.ts";
-import { isZ85Key } from "../core/security/certificates.ts";
+import { namesKey } from "../core/security/certificates.ts";
 import type { TopicEncoding } from "./dataflow/codec.ts";
 import { type DataflowSpec, matches, peerLinkEndpoints } from "./dataflow/dataflow_spec.ts";
 import { connectableEndpoint, type DataflowEndpoints, sameBind } from "./dataflow/endpoints.ts";
@@ -146,7 +146,8 @@ export class Resolver {
 
   /** A public key as written: a Z85 key stays, a path becomes absolute. */
   key(value: string): string {
-    return isZ85Key(value) ? value : this.path(value);
+    const path = this.path(value);
+    return namesKey(value, path) ? value : path;
   }
 
   /** A module URL for a path or URL in the file; checks that a local file exists. */

@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { isZ85Key } from "../security/certificates.ts";
+import { namesKey } from "../security/certificates.ts";
 import type { EndpointCurve } from "./endpoint_security.ts";
 import { fileURLToPath } from "node:url";
 import {
@@ -425,7 +425,7 @@ function resolveEndpoint(
   const resolved: EndpointConfig = { bind, connect: endpoint.connect ?? connectAddress(bind) };
   const curve = endpoint.curve;
   if (curve !== undefined) {
-    const keyOrPath = (value: string) => isZ85Key(value) ? value : filePath(value);
+    const keyOrPath = (value: string) => namesKey(value, filePath(value)) ? value : filePath(value);
     resolved.curve = {
       secretKey: curve.secretKey === undefined ? undefined : filePath(curve.secretKey),
       serverKey: curve.serverKey === undefined ? undefined : keyOrPath(curve.serverKey),

@@ -21,7 +21,7 @@ import { Router } from "../sockets/router.ts";
 import { isInprocBound } from "../transport/inproc.ts";
 import { ZAP_ENDPOINT, type ZapRequest } from "../sockets/zap_client.ts";
 import { z85Encode } from "../zmtp/mod.ts";
-import { CertificateError, isZ85Key, readPublicKeys } from "./certificates.ts";
+import { CertificateError, namesKey, readPublicKeys } from "./certificates.ts";
 
 const logger = getLogger(["zedge", "auth"]);
 const encoder = new TextEncoder();
@@ -302,7 +302,9 @@ export class Authenticator {
   #bind(policy: AuthPolicy): LoadedPolicy {
     const base = this.#options.baseDir ?? ".";
     const allow = policy.curve?.allow ?? [];
-    const files = allow.filter((entry) => !isZ85Key(entry)).map((entry) => resolve(base, entry));
+    const files = allow.map((entry) => resolve(base, entry)).filter((path, i) =>
+      !namesKey(allow[i], path)
+    );
     const passwordsFile = policy.plain?.passwordsFile;
     return {
       policy,

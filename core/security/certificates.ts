@@ -358,8 +358,8 @@ export function resolvePublicKey(value: string, baseDir = "."): Promise<string> 
  * ```
  */
 export function resolvePublicKeySync(value: string, baseDir = "."): string {
-  if (isZ85Key(value)) return value;
   const path = resolve(baseDir, value);
+  if (namesKey(value, path)) return value;
   let found = true;
   try {
     Deno.lstatSync(path);
@@ -370,6 +370,30 @@ export function resolvePublicKeySync(value: string, baseDir = "."): string {
     throw new CertificateError(`'${value}' is neither a Z85 key nor a certificate file`);
   }
   return readCertificateSync(path).publicKey;
+}
+
+/**
+ * Whether a value written where a key or a key file may go (an allow list
+ * entry, `serverKey`) is the key itself: 40 characters of Z85 that name no
+ * file or directory at `path` (where the value would be as a path). An
+ * existing path wins: `/tmp/zedge-test-0123456789abcdef/clients` is 40
+ * characters of Z85 as well.
+ *
+ * @example
+ * ```ts
+ * import { namesKey } from "./certificates.ts";
+ * namesKey("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"); // true (no such file)
+ * namesKey("keys/server.pub"); // false
+ * ```
+ */
+export function namesKey(value: string, path: string = value): boolean {
+  if (!isZ85Key(value)) return false;
+  try {
+    Deno.lstatSync(path);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -428,11 +452,11 @@ export async function readPublicKeys(
 ): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
   for (const entry of entries) {
-    if (isZ85Key(entry)) {
+    const path = resolve(baseDir, entry);
+    if (namesKey(entry, path)) {
       keys.set(entry, "(given as a key)");
       continue;
     }
-    const path = resolve(baseDir, entry);
     let info: Deno.FileInfo;
     try {
       info = await Deno.stat(path);

@@ -19,7 +19,7 @@ import type { SecurityOptions } from "../sockets/options.ts";
 import type { AuthPolicy } from "./authenticator.ts";
 import {
   CertificateError,
-  isZ85Key,
+  namesKey,
   readSecretCertificateSync,
   resolvePublicKeySync,
 } from "./certificates.ts";
@@ -128,7 +128,10 @@ export function curveAllowPolicy(config: CurveConfig, baseDir = "."): AuthPolicy
   }
   return {
     curve: {
-      allow: config.allow.map((entry) => isZ85Key(entry) ? entry : resolve(baseDir, entry)),
+      allow: config.allow.map((entry) => {
+        const path = resolve(baseDir, entry);
+        return namesKey(entry, path) ? entry : path;
+      }),
     },
   };
 }

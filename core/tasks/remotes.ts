@@ -30,7 +30,7 @@ import { z } from "zod";
 import { unknownFieldMessage, validateDocument, YamlDocument } from "../config/yaml_schema.ts";
 import { expandEnvReferences } from "../config/env_refs.ts";
 import { dirname, resolve } from "node:path";
-import { isZ85Key } from "../security/certificates.ts";
+import { namesKey } from "../security/certificates.ts";
 import { formatTcpEndpoint } from "../transport/endpoint.ts";
 import { hostProblem, parsePort } from "./port.ts";
 import { PYYAML_OPTIONS } from "./pyyaml.ts";
@@ -235,9 +235,8 @@ export function parseRemotes(
         : formatTcpEndpoint(entry.host, eventsPort);
     }
     if (entry.serverKey !== undefined) {
-      remote.serverKey = isZ85Key(entry.serverKey)
-        ? entry.serverKey
-        : resolve(dirname(file), entry.serverKey);
+      const path = resolve(dirname(file), entry.serverKey);
+      remote.serverKey = namesKey(entry.serverKey, path) ? entry.serverKey : path;
     }
     remotes.set(name, remote);
   }

@@ -9,12 +9,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../../cli/main.ts";
 import {
+  Authenticator,
+  isZ85Key,
   parseCertificate,
   readCertificate,
   readPublicKeys,
   readSecretCertificate,
   resolvePublicKey,
   writeCertificatePair,
+  z85Decode,
 } from "../../mod.ts";
 import { tempDir } from "./helpers.ts";
 
@@ -113,4 +116,25 @@ Deno.test("keys: bad certificate files are refused with the file and line", asyn
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("certificates: an allow entry that is a directory is read as one, even when it is 40 characters of Z85", async () => {
+  // "/tmp/zedge-test-0123456789abcdef/clients" decodes as a key too: the
+  // directory that exists wins (it was read as a key, letting nobody in).
+  const base = await tempDir("zedge-k-");
+  const dir = join(base, "c".repeat(40 - base.length - 1));
+  assert.equal(dir.length, 40);
+  await Deno.mkdir(dir);
+  const pair = await writeCertificatePair(join(dir, "alice"));
+  assert.ok(isZ85Key(dir), "the path must look like a key for this test to mean anything");
+  assert.deepEqual([...(await readPublicKeys([dir])).keys()], [pair.publicKey]);
+  // The ZAP handler's allow list reads it the same way (its socket is not needed for that).
+  const decision = await new Authenticator({ curve: { allow: [dir] } }).authenticate({
+    domain: "",
+    address: "127.0.0.1",
+    identity: new Uint8Array(0),
+    mechanism: "CURVE",
+    credentials: [z85Decode(pair.publicKey)],
+  });
+  assert.equal(decision.allowed, true, decision.reason);
 });
