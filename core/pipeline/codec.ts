@@ -180,10 +180,25 @@ export function addIndex(list: IndexRanges[], type: string, index: number): void
     group = { type, ranges: [] };
     list.push(group);
   }
-  const r = group.ranges;
-  const n = r.length;
-  if (n > 0 && r[n - 2] + r[n - 1] === index) r[n - 1]++;
-  else r.push(index, 1);
+  extendRanges(group.ranges, index);
+}
+
+/**
+ * Adds `index` to `[start, count]` pairs: the last pair grows when `index`
+ * follows it, else a new pair starts.
+ *
+ * @example
+ * ```ts
+ * import { extendRanges } from "./codec.ts";
+ * const ranges: number[] = [];
+ * for (const i of [4, 5, 9]) extendRanges(ranges, i);
+ * console.log(ranges); // [4, 2, 9, 1]
+ * ```
+ */
+export function extendRanges(ranges: number[], index: number): void {
+  const n = ranges.length;
+  if (n > 0 && ranges[n - 2] + ranges[n - 1] === index) ranges[n - 1]++;
+  else ranges.push(index, 1);
 }
 
 /**
@@ -389,13 +404,14 @@ export function encodeMessage(message: PipelineMessage): Uint8Array {
 
 /**
  * The pipeline wire version: 2 since work, credit, results and ACKs are
- * binary frames, 3 since work and results entries may be runs of items. Workers announce theirs in READY; a distributor refuses
- * (with END and one clear log line) a worker that speaks another.
+ * binary frames, 3 since work and results entries may be runs of items.
+ * Workers announce theirs in READY; a distributor refuses (with END and one
+ * clear log line) a worker that speaks another.
  *
  * @example
  * ```ts
  * import { PIPELINE_WIRE } from "./codec.ts";
- * console.log(PIPELINE_WIRE); // 2
+ * console.log(PIPELINE_WIRE); // 3
  * ```
  */
 export const PIPELINE_WIRE = 3;

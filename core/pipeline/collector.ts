@@ -27,6 +27,7 @@ import { Dealer, Router } from "../sockets/mod.ts";
 import {
   type AckData,
   addIndex,
+  extendRanges,
   type IndexRanges,
   type ItemResult,
   type PipelineMessage,
@@ -349,10 +350,7 @@ export class Collector {
       if (!seen[ref].add(index)) this.#duplicates++;
       let group = ranges[ref];
       if (group === null) done.push(group = ranges[ref] = { type: c.types[ref], ranges: [] });
-      const r = group.ranges;
-      const n = r.length;
-      if (n > 0 && r[n - 2] + r[n - 1] === index) r[n - 1]++;
-      else r.push(index, 1);
+      extendRanges(group.ranges, index);
     }
     if (done.length === 0 && ids.length === 0) return;
     this.#out!.send({ kind: "ack", done, ids });

@@ -663,12 +663,7 @@ export class Scheduler {
       this.#settleFailed(task, index, reason);
       return;
     }
-    const state = items.state[at];
-    if (state === INFLIGHT) {
-      const holder = items.holder[at];
-      if (holder !== null) holder.inflight--;
-      items.holder[at] = null;
-    } else if (state === QUEUED) task.queued--;
+    this.#uncount(task, at);
     items.state[at] = BACKOFF;
     this.retries++;
     const base = this.#options.retryBackoffMs ?? 100;
@@ -696,13 +691,8 @@ export class Scheduler {
   #settleFailed(task: TaskState, index: number, reason: string): void {
     const items = task.items;
     const at = items.slotOf(index);
-    const state = items.state[at];
-    if (state === NONE) return;
-    if (state === QUEUED) task.queued--;
-    if (state === INFLIGHT) {
-      const holder = items.holder[at];
-      if (holder !== null) holder.inflight--;
-    }
+    if (items.state[at] === NONE) return;
+    this.#uncount(task, at);
     const id = this.#idOf(task, index);
     const attempts = items.attempt[at];
     this.#release(task, index);
@@ -719,18 +709,26 @@ export class Scheduler {
     index: number,
     record: { id: string; type: string }[] | null,
   ): void {
-    const items = task.items;
-    const at = items.slotOf(index);
-    const state = items.state[at];
-    if (state === QUEUED) task.queued--;
-    else if (state === INFLIGHT) {
-      const holder = items.holder[at];
-      if (holder !== null) holder.inflight--;
-    }
+    this.#uncount(task, task.items.slotOf(index));
     if (record !== null) record.push({ id: this.#idOf(task, index), type: task.source.type });
     this.#release(task, index);
     task.outstanding--;
     this.done++;
+  }
+
+  /**
+   * The item in `slot` leaves the count it is in: its task's queued items,
+   * or its holder's items in flight (and that holder).
+   */
+  #uncount(task: TaskState, slot: number): void {
+    const items = task.items;
+    const state = items.state[slot];
+    if (state === QUEUED) task.queued--;
+    else if (state === INFLIGHT) {
+      const holder = items.holder[slot];
+      if (holder !== null) holder.inflight--;
+      items.holder[slot] = null;
+    }
   }
 
   /** A settled item leaves every table. */

@@ -36,8 +36,8 @@ import { importModule, moduleLoadReason } from "../module_import.ts";
  * ```
  */
 export type ToThread =
-  /** `jobs`: the port `run` messages come on (transferred); without it they come with `init`'s. */
-  | { op: "init"; module: string; index: number; worker: string; jobs?: MessagePort }
+  /** `jobs`: the port `run` messages come on (transferred with it). */
+  | { op: "init"; module: string; index: number; worker: string; jobs: MessagePort }
   | {
     op: "run";
     seq: number;
@@ -109,21 +109,17 @@ function startThread(scope: ThreadScope): void {
     // A frozen Deno namespace only costs us the early notice; timeouts still apply.
   }
 
-  const onRun = (m: RunMessage) => {
-    // The pool may send the next item ahead while one runs: a thread still
-    // runs one at a time, so an async handler's item waits for it here.
-    if (running) waiting.push(m);
-    else run(m);
-  };
-
   scope.onmessage = async (event) => {
     const m = event.data;
     if (m.op === "init") {
       index = m.index;
-      if (m.jobs !== undefined) {
-        jobs = m.jobs;
-        jobs.onmessage = (event: MessageEvent<RunMessage>) => onRun(event.data);
-      }
+      jobs = m.jobs;
+      jobs.onmessage = (event: MessageEvent<RunMessage>) => {
+        // The pool may send the next item ahead while one runs: a thread
+        // still runs one at a time, so an async handler's item waits here.
+        if (running) waiting.push(event.data);
+        else run(event.data);
+      };
       let namespace: Record<string, unknown>;
       try {
         namespace = await importModule(m.module);
@@ -141,9 +137,7 @@ function startThread(scope: ThreadScope): void {
         return;
       }
       post({ op: "ready", types: [...handlers.keys()], prepare: hooks.prepare !== undefined });
-      return;
     }
-    onRun(m);
   };
 
   async function run(first: RunMessage): Promise<void> {
