@@ -177,7 +177,8 @@ Deno.test("example robot: /metrics, /status.json, a client's task and zedge robo
     await t.step("/metrics parses and counts the robot's traffic", async () => {
       // odometry publishes at 100 Hz and reports once a second: wait for a report with 50.
       // The topic counts every publish, the PUB socket only those sent to a subscriber (the
-      // ones before filter's subscription arrived are dropped): wait for both.
+      // ones before filter's subscription arrived are dropped): wait for both. Who subscribes
+      // comes with each subscriber's own report, which may come a second after the others'.
       const pub = {
         component: "odometry",
         type: "PUB",
@@ -190,10 +191,11 @@ Deno.test("example robot: /metrics, /status.json, a client's task and zedge robo
           return undefined;
         }
         const parsed = await parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
-        return (sampleValue(parsed, "zedge_socket_messages_sent_total", pub) ?? 0) >= 50
+        return (sampleValue(parsed, "zedge_socket_messages_sent_total", pub) ?? 0) >= 50 &&
+            (sampleValue(parsed, "zedge_topic_subscribers", { topic: "odom" }) ?? 0) > 0
           ? parsed
           : undefined;
-      }, "odom's figures and its PUB socket's");
+      }, "odom's figures, its PUB socket's and filter's subscription");
       const metric = (name: string, labels: Record<string, string> = {}) =>
         sampleValue(families, name, labels);
       for (const name of ["tasks", "odometry", "filter", "odometer", "planner", "navigator"]) {
