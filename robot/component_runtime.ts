@@ -128,6 +128,11 @@ export function serveComponent(
     close();
   };
   const exit = Deno.exit;
+  // Taken before the component's code runs, which could replace it. Its heap is the Worker's own
+  // (V8 counts per isolate); what it reports is advisory, read only to name an out-of-memory's
+  // likeliest cause.
+  const memoryUsage = Deno.memoryUsage;
+  const beat = (): FromComponent => ({ op: "heartbeat", heapBytes: memoryUsage().heapUsed });
   try {
     (Deno as { exit: (code?: number) => never }).exit = (code?: number): never => {
       post({ op: "exit", reason: `component called Deno.exit(${code ?? 0})` });
@@ -214,10 +219,10 @@ export function serveComponent(
   async function start(spec: ComponentSpec, logLevel: Parameters<typeof configure>[0]) {
     current = spec;
     heartbeat = timers.untrackedSetInterval(() => {
-      post({ op: "heartbeat" });
+      post(beat());
       if (running !== null && !stopping.signal.aborted) postFigures(running);
     }, HEARTBEAT_INTERVAL_MS);
-    post({ op: "heartbeat" });
+    post(beat());
     await configure(logLevel);
     const log = getLogger([spec.robot, spec.name]);
     let loaded;

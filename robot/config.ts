@@ -187,6 +187,7 @@ export function parseRobotConfig(
     peers,
     peerKeys,
     insecure: raw.insecure ?? false,
+    sharedHostMemoryMb: raw.sharedHost?.memoryMb ?? null,
     security: raw.security === undefined ? null : {
       secretKey: resolver.path(raw.security.curve.secretKey),
       operators: (raw.security.curve.operators ?? []).map((k) => resolver.key(k)),

@@ -49,7 +49,9 @@ export type ToComponent =
 /**
  * Component → supervisor.
  * - `ready`: started (sockets bound, `main` called).
- * - `heartbeat`: alive; sent every {@link HEARTBEAT_INTERVAL_MS}.
+ * - `heartbeat`: alive; sent every {@link HEARTBEAT_INTERVAL_MS}, with the
+ *   bytes its Worker's heap holds (`heapBytes`): when a shared host runs
+ *   out of memory, the supervisor names the component that held the most.
  * - `figures`: its live figures (sockets, tasks, progress, topics), sent
  *   with each heartbeat once it runs.
  * - `log`: a log record, for the supervisor's output.
@@ -70,7 +72,7 @@ export type ToComponent =
  */
 export type FromComponent =
   | { op: "ready" }
-  | { op: "heartbeat" }
+  | { op: "heartbeat"; heapBytes?: number }
   | { op: "figures"; figures: ComponentFigures }
   | { op: "log"; record: ComponentLogRecord }
   | { op: "finished"; pending?: string }

@@ -338,6 +338,10 @@ export const robotFileSchema = z.strictObject({
     .describe("allow unauthenticated control, gateway and status page beyond loopback"),
   isolation: z.enum(ISOLATIONS, { error: "must be host, process or worker" }).optional()
     .describe("the components' default isolation (default host: one shared host process)"),
+  sharedHost: z.strictObject({
+    memoryMb: z.int({ error: "must be an integer number of megabytes" }).min(16),
+  }, { error: "must be a mapping: memoryMb" }).optional()
+    .describe("the shared host's heap bound: over it, its components restart (the largest named)"),
   security: robotSecurity.optional(),
   control: endpoint.optional(),
   logs: endpoint.optional(),

@@ -183,6 +183,8 @@ export interface RobotConfig {
   peerKeys: Record<string, string>;
   /** True when the YAML says `insecure: true`: protected mode is off. */
   insecure: boolean;
+  /** The shared host process's heap bound in MB (`sharedHost.memoryMb`), or null: V8's default. */
+  sharedHostMemoryMb: number | null;
   /** The robot's own key pair and its operators' keys (`security.curve`), or null. */
   security: RobotSecurity | null;
   /** The status page's login (`status: { users, tokenFile }`), or null: none. */

@@ -165,7 +165,7 @@ export class Supervisor {
     this.#observatory = observatory;
     this.#live = new RobotLive(config, observatory);
     this.#liveControl = new LiveControl(this.#live);
-    this.#hosts = new HostPool(config.components);
+    this.#hosts = new HostPool(config.components, config.sharedHostMemoryMb);
     const onLog = this.#settings.onLog;
     this.#sinks = new LogSinks([
       {

@@ -41,6 +41,7 @@ import type { FromComponent, ToComponent } from "../protocol.ts";
 import { permissionFlags, unionPermissions } from "../permissions.ts";
 import { ZEDGE_SOURCE } from "../zedge_source.ts";
 import { FrameLink } from "./frame_link.ts";
+import { residentBytes, ResidentWatch } from "./resident_watch.ts";
 
 /**
  * What a host says besides its component's messages: its Worker's error
@@ -147,8 +148,9 @@ export function hostCommand(
   const launcher = hostLauncher();
   const own = binaryHosts
     ? [
+      // A compiled binary's V8 flags are baked: `--v8-flags` here would reach the program as
+      // an argument. Its hosts are bounded by their resident memory alone (resident_watch.ts).
       "/proc/self/exe",
-      ...(memoryMb === null ? [] : [`--v8-flags=--max-old-space-size=${memoryMb}`]),
       "--zedge-host",
       socket,
       token,
@@ -170,12 +172,88 @@ const HOST_MAIN = new URL("./host_main.ts", import.meta.url);
  * ```
  */
 export function hostExitReason(status: Deno.CommandStatus, memoryMb: number | null): string {
-  // V8's fatal out-of-memory ends in a breakpoint trap: exit 133 (128 + SIGTRAP).
-  const trapped = status.code === 133 || status.signal === "SIGTRAP" || status.signal === "SIGABRT";
-  if (trapped) return memoryMb === null ? "out of memory" : `out of memory (${memoryMb} MB)`;
+  if (outOfMemory(status)) {
+    return memoryMb === null ? "out of memory" : `out of memory (${memoryMb} MB)`;
+  }
   return status.signal !== null
     ? `its host process was killed (${status.signal})`
     : `its host process exited (code ${status.code})`;
+}
+
+/** V8's fatal out-of-memory ends in a breakpoint trap: exit 133 (128 + SIGTRAP). */
+function outOfMemory(status: Deno.CommandStatus): boolean {
+  return status.code === 133 || status.signal === "SIGTRAP" || status.signal === "SIGABRT";
+}
+
+/** How a host killed for passing its resident bound ended (as V8's own out-of-memory does). */
+const KILLED_FOR_MEMORY: Deno.CommandStatus = { success: false, code: 133, signal: null };
+
+/**
+ * What a Worker's own runtime holds beside its component's data (its isolate, zedge's modules:
+ * 15–40 MB measured), allowed per component on top of `memoryMb` in the resident bound, so that
+ * a heap leak still meets V8's exact bound first.
+ */
+const WORKER_RUNTIME_MB = 64;
+
+/** The least heap a component must hold to be named as its host's out-of-memory cause. */
+const CULPRIT_MIN_BYTES = 16 * 2 ** 20;
+
+/**
+ * Why each component of a host that ended on its own ended, by name. One
+ * Worker's out-of-memory aborts the whole host (and the kernel's OOM killer
+ * SIGKILLs it whole), so in a host of several components the one whose heap
+ * held the most at its last heartbeat is named as the likeliest cause — in
+ * its own reason and in its siblings', when it held at least twice as
+ * much as any other. Heaps are the components' own reports: advisory, as a
+ * figure from inside a Worker must be.
+ *
+ * @example
+ * ```ts
+ * import { hostEndReasons } from "./host_process.ts";
+ * const heaps = new Map([["leak", 900 * 2 ** 20], ["calm", 2 ** 20]]);
+ * hostEndReasons({ success: false, code: 133, signal: null }, null, heaps).get("calm");
+ * // "its host process ran out of memory: leak held the most heap (900 MB)"
+ * ```
+ */
+export function hostEndReasons(
+  status: Deno.CommandStatus,
+  memoryMb: number | null,
+  heaps: ReadonlyMap<string, number | undefined>,
+  residentMb?: number,
+): Map<string, string> {
+  const bound = residentMb === undefined ? memoryMb : `${memoryMb} MB, ${residentMb} MB resident`;
+  const plain = residentMb === undefined
+    ? hostExitReason(status, memoryMb)
+    : `out of memory (${bound})`;
+  const reasons = new Map([...heaps.keys()].map((name) => [name, plain]));
+  const memory = outOfMemory(status) || status.signal === "SIGKILL";
+  let culprit: string | null = null;
+  let most = -1;
+  let next = 0;
+  for (const [name, heap] of heaps) {
+    if (heap === undefined) continue;
+    if (heap > most) [culprit, most, next] = [name, heap, Math.max(most, 0)];
+    else next = Math.max(next, heap);
+  }
+  // Named only with a clear lead: a leak that never yields to its event loop sends no heartbeat
+  // while it grows, and a sibling that merely holds a little more must not take the blame.
+  const clear = most >= CULPRIT_MIN_BYTES && most >= 2 * next;
+  if (!memory || heaps.size < 2 || culprit === null || !clear) return reasons;
+  const held = `${Math.round(most / 2 ** 20)} MB`;
+  const ended = outOfMemory(status)
+    ? `ran out of memory${
+      memoryMb === null ? "" : ` (${bound}${residentMb === undefined ? " MB" : ""})`
+    }`
+    : `was killed (SIGKILL, as the kernel's out-of-memory killer does)`;
+  for (const name of heaps.keys()) {
+    reasons.set(
+      name,
+      name === culprit
+        ? `${plain}: it held the most heap of its host (${held})`
+        : `its host process ${ended}: ${culprit} held the most heap (${held})`,
+    );
+  }
+  return reasons;
 }
 
 /**
@@ -273,10 +351,17 @@ export class HostProcess {
     return this.#socket;
   }
   readonly #queue: [string, ToComponent | ToHost][] = [];
-  readonly #attached = new Map<string, { handlers: HostHandlers; heard: boolean }>();
+  readonly #attached = new Map<
+    string,
+    { handlers: HostHandlers; heard: boolean; heapBytes?: number }
+  >();
   #killed = false;
   #exited = false;
   #unlinked = false;
+  readonly #specs: number;
+  #watch: ResidentWatch | null = null;
+  /** The resident MB seen when the host was killed for passing its memory budget, else null. */
+  #residentOverMb: number | null = null;
   /**
    * What this instance's host says first on its socket: the path is fixed (the baked flags name
    * it), so only the token tells this supervisor's host from anything else that dials it.
@@ -290,6 +375,7 @@ export class HostProcess {
   constructor(name: string, specs: readonly ComponentSpec[], memoryMb: number | null) {
     // Two supervisors of one robot in one process (tests) take numbered paths; another
     // process's is refused below.
+    this.#specs = specs.length;
     let socket = hostSocketPath(specs[0].robot, name);
     for (let n = 2; liveHostSockets.has(socket); n++) {
       socket = hostSocketPath(specs[0].robot, `${name}.${n}`);
@@ -316,19 +402,48 @@ export class HostProcess {
     this.pid = this.#child.pid;
     this.connected = new Promise((resolve) => this.#connected = resolve);
     this.#accept().catch(() => {});
+    if (memoryMb !== null) this.#watchResident(memoryMb * specs.length);
     this.released = this.#child.status.then((status) => {
+      this.#watch?.stop();
       this.#exited = true;
       this.#close();
       if (this.#killed) return;
-      const reason = hostExitReason(status, memoryMb);
-      for (const [, { handlers, heard }] of this.#attached) handlers.error(reason, heard);
+      const heaps = new Map([...this.#attached].map(([name, a]) => [name, a.heapBytes]));
+      const reasons = this.#residentOverMb === null
+        ? hostEndReasons(status, memoryMb, heaps)
+        : hostEndReasons(KILLED_FOR_MEMORY, memoryMb, heaps, this.#residentOverMb);
+      for (const [name, { handlers, heard }] of this.#attached) {
+        handlers.error(reasons.get(name)!, heard);
+      }
       this.#attached.clear();
     });
   }
 
   /** Whether it may still take components (not killed, not exited). */
   get alive(): boolean {
-    return !this.#killed && !this.#exited;
+    return !this.#killed && !this.#exited && this.#residentOverMb === null;
+  }
+
+  /**
+   * Bounds the host's resident memory to what it held once dialled in (an idle runtime) plus
+   * `budgetMb` and each Worker's own runtime (see resident_watch.ts): ArrayBuffers and a robot
+   * binary's hosts are bounded too. Over it, the host is SIGKILLed and its components hear
+   * `out of memory` with the figure.
+   */
+  async #watchResident(budgetMb: number): Promise<void> {
+    await this.connected;
+    const idle = residentBytes(this.pid);
+    if (idle === null || this.#exited || this.#killed) return;
+    const limitMb = Math.ceil(idle / 2 ** 20) + budgetMb + WORKER_RUNTIME_MB * this.#specs;
+    this.#watch = new ResidentWatch(this.pid, limitMb, (residentMb) => {
+      if (this.#killed || this.#exited) return;
+      this.#residentOverMb = residentMb;
+      try {
+        this.#child.kill("SIGKILL");
+      } catch {
+        // Gone already.
+      }
+    });
   }
 
   /** Where a component's messages and its end go, from now on. */
@@ -368,6 +483,9 @@ export class HostProcess {
           return;
         }
         attached.heard = true;
+        if (message.op === "heartbeat" && typeof message.heapBytes === "number") {
+          attached.heapBytes = message.heapBytes;
+        }
         attached.handlers.message(message);
       },
       () => {},
@@ -482,9 +600,12 @@ export class HostPool {
   /** The robot's host directory, once a host of this pool listened there. */
   #usedDir: string | null = null;
 
-  /** For the robot's components. */
-  constructor(specs: readonly ComponentSpec[]) {
+  readonly #sharedMemoryMb: number | null;
+
+  /** For the robot's components; the shared host's heap bounded to `sharedMemoryMb` MB if given. */
+  constructor(specs: readonly ComponentSpec[], sharedMemoryMb: number | null = null) {
     this.#shared = specs.filter((spec) => spec.isolation === "host");
+    this.#sharedMemoryMb = sharedMemoryMb;
   }
 
   /** The host `spec` starts in: a new one of its own, or the shared one. */
@@ -493,7 +614,9 @@ export class HostPool {
       return this.#track(new HostProcess(spec.name, [spec], spec.memoryMb));
     }
     if (this.#sharedHost === null || !this.#sharedHost.alive) {
-      this.#sharedHost = this.#track(new HostProcess(SHARED_HOST, this.#shared, null));
+      this.#sharedHost = this.#track(
+        new HostProcess(SHARED_HOST, this.#shared, this.#sharedMemoryMb),
+      );
     }
     return this.#sharedHost;
   }

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { controlRequest, type RobotStatus } from "../../robot/control.ts";
+import { hostEndReasons } from "../../robot/supervision/host_process.ts";
 import {
   componentOf,
   freeTcpPort,
@@ -189,6 +190,42 @@ Deno.test("a limited component is restarted alone, with its reason, and never tw
   assert.deepEqual(hostPids(), []);
 });
 
+Deno.test("limits.memoryMb bounds memory outside the heap too: an ArrayBuffer leak ends its host alone", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  frames: { kind: node, module: ./frames.ts, limits: { memoryMb: 64 }, restart: never }
+  calm: { kind: node, module: ./calm.ts, isolation: process }
+`,
+    ),
+    // Camera frames kept by mistake: 4 MB each, outside V8's heap (its bound never sees them).
+    "frames.ts": `export default function main() {
+  const kept = [];
+  return new Promise(() => {
+    // Stops at 1 GB: without its bound, the test fails without starving the machine.
+    const grab = () => { kept.push(new Uint8Array(4 << 20).fill(7)); if (kept.length < 256) setTimeout(grab, 10); };
+    grab();
+  });
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir);
+  try {
+    await waitFor(() => hostPids(["frames"]).length === 1, "frames' host process");
+    const [host] = hostPids(["frames"]);
+    const frames = await waitForState(supervisor, "frames", "failed");
+    const resident = /^out of memory \(64 MB, (\d+) MB resident\)$/.exec(frames.lastError ?? "");
+    assert.ok(resident !== null, frames.lastError ?? "no reason");
+    // Ended near its bound (an idle host, 64 MB and its runtime's allowance), not at the machine's.
+    assert.ok(Number(resident[1]) < 400, `killed at ${resident[1]} MB resident`);
+    await waitFor(() => cpuTicks(host) === null, "its host to be reaped (its memory returned)");
+    const calm = componentOf(supervisor, "calm");
+    assert.deepEqual([calm.state, calm.restarts], ["running", 0]);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
 Deno.test("a busy loop in a host: the robot process answers throughout, then its tree idles", async () => {
   const port = await freeTcpPort();
   const dir = await robotDir({
@@ -265,6 +302,80 @@ Deno.test("a busy loop in the shared host: the host is killed, its siblings come
     await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
     const perSecond = (treeTicks(now) - before) / ((performance.now() - t0) / 1000);
     assert.ok(perSecond < 30, `the new host used ${perSecond} ticks/s`);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a host's end names the component with a clear lead in heap, and only that", () => {
+  const mb = 2 ** 20;
+  const oom = { success: false, code: 133, signal: null } as const;
+  const reasons = (status: Deno.CommandStatus, heaps: Record<string, number | undefined>) =>
+    Object.fromEntries(hostEndReasons(status, null, new Map(Object.entries(heaps))));
+  assert.deepEqual(reasons(oom, { leak: 900 * mb, calm: 3 * mb }), {
+    leak: "out of memory: it held the most heap of its host (900 MB)",
+    calm: "its host process ran out of memory: leak held the most heap (900 MB)",
+  });
+  // The kernel's OOM killer SIGKILLs the whole host.
+  assert.equal(
+    reasons({ success: false, code: 137, signal: "SIGKILL" }, { a: 40 * mb, b: 500 * mb }).a,
+    "its host process was killed (SIGKILL, as the kernel's out-of-memory killer does): b held the most heap (500 MB)",
+  );
+  // No clear lead (a leak too fast for its heartbeats), no heap, or not about memory: no name.
+  assert.deepEqual(reasons(oom, { leak: 3 * mb, calm: 4 * mb }), {
+    leak: "out of memory",
+    calm: "out of memory",
+  });
+  assert.deepEqual(reasons(oom, { leak: undefined, calm: undefined }).calm, "out of memory");
+  assert.equal(
+    reasons({ success: false, code: 1, signal: null }, { a: 900 * mb, b: mb }).b,
+    "its host process exited (code 1)",
+  );
+  // A host of its own says what it always said.
+  assert.equal(reasons(oom, { leak: 900 * mb }).leak, "out of memory");
+});
+
+Deno.test("a leak in the shared host: sharedHost.memoryMb bounds each heap, the leaker is named, the robot lives", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  leak: { kind: node, module: ./leak.ts, restart: never }
+  calm: { kind: node, module: ./calm.ts }
+`,
+      "sharedHost: { memoryMb: 192 }\n",
+    ),
+    // A leak that yields to its event loop, as one message at a time does: ~150 MB/s.
+    "leak.ts": `export default function main() {
+  const kept = [];
+  return new Promise(() => {
+    const grow = () => { kept.push(new Array(400_000).fill(kept.length + 0.5)); setTimeout(grow, 20); };
+    grow();
+  });
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  try {
+    const [shared] = hostPids();
+    assert.ok(shared !== undefined, "both run in the shared host");
+    assert.match(
+      Deno.readTextFileSync(`/proc/${shared}/cmdline`),
+      /--max-old-space-size=192/,
+      "the shared host's heap is bounded",
+    );
+    const leak = await waitForState(supervisor, "leak", "failed");
+    assert.match(
+      leak.lastError ?? "",
+      /^out of memory \(192 MB\): it held the most heap of its host \(\d+ MB\)$/,
+    );
+    const calm = await waitForState(supervisor, "calm", "running", (c) => c.restarts === 1);
+    assert.match(
+      calm.lastError ?? "",
+      /^its host process ran out of memory \(192 MB\): leak held the most heap \(\d+ MB\)$/,
+    );
+    await waitFor(() => cpuTicks(shared) === null, "the old shared host to be reaped");
+    const [now] = hostPids();
+    assert.ok(now !== undefined && now !== shared, "calm runs in a new shared host");
   } finally {
     await supervisor.shutdown();
   }
