@@ -218,6 +218,7 @@ export function serveComponent(
 
   async function start(spec: ComponentSpec, logLevel: Parameters<typeof configure>[0]) {
     current = spec;
+    if (spec.isolation === "host") await withholdThreads(scope, spec.name);
     heartbeat = timers.untrackedSetInterval(() => {
       post(beat());
       if (running !== null && !stopping.signal.aborted) postFigures(running);
@@ -312,4 +313,39 @@ export function serveComponent(
         inproc.handle(message);
     }
   };
+}
+
+/**
+ * Takes threads away from a component in the robot's shared host, before its code loads: `Worker`
+ * and `node:worker_threads` (npm packages start threads through it). A thread it started would
+ * outlive it: `terminate()` does not stop a synchronous loop, and the supervisor could take that
+ * core back only by killing the host, with every sibling in it. A component of its own host
+ * (`isolation: process`) keeps both: its host ends with it. What code set on attacking its
+ * siblings could still reach (the runtime's ops) is why untrusted code belongs in a host of its
+ * own; this stops the mistakes.
+ */
+async function withholdThreads(scope: ComponentScope, name: string): Promise<void> {
+  const refusal = () =>
+    new Error(
+      `${name} runs in the robot's shared host, where a thread it starts could not be stopped ` +
+        `(terminate() does not end a synchronous loop): give it isolation: process to start Workers`,
+    );
+  const withheld = function Worker(): never {
+    throw refusal();
+  };
+  Object.defineProperty(scope, "Worker", { value: withheld, writable: false, configurable: false });
+  // node:worker_threads' Worker is an EventEmitter whose constructor calls EventEmitter.init
+  // (through super()) before it starts its thread.
+  const { Worker: NodeWorker } = await import("node:worker_threads");
+  const { EventEmitter } = await import("node:events");
+  const emitter = EventEmitter as unknown as { init: (this: unknown, ...args: unknown[]) => void };
+  const init = emitter.init;
+  Object.defineProperty(emitter, "init", {
+    value: function (this: unknown, ...args: unknown[]) {
+      if (this instanceof NodeWorker) throw refusal();
+      return init.apply(this, args);
+    },
+    writable: false,
+    configurable: false,
+  });
 }

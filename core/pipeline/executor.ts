@@ -29,6 +29,12 @@ import {
 } from "./handlers.ts";
 import type { FromThread, ToThread } from "./thread_worker.ts";
 
+/**
+ * The Worker class as it was when zedge loaded: a robot's shared host takes `Worker` away from
+ * component code (robot/component_runtime.ts), not from zedge's own thread pools.
+ */
+const ThreadWorker = globalThis.Worker;
+
 const log = getLogger(["zedge", "pipeline", "worker"]);
 
 /**
@@ -386,7 +392,7 @@ export class ThreadPool implements Executor {
     if (this.#options.permissions !== undefined) {
       options.deno = { permissions: this.#options.permissions };
     }
-    const worker = new Worker(new URL("./thread_worker.ts", import.meta.url), options);
+    const worker = new ThreadWorker(new URL("./thread_worker.ts", import.meta.url), options);
     const channel = new MessageChannel();
     const thread: Thread = {
       index,

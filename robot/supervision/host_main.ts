@@ -7,7 +7,8 @@
  * Workers, which it pairs itself (host_inproc.ts). It runs nothing else, so
  * the supervisor can always take components back by killing their host: a busy loop's core,
  * a leak's memory, their ports. `--max-old-space-size=N` bounds the heap
- * of a host of its own (`limits`).
+ * of a host of its own (`limits`); asked, it reports its resident set (see
+ * resident_bound.ts).
  *
  * @example
  * ```sh
@@ -24,7 +25,7 @@ import {
   isInprocMessage,
 } from "../inproc_bridge.ts";
 import { FrameLink } from "./frame_link.ts";
-import type { HostEvent, ToHost } from "./host_process.ts";
+import { HOST, type HostEvent, type ToHost } from "./host_process.ts";
 import { HostInproc } from "./host_inproc.ts";
 
 /**
@@ -77,6 +78,14 @@ export async function runComponentHost(socket: string, token = ""): Promise<void
   };
   const serve = (data: unknown, name: string) => {
     const message = data as ToComponent | ToHost;
+    if (message.op === "host-report-resident") {
+      // This thread runs no component code, so a Worker's leak or busy loop cannot hold it up.
+      const report = () =>
+        link.send(HOST, { op: "host-resident", bytes: Deno.memoryUsage().rss } satisfies HostEvent);
+      report();
+      setInterval(report, message.everyMs);
+      return;
+    }
     if (message.op === "host-terminate") {
       workers.get(name)?.terminate();
       workers.delete(name);

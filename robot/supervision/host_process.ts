@@ -41,11 +41,12 @@ import type { FromComponent, ToComponent } from "../protocol.ts";
 import { permissionFlags, unionPermissions } from "../permissions.ts";
 import { ZEDGE_SOURCE } from "../zedge_source.ts";
 import { FrameLink } from "./frame_link.ts";
-import { residentBytes, ResidentWatch } from "./resident_watch.ts";
+import { RESIDENT_REPORT_MS, ResidentBound } from "./resident_bound.ts";
 
 /**
  * What a host says besides its component's messages: its Worker's error
- * event (`heard`: whether the Worker had said anything before).
+ * event (`heard`: whether the Worker had said anything before); and, under
+ * {@link HOST}, its process's resident set when asked to report it.
  *
  * @example
  * ```ts
@@ -53,11 +54,26 @@ import { residentBytes, ResidentWatch } from "./resident_watch.ts";
  * const e: HostEvent = { op: "host-error", message: "boom", heard: true };
  * ```
  */
-export type HostEvent = { op: "host-error"; message: string; heard: boolean };
+export type HostEvent =
+  | { op: "host-error"; message: string; heard: boolean }
+  | { op: "host-resident"; bytes: number };
+
+/**
+ * The name host-level messages travel under on a host's link (no component has it: component
+ * names are YAML keys, never empty).
+ *
+ * @example
+ * ```ts
+ * import { HOST } from "./host_process.ts";
+ * console.log(JSON.stringify(HOST)); // ""
+ * ```
+ */
+export const HOST = "";
 
 /**
  * What the supervisor tells a host besides its components' messages: end
- * this component's Worker (it crashed or stopped; its siblings carry on).
+ * this component's Worker (it crashed or stopped; its siblings carry on);
+ * under {@link HOST}, report the process's resident set every `everyMs`.
  *
  * @example
  * ```ts
@@ -65,7 +81,7 @@ export type HostEvent = { op: "host-error"; message: string; heard: boolean };
  * const m: ToHost = { op: "host-terminate" };
  * ```
  */
-export type ToHost = { op: "host-terminate" };
+export type ToHost = { op: "host-terminate" } | { op: "host-report-resident"; everyMs: number };
 
 /**
  * Where a host's events go.
@@ -358,8 +374,7 @@ export class HostProcess {
   #killed = false;
   #exited = false;
   #unlinked = false;
-  readonly #specs: number;
-  #watch: ResidentWatch | null = null;
+  #bound: ResidentBound | null = null;
   /** The resident MB seen when the host was killed for passing its memory budget, else null. */
   #residentOverMb: number | null = null;
   /**
@@ -375,7 +390,6 @@ export class HostProcess {
   constructor(name: string, specs: readonly ComponentSpec[], memoryMb: number | null) {
     // Two supervisors of one robot in one process (tests) take numbered paths; another
     // process's is refused below.
-    this.#specs = specs.length;
     let socket = hostSocketPath(specs[0].robot, name);
     for (let n = 2; liveHostSockets.has(socket); n++) {
       socket = hostSocketPath(specs[0].robot, `${name}.${n}`);
@@ -402,9 +416,11 @@ export class HostProcess {
     this.pid = this.#child.pid;
     this.connected = new Promise((resolve) => this.#connected = resolve);
     this.#accept().catch(() => {});
-    if (memoryMb !== null) this.#watchResident(memoryMb * specs.length);
+    if (memoryMb !== null) {
+      this.#bound = new ResidentBound(memoryMb, specs.length);
+      this.post(HOST, { op: "host-report-resident", everyMs: RESIDENT_REPORT_MS });
+    }
     this.released = this.#child.status.then((status) => {
-      this.#watch?.stop();
       this.#exited = true;
       this.#close();
       if (this.#killed) return;
@@ -424,26 +440,16 @@ export class HostProcess {
     return !this.#killed && !this.#exited && this.#residentOverMb === null;
   }
 
-  /**
-   * Bounds the host's resident memory to what it held once dialled in (an idle runtime) plus
-   * `budgetMb` and each Worker's own runtime (see resident_watch.ts): ArrayBuffers and a robot
-   * binary's hosts are bounded too. Over it, the host is SIGKILLed and its components hear
-   * `out of memory` with the figure.
-   */
-  async #watchResident(budgetMb: number): Promise<void> {
-    await this.connected;
-    const idle = residentBytes(this.pid);
-    if (idle === null || this.#exited || this.#killed) return;
-    const limitMb = Math.ceil(idle / 2 ** 20) + budgetMb + WORKER_RUNTIME_MB * this.#specs;
-    this.#watch = new ResidentWatch(this.pid, limitMb, (residentMb) => {
-      if (this.#killed || this.#exited) return;
-      this.#residentOverMb = residentMb;
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // Gone already.
-      }
-    });
+  /** A report of the host's resident set (see resident_bound.ts): past its bound, SIGKILL. */
+  #resident(bytes: number): void {
+    const overMb = this.#bound?.over(bytes) ?? null;
+    if (overMb === null || this.#killed || this.#exited || this.#residentOverMb !== null) return;
+    this.#residentOverMb = overMb;
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Gone already.
+    }
   }
 
   /** Where a component's messages and its end go, from now on. */
@@ -475,13 +481,18 @@ export class HostProcess {
     this.#link = new FrameLink(
       conn,
       (data, component) => {
+        const message = data as FromComponent | HostEvent;
+        if (component === HOST) {
+          if (message.op === "host-resident") this.#resident(message.bytes);
+          return;
+        }
         const attached = this.#attached.get(component);
         if (attached === undefined) return;
-        const message = data as FromComponent | HostEvent;
         if (message.op === "host-error") {
           attached.handlers.error(message.message || "uncaught error", message.heard);
           return;
         }
+        if (message.op === "host-resident") return;
         attached.heard = true;
         if (message.op === "heartbeat" && typeof message.heapBytes === "number") {
           attached.heapBytes = message.heapBytes;

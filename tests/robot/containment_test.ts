@@ -382,6 +382,63 @@ Deno.test("a leak in the shared host: sharedHost.memoryMb bounds each heap, the 
   assert.deepEqual(hostPids(), []);
 });
 
+Deno.test("a Worker a component starts: refused in the shared host, ended with its own host", async () => {
+  // A spinning Worker started by a component that then returns: terminate() would leave its
+  // thread burning a core.
+  const spawner = `export default async function main() {
+  const url = URL.createObjectURL(new Blob(["while (true) {}"], { type: "text/javascript" }));
+  new Worker(url, { type: "module" });
+  await new Promise((r) => setTimeout(r, 300));
+}\n`;
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  shared: { kind: node, module: ./spawner.ts, restart: never }
+  npm: { kind: node, module: ./node_spawner.ts, restart: never }
+  own: { kind: node, module: ./spawner.ts, isolation: process, restart: never }
+  calm: { kind: node, module: ./calm.ts }
+`,
+    ),
+    "spawner.ts": spawner,
+    // As npm packages start threads.
+    "node_spawner.ts": `import { Worker } from "node:worker_threads";
+export default async function main() {
+  new Worker("while (true) {}", { eval: true });
+  await new Promise((r) => setTimeout(r, 300));
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir);
+  try {
+    const shared = await waitForState(supervisor, "shared", "failed");
+    assert.match(
+      shared.lastError ?? "",
+      /shared runs in the robot's shared host, where a thread it starts could not be stopped .* give it isolation: process/,
+    );
+    const npm = await waitForState(supervisor, "npm", "failed");
+    assert.match(npm.lastError ?? "", /npm runs in the robot's shared host, where a thread it/);
+    await waitFor(() => componentOf(supervisor, "own").state === "stopped", "own to finish");
+    // Its host ended with it, and the spinning thread with the host.
+    await waitFor(() => hostPids(["own"]).length === 0, "own's host to be gone");
+    const [host] = hostPids();
+    assert.ok(host !== undefined, "calm's shared host runs on");
+    const before = treeTicks(host);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
+    const perSecond = (treeTicks(host) - before) / ((performance.now() - t0) / 1000);
+    assert.ok(perSecond < 30, `the shared host used ${perSecond} ticks/s`);
+    assert.deepEqual([
+      componentOf(supervisor, "calm").state,
+      componentOf(supervisor, "calm").restarts,
+    ], [
+      "running",
+      0,
+    ]);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
 Deno.test("a second supervisor of the same robot is refused and the first one's components carry on", async () => {
   const robot = `tok-${Deno.pid}`;
   const dir = await robotDir({
