@@ -42,6 +42,10 @@ import {
   HEARTBEAT_INTERVAL_MS,
   type ToComponent,
 } from "./protocol.ts";
+import { onStuckThread } from "../core/pipeline/executor.ts";
+
+/** How long a component with a stuck thread may take to hand back its work before its host goes. */
+const STUCK_STOP_MS = 1000;
 
 /** What a Worker's global scope offers (typed for the component runtime). */
 export interface ComponentScope {
@@ -263,6 +267,24 @@ export function serveComponent(
       },
     );
   }
+
+  // A pool thread in a synchronous loop past its time limit outlives terminate(): the component
+  // hands back what it holds as a stop does (bounded: the stuck thread may be what it waits on),
+  // then asks the supervisor to end its host, the only way to take that core back.
+  onStuckThread(async (reason) => {
+    if (stopping.signal.aborted) return;
+    stopping.abort(new DOMException("a thread is stuck", "AbortError"));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bounded = new Promise((resolve) => timer = setTimeout(resolve, STUCK_STOP_MS));
+    try {
+      await Promise.race([running?.stop(), bounded]);
+    } catch {
+      // Its host ends next either way.
+    }
+    clearTimeout(timer);
+    clearInterval(heartbeat);
+    post({ op: "stuck", reason });
+  });
 
   async function stop() {
     if (stopping.signal.aborted) return;

@@ -62,6 +62,9 @@ export type ToComponent =
  *   program holds — `held` names it — unless its `restart` says `always`).
  * - `exit`: it called `self.close()` or `Deno.exit()`.
  * - `stopped`: it stopped after `stop`.
+ * - `stuck`: a thread of its own (a pipeline pool's) is in a synchronous loop
+ *   that `terminate()` cannot end; it has stopped what it could (its items
+ *   handed back), and only killing its host takes the thread's core back.
  * - `checked`: the answer to `check`, with every problem found.
  *
  * @example
@@ -79,6 +82,7 @@ export type FromComponent =
   | { op: "failed"; error: string; fatal: boolean; held?: string }
   | { op: "exit"; reason: string }
   | { op: "stopped" }
+  | { op: "stuck"; reason: string }
   | { op: "checked"; problems: string[] }
   | InprocFromComponent;
 

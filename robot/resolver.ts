@@ -210,7 +210,7 @@ export class Resolver {
       restartGiven: c.restart !== undefined,
       heartbeatTimeoutMs: c.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
       maxMessageSize: c.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
-      // A heap limit needs a process: V8 bounds a process's heap, not a Worker's.
+      // A bound needs a host of its own: only a whole process can be killed for passing it.
       isolation: c.limits !== undefined ? "process" : c.isolation ?? defaults.isolation ?? "host",
       memoryMb: c.limits?.memoryMb ?? null,
       binds: {},
@@ -274,9 +274,27 @@ export class Resolver {
           pipeline: pipeline ?? emptyPipeline(c.pipeline),
         };
         if (pipeline !== null) this.#pipelineRole(spec, c, at);
+        // Threads of its own may be stuck past terminate() (see executor.ts): only a host of its
+        // own can be killed for them without its siblings.
+        const chosen = c.isolation !== undefined || defaults.isolation !== undefined;
+        if (!chosen && spec.isolation === "host" && this.#threaded(spec)) {
+          spec.isolation = "process";
+        }
         return spec;
       }
     }
+  }
+
+  /** Whether a pipeline role runs handlers in threads of its own (`threads`, `inThread`). */
+  #threaded(spec: PipelineRoleSpec): boolean {
+    const p = spec.pipeline;
+    if (spec.kind === "pipeline-worker") {
+      return p.workers.some((w) => w.name === spec.entry && w.threads > 0);
+    }
+    if (spec.kind === "service-worker") {
+      return p.services.some((s) => s.name === spec.entry && s.inThread === true);
+    }
+    return false;
   }
 
   #pipelineRole(spec: PipelineRoleSpec, c: ComponentFile, at: string[]): void {

@@ -243,6 +243,7 @@ export class Supervisor {
     if (this.config.components.some((c) => c.isolation !== "worker")) {
       // Where host processes dial in (see supervision/host_process.ts).
       await ensurePrivateDir(hostSocketDir(this.config.robot));
+      await this.#hosts.prepare(this.config.components);
     }
     // The supervisor tap: its isolate dials the components' inproc names and binds its own
     // (the operator's topics, the links to peer robots), which components dial.

@@ -248,6 +248,33 @@ export interface ThreadPoolOptions {
   worker?: string;
 }
 
+/**
+ * How long a thread that overran its item's time limit has to answer a ping: one that does not is
+ * in a synchronous loop, which `terminate()` cannot stop (Deno #13941).
+ */
+const STUCK_PROBE_MS = 250;
+
+const stuckListeners = new Set<(reason: string) => void>();
+
+/**
+ * Calls `listener` whenever a pool thread of this isolate overran its time
+ * limit in a synchronous loop: `terminate()` leaves such a thread running,
+ * so it keeps a core until its process ends. A robot's component runtime
+ * listens, so that the supervisor kills the component's host (and with it
+ * the thread) and says why. Returns a function that stops listening.
+ *
+ * @example
+ * ```ts
+ * import { onStuckThread } from "./executor.ts";
+ * const stop = onStuckThread((reason) => console.error(reason));
+ * stop();
+ * ```
+ */
+export function onStuckThread(listener: (reason: string) => void): () => void {
+  stuckListeners.add(listener);
+  return () => stuckListeners.delete(listener);
+}
+
 interface Job {
   seq: number;
   item: WorkItem;
@@ -263,6 +290,8 @@ interface Job {
 interface Thread {
   index: number;
   worker: Worker;
+  /** Set while a stuck probe waits for the thread's `pong`. */
+  pong?: () => void;
   /** Where its items go: the thread takes the next one from here as soon as one ends. */
   jobs: MessagePort;
   ready: boolean;
@@ -442,6 +471,9 @@ export class ThreadPool implements Executor {
           case "exit":
             this.#replace(thread, `thread ${index} exited: ${m.reason}`);
             break;
+          case "pong":
+            thread.pong?.();
+            break;
         }
       };
       worker.onerror = (event: ErrorEvent) => {
@@ -469,9 +501,15 @@ export class ThreadPool implements Executor {
     });
   }
 
-  #replace(thread: Thread, reason: string): void {
+  /**
+   * Abandons `thread` and starts another in its place. A thread that overran its time limit
+   * (`probe`) is asked whether its event loop is free first: if not, it is in a synchronous
+   * loop that outlives `terminate()`, and {@link onStuckThread}'s listeners hear of it.
+   */
+  #replace(thread: Thread, reason: string, probe = false): void {
     if (this.#threads[thread.index] !== thread) return; // already replaced
-    thread.worker.terminate();
+    if (probe) this.#probe(thread, reason);
+    else thread.worker.terminate();
     thread.jobs.close();
     this.#threads[thread.index] = null;
     this.replaced++;
@@ -490,6 +528,24 @@ export class ThreadPool implements Executor {
       });
     };
     respawn();
+  }
+
+  #probe(thread: Thread, reason: string): void {
+    const timer = setTimeout(() => {
+      thread.pong = undefined;
+      thread.worker.terminate();
+      const worker = this.#options.worker ? ` of worker ${this.#options.worker}` : "";
+      const stuck = `thread ${thread.index}${worker} is stuck in a synchronous loop ` +
+        `(${reason}): terminate() cannot stop it, only the end of its process`;
+      log.error("{stuck}", { stuck });
+      for (const listener of stuckListeners) listener(stuck);
+    }, STUCK_PROBE_MS);
+    thread.pong = () => {
+      clearTimeout(timer);
+      thread.pong = undefined;
+      thread.worker.terminate();
+    };
+    thread.worker.postMessage({ op: "ping" } satisfies ToThread);
   }
 
   #finish(job: Job, outcome: Outcome): void {
@@ -540,7 +596,10 @@ export class ThreadPool implements Executor {
   #startTimer(thread: Thread, job: Job): void {
     const { timeoutMs } = job.item;
     if (timeoutMs <= 0) return;
-    job.timer = setTimeout(() => this.#replace(thread, `timeout after ${timeoutMs} ms`), timeoutMs);
+    job.timer = setTimeout(
+      () => this.#replace(thread, `timeout after ${timeoutMs} ms`, true),
+      timeoutMs,
+    );
   }
 
   #post(thread: Thread, job: Job): void {

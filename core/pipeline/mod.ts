@@ -60,6 +60,7 @@ export {
   type Executor,
   InlineExecutor,
   type InlineExecutorOptions,
+  onStuckThread,
   type Outcome,
   ThreadPool,
   type ThreadPoolOptions,

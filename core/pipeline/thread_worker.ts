@@ -38,6 +38,8 @@ import { importModule, moduleLoadReason } from "../module_import.ts";
 export type ToThread =
   /** `jobs`: the port `run` messages come on (transferred with it). */
   | { op: "init"; module: string; index: number; worker: string; jobs: MessagePort }
+  /** Answered with `pong` once the thread's event loop is free (see the pool's stuck probe). */
+  | { op: "ping" }
   | {
     op: "run";
     seq: number;
@@ -63,7 +65,8 @@ export type FromThread =
   | { op: "init-error"; message: string }
   | { op: "ok"; seq: number; value: unknown }
   | { op: "err"; seq: number; message: string }
-  | { op: "exit"; reason: string };
+  | { op: "exit"; reason: string }
+  | { op: "pong" };
 
 type RunMessage = Extract<ToThread, { op: "run" }>;
 
@@ -111,6 +114,10 @@ function startThread(scope: ThreadScope): void {
 
   scope.onmessage = async (event) => {
     const m = event.data;
+    if (m.op === "ping") {
+      post({ op: "pong" });
+      return;
+    }
     if (m.op === "init") {
       index = m.index;
       jobs = m.jobs;

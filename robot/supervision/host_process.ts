@@ -41,6 +41,7 @@ import type { FromComponent, ToComponent } from "../protocol.ts";
 import { permissionFlags, unionPermissions } from "../permissions.ts";
 import { ZEDGE_SOURCE } from "../zedge_source.ts";
 import { FrameLink } from "./frame_link.ts";
+import { denoModuleFiles } from "../deno_graph.ts";
 import { RESIDENT_REPORT_MS, ResidentBound } from "./resident_bound.ts";
 
 /**
@@ -617,6 +618,26 @@ export class HostPool {
   constructor(specs: readonly ComponentSpec[], sharedMemoryMb: number | null = null) {
     this.#shared = specs.filter((spec) => spec.isolation === "host");
     this.#sharedMemoryMb = sharedMemoryMb;
+  }
+
+  /**
+   * Lets hosts started from source read their components' whole module graphs: Deno checks a
+   * Worker's static imports against its creator's read permission, and a handler's local import
+   * outside its own directory (`../lib/helper.ts`) is read by no other grant. The graphs are
+   * Deno's own resolution (`deno info`), never a module's text. A robot binary's hosts are the
+   * binary itself: they read what it embeds.
+   */
+  async prepare(specs: readonly ComponentSpec[]): Promise<void> {
+    if (binaryHosts) return;
+    await Promise.all(
+      specs.filter((spec) => spec.isolation !== "worker").map(async (spec) => {
+        const graphs = await Promise.all(
+          spec.modules.map((module) => denoModuleFiles([module]).catch(() => [] as string[])),
+        );
+        // A module whose graph cannot be resolved fails to load in its Worker, and says why there.
+        spec.code = [...new Set([...spec.code, ...graphs.flat()])].sort();
+      }),
+    );
   }
 
   /** The host `spec` starts in: a new one of its own, or the shared one. */

@@ -356,6 +356,11 @@ export class SupervisedComponent {
       case "exit":
         this.#ended("crash", message.reason);
         return;
+      case "stuck":
+        // Its host must go: the thread cannot be stopped but with its process.
+        this.#stuck = message.reason;
+        this.#ended("crash", message.reason);
+        return;
       case "stopped":
         this.#detach();
         this.#setState("stopped");

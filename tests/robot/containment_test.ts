@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { controlRequest, type RobotStatus } from "../../robot/control.ts";
 import { hostEndReasons } from "../../robot/supervision/host_process.ts";
+import { loadPipelineConfig } from "../../core/pipeline/config.ts";
+import { collectorFromConfig, distributorFromConfig } from "../../core/pipeline/roles.ts";
 import {
   componentOf,
   freeTcpPort,
@@ -437,6 +439,106 @@ export default async function main() {
     await supervisor.shutdown();
   }
   assert.deepEqual(hostPids(), []);
+});
+
+/** A pipeline whose worker (threads: 2) runs `handlers`, and its distributor and collector here. */
+async function threadedPipeline(handlers: string, task: string) {
+  const [workers, acks, results] = [freeTcpPort(), freeTcpPort(), freeTcpPort()];
+  const dir = await robotDir({
+    "pipeline.yaml": `endpoints:
+  workers: tcp://127.0.0.1:${workers}
+  acks: tcp://127.0.0.1:${acks}
+  results: tcp://127.0.0.1:${results}
+tasks:
+  ${task}: { count: 2, timeoutMs: 500, retries: 0 }
+workers:
+  - name: robo
+    handlers: ./handlers.ts
+    threads: 2
+`,
+    "handlers.ts": handlers,
+    "robot.yaml": robotYaml(`  perception: { kind: pipeline-worker, pipeline: ./pipeline.yaml }\n`),
+  });
+  const config = await loadPipelineConfig(join(dir, "pipeline.yaml"));
+  const distributor = await distributorFromConfig(config);
+  const collector = await collectorFromConfig(config);
+  await distributor.start();
+  await collector.start();
+  return {
+    dir,
+    run: distributor.run(),
+    close: async () => {
+      await collector.close();
+      await distributor.close();
+    },
+  };
+}
+
+Deno.test("a pipeline thread stuck in a synchronous loop: its host is killed, its cores come back", async () => {
+  const pipeline = await threadedPipeline(
+    "export const spin = () => { while (true) {} };\n",
+    "spin",
+  );
+  const supervisor = await startRobot(pipeline.dir, { backoffInitialMs: 50 });
+  try {
+    // Threads of its own: a host of its own by default, so its siblings never pay for them.
+    const [first] = hostPids(["perception"]);
+    assert.ok(first !== undefined, "the threaded worker runs in a host of its own");
+    const summary = await pipeline.run;
+    assert.deepEqual(summary.failed.map((f) => f.reason), [
+      "timeout after 500 ms",
+      "timeout after 500 ms",
+    ]);
+    const perception = await waitForState(
+      supervisor,
+      "perception",
+      "running",
+      (c) => c.restarts >= 1,
+    );
+    assert.match(
+      perception.lastError ?? "",
+      /^thread \d of worker robo is stuck in a synchronous loop \(timeout after 500 ms\): terminate\(\) cannot stop it/,
+    );
+    // Killed with its host (the spinning threads with it), not left beside a new one.
+    await waitFor(() => cpuTicks(first) === null, "the stuck host to be reaped");
+    const [now] = hostPids(["perception"]);
+    assert.ok(now !== undefined && now !== first, "perception runs in a new host");
+    const before = treeTicks(now);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
+    const perSecond = (treeTicks(now) - before) / ((performance.now() - t0) / 1000);
+    assert.ok(perSecond < 30, `the new host used ${perSecond} ticks/s`);
+  } finally {
+    await supervisor.shutdown();
+    await pipeline.close();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a pipeline thread that overran its time limit awaiting is terminated in place, no restart", async () => {
+  const pipeline = await threadedPipeline(
+    "export const hang = () => new Promise(() => {});\n",
+    "hang",
+  );
+  const messages: string[] = [];
+  const supervisor = await startRobot(pipeline.dir, {
+    backoffInitialMs: 50,
+    onLog: (_, record) => messages.push(String(record.message)),
+  });
+  try {
+    const summary = await pipeline.run;
+    assert.equal(summary.failed.length, 2);
+    // Past the stuck probe's wait: its threads answered, so nothing was escalated (a stuck
+    // thread is logged the moment the probe gives up, before anything restarts).
+    await new Promise((r) => setTimeout(r, 750)); // the probe's window, not a condition
+    assert.equal(messages.filter((m) => m.includes("replacing it")).length, 2, messages.join("\n"));
+    assert.deepEqual(messages.filter((m) => m.includes("stuck")), []);
+    const perception = componentOf(supervisor, "perception");
+    assert.deepEqual([perception.state, perception.restarts], ["running", 0]);
+  } finally {
+    await supervisor.shutdown();
+    await pipeline.close();
+  }
 });
 
 Deno.test("a second supervisor of the same robot is refused and the first one's components carry on", async () => {

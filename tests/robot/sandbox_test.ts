@@ -99,3 +99,28 @@ Deno.test("an uncaught NotCapable crashes only its component, logged under its n
     await supervisor.shutdown();
   }
 });
+
+Deno.test("a module's local import outside its directory loads; the component still cannot read it", async () => {
+  // Deno checks a Worker's static imports against its creator's (the host's) read permission: the
+  // host reads the module's whole graph, the component's own permissions stay as they were.
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  probe: { kind: node, module: ./nodes/probe.ts, restart: never }
+`,
+    ),
+    "nodes/probe.ts": `import { shout } from "../lib/shout.ts";
+export default async function main() {
+  let read = "allowed";
+  try { await Deno.readTextFile(new URL("../lib/shout.ts", import.meta.url)); } catch (error) { read = error.name; }
+  throw new Error(shout("reading lib/shout.ts: " + read));
+}\n`,
+    "lib/shout.ts": `export const shout = (s) => s.toUpperCase();\n`,
+  });
+  const supervisor = await startRobot(dir);
+  try {
+    const probe = await waitForState(supervisor, "probe", "failed");
+    assert.match(probe.lastError ?? "", /READING LIB\/SHOUT\.TS: NOTCAPABLE/);
+  } finally {
+    await supervisor.shutdown();
+  }
+});
