@@ -18,11 +18,15 @@
 import type { Command } from "commander";
 import { basename, resolve } from "node:path";
 import { compileArgsFor, stageRobot } from "../robot/build.ts";
-import { checkRobotModules } from "../robot/check.ts";
 import { compileBinary, denortProblem } from "../robot/deno_compile.ts";
 import { CliError } from "./errors.ts";
 import { robotBinaryVersion } from "./robot_binary.ts";
-import { fileRobotSource, type RobotFileFlags, withRobotFile } from "./robot_common.ts";
+import {
+  fileRobotSource,
+  modulesOrFail,
+  type RobotFileFlags,
+  withRobotFile,
+} from "./robot_common.ts";
 
 interface BuildFlags extends RobotFileFlags {
   output?: string;
@@ -71,8 +75,7 @@ export function registerBuild(robot: Command): void {
       const denort = await denortProblem(Deno.env.get("DENORT_BIN") || undefined);
       if (flags.compile && denort !== undefined) throw new CliError(`robot build: ${denort}`, 1);
       const config = await fileRobotSource.load(file, flags);
-      const problems = await checkRobotModules(config);
-      if (problems.length > 0) throw new CliError(problems.join("\n"), 1);
+      await modulesOrFail(config);
       const output = resolve(flags.output ?? `dist/${config.robot}`);
       const stage = flags.stage !== undefined
         ? resolve(flags.stage)

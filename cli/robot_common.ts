@@ -267,3 +267,23 @@ export async function codeOrFail(config: RobotConfig): Promise<string[]> {
     );
   }
 }
+
+/**
+ * Loads every component's modules as the robot will (see robot/check.ts),
+ * saying on stderr which are still loading every 10 s; any problem is a
+ * {@link CliError} listing them all.
+ *
+ * @example
+ * ```ts
+ * import { loadRobotOrFail, modulesOrFail } from "./robot_common.ts";
+ * await modulesOrFail(await loadRobotOrFail("examples/robot/robot.yaml"));
+ * ```
+ */
+export async function modulesOrFail(config: RobotConfig): Promise<void> {
+  const { checkRobotModules } = await import("../robot/check.ts");
+  const problems = await checkRobotModules(config, {
+    onStillLoading: (name, seconds) =>
+      console.error(`components.${name}: still loading its modules after ${seconds} s…`),
+  });
+  if (problems.length > 0) throw new CliError(problems.join("\n"), 1);
+}

@@ -14,14 +14,13 @@
 import type { Command } from "commander";
 import { relative } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { checkRobotModules } from "../robot/check.ts";
 import type { RobotConfig } from "../robot/config.ts";
 import { type ComponentPermissions, permissionFlags } from "../robot/permissions.ts";
 import { robotProcessFlags, robotProcessPermissions } from "../robot/process_permissions.ts";
 import { robotJsonSchema } from "../robot/schema.ts";
-import { CliError } from "./errors.ts";
 import {
   codeOrFail,
+  modulesOrFail,
   type RobotFileFlags,
   type RobotSource,
   withRobotFile,
@@ -51,8 +50,7 @@ export function registerInspect(robot: Command, source: RobotSource): void {
     source,
     async (file, flags) => {
       const config = await source.load(file, flags);
-      const problems = await checkRobotModules(config);
-      if (problems.length > 0) throw new CliError(problems.join("\n"), 1);
+      await modulesOrFail(config);
       const kinds = config.components.map((c) => `${c.name} (${c.kind})`).join(", ");
       console.log(
         `${config.file}: ok: robot ${config.robot}, ${config.components.length} components: ${kinds}`,

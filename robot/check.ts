@@ -23,6 +23,9 @@ import type { FromComponent, ToComponent } from "./protocol.ts";
 /** How long one component may take to load its modules (minutes only on a slow or emulated CPU). */
 const CHECK_TIMEOUT_MS = 120_000;
 
+/** How often a component still loading is said to be, so a long wait is never a silent one. */
+const STILL_LOADING_EVERY_MS = 10_000;
+
 /**
  * Every module problem of `config`, each `file:line: components.NAME: …`.
  *
@@ -33,15 +36,26 @@ const CHECK_TIMEOUT_MS = 120_000;
  * await checkRobotModules(await loadRobotConfig("robot.yaml"));
  * ```
  */
-export async function checkRobotModules(config: RobotConfig): Promise<string[]> {
-  const results = await Promise.all(config.components.map((spec) => checkComponent(spec)));
+export async function checkRobotModules(
+  config: RobotConfig,
+  options: {
+    /** Told every 10 s while a component's modules are still loading (default: nothing). */
+    onStillLoading?: (component: string, seconds: number) => void;
+  } = {},
+): Promise<string[]> {
+  const results = await Promise.all(
+    config.components.map((spec) => checkComponent(spec, options.onStillLoading)),
+  );
   return results.flatMap((problems, i) => {
     const spec = config.components[i];
     return problems.map((p) => `${config.file}:${spec.line}: components.${spec.name}: ${p}`);
   });
 }
 
-function checkComponent(spec: ComponentSpec): Promise<string[]> {
+function checkComponent(
+  spec: ComponentSpec,
+  onStillLoading?: (component: string, seconds: number) => void,
+): Promise<string[]> {
   return new Promise((resolve) => {
     const worker = new Worker(componentWorkerUrl(spec), {
       type: "module",
@@ -49,13 +63,24 @@ function checkComponent(spec: ComponentSpec): Promise<string[]> {
       // @ts-ignore: Deno's worker permissions (--unstable-worker-options)
       deno: { permissions: workerPermissions(spec.permissions) },
     });
+    const started = performance.now();
+    const still = setInterval(
+      () => onStillLoading?.(spec.name, Math.round((performance.now() - started) / 1000)),
+      STILL_LOADING_EVERY_MS,
+    );
     const finish = (problems: string[]) => {
       clearTimeout(timer);
+      clearInterval(still);
+      // A Worker in a synchronous loop outlives terminate(): the caller's process ending ends it.
       worker.terminate();
       resolve(problems);
     };
     const timer = setTimeout(
-      () => finish([`its modules did not load within ${CHECK_TIMEOUT_MS / 1000} s`]),
+      () =>
+        finish([
+          `its modules did not finish loading within ${CHECK_TIMEOUT_MS / 1000} s ` +
+          `(a loop at a module's top level, or an await there that never settles?)`,
+        ]),
       CHECK_TIMEOUT_MS,
     );
     let heard = false;

@@ -205,13 +205,6 @@ function outOfMemory(status: Deno.CommandStatus): boolean {
 /** How a host killed for passing its resident bound ended (as V8's own out-of-memory does). */
 const KILLED_FOR_MEMORY: Deno.CommandStatus = { success: false, code: 133, signal: null };
 
-/**
- * What a Worker's own runtime holds beside its component's data (its isolate, zedge's modules:
- * 15–40 MB measured), allowed per component on top of `memoryMb` in the resident bound, so that
- * a heap leak still meets V8's exact bound first.
- */
-const WORKER_RUNTIME_MB = 64;
-
 /** The least heap a component must hold to be named as its host's out-of-memory cause. */
 const CULPRIT_MIN_BYTES = 16 * 2 ** 20;
 

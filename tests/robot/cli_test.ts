@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Subscriber } from "../../mod.ts";
 import { PYTHON, pythonZmqMissing, resultOf } from "../tasks/helpers.ts";
-import { spawn, zedge } from "../tasks/processes.ts";
+import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
 import {
   freeTcpPort,
   repoPath,
@@ -379,5 +379,20 @@ Deno.test("robot run: a supervisor paused (SIGSTOP) and resumed does not blame i
     assert.doesNotMatch(robot.stderr(), /silent for/);
   } finally {
     await robot.stop();
+  }
+});
+
+Deno.test("robot check: a module that never finishes loading is said to be, every 10 s", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(`  spin: { kind: node, module: ./spin.ts }\n`),
+    "spin.ts":
+      "while (true) { /* a loop at the top level */ }\nexport default async function main() {}\n",
+  });
+  const check = spawn(Deno.execPath(), zedgeArgs("robot", "check", join(dir, "robot.yaml")));
+  try {
+    await check.waitFor(/components\.spin: still loading its modules after 1\d s…/, 40_000);
+  } finally {
+    const status = await check.stop();
+    assert.notEqual(status.code, 0);
   }
 });
