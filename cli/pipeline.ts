@@ -28,6 +28,7 @@ import {
   distributorFromConfig,
   loadPipelineConfig,
   metadataProviderFromConfig,
+  onStuckThread,
   type PipelineConfig,
   PipelineConfigError,
   pipelineJsonSchema,
@@ -331,6 +332,7 @@ export function register(program: Command): void {
         // Without --keep-running the worker leaves when the run is over: on END, or once
         // the distributor of a run it took part in has gone silent for good.
         const worker = workerFromConfig(config, entry, { threads, keepRunning: flags.keepRunning });
+        const stuck = stuckThread(() => worker.close());
         const stats = await (async () => {
           const stop = shutdownSignal();
           stop.promise.then(() => worker.close());
@@ -338,9 +340,11 @@ export function register(program: Command): void {
             return await worker.run();
           } finally {
             stop.cancel();
+            stuck.stopListening();
           }
         })();
         console.log(`${worker.name}: ${stats.processed} processed, ${stats.failed} failed`);
+        stuck.failIfStuck(worker.name);
       },
     );
 
@@ -386,16 +390,47 @@ export function register(program: Command): void {
         throw new CliError(`${config.file}: no service worker ${flags.name ?? ""} configured`, 2);
       }
       const worker = serviceWorkerFromConfig(config, entry);
+      const stuck = stuckThread(() => {});
       await worker.start();
       await serveUntilSignal(
-        new Promise(() => {}),
+        stuck.happened,
         () => worker.close(),
         `service worker ${worker.name}: ${worker.services.join(", ")} via the broker at ` +
           config.broker!.backend.connect,
       );
+      stuck.stopListening();
+      stuck.failIfStuck(`service worker ${worker.name}`);
     });
 
   registerCall(pipeline);
+}
+
+/**
+ * Listens for a pool thread stuck in a synchronous loop (see `onStuckThread`): the role then
+ * leaves (`leave`: hand its items back), since only its process's end stops the thread, and
+ * exits with 3 so that whatever restarts it (systemd's `Restart=on-failure`) does.
+ */
+function stuckThread(leave: () => void) {
+  let reason: string | null = null;
+  let happened!: () => void;
+  const promise = new Promise<void>((resolve) => happened = resolve);
+  const stopListening = onStuckThread((why) => {
+    if (reason !== null) return;
+    reason = why;
+    happened();
+    leave();
+  });
+  return {
+    happened: promise,
+    stopListening,
+    failIfStuck(who: string): void {
+      if (reason === null) return;
+      throw new CliError(
+        `${who}: ${reason}; it left, so that the end of its process ends the thread`,
+        3,
+      );
+    },
+  };
 }
 
 /** A long-lived role's first line, on stderr (stdout is for results): where it serves. */

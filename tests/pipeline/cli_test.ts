@@ -258,3 +258,55 @@ workers:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pipeline worker: a thread stuck in a synchronous loop makes it hand back and exit 3", async () => {
+  const dir = await tempDir("zedge-stuck-");
+  const [workers, acks, results] = [freePort(), freePort(), freePort()];
+  const file = `${dir}/pipeline.yaml`;
+  await Deno.writeTextFile(
+    `${dir}/handlers.ts`,
+    "export const spin = () => { while (true) {} };\n",
+  );
+  await Deno.writeTextFile(
+    file,
+    `endpoints:
+  workers: tcp://127.0.0.1:${workers}
+  acks: tcp://127.0.0.1:${acks}
+  results: tcp://127.0.0.1:${results}
+tasks:
+  spin: { count: 1, timeoutMs: 300, retries: 0 }
+workers:
+  - handlers: ./handlers.ts
+    threads: 1
+`,
+  );
+  const { loadPipelineConfig, distributorFromConfig, collectorFromConfig } = await import(
+    "../../core/pipeline/mod.ts"
+  );
+  const config = await loadPipelineConfig(file);
+  const distributor = await distributorFromConfig(config);
+  const collector = await collectorFromConfig(config);
+  await distributor.start();
+  await collector.start();
+  const worker = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}cli/main.ts`, "pipeline", "worker", "-c", file, "--keep-running"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const summary = await distributor.run();
+    assert.deepEqual(summary.failed.map((f) => f.reason), ["timeout after 300 ms"]);
+    // It leaves by itself (a worker kept running would otherwise wait for the next run).
+    const out = await within(worker.output(), 20_000, "the worker to exit");
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 3, stderr);
+    assert.match(stderr, /thread 0 .*is stuck in a synchronous loop \(timeout after 300 ms\)/);
+    assert.match(stderr, /it left, so that the end of its process ends the thread/);
+  } finally {
+    try {
+      worker.kill();
+    } catch { /* exited */ }
+    await collector.close();
+    await distributor.close();
+  }
+});
