@@ -44,6 +44,14 @@ import {
 } from "./protocol.ts";
 import { onStuckThread } from "../core/pipeline/executor.ts";
 
+/**
+ * How often a component whose silence is judged after `timeoutMs` says it is alive: every
+ * {@link HEARTBEAT_INTERVAL_MS}, or a quarter of a shorter timeout.
+ */
+function heartbeatEvery(timeoutMs: number): number {
+  return Math.min(HEARTBEAT_INTERVAL_MS, Math.max(25, Math.floor(timeoutMs / 4)));
+}
+
 /** How long a component with a stuck thread may take to hand back its work before its host goes. */
 const STUCK_STOP_MS = 1000;
 
@@ -223,10 +231,17 @@ export function serveComponent(
   async function start(spec: ComponentSpec, logLevel: Parameters<typeof configure>[0]) {
     current = spec;
     if (spec.isolation === "host") await withholdThreads(scope, spec.name);
+    // At least four beats per heartbeatTimeoutMs: a timeout of one interval would fire whenever
+    // a beat came a millisecond late. Figures keep their own pace.
+    const every = heartbeatEvery(spec.heartbeatTimeoutMs);
+    let sinceFigures = 0;
     heartbeat = timers.untrackedSetInterval(() => {
       post(beat());
+      sinceFigures += every;
+      if (sinceFigures < HEARTBEAT_INTERVAL_MS) return;
+      sinceFigures = 0;
       if (running !== null && !stopping.signal.aborted) postFigures(running);
-    }, HEARTBEAT_INTERVAL_MS);
+    }, every);
     post(beat());
     await configure(logLevel);
     const log = getLogger([spec.robot, spec.name]);

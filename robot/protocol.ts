@@ -49,7 +49,8 @@ export type ToComponent =
 /**
  * Component → supervisor.
  * - `ready`: started (sockets bound, `main` called).
- * - `heartbeat`: alive; sent every {@link HEARTBEAT_INTERVAL_MS}, with the
+ * - `heartbeat`: alive; sent every {@link HEARTBEAT_INTERVAL_MS} (a quarter of a
+ *   shorter `heartbeatTimeoutMs`), with the
  *   bytes its Worker's heap holds (`heapBytes`): when a shared host runs
  *   out of memory, the supervisor names the component that held the most.
  * - `figures`: its live figures (sockets, tasks, progress, topics), sent

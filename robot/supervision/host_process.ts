@@ -628,7 +628,11 @@ export class HostPool {
           spec.modules.map((module) => denoModuleFiles([module]).catch(() => [] as string[])),
         );
         // A module whose graph cannot be resolved fails to load in its Worker, and says why there.
-        spec.code = [...new Set([...spec.code, ...graphs.flat()])].sort();
+        // zedge's own files are read as their directories already.
+        const own = graphs.flat().filter((file) =>
+          !ZEDGE_SOURCE.some((root) => file === root || file.startsWith(`${root}/`))
+        );
+        spec.code = [...new Set([...spec.code, ...own])].sort();
       }),
     );
   }

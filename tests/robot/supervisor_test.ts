@@ -226,3 +226,23 @@ Deno.test("restart, stop and start act on one component over the control channel
     await supervisor.shutdown();
   }
 });
+
+Deno.test("a heartbeat timeout shorter than a second is met: the component beats four times per timeout", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  quick: { kind: node, module: ./calm.ts, heartbeatTimeoutMs: 300 }
+`,
+    ),
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir);
+  try {
+    await waitForState(supervisor, "quick", "running");
+    // Six timeouts long: one beat a second would have been "silent for 300 ms" five times.
+    await new Promise((r) => setTimeout(r, 1800)); // a window to watch, not a wait
+    const quick = componentOf(supervisor, "quick");
+    assert.deepEqual([quick.state, quick.restarts, quick.lastError], ["running", 0, null]);
+  } finally {
+    await supervisor.shutdown();
+  }
+});
