@@ -168,6 +168,28 @@ export function inprocAccess(spec: ComponentSpec): InprocAccess {
 }
 
 /**
+ * How many pool threads a component runs beside its own Worker: a pipeline
+ * worker's `threads`, one for a service `inThread`, else none.
+ *
+ * @example
+ * ```ts
+ * import { poolThreads } from "./grants.ts";
+ * import type { ComponentSpec } from "./spec.ts";
+ * declare const spec: ComponentSpec;
+ * poolThreads(spec); // 0 for a node
+ * ```
+ */
+export function poolThreads(spec: ComponentSpec): number {
+  if (spec.kind === "pipeline-worker") {
+    return spec.pipeline.workers.find((w) => w.name === spec.entry)?.threads ?? 0;
+  }
+  if (spec.kind === "service-worker") {
+    return spec.pipeline.services.find((s) => s.name === spec.entry)?.inThread === true ? 1 : 0;
+  }
+  return 0;
+}
+
+/**
  * The code files a component must be able to read: none, except for a
  * pipeline worker with threads (zedge's source entries and its handlers
  * module, which its thread Workers load).
@@ -184,9 +206,8 @@ export function codeFiles(
   spec: ComponentSpec,
   zedgeSource: readonly string[] = ZEDGE_SOURCE,
 ): string[] {
-  if (spec.kind !== "pipeline-worker") return [];
-  const entry = spec.pipeline.workers.find((w) => w.name === spec.entry);
-  if (entry === undefined || entry.threads === 0) return [];
+  if (spec.kind !== "pipeline-worker" || poolThreads(spec) === 0) return [];
+  const entry = spec.pipeline.workers.find((w) => w.name === spec.entry)!;
   const handlers = entry.handlers.startsWith("file:") ? [fromFileUrl(entry.handlers)] : [];
   return [...zedgeSource, ...handlers].sort();
 }

@@ -20,6 +20,7 @@ import { namesKey } from "../core/security/certificates.ts";
 import type { TopicEncoding } from "./dataflow/codec.ts";
 import { type DataflowSpec, matches, peerLinkEndpoints } from "./dataflow/dataflow_spec.ts";
 import { connectableEndpoint, type DataflowEndpoints, sameBind } from "./dataflow/endpoints.ts";
+import { poolThreads } from "./grants.ts";
 import { curveFor, resolveComponentCurve, type SecurityFile } from "./security.ts";
 import {
   type ComponentSpec,
@@ -277,24 +278,12 @@ export class Resolver {
         // Threads of its own may be stuck past terminate() (see executor.ts): only a host of its
         // own can be killed for them without its siblings.
         const chosen = c.isolation !== undefined || defaults.isolation !== undefined;
-        if (!chosen && spec.isolation === "host" && this.#threaded(spec)) {
+        if (!chosen && spec.isolation === "host" && poolThreads(spec) > 0) {
           spec.isolation = "process";
         }
         return spec;
       }
     }
-  }
-
-  /** Whether a pipeline role runs handlers in threads of its own (`threads`, `inThread`). */
-  #threaded(spec: PipelineRoleSpec): boolean {
-    const p = spec.pipeline;
-    if (spec.kind === "pipeline-worker") {
-      return p.workers.some((w) => w.name === spec.entry && w.threads > 0);
-    }
-    if (spec.kind === "service-worker") {
-      return p.services.some((s) => s.name === spec.entry && s.inThread === true);
-    }
-    return false;
   }
 
   #pipelineRole(spec: PipelineRoleSpec, c: ComponentFile, at: string[]): void {

@@ -42,6 +42,7 @@ import { permissionFlags, unionPermissions } from "../permissions.ts";
 import { ZEDGE_SOURCE } from "../zedge_source.ts";
 import { FrameLink } from "./frame_link.ts";
 import { denoModuleFiles } from "../deno_graph.ts";
+import { poolThreads } from "../grants.ts";
 import { RESIDENT_REPORT_MS, ResidentBound } from "./resident_bound.ts";
 
 /**
@@ -411,7 +412,9 @@ export class HostProcess {
     this.connected = new Promise((resolve) => this.#connected = resolve);
     this.#accept().catch(() => {});
     if (memoryMb !== null) {
-      this.#bound = new ResidentBound(memoryMb, specs.length);
+      // Each pool thread is an isolate as large as its component's own may be.
+      const isolates = specs.reduce((n, spec) => n + 1 + poolThreads(spec), 0);
+      this.#bound = new ResidentBound(memoryMb, isolates);
       this.post(HOST, { op: "host-report-resident", everyMs: RESIDENT_REPORT_MS });
     }
     this.released = this.#child.status.then((status) => {

@@ -32,7 +32,8 @@ export const WORKER_RUNTIME_MB = 64;
 
 /**
  * The bound of one host: what it held at its first report (an idle runtime, dialled in, before
- * any component's Worker), plus `memoryMb` and {@link WORKER_RUNTIME_MB} per component.
+ * any component's Worker), plus `memoryMb` and {@link WORKER_RUNTIME_MB} per isolate (each
+ * component's Worker and each of its pool threads: V8 bounds each heap to `memoryMb`).
  *
  * @example
  * ```ts
@@ -44,9 +45,9 @@ export class ResidentBound {
   readonly #budgetMb: number;
   #limitBytes: number | null = null;
 
-  /** For a host of `components` components, each allowed `memoryMb`. */
-  constructor(memoryMb: number, components: number) {
-    this.#budgetMb = (memoryMb + WORKER_RUNTIME_MB) * components;
+  /** For a host of `isolates` Workers, each allowed `memoryMb`. */
+  constructor(memoryMb: number, isolates: number) {
+    this.#budgetMb = (memoryMb + WORKER_RUNTIME_MB) * isolates;
   }
 
   /** The resident MB reported, when `bytes` passes the bound; else null. */
