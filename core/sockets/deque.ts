@@ -1,7 +1,7 @@
 /**
  * A FIFO queue with O(1) push and shift: a ring buffer whose capacity, a
- * power of two, doubles when full and halves once the queue has drained
- * to an eighth of it, used for per-peer message queues. A push or shift
+ * power of two, doubles when full (a store of more than 4,096 slots is
+ * dropped once the queue is empty), used for per-peer message queues. A push or shift
  * allocates nothing in the steady state, where an array with a moving
  * head and now-and-then compaction reallocated its store every thousand
  * messages (and growing it again went through the generic array push).
@@ -44,11 +44,11 @@ export class Deque<T> {
     const item = items[head];
     items[head] = undefined;
     this.#head = (head + 1) & this.#mask;
-    this.#length--;
-    // A burst's store is given back once the queue has drained well below it.
-    if (this.#mask >= SHRINK_FROM && this.#length <= (this.#mask + 1) >> 3) {
-      this.#resize((this.#mask + 1) >> 1);
-    }
+    // A burst's large store is given back once the queue is empty; a
+    // smaller one stays for the next burst (a peer's queue fills and
+    // drains every turn: shrinking and growing it each time cost more than
+    // the rest of the queue).
+    if (--this.#length === 0 && this.#mask >= KEEP_CAPACITY) this.clear();
     return item;
   }
 
@@ -78,7 +78,7 @@ export class Deque<T> {
 
 /** Slots of a queue's first store: most peers' queues hold a few messages at a time. */
 const MIN_CAPACITY = 8;
-/** Stores of at least this many slots (mask) shrink when the queue drains; smaller ones stay. */
-const SHRINK_FROM = 63;
+/** Most slots a store keeps once its queue is empty (8 × 4,096 = 32 KiB): larger ones are dropped. */
+const KEEP_CAPACITY = 4096;
 // Shared by every empty queue (never written: the first push allocates a store).
 const EMPTY: never[] = [];

@@ -2,15 +2,26 @@
 import assert from "node:assert/strict";
 import { Deque } from "../../core/sockets/deque.ts";
 
-Deno.test("deque: FIFO order across wrap-around, growth and shrinking, against a plain array", () => {
+Deno.test("deque: FIFO order across wrap-around, growth and a dropped store, against a plain array", () => {
   const queue = new Deque<number>();
   const expected: number[] = [];
   let head = 0;
   let next = 0;
-  // Rounds of bursts (growing the ring past several doublings) and drains
-  // (shrinking it), with pushes and shifts interleaved so the head wraps.
+  // Rounds of bursts (growing the ring past several doublings) and drains,
+  // with pushes and shifts interleaved so the head wraps; the 10,000 burst
+  // drains to empty (its store of 16,384 slots is dropped) and the queue
+  // goes on.
   for (
-    const [pushes, shifts] of [[5, 3], [300, 10], [4000, 3900], [7, 400], [1, 1], [2000, 2100]]
+    const [pushes, shifts] of [
+      [5, 3],
+      [300, 10],
+      [4000, 3900],
+      [7, 400],
+      [10_000, 0],
+      [3, 10_010],
+      [1, 1],
+      [2000, 2100],
+    ]
   ) {
     for (let i = 0; i < Math.max(pushes, shifts); i++) {
       if (i < pushes) {
