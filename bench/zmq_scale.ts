@@ -126,6 +126,7 @@ export async function measureScale(
   timing: Timing,
   against: System | null,
   quick: boolean,
+  fanInOnly = false,
 ): Promise<ScaleFigures> {
   const window = { warmup: timing.warmup, duration: quick ? timing.duration : 1 };
   const systems: System[] = against === null ? ["zedge"] : ["zedge", against];
@@ -161,6 +162,7 @@ export async function measureScale(
     other: busiest.other,
   });
   console.error(`  scale: PUSH→PULL with ${FAN.at(-1)} peers drained by tryReceive() done`);
+  if (fanInOnly) return figures;
   for (const n of FAN) {
     figures.fanOut.push({
       label: `${n} SUB${n > 1 ? "s" : ""}`,
@@ -243,13 +245,18 @@ export function renderScale(figures: ScaleFigures): string {
       } | ${ratio(row.zedge, rows[0].zedge)} |`
     ),
   ];
-  return [
+  const fanIn = [
     ...curve(
       `PUSH→PULL 16 B, msg/s at one PULL over at least ${FAN_IN_WINDOW} s after at least ${FAN_IN_WARMUP} s of warm-up, by connected PUSH peers`,
       figures.push,
     ),
     "",
     ...fanInTargets(figures.push, other),
+  ];
+  // Only the fan-in curve was measured (--curves=fan-in).
+  if (figures.fanOut.length === 0 && figures.latency.length === 0) return fanIn.join("\n");
+  return [
+    ...fanIn,
     "",
     ...curve("PUB→SUB 16 B fan-out, msg/s delivered in total, by subscribers", figures.fanOut),
     "",
