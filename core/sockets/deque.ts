@@ -1,10 +1,10 @@
 /**
- * A FIFO queue with O(1) push and shift: a ring buffer whose capacity, a
- * power of two, doubles when full (a store of more than 4,096 slots is
- * dropped once the queue is empty), used for per-peer message queues. A push or shift
- * allocates nothing in the steady state, where an array with a moving
- * head and now-and-then compaction reallocated its store every thousand
- * messages (and growing it again went through the generic array push).
+ * A FIFO queue with O(1) push and shift, used for per-peer message queues:
+ * a ring buffer whose capacity, a power of two, doubles when full (a store
+ * of more than 4,096 slots is dropped once the queue is empty). A push or
+ * shift allocates nothing in the steady state, where an array with a
+ * moving head and now-and-then compaction reallocated its store every
+ * thousand messages (and growing it again went through the generic push).
  *
  * @example
  * ```ts
