@@ -28,6 +28,8 @@
  *                      (`--only zedge` works too)
  *   --cases=<text>     only the cases whose label contains the text (say
  *                      `--cases=CURVE`), without the memory measurements
+ *   --curves[=fan-in]  only the scale curves (fan-in, fan-out, latency), or
+ *                      only the fan-in curve and its verdicts (a minute)
  *
  * Flags it does not know are ignored (bench/main.ts hands every section the
  * same flags).
@@ -91,6 +93,8 @@ export interface BenchOptions {
   systems: System[];
   /** Only cases whose label contains this (case-insensitive); null = all. */
   cases: string | null;
+  /** Only the scale curves (bench/zmq_scale.ts): all of them, or only fan-in; null = everything. */
+  curves: "all" | "fan-in" | null;
   /** Flags that were not ours, reported and otherwise ignored. */
   ignored: string[];
 }
@@ -104,10 +108,18 @@ export interface BenchOptions {
  * ```
  */
 export function parseBenchArgs(args: readonly string[]): BenchOptions {
-  const options: BenchOptions = { quick: false, systems: [...SYSTEMS], cases: null, ignored: [] };
+  const options: BenchOptions = {
+    quick: false,
+    systems: [...SYSTEMS],
+    cases: null,
+    curves: null,
+    ignored: [],
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--quick") options.quick = true;
+    else if (arg === "--curves") options.curves = "all";
+    else if (arg === "--curves=fan-in") options.curves = "fan-in";
     else if (arg === "--only" || arg.startsWith("--only=")) {
       const value = arg === "--only" ? args[++i] : arg.slice("--only=".length);
       if (value === undefined || value === "") {
@@ -519,7 +531,8 @@ async function main(options: BenchOptions): Promise<boolean> {
     }
   }
   const wanted = (label: string) =>
-    options.cases === null || label.toLowerCase().includes(options.cases.toLowerCase());
+    options.curves === null &&
+    (options.cases === null || label.toLowerCase().includes(options.cases.toLowerCase()));
   for (let round = 1; round <= timing.rounds; round++) {
     for (const benchCase of CASES.filter((c) => wanted(c.label))) {
       for (const system of options.systems.filter((system) => plays(system, benchCase.label))) {
@@ -538,10 +551,12 @@ async function main(options: BenchOptions): Promise<boolean> {
       }
     }
   }
-  console.log(renderTable(results));
-  console.log();
-  console.log(renderTargets(results));
-  if (options.systems.includes("zedge") && options.cases === null) {
+  if (options.curves === null) {
+    console.log(renderTable(results));
+    console.log();
+    console.log(renderTargets(results));
+  }
+  if (options.systems.includes("zedge") && options.cases === null && options.curves === null) {
     const sender = options.systems.includes("pyzmq") ? "pyzmq" : "zedge";
     try {
       console.log();
@@ -557,10 +572,13 @@ async function main(options: BenchOptions): Promise<boolean> {
       ok = false;
       console.log(`zedge memory per connection: FAILED: ${(error as Error).message}`);
     }
+  }
+  if (options.systems.includes("zedge") && options.cases === null) {
     try {
       console.log();
       const against = options.systems.includes("native") && nativeBinary !== null ? "native" : null;
-      console.log(renderScale(await measureScale(timing, against, options.quick)));
+      const fanInOnly = options.curves === "fan-in";
+      console.log(renderScale(await measureScale(timing, against, options.quick, fanInOnly)));
     } catch (error) {
       ok = false;
       console.log(`scale curves: FAILED: ${(error as Error).message}`);

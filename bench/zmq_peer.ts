@@ -6,9 +6,12 @@
  *     deno run --allow-net=127.0.0.1 bench/zmq_peer.ts '<json config>'
  *
  * The config and the stdio protocol match tests/peers/python/bench_peer.py and
- * tests/peers/node/bench_peer.mjs, plus one zedge-only role, "pull-rss", that
- * receives `count` messages and samples `Deno.memoryUsage().rss` every
- * `sampleEvery` of them. With `curve` (the server's Z85 key pair) the
+ * tests/peers/node/bench_peer.mjs, plus two zedge-only roles: "pull-rss",
+ * that receives `count` messages and samples `Deno.memoryUsage().rss` every
+ * `sampleEvery` of them, and "pull-drain", a "pull" that drains what is
+ * queued with `tryReceive()` and awaits `readable()` only when nothing is
+ * (one await per batch, not per message). A "pull" or "pull-drain" reports
+ * its RSS at its peak over the window, sampled every 100 ms. With `curve` (the server's Z85 key pair) the
  * binding side is a CURVE server and the connecting side its client (with a
  * key pair of its own).
  *
@@ -27,6 +30,7 @@ export type PeerRole =
   | "req"
   | "push"
   | "pull"
+  | "pull-drain"
   | "pub"
   | "sub"
   | "pull-rss"
@@ -65,6 +69,7 @@ const ROLES: readonly PeerRole[] = [
   "req",
   "push",
   "pull",
+  "pull-drain",
   "pub",
   "sub",
   "pull-rss",
@@ -74,6 +79,8 @@ const ROLES: readonly PeerRole[] = [
 ];
 // Receivers read this many messages between clock reads, like the other peers.
 const BATCH = 256;
+/** Milliseconds between RSS samples over a receiver's window (its peak is reported). */
+const RSS_EVERY_MS = 100;
 const BIND_ENDPOINT = "tcp://127.0.0.1:0";
 
 /**
@@ -136,7 +143,7 @@ export function parsePeerConfig(text: string): PeerConfig {
     integer("sampleEvery", 1, 1e9);
   }
   if (needs(["push-many", "sub-many"])) integer("count", 1, 10_000);
-  if (needs(["req", "pull", "sub", "sub-many", "req-latency"])) {
+  if (needs(["req", "pull", "pull-drain", "sub", "sub-many", "req-latency"])) {
     for (const field of ["warmup", "duration"]) {
       const value = config[field];
       if (typeof value !== "number" || !(value >= 0 && value <= 600)) {
@@ -181,6 +188,26 @@ interface Rate {
   seconds: number;
 }
 
+/** Takes `count` messages from a receiver, each loop as an application writes it. */
+type TakeMessages = (count: number) => Promise<void>;
+
+/** One `await receive()` per message. */
+function receiving(sock: Receiver): TakeMessages {
+  return async (count) => {
+    for (let i = 0; i < count; i++) await sock.receive();
+  };
+}
+
+/** What is queued taken with tryReceive(), awaiting readable() only when nothing is. */
+function draining(sock: Pull): TakeMessages {
+  return async (count) => {
+    for (let i = 0; i < count;) {
+      if (sock.tryReceive() !== undefined) i++;
+      else await sock.readable();
+    }
+  };
+}
+
 function checkMessage(frames: Uint8Array[], size: number): void {
   if (frames.length !== 1 || frames[0].length !== size) {
     const lengths = frames.map((frame) => frame.length);
@@ -188,24 +215,36 @@ function checkMessage(frames: Uint8Array[], size: number): void {
   }
 }
 
+/**
+ * The rate over `duration` seconds after `warmup`, and the process's RSS at
+ * its peak over the window (sampled every RSS_EVERY_MS and at the end: one
+ * sample at the end alone read the heap before or after a collection, as
+ * it happened, and varied by half from run to run).
+ */
 async function measureReceiver(
   sock: Receiver,
+  take: TakeMessages,
   size: number,
   warmup: number,
   duration: number,
-): Promise<Rate> {
+): Promise<Rate & { rss: number }> {
   checkMessage(await sock.receive(), size);
   const started = performance.now();
-  while (performance.now() - started < warmup * 1000) {
-    for (let i = 0; i < BATCH; i++) await sock.receive();
-  }
+  while (performance.now() - started < warmup * 1000) await take(BATCH);
   const t0 = performance.now();
   let count = 0;
+  let rss = Deno.memoryUsage().rss;
+  let nextSample = t0 + RSS_EVERY_MS;
   for (;;) {
-    for (let i = 0; i < BATCH; i++) await sock.receive();
+    await take(BATCH);
     count += BATCH;
-    const seconds = (performance.now() - t0) / 1000;
-    if (seconds >= duration) return { rate: count / seconds, count, seconds };
+    const now = performance.now();
+    const seconds = (now - t0) / 1000;
+    if (now >= nextSample || seconds >= duration) {
+      rss = Math.max(rss, Deno.memoryUsage().rss);
+      nextSample = now + RSS_EVERY_MS;
+    }
+    if (seconds >= duration) return { rate: count / seconds, count, seconds, rss };
   }
 }
 
@@ -346,13 +385,14 @@ async function run(config: PeerConfig): Promise<void> {
       sock.connect(config.endpoint!);
       for (;;) await sock.send(payload);
     }
-    case "pull": {
+    case "pull":
+    case "pull-drain": {
       const sock = new Pull(server);
       await sock.bind(BIND_ENDPOINT);
       emit({ endpoint: sock.lastEndpoint });
-      const report = await measureReceiver(sock, config.size, config.warmup!, config.duration!);
-      // The RSS at the end of the window: the fan-in curve's "memory flat" figure.
-      emit({ ...report, rss: Deno.memoryUsage().rss });
+      const take = config.role === "pull" ? receiving(sock) : draining(sock);
+      // With the RSS at its peak over the window: the fan-in curve's "memory flat" figure.
+      emit({ ...await measureReceiver(sock, take, config.size, config.warmup!, config.duration!) });
       return;
     }
     case "pull-rss": {
@@ -391,7 +431,14 @@ async function run(config: PeerConfig): Promise<void> {
       sock.subscribe();
       sock.connect(config.endpoint!);
       emit({ ready: true });
-      emit({ ...await measureReceiver(sock, config.size, config.warmup!, config.duration!) });
+      const report = await measureReceiver(
+        sock,
+        receiving(sock),
+        config.size,
+        config.warmup!,
+        config.duration!,
+      );
+      emit({ rate: report.rate, count: report.count, seconds: report.seconds });
       return;
     }
   }

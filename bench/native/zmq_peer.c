@@ -10,7 +10,8 @@
  * ROLE: rep | req | push | pull | pub | sub | push-many | sub-many | req-latency.
  * Binders bind a random loopback port and print {"endpoint": …}; measuring
  * roles print {"rate": r, "count": n, "seconds": s} (req-latency adds
- * "p50"/"p99" in µs); sub roles print {"ready": true} once connected; pub
+ * "p50"/"p99" in µs; pull and a lone sub add "rss", bytes, at its peak over
+ * the window, sampled every 100 ms as the zedge peer samples its own); sub roles print {"ready": true} once connected; pub
  * waits for a line "go" on stdin; every role exits when stdin reaches EOF.
  * push-many and sub-many open COUNT sockets in this one process.
  */
@@ -70,6 +71,16 @@ static void emit_rate(long count, double seconds) {
   fflush(stdout);
 }
 
+/* The process's resident set in bytes (/proc/self/statm), 0 when unreadable. */
+static long rss_bytes(void) {
+  long pages = 0, resident = 0;
+  FILE *statm = fopen("/proc/self/statm", "r");
+  if (statm == NULL) return 0;
+  if (fscanf(statm, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  fclose(statm);
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
 static void check_first(void *sock, char *buffer, int size) {
   int got = zmq_recv(sock, buffer, size + 1, 0);
   if (got != size) {
@@ -78,7 +89,7 @@ static void check_first(void *sock, char *buffer, int size) {
   }
 }
 
-/* Receive rate after `warmup` s, over at least `duration` s. */
+/* Receive rate after `warmup` s, over at least `duration` s, and the peak RSS over that window. */
 static void measure_receiver(void *sock, int size, double warmup, double duration) {
   char *buffer = malloc(size + 1);
   check_first(sock, buffer, size);
@@ -86,13 +97,23 @@ static void measure_receiver(void *sock, int size, double warmup, double duratio
   while (now() - started < warmup) {
     for (int i = 0; i < BATCH; i++) zmq_recv(sock, buffer, size + 1, 0);
   }
-  double t0 = now();
-  long count = 0;
+  double t0 = now(), next_sample = t0 + 0.1;
+  long count = 0, rss = rss_bytes();
   for (;;) {
     for (int i = 0; i < BATCH; i++) zmq_recv(sock, buffer, size + 1, 0);
     count += BATCH;
-    double seconds = now() - t0;
-    if (seconds >= duration) return emit_rate(count, seconds);
+    double t = now(), seconds = t - t0;
+    if (t >= next_sample || seconds >= duration) {
+      long sample = rss_bytes();
+      if (sample > rss) rss = sample;
+      next_sample = t + 0.1;
+    }
+    if (seconds >= duration) {
+      printf("{\"rate\": %f, \"count\": %ld, \"seconds\": %f, \"rss\": %ld}\n", count / seconds,
+             count, seconds, rss);
+      fflush(stdout);
+      return;
+    }
   }
 }
 

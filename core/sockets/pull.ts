@@ -27,6 +27,11 @@ export class Pull extends Socket {
     this.use({ inbound: this.#inbound });
   }
 
+  /** @internal The next message fair-queued from all pushers, if one is queued. */
+  protected override receiveNow(): Message | undefined {
+    return this.#inbound.take();
+  }
+
   /** @internal Receives fair-queued from all pushers. */
   protected override receiveFrames(): Promise<Message> {
     return this.receiveFrom(this.#inbound);

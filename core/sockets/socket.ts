@@ -32,6 +32,8 @@ import { RoundRobin } from "./policies/round_robin.ts";
 import { EndpointPipe, type OutboundPeer } from "./policies/endpoint_pipe.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** The result of an iteration that has ended. */
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 /** A send loop yields to the event loop at least this often (see send()). */
 const SENDS_PER_YIELD = 256;
 /**
@@ -633,7 +635,8 @@ export abstract class Socket implements AsyncIterable<Message> {
    * waits. A loop drains what has already arrived with it and awaits
    * {@link readable} only when it returns undefined (one await per batch
    * rather than per message). Throws ETERM once closed, ENOTSUP for a
-   * socket type that cannot receive without waiting (only SUB and XSUB can).
+   * socket type that cannot receive without waiting (PULL, SUB and XSUB
+   * can: a message queued is theirs to take, with no state to keep).
    *
    * @example
    * ```ts
@@ -645,13 +648,17 @@ export abstract class Socket implements AsyncIterable<Message> {
    */
   tryReceive(): Message | undefined {
     if (this.#closed) throw closedError();
+    if (this.receiveNow === undefined) {
+      throw new ZmqError("ENOTSUP", `${this.type} sockets cannot receive without waiting`);
+    }
     return this.receiveNow();
   }
 
-  /** @internal Socket types that receive straight from their queue implement this (see tryReceive). */
-  protected receiveNow(): Message | undefined {
-    throw new ZmqError("ENOTSUP", `${this.type} sockets cannot receive without waiting`);
-  }
+  /**
+   * @internal Socket types that receive straight from their queue implement
+   * this: the next queued message, or undefined (see tryReceive).
+   */
+  protected receiveNow?(): Message | undefined;
 
   /** @internal Socket types that can send implement this. */
   protected sendFrames(_frames: FrameData[]): Promise<void> {
@@ -730,18 +737,45 @@ export abstract class Socket implements AsyncIterable<Message> {
     return deadline;
   }
 
-  /** Iterates received messages until the socket closes. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (;;) {
-      let frames: Message;
-      try {
-        frames = await this.receive();
-      } catch (error) {
-        if (error instanceof ZmqError && error.code === "ETERM") return;
-        throw error;
-      }
-      yield frames;
-    }
+  /**
+   * Iterates received messages until the socket closes (other receive
+   * errors, such as EAGAIN past receiveTimeout, are thrown). A message
+   * already queued on a socket that can take it without waiting (see
+   * {@link tryReceive}) is handed over in the same step: `for await` then
+   * costs one await per message, where an async generator around
+   * receive() cost three.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    /** next() calls still waiting for receive(): later ones may not overtake them. */
+    let waiting = 0;
+    let finished = false;
+    const received = (value: Message): IteratorResult<Message> => {
+      waiting--;
+      return { value, done: false };
+    };
+    const failed = (error: unknown): IteratorResult<Message> => {
+      waiting--;
+      if (!(error instanceof ZmqError && error.code === "ETERM")) throw error;
+      finished = true;
+      return DONE;
+    };
+    const iterator: AsyncIterableIterator<Message> = {
+      next: (): Promise<IteratorResult<Message>> => {
+        if (finished) return Promise.resolve(DONE);
+        if (waiting === 0 && !this.#closed && this.receiveNow !== undefined) {
+          const value = this.receiveNow();
+          if (value !== undefined) return Promise.resolve({ value, done: false });
+        }
+        waiting++;
+        return this.receive().then(received, failed);
+      },
+      return: (): Promise<IteratorResult<Message>> => {
+        finished = true;
+        return Promise.resolve(DONE);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   // ---- readiness ------------------------------------------------------------------

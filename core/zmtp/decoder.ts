@@ -278,6 +278,12 @@ export class Decoder {
       this.#handler.command(decodeCommand(body));
       return;
     }
+    // A one-frame message (most of them) is handed over as an array of
+    // exactly one: no growing of the multipart accumulator per message.
+    if ((flags & FLAG_MORE) === 0 && this.#frames.length === 0) {
+      this.#handler.message([body]);
+      return;
+    }
     this.#frames.push(body);
     this.#messageSize += body.length;
     if ((flags & FLAG_MORE) !== 0) {

@@ -48,13 +48,28 @@ Deno.test("zmq bench --quick --only zedge prints a positive zedge rate for every
     assert.deepEqual(others, Array(8).fill("—"), row);
   }
   // The scale curves print a zedge figure for every point.
-  for (const point of ["1 PUSH peer", "100 PUSH peers", "1 SUB", "100 SUBs", "16 B", "64 KiB"]) {
+  for (
+    const point of [
+      "1 PUSH peer",
+      "100 PUSH peers",
+      "100 PUSH peers, drained by tryReceive()",
+      "1 SUB",
+      "100 SUBs",
+      "16 B",
+      "64 KiB",
+    ]
+  ) {
     const row = rows.find((line) => line.startsWith(`| ${point} |`));
     assert.ok(row, `no scale row for ${point}:\n${stdout}`);
     const zedge = row.split("|")[2].trim();
     assert.ok(parseRate(zedge.replace(" µs", "")) > 0, `zedge figure for ${point}: "${zedge}"`);
   }
 
+  // The memory verdict of the fan-in curve, on the PULL's peak RSS with 1 and 100 peers.
+  assert.match(
+    stdout,
+    /target memory flat \(PULL RSS at its peak over the window.*: [\d.]+ → [\d.]+ MiB, [\d.]+× (PASS|MISS)/,
+  );
   const rss = stdout.match(/first ([\d.]+) MiB, last ([\d.]+) MiB, max ([\d.]+) MiB/);
   assert.ok(rss, `no RSS summary:\n${stdout}`);
   const [first, last, max] = rss.slice(1).map(Number);
@@ -78,4 +93,7 @@ Deno.test("zmq bench flags: --only takes a list in either form and rejects unkno
   assert.throws(() => parseBenchArgs(["--only"]), /--only: expected/);
   assert.equal(parseBenchArgs([]).cases, null);
   assert.equal(parseBenchArgs(["--cases=CURVE"]).cases, "CURVE");
+  assert.equal(parseBenchArgs(["--curves"]).curves, "all");
+  assert.equal(parseBenchArgs(["--curves=fan-in"]).curves, "fan-in");
+  assert.equal(parseBenchArgs([]).curves, null);
 });

@@ -10,8 +10,10 @@ import {
   closeAll,
   EventLog,
   freeTcpPort,
+  rejectsWithCode,
   text,
   texts,
+  throwsWithCode,
   TRANSPORTS,
   waitFor,
   within,
@@ -83,6 +85,58 @@ for (const transport of TRANSPORTS) {
         order.filter((m) => m[0] === "b"),
         [...Array(10).keys()].map((i) => `b${i}`),
       );
+    } finally {
+      await closeAll(...pushes, pull);
+    }
+  });
+
+  Deno.test(`push/pull [${transport.name}]: tryReceive and for await take fair-queued, in each peer's order, without waiting`, async () => {
+    const pull = new Pull({ receiveTimeout: 5000 });
+    const pushes = [new Push(), new Push()];
+    try {
+      await pull.bind(transport.bindEndpoint());
+      const logs = pushes.map((p) => new EventLog(p));
+      for (const push of pushes) push.connect(pull.lastEndpoint!);
+      await Promise.all(logs.map((log) => log.wait("handshake")));
+      assert.equal(pull.tryReceive(), undefined);
+      for (let i = 0; i < 6; i++) await pushes[0].send(["a", String(i)]);
+      for (let i = 0; i < 6; i++) await pushes[1].send(["b", String(i)]);
+      await waitFor(() => queuedAt(pull) === 12, "all 12 messages to reach the pull");
+      // Half drained without a wait, half by for await: the turns carry on.
+      const order: string[] = [];
+      for (let frames = pull.tryReceive(); frames !== undefined; frames = pull.tryReceive()) {
+        order.push(texts(frames).join(""));
+        if (order.length === 6) break;
+      }
+      assert.equal(queuedAt(pull), 6);
+      for await (const frames of pull) {
+        order.push(texts(frames).join(""));
+        if (order.length === 12) break;
+      }
+      for (let i = 0; i < 12; i += 2) {
+        assert.notEqual(order[i][0], order[i + 1][0], `not fair at ${i}: ${order.join(" ")}`);
+      }
+      for (const name of ["a", "b"]) {
+        assert.deepEqual(
+          order.filter((m) => m[0] === name),
+          [0, 1, 2, 3, 4, 5].map((i) => `${name}${i}`),
+        );
+      }
+      assert.equal(pull.tryReceive(), undefined);
+      throwsWithCode(() => pushes[0].tryReceive(), "ENOTSUP");
+      // A for await that waits gets the message sent after it started.
+      const iterator = pull[Symbol.asyncIterator]();
+      const next = iterator.next();
+      await pushes[1].send("late");
+      assert.equal(text((await within(next, "the late message")).value![0]), "late");
+      // Closing ends the iteration; tryReceive says ETERM.
+      const ended = iterator.next();
+      await pull.close();
+      assert.deepEqual(await within(ended, "the end of the iteration"), {
+        value: undefined,
+        done: true,
+      });
+      throwsWithCode(() => pull.tryReceive(), "ETERM");
     } finally {
       await closeAll(...pushes, pull);
     }
@@ -219,6 +273,21 @@ Deno.test("push/pull: a high-water mark of 0 means no limit, as in libzmq", asyn
     }
   } finally {
     await push.close();
+    await pull.close();
+  }
+});
+
+Deno.test("push/pull: for await past receiveTimeout throws EAGAIN, as receive() does", async () => {
+  const pull = new Pull({ receiveTimeout: 50 });
+  try {
+    await pull.bind("inproc://iterate-timeout");
+    await rejectsWithCode(
+      (async () => {
+        for await (const _ of pull) assert.fail("nothing was sent");
+      })(),
+      "EAGAIN",
+    );
+  } finally {
     await pull.close();
   }
 });
