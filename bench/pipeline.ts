@@ -122,14 +122,6 @@ function spawnWorker(options: Record<string, unknown>): Deno.ChildProcess {
   }).spawn();
 }
 
-/**
- * Runs one case: distributor and collector here, workers as processes.
- *
- * @example
- * ```ts
- * const m = await measure({ workers: 1, threads: 0, items: 1000, type: "noop", payload: null, prefetch: 100 });
- * ```
- */
 /** CPU time (user + system) of `children` so far, in ms, from /proc (`NaN` without it). */
 function childrenCpuMs(children: readonly Deno.ChildProcess[]): number {
   let ticks = 0;
@@ -146,6 +138,14 @@ function childrenCpuMs(children: readonly Deno.ChildProcess[]): number {
   return ticks * 10; // USER_HZ is 100 on Linux
 }
 
+/**
+ * Runs one case: distributor and collector here, workers as processes.
+ *
+ * @example
+ * ```ts
+ * const m = await measure({ workers: 1, threads: 0, items: 1000, type: "noop", payload: null, prefetch: 100 });
+ * ```
+ */
 export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Measured> {
   const distributor = new Distributor({
     workers: "tcp://127.0.0.1:0",

@@ -288,9 +288,9 @@ export class InlineExecutor implements Executor {
     } catch (error) {
       return { ok: false, reason: describe(error) };
     }
-    if (!(value instanceof Promise)) return { ok: true, value: value ?? null };
+    if (!(value instanceof Promise)) return succeeded(value);
     return (timeoutMs > 0 ? withTimeout(value, timeoutMs) : value).then(
-      (resolved) => ({ ok: true, value: resolved ?? null }),
+      (resolved) => succeeded(resolved),
       (error) => ({ ok: false, reason: describe(error) }),
     );
   }
@@ -331,6 +331,14 @@ export type EntryRunner = (
 export function entryRunner(executor: Executor): EntryRunner | undefined {
   if (!(executor instanceof InlineExecutor)) return undefined;
   return (entry, index, metadata) => runEntryOf(executor, entry, index, metadata);
+}
+
+/** The outcome of a handler that returned nothing: one object, not one per item. */
+const NOTHING: Outcome = Object.freeze({ ok: true, value: null });
+
+/** The outcome of a handler that returned `value` (`undefined` becomes `null`). */
+function succeeded(value: unknown): Outcome {
+  return value === undefined || value === null ? NOTHING : { ok: true, value };
 }
 
 function noHandler(type: string): Outcome {
