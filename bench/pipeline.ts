@@ -545,7 +545,7 @@ async function main(): Promise<void> {
   console.log(
     `  CPU of the distributor + collector process: ${
       ((m.cpuMs * 1000) / emptyItems).toFixed(2)
-    } µs per item`,
+    } µs per item; of the worker process: ${((m.workerCpuMs * 1000) / emptyItems).toFixed(2)}`,
   );
 
   console.log("\n# CPU-bound items (spin 20 ms each), 1 worker");
