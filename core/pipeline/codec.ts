@@ -671,6 +671,11 @@ function encodeResults(
   return frame.finish(worker, metadata);
 }
 
+/** A results frame writer's body buffer to start with. */
+const RESULTS_BODY_BYTES = 1024;
+/** Above this size, a results frame writer's body buffer is let go after the frame. */
+const MAX_KEPT_BODY_BYTES = 1 << 20;
+
 /**
  * Builds a results frame item by item, with no {@link ItemResult} object
  * per item: consecutive empty results (no value, default ids) of one type
@@ -688,7 +693,7 @@ function encodeResults(
  */
 export class ResultsFrameWriter {
   #table = new TypeTable();
-  readonly #body = new ByteWriter(1024);
+  #body = new ByteWriter(RESULTS_BODY_BYTES);
   #count = 0;
   #entries = 0;
   #lastType = "";
@@ -766,7 +771,9 @@ export class ResultsFrameWriter {
     w.u8(meta === null ? 0 : 1);
     if (meta !== null) w.blob(meta);
     this.#table = new TypeTable();
-    this.#body.reset();
+    // Kept for the next frame, unless big results grew it: a worker keeps no such buffer.
+    if (body.length > MAX_KEPT_BODY_BYTES) this.#body = new ByteWriter(RESULTS_BODY_BYTES);
+    else this.#body.reset();
     this.#count = 0;
     this.#entries = 0;
     this.#lastType = "";
