@@ -74,6 +74,11 @@ export interface Measured {
   retries: number;
   /** CPU time (user + system) of this process — distributor and collector — in ms. */
   cpuMs: number;
+  /**
+   * CPU time of the worker processes in the same span, in ms (from
+   * /proc, 10 ms ticks; `NaN` where /proc is missing).
+   */
+  workerCpuMs: number;
   /** Wall clock (ms since the epoch, sub-ms) when the clock started and stopped. */
   startedAt: number;
   finishedAt: number;
@@ -117,6 +122,22 @@ function spawnWorker(options: Record<string, unknown>): Deno.ChildProcess {
   }).spawn();
 }
 
+/** CPU time (user + system) of `children` so far, in ms, from /proc (`NaN` without it). */
+function childrenCpuMs(children: readonly Deno.ChildProcess[]): number {
+  let ticks = 0;
+  for (const child of children) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
+      // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return NaN;
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
 /**
  * Runs one case: distributor and collector here, workers as processes.
  *
@@ -137,6 +158,7 @@ export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Meas
   let finishedAt = 0;
   let firstResultAt = 0;
   let cpuAtFinish = { user: 0, system: 0 };
+  let workersAtFinish = 0;
   const onResult = extras.onResult;
   const collector = new Collector({
     results: "tcp://127.0.0.1:0",
@@ -150,6 +172,7 @@ export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Meas
     onFinished: () => {
       finishedAt = performance.now();
       cpuAtFinish = cpuUsage();
+      workersAtFinish = childrenCpuMs(children);
     },
   });
   await collector.start();
@@ -179,6 +202,7 @@ export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Meas
   const stopProfiling = extras.profileTo === undefined ? null : await startProfiling();
   const startedAt = performance.now();
   const cpuAtStart = cpuUsage();
+  const workersAtStart = childrenCpuMs(children);
   const summary = await distributor.run();
   await collector.run();
   if (stopProfiling !== null) {
@@ -197,6 +221,7 @@ export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Meas
     stopwatchMs: finishedAt - firstResultAt,
     retries: summary.retries,
     cpuMs,
+    workerCpuMs: workersAtFinish - workersAtStart,
     startedAt: wall(startedAt),
     finishedAt: wall(finishedAt),
   };
@@ -520,7 +545,7 @@ async function main(): Promise<void> {
   console.log(
     `  CPU of the distributor + collector process: ${
       ((m.cpuMs * 1000) / emptyItems).toFixed(2)
-    } µs per item`,
+    } µs per item; of the worker process: ${((m.workerCpuMs * 1000) / emptyItems).toFixed(2)}`,
   );
 
   console.log("\n# CPU-bound items (spin 20 ms each), 1 worker");

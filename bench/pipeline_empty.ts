@@ -30,7 +30,8 @@ for (let run = 1; run <= repeat; run++) {
   best = Math.max(best, rate);
   console.log(
     `run ${run}: ${items} empty items ${Math.round(rate)} items/s, ` +
-      `${((m.cpuMs * 1000) / items).toFixed(2)} µs CPU/item in distributor+collector`,
+      `${((m.cpuMs * 1000) / items).toFixed(2)} µs CPU/item in distributor+collector, ` +
+      `${((m.workerCpuMs * 1000) / items).toFixed(2)} in the worker`,
   );
 }
 const py = await pyzmqPushPull(items);

@@ -56,6 +56,37 @@ export interface WorkItem {
 }
 
 /**
+ * One entry of a work frame as it came off the wire: a single item, or a
+ * run of `count` empty items (no payload, default ids) of consecutive
+ * indexes from `index`. A worker runs items straight from its entries, with
+ * no {@link WorkItem} object (nor id string) per item.
+ *
+ * @example
+ * ```ts
+ * import type { WorkEntry } from "./codec.ts";
+ * const run: WorkEntry = {
+ *   type: "tiles", index: 100, count: 500, attempt: 1, timeoutMs: 0, ownId: undefined, payload: null,
+ * };
+ * ```
+ */
+export interface WorkEntry {
+  /** Task type. */
+  readonly type: string;
+  /** Index of its first item in the type's source. */
+  readonly index: number;
+  /** Items it stands for (1 unless it is a run). */
+  readonly count: number;
+  /** Delivery attempt of every item in it. */
+  readonly attempt: number;
+  /** Per-item time limit in ms; 0 = none. */
+  readonly timeoutMs: number;
+  /** The item's own id (`idOf`; a single item only), else `undefined`. */
+  readonly ownId: string | undefined;
+  /** The item's payload (`null` for a run). */
+  readonly payload: unknown;
+}
+
+/**
  * A worker's output for one item, sent to the collector.
  *
  * @example
@@ -456,22 +487,6 @@ class TypeTable {
   }
 }
 
-function typeRefs(items: readonly { type: string }[]): { table: TypeTable; refs: number[] } {
-  const table = new TypeTable();
-  const refs = new Array<number>(items.length);
-  let last = "";
-  let lastRef = -1;
-  for (let i = 0; i < items.length; i++) {
-    const type = items[i].type;
-    if (type !== last || lastRef < 0) {
-      lastRef = table.ref(type);
-      last = type;
-    }
-    refs[i] = lastRef;
-  }
-  return { table, refs };
-}
-
 function itemIndex(item: { id: string; index?: number }): number {
   const index = item.index;
   if (index === undefined || !Number.isSafeInteger(index) || index < 0) {
@@ -651,41 +666,121 @@ function encodeResults(
   results: readonly ItemResult[],
   metadata: Record<string, unknown> | undefined,
 ): Uint8Array {
-  const { table, refs } = typeRefs(results);
-  const w = new ByteWriter(64 + results.length * 16);
-  w.u8(RESULTS);
-  w.str(worker);
-  table.write(w);
-  const entriesAt = w.length;
-  w.u32(0); // the entry count, known at the end
-  let entries = 0;
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i];
-    const hasValue = r.value !== null && r.value !== undefined;
-    entries++;
-    w.u32(refs[i]);
-    w.f64(r.index);
-    if (!hasValue && !r.ownId) {
-      // A run of empty results: items alike but for their consecutive indexes.
-      let count = 1;
-      while (
-        i + count < results.length && refs[i + count] === refs[i] &&
-        results[i + count].index === r.index + count && !results[i + count].ownId &&
-        (results[i + count].value === null || results[i + count].value === undefined)
-      ) count++;
-      w.u8(RUN);
-      w.u32(count);
-      i += count - 1;
-      continue;
-    }
-    w.u8((r.ownId ? OWN_ID : 0) | (hasValue ? HAS_VALUE : 0));
-    if (r.ownId) w.str(r.id);
-    if (hasValue) w.blob(packed(r.value));
+  const frame = new ResultsFrameWriter();
+  for (const r of results) frame.add(r.type, r.index, r.ownId ? r.id : undefined, r.value);
+  return frame.finish(worker, metadata);
+}
+
+/** A results frame writer's body buffer to start with. */
+const RESULTS_BODY_BYTES = 1024;
+/** Above this size, a results frame writer's body buffer is let go after the frame. */
+const MAX_KEPT_BODY_BYTES = 1 << 20;
+
+/**
+ * Builds a results frame item by item, with no {@link ItemResult} object
+ * per item: consecutive empty results (no value, default ids) of one type
+ * become one run entry as they are added. Reusable: {@link finish} hands the
+ * frame out and starts the next one empty.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, ResultsFrameWriter } from "./codec.ts";
+ * const frame = new ResultsFrameWriter();
+ * for (let i = 0; i < 3; i++) frame.add("tiles", i, undefined, null); // one run entry
+ * frame.add("tiles", 3, undefined, { bytes: 512 });
+ * console.log(decodeMessage(frame.finish("worker-1", undefined))); // 4 results
+ * ```
+ */
+export class ResultsFrameWriter {
+  #table = new TypeTable();
+  #body = new ByteWriter(RESULTS_BODY_BYTES);
+  #count = 0;
+  #entries = 0;
+  #lastType = "";
+  #lastRef = -1;
+  /** Where the count of the run the last entry is sits in the body (-1: not a run). */
+  #runAt = -1;
+  #runRef = -1;
+  #runNext = 0;
+  #runCount = 0;
+
+  /** Results added since the last {@link finish}. */
+  get count(): number {
+    return this.#count;
   }
-  w.setU32(entriesAt, entries);
-  w.u8(metadata === undefined ? 0 : 1);
-  if (metadata !== undefined) w.blob(packed(Object.entries(metadata)));
-  return w.finish();
+
+  /** The task types of the results added since the last {@link finish}, in order of appearance. */
+  get types(): readonly string[] {
+    return this.#table.names;
+  }
+
+  /**
+   * Adds the result of item `index` of `type` (`ownId` only for ids a source
+   * made itself). Throws, with nothing added, when msgpack cannot encode
+   * `value`.
+   */
+  add(type: string, index: number, ownId: string | undefined, value: unknown): void {
+    const blob = value === null || value === undefined ? null : packed(value);
+    if (type !== this.#lastType || this.#lastRef < 0) {
+      this.#lastRef = this.#table.ref(type);
+      this.#lastType = type;
+    }
+    const w = this.#body;
+    this.#count++;
+    const plain = ownId === undefined && blob === null;
+    if (plain && this.#runAt >= 0 && index === this.#runNext && this.#lastRef === this.#runRef) {
+      // The next of a run of empty results: one count grows, nothing is added.
+      w.setU32(this.#runAt, ++this.#runCount);
+      this.#runNext++;
+      return;
+    }
+    this.#entries++;
+    w.u32(this.#lastRef);
+    w.f64(index);
+    if (plain) {
+      w.u8(RUN);
+      this.#runAt = w.length;
+      w.u32(1);
+      this.#runRef = this.#lastRef;
+      this.#runNext = index + 1;
+      this.#runCount = 1;
+      return;
+    }
+    this.#runAt = -1;
+    w.u8((ownId !== undefined ? OWN_ID : 0) | (blob !== null ? HAS_VALUE : 0));
+    if (ownId !== undefined) w.str(ownId);
+    if (blob !== null) w.blob(blob);
+  }
+
+  /**
+   * The frame of the results added so far, from `worker`, with the
+   * metadata of the types among them that forward it; the writer starts
+   * over empty.
+   */
+  finish(worker: string, metadata: Record<string, unknown> | undefined): Uint8Array {
+    const body = this.#body.finish();
+    const meta = metadata === undefined ? null : packed(Object.entries(metadata));
+    let size = 1 + 4 + worker.length * 3 + 4 + 4 + body.length + 1 + 4 + (meta?.length ?? 0);
+    for (const name of this.#table.names) size += 4 + name.length * 3;
+    const w = new ByteWriter(size);
+    w.u8(RESULTS);
+    w.str(worker);
+    this.#table.write(w);
+    w.u32(this.#entries);
+    w.raw(body);
+    w.u8(meta === null ? 0 : 1);
+    if (meta !== null) w.blob(meta);
+    this.#table = new TypeTable();
+    // Kept for the next frame, unless big results grew it: a worker keeps no such buffer.
+    if (body.length > MAX_KEPT_BODY_BYTES) this.#body = new ByteWriter(RESULTS_BODY_BYTES);
+    else this.#body.reset();
+    this.#count = 0;
+    this.#entries = 0;
+    this.#lastType = "";
+    this.#lastRef = -1;
+    this.#runAt = -1;
+    return w.finish();
+  }
 }
 
 /** The count of a run entry: at least 1, its indexes safe, the frame's total bounded. */
@@ -903,47 +998,104 @@ function resultObjects(c: ResultColumns): ItemResult[] {
   return results;
 }
 
+const ENTRIES = Symbol("work entries");
+
+/**
+ * The entries of a work message {@link decodeMessage} made, as they came off
+ * the wire (`undefined` for any other message, or one built in code).
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, encodeMessage, workEntriesOf } from "./codec.ts";
+ * const items = [0, 1, 2].map((index) => ({
+ *   id: `a:${index}`, type: "a", index, payload: null, attempt: 1, timeoutMs: 0,
+ * }));
+ * const entries = workEntriesOf(decodeMessage(encodeMessage({ kind: "work", items })))!;
+ * console.log(entries.length, entries[0].count); // 1 3 (one run of three)
+ * ```
+ */
+export function workEntriesOf(message: PipelineMessage): readonly WorkEntry[] | undefined {
+  return message.kind === "work"
+    ? (message as { [ENTRIES]?: readonly WorkEntry[] })[ENTRIES]
+    : undefined;
+}
+
+function workMessage(r: ByteReader): PipelineMessage {
+  const kind = "work";
+  const types = readTypes(r, kind);
+  const n = r.u32();
+  const entries: WorkEntry[] = [];
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const type = typeAt(types, r.u32(), kind);
+    const index = r.index();
+    const attempt = r.u32();
+    const timeoutMs = r.u32();
+    const flags = r.u8();
+    if ((flags & RUN) !== 0) {
+      const count = runCount(r, index, flags, total, `work[${i}]`);
+      total += count;
+      entries.push({ type, index, count, attempt, timeoutMs, ownId: undefined, payload: null });
+      continue;
+    }
+    if (++total > MAX_FRAME_ITEMS) throw new CodecError(`${kind}: too many items`);
+    const ownId = (flags & OWN_ID) !== 0 ? id(r.str(), `work[${i}]`) : undefined;
+    const payload = (flags & HAS_VALUE) !== 0 ? unpack(r.blob(), `work[${i}]`) : null;
+    entries.push({ type, index, count: 1, attempt, timeoutMs, ownId, payload });
+  }
+  r.end();
+  // The item objects are made only when read: a worker runs items from the entries.
+  let items: WorkItem[] | undefined;
+  const message = {
+    kind,
+    get items(): WorkItem[] {
+      return items ??= workItems(entries);
+    },
+  } as PipelineMessage;
+  Object.defineProperty(message, ENTRIES, { value: entries });
+  return message;
+}
+
+/**
+ * Item `index` of `entry` (one of the indexes it stands for) as a
+ * {@link WorkItem}, for code that wants the object.
+ *
+ * @example
+ * ```ts
+ * import { workItemOf } from "./codec.ts";
+ * const entry = { type: "a", index: 4, count: 2, attempt: 1, timeoutMs: 0, ownId: undefined, payload: null };
+ * console.log(workItemOf(entry, 5).id); // "a:5"
+ * ```
+ */
+export function workItemOf(entry: WorkEntry, index: number): WorkItem {
+  const { type, ownId } = entry;
+  return {
+    id: ownId ?? defaultItemId(type, index),
+    type,
+    index,
+    ownId: ownId !== undefined,
+    payload: entry.payload,
+    attempt: entry.attempt,
+    timeoutMs: entry.timeoutMs,
+  };
+}
+
+function workItems(entries: readonly WorkEntry[]): WorkItem[] {
+  const items: WorkItem[] = [];
+  for (const entry of entries) {
+    for (let k = 0; k < entry.count; k++) items.push(workItemOf(entry, entry.index + k));
+  }
+  return items;
+}
+
 function decodeBinary(frame: Uint8Array): PipelineMessage {
   const tag = frame[0];
   const kind = BINARY_KINDS[tag - 1];
   if (kind === undefined) throw new CodecError(`unknown binary message tag ${tag}`);
   const r = reader(frame, kind);
   switch (kind) {
-    case "work": {
-      const types = readTypes(r, kind);
-      const n = r.u32();
-      const items: WorkItem[] = [];
-      for (let i = 0; i < n; i++) {
-        const type = typeAt(types, r.u32(), kind);
-        const index = r.index();
-        const attempt = r.u32();
-        const timeoutMs = r.u32();
-        const flags = r.u8();
-        if ((flags & RUN) !== 0) {
-          const count = runCount(r, index, flags, items.length, `work[${i}]`);
-          for (let k = 0; k < count; k++) {
-            const at = index + k;
-            items.push({
-              id: defaultItemId(type, at),
-              type,
-              index: at,
-              ownId: false,
-              payload: null,
-              attempt,
-              timeoutMs,
-            });
-          }
-          continue;
-        }
-        if (items.length + 1 > MAX_FRAME_ITEMS) throw new CodecError(`${kind}: too many items`);
-        const ownId = (flags & OWN_ID) !== 0;
-        const itemId = ownId ? id(r.str(), `work[${i}]`) : defaultItemId(type, index);
-        const payload = (flags & HAS_VALUE) !== 0 ? unpack(r.blob(), `work[${i}]`) : null;
-        items.push({ id: itemId, type, index, ownId, payload, attempt, timeoutMs });
-      }
-      r.end();
-      return { kind, items };
-    }
+    case "work":
+      return workMessage(r);
     case "credit": {
       const credit = r.u32();
       const done = readRanges(r, kind);

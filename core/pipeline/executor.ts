@@ -17,7 +17,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { WorkItem } from "./codec.ts";
+import { defaultItemId, type WorkEntry, type WorkItem } from "./codec.ts";
 import {
   type Handler,
   type HandlerContext,
@@ -84,9 +84,60 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/**
+ * The context a handler (or `prepare`) gets. The id of an item with the
+ * default id (`type:index`) is spelled out only when read: most handlers
+ * never do, and making it was a string per item.
+ */
+class ItemContext implements HandlerContext {
+  readonly type: string;
+  readonly attempt: number;
+  readonly metadata: unknown;
+  readonly thread: number;
+  readonly state: unknown;
+  readonly #index: number;
+  #id: string | undefined;
+
+  constructor(
+    type: string,
+    index: number,
+    id: string | undefined,
+    attempt: number,
+    metadata: unknown,
+    thread: number,
+    state: unknown,
+  ) {
+    this.type = type;
+    this.#index = index;
+    this.#id = id;
+    this.attempt = attempt;
+    this.metadata = metadata;
+    this.thread = thread;
+    this.state = state;
+  }
+
+  get id(): string {
+    return this.#id ??= defaultItemId(this.type, this.#index);
+  }
+
+  /** Every field, the id too (it is an accessor, which JSON would leave out). */
+  toJSON(): HandlerContext {
+    const { id, type, attempt, metadata, thread, state } = this;
+    return { id, type, attempt, metadata, thread, state };
+  }
+}
+
 /** The context a handler (or `prepare`) gets for `item`. */
 function contextOf(item: WorkItem, metadata: unknown, thread: number, state: unknown) {
-  return { id: item.id, type: item.type, attempt: item.attempt, metadata, thread, state };
+  return new ItemContext(
+    item.type,
+    item.index ?? 0,
+    item.id,
+    item.attempt,
+    metadata,
+    thread,
+    state,
+  );
 }
 
 /**
@@ -95,17 +146,25 @@ function contextOf(item: WorkItem, metadata: unknown, thread: number, state: unk
  */
 async function prepared(
   prepare: NonNullable<HandlerHooks["prepare"]>,
-  item: WorkItem,
+  payload: unknown,
   ctx: HandlerContext,
 ): Promise<{ ok: true; payload: unknown } | { ok: false; reason: string }> {
   try {
-    let value = prepare(item.payload, ctx);
+    let value = prepare(payload, ctx);
     if (value instanceof Promise) value = await value;
-    return { ok: true, payload: value === undefined ? item.payload : value };
+    return { ok: true, payload: value === undefined ? payload : value };
   } catch (error) {
     return { ok: false, reason: `prepare: ${describe(error)}` };
   }
 }
+
+/** Reaches an inline executor's private entry path (set in its static block). */
+let runEntryOf: (
+  executor: InlineExecutor,
+  entry: WorkEntry,
+  index: number,
+  metadata: unknown,
+) => Outcome | Promise<Outcome>;
 
 /**
  * Options for {@link InlineExecutor}: a module to import or handlers in code.
@@ -178,25 +237,55 @@ export class InlineExecutor implements Executor {
 
   runNow(item: WorkItem, metadata?: unknown): Outcome | Promise<Outcome> {
     const handler = this.#handlers.get(item.type);
-    if (handler === undefined) {
-      return { ok: false, reason: `no handler for task type '${item.type}'` };
-    }
+    if (handler === undefined) return noHandler(item.type);
     const ctx = contextOf(item, metadata, 0, this.#state);
-    if (this.#hooks.prepare !== undefined) return this.#runPrepared(handler, item, ctx);
-    return this.#call(handler, item.payload, item, ctx);
+    return this.#run(handler, item.payload, item.timeoutMs, ctx);
   }
 
-  async #runPrepared(handler: Handler, item: WorkItem, ctx: HandlerContext): Promise<Outcome> {
-    const ready = await prepared(this.#hooks.prepare!, item, ctx);
+  #runEntry(entry: WorkEntry, index: number, metadata: unknown): Outcome | Promise<Outcome> {
+    const { type } = entry;
+    const handler = this.#handlers.get(type);
+    if (handler === undefined) return noHandler(type);
+    const ctx = new ItemContext(
+      type,
+      index,
+      entry.ownId,
+      entry.attempt,
+      metadata,
+      0,
+      this.#state,
+    );
+    return this.#run(handler, entry.payload, entry.timeoutMs, ctx);
+  }
+
+  #run(
+    handler: Handler,
+    payload: unknown,
+    timeoutMs: number,
+    ctx: HandlerContext,
+  ): Outcome | Promise<Outcome> {
+    if (this.#hooks.prepare !== undefined) {
+      return this.#runPrepared(handler, payload, timeoutMs, ctx);
+    }
+    return this.#call(handler, payload, timeoutMs, ctx);
+  }
+
+  async #runPrepared(
+    handler: Handler,
+    payload: unknown,
+    timeoutMs: number,
+    ctx: HandlerContext,
+  ): Promise<Outcome> {
+    const ready = await prepared(this.#hooks.prepare!, payload, ctx);
     if (!ready.ok) return ready;
-    return await this.#call(handler, ready.payload, item, ctx);
+    return await this.#call(handler, ready.payload, timeoutMs, ctx);
   }
 
   /** Calls `handler`: its outcome, or a promise of it when the handler returned one. */
   #call(
     handler: Handler,
     payload: unknown,
-    item: WorkItem,
+    timeoutMs: number,
     ctx: HandlerContext,
   ): Outcome | Promise<Outcome> {
     let value: unknown;
@@ -205,14 +294,61 @@ export class InlineExecutor implements Executor {
     } catch (error) {
       return { ok: false, reason: describe(error) };
     }
-    if (!(value instanceof Promise)) return { ok: true, value: value ?? null };
-    return (item.timeoutMs > 0 ? withTimeout(value, item.timeoutMs) : value).then(
-      (resolved) => ({ ok: true, value: resolved ?? null }),
+    if (!(value instanceof Promise)) return succeeded(value);
+    return (timeoutMs > 0 ? withTimeout(value, timeoutMs) : value).then(
+      (resolved) => succeeded(resolved),
       (error) => ({ ok: false, reason: describe(error) }),
     );
   }
 
   close(): void {}
+
+  static {
+    runEntryOf = (executor, entry, index, metadata) => executor.#runEntry(entry, index, metadata);
+  }
+}
+
+/**
+ * Runs item `index` of a work frame's `entry` (one of the indexes it stands
+ * for) on an inline executor, like `runNow` but with no {@link WorkItem}
+ * object made for it.
+ */
+export type EntryRunner = (
+  entry: WorkEntry,
+  index: number,
+  metadata: unknown,
+) => Outcome | Promise<Outcome>;
+
+/**
+ * The {@link EntryRunner} of `executor` when it runs items in this thread
+ * (an {@link InlineExecutor}), else `undefined`. The pipeline worker's own
+ * path: not part of the package's surface.
+ *
+ * @example
+ * ```ts
+ * import { entryRunner, InlineExecutor } from "./executor.ts";
+ * const ex = new InlineExecutor({ handlers: { id: (_, ctx) => ctx.id } });
+ * await ex.start();
+ * const run = entryRunner(ex)!;
+ * const entry = { type: "id", index: 0, count: 2, attempt: 1, timeoutMs: 0, ownId: undefined, payload: null };
+ * console.log(run(entry, 1, undefined)); // { ok: true, value: "id:1" }
+ * ```
+ */
+export function entryRunner(executor: Executor): EntryRunner | undefined {
+  if (!(executor instanceof InlineExecutor)) return undefined;
+  return (entry, index, metadata) => runEntryOf(executor, entry, index, metadata);
+}
+
+/** The outcome of a handler that returned nothing: one object, not one per item. */
+const NOTHING: Outcome = Object.freeze({ ok: true, value: null });
+
+/** The outcome of a handler that returned `value` (`undefined` becomes `null`). */
+function succeeded(value: unknown): Outcome {
+  return value === undefined || value === null ? NOTHING : { ok: true, value };
+}
+
+function noHandler(type: string): Outcome {
+  return { ok: false, reason: `no handler for task type '${type}'` };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -375,7 +511,7 @@ export class ThreadPool implements Executor {
     item: WorkItem,
     metadata: unknown,
   ): Promise<Outcome> {
-    const ready = await prepared(prepare, item, contextOf(item, metadata, -1, this.#state));
+    const ready = await prepared(prepare, item.payload, contextOf(item, metadata, -1, this.#state));
     if (!ready.ok) return ready;
     if (this.#closed) return { ok: false, reason: "worker is closing" };
     return await this.#enqueue(item, ready.payload, metadata);

@@ -50,7 +50,11 @@ export class OrderedSender {
 
   /** Queues one message. */
   send(message: PipelineMessage): void {
-    const frame = encodeMessage(message);
+    this.sendFrame(encodeMessage(message));
+  }
+
+  /** Queues one message already encoded (by {@link encodeMessage} or a codec frame writer). */
+  sendFrame(frame: Uint8Array): void {
     this.#pending++;
     const run = () => this.#socket.send(frame);
     const next = (this.#tail === null ? run() : this.#tail.then(run)).then(

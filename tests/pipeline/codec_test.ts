@@ -10,6 +10,9 @@ import {
   PIPELINE_WIRE,
   type PipelineMessage,
   resultColumnsOf,
+  ResultsFrameWriter,
+  workEntriesOf,
+  workItemOf,
 } from "../../core/pipeline/codec.ts";
 
 const samples: PipelineMessage[] = [
@@ -240,6 +243,57 @@ Deno.test("codec: consecutive empty items travel as runs, a few bytes for any nu
   const decoded = decodeMessage(frame);
   assert.deepEqual(decoded, { kind: "results", worker: "w", results });
   assert.equal(resultColumnsOf(decoded)!.count, items.length);
+});
+
+Deno.test("codec: a decoded work message reads as its entries, a run as one", () => {
+  const items = [
+    ...[5, 6, 7].map((index) => ({
+      id: `a:${index}`,
+      type: "a",
+      index,
+      ownId: false,
+      payload: null,
+      attempt: 2,
+      timeoutMs: 50,
+    })),
+    { id: "own", type: "b", index: 9, ownId: true, payload: { x: 1 }, attempt: 1, timeoutMs: 0 },
+  ];
+  const decoded = decodeMessage(encodeMessage({ kind: "work", items }));
+  const entries = workEntriesOf(decoded)!;
+  assert.deepEqual(entries, [
+    { type: "a", index: 5, count: 3, attempt: 2, timeoutMs: 50, ownId: undefined, payload: null },
+    { type: "b", index: 9, count: 1, attempt: 1, timeoutMs: 0, ownId: "own", payload: { x: 1 } },
+  ]);
+  // Each item of an entry as the object the message's items hold.
+  assert.deepEqual(workItemOf(entries[0], 6), items[1]);
+  assert.deepEqual(workItemOf(entries[1], 9), items[3]);
+  assert.deepEqual(decoded, { kind: "work", items });
+  assert.equal(workEntriesOf({ kind: "work", items }), undefined); // built in code
+});
+
+Deno.test("codec: a results frame writer makes the frame encodeMessage makes, and starts over", () => {
+  const results = [
+    { id: "a:1", type: "a", index: 1, ownId: false, value: null },
+    { id: "a:2", type: "a", index: 2, ownId: false, value: null },
+    { id: "own", type: "b", index: 3, ownId: true, value: { n: [1] } },
+    { id: "a:3", type: "a", index: 3, ownId: false, value: null },
+  ];
+  const metadata = { b: { scale: 2 } };
+  const writer = new ResultsFrameWriter();
+  for (const r of results) writer.add(r.type, r.index, r.ownId ? r.id : undefined, r.value);
+  assert.equal(writer.count, 4);
+  assert.deepEqual(writer.types, ["a", "b"]);
+  const frame = writer.finish("w1", metadata);
+  assert.deepEqual(frame, encodeMessage({ kind: "results", worker: "w1", results, metadata }));
+  // Empty again; a value msgpack cannot encode throws with nothing added.
+  assert.equal(writer.count, 0);
+  assert.throws(() => writer.add("a", 7, undefined, () => 1));
+  writer.add("c", 8, undefined, null);
+  assert.deepEqual(decodeMessage(writer.finish("w1", undefined)), {
+    kind: "results",
+    worker: "w1",
+    results: [{ id: "c:8", type: "c", index: 8, ownId: false, value: null }],
+  });
 });
 
 Deno.test("codec: a run with an id or a value, of no items, or of too many is refused", () => {

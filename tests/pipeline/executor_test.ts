@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { InlineExecutor, ThreadPool } from "../../core/pipeline/executor.ts";
+import { entryRunner, InlineExecutor, ThreadPool } from "../../core/pipeline/executor.ts";
 import type { WorkItem } from "../../core/pipeline/codec.ts";
 import { within } from "../core/helpers.ts";
 
@@ -95,6 +95,8 @@ Deno.test("inline executor: results, thrown errors and time limits", async () =>
     ok: false,
     reason: "no handler for task type 'nope'",
   });
+  // A pool runs items in its threads: no runner in this one.
+  assert.equal(entryRunner(new ThreadPool({ module, threads: 1 })), undefined);
 });
 
 Deno.test("thread pool: an item sent ahead to a thread that hangs, crashes or exits runs on its replacement, once", async () => {
@@ -162,4 +164,48 @@ Deno.test("inline executor: a handler without a promise has its outcome at once,
   });
   // run() is the same, always as a promise.
   assert.deepEqual(await ex.run(item("double", 5)), { ok: true, value: 10 });
+});
+
+Deno.test("inline executor: items run from a work entry, with the context of each", async () => {
+  const seen: unknown[] = [];
+  const ex = new InlineExecutor({
+    handlers: {
+      ctx: (p, ctx) => {
+        seen.push(JSON.parse(JSON.stringify(ctx)));
+        return [p, ctx.id, ctx.attempt];
+      },
+      boom: () => {
+        throw new Error("no");
+      },
+    },
+  });
+  await ex.start();
+  const runEntry = entryRunner(ex)!;
+  const run = {
+    type: "ctx",
+    index: 10,
+    count: 3,
+    attempt: 2,
+    timeoutMs: 0,
+    ownId: undefined,
+    payload: null,
+  };
+  assert.deepEqual(runEntry(run, 11, { m: 1 }), { ok: true, value: [null, "ctx:11", 2] });
+  const own = { ...run, index: 4, count: 1, ownId: "mine", payload: "p" };
+  assert.deepEqual(runEntry(own, 4, undefined), { ok: true, value: ["p", "mine", 2] });
+  // The context reads (and serializes) as the plain object it always was.
+  assert.deepEqual(seen, [
+    { id: "ctx:11", type: "ctx", attempt: 2, metadata: { m: 1 }, thread: 0 },
+    { id: "mine", type: "ctx", attempt: 2, thread: 0 },
+  ]);
+  assert.deepEqual(runEntry({ ...run, type: "boom" }, 10, undefined), {
+    ok: false,
+    reason: "Error: no",
+  });
+  assert.deepEqual(runEntry({ ...run, type: "nope" }, 10, undefined), {
+    ok: false,
+    reason: "no handler for task type 'nope'",
+  });
+  // A pool runs items in its threads: no runner in this one.
+  assert.equal(entryRunner(new ThreadPool({ module, threads: 1 })), undefined);
 });
