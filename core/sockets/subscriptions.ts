@@ -63,10 +63,17 @@ export class SubscriptionSet {
     if (this.#everything > 0) return true;
     if (this.#topics.size === 0) return false;
     const bytes = typeof frame === "string" ? utf8.encode(frame) : frame;
+    return this.matchesAt(bytes, 0, bytes.length);
+  }
+
+  /** True when some prefix matches the start of the frame `data[start..start+length)`. */
+  matchesAt(data: Uint8Array, start: number, length: number): boolean {
+    if (this.#everything > 0) return true;
+    if (this.#topics.size === 0) return false;
     for (const { bytes: prefix } of this.#topics.values()) {
-      if (prefix.length > bytes.length) continue;
+      if (prefix.length > length) continue;
       let i = 0;
-      while (i < prefix.length && prefix[i] === bytes[i]) i++;
+      while (i < prefix.length && prefix[i] === data[start + i]) i++;
       if (i === prefix.length) return true;
     }
     return false;
