@@ -35,6 +35,9 @@ export class MessageRun {
   at: number;
   /** Messages left. */
   count: number;
+  /** `data`'s buffer and offset, read once: the getter costs about as much as making a view. */
+  readonly buffer: ArrayBufferLike;
+  readonly byteOffset: number;
 
   /** The run of `count` messages starting at `sizes[index]` and `data[at]`. */
   constructor(data: Uint8Array, sizes: Uint32Array, index: number, at: number, count: number) {
@@ -43,15 +46,16 @@ export class MessageRun {
     this.index = index;
     this.at = at;
     this.count = count;
+    this.buffer = data.buffer;
+    this.byteOffset = data.byteOffset;
   }
 
   /** The next message's frames, as views of the batch (the run must not be empty). */
   next(): Uint8Array[] {
-    const { data, sizes } = this;
+    const { buffer, sizes } = this;
     // The constructor, not `subarray`: about half the cost, and a view per frame is most of
     // what a small message costs here.
-    const buffer = data.buffer;
-    const base = data.byteOffset;
+    const base = this.byteOffset;
     let index = this.index;
     let at = this.at;
     const count = sizes[index++];
@@ -74,6 +78,8 @@ export class MessageRun {
     const count = sizes[index++];
     message.frames = null;
     message.data = this.data;
+    message.buffer = this.buffer;
+    message.byteOffset = this.byteOffset;
     message.sizes = sizes;
     message.sizesAt = index;
     message.at = this.at;
@@ -104,6 +110,9 @@ export class PackedMessage {
   frames: Uint8Array[] | null = null;
   /** The batch's bytes (a message of a run). */
   data: Uint8Array = new Uint8Array(0);
+  /** `data`'s buffer and offset (a view of the batch is `new Uint8Array(buffer, byteOffset + start, length)`). */
+  buffer: ArrayBufferLike = this.data.buffer;
+  byteOffset = 0;
   /** The batch's sizes (a message of a run). */
   sizes: Uint32Array = new Uint32Array(0);
   /** Where in `sizes` the first frame's length is (a message of a run). */
@@ -119,8 +128,7 @@ export class PackedMessage {
     if (i >= this.frameCount) return undefined;
     let start = this.at;
     for (let f = 0; f < i; f++) start += this.sizes[this.sizesAt + f];
-    const data = this.data;
-    return new Uint8Array(data.buffer, data.byteOffset + start, this.sizes[this.sizesAt + i]);
+    return new Uint8Array(this.buffer, this.byteOffset + start, this.sizes[this.sizesAt + i]);
   }
 
   /** Every frame (views, for a message of a run). */

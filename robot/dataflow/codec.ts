@@ -308,7 +308,7 @@ export function decodePackedTopicMessage(message: PackedMessage, source?: string
   const topicLength = sizes[sizesAt];
   const headerLength = sizes[sizesAt + 1];
   const valueAt = at + topicLength + headerLength;
-  const value = new Uint8Array(data.buffer, data.byteOffset + valueAt, sizes[sizesAt + 2]);
+  const value = new Uint8Array(message.buffer, message.byteOffset + valueAt, sizes[sizesAt + 2]);
   return decodeParts(data, at, topicLength, data, at + topicLength, headerLength, value, source);
 }
 
