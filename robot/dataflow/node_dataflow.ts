@@ -324,6 +324,8 @@ export class NodeDataflow {
     let lastLink: string | null = null;
     let lastTopic = "";
     let lastSource: string | null = null;
+    let linkOfPublisher: string | null = null;
+    let publisherOfLink: { source: string; topics: Set<string> } | undefined;
     const accept = (packed: PackedMessage): TopicMessage<T> | null => {
       try {
         let message: TopicMessage<T>;
@@ -334,7 +336,11 @@ export class NodeDataflow {
           message.source = `${remote.peer}/${message.source}`;
         } else {
           const link = sub.lastPublisher;
-          const publisher = publisherAt.get(link ?? "");
+          if (link !== linkOfPublisher || publisherOfLink === undefined) {
+            linkOfPublisher = link;
+            publisherOfLink = publisherAt.get(link ?? "");
+          }
+          const publisher = publisherOfLink;
           if (publisher === undefined) return null;
           message = decodePackedTopicMessage(packed, publisher.source) as TopicMessage<T>;
           if (link !== lastLink || message.topic !== lastTopic) {
