@@ -35,8 +35,9 @@ export class MessageRun {
   at: number;
   /** Messages left. */
   count: number;
-  /** `data`'s buffer and offset, read once: the getter costs about as much as making a view. */
+  /** `data`'s buffer, read once: the getter costs about as much as making a view. */
   readonly buffer: ArrayBufferLike;
+  /** `data`'s offset in `buffer`. */
   readonly byteOffset: number;
 
   /** The run of `count` messages starting at `sizes[index]` and `data[at]`. */
@@ -110,8 +111,9 @@ export class PackedMessage {
   frames: Uint8Array[] | null = null;
   /** The batch's bytes (a message of a run). */
   data: Uint8Array = new Uint8Array(0);
-  /** `data`'s buffer and offset (a view of the batch is `new Uint8Array(buffer, byteOffset + start, length)`). */
+  /** `data`'s buffer (a view of the batch: `new Uint8Array(buffer, byteOffset + start, length)`). */
   buffer: ArrayBufferLike = this.data.buffer;
+  /** `data`'s offset in `buffer`. */
   byteOffset = 0;
   /** The batch's sizes (a message of a run). */
   sizes: Uint32Array = new Uint32Array(0);
