@@ -280,8 +280,9 @@ export function decodeTopicMessage(frames: Uint8Array[], source?: string): Topic
   if (frames.length !== 3) {
     throw new DataflowCodecError(`a topic message has 3 frames, got ${frames.length}`);
   }
-  const [topic, header, value] = frames;
-  return decodeParts(topic, 0, topic.length, header, 0, header.length, value, source);
+  const topic = frames[0];
+  const header = frames[1];
+  return decodeParts(topic, 0, topic.length, header, 0, header.length, frames[2], source);
 }
 
 /**
