@@ -37,9 +37,9 @@ import {
   type MessageBatch,
   type MessageStream,
 } from "../transport/mod.ts";
-import { Deque } from "./deque.ts";
 import { Heartbeat, type HeartbeatSettings } from "./heartbeat.ts";
-import { readBatch } from "./message_batch.ts";
+import { readBatch, readRuns, type RunFilter } from "./message_batch.ts";
+import { Inbox, type MessageRun, type PackedMessage } from "./inbox.ts";
 import { Notifier } from "./notifier.ts";
 import { Outbox } from "./outbox.ts";
 import type { ReadAheadBudget } from "./read_ahead.ts";
@@ -114,6 +114,14 @@ export interface ConnectionOwner {
   connectionReady(conn: Connection): string | undefined;
   /** A message arrived from the peer. */
   connectionMessage(conn: Connection, frames: Uint8Array[]): void;
+  /**
+   * Whether the socket queues a batch's messages as they lie in it (see
+   * inbox.ts): the test a message's first frame must pass to be queued, or
+   * null to take them one by one through {@link connectionMessage}.
+   */
+  runFilter?(): RunFilter | null;
+  /** Consecutive messages of a batch, each passed the run filter: queue them all. */
+  connectionRun?(conn: Connection, run: MessageRun): void;
   /** The peer sent a SUBSCRIBE (`subscribe` true) or CANCEL command for `topic`. */
   connectionSubscription(conn: Connection, subscribe: boolean, topic: Uint8Array): void;
   /** A write finished, so the peer may have room again. */
@@ -155,7 +163,7 @@ export class Connection {
    */
   userId = "";
   /** Messages received and not yet taken by the socket. */
-  readonly inbox: Deque<Uint8Array[]> = new Deque();
+  readonly inbox: Inbox = new Inbox();
   /** Resolves once both the read loop and any write have stopped. */
   readonly done: Promise<void>;
 
@@ -300,6 +308,14 @@ export class Connection {
     if (this.#resume.waiting > 0) this.#resumeIfRoom();
     this.#owner.readAhead?.taken();
     return frames;
+  }
+
+  /** Reads the oldest received message into `message` in place (see inbox.ts); false when none. */
+  takeInto(message: PackedMessage): boolean {
+    if (!this.inbox.shiftInto(message)) return false;
+    if (this.#resume.waiting > 0) this.#resumeIfRoom();
+    this.#owner.readAhead?.taken();
+    return true;
   }
 
   /**
@@ -495,13 +511,27 @@ export class Connection {
     if (!this.#ready || this.#framing !== null) {
       throw new ZmtpError("protocol", "whole messages before the handshake or under a framing");
     }
-    readBatch(batch, this.#owner.settings.maxMessageSize, {
-      message: (frames) => {
-        if (!this.#failed) this.#owner.connectionMessage(this, frames);
+    const command = (body: Uint8Array) => {
+      if (!this.#failed) this.#control(decodeCommand(body));
+    };
+    const owner = this.#owner;
+    const accepts = owner.runFilter?.() ?? null;
+    if (accepts === null) {
+      readBatch(batch, owner.settings.maxMessageSize, {
+        message: (frames) => {
+          if (!this.#failed) owner.connectionMessage(this, frames);
+        },
+        command,
+      });
+      return;
+    }
+    // No view nor queue entry per message: the batch's messages are queued as they lie.
+    readRuns(batch, owner.settings.maxMessageSize, {
+      accepts,
+      run: (run) => {
+        if (!this.#failed) owner.connectionRun!(this, run);
       },
-      command: (body) => {
-        if (!this.#failed) this.#control(decodeCommand(body));
-      },
+      command,
     });
   }
 

@@ -11,11 +11,14 @@
 import type { FrameData } from "../zmtp/mod.ts";
 import { encodeCommand, MAX_FRAMES_PER_MESSAGE, ZmtpError } from "../zmtp/mod.ts";
 import type { MessageBatch } from "../transport/mod.ts";
+import { MessageRun } from "./inbox.ts";
 
 const encoder = new TextEncoder();
 /** The smallest buffers a batch starts with. */
 const MIN_DATA = 1024;
 const MIN_SIZES = 64;
+/** Frames up to this many bytes are copied byte by byte (see {@link BatchWriter.message}). */
+const SMALL_FRAME = 32;
 
 /**
  * Collects messages and commands into one batch. A batch's buffers are
@@ -45,14 +48,30 @@ export class BatchWriter {
 
   /** Appends every frame of a message (copied: the caller may reuse its buffers). */
   message(frames: readonly FrameData[]): void {
-    this.#size(frames.length);
-    for (const frame of frames) {
+    const count = frames.length;
+    // Room for the message's sizes at once: one check per message, not per frame.
+    if (this.#sizesLength + count + 1 > this.#sizes.length) this.#growSizes(count + 1);
+    const sizes = this.#sizes;
+    sizes[this.#sizesLength++] = count;
+    for (let f = 0; f < count; f++) {
+      const frame = frames[f];
       if (typeof frame === "string") {
         this.#room(frame.length * 3);
         const { written } = encoder.encodeInto(frame, this.#data.subarray(this.#dataLength));
         this.#dataLength += written;
-        this.#size(written);
-      } else this.#bytes(frame);
+        sizes[this.#sizesLength++] = written;
+        continue;
+      }
+      const length = frame.length;
+      this.#room(length);
+      const data = this.#data;
+      let at = this.#dataLength;
+      // Small frames (a topic, a header, a small value) copy faster by hand than through
+      // `set`, whose call costs more than the copy itself.
+      if (length <= SMALL_FRAME) { for (let i = 0; i < length; i++) data[at++] = frame[i]; }
+      else data.set(frame, at);
+      this.#dataLength += length;
+      sizes[this.#sizesLength++] = length;
     }
   }
 
@@ -106,12 +125,15 @@ export class BatchWriter {
   }
 
   #size(value: number): void {
-    if (this.#sizesLength === this.#sizes.length) {
-      const grown = new Uint32Array(Math.max(this.#nextSizes, this.#sizes.length * 2));
-      if (this.#sizesLength > 0) grown.set(this.#sizes);
-      this.#sizes = grown;
-    }
+    if (this.#sizesLength === this.#sizes.length) this.#growSizes(1);
     this.#sizes[this.#sizesLength++] = value;
+  }
+
+  #growSizes(extra: number): void {
+    const needed = this.#sizesLength + extra;
+    const grown = new Uint32Array(Math.max(this.#nextSizes, this.#sizes.length * 2, needed));
+    if (this.#sizesLength > 0) grown.set(this.#sizes.subarray(0, this.#sizesLength));
+    this.#sizes = grown;
   }
 
   #room(extra: number): void {
@@ -141,10 +163,123 @@ export interface BatchHandler {
 }
 
 /**
+ * Whether a message whose first frame is `data[start..start+length)` is
+ * queued (a SUB's subscriptions).
+ *
+ * @example
+ * ```ts
+ * import type { RunFilter } from "./message_batch.ts";
+ * const everything: RunFilter = () => true;
+ * ```
+ */
+export type RunFilter = (data: Uint8Array, start: number, length: number) => boolean;
+
+/**
+ * What {@link readRuns} hands on: runs of consecutive messages whose first
+ * frame `accepts` lets through (no view made per message), and each
+ * command's body, in order.
+ *
+ * @example
+ * ```ts
+ * import type { RunHandler } from "./message_batch.ts";
+ * const handler: RunHandler = { accepts: () => true, run: (run) => {}, command: (body) => {} };
+ * ```
+ */
+export interface RunHandler {
+  /** Whether a message is queued, by its first frame. */
+  accepts: RunFilter;
+  /** Consecutive accepted messages. */
+  run(run: MessageRun): void;
+  /** A command's body (name length, name, data). */
+  command(body: Uint8Array): void;
+}
+
+/**
  * Reads a batch the peer sent, under the same limits as ZMTP frames (a
- * message's size, its frame count). The peer's isolate may post anything,
- * so a batch that does not add up throws a {@link ZmtpError}; the messages
- * before it are handed on already, as frames before a bad one are.
+ * message's size, its frame count), handing on runs of whole messages as
+ * they lie in the batch. The peer's isolate may post anything, so a batch
+ * that does not add up throws a {@link ZmtpError}; the messages before it
+ * are handed on already, as frames before a bad one are.
+ *
+ * @example
+ * ```ts
+ * import { BatchWriter, readRuns } from "./message_batch.ts";
+ * const writer = new BatchWriter();
+ * writer.message(["hi"]);
+ * readRuns(writer.take(), -1, {
+ *   accepts: () => true,
+ *   run: (run) => console.log(run.count), // 1
+ *   command() {},
+ * });
+ * ```
+ */
+export function readRuns(batch: MessageBatch, maxMessageSize: number, to: RunHandler): void {
+  const { data, sizes } = batch;
+  let at = 0;
+  let i = 0;
+  /** The run being gathered: from sizes[runIndex] and data[runAt], runCount messages. */
+  let runIndex = 0;
+  let runAt = 0;
+  let runCount = 0;
+  const flush = () => {
+    if (runCount > 0) to.run(new MessageRun(data, sizes, runIndex, runAt, runCount));
+    runCount = 0;
+  };
+  const bad = (why: string) => {
+    flush();
+    return new ZmtpError("protocol", `bad message batch: ${why}`);
+  };
+  while (i < sizes.length) {
+    const start = i;
+    const count = sizes[i++];
+    if (count === 0) {
+      if (i === sizes.length) throw bad("a command without its length");
+      const length = sizes[i++];
+      if (at + length > data.length) throw bad("a command past the data");
+      flush();
+      to.command(data.subarray(at, at + length));
+      at += length;
+      continue;
+    }
+    if (count > MAX_FRAMES_PER_MESSAGE) {
+      flush();
+      throw new ZmtpError(
+        "too-many-frames",
+        `message has more than ${MAX_FRAMES_PER_MESSAGE} frames`,
+      );
+    }
+    if (i + count > sizes.length) throw bad("a message without its frames' lengths");
+    const messageAt = at;
+    let total = 0;
+    for (let f = 0; f < count; f++) total += sizes[i++];
+    at += total;
+    if (at > data.length) throw bad("a frame past the data");
+    if (maxMessageSize >= 0 && total > maxMessageSize) {
+      flush();
+      throw new ZmtpError(
+        "frame-too-large",
+        `message of ${total} bytes exceeds the maximum message size of ${maxMessageSize}`,
+      );
+    }
+    if (!to.accepts(data, messageAt, sizes[start + 1])) {
+      flush();
+      continue;
+    }
+    if (runCount === 0) {
+      runIndex = start;
+      runAt = messageAt;
+    }
+    runCount++;
+  }
+  if (at !== data.length) throw bad("data left over");
+  flush();
+}
+
+const ACCEPT_ALL: RunFilter = () => true;
+
+/**
+ * Reads a batch as {@link readRuns} does, handing on each message's frames
+ * (views of the batch's data).
  *
  * @example
  * ```ts
@@ -155,43 +290,11 @@ export interface BatchHandler {
  * ```
  */
 export function readBatch(batch: MessageBatch, maxMessageSize: number, to: BatchHandler): void {
-  const { data, sizes } = batch;
-  const bad = (why: string) => new ZmtpError("protocol", `bad message batch: ${why}`);
-  let at = 0;
-  let i = 0;
-  while (i < sizes.length) {
-    const count = sizes[i++];
-    if (count === 0) {
-      if (i === sizes.length) throw bad("a command without its length");
-      const length = sizes[i++];
-      if (at + length > data.length) throw bad("a command past the data");
-      to.command(data.subarray(at, at + length));
-      at += length;
-      continue;
-    }
-    if (count > MAX_FRAMES_PER_MESSAGE) {
-      throw new ZmtpError(
-        "too-many-frames",
-        `message has more than ${MAX_FRAMES_PER_MESSAGE} frames`,
-      );
-    }
-    if (i + count > sizes.length) throw bad("a message without its frames' lengths");
-    const frames = new Array<Uint8Array>(count);
-    let total = 0;
-    for (let f = 0; f < count; f++) {
-      const length = sizes[i++];
-      if (at + length > data.length) throw bad("a frame past the data");
-      frames[f] = data.subarray(at, at + length);
-      at += length;
-      total += length;
-    }
-    if (maxMessageSize >= 0 && total > maxMessageSize) {
-      throw new ZmtpError(
-        "frame-too-large",
-        `message of ${total} bytes exceeds the maximum message size of ${maxMessageSize}`,
-      );
-    }
-    to.message(frames);
-  }
-  if (at !== data.length) throw bad("data left over");
+  readRuns(batch, maxMessageSize, {
+    accepts: ACCEPT_ALL,
+    run: (run) => {
+      while (run.count > 0) to.message(run.next());
+    },
+    command: (body) => to.command(body),
+  });
 }

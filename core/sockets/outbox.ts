@@ -221,6 +221,11 @@ export class Outbox {
 
   async #writeLoop(): Promise<void> {
     try {
+      // Whole messages go by postMessage, itself asynchronous: waiting one microtask costs no
+      // latency, and the messages queued in the rest of this turn (a burst of publishes) go in
+      // this batch, not the next. Posting the first alone made every burst two batches, and a
+      // batch costs the receiver an event and a structured clone whatever its size.
+      if (this.#messages !== null) await undefined;
       while (
         (this.#writer.length > 0 || this.#batch.length > 0 || this.#owedPong !== null) &&
         !this.#closed

@@ -5,6 +5,9 @@ import { FanOut } from "./policies/fan_out.ts";
 import { Socket } from "./socket.ts";
 import { parseSubscriptionMessage } from "./subscriptions.ts";
 
+/** What every PUB send resolves with: it never waits (one promise, not one per message). */
+const SENT: Promise<void> = Promise.resolve();
+
 /**
  * PUB (RFC 29): sends each message to every subscriber whose prefixes match
  * its first frame, filtering here on the publisher. Never waits: a subscriber
@@ -83,6 +86,6 @@ export class Publisher extends Socket {
   /** @internal Sends to every subscriber whose subscriptions match the first frame, dropping for full ones. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
     this.#dropped += this.subscribers.send(frames);
-    return Promise.resolve();
+    return SENT;
   }
 }

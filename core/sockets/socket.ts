@@ -27,6 +27,8 @@ import {
 import { mechanismFor, prepareSecurity } from "./security.ts";
 import { requestZap, zapAddressOf } from "./zap_client.ts";
 import type { FairQueue } from "./policies/fair_queue.ts";
+import type { MessageRun, PackedMessage } from "./inbox.ts";
+import type { RunFilter } from "./message_batch.ts";
 import type { Outbound, PeerPolicy } from "./policies/policy.ts";
 import { RoundRobin } from "./policies/round_robin.ts";
 import { EndpointPipe, type OutboundPeer } from "./policies/endpoint_pipe.ts";
@@ -149,6 +151,8 @@ export abstract class Socket implements AsyncIterable<Message> {
       connectionMessage: (conn, frames) => {
         if (this.accept(conn, frames)) this.queueMessage(conn, frames);
       },
+      runFilter: () => this.runFilter(),
+      connectionRun: (conn, run) => this.queueRun(conn, run),
       connectionSubscription: (conn, subscribe, topic) =>
         this.subscriptionReceived(conn, subscribe, topic),
       connectionWritable: () => this.#room.notify(),
@@ -570,6 +574,23 @@ export abstract class Socket implements AsyncIterable<Message> {
   }
 
   /**
+   * @internal Whether a batch's messages (inproc between Workers) are queued
+   * as they lie in it, and the test a message's first frame must pass; null
+   * (the default): each goes through {@link accept} as its frames. Only a
+   * type whose accept() reads nothing but the first frame may return one.
+   */
+  protected runFilter(): RunFilter | null {
+    return null;
+  }
+
+  /** @internal Queues consecutive messages of a batch from `conn` (see {@link runFilter}). */
+  protected queueRun(conn: Connection, run: MessageRun): void {
+    this.traffic.messagesReceived += run.count;
+    this.#inbound!.pushRun(conn, run);
+    this.#arrived.notify();
+  }
+
+  /**
    * The socket's own state changed in a way that can make it readable or
    * writable (REQ got its reply, REP sent its reply): wake readiness waits.
    * @internal
@@ -659,6 +680,22 @@ export abstract class Socket implements AsyncIterable<Message> {
    * this: the next queued message, or undefined (see tryReceive).
    */
   protected receiveNow?(): Message | undefined;
+
+  /**
+   * @internal {@link tryReceive} for a reader that works on a message in
+   * place: reads the next one into `message` without making a view per
+   * frame when it came in a batch (see core/sockets/inbox.ts); false when
+   * none is queued. Throws ETERM once closed, ENOTSUP as tryReceive does.
+   */
+  tryReceiveInto(message: PackedMessage): boolean {
+    if (this.#closed) throw closedError();
+    return this.receiveNowInto(message);
+  }
+
+  /** @internal Socket types that receive straight from their queue implement this (see tryReceiveInto). */
+  protected receiveNowInto(_message: PackedMessage): boolean {
+    throw new ZmqError("ENOTSUP", `${this.type} sockets cannot receive without waiting`);
+  }
 
   /** @internal Socket types that can send implement this. */
   protected sendFrames(_frames: FrameData[]): Promise<void> {

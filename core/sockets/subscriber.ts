@@ -1,5 +1,7 @@
 import type { FrameData } from "../zmtp/mod.ts";
 import type { Connection } from "./connection.ts";
+import type { PackedMessage } from "./inbox.ts";
+import type { RunFilter } from "./message_batch.ts";
 import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { FairQueue } from "./policies/fair_queue.ts";
@@ -66,6 +68,16 @@ export class Subscriber extends Socket {
     return this.subscriptions.matches(frames[0]);
   }
 
+  /** The same test as {@link accept}, on a message as it lies in a batch. */
+  readonly #matchesAt: RunFilter = (data, start, length) =>
+    this.subscriptions.matchesAt(data, start, length);
+
+  /** @internal A SUB's test reads the first frame only: a batch's messages are queued in place. */
+  protected override runFilter(): RunFilter | null {
+    // XSUB delivers what a SUB would drop (its own accept()): one by one.
+    return this.type === "SUB" ? this.#matchesAt : null;
+  }
+
   /**
    * Where the message the last `receive()` (or `tryReceive()`) returned came from: the endpoint
    * this socket connected to (or the peer's address, on a bound SUB); null
@@ -87,6 +99,11 @@ export class Subscriber extends Socket {
   /** @internal The next message fair-queued from all publishers, if one is queued. */
   protected override receiveNow(): Message | undefined {
     return this.#inbound.take();
+  }
+
+  /** @internal The next message fair-queued from all publishers, read in place. */
+  protected override receiveNowInto(message: PackedMessage): boolean {
+    return this.#inbound.takeInto(message);
   }
 
   /** @internal Receives fair-queued from all publishers. */

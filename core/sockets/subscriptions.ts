@@ -24,6 +24,8 @@ const utf8 = new TextEncoder();
  */
 export class SubscriptionSet {
   readonly #topics = new Map<string, { bytes: Uint8Array; count: number }>();
+  /** The prefixes' bytes as a plain array: matching runs per message, and a Map iterator costs. */
+  readonly #prefixes: Uint8Array[] = [];
   #everything = 0;
 
   /** Number of distinct prefixes. */
@@ -40,7 +42,9 @@ export class SubscriptionSet {
       entry.count++;
       return false;
     }
-    this.#topics.set(key, { bytes: topic.slice(), count: 1 });
+    const bytes = topic.slice();
+    this.#topics.set(key, { bytes, count: 1 });
+    this.#prefixes.push(bytes);
     return true;
   }
 
@@ -55,6 +59,7 @@ export class SubscriptionSet {
     if (!entry) return false;
     if (--entry.count > 0) return false;
     this.#topics.delete(key);
+    this.#prefixes.splice(this.#prefixes.indexOf(entry.bytes), 1);
     return true;
   }
 
@@ -63,10 +68,18 @@ export class SubscriptionSet {
     if (this.#everything > 0) return true;
     if (this.#topics.size === 0) return false;
     const bytes = typeof frame === "string" ? utf8.encode(frame) : frame;
-    for (const { bytes: prefix } of this.#topics.values()) {
-      if (prefix.length > bytes.length) continue;
+    return this.matchesAt(bytes, 0, bytes.length);
+  }
+
+  /** True when some prefix matches the start of the frame `data[start..start+length)`. */
+  matchesAt(data: Uint8Array, start: number, length: number): boolean {
+    if (this.#everything > 0) return true;
+    const prefixes = this.#prefixes;
+    for (let p = 0; p < prefixes.length; p++) {
+      const prefix = prefixes[p];
+      if (prefix.length > length) continue;
       let i = 0;
-      while (i < prefix.length && prefix[i] === bytes[i]) i++;
+      while (i < prefix.length && prefix[i] === data[start + i]) i++;
       if (i === prefix.length) return true;
     }
     return false;

@@ -21,6 +21,7 @@
  * @module
  */
 import { ZedgeError } from "../../core/errors.ts";
+import type { PackedMessage } from "../../core/sockets/inbox.ts";
 import { decode, encode } from "@msgpack/msgpack";
 
 /**
@@ -127,10 +128,31 @@ export function encodeTopicMessage(
   encoding: TopicEncoding,
   time: number = Date.now(),
 ): Uint8Array[] {
-  const header = headerFrom(headerTemplate(source, encoding));
+  return [
+    cachedUtf8(topic),
+    headerAt(headerTemplate(source, encoding), time),
+    encodeValue(value, encoding),
+  ];
+}
+
+/**
+ * The header for `template` at `time`: the last one made when both are the
+ * same (the clock has millisecond steps: a busy publisher's messages share
+ * a header for a thousand or more), else a new one. A header is never
+ * written once made, so sharing it is safe.
+ */
+let lastHeader: Uint8Array = new Uint8Array(0);
+let lastHeaderTemplate: Uint8Array | null = null;
+let lastHeaderTime = NaN;
+function headerAt(template: Uint8Array, time: number): Uint8Array {
+  if (time === lastHeaderTime && template === lastHeaderTemplate) return lastHeader;
+  const header = headerFrom(template);
   timeScratch[0] = time;
   for (let i = 0; i < 8; i++) header[2 + i] = timeBytes[i];
-  return [cachedUtf8(topic), header, encodeValue(value, encoding)];
+  lastHeader = header;
+  lastHeaderTemplate = template;
+  lastHeaderTime = time;
+  return header;
 }
 
 /**
@@ -202,17 +224,23 @@ export class RepeatedText {
   #text = "";
   /** The text of `bytes` (UTF-8; throws on invalid UTF-8). */
   decode(bytes: Uint8Array): string {
+    return this.decodeAt(bytes, 0, bytes.length);
+  }
+
+  /** The text of `data[start..start+length)` (UTF-8; throws on invalid UTF-8). */
+  decodeAt(data: Uint8Array, start: number, length: number): string {
     const last = this.#bytes;
-    if (bytes.length === last.length) {
+    if (length === last.length) {
       let same = true;
-      for (let i = 0; i < bytes.length; i++) {
-        if (bytes[i] !== last[i]) {
+      for (let i = 0; i < length; i++) {
+        if (data[start + i] !== last[i]) {
           same = false;
           break;
         }
       }
       if (same) return this.#text;
     }
+    const bytes = data.subarray(start, start + length);
     this.#text = fromUtf8.decode(bytes);
     this.#bytes = bytes.slice();
     return this.#text;
@@ -252,21 +280,68 @@ export function decodeTopicMessage(frames: Uint8Array[], source?: string): Topic
   if (frames.length !== 3) {
     throw new DataflowCodecError(`a topic message has 3 frames, got ${frames.length}`);
   }
+  const topic = frames[0];
+  const header = frames[1];
+  return decodeParts(topic, 0, topic.length, header, 0, header.length, frames[2], source);
+}
+
+/**
+ * {@link decodeTopicMessage} for a message read in place (a SUB's
+ * `tryReceiveInto`): a message that came in a batch is read where it lies,
+ * with one view made (its value), not one per frame.
+ *
+ * @example
+ * ```ts
+ * import { decodePackedTopicMessage, encodeTopicMessage } from "./codec.ts";
+ * import { PackedMessage } from "../../core/sockets/inbox.ts";
+ * const message = new PackedMessage();
+ * message.frames = encodeTopicMessage("t", 1, "me", "json");
+ * message.frameCount = 3;
+ * decodePackedTopicMessage(message).topic; // "t"
+ * ```
+ */
+export function decodePackedTopicMessage(message: PackedMessage, source?: string): TopicMessage {
+  if (message.frames !== null) return decodeTopicMessage(message.frames, source);
+  if (message.frameCount !== 3) {
+    throw new DataflowCodecError(`a topic message has 3 frames, got ${message.frameCount}`);
+  }
+  const { data, sizes, sizesAt, at } = message;
+  const topicLength = sizes[sizesAt];
+  const headerLength = sizes[sizesAt + 1];
+  const valueAt = at + topicLength + headerLength;
+  const value = new Uint8Array(message.buffer, message.byteOffset + valueAt, sizes[sizesAt + 2]);
+  return decodeParts(data, at, topicLength, data, at + topicLength, headerLength, value, source);
+}
+
+/** A topic message from its topic (`topicData[topicAt..]`), its header (`headerData[headerAt..]`) and its value. */
+function decodeParts(
+  topicData: Uint8Array,
+  topicAt: number,
+  topicLength: number,
+  headerData: Uint8Array,
+  headerAt: number,
+  headerLength: number,
+  value: Uint8Array,
+  source: string | undefined,
+): TopicMessage {
   try {
-    const header = frames[1];
-    const encoding = TOPIC_ENCODINGS[header[1]];
-    if (header.length < HEADER_BYTES || header[0] !== HEADER_VERSION || encoding === undefined) {
+    const encoding = TOPIC_ENCODINGS[headerData[headerAt + 1]];
+    if (
+      headerLength < HEADER_BYTES || headerData[headerAt] !== HEADER_VERSION ||
+      encoding === undefined
+    ) {
       throw new Error("bad header");
     }
     // Byte by byte: no view of the header made per message.
-    for (let i = 0; i < 8; i++) timeBytes[i] = header[2 + i];
+    for (let i = 0; i < 8; i++) timeBytes[i] = headerData[headerAt + 2 + i];
     const time = timeScratch[0];
     // Topic and source repeat from message to message: decoding them is most of a small message.
     return {
-      topic: lastTopic.decode(frames[0]),
-      value: decodeValue(frames[2], encoding),
+      topic: lastTopic.decodeAt(topicData, topicAt, topicLength),
+      value: decodeValue(value, encoding),
       time,
-      source: source ?? lastSource.decode(header.subarray(HEADER_BYTES)),
+      source: source ??
+        lastSource.decodeAt(headerData, headerAt + HEADER_BYTES, headerLength - HEADER_BYTES),
     };
   } catch (error) {
     throw new DataflowCodecError(`unreadable topic message: ${(error as Error).message}`);

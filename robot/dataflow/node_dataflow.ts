@@ -27,14 +27,15 @@ import { getLogger } from "@logtape/logtape";
 import { abortableDelay } from "../../core/abortable_delay.ts";
 import { ServiceError } from "../../core/pipeline/service_client.ts";
 import { Dealer, Publisher, Router, Subscriber, ZmqError } from "../../core/sockets/mod.ts";
+import type { PackedMessage } from "../../core/sockets/inbox.ts";
 import { reachableEndpoint } from "../../core/transport/endpoint.ts";
 import { controlRequest } from "../control.ts";
 import type { TopicFigures } from "../observe/figures.ts";
 import { type DataflowSpec, matches, type RobotDirectory } from "./dataflow_spec.ts";
 import {
+  decodePackedTopicMessage,
   decodeServiceReply,
   decodeServiceRequest,
-  decodeTopicMessage,
   encodeServiceReply,
   encodeServiceRequest,
   encodeTopicMessage,
@@ -323,19 +324,25 @@ export class NodeDataflow {
     let lastLink: string | null = null;
     let lastTopic = "";
     let lastSource: string | null = null;
-    const accept = (frames: Uint8Array[]): TopicMessage<T> | null => {
+    let linkOfPublisher: string | null = null;
+    let publisherOfLink: { source: string; topics: Set<string> } | undefined;
+    const accept = (packed: PackedMessage): TopicMessage<T> | null => {
       try {
         let message: TopicMessage<T>;
         if (remote !== null) {
-          message = decodeTopicMessage(frames) as TopicMessage<T>;
+          message = decodePackedTopicMessage(packed) as TopicMessage<T>;
           if (!matches(wanted, message.topic)) return null;
           message.topic = `${remote.peer}/${message.topic}`;
           message.source = `${remote.peer}/${message.source}`;
         } else {
           const link = sub.lastPublisher;
-          const publisher = publisherAt.get(link ?? "");
+          if (link !== linkOfPublisher || publisherOfLink === undefined) {
+            linkOfPublisher = link;
+            publisherOfLink = publisherAt.get(link ?? "");
+          }
+          const publisher = publisherOfLink;
           if (publisher === undefined) return null;
-          message = decodeTopicMessage(frames, publisher.source) as TopicMessage<T>;
+          message = decodePackedTopicMessage(packed, publisher.source) as TopicMessage<T>;
           if (link !== lastLink || message.topic !== lastTopic) {
             lastLink = link;
             lastTopic = message.topic;

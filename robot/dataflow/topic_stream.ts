@@ -13,6 +13,7 @@
  * @module
  */
 import { type Subscriber, ZmqError } from "../../core/sockets/mod.ts";
+import { PackedMessage } from "../../core/sockets/inbox.ts";
 
 /**
  * An open subscription as a {@link TopicStream} reads it.
@@ -22,15 +23,15 @@ import { type Subscriber, ZmqError } from "../../core/sockets/mod.ts";
  * import type { TopicReader } from "./topic_stream.ts";
  * import { Subscriber } from "../../core/sockets/mod.ts";
  * const sub = new Subscriber();
- * const reader: TopicReader<Uint8Array[]> = { sub, accept: (frames) => frames, close: () => sub.close() };
+ * const reader: TopicReader<number> = { sub, accept: (message) => message.frameCount, close: () => sub.close() };
  * await reader.close();
  * ```
  */
 export interface TopicReader<M> {
   /** The SUB the messages come from. */
   readonly sub: Subscriber;
-  /** A received message as the loop yields it, or null to skip it. */
-  accept(frames: Uint8Array[]): M | null;
+  /** A received message (read in place: use it before the next) as the loop yields it, or null to skip it. */
+  accept(message: PackedMessage): M | null;
   /** Closes the subscription (once, however the stream ends). */
   close(): Promise<void>;
 }
@@ -44,7 +45,7 @@ export interface TopicReader<M> {
  * import { Subscriber } from "../../core/sockets/mod.ts";
  * const stream = new TopicStream(() => {
  *   const sub = new Subscriber();
- *   return Promise.resolve({ sub, accept: (frames: Uint8Array[]) => frames, close: () => sub.close() });
+ *   return Promise.resolve({ sub, accept: (message) => message.frameCount, close: () => sub.close() });
  * });
  * await stream.return(undefined); // never opened: nothing to close
  * ```
@@ -52,6 +53,8 @@ export interface TopicReader<M> {
 export class TopicStream<M> implements AsyncGenerator<M, void, unknown> {
   readonly #open: () => Promise<TopicReader<M>>;
   #reader: TopicReader<M> | null = null;
+  /** Where each message is read, in place (one for the stream's life). */
+  readonly #message = new PackedMessage();
   #ended = false;
   /** The call in progress that had to wait; later calls queue behind it. */
   #busy: Promise<unknown> | null = null;
@@ -104,12 +107,13 @@ export class TopicStream<M> implements AsyncGenerator<M, void, unknown> {
   /** The first queued message the source accepts; undefined when none is. Throws ETERM once closed. */
   #takeQueued(reader: TopicReader<M>): M | undefined {
     const sub = reader.sub;
-    for (;;) {
-      const frames = sub.tryReceive();
-      if (frames === undefined) return undefined;
-      const message = reader.accept(frames);
+    const queued = this.#message;
+    // In place: a message that came in a batch (inproc between Workers) gets no view per frame.
+    while (sub.tryReceiveInto(queued)) {
+      const message = reader.accept(queued);
       if (message !== null) return message;
     }
+    return undefined;
   }
 
   async #nextWaiting(): Promise<IteratorResult<M, void>> {

@@ -10,7 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { Publisher, Pull, Push, Subscriber } from "../../mod.ts";
-import { BatchWriter, readBatch } from "../../core/sockets/message_batch.ts";
+import { BatchWriter, readBatch, readRuns } from "../../core/sockets/message_batch.ts";
+import { Inbox, MessageRun, PackedMessage } from "../../core/sockets/inbox.ts";
 import { decodeCommand, ZmtpError } from "../../core/zmtp/mod.ts";
 import { deliverInproc, installInprocBridge } from "../../core/transport/inproc.ts";
 import { PortStream } from "../../core/transport/port_stream.ts";
@@ -80,6 +81,65 @@ Deno.test("a batch reads back its messages and commands, frames as views of its 
     command: (body) => seen.push(`cmd ${decodeCommand(body).name}`),
   });
   assert.deepEqual(seen, ["topic|\x01\x02\x03", "cmd PING", "", "é".repeat(100)]);
+});
+
+Deno.test("a SUB's batch is read as runs: accepted messages as they lie, the rest dropped, commands in order", () => {
+  const writer = new BatchWriter();
+  writer.message(["a1", "x"]);
+  writer.message(["b1"]);
+  writer.command("PING", new Uint8Array([0, 10]));
+  writer.message(["a2"]);
+  writer.message(["a3", "y", "z"]);
+  writer.message(["b2"]);
+  const batch = writer.take();
+  const seen: string[] = [];
+  readRuns(batch, -1, {
+    // The first frame starts with "a" (97), read in the batch.
+    accepts: (data, start, length) => length > 0 && data[start] === 97,
+    run: (run) => {
+      const messages: string[] = [];
+      while (run.count > 0) {
+        const frames = run.next();
+        assert.ok(frames.every((f) => f.buffer === batch.data.buffer));
+        messages.push(frames.map(text).join("|"));
+      }
+      seen.push(`run ${messages.join(", ")}`);
+    },
+    command: (body) => seen.push(`cmd ${decodeCommand(body).name}`),
+  });
+  assert.deepEqual(seen, ["run a1|x", "cmd PING", "run a2, a3|y|z"]);
+});
+
+Deno.test("an inbox counts each message of a run and keeps them in order with messages queued as frames", () => {
+  const writer = new BatchWriter();
+  writer.message(["r1", "one"]);
+  writer.message(["r2"]);
+  const { data, sizes } = writer.take();
+  const inbox = new Inbox();
+  inbox.push([new TextEncoder().encode("before")]);
+  inbox.pushRun(new MessageRun(data, sizes, 0, 0, 2));
+  inbox.push([new TextEncoder().encode("after")]);
+  assert.equal(inbox.length, 4);
+  assert.deepEqual(inbox.shift()?.map(text), ["before"]);
+  const message = new PackedMessage();
+  assert.ok(inbox.shiftInto(message));
+  // Read in place: no frames made, the positions in the batch.
+  assert.equal(message.frames, null);
+  assert.equal(message.frameCount, 2);
+  assert.deepEqual(message.allFrames().map(text), ["r1", "one"]);
+  assert.equal(text(message.frame(1)!), "one");
+  assert.equal(message.frame(2), undefined);
+  assert.equal(inbox.length, 2);
+  assert.deepEqual(inbox.shift()?.map(text), ["r2"]);
+  assert.ok(inbox.shiftInto(message));
+  assert.deepEqual((message.frames as Uint8Array[] | null)?.map(text), ["after"]);
+  assert.equal(inbox.length, 0);
+  assert.equal(inbox.shift(), undefined);
+  assert.equal(inbox.shiftInto(message), false);
+  inbox.pushRun(new MessageRun(data, sizes, 0, 0, 2));
+  inbox.clear();
+  assert.equal(inbox.length, 0);
+  assert.equal(inbox.shift(), undefined);
 });
 
 Deno.test("a writer reuses its buffers once a batch is posted, and starts new ones after a transfer", () => {
@@ -157,6 +217,63 @@ Deno.test("sockets over a PortStream: subscriptions, order, heartbeats", async (
     assert.deepEqual((await sub.receive()).map(text), ["a", "still here"]);
   } finally {
     await closeAll(sub, pub);
+    installInprocBridge(null);
+  }
+});
+
+Deno.test("over a PortStream a SUB reads batches in place, fair-queued between publishers, each in order", async () => {
+  installPortBridge();
+  const a = names();
+  const b = names();
+  const pubA = new Publisher();
+  const pubB = new Publisher();
+  const sub = new Subscriber({ receiveHighWaterMark: 10_000 });
+  try {
+    await pubA.bind(a.bind);
+    await pubB.bind(b.bind);
+    sub.subscribe("a", "t");
+    sub.connect(a.connect);
+    sub.connect(b.connect);
+    await subscribed(pubA, sub);
+    await subscribed(pubB, sub);
+    const base = sub.traffic.messagesReceived;
+    const each = 300;
+    for (let i = 0; i < each; i++) {
+      // "x" is nobody's: the publishers drop it (and the SUB would).
+      await pubA.send(["x", "dropped"]);
+      await pubA.send(["t", `A${i}`]);
+      await pubB.send(["t", `B${i}`]);
+    }
+    // Everything queued at the SUB before it reads, so the turns decide the order.
+    const deadline = Date.now() + 5000;
+    while (sub.traffic.messagesReceived < base + 2 * each) {
+      assert.ok(Date.now() < deadline, "the messages never all arrived");
+      await delay(5);
+    }
+    const message = new PackedMessage();
+    const order: string[] = [];
+    let inPlace = 0;
+    while (sub.tryReceiveInto(message)) {
+      const topic = text(message.frame(0)!);
+      if (topic === "a") continue; // a late hello
+      assert.equal(topic, "t");
+      if (message.frames === null) inPlace++;
+      order.push(text(message.frame(1)!));
+    }
+    assert.equal(order.length, 2 * each);
+    assert.ok(inPlace > 0, "no message was read in place");
+    for (const who of ["A", "B"]) {
+      const mine = order.filter((m) => m[0] === who);
+      assert.deepEqual(mine, Array.from({ length: each }, (_, i) => `${who}${i}`));
+    }
+    // Fair queueing: while both have messages queued, turns alternate.
+    const firstHalf = order.slice(0, each).filter((m) => m[0] === "A").length;
+    assert.ok(
+      firstHalf >= each / 2 - 5 && firstHalf <= each / 2 + 5,
+      `A had ${firstHalf} of ${each}`,
+    );
+  } finally {
+    await closeAll(sub, pubA, pubB);
     installInprocBridge(null);
   }
 });

@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { Publisher, Subscriber } from "../../mod.ts";
+import type { PackedMessage } from "../../core/sockets/inbox.ts";
 import { TopicStream } from "../../robot/dataflow/topic_stream.ts";
 
 let unique = 0;
@@ -28,8 +29,8 @@ async function setup() {
     sub.connect(endpoint);
     return Promise.resolve({
       sub,
-      accept: (frames: Uint8Array[]) => {
-        const text = new TextDecoder().decode(frames[1]);
+      accept: (message: PackedMessage) => {
+        const text = new TextDecoder().decode(message.frame(1));
         return text === "skip" ? null : text;
       },
       close: () => {

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Connection } from "../connection.ts";
+import type { MessageRun, PackedMessage } from "../inbox.ts";
 import { Deque } from "../deque.ts";
 import type { PeerPolicy } from "./policy.ts";
 
@@ -63,33 +64,67 @@ export class FairQueue implements PeerPolicy {
     const inbox = conn.inbox;
     inbox.push(frames);
     this.#queued++;
-    // Every peer with something queued is in #turns: one that was empty joins.
-    if (inbox.length === 1 && !this.#inTurn.has(conn)) {
-      this.#inTurn.add(conn);
-      this.#turns.push(conn);
-    }
+    if (inbox.length === 1) this.#join(conn);
+  }
+
+  /** Queues consecutive messages of a batch that arrived from `conn`, as they lie (see inbox.ts). */
+  pushRun(conn: Connection, run: MessageRun): void {
+    const inbox = conn.inbox;
+    const before = inbox.length;
+    inbox.pushRun(run);
+    this.#queued += inbox.length - before;
+    if (before === 0 && inbox.length > 0) this.#join(conn);
+  }
+
+  /** Every peer with something queued is in #turns: one that was empty joins. */
+  #join(conn: Connection): void {
+    if (this.#inTurn.has(conn)) return;
+    this.#inTurn.add(conn);
+    this.#turns.push(conn);
   }
 
   /** The next message from the peers in turn, or undefined when none is queued. */
   take(): Uint8Array[] | undefined {
+    const conn = this.#turn();
+    if (conn === undefined) return undefined;
+    const frames = conn.take();
+    this.#took(conn);
+    return frames;
+  }
+
+  /**
+   * Reads the next message from the peers in turn into `message`, in place
+   * (no views made for a message of a batch, see inbox.ts); false when none
+   * is queued.
+   */
+  takeInto(message: PackedMessage): boolean {
+    const conn = this.#turn();
+    if (conn === undefined) return false;
+    conn.takeInto(message);
+    this.#took(conn);
+    return true;
+  }
+
+  /** The peer whose turn it is, with a message queued (it leaves #turns). */
+  #turn(): Connection | undefined {
     while (this.#queued > 0) {
       const conn = this.#turns.shift();
       if (conn === undefined) return undefined;
-      const frames = conn.take();
-      if (frames === undefined) {
-        this.#inTurn.delete(conn);
-        continue;
-      }
-      this.#queued--;
-      // Its next turn comes after every other peer's.
-      if (conn.inbox.length > 0) this.#turns.push(conn);
-      else this.#inTurn.delete(conn);
-      this.lastSource = conn;
-      this.lastAddress = conn.address;
-      if (conn.closed && conn.inbox.length === 0) this.#drop(conn);
-      return frames;
+      if (conn.inbox.length > 0) return conn;
+      this.#inTurn.delete(conn);
     }
     return undefined;
+  }
+
+  /** A message was taken from `conn`, whose turn it was. */
+  #took(conn: Connection): void {
+    this.#queued--;
+    // Its next turn comes after every other peer's.
+    if (conn.inbox.length > 0) this.#turns.push(conn);
+    else this.#inTurn.delete(conn);
+    this.lastSource = conn;
+    this.lastAddress = conn.address;
+    if (conn.closed && conn.inbox.length === 0) this.#drop(conn);
   }
 
   /** The next message from `conn` only, or undefined. */
