@@ -63,7 +63,7 @@ export interface Case {
  *
  * @example
  * ```ts
- * const m: Measured = { ms: 1010, stopwatchMs: 1000, retries: 0, cpuMs: 40, startedAt: 0, finishedAt: 1010 };
+ * const m: Measured = { ms: 1010, stopwatchMs: 1000, retries: 0, cpuMs: 40, workerCpuMs: 30, startedAt: 0, finishedAt: 1010 };
  * ```
  */
 export interface Measured {
@@ -74,6 +74,11 @@ export interface Measured {
   retries: number;
   /** CPU time (user + system) of this process — distributor and collector — in ms. */
   cpuMs: number;
+  /**
+   * CPU time (user + system) of the worker processes (their threads too)
+   * while the run's clock ran, in ms; `null` where /proc cannot say.
+   */
+  workerCpuMs: number | null;
   /** Wall clock (ms since the epoch, sub-ms) when the clock started and stopped. */
   startedAt: number;
   finishedAt: number;
@@ -92,6 +97,11 @@ export interface Measured {
 export interface MeasureExtras {
   onResult?: (result: CollectedResult) => void;
   profileTo?: string;
+  /**
+   * Unreported runs the worker processes serve first (long-running workers,
+   * `keepRunning`); 0 (default): fresh worker processes for the run.
+   */
+  warmUpRuns?: number;
 }
 
 async function runWorkerRole(json: string): Promise<void> {
@@ -118,7 +128,11 @@ function spawnWorker(options: Record<string, unknown>): Deno.ChildProcess {
 }
 
 /**
- * Runs one case: distributor and collector here, workers as processes.
+ * Runs one case: distributor and collector here, workers as processes. With
+ * `extras.warmUpRuns`, the worker processes are long-running
+ * (`keepRunning`, as a robot's) and first serve that many unreported runs of
+ * the case (at most 100 items each) at the same endpoints; the run measured
+ * is the next one, on the same processes.
  *
  * @example
  * ```ts
@@ -126,20 +140,66 @@ function spawnWorker(options: Record<string, unknown>): Deno.ChildProcess {
  * ```
  */
 export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Measured> {
-  const distributor = new Distributor({
-    workers: "tcp://127.0.0.1:0",
-    acks: "tcp://127.0.0.1:0",
+  const warmUpRuns = extras.warmUpRuns ?? 0;
+  if (warmUpRuns > 0 && extras.profileTo !== undefined) {
+    throw new Error("measure: profileTo needs fresh worker processes (warmUpRuns 0)");
+  }
+  const session: RunSession = { keepRunning: warmUpRuns > 0, children: [] };
+  try {
+    for (let run = 0; run < warmUpRuns; run++) {
+      await runOnce({ ...c, items: Math.min(c.items, 100) }, {}, session);
+    }
+    return await runOnce(c, extras, session);
+  } finally {
+    if (session.keepRunning) {
+      for (const child of session.children) child.kill("SIGTERM");
+      await Promise.all(session.children.map((child) => child.status));
+    }
+  }
+}
+
+/** What the runs of one {@link measure} share: the worker processes and the endpoints. */
+interface RunSession {
+  keepRunning: boolean;
+  children: Deno.ChildProcess[];
+  endpoints?: { workers: string; acks: string; results: string };
+}
+
+async function runOnce(c: Case, extras: MeasureExtras, session: RunSession): Promise<Measured> {
+  let startedAt = 0;
+  let cpuAtStart = { user: 0, system: 0 };
+  let workersCpuAtStart: number | null = null;
+  let workersCpuAtFinish: number | null = null;
+  const distributor: Distributor = new Distributor({
+    workers: session.endpoints?.workers ?? "tcp://127.0.0.1:0",
+    acks: session.endpoints?.acks ?? "tcp://127.0.0.1:0",
     tasks: [{ type: c.type, items: Array(c.items).fill(c.payload) }],
     minWorkers: c.workers,
     readAhead: 20_000,
+    // The run starts as the seed's example 5 starts its distributor: on
+    // metadata, here "every worker and the collector are registered". The distributor hands out
+    // the first items in the same turn this returns in, so the clock starts
+    // with dispatch exactly (a poll beside it started up to a timer tick
+    // late when two workers registered together, with items already running).
+    metadata: async () => {
+      const waiting = () => distributor.progress().waitingFor ?? [];
+      while (waiting().includes("workers") || waiting().includes("collector")) {
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      startedAt = performance.now();
+      cpuAtStart = cpuUsage();
+      workersCpuAtStart = processesCpuMs(session.children);
+      return null;
+    },
   });
+  const stopProfiling = extras.profileTo === undefined ? null : await startProfiling();
   await distributor.start();
   let finishedAt = 0;
   let firstResultAt = 0;
   let cpuAtFinish = { user: 0, system: 0 };
   const onResult = extras.onResult;
   const collector = new Collector({
-    results: "tcp://127.0.0.1:0",
+    results: session.endpoints?.results ?? "tcp://127.0.0.1:0",
     distributor: distributor.endpoints.acks,
     // The seed's StopWatchCollector starts on the first result (handle_collection);
     // empty items, whose case is the collector's own cost, go without the callback.
@@ -150,35 +210,27 @@ export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Meas
     onFinished: () => {
       finishedAt = performance.now();
       cpuAtFinish = cpuUsage();
+      workersCpuAtFinish = processesCpuMs(session.children);
     },
   });
   await collector.start();
-  const children: Deno.ChildProcess[] = [];
-  for (let i = 0; i < c.workers; i++) {
+  session.endpoints ??= { ...distributor.endpoints, results: collector.endpoint };
+  const children = session.children;
+  // Workers of an earlier run of this session register again by themselves
+  // (their heartbeat reaches this distributor, which answers with a reset).
+  for (let i = children.length; i < c.workers; i++) {
     children.push(spawnWorker({
       distributor: distributor.endpoints.workers,
       collector: collector.endpoint,
       threads: c.threads,
       prefetch: c.prefetch,
       name: `bench-${i}`,
+      keepRunning: session.keepRunning,
       profileTo: extras.profileTo === undefined
         ? undefined
         : `${extras.profileTo}-worker-${i}.cpuprofile`,
     }));
   }
-  // The clock starts when the last worker registers: dispatch starts then too, in the
-  // turn that reads its READY. Millisecond polls while more than one is missing; then
-  // one check per turn, so the clock starts in the turn after that one, not up to a
-  // timer tick (≥ 1 ms, 2 % of a 50 ms run) after items went out.
-  while (distributor.progress().workers < c.workers - 1) {
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  while (distributor.progress().workers < c.workers) {
-    await new Promise((r) => setImmediate(r));
-  }
-  const stopProfiling = extras.profileTo === undefined ? null : await startProfiling();
-  const startedAt = performance.now();
-  const cpuAtStart = cpuUsage();
   const summary = await distributor.run();
   await collector.run();
   if (stopProfiling !== null) {
@@ -187,7 +239,7 @@ export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Meas
       JSON.stringify(await stopProfiling()),
     );
   }
-  await Promise.all(children.map((child) => child.status));
+  if (!session.keepRunning) await Promise.all(children.map((child) => child.status));
   if (summary.done !== c.items) throw new Error(`only ${summary.done} of ${c.items} items done`);
   const cpuMs = (cpuAtFinish.user - cpuAtStart.user + cpuAtFinish.system - cpuAtStart.system) /
     1000;
@@ -197,9 +249,34 @@ export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Meas
     stopwatchMs: finishedAt - firstResultAt,
     retries: summary.retries,
     cpuMs,
+    workerCpuMs: workersCpuAtStart === null || workersCpuAtFinish === null
+      ? null
+      : workersCpuAtFinish - workersCpuAtStart,
     startedAt: wall(startedAt),
     finishedAt: wall(finishedAt),
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system, every thread) the processes have used, in ms, from
+ * /proc/<pid>/stat; `null` where that cannot be read (not Linux, exited).
+ */
+function processesCpuMs(children: Deno.ChildProcess[]): number | null {
+  let ticks = 0;
+  try {
+    for (const child of children) {
+      const stat = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
+      // Fields after the command name (which may hold spaces) start at "state".
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    }
+  } catch {
+    return null;
+  }
+  return (ticks * 1000) / USER_HZ;
 }
 
 /**
@@ -286,9 +363,14 @@ function line(c: Case, m: Measured, ideal: number): string {
       ((m.stopwatchMs / ideal - 1) * 100).toFixed(1)
     }%`
     : "";
+  // What the workers spend per item beside the handler (whose 10 ms sleep uses none):
+  // on 2 shared cores, every thread's item boundary competes for that CPU.
+  const workerCpu = c.type === "sleep" && m.workerCpuMs !== null
+    ? `; workers' CPU ${((m.workerCpuMs * 1000) / c.items).toFixed(0)} µs/item`
+    : "";
   return `pipeline ${c.workers}x${Math.max(1, c.threads)} ${c.items} items: ${
     m.ms.toFixed(0)
-  } ms, overhead ${overhead.toFixed(1)}%${stopwatch}${retries}`;
+  } ms, overhead ${overhead.toFixed(1)}%${stopwatch}${workerCpu}${retries}`;
 }
 
 /**
@@ -405,7 +487,11 @@ export function parseCases(spec: string): [number, number, number][] {
 }
 
 /** The seed's table: the sequential baseline, then every 10 ms case and its verdict. */
-async function seedTable(cases: [number, number, number][], full: boolean): Promise<void> {
+async function seedTable(
+  cases: [number, number, number][],
+  full: boolean,
+  freshWorkers: boolean,
+): Promise<void> {
   // The seed's examples/sequential/benchmark.py first: a bare loop of the
   // same 10 ms items, whose overhead is this machine's own timer overshoot.
   // Every figure here is a share of a 10 ms sleep: other work on the machine moves it.
@@ -441,7 +527,7 @@ async function seedTable(cases: [number, number, number][], full: boolean): Prom
       prefetch: threads,
     };
     const ideal = (items * 10) / (workers * threads);
-    const m = await measure(c);
+    const m = await measure(c, { warmUpRuns: freshWorkers ? 0 : 1 });
     console.log(line(c, m, ideal));
     table.push({ c, m, ideal });
   }
@@ -458,6 +544,7 @@ async function seedTable(cases: [number, number, number][], full: boolean): Prom
 
 async function main(): Promise<void> {
   const full = Deno.args.includes("--full");
+  const freshWorkers = Deno.args.includes("--fresh-workers");
   const casesIndex = Deno.args.indexOf("--cases");
   if (casesIndex >= 0) {
     let cases: [number, number, number][];
@@ -467,13 +554,13 @@ async function main(): Promise<void> {
       console.error(`bench pipeline: ${(error as Error).message}`);
       Deno.exit(2);
     }
-    await seedTable(cases, full);
+    await seedTable(cases, full, freshWorkers);
     return;
   }
   const cases = seedMatrix(full).flatMap(([workers, threads, sizes]) =>
     sizes.map((items): [number, number, number] => [workers, threads, items])
   );
-  await seedTable(cases, full);
+  await seedTable(cases, full, freshWorkers);
   if (!full) {
     console.log("(cut: 5000 items on 1x1 and 2x1 workers — 75 s of ideal time; --full runs them)");
   }
