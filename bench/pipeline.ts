@@ -529,8 +529,10 @@ async function seedTable(
       beforeRun: () => {
         const ms = sequentialBaseline(loop);
         baseline = (ms / (loop * 10) - 1) * 100;
+        // The load average beside it: what other work the machine had at that moment.
         console.log(
-          `sequential ${loop} items: ${ms.toFixed(0)} ms, overhead ${baseline.toFixed(1)}%`,
+          `sequential ${loop} items: ${ms.toFixed(0)} ms, overhead ${baseline.toFixed(1)}% ` +
+            `(load average ${Deno.loadavg()[0].toFixed(2)})`,
         );
       },
     });
