@@ -10,11 +10,14 @@
  *
  * Workers run as separate processes (this file with `--role-worker`); the
  * distributor and collector run here. As in the seed, whose workers are
- * long-running processes started and connected before its run, every
- * worker is started and registered (its threads up, its handler module
- * loaded) before the clock starts. Two clocks stop when the collector's
- * `onFinished` runs: the run's (started when the last worker registered and
- * dispatch began: every item's time is in it) and the seed's own stopwatch
+ * processes started and connected before its run, every worker is started
+ * and registered (its threads up, its handler module loaded) before the
+ * clock starts; and since V8, unlike CPython, compiles code on first use,
+ * each 10 ms case runs on long-running workers (`keepRunning`) that first
+ * served one unreported run of it (`--fresh-workers`: new processes). Each
+ * case's sequential baseline is measured just before its clock starts. Two
+ * clocks stop when the collector's `onFinished` runs: the run's (started
+ * with dispatch: every item's time is in it) and the seed's own stopwatch
  * (its examples' `StopWatchCollector`: started by the first result the
  * collector receives, so the first item's own time is outside it). The
  * excess over the sequential baseline is judged on the run's clock; the
