@@ -164,6 +164,9 @@ export async function measure(c: Case, extras: MeasureExtras = {}): Promise<Meas
   }
 }
 
+/** How long a run waits for its workers and collector to register before it fails. */
+const REGISTRATION_TIMEOUT_MS = 30_000;
+
 /** What the runs of one {@link measure} share: the worker processes and the endpoints. */
 interface RunSession {
   keepRunning: boolean;
@@ -189,7 +192,14 @@ async function runOnce(c: Case, extras: MeasureExtras, session: RunSession): Pro
     // late when two workers registered together, with items already running).
     metadata: async () => {
       const waiting = () => distributor.progress().waitingFor ?? [];
+      const giveUpAt = performance.now() + REGISTRATION_TIMEOUT_MS;
       while (waiting().includes("workers") || waiting().includes("collector")) {
+        if (performance.now() > giveUpAt) {
+          throw new Error(
+            `bench: ${distributor.progress().workers} of ${c.workers} workers registered ` +
+              `after ${REGISTRATION_TIMEOUT_MS / 1000} s`,
+          );
+        }
         await new Promise((r) => setTimeout(r, 1));
       }
       startedAt = performance.now();
