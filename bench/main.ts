@@ -85,6 +85,7 @@ flags (each section takes its own; unknown ones are ignored):
   --runs N           cold starts and stops (robot), cold runs (live), medians of N (dataflow)
   --full             the long cases too (pipeline)
   --cases W1xT1:N1,… only these 10 ms cases and their baselines (pipeline), e.g. 1x1:1000,2x10:100
+  --fresh-workers    10 ms cases on new worker processes, not on workers that served a run (pipeline)
   --robots N         robots in the fleet (fleet, default 10)
   -h, --help         this text
 `;

@@ -31,7 +31,9 @@ for (let run = 1; run <= repeat; run++) {
   console.log(
     `run ${run}: ${items} empty items ${Math.round(rate)} items/s, ` +
       `${((m.cpuMs * 1000) / items).toFixed(2)} µs CPU/item in distributor+collector, ` +
-      `${((m.workerCpuMs * 1000) / items).toFixed(2)} in the worker`,
+      `${
+        m.workerCpuMs === null ? "unknown" : ((m.workerCpuMs * 1000) / items).toFixed(2)
+      } in the worker`,
   );
 }
 const py = await pyzmqPushPull(items);

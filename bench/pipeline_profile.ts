@@ -17,7 +17,9 @@
  *
  * - `cold`: what a thread that has just slept pays for the work between two
  *   items: one results frame encoded back to back, and right after a 10 ms
- *   `Atomics.wait` (medians of 50).
+ *   `Atomics.wait` (medians of 50); and, in a Web Worker, a pool thread's
+ *   own two steps between items (its result posted, the item sent ahead
+ *   taken), hot and right after a 10 ms sleep.
  *
  * Flags: `--items=N` (timeline: 300 per thread-case; cpu: 300,000), `--out=DIR`
  * (cpu; default /tmp/zedge-profiles), `--top=N` (cpu; default 20).
@@ -34,6 +36,7 @@ import type { CollectedResult } from "../mod.ts";
 import { encodeMessage } from "../core/pipeline/codec.ts";
 import { type Case, emptyCase, measure, warmUp } from "./pipeline.ts";
 import { type CpuProfile, renderProfile } from "./zmq_profile.ts";
+import type { ColdThreadReport } from "./pipeline_cold_thread.ts";
 
 /** What the `trace` handler returns. */
 interface Trace {
@@ -193,7 +196,7 @@ async function cpu(items: number, out: string, top: number): Promise<void> {
   }
 }
 
-function cold(): void {
+function coldEncode(): void {
   const cell = new Int32Array(new SharedArrayBuffer(4));
   const encodeOne = () =>
     encodeMessage({
@@ -218,6 +221,47 @@ function cold(): void {
   );
 }
 
+/** A pool thread's two steps between items, hot and right after a 10 ms sleep. */
+async function coldThread(mode: "hot" | "cold", rounds: number): Promise<ColdThreadReport> {
+  const thread = new Worker(new URL("./pipeline_cold_thread.ts", import.meta.url), {
+    type: "module",
+  });
+  const jobs = new MessageChannel();
+  const item = (seq: number) => ({
+    op: "run",
+    seq,
+    id: `sleep:${seq}`,
+    type: "sleep",
+    attempt: 1,
+    payload: { ms: 10 },
+    metadata: null,
+  });
+  try {
+    return await new Promise<ColdThreadReport>((resolve) => {
+      thread.onmessage = (event: MessageEvent) => {
+        if (event.data.op === "done") resolve(event.data);
+        else jobs.port1.postMessage(item(event.data.seq + 1));
+      };
+      jobs.port1.postMessage(item(0));
+      thread.postMessage({ port: jobs.port2, rounds, mode }, [jobs.port2]);
+    });
+  } finally {
+    thread.terminate();
+    jobs.port1.close();
+  }
+}
+
+async function cold(): Promise<void> {
+  coldEncode();
+  const hot = await coldThread("hot", 200);
+  const afterSleep = await coldThread("cold", 100);
+  console.log(
+    `a thread's item boundary: result posted ${hot.post.toFixed(1)} µs back to back, ` +
+      `${afterSleep.post.toFixed(1)} µs right after a 10 ms sleep; next item taken ` +
+      `${hot.receive.toFixed(1)} µs, ${afterSleep.receive.toFixed(1)} µs (medians)`,
+  );
+}
+
 if (import.meta.main) {
   const mode = Deno.args.find((arg) => !arg.startsWith("--")) ?? "timeline";
   const flag = (name: string) =>
@@ -231,7 +275,7 @@ if (import.meta.main) {
     return value;
   };
   if (mode === "timeline") await timeline(number("items", 300));
-  else if (mode === "cold") cold();
+  else if (mode === "cold") await cold();
   else if (mode === "cpu") {
     await cpu(number("items", 300_000), flag("out") ?? "/tmp/zedge-profiles", number("top", 20));
   } else {
