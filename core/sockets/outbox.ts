@@ -10,7 +10,7 @@
  * @module
  */
 import { type FrameCodec, type FrameData, FrameWriter } from "../zmtp/mod.ts";
-import { type ByteStream, type MessageStream, writeAll } from "../transport/mod.ts";
+import type { ByteStream, MessageStream } from "../transport/mod.ts";
 import { BatchWriter } from "./message_batch.ts";
 import { Notifier, type WaitResult } from "./notifier.ts";
 
@@ -192,16 +192,19 @@ export class Outbox {
   #flush(): void {
     if (this.#writing || this.#closed || this.idle) return;
     this.#writing = true;
-    this.#writeLoop().finally(() => {
-      this.#writing = false;
-      // Something queued after the loop's last check but before this callback
-      // saw #writing still true and did not flush: write it now.
-      if (!this.idle) this.#flush();
-      else {
-        this.#idle.notify();
-        this.#shrinkLater();
-      }
-    });
+    void this.#writeLoop();
+  }
+
+  /** The write loop ended (nothing left, or the stream failed): wake who waits for idle. */
+  #stopped(): void {
+    this.#writing = false;
+    // The loop's last check and this run in one turn, so nothing can have been
+    // queued unseen in between; only a failure leaves bytes behind (dropped by close).
+    if (!this.idle) this.#flush();
+    else {
+      this.#idle.notify();
+      this.#shrinkLater();
+    }
   }
 
   /** Gives big buffers back once the outbox has stayed idle a while. */
@@ -241,7 +244,9 @@ export class Outbox {
           const bytes = this.#writer.take();
           // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
           length = bytes.length;
-          await writeAll(this.#stream, bytes);
+          // writeAll's loop, inline: one async frame less per write on the request/reply path.
+          let at = await this.#stream.write(bytes);
+          while (at < length) at += await this.#stream.write(bytes.subarray(at));
           this.#writer.recycle(bytes);
         } else {
           const batch = this.#batch.take();
@@ -264,5 +269,6 @@ export class Outbox {
     } catch (error) {
       if (!this.#closed) this.#events.failed(error);
     }
+    this.#stopped();
   }
 }

@@ -14,7 +14,7 @@ import { type EndpointOwner, Endpoints } from "./endpoints.ts";
 import { ZmqError } from "./errors.ts";
 import { SocketEvents } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
-import { Notifier } from "./notifier.ts";
+import { Notifier, type WaitResult } from "./notifier.ts";
 import { ReadAheadBudget } from "./read_ahead.ts";
 import { announceSocket, SocketTraffic } from "./traffic.ts";
 import {
@@ -714,14 +714,30 @@ export abstract class Socket implements AsyncIterable<Message> {
   }
 
   /** One bounded wait on `notifier`; the deadline carries across retries of one call. */
-  async #waitFor(
+  #waitFor(
     notifier: Notifier,
     timeout: number,
     what: "send" | "receive",
     deadline: number,
   ): Promise<number> {
-    if (deadline < 0 && timeout >= 0) deadline = Date.now() + timeout;
-    const left = deadline < 0 ? -1 : Math.max(0, deadline - Date.now());
+    // No timeout (the default): one promise for the wait, no async frame around it.
+    if (timeout < 0) return notifier.wait().then(this.#afterWait);
+    return this.#waitBounded(notifier, timeout, what, deadline);
+  }
+
+  readonly #afterWait = (result: WaitResult): number => {
+    if (result === "closed" || this.#closed) throw closedError();
+    return -1;
+  };
+
+  async #waitBounded(
+    notifier: Notifier,
+    timeout: number,
+    what: "send" | "receive",
+    deadline: number,
+  ): Promise<number> {
+    if (deadline < 0) deadline = Date.now() + timeout;
+    const left = Math.max(0, deadline - Date.now());
     const timedOut = () => new ZmqError("EAGAIN", `${what} timed out after ${timeout} ms`);
     if (left === 0) throw timedOut();
     const result = await notifier.wait(left);

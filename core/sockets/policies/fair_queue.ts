@@ -110,7 +110,11 @@ export class FairQueue implements PeerPolicy {
 
   /** Drops every queued message (a REQ's new request makes older replies stale). */
   clear(): void {
-    for (const conn of [...this.#sources]) {
+    // Nothing queued (a REQ's every request after a reply taken): no peer to visit.
+    if (this.#queued === 0) return;
+    // Backwards: #drop takes a closed peer out of #sources as we go.
+    for (let i = this.#sources.length - 1; i >= 0; i--) {
+      const conn = this.#sources[i];
       this.#queued -= conn.discardInbox();
       if (conn.closed) this.#drop(conn);
     }
