@@ -23,10 +23,6 @@ const BATCH_BYTES = 16 * 1024;
  */
 const SHRINK_AFTER_MS = 1000;
 
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /**
  * What an {@link Outbox} tells its connection.
  *
@@ -83,6 +79,12 @@ export class Outbox {
   #unflushed = 0;
   /** Messages in the write under way. */
   #inFlight = 0;
+  /** The bytes under way (the writer's buffer, recycled once all of it is written). */
+  #bytes: Uint8Array | null = null;
+  #bytesLength = 0;
+  #bytesWritten = 0;
+  /** The size of the batch under way. */
+  #batchLength = 0;
 
   /** Writes to `stream`, telling `events` how it goes. */
   constructor(stream: ByteStream, events: OutboxEvents) {
@@ -192,7 +194,7 @@ export class Outbox {
   #flush(): void {
     if (this.#writing || this.#closed || this.idle) return;
     this.#writing = true;
-    void this.#writeLoop();
+    this.#writeNext();
   }
 
   /** The write loop ended (nothing left, or the stream failed): wake who waits for idle. */
@@ -222,53 +224,94 @@ export class Outbox {
     this.#shrinkTimer = timer;
   }
 
-  async #writeLoop(): Promise<void> {
+  /**
+   * One round of the write loop: everything queued goes in one write. The
+   * loop is callbacks on the write's promise, not an async function: a
+   * request or reply starts a loop of its own, and an async frame per
+   * message was a good part of a round trip's garbage.
+   */
+  readonly #writeNext = (): void => {
+    if (
+      this.#closed ||
+      (this.#writer.length === 0 && this.#batch.length === 0 && this.#owedPong === null)
+    ) {
+      this.#stopped();
+      return;
+    }
     try {
-      while (
-        (this.#writer.length > 0 || this.#batch.length > 0 || this.#owedPong !== null) &&
-        !this.#closed
-      ) {
-        if (this.#owedPong !== null) {
-          this.#writeCommand("PONG", this.#owedPong);
-          this.#owedPong = null;
-        }
-        // Bytes (the greeting, the handshake's commands: never a message once batches are on)
-        // are only queued before the switch: they go first, the batch in the next round.
-        const toBytes = this.#writer.length > 0;
-        if (!toBytes || this.#messages === null) {
-          this.#inFlight += this.#unflushed;
-          this.#unflushed = 0;
-        }
-        let length: number;
-        if (toBytes) {
-          const bytes = this.#writer.take();
-          // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
-          length = bytes.length;
-          // writeAll's loop, inline: one async frame less per write on the request/reply path.
-          let at = await this.#stream.write(bytes);
-          while (at < length) at += await this.#stream.write(bytes.subarray(at));
-          this.#writer.recycle(bytes);
-        } else {
-          const batch = this.#batch.take();
-          length = batch.data.byteLength + batch.sizes.byteLength;
-          // Posted (copied, or its buffers transferred) before the call returns: the writer
-          // may take its buffers back at once if they are still here.
-          const sent = this.#messages!.writeMessages(batch);
-          this.#batch.posted();
-          await sent;
-        }
-        this.#inFlight = 0;
-        this.#progress.notify();
-        this.#events.wrote(length);
-        // A small remainder means the sender is still producing: give it one
-        // macrotask to fill the buffer instead of paying a syscall per few
-        // messages. The first write after a quiet spell still goes at once.
-        const waiting = this.#writer.length + this.#batch.length;
-        if (waiting > 0 && waiting < BATCH_BYTES) await nextMacrotask();
+      if (this.#owedPong !== null) {
+        this.#writeCommand("PONG", this.#owedPong);
+        this.#owedPong = null;
+      }
+      // Bytes (the greeting, the handshake's commands: never a message once batches are on)
+      // are only queued before the switch: they go first, the batch in the next round.
+      const toBytes = this.#writer.length > 0;
+      if (!toBytes || this.#messages === null) {
+        this.#inFlight += this.#unflushed;
+        this.#unflushed = 0;
+      }
+      if (toBytes) {
+        const bytes = this.#writer.take();
+        // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
+        this.#bytes = bytes;
+        this.#bytesLength = bytes.length;
+        this.#bytesWritten = 0;
+        this.#stream.write(bytes).then(this.#onBytesWritten, this.#onWriteFailed);
+      } else {
+        const batch = this.#batch.take();
+        this.#batchLength = batch.data.byteLength + batch.sizes.byteLength;
+        // Posted (copied, or its buffers transferred) before the call returns: the writer
+        // may take its buffers back at once if they are still here.
+        const sent = this.#messages!.writeMessages(batch);
+        this.#batch.posted();
+        sent.then(this.#onBatchWritten, this.#onWriteFailed);
       }
     } catch (error) {
-      if (!this.#closed) this.#events.failed(error);
+      this.#onWriteFailed(error);
     }
+  };
+
+  readonly #onBytesWritten = (count: number): void => {
+    try {
+      const bytes = this.#bytes!;
+      this.#bytesWritten += count;
+      if (this.#bytesWritten < this.#bytesLength && !this.#closed) {
+        this.#stream.write(bytes.subarray(this.#bytesWritten))
+          .then(this.#onBytesWritten, this.#onWriteFailed);
+        return;
+      }
+      this.#bytes = null;
+      this.#writer.recycle(bytes);
+      this.#written(this.#bytesLength);
+    } catch (error) {
+      this.#onWriteFailed(error);
+    }
+  };
+
+  readonly #onBatchWritten = (): void => {
+    try {
+      this.#written(this.#batchLength);
+    } catch (error) {
+      this.#onWriteFailed(error);
+    }
+  };
+
+  readonly #onWriteFailed = (error: unknown): void => {
+    this.#bytes = null;
+    if (!this.#closed) this.#events.failed(error);
     this.#stopped();
+  };
+
+  /** A write of `length` bytes finished: count it, then the next round. */
+  #written(length: number): void {
+    this.#inFlight = 0;
+    this.#progress.notify();
+    this.#events.wrote(length);
+    // A small remainder means the sender is still producing: give it one
+    // macrotask to fill the buffer instead of paying a syscall per few
+    // messages. The first write after a quiet spell still goes at once.
+    const waiting = this.#writer.length + this.#batch.length;
+    if (waiting > 0 && waiting < BATCH_BYTES && !this.#closed) setImmediate(this.#writeNext);
+    else this.#writeNext();
   }
 }

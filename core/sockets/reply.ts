@@ -54,21 +54,11 @@ export class Reply extends Socket {
         new ZmqError("EFSM", "a REP socket must send the reply before receiving again"),
       );
     }
-    const body = this.#takeRequest();
-    return body !== undefined ? Promise.resolve(body) : this.#receiveWaiting();
-  }
-
-  async #receiveWaiting(): Promise<Message> {
-    let deadline = -1;
-    for (;;) {
-      deadline = await this.waitReadable(deadline);
-      const body = this.#takeRequest();
-      if (body !== undefined) return body;
-    }
+    return this.receiveWhen(this.#takeRequest);
   }
 
   /** The next request's body, remembering its sender and envelope; undefined when none is queued. */
-  #takeRequest(): Message | undefined {
+  readonly #takeRequest = (): Message | undefined => {
     const frames = this.#inbound.take();
     if (frames === undefined) return undefined;
     // Read the source in the same turn as the take: it names the requester.
@@ -76,7 +66,7 @@ export class Reply extends Socket {
     this.#pending = { conn: this.#inbound.lastSource!, envelope };
     this.stateChanged();
     return body;
-  }
+  };
 
   /** @internal Sends the reply to the peer whose request was last received. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {

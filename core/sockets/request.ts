@@ -145,24 +145,17 @@ export class Request extends Socket {
         new ZmqError("EFSM", "a REQ socket must send a request before receiving"),
       );
     }
-    const frames = this.#takeReply(peer);
-    return frames !== undefined ? Promise.resolve(frames) : this.#receiveWaiting(peer);
+    return this.receiveWhen(() => this.#takeReply(peer));
   }
 
-  async #receiveWaiting(peer: OutboundPeer): Promise<Message> {
-    let deadline = -1;
-    for (;;) {
-      deadline = await this.waitReadable(deadline);
-      if (this.#awaiting !== peer) {
-        throw new ZmqError("EFSM", "the request was superseded by a newer one (relaxed mode)");
-      }
-      const frames = this.#takeReply(peer);
-      if (frames !== undefined) return frames;
-    }
-  }
-
-  /** The reply from `peer` when it is queued (the request is then answered), else undefined. */
+  /**
+   * The reply from `peer` when it is queued (the request is then answered),
+   * else undefined; throws EFSM once a newer request superseded it.
+   */
   #takeReply(peer: OutboundPeer): Message | undefined {
+    if (this.#awaiting !== peer) {
+      throw new ZmqError("EFSM", "the request was superseded by a newer one (relaxed mode)");
+    }
     // A piped endpoint's reply comes on whichever connection is up now.
     const conn = this.connectionOf(peer);
     const frames = conn === null ? undefined : this.#inbound.takeFrom(conn);

@@ -683,6 +683,51 @@ export abstract class Socket implements AsyncIterable<Message> {
     }
   }
 
+  /**
+   * @internal Resolves the first message `take` returns, trying again each
+   * time a message arrives or the socket's state changes; rejects EAGAIN past
+   * receiveTimeout and ETERM on close. Without a receive timeout the wait is
+   * this one promise and a callback per wake-up (the request/reply path), with
+   * one the waits of {@link waitReadable}.
+   */
+  protected receiveWhen(take: () => Message | undefined): Promise<Message> {
+    let frames: Message | undefined;
+    try {
+      frames = take();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (frames !== undefined) return Promise.resolve(frames);
+    if (this.#settings.receiveTimeout >= 0) return this.#receiveWhenBounded(take);
+    const { promise, resolve, reject } = Promise.withResolvers<Message>();
+    const wake = (result: WaitResult): void => {
+      if (result === "closed" || this.#closed) {
+        reject(closedError());
+        return;
+      }
+      let frames: Message | undefined;
+      try {
+        frames = take();
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (frames !== undefined) resolve(frames);
+      else this.#arrived.once(wake);
+    };
+    this.#arrived.once(wake);
+    return promise;
+  }
+
+  async #receiveWhenBounded(take: () => Message | undefined): Promise<Message> {
+    let deadline = -1;
+    for (;;) {
+      deadline = await this.waitReadable(deadline);
+      const frames = take();
+      if (frames !== undefined) return frames;
+    }
+  }
+
   /** @internal Takes the next message from `queue`, waiting (up to receiveTimeout) while it is empty. */
   protected receiveFrom(queue: FairQueue): Promise<Message> {
     const frames = queue.take();
