@@ -30,8 +30,6 @@ export class FairQueue implements PeerPolicy {
    * peer to find the next with a message cost a scan per message.
    */
   readonly #turns = new Deque<Connection>();
-  /** The peers in #turns (one whose queue was emptied by takeFrom or clear may linger there). */
-  readonly #inTurn = new Set<Connection>();
   #queued = 0;
   /** The peer the last message returned by {@link take} came from. */
   lastSource: Connection | null = null;
@@ -64,8 +62,8 @@ export class FairQueue implements PeerPolicy {
     inbox.push(frames);
     this.#queued++;
     // Every peer with something queued is in #turns: one that was empty joins.
-    if (inbox.length === 1 && !this.#inTurn.has(conn)) {
-      this.#inTurn.add(conn);
+    if (inbox.length === 1 && !conn.inTurn) {
+      conn.inTurn = true;
       this.#turns.push(conn);
     }
   }
@@ -77,13 +75,13 @@ export class FairQueue implements PeerPolicy {
       if (conn === undefined) return undefined;
       const frames = conn.take();
       if (frames === undefined) {
-        this.#inTurn.delete(conn);
+        conn.inTurn = false;
         continue;
       }
       this.#queued--;
       // Its next turn comes after every other peer's.
       if (conn.inbox.length > 0) this.#turns.push(conn);
-      else this.#inTurn.delete(conn);
+      else conn.inTurn = false;
       this.lastSource = conn;
       this.lastAddress = conn.address;
       if (conn.closed && conn.inbox.length === 0) this.#drop(conn);
