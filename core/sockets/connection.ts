@@ -164,6 +164,13 @@ export class Connection {
   userId = "";
   /** Messages received and not yet taken by the socket. */
   readonly inbox: Inbox = new Inbox();
+  /**
+   * True while this peer is in its socket's fair-queue turns (see
+   * policies/fair_queue.ts; one emptied by takeFrom or clear may linger there).
+   * A mark on the peer, not a Set of peers: a Set that gains and loses its
+   * one member per request had V8 rebuild its table every few messages.
+   */
+  inTurn = false;
   /** Resolves once both the read loop and any write have stopped. */
   readonly done: Promise<void>;
 

@@ -47,6 +47,15 @@ export class Notifier {
     });
   }
 
+  /**
+   * Calls `callback` once, at the next {@link notify} ("notified") or at
+   * {@link close} ("closed"): a wait with no timeout and no promise of its
+   * own, for a caller that settles one promise itself.
+   */
+  once(callback: (result: WaitResult) => void): void {
+    this.#waiters.push(callback);
+  }
+
   /** Wakes every waiter. */
   notify(): void {
     if (this.#waiters.length === 0) return;

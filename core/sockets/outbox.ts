@@ -10,7 +10,7 @@
  * @module
  */
 import { type FrameCodec, type FrameData, FrameWriter } from "../zmtp/mod.ts";
-import { type ByteStream, type MessageStream, writeAll } from "../transport/mod.ts";
+import type { ByteStream, MessageStream } from "../transport/mod.ts";
 import { BatchWriter } from "./message_batch.ts";
 import { Notifier, type WaitResult } from "./notifier.ts";
 
@@ -22,10 +22,6 @@ const BATCH_BYTES = 16 * 1024;
  * and regrowing the buffers each time costs more than the writes.
  */
 const SHRINK_AFTER_MS = 1000;
-
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * What an {@link Outbox} tells its connection.
@@ -83,6 +79,12 @@ export class Outbox {
   #unflushed = 0;
   /** Messages in the write under way. */
   #inFlight = 0;
+  /** The bytes under way (the writer's buffer, recycled once all of it is written). */
+  #bytes: Uint8Array | null = null;
+  #bytesLength = 0;
+  #bytesWritten = 0;
+  /** The size of the batch under way. */
+  #batchLength = 0;
 
   /** Writes to `stream`, telling `events` how it goes. */
   constructor(stream: ByteStream, events: OutboxEvents) {
@@ -192,16 +194,24 @@ export class Outbox {
   #flush(): void {
     if (this.#writing || this.#closed || this.idle) return;
     this.#writing = true;
-    this.#writeLoop().finally(() => {
-      this.#writing = false;
-      // Something queued after the loop's last check but before this callback
-      // saw #writing still true and did not flush: write it now.
-      if (!this.idle) this.#flush();
-      else {
-        this.#idle.notify();
-        this.#shrinkLater();
-      }
-    });
+    // Whole messages go by postMessage, itself asynchronous: waiting one microtask costs no
+    // latency, and the messages queued in the rest of this turn (a burst of publishes) go in
+    // this batch, not the next. Posting the first alone made every burst two batches, and a
+    // batch costs the receiver an event and a structured clone whatever its size.
+    if (this.#messages !== null) queueMicrotask(this.#writeNext);
+    else this.#writeNext();
+  }
+
+  /** The write loop ended (nothing left, or the stream failed): wake who waits for idle. */
+  #stopped(): void {
+    this.#writing = false;
+    // The loop's last check and this run in one turn, so nothing can have been
+    // queued unseen in between; only a failure leaves bytes behind (dropped by close).
+    if (!this.idle) this.#flush();
+    else {
+      this.#idle.notify();
+      this.#shrinkLater();
+    }
   }
 
   /** Gives big buffers back once the outbox has stayed idle a while. */
@@ -219,55 +229,94 @@ export class Outbox {
     this.#shrinkTimer = timer;
   }
 
-  async #writeLoop(): Promise<void> {
+  /**
+   * One round of the write loop: everything queued goes in one write. The
+   * loop is callbacks on the write's promise, not an async function: a
+   * request or reply starts a loop of its own, and an async frame per
+   * message was a good part of a round trip's garbage.
+   */
+  readonly #writeNext = (): void => {
+    if (
+      this.#closed ||
+      (this.#writer.length === 0 && this.#batch.length === 0 && this.#owedPong === null)
+    ) {
+      this.#stopped();
+      return;
+    }
     try {
-      // Whole messages go by postMessage, itself asynchronous: waiting one microtask costs no
-      // latency, and the messages queued in the rest of this turn (a burst of publishes) go in
-      // this batch, not the next. Posting the first alone made every burst two batches, and a
-      // batch costs the receiver an event and a structured clone whatever its size.
-      if (this.#messages !== null) await undefined;
-      while (
-        (this.#writer.length > 0 || this.#batch.length > 0 || this.#owedPong !== null) &&
-        !this.#closed
-      ) {
-        if (this.#owedPong !== null) {
-          this.#writeCommand("PONG", this.#owedPong);
-          this.#owedPong = null;
-        }
-        // Bytes (the greeting, the handshake's commands: never a message once batches are on)
-        // are only queued before the switch: they go first, the batch in the next round.
-        const toBytes = this.#writer.length > 0;
-        if (!toBytes || this.#messages === null) {
-          this.#inFlight += this.#unflushed;
-          this.#unflushed = 0;
-        }
-        let length: number;
-        if (toBytes) {
-          const bytes = this.#writer.take();
-          // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
-          length = bytes.length;
-          await writeAll(this.#stream, bytes);
-          this.#writer.recycle(bytes);
-        } else {
-          const batch = this.#batch.take();
-          length = batch.data.byteLength + batch.sizes.byteLength;
-          // Posted (copied, or its buffers transferred) before the call returns: the writer
-          // may take its buffers back at once if they are still here.
-          const sent = this.#messages!.writeMessages(batch);
-          this.#batch.posted();
-          await sent;
-        }
-        this.#inFlight = 0;
-        this.#progress.notify();
-        this.#events.wrote(length);
-        // A small remainder means the sender is still producing: give it one
-        // macrotask to fill the buffer instead of paying a syscall per few
-        // messages. The first write after a quiet spell still goes at once.
-        const waiting = this.#writer.length + this.#batch.length;
-        if (waiting > 0 && waiting < BATCH_BYTES) await nextMacrotask();
+      if (this.#owedPong !== null) {
+        this.#writeCommand("PONG", this.#owedPong);
+        this.#owedPong = null;
+      }
+      // Bytes (the greeting, the handshake's commands: never a message once batches are on)
+      // are only queued before the switch: they go first, the batch in the next round.
+      const toBytes = this.#writer.length > 0;
+      if (!toBytes || this.#messages === null) {
+        this.#inFlight += this.#unflushed;
+        this.#unflushed = 0;
+      }
+      if (toBytes) {
+        const bytes = this.#writer.take();
+        // Read now: a stream that transfers its buffers (inproc across Workers) detaches them.
+        this.#bytes = bytes;
+        this.#bytesLength = bytes.length;
+        this.#bytesWritten = 0;
+        this.#stream.write(bytes).then(this.#onBytesWritten, this.#onWriteFailed);
+      } else {
+        const batch = this.#batch.take();
+        this.#batchLength = batch.data.byteLength + batch.sizes.byteLength;
+        // Posted (copied, or its buffers transferred) before the call returns: the writer
+        // may take its buffers back at once if they are still here.
+        const sent = this.#messages!.writeMessages(batch);
+        this.#batch.posted();
+        sent.then(this.#onBatchWritten, this.#onWriteFailed);
       }
     } catch (error) {
-      if (!this.#closed) this.#events.failed(error);
+      this.#onWriteFailed(error);
     }
+  };
+
+  readonly #onBytesWritten = (count: number): void => {
+    try {
+      const bytes = this.#bytes!;
+      this.#bytesWritten += count;
+      if (this.#bytesWritten < this.#bytesLength && !this.#closed) {
+        this.#stream.write(bytes.subarray(this.#bytesWritten))
+          .then(this.#onBytesWritten, this.#onWriteFailed);
+        return;
+      }
+      this.#bytes = null;
+      this.#writer.recycle(bytes);
+      this.#written(this.#bytesLength);
+    } catch (error) {
+      this.#onWriteFailed(error);
+    }
+  };
+
+  readonly #onBatchWritten = (): void => {
+    try {
+      this.#written(this.#batchLength);
+    } catch (error) {
+      this.#onWriteFailed(error);
+    }
+  };
+
+  readonly #onWriteFailed = (error: unknown): void => {
+    this.#bytes = null;
+    if (!this.#closed) this.#events.failed(error);
+    this.#stopped();
+  };
+
+  /** A write of `length` bytes finished: count it, then the next round. */
+  #written(length: number): void {
+    this.#inFlight = 0;
+    this.#progress.notify();
+    this.#events.wrote(length);
+    // A small remainder means the sender is still producing: give it one
+    // macrotask to fill the buffer instead of paying a syscall per few
+    // messages. The first write after a quiet spell still goes at once.
+    const waiting = this.#writer.length + this.#batch.length;
+    if (waiting > 0 && waiting < BATCH_BYTES && !this.#closed) setImmediate(this.#writeNext);
+    else this.#writeNext();
   }
 }

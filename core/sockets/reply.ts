@@ -48,23 +48,25 @@ export class Reply extends Socket {
   }
 
   /** @internal Receives the next request body, remembering its envelope for the reply. */
-  protected override async receiveFrames(): Promise<Message> {
+  protected override receiveFrames(): Promise<Message> {
     if (this.#pending !== null) {
-      throw new ZmqError("EFSM", "a REP socket must send the reply before receiving again");
+      return Promise.reject(
+        new ZmqError("EFSM", "a REP socket must send the reply before receiving again"),
+      );
     }
-    let deadline = -1;
-    for (;;) {
-      const frames = this.#inbound.take();
-      if (frames !== undefined) {
-        // Read the source in the same turn as the take: it names the requester.
-        const { envelope, body } = splitRequest(frames)!;
-        this.#pending = { conn: this.#inbound.lastSource!, envelope };
-        this.stateChanged();
-        return body;
-      }
-      deadline = await this.waitReadable(deadline);
-    }
+    return this.receiveWhen(this.#takeRequest);
   }
+
+  /** The next request's body, remembering its sender and envelope; undefined when none is queued. */
+  readonly #takeRequest = (): Message | undefined => {
+    const frames = this.#inbound.take();
+    if (frames === undefined) return undefined;
+    // Read the source in the same turn as the take: it names the requester.
+    const { envelope, body } = splitRequest(frames)!;
+    this.#pending = { conn: this.#inbound.lastSource!, envelope };
+    this.stateChanged();
+    return body;
+  };
 
   /** @internal Sends the reply to the peer whose request was last received. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
@@ -77,7 +79,11 @@ export class Reply extends Socket {
     this.#pending = null;
     this.stateChanged();
     // The requester may be gone; its reply is then dropped, as in libzmq.
-    if (pending.conn.ready) pending.conn.send([...pending.envelope, ...frames]);
+    if (pending.conn.ready) {
+      const reply: FrameData[] = pending.envelope;
+      for (const frame of frames) reply.push(frame);
+      pending.conn.send(reply);
+    }
     return Promise.resolve();
   }
 }

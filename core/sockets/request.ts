@@ -9,6 +9,8 @@ import { RoundRobin } from "./policies/round_robin.ts";
 import type { OutboundPeer } from "./policies/endpoint_pipe.ts";
 import { Socket } from "./socket.ts";
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /**
  * Options of a {@link Request}.
  *
@@ -93,20 +95,37 @@ export class Request extends Socket {
   }
 
   /** @internal Sends a request round-robin, with an envelope (and request id when correlating). */
-  protected override async sendFrames(frames: FrameData[]): Promise<void> {
+  protected override sendFrames(frames: FrameData[]): Promise<void> {
     if (this.#sending || (this.#awaiting !== null && !this.relaxed)) {
-      throw new ZmqError("EFSM", "a REQ socket must receive the reply before sending again");
+      return Promise.reject(
+        new ZmqError("EFSM", "a REQ socket must receive the reply before sending again"),
+      );
     }
     this.#awaiting = null;
     // A new request makes anything still queued from earlier peers stale.
     this.#inbound.clear();
     let requestId: number | null = null;
     if (this.correlate) requestId = this.#requestId = (this.#requestId + 1) >>> 0;
+    const request = requestEnvelope(requestId);
+    for (const frame of frames) request.push(frame);
+    // Most requests find a peer with room at once: no async frame for them.
+    let peer: OutboundPeer | null;
+    try {
+      peer = this.#outbound.trySend(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (peer !== null) {
+      this.#awaiting = peer;
+      return RESOLVED;
+    }
+    return this.#sendWaiting(request);
+  }
+
+  async #sendWaiting(request: FrameData[]): Promise<void> {
     this.#sending = true;
     try {
-      const request = [...requestEnvelope(requestId), ...frames];
-      this.#awaiting = this.#outbound.trySend(request) ??
-        await this.sendRoundRobinWaiting(this.#outbound, request);
+      this.#awaiting = await this.sendRoundRobinWaiting(this.#outbound, request);
     } finally {
       this.#sending = false;
     }
@@ -119,25 +138,30 @@ export class Request extends Socket {
   }
 
   /** @internal Receives the reply to the outstanding request. */
-  protected override async receiveFrames(): Promise<Message> {
+  protected override receiveFrames(): Promise<Message> {
     const peer = this.#awaiting;
     if (peer === null) {
-      throw new ZmqError("EFSM", "a REQ socket must send a request before receiving");
+      return Promise.reject(
+        new ZmqError("EFSM", "a REQ socket must send a request before receiving"),
+      );
     }
-    let deadline = -1;
-    for (;;) {
-      // A piped endpoint's reply comes on whichever connection is up now.
-      const conn = this.connectionOf(peer);
-      const frames = conn === null ? undefined : this.#inbound.takeFrom(conn);
-      if (frames !== undefined) {
-        this.#awaiting = null;
-        this.stateChanged();
-        return frames;
-      }
-      deadline = await this.waitReadable(deadline);
-      if (this.#awaiting !== peer) {
-        throw new ZmqError("EFSM", "the request was superseded by a newer one (relaxed mode)");
-      }
+    return this.receiveWhen(() => this.#takeReply(peer));
+  }
+
+  /**
+   * The reply from `peer` when it is queued (the request is then answered),
+   * else undefined; throws EFSM once a newer request superseded it.
+   */
+  #takeReply(peer: OutboundPeer): Message | undefined {
+    if (this.#awaiting !== peer) {
+      throw new ZmqError("EFSM", "the request was superseded by a newer one (relaxed mode)");
     }
+    // A piped endpoint's reply comes on whichever connection is up now.
+    const conn = this.connectionOf(peer);
+    const frames = conn === null ? undefined : this.#inbound.takeFrom(conn);
+    if (frames === undefined) return undefined;
+    this.#awaiting = null;
+    this.stateChanged();
+    return frames;
   }
 }

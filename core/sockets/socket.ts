@@ -14,7 +14,7 @@ import { type EndpointOwner, Endpoints } from "./endpoints.ts";
 import { ZmqError } from "./errors.ts";
 import { SocketEvents } from "./events.ts";
 import { type Message, type MessageLike, toFrames } from "./message.ts";
-import { Notifier } from "./notifier.ts";
+import { Notifier, type WaitResult } from "./notifier.ts";
 import { ReadAheadBudget } from "./read_ahead.ts";
 import { announceSocket, SocketTraffic } from "./traffic.ts";
 import {
@@ -727,6 +727,51 @@ export abstract class Socket implements AsyncIterable<Message> {
     }
   }
 
+  /**
+   * @internal Resolves the first message `take` returns, trying again each
+   * time a message arrives or the socket's state changes; rejects EAGAIN past
+   * receiveTimeout and ETERM on close. Without a receive timeout the wait is
+   * this one promise and a callback per wake-up (the request/reply path), with
+   * one the waits of {@link waitReadable}.
+   */
+  protected receiveWhen(take: () => Message | undefined): Promise<Message> {
+    let frames: Message | undefined;
+    try {
+      frames = take();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (frames !== undefined) return Promise.resolve(frames);
+    if (this.#settings.receiveTimeout >= 0) return this.#receiveWhenBounded(take);
+    const { promise, resolve, reject } = Promise.withResolvers<Message>();
+    const wake = (result: WaitResult): void => {
+      if (result === "closed" || this.#closed) {
+        reject(closedError());
+        return;
+      }
+      let frames: Message | undefined;
+      try {
+        frames = take();
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (frames !== undefined) resolve(frames);
+      else this.#arrived.once(wake);
+    };
+    this.#arrived.once(wake);
+    return promise;
+  }
+
+  async #receiveWhenBounded(take: () => Message | undefined): Promise<Message> {
+    let deadline = -1;
+    for (;;) {
+      deadline = await this.waitReadable(deadline);
+      const frames = take();
+      if (frames !== undefined) return frames;
+    }
+  }
+
   /** @internal Takes the next message from `queue`, waiting (up to receiveTimeout) while it is empty. */
   protected receiveFrom(queue: FairQueue): Promise<Message> {
     const frames = queue.take();
@@ -758,14 +803,30 @@ export abstract class Socket implements AsyncIterable<Message> {
   }
 
   /** One bounded wait on `notifier`; the deadline carries across retries of one call. */
-  async #waitFor(
+  #waitFor(
     notifier: Notifier,
     timeout: number,
     what: "send" | "receive",
     deadline: number,
   ): Promise<number> {
-    if (deadline < 0 && timeout >= 0) deadline = Date.now() + timeout;
-    const left = deadline < 0 ? -1 : Math.max(0, deadline - Date.now());
+    // No timeout (the default): one promise for the wait, no async frame around it.
+    if (timeout < 0) return notifier.wait().then(this.#afterWait);
+    return this.#waitBounded(notifier, timeout, what, deadline);
+  }
+
+  readonly #afterWait = (result: WaitResult): number => {
+    if (result === "closed" || this.#closed) throw closedError();
+    return -1;
+  };
+
+  async #waitBounded(
+    notifier: Notifier,
+    timeout: number,
+    what: "send" | "receive",
+    deadline: number,
+  ): Promise<number> {
+    if (deadline < 0) deadline = Date.now() + timeout;
+    const left = Math.max(0, deadline - Date.now());
     const timedOut = () => new ZmqError("EAGAIN", `${what} timed out after ${timeout} ms`);
     if (left === 0) throw timedOut();
     const result = await notifier.wait(left);

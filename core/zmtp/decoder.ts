@@ -75,6 +75,11 @@ export const MAX_COMMAND_SIZE = 16 * 1024;
  */
 export const MAX_FRAMES_PER_MESSAGE = 1 << 16;
 
+/** Chunks up to this many bytes are copied into a shared slab rather than a buffer each. */
+const SLAB_CHUNK_MAX = 256;
+/** The slab's size: a frame held by the application keeps at most this much alive. */
+const SLAB_SIZE = 2048;
+
 const enum State {
   Greeting,
   Header,
@@ -112,6 +117,9 @@ export class Decoder {
   #bodyFlags = 0;
   #frames: Uint8Array[] = [];
   #messageSize = 0;
+  /** Where small chunks are copied once traffic flows (see #toSlab), and how much of it is used. */
+  #slab: Uint8Array | null = null;
+  #slabUsed = 0;
 
   /** Creates a decoder that reports what it decodes to `handler`. */
   constructor(handler: DecoderHandler, options: DecoderOptions = {}) {
@@ -156,6 +164,7 @@ export class Decoder {
     this.#bodyParts = [];
     this.#frames = [];
     this.#messageSize = 0;
+    this.#slab = null;
   }
 
   /**
@@ -186,6 +195,8 @@ export class Decoder {
       data.set(this.#pending);
       data.set(chunk, this.#pending.length);
       this.#pending = null;
+    } else if (chunk.length <= SLAB_CHUNK_MAX && !this.#handshaking) {
+      data = this.#toSlab(chunk);
     } else {
       data = chunk.slice();
     }
@@ -271,6 +282,25 @@ export class Decoder {
         this.#bodyRemaining = size;
       }
     }
+  }
+
+  /**
+   * Copies a small chunk into the slab: request/reply traffic reads a few
+   * dozen bytes at a time, and a buffer of its own per read cost an
+   * allocation outside the heap (V8 makes one for a small array the moment a
+   * view of it is taken) and its sweeping later. A held frame keeps its slab
+   * alive, at most {@link SLAB_SIZE} bytes.
+   */
+  #toSlab(chunk: Uint8Array): Uint8Array {
+    let slab = this.#slab;
+    if (slab === null || slab.length - this.#slabUsed < chunk.length) {
+      slab = this.#slab = new Uint8Array(SLAB_SIZE);
+      this.#slabUsed = 0;
+    }
+    const start = this.#slabUsed;
+    slab.set(chunk, start);
+    this.#slabUsed = start + chunk.length;
+    return slab.subarray(start, this.#slabUsed);
   }
 
   #frame(flags: number, body: Uint8Array): void {

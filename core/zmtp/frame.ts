@@ -87,10 +87,21 @@ export class FrameWriter {
       // common case for topics and small payloads, and it saves an allocation.
       if (body.length <= 85) {
         this.#ensure(2 + body.length * 3);
+        const buf = this.#buf;
         const at = this.#len;
-        const { written } = encoder.encodeInto(body, this.#buf.subarray(at + 2));
-        this.#buf[at] = flags;
-        this.#buf[at + 1] = written;
+        buf[at] = flags;
+        // ASCII (an envelope's empty delimiter, most topics) is copied byte by byte: cheaper
+        // than a call out to the encoder for a few bytes.
+        let i = 0;
+        for (; i < body.length; i++) {
+          const code = body.charCodeAt(i);
+          if (code >= 0x80) break;
+          buf[at + 2 + i] = code;
+        }
+        const written = i === body.length
+          ? i
+          : encoder.encodeInto(body, buf.subarray(at + 2)).written;
+        buf[at + 1] = written;
         this.#len = at + 2 + written;
         return;
       }

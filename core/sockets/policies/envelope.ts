@@ -40,8 +40,9 @@ export interface SplitRequest {
  * ```
  */
 export function splitRequest(frames: Uint8Array[]): SplitRequest | null {
-  const delimiter = frames.findIndex((frame) => frame.length === 0);
-  if (delimiter < 0 || delimiter === frames.length - 1) return null;
+  let delimiter = 0;
+  while (delimiter < frames.length && frames[delimiter].length !== 0) delimiter++;
+  if (delimiter >= frames.length - 1) return null;
   return { envelope: frames.slice(0, delimiter + 1), body: frames.slice(delimiter + 1) };
 }
 

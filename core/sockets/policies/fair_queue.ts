@@ -31,8 +31,6 @@ export class FairQueue implements PeerPolicy {
    * peer to find the next with a message cost a scan per message.
    */
   readonly #turns = new Deque<Connection>();
-  /** The peers in #turns (one whose queue was emptied by takeFrom or clear may linger there). */
-  readonly #inTurn = new Set<Connection>();
   #queued = 0;
   /** The peer the last message returned by {@link take} came from. */
   lastSource: Connection | null = null;
@@ -76,10 +74,14 @@ export class FairQueue implements PeerPolicy {
     if (before === 0 && inbox.length > 0) this.#join(conn);
   }
 
-  /** Every peer with something queued is in #turns: one that was empty joins. */
+  /**
+   * Every peer with something queued is in #turns: one that was empty joins. Whether it is there
+   * is a mark on the peer (`inTurn`), not a Set: one that gains and loses its one member per
+   * request had V8 rebuild its table every few messages.
+   */
   #join(conn: Connection): void {
-    if (this.#inTurn.has(conn)) return;
-    this.#inTurn.add(conn);
+    if (conn.inTurn) return;
+    conn.inTurn = true;
     this.#turns.push(conn);
   }
 
@@ -111,7 +113,7 @@ export class FairQueue implements PeerPolicy {
       const conn = this.#turns.shift();
       if (conn === undefined) return undefined;
       if (conn.inbox.length > 0) return conn;
-      this.#inTurn.delete(conn);
+      conn.inTurn = false;
     }
     return undefined;
   }
@@ -121,7 +123,7 @@ export class FairQueue implements PeerPolicy {
     this.#queued--;
     // Its next turn comes after every other peer's.
     if (conn.inbox.length > 0) this.#turns.push(conn);
-    else this.#inTurn.delete(conn);
+    else conn.inTurn = false;
     this.lastSource = conn;
     this.lastAddress = conn.address;
     if (conn.closed && conn.inbox.length === 0) this.#drop(conn);
@@ -145,7 +147,11 @@ export class FairQueue implements PeerPolicy {
 
   /** Drops every queued message (a REQ's new request makes older replies stale). */
   clear(): void {
-    for (const conn of [...this.#sources]) {
+    // Nothing queued (a REQ's every request after a reply taken): no peer to visit.
+    if (this.#queued === 0) return;
+    // Backwards: #drop takes a closed peer out of #sources as we go.
+    for (let i = this.#sources.length - 1; i >= 0; i--) {
+      const conn = this.#sources[i];
       this.#queued -= conn.discardInbox();
       if (conn.closed) this.#drop(conn);
     }
