@@ -29,6 +29,14 @@ function queuedAt(socket: Socket): number {
   return (socket as unknown as { inbound: { queued: number } }).inbound.queued;
 }
 
+/** Binds `pull` at `endpoint`, connects every push to it, and waits for all their handshakes. */
+async function bindAndConnect(pull: Pull, pushes: Push[], endpoint: string): Promise<void> {
+  await pull.bind(endpoint);
+  const logs = pushes.map((p) => new EventLog(p));
+  for (const push of pushes) push.connect(pull.lastEndpoint!);
+  await Promise.all(logs.map((log) => log.wait("handshake")));
+}
+
 for (const transport of TRANSPORTS) {
   Deno.test(`push/pull [${transport.name}]: one push round-robins across two pulls`, async () => {
     const push = new Push();
@@ -64,10 +72,7 @@ for (const transport of TRANSPORTS) {
     const pull = new Pull();
     const pushes = [new Push(), new Push()];
     try {
-      await pull.bind(transport.bindEndpoint());
-      const logs = pushes.map((p) => new EventLog(p));
-      for (const push of pushes) push.connect(pull.lastEndpoint!);
-      await Promise.all(logs.map((log) => log.wait("handshake")));
+      await bindAndConnect(pull, pushes, transport.bindEndpoint());
       for (let i = 0; i < 10; i++) await pushes[0].send(["a", String(i)]);
       for (let i = 0; i < 10; i++) await pushes[1].send(["b", String(i)]);
       await waitFor(() => queuedAt(pull) === 20, "all 20 messages to reach the pull");
@@ -94,10 +99,7 @@ for (const transport of TRANSPORTS) {
     const pull = new Pull({ receiveTimeout: 5000 });
     const pushes = [new Push(), new Push()];
     try {
-      await pull.bind(transport.bindEndpoint());
-      const logs = pushes.map((p) => new EventLog(p));
-      for (const push of pushes) push.connect(pull.lastEndpoint!);
-      await Promise.all(logs.map((log) => log.wait("handshake")));
+      await bindAndConnect(pull, pushes, transport.bindEndpoint());
       assert.equal(pull.tryReceive(), undefined);
       for (let i = 0; i < 6; i++) await pushes[0].send(["a", String(i)]);
       for (let i = 0; i < 6; i++) await pushes[1].send(["b", String(i)]);
@@ -149,10 +151,7 @@ for (const transport of TRANSPORTS) {
     const pull = new Pull();
     const pushes = Array.from({ length: 20 }, () => new Push());
     try {
-      await pull.bind(transport.bindEndpoint());
-      const logs = pushes.map((p) => new EventLog(p));
-      for (const push of pushes) push.connect(pull.lastEndpoint!);
-      await Promise.all(logs.map((log) => log.wait("handshake")));
+      await bindAndConnect(pull, pushes, transport.bindEndpoint());
       const senders = [pushes[3], pushes[11], pushes[17]];
       for (const [s, name] of [[0, "a"], [1, "b"], [2, "c"]] as const) {
         for (let i = 0; i < 4; i++) await senders[s].send([name, String(i)]);

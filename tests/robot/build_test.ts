@@ -9,7 +9,14 @@ import { TaskState } from "../../core/tasks/protocol.ts";
 import { TaskClient } from "../../core/tasks/client.ts";
 import { spawn, zedge } from "../tasks/processes.ts";
 import { hostSocketDir } from "../../robot/supervision/host_process.ts";
-import { freeTcpPort, robotDir, robotYaml, ZEDGE } from "./helpers.ts";
+import {
+  frameLeakRobot,
+  freeTcpPort,
+  robotDir,
+  robotYaml,
+  stagedRobotCommand,
+  ZEDGE,
+} from "./helpers.ts";
 import { tempDir } from "../core/helpers.ts";
 
 async function sampleRobot() {
@@ -133,34 +140,8 @@ Deno.test("robot build: the staged binary runs from its own files with exactly t
 Deno.test("robot build: with the baked flags a limited component's ArrayBuffer leak ends its host alone", async () => {
   // The robot process may not read /proc under its flags: the bound works from the host's own
   // reports of its resident set.
-  const dir = await robotDir({
-    "robot.yaml": robotYaml(
-      `  frames: { kind: node, module: ./frames.ts, limits: { memoryMb: 64 }, restart: never }
-  calm: { kind: node, module: ./calm.ts, isolation: process }
-`,
-    ),
-    "frames.ts": `export default function main() {
-  const kept = [];
-  return new Promise(() => {
-    // Stops at 1 GB: without its bound, the test fails without starving the machine.
-    const grab = () => { kept.push(new Uint8Array(4 << 20).fill(7)); if (kept.length < 256) setTimeout(grab, 10); };
-    grab();
-  });
-}\n`,
-    "calm.ts":
-      `export default (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));\n`,
-  });
-  const stage = await tempDir("zedge-stage-");
-  const built = await zedge([
-    "robot",
-    "build",
-    join(dir, "robot.yaml"),
-    "--stage",
-    stage,
-    "--no-compile",
-  ]);
-  assert.equal(built.code, 0, built.stderr);
-  const command = built.stdout.trim().split(" ");
+  const dir = await robotDir(frameLeakRobot());
+  const command = await stagedRobotCommand(join(dir, "robot.yaml"));
   const running = spawn(Deno.execPath(), command.slice(1), "piped", {});
   try {
     await running.waitFor(/frames crashed: out of memory \(64 MB, \d+ MB resident\)/, 60_000);

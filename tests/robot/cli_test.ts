@@ -9,6 +9,7 @@ import { Subscriber } from "../../mod.ts";
 import { PYTHON, pythonZmqMissing, resultOf } from "../tasks/helpers.ts";
 import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
 import {
+  CALM,
   freeTcpPort,
   repoPath,
   robotDir,
@@ -17,9 +18,6 @@ import {
   waitFor,
   ZEDGE,
 } from "./helpers.ts";
-
-const CALM =
-  `export default (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));\n`;
 
 Deno.test("robot check: ok for the example robot, every problem with file:line otherwise", async () => {
   const ok = await zedge(["robot", "check", "examples/robot/robot.yaml"]);

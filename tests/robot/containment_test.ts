@@ -12,7 +12,9 @@ import { hostEndReasons } from "../../robot/supervision/host_process.ts";
 import { loadPipelineConfig } from "../../core/pipeline/config.ts";
 import { collectorFromConfig, distributorFromConfig } from "../../core/pipeline/roles.ts";
 import {
+  CALM,
   componentOf,
+  frameLeakRobot,
   freeTcpPort,
   robotDir,
   robotYaml,
@@ -21,9 +23,6 @@ import {
   waitFor,
   waitForState,
 } from "./helpers.ts";
-
-const CALM =
-  `export default (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));\n`;
 
 /** The robot's status over its control endpoint. */
 async function statusOf(control: string): Promise<RobotStatus> {
@@ -60,6 +59,14 @@ function tree(root: number): number[] {
 /** CPU time of a process tree, in clock ticks. */
 function treeTicks(root: number): number {
   return tree(root).reduce((sum, pid) => sum + (cpuTicks(pid) ?? 0), 0);
+}
+
+/** CPU of a process tree over the next second, in clock ticks per second (100 = one core). */
+async function treeTicksPerSecond(root: number): Promise<number> {
+  const before = treeTicks(root);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
+  return (treeTicks(root) - before) / ((performance.now() - t0) / 1000);
 }
 
 /** Host processes (running host_main.ts) under `root`; with `names`, only those components' own. */
@@ -193,23 +200,8 @@ Deno.test("a limited component is restarted alone, with its reason, and never tw
 });
 
 Deno.test("limits.memoryMb bounds memory outside the heap too: an ArrayBuffer leak ends its host alone", async () => {
-  const dir = await robotDir({
-    "robot.yaml": robotYaml(
-      `  frames: { kind: node, module: ./frames.ts, limits: { memoryMb: 64 }, restart: never }
-  calm: { kind: node, module: ./calm.ts, isolation: process }
-`,
-    ),
-    // Camera frames kept by mistake: 4 MB each, outside V8's heap (its bound never sees them).
-    "frames.ts": `export default function main() {
-  const kept = [];
-  return new Promise(() => {
-    // Stops at 1 GB: without its bound, the test fails without starving the machine.
-    const grab = () => { kept.push(new Uint8Array(4 << 20).fill(7)); if (kept.length < 256) setTimeout(grab, 10); };
-    grab();
-  });
-}\n`,
-    "calm.ts": CALM,
-  });
+  // Camera frames kept by mistake: 4 MB each, outside V8's heap (its bound never sees them).
+  const dir = await robotDir(frameLeakRobot());
   const supervisor = await startRobot(dir);
   try {
     await waitFor(() => hostPids(["frames"]).length === 1, "frames' host process");
@@ -256,10 +248,7 @@ Deno.test("a busy loop in a host: the robot process answers throughout, then its
     await robot.waitFor(/spin crashed: silent for \d+ ms/, 20_000);
     // Its host is gone: the robot's tree no longer burns a core (under 0.3 of one over a second).
     await waitFor(() => hostsUnder(pid, ["spin"]).length === 0, "spin's host to be gone");
-    const before = treeTicks(pid);
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
-    const ticksPerSecond = (treeTicks(pid) - before) / ((performance.now() - t0) / 1000);
+    const ticksPerSecond = await treeTicksPerSecond(pid);
     assert.ok(
       ticksPerSecond < 30,
       `the robot's tree used ${ticksPerSecond} ticks/s after the kill`,
@@ -299,10 +288,7 @@ Deno.test("a busy loop in the shared host: the host is killed, its siblings come
     await waitFor(() => cpuTicks(shared) === null, "the old shared host to be reaped");
     const [now] = hostPids();
     assert.ok(now !== undefined && now !== shared, "calm runs in a new shared host");
-    const before = treeTicks(now);
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
-    const perSecond = (treeTicks(now) - before) / ((performance.now() - t0) / 1000);
+    const perSecond = await treeTicksPerSecond(now);
     assert.ok(perSecond < 30, `the new host used ${perSecond} ticks/s`);
   } finally {
     await supervisor.shutdown();
@@ -423,10 +409,7 @@ export default async function main() {
     await waitFor(() => hostPids(["own"]).length === 0, "own's host to be gone");
     const [host] = hostPids();
     assert.ok(host !== undefined, "calm's shared host runs on");
-    const before = treeTicks(host);
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
-    const perSecond = (treeTicks(host) - before) / ((performance.now() - t0) / 1000);
+    const perSecond = await treeTicksPerSecond(host);
     assert.ok(perSecond < 30, `the shared host used ${perSecond} ticks/s`);
     assert.deepEqual([
       componentOf(supervisor, "calm").state,
@@ -503,10 +486,7 @@ Deno.test("a pipeline thread stuck in a synchronous loop: its host is killed, it
     await waitFor(() => cpuTicks(first) === null, "the stuck host to be reaped");
     const [now] = hostPids(["perception"]);
     assert.ok(now !== undefined && now !== first, "perception runs in a new host");
-    const before = treeTicks(now);
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 1000)); // a window to measure CPU over, not a wait
-    const perSecond = (treeTicks(now) - before) / ((performance.now() - t0) / 1000);
+    const perSecond = await treeTicksPerSecond(now);
     assert.ok(perSecond < 30, `the new host used ${perSecond} ticks/s`);
   } finally {
     await supervisor.shutdown();

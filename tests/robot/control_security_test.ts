@@ -10,10 +10,7 @@ import { writeCertificatePair } from "../../mod.ts";
 import { controlRequest, ControlUnreachableError } from "../../robot/control.ts";
 import { PYTHON, pythonZmqMissing } from "../tasks/helpers.ts";
 import { run, zedge } from "../tasks/processes.ts";
-import { freeTcpPort, robotDir, spawnRobot } from "./helpers.ts";
-
-const CALM =
-  `export default (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));\n`;
+import { CALM, freeTcpPort, robotDir, spawnRobot } from "./helpers.ts";
 
 /** A REQ with CURVE from pyzmq: prints the reply, or TIMEOUT. */
 const PYZMQ_REQUEST = `

@@ -11,7 +11,7 @@ import type { ComponentState, ComponentStatus } from "../../robot/control.ts";
 import { Supervisor, type SupervisorOptions } from "../../robot/supervisor.ts";
 import { freeTcpPort, tempDir, waitFor } from "../core/helpers.ts";
 import { repoPath } from "../tasks/helpers.ts";
-import { spawn, zedgeArgs } from "../tasks/processes.ts";
+import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
 
 export { freeTcpPort, repoPath, waitFor };
 
@@ -79,4 +79,42 @@ export async function spawnRobot(file: string, ...extra: string[]) {
   const robot = spawn(Deno.execPath(), zedgeArgs("robot", "run", file, ...extra));
   await robot.waitFor(/components running \(ready in \d+ ms\)/, 60_000);
   return robot;
+}
+
+/** A node that runs until it is stopped. */
+export const CALM =
+  `export default (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));\n`;
+
+/**
+ * A robot whose `frames` node (limited to 64 MB, never restarted) keeps 4 MB camera frames by
+ * mistake, outside V8's heap, beside `calm` in a host of its own. The leak stops at 1 GB: without
+ * its bound, a test fails without starving the machine.
+ */
+export function frameLeakRobot(): Record<string, string> {
+  return {
+    "robot.yaml": robotYaml(
+      `  frames: { kind: node, module: ./frames.ts, limits: { memoryMb: 64 }, restart: never }
+  calm: { kind: node, module: ./calm.ts, isolation: process }
+`,
+    ),
+    "frames.ts": `export default function main() {
+  const kept = [];
+  return new Promise(() => {
+    const grab = () => { kept.push(new Uint8Array(4 << 20).fill(7)); if (kept.length < 256) setTimeout(grab, 10); };
+    grab();
+  });
+}\n`,
+    "calm.ts": CALM,
+  };
+}
+
+/**
+ * `zedge robot build --stage DIR --no-compile` of `file`: the command that runs the staged entry
+ * with exactly the flags the binary would bake (`deno run … ENTRY ARGS`), split into words.
+ */
+export async function stagedRobotCommand(file: string): Promise<string[]> {
+  const stage = await tempDir("zedge-stage-");
+  const built = await zedge(["robot", "build", file, "--stage", stage, "--no-compile"]);
+  if (built.code !== 0) throw new Error(`robot build failed: ${built.stderr}`);
+  return built.stdout.trim().split(" ");
 }

@@ -14,6 +14,7 @@ import {
   robotDir,
   robotYaml,
   spawnRobot,
+  stagedRobotCommand,
   startRobot,
   waitFor,
   waitForState,
@@ -326,17 +327,7 @@ Deno.test("status page in the staged robot binary: embedded, served with exactly
       `status: 127.0.0.1:${statusPort}\ncontrol: ipc://${dir}/zedge/test-bot.sock\n`,
     ),
   );
-  const stage = await tempDir("zedge-stage-");
-  const built = await zedge([
-    "robot",
-    "build",
-    join(dir, "robot.yaml"),
-    "--stage",
-    stage,
-    "--no-compile",
-  ]);
-  assert.equal(built.code, 0, built.stderr);
-  const command = built.stdout.trim().split(" ");
+  const command = await stagedRobotCommand(join(dir, "robot.yaml"));
   const flags = command.slice(2, -2);
   assert.ok(!flags.includes("-A"));
   const net = flags.find((f) => f.startsWith("--allow-net="))!;

@@ -5,10 +5,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { ComponentState } from "../../robot/control.ts";
 import { controlRequest } from "../../robot/control.ts";
-import { componentOf, robotDir, robotYaml, startRobot, waitFor, waitForState } from "./helpers.ts";
-
-const CALM =
-  `export default (ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));\n`;
+import {
+  CALM,
+  componentOf,
+  robotDir,
+  robotYaml,
+  startRobot,
+  waitFor,
+  waitForState,
+} from "./helpers.ts";
 
 interface Change {
   name: string;
