@@ -181,7 +181,8 @@ export function hostCommand(
 const HOST_MAIN = new URL("./host_main.ts", import.meta.url);
 
 /**
- * Why a host process ended, in a component's words.
+ * Why a host process ended, in a component's words (`residentMb`: the
+ * resident set it was killed at for passing its bound, see resident_bound.ts).
  *
  * @example
  * ```ts
@@ -189,13 +190,24 @@ const HOST_MAIN = new URL("./host_main.ts", import.meta.url);
  * hostExitReason({ success: false, code: 133, signal: null }, 64); // "out of memory (64 MB)"
  * ```
  */
-export function hostExitReason(status: Deno.CommandStatus, memoryMb: number | null): string {
+export function hostExitReason(
+  status: Deno.CommandStatus,
+  memoryMb: number | null,
+  residentMb?: number,
+): string {
   if (outOfMemory(status)) {
-    return memoryMb === null ? "out of memory" : `out of memory (${memoryMb} MB)`;
+    const limit = memoryLimit(memoryMb, residentMb);
+    return limit === null ? "out of memory" : `out of memory (${limit})`;
   }
   return status.signal !== null
     ? `its host process was killed (${status.signal})`
     : `its host process exited (code ${status.code})`;
+}
+
+/** A host's memory bound as its reasons say it: `64 MB`, or `64 MB, 173 MB resident`. */
+function memoryLimit(memoryMb: number | null, residentMb: number | undefined): string | null {
+  if (memoryMb === null) return null;
+  return residentMb === undefined ? `${memoryMb} MB` : `${memoryMb} MB, ${residentMb} MB resident`;
 }
 
 /** V8's fatal out-of-memory ends in a breakpoint trap: exit 133 (128 + SIGTRAP). */
@@ -232,10 +244,7 @@ export function hostEndReasons(
   heaps: ReadonlyMap<string, number | undefined>,
   residentMb?: number,
 ): Map<string, string> {
-  const bound = residentMb === undefined ? memoryMb : `${memoryMb} MB, ${residentMb} MB resident`;
-  const plain = residentMb === undefined
-    ? hostExitReason(status, memoryMb)
-    : `out of memory (${bound})`;
+  const plain = hostExitReason(status, memoryMb, residentMb);
   const reasons = new Map([...heaps.keys()].map((name) => [name, plain]));
   const memory = outOfMemory(status) || status.signal === "SIGKILL";
   let culprit: string | null = null;
@@ -251,10 +260,9 @@ export function hostEndReasons(
   const clear = most >= CULPRIT_MIN_BYTES && most >= 2 * next;
   if (!memory || heaps.size < 2 || culprit === null || !clear) return reasons;
   const held = `${Math.round(most / 2 ** 20)} MB`;
+  const limit = memoryLimit(memoryMb, residentMb);
   const ended = outOfMemory(status)
-    ? `ran out of memory${
-      memoryMb === null ? "" : ` (${bound}${residentMb === undefined ? " MB" : ""})`
-    }`
+    ? `ran out of memory${limit === null ? "" : ` (${limit})`}`
     : `was killed (SIGKILL, as the kernel's out-of-memory killer does)`;
   for (const name of heaps.keys()) {
     reasons.set(
@@ -625,11 +633,18 @@ export class HostPool {
    */
   async prepare(specs: readonly ComponentSpec[]): Promise<void> {
     if (binaryHosts) return;
+    // One `deno info` per module, however many components load it (pipeline roles share theirs).
+    const graphOf = new Map<string, Promise<string[]>>();
+    const graph = (module: string) => {
+      let files = graphOf.get(module);
+      if (files === undefined) {
+        graphOf.set(module, files = denoModuleFiles([module]).catch(() => [] as string[]));
+      }
+      return files;
+    };
     await Promise.all(
       specs.filter((spec) => spec.isolation !== "worker").map(async (spec) => {
-        const graphs = await Promise.all(
-          spec.modules.map((module) => denoModuleFiles([module]).catch(() => [] as string[])),
-        );
+        const graphs = await Promise.all(spec.modules.map(graph));
         // A module whose graph cannot be resolved fails to load in its Worker, and says why there.
         // zedge's own files are read as their directories already.
         const own = graphs.flat().filter((file) =>
