@@ -5,7 +5,10 @@
  * and zeromq.js for Node (`npm ci` in tests/peers/node); and what the status
  * page's tests read it with: Debian's Chromium (driven by puppeteer-core,
  * which downloads no browser) and `python3-prometheus-client` (Prometheus's
- * own parser of the text format); and, with `--bench`, libzmq3-dev with a C
+ * own parser of the text format); the tools the fleet's network-namespace
+ * tests build their hosts and faults with (`ip` from iproute2, Debian's
+ * `iptables`) and `systemd-analyze` (package systemd), which checks the units
+ * zedge writes; and, with `--bench`, libzmq3-dev with a C
  * compiler, for the benchmarks' native libzmq peer (bench/native/zmq_peer.c).
  * Run by `deno task test` and `deno task bench` before anything else, so both
  * work on a fresh machine.
@@ -55,6 +58,10 @@ export async function installPeers(options: { bench?: boolean } = {}): Promise<v
     missing.push("python3-zmq", "python3-yaml", "python3-msgpack", "python3-prometheus-client");
   }
   if (!(await run(CHROMIUM, ["--version"]))) missing.push("chromium");
+  // A fresh Debian machine has neither iptables nor, without a desktop, systemd's tools.
+  if (!(await run("ip", ["-V"]))) missing.push("iproute2");
+  if (!(await run("iptables", ["--version"]))) missing.push("iptables");
+  if (!(await run("systemd-analyze", ["--version"]))) missing.push("systemd");
   // The benchmarks' native libzmq peer is C, compiled by the bench itself against these headers.
   if (options.bench && !existsSync(ZMQ_HEADER)) missing.push("libzmq3-dev");
   if (options.bench && !(await run("cc", ["--version"]))) missing.push("gcc");
@@ -88,7 +95,8 @@ if (import.meta.main) {
     console.error(`peers: ${error instanceof Error ? error.message : error}`);
     console.error(
       "peers: install them by hand: apt-get install -y python3-zmq python3-yaml python3-msgpack " +
-        "python3-prometheus-client chromium libzmq3-dev gcc; (cd tests/peers/node && npm ci)",
+        "python3-prometheus-client chromium iproute2 iptables systemd libzmq3-dev gcc; " +
+        "(cd tests/peers/node && npm ci)",
     );
     Deno.exit(1);
   }
