@@ -12,6 +12,8 @@
  *
  * @module
  */
+import { installPeers } from "../tests/peers/install.ts";
+
 const SECTIONS = ["zmq", "tasks", "pipeline", "robot", "dataflow", "live", "fleet"] as const;
 /** Sections run only when named: `fleet` needs root and starts a fleet of robot processes. */
 const ON_REQUEST = ["fleet"];
@@ -101,6 +103,14 @@ if (import.meta.main) {
   } catch (error) {
     console.error(`bench: ${(error as Error).message}`);
     Deno.exit(2);
+  }
+  // The peers (pyzmq, zeromq.js, the native peer's compiler and headers) are installed when
+  // missing, after the arguments are read: `--help` and a mistyped section install nothing.
+  try {
+    await installPeers({ bench: true });
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}; see tests/peers/install.ts`);
+    Deno.exit(1);
   }
   let ok = true;
   for (const section of parsed.sections) ok = (await runSection(section, parsed.flags)) && ok;

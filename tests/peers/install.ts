@@ -10,8 +10,8 @@
  * `iptables`) and `systemd-analyze` (package systemd), which checks the units
  * zedge writes; and, with `--bench`, libzmq3-dev with a C
  * compiler, for the benchmarks' native libzmq peer (bench/native/zmq_peer.c).
- * Run by `deno task test` and `deno task bench` before anything else, so both
- * work on a fresh machine.
+ * Run by `deno task test` before anything else and by `deno task bench` once
+ * its arguments are read, so both work on a fresh machine.
  *
  * @example
  * ```sh
