@@ -56,6 +56,10 @@ export class FrameWriter {
   #buf: Uint8Array<ArrayBuffer> = EMPTY;
   #len = 0;
   #spare: Uint8Array<ArrayBuffer> | null = null;
+  /** The whole buffer the last {@link take} handed a view of, until it is recycled. */
+  #taken: Uint8Array<ArrayBuffer> | null = null;
+  /** That view. */
+  #takenView: Uint8Array | null = null;
 
   /** Bytes waiting to be taken. */
   get length(): number {
@@ -141,6 +145,8 @@ export class FrameWriter {
    */
   take(): Uint8Array {
     const out = this.#buf.subarray(0, this.#len);
+    this.#taken = this.#buf;
+    this.#takenView = out;
     this.#buf = this.#spare ?? EMPTY;
     this.#spare = null;
     this.#len = 0;
@@ -149,7 +155,13 @@ export class FrameWriter {
 
   /** Returns a buffer from {@link take} for reuse. */
   recycle(bytes: Uint8Array): void {
-    if (bytes.buffer.byteLength > 0 && bytes.buffer.byteLength <= RETAIN_LIMIT) {
+    // The last take's whole buffer is at hand: no new view of it per write (a round trip
+    // writes once per side). One that a transfer detached reads as empty.
+    const taken = bytes === this.#takenView ? this.#taken! : null;
+    this.#taken = this.#takenView = null;
+    if (taken !== null) {
+      if (taken.length > 0 && taken.length <= RETAIN_LIMIT) this.#spare = taken;
+    } else if (bytes.buffer.byteLength > 0 && bytes.buffer.byteLength <= RETAIN_LIMIT) {
       this.#spare = new Uint8Array(bytes.buffer as ArrayBuffer);
     }
   }
@@ -168,6 +180,7 @@ export class FrameWriter {
   release(): void {
     this.#buf = EMPTY;
     this.#spare = null;
+    this.#taken = this.#takenView = null;
     this.#len = 0;
   }
 
