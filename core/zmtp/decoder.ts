@@ -120,7 +120,7 @@ export class Decoder {
   /** Where small chunks are copied once traffic flows (see #toSlab), and how much of it is used. */
   #slab: Uint8Array | null = null;
   /** The slab's buffer, read once per slab (the getter costs about as much as a view). */
-  #slabBuffer: ArrayBuffer | null = null;
+  #slabBuffer: ArrayBufferLike | null = null;
   #slabUsed = 0;
 
   /** Creates a decoder that reports what it decodes to `handler`. */
