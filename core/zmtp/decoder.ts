@@ -115,7 +115,10 @@ export class Decoder {
   #bodyParts: Uint8Array[] = [];
   #bodyRemaining = 0;
   #bodyFlags = 0;
+  /** A multipart message's frames so far, once it has two (until then: #first). */
   #frames: Uint8Array[] = [];
+  /** A multipart message's first frame while it is the only one (then #frames is empty). */
+  #first: Uint8Array | null = null;
   #messageSize = 0;
   /** Where small chunks are copied once traffic flows (see #toSlab), and how much of it is used. */
   #slab: Uint8Array | null = null;
@@ -153,6 +156,7 @@ export class Decoder {
     let size = this.#pending?.length ?? 0;
     for (const part of this.#bodyParts) size += part.length;
     for (const frame of this.#frames) size += frame.length;
+    size += this.#first?.length ?? 0;
     return size;
   }
 
@@ -165,6 +169,7 @@ export class Decoder {
     this.#pending = null;
     this.#bodyParts = [];
     this.#frames = [];
+    this.#first = null;
     this.#messageSize = 0;
     this.#slab = null;
     this.#slabBuffer = null;
@@ -331,11 +336,30 @@ export class Decoder {
       this.#handler.command(decodeCommand(body));
       return;
     }
-    // A one-frame message (most of them) is handed over as an array of
-    // exactly one: no growing of the multipart accumulator per message.
-    if ((flags & FLAG_MORE) === 0 && this.#frames.length === 0) {
-      this.#handler.message([body]);
+    if ((flags & FLAG_MORE) === 0) {
+      // A one-frame message (most of them) is handed over as an array of
+      // exactly one, and a two-frame one (a request or reply behind its
+      // delimiter) as an array of exactly two: no multipart accumulator grown
+      // and replaced per message.
+      const first = this.#first;
+      if (first === null) {
+        if (this.#frames.length === 0) {
+          this.#handler.message([body]);
+          return;
+        }
+      } else {
+        this.#first = null;
+        this.#messageSize = 0;
+        this.#handler.message([first, body]);
+        return;
+      }
+    } else if (this.#first === null && this.#frames.length === 0) {
+      this.#first = body;
+      this.#messageSize += body.length;
       return;
+    } else if (this.#first !== null) {
+      this.#frames.push(this.#first);
+      this.#first = null;
     }
     this.#frames.push(body);
     this.#messageSize += body.length;
