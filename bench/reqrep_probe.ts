@@ -107,13 +107,18 @@ export async function roundTrips(
     const endpoint = await endpointOf(rep);
     const req = spawn("req", { role: "req", endpoint, size: 16, ...timing, ...contender.extra });
     peers.push(req);
-    // The window's CPU: sampled from its start (warm-up elapsed since the REQ connected) to
-    // its report, so a few ms of either edge are off by the time the peer takes to start.
-    await new Promise((resolve) => setTimeout(resolve, 300 + warmup * 1000));
+    // The CPU over most of the window (from 0.3 s after its start, as the peer takes a while
+    // to start, to 0.1 s before its end: a peer may exit as it reports), per round trip at the
+    // window's rate.
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(600 + warmup * 1000);
+    const t0 = performance.now();
     const before = [mainThreadCpu(rep.pid), mainThreadCpu(req.pid)];
-    const report = await reportOf(req, timing);
+    await sleep(Math.max(100, seconds * 1000 - 400));
     const after = [mainThreadCpu(rep.pid), mainThreadCpu(req.pid)];
-    const count = report.rate * seconds;
+    const elapsed = (performance.now() - t0) / 1000;
+    const report = await reportOf(req, timing);
+    const count = report.rate * elapsed;
     return {
       rate: report.rate,
       repCpu: ((after[0] - before[0]) * 1e6) / count,
