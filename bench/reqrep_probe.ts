@@ -69,9 +69,14 @@ export interface RoundResult {
   repCpu: number;
 }
 
-/** utime + stime of a process's main thread, in seconds. */
+/** utime + stime of a process's main thread, in seconds; NaN once it has exited. */
 function mainThreadCpu(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/stat`);
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/stat`);
+  } catch {
+    return NaN; // the peer is gone already (a window too short for the samples)
+  }
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
