@@ -112,14 +112,13 @@ export async function roundTrips(
     const endpoint = await endpointOf(rep);
     const req = spawn("req", { role: "req", endpoint, size: 16, ...timing, ...contender.extra });
     peers.push(req);
-    // The CPU over most of the window (from 0.3 s after its start, as the peer takes a while
-    // to start, to 0.1 s before its end: a peer may exit as it reports), per round trip at the
-    // window's rate.
+    // The CPU over the middle of the window (a peer takes 0.1-0.4 s to start, and may exit as
+    // it reports), per round trip at the window's rate.
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    await sleep(600 + warmup * 1000);
+    await sleep(500 + warmup * 1000);
     const t0 = performance.now();
     const before = [mainThreadCpu(rep.pid), mainThreadCpu(req.pid)];
-    await sleep(Math.max(100, seconds * 1000 - 400));
+    await sleep(Math.max(100, seconds * 1000 - 600));
     const after = [mainThreadCpu(rep.pid), mainThreadCpu(req.pid)];
     const elapsed = (performance.now() - t0) / 1000;
     const report = await reportOf(req, timing);
