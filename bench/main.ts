@@ -83,6 +83,7 @@ sections:
 flags (each section takes its own; unknown ones are ignored):
   --quick            fewer rounds (zmq, tasks, pipeline), 1 s windows (dataflow)
   --only zedge       zedge alone, no peers (zmq)
+  --warmup=S         seconds before each window opens, every system alike (zmq; default 0.5)
   --seconds N        the window of each measurement (dataflow, live)
   --runs N           cold starts and stops (robot), cold runs (live), medians of N (dataflow)
   --full             the long cases too (pipeline)

@@ -30,6 +30,10 @@
  *                      `--cases=CURVE`), without the memory measurements
  *   --curves[=fan-in]  only the scale curves (fan-in, fan-out, latency), or
  *                      only the fan-in curve and its verdicts (a minute)
+ *   --warmup=<s>       seconds each measurement runs before its window opens,
+ *                      for every system and case alike (default 0.5, 0.1 with
+ *                      --quick): V8 is still compiling a JavaScript peer's hot
+ *                      path after 0.5 s (docs/benchmarks.md, REQ/REP)
  *
  * Flags it does not know are ignored (bench/main.ts hands every section the
  * same flags).
@@ -95,6 +99,8 @@ export interface BenchOptions {
   cases: string | null;
   /** Only the scale curves (bench/zmq_scale.ts): all of them, or only fan-in; null = everything. */
   curves: "all" | "fan-in" | null;
+  /** Seconds of warm-up before each window, for every system and case; null = the default. */
+  warmup: number | null;
   /** Flags that were not ours, reported and otherwise ignored. */
   ignored: string[];
 }
@@ -113,6 +119,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     systems: [...SYSTEMS],
     cases: null,
     curves: null,
+    warmup: null,
     ignored: [],
   };
   for (let i = 0; i < args.length; i++) {
@@ -134,6 +141,12 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
       options.systems = SYSTEMS.filter((system) => names.includes(system));
     } else if (arg.startsWith("--cases=") && arg.length > "--cases=".length) {
       options.cases = arg.slice("--cases=".length);
+    } else if (arg.startsWith("--warmup=")) {
+      const seconds = Number(arg.slice("--warmup=".length));
+      if (!(seconds >= 0 && seconds <= 60)) {
+        throw new Error(`--warmup: expected seconds 0..60, got "${arg.slice("--warmup=".length)}"`);
+      }
+      options.warmup = seconds;
     } else options.ignored.push(arg);
   }
   return options;
@@ -161,7 +174,7 @@ function timingFor(options: BenchOptions): Timing {
   // 10 M messages take ~10 s at zedge's ~1 M msg/s, so no --long flag is needed.
   const rssCount = options.quick ? 2_000_000 : 10_000_000;
   return {
-    warmup: options.quick ? 0.1 : 0.5,
+    warmup: options.warmup ?? (options.quick ? 0.1 : 0.5),
     duration: options.quick ? 0.4 : 2,
     // Three rounds: on a shared 2-core machine single runs vary by ±40%.
     rounds: options.quick ? 1 : 3,

@@ -105,6 +105,20 @@ export class PeerProcess {
   }
 
   /**
+   * The peer's process id (bench/reqrep_probe.ts reads its CPU time from /proc).
+   *
+   * @example
+   * ```ts
+   * const peer = new PeerProcess("pyzmq rep", ["/usr/bin/python3", "bench_peer.py", '{"role":"rep","size":16}']);
+   * console.log(peer.pid);
+   * await peer.stop();
+   * ```
+   */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /**
    * Writes one control line (e.g. "go") to the peer's stdin.
    *
    * @example

@@ -448,12 +448,13 @@ export class Connection {
           const size = budget === undefined
             ? read - unread
             : budget.readSize(read, READ_BUFFER_MIN);
+          const start = unread;
           const end = Math.min(read, unread + size);
-          const piece = buffer.subarray(unread, end);
           unread = end;
-          this.#traffic.bytesReceived += piece.length;
+          this.#traffic.bytesReceived += end - start;
           try {
-            this.#decoder.feed(piece);
+            // The range, not a view of it: a view per read costs as much as decoding its message.
+            this.#decoder.feed(buffer, start, end);
           } catch (error) {
             this.#refuseInput(error);
             break;

@@ -3,9 +3,11 @@ import type { Connection } from "./connection.ts";
 import { ZmqError } from "./errors.ts";
 import type { Message } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
-import { splitRequest } from "./policies/envelope.ts";
+import { delimiterIndex } from "./policies/envelope.ts";
 import { FairQueue } from "./policies/fair_queue.ts";
 import { Socket } from "./socket.ts";
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * REP (RFC 28): receives a request (fair-queued), then must send exactly one
@@ -22,8 +24,14 @@ import { Socket } from "./socket.ts";
  */
 export class Reply extends Socket {
   readonly #inbound = new FairQueue();
-  /** The request being answered: its sender and envelope. */
-  #pending: { conn: Connection; envelope: Uint8Array[] } | null = null;
+  /** The sender of the request being answered; null between requests. */
+  #pending: Connection | null = null;
+  /**
+   * That request's envelope (its routing frames and delimiter), or null
+   * when it was the delimiter alone (a request straight from a REQ): two
+   * fields, not an object per request.
+   */
+  #pendingEnvelope: Uint8Array[] | null = null;
 
   /** Creates a REP socket with the given options. */
   constructor(options: SocketOptions = {}) {
@@ -44,7 +52,7 @@ export class Reply extends Socket {
   /** @internal Queues only requests that carry an envelope delimiter; drops malformed ones. */
   protected override accept(_conn: Connection, frames: Uint8Array[]): boolean {
     // A request without the empty delimiter is malformed: drop it, as libzmq does.
-    return splitRequest(frames) !== null;
+    return delimiterIndex(frames) >= 0;
   }
 
   /** @internal Receives the next request body, remembering its envelope for the reply. */
@@ -62,28 +70,41 @@ export class Reply extends Socket {
     const frames = this.#inbound.take();
     if (frames === undefined) return undefined;
     // Read the source in the same turn as the take: it names the requester.
-    const { envelope, body } = splitRequest(frames)!;
-    this.#pending = { conn: this.#inbound.lastSource!, envelope };
+    this.#pending = this.#inbound.lastSource!;
+    const delimiter = delimiterIndex(frames);
+    let body: Message;
+    if (delimiter === 0) {
+      this.#pendingEnvelope = null;
+      body = frames.length === 2 ? [frames[1]] : frames.slice(1);
+    } else {
+      this.#pendingEnvelope = frames.slice(0, delimiter + 1);
+      body = frames.slice(delimiter + 1);
+    }
     this.stateChanged();
     return body;
   };
 
   /** @internal Sends the reply to the peer whose request was last received. */
   protected override sendFrames(frames: FrameData[]): Promise<void> {
-    const pending = this.#pending;
-    if (pending === null) {
+    const conn = this.#pending;
+    if (conn === null) {
       return Promise.reject(
         new ZmqError("EFSM", "a REP socket must receive a request before replying"),
       );
     }
-    this.#pending = null;
+    const envelope = this.#pendingEnvelope;
+    this.#pending = this.#pendingEnvelope = null;
     this.stateChanged();
     // The requester may be gone; its reply is then dropped, as in libzmq.
-    if (pending.conn.ready) {
-      const reply: FrameData[] = pending.envelope;
-      for (const frame of frames) reply.push(frame);
-      pending.conn.send(reply);
+    if (conn.ready) {
+      let reply: FrameData[];
+      if (envelope === null) reply = frames.length === 1 ? ["", frames[0]] : ["", ...frames];
+      else {
+        reply = envelope;
+        for (const frame of frames) reply.push(frame);
+      }
+      conn.send(reply);
     }
-    return Promise.resolve();
+    return RESOLVED;
   }
 }

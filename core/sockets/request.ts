@@ -3,7 +3,7 @@ import type { Connection } from "./connection.ts";
 import { ZmqError } from "./errors.ts";
 import type { Message } from "./message.ts";
 import type { OptionTable, SocketOptions } from "./options.ts";
-import { requestEnvelope, stripReplyEnvelope } from "./policies/envelope.ts";
+import { stripReplyEnvelope, withRequestEnvelope } from "./policies/envelope.ts";
 import { FairQueue } from "./policies/fair_queue.ts";
 import { RoundRobin } from "./policies/round_robin.ts";
 import type { OutboundPeer } from "./policies/endpoint_pipe.ts";
@@ -106,8 +106,7 @@ export class Request extends Socket {
     this.#inbound.clear();
     let requestId: number | null = null;
     if (this.correlate) requestId = this.#requestId = (this.#requestId + 1) >>> 0;
-    const request = requestEnvelope(requestId);
-    for (const frame of frames) request.push(frame);
+    const request = withRequestEnvelope(requestId, frames);
     // Most requests find a peer with room at once: no async frame for them.
     let peer: OutboundPeer | null;
     try {

@@ -32,6 +32,8 @@ const MIN_CAPACITY = 256;
 /** A buffer grown past this (for a huge message) is not kept for reuse. */
 const RETAIN_LIMIT = 1024 * 1024;
 const EMPTY: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+/** Frames up to this many bytes are copied in a loop rather than by `set`. */
+const SMALL_COPY = 32;
 
 /**
  * An append-only output buffer of encoded frames, double-buffered so one
@@ -56,6 +58,15 @@ export class FrameWriter {
   #buf: Uint8Array<ArrayBuffer> = EMPTY;
   #len = 0;
   #spare: Uint8Array<ArrayBuffer> | null = null;
+  /** The whole buffer the last {@link take} handed a view of, until it is recycled. */
+  #taken: Uint8Array<ArrayBuffer> | null = null;
+  /** That view. */
+  #takenView: Uint8Array | null = null;
+  /** The last view taken of each of the two buffers (see take), and the buffer it views. */
+  #viewA: Uint8Array | null = null;
+  #viewAOf: Uint8Array | null = null;
+  #viewB: Uint8Array | null = null;
+  #viewBOf: Uint8Array | null = null;
 
   /** Bytes waiting to be taken. */
   get length(): number {
@@ -110,10 +121,13 @@ export class FrameWriter {
     const size = body.length;
     if (size <= 255) {
       this.#ensure(2 + size);
+      const buf = this.#buf;
       const at = this.#len;
-      this.#buf[at] = flags;
-      this.#buf[at + 1] = size;
-      this.#buf.set(body, at + 2);
+      buf[at] = flags;
+      buf[at + 1] = size;
+      // A small frame is copied byte by byte: cheaper than a call to set() for a few dozen bytes.
+      if (size <= SMALL_COPY) { for (let i = 0; i < size; i++) buf[at + 2 + i] = body[i]; }
+      else buf.set(body, at + 2);
       this.#len = at + 2 + size;
     } else {
       this.#ensure(9 + size);
@@ -140,7 +154,28 @@ export class FrameWriter {
    * caller gives the bytes back with {@link recycle} once they are written.
    */
   take(): Uint8Array {
-    const out = this.#buf.subarray(0, this.#len);
+    const buf = this.#buf;
+    // Request/reply traffic takes the same few bytes of the same two buffers again and
+    // again: the view of the last take from each buffer is reused when its length is the
+    // same (a view per write cost as much as encoding the message).
+    let out: Uint8Array;
+    if (this.#viewAOf === buf) {
+      out = this.#viewA!.length === this.#len
+        ? this.#viewA!
+        : (this.#viewA = buf.subarray(0, this.#len));
+    } else if (this.#viewBOf === buf) {
+      out = this.#viewB!.length === this.#len
+        ? this.#viewB!
+        : (this.#viewB = buf.subarray(0, this.#len));
+    } else {
+      out = buf.subarray(0, this.#len);
+      this.#viewB = this.#viewA;
+      this.#viewBOf = this.#viewAOf;
+      this.#viewA = out;
+      this.#viewAOf = buf;
+    }
+    this.#taken = buf;
+    this.#takenView = out;
     this.#buf = this.#spare ?? EMPTY;
     this.#spare = null;
     this.#len = 0;
@@ -149,7 +184,13 @@ export class FrameWriter {
 
   /** Returns a buffer from {@link take} for reuse. */
   recycle(bytes: Uint8Array): void {
-    if (bytes.buffer.byteLength > 0 && bytes.buffer.byteLength <= RETAIN_LIMIT) {
+    // The last take's whole buffer is at hand: no new view of it per write (a round trip
+    // writes once per side). One that a transfer detached reads as empty.
+    const taken = bytes === this.#takenView ? this.#taken! : null;
+    this.#taken = this.#takenView = null;
+    if (taken !== null) {
+      if (taken.length > 0 && taken.length <= RETAIN_LIMIT) this.#spare = taken;
+    } else if (bytes.buffer.byteLength > 0 && bytes.buffer.byteLength <= RETAIN_LIMIT) {
       this.#spare = new Uint8Array(bytes.buffer as ArrayBuffer);
     }
   }
@@ -160,6 +201,7 @@ export class FrameWriter {
    * keep. Small ones stay, so request/reply traffic allocates nothing.
    */
   shrink(): void {
+    this.#forgetViews();
     if (this.#spare !== null && this.#spare.length > FrameWriter.IDLE_CAPACITY) this.#spare = null;
     if (this.#len === 0 && this.#buf.length > FrameWriter.IDLE_CAPACITY) this.#buf = EMPTY;
   }
@@ -168,7 +210,18 @@ export class FrameWriter {
   release(): void {
     this.#buf = EMPTY;
     this.#spare = null;
+    this.#taken = this.#takenView = null;
+    this.#forgetViews();
     this.#len = 0;
+  }
+
+  /** Drops the views take() keeps, so a buffer let go is not held by its view. */
+  #forgetViews(): void {
+    this.#viewA =
+      this.#viewAOf =
+      this.#viewB =
+      this.#viewBOf =
+        null;
   }
 
   /** Bytes of buffer memory held (for measurements). */

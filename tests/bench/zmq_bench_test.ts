@@ -96,4 +96,7 @@ Deno.test("zmq bench flags: --only takes a list in either form and rejects unkno
   assert.equal(parseBenchArgs(["--curves"]).curves, "all");
   assert.equal(parseBenchArgs(["--curves=fan-in"]).curves, "fan-in");
   assert.equal(parseBenchArgs([]).curves, null);
+  assert.equal(parseBenchArgs([]).warmup, null);
+  assert.equal(parseBenchArgs(["--warmup=3"]).warmup, 3);
+  assert.throws(() => parseBenchArgs(["--warmup=soon"]), /--warmup: expected seconds/);
 });

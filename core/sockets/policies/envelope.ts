@@ -40,10 +40,29 @@ export interface SplitRequest {
  * ```
  */
 export function splitRequest(frames: Uint8Array[]): SplitRequest | null {
-  let delimiter = 0;
-  while (delimiter < frames.length && frames[delimiter].length !== 0) delimiter++;
-  if (delimiter >= frames.length - 1) return null;
+  const delimiter = delimiterIndex(frames);
+  if (delimiter < 0) return null;
   return { envelope: frames.slice(0, delimiter + 1), body: frames.slice(delimiter + 1) };
+}
+
+/**
+ * Where a request's delimiter is (see {@link splitRequest}), or -1 when it
+ * has none: 0 for a request straight from a REQ, more behind ROUTERs. A REP
+ * checks each request with it and splits only the one it takes, with no
+ * arrays or object made per request to find out.
+ *
+ * @example
+ * ```ts
+ * import { delimiterIndex } from "./envelope.ts";
+ * const empty = new Uint8Array(0), body = new Uint8Array([104, 105]);
+ * delimiterIndex([empty, body]); // 0
+ * delimiterIndex([body]); // -1
+ * ```
+ */
+export function delimiterIndex(frames: readonly Uint8Array[]): number {
+  const last = frames.length - 1;
+  for (let i = 0; i < last; i++) if (frames[i].length === 0) return i;
+  return -1;
 }
 
 /**
@@ -62,6 +81,25 @@ export function requestEnvelope(requestId: number | null): FrameData[] {
   const id = new Uint8Array(4);
   new DataView(id.buffer).setUint32(0, requestId);
   return [id, ""];
+}
+
+/**
+ * A request as it goes out: the envelope of {@link requestEnvelope}, then
+ * `body`, in one array made at its final size (pushing onto the envelope grew
+ * it per request).
+ *
+ * @example
+ * ```ts
+ * import { withRequestEnvelope } from "./envelope.ts";
+ * withRequestEnvelope(null, ["ping"]); // ["", "ping"]
+ * ```
+ */
+export function withRequestEnvelope(
+  requestId: number | null,
+  body: readonly FrameData[],
+): FrameData[] {
+  if (requestId === null) return body.length === 1 ? ["", body[0]] : ["", ...body];
+  return [...requestEnvelope(requestId), ...body];
 }
 
 /**
