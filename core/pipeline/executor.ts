@@ -28,6 +28,8 @@ import {
   runInit,
 } from "./handlers.ts";
 import type { FromThread, ToThread } from "./thread_worker.ts";
+import { deserialize, serialize } from "node:v8";
+import { Doorbell, RECORD, type RingRecord, ThreadChannel } from "./thread_ring.ts";
 
 /**
  * The Worker class as it was when zedge loaded: a robot's shared host takes `Worker` away from
@@ -428,8 +430,15 @@ interface Thread {
   worker: Worker;
   /** Set while a stuck probe waits for the thread's `pong`. */
   pong?: () => void;
-  /** Where its items go: the thread takes the next one from here as soon as one ends. */
+  /**
+   * Its items and outcomes, in shared memory: the thread takes the next item
+   * from here as soon as one ends, and writes its outcome here.
+   */
+  channel: ThreadChannel;
+  /** Items too big for the ring (a marker in the ring says when), and wake-ups. */
   jobs: MessagePort;
+  /** Outcomes too big for the ring, until their marker is read. */
+  outcomes: Extract<FromThread, { op: "ok" | "err" }>[];
   ready: boolean;
   /** The job it runs. */
   job: Job | null;
@@ -457,6 +466,11 @@ export class ThreadPool implements Executor {
   readonly #queue: Job[] = [];
   #seq = 0;
   #closed = false;
+  /** Rung by every thread after it writes an outcome; this thread waits on it. */
+  readonly #doorbell = new Doorbell(Doorbell.allocate());
+  #listening = false;
+  /** The doorbell's pending wait, while {@link #listen} waits. */
+  #rung: Promise<unknown> | null = null;
   #types: string[] = [];
   /** The module's `prepare` hook and `init` state in this (the worker's own) thread. */
   #prepare: HandlerHooks["prepare"] = undefined;
@@ -486,6 +500,7 @@ export class ThreadPool implements Executor {
       this.close();
       throw (failure as PromiseRejectedResult).reason;
     }
+    this.#listen();
     // Only a module with a `prepare` hook is loaded here too: this thread runs nothing else.
     if (this.#hasPrepare) {
       try {
@@ -535,6 +550,7 @@ export class ThreadPool implements Executor {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#doorbell.release();
     for (const thread of this.#threads) {
       if (thread === null) continue;
       thread.worker.terminate();
@@ -559,10 +575,13 @@ export class ThreadPool implements Executor {
     }
     const worker = new ThreadWorker(new URL("./thread_worker.ts", import.meta.url), options);
     const channel = new MessageChannel();
+    const shared = ThreadChannel.allocate();
     const thread: Thread = {
       index,
       worker,
+      channel: new ThreadChannel(shared),
       jobs: channel.port1,
+      outcomes: [],
       ready: false,
       job: null,
       next: null,
@@ -587,22 +606,9 @@ export class ThreadPool implements Executor {
             break;
           case "ok":
           case "err":
-            if (thread.job !== null && thread.job.seq === m.seq) {
-              const job = thread.job;
-              // The job sent ahead starts in the thread now: so does its time limit.
-              const next = thread.next;
-              thread.job = null;
-              thread.next = null;
-              if (next !== null) this.#start(thread, next);
-              this.#finish(
-                job,
-                m.op === "ok" ? { ok: true, value: m.value } : {
-                  ok: false,
-                  reason: m.message,
-                },
-              );
-              this.#dispatch();
-            }
+            // An outcome too big for the ring: its marker there says when it counts.
+            thread.outcomes.push(m);
+            this.#drain(thread);
             break;
           case "exit":
             this.#replace(thread, `thread ${index} exited: ${m.reason}`);
@@ -632,9 +638,71 @@ export class ThreadPool implements Executor {
         index,
         worker: this.#options.worker ?? "",
         jobs: channel.port2,
+        channel: shared,
+        doorbell: this.#doorbell.shared,
       };
       worker.postMessage(init, [channel.port2]);
     });
+  }
+
+  /**
+   * Takes every outcome the threads have written, whenever one rings the
+   * doorbell: the threads never wait for this thread, which takes their
+   * outcomes (and refills them) in its own time, one wake-up for a burst.
+   */
+  async #listen(): Promise<void> {
+    if (this.#listening) return;
+    this.#listening = true;
+    while (!this.#closed) {
+      const seen = this.#doorbell.count();
+      for (const thread of this.#threads) if (thread !== null) this.#drain(thread);
+      // Held here: V8 holds a waitAsync promise only weakly, and a collected one never resolves.
+      this.#rung = this.#doorbell.wait(seen);
+      if (this.#rung !== null) await this.#rung;
+    }
+    this.#rung = null;
+  }
+
+  /** Settles the outcomes `thread` has written, in the order it wrote them. */
+  #drain(thread: Thread): void {
+    const ring = thread.channel.outcomes;
+    for (let record = ring.peek(); record !== null; record = ring.peek()) {
+      const outcome = this.#outcomeOf(thread, record);
+      // Its message is not here yet: it comes as an event, which drains again.
+      if (outcome === undefined) return;
+      ring.advance();
+      if (this.#threads[thread.index] !== thread) return; // replaced meanwhile
+      this.#settle(thread, record.seq, outcome);
+    }
+  }
+
+  #outcomeOf(thread: Thread, record: RingRecord): Outcome | undefined {
+    switch (record.kind) {
+      case RECORD.nothing:
+        return NOTHING;
+      case RECORD.value:
+        return { ok: true, value: deserialize(record.body) };
+      case RECORD.failure:
+        return { ok: false, reason: deserialize(record.body) as string };
+      default: {
+        const m = thread.outcomes.shift();
+        if (m === undefined) return undefined;
+        return m.op === "ok" ? { ok: true, value: m.value } : { ok: false, reason: m.message };
+      }
+    }
+  }
+
+  /** Item `seq` ended on `thread` with `outcome`. */
+  #settle(thread: Thread, seq: number, outcome: Outcome): void {
+    if (thread.job === null || thread.job.seq !== seq) return;
+    const job = thread.job;
+    // The job sent ahead starts in the thread now: so does its time limit.
+    const next = thread.next;
+    thread.job = null;
+    thread.next = null;
+    if (next !== null) this.#start(thread, next);
+    this.#finish(job, outcome);
+    this.#dispatch();
   }
 
   /**
@@ -740,17 +808,24 @@ export class ThreadPool implements Executor {
 
   #post(thread: Thread, job: Job): void {
     const { item } = job;
-    const message: ToThread = {
-      op: "run",
-      seq: job.seq,
-      id: item.id,
-      type: item.type,
-      attempt: item.attempt,
-      payload: job.payload,
-      metadata: job.metadata,
-    };
+    const { id, type, attempt } = item;
     try {
-      thread.jobs.postMessage(message);
+      const body = serialize({ id, type, attempt, payload: job.payload, metadata: job.metadata });
+      const { items } = thread.channel;
+      if (!items.write(RECORD.value, job.seq, body)) {
+        // Too big for the ring: by message, with its place in the ring marked.
+        const message: ToThread = {
+          op: "run",
+          seq: job.seq,
+          ...{ id, type, attempt },
+          payload: job.payload,
+          metadata: job.metadata,
+        };
+        thread.jobs.postMessage(message);
+        if (!items.write(RECORD.byMessage, job.seq)) throw new Error("item ring full");
+      } else if (thread.channel.wakeNeeded()) {
+        thread.jobs.postMessage(WAKE);
+      }
     } catch (error) {
       if (thread.job === job) thread.job = null;
       if (thread.next === job) thread.next = null;
@@ -758,3 +833,6 @@ export class ThreadPool implements Executor {
     }
   }
 }
+
+/** Tells a thread waiting in its event loop that items wait in its ring. */
+const WAKE = { op: "wake" } as const;
