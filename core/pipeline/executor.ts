@@ -808,31 +808,47 @@ export class ThreadPool implements Executor {
 
   #post(thread: Thread, job: Job): void {
     const { item } = job;
-    const { id, type, attempt } = item;
+    const { channel } = thread;
     try {
-      const body = serialize({ id, type, attempt, payload: job.payload, metadata: job.metadata });
-      const { items } = thread.channel;
-      if (!items.write(RECORD.value, job.seq, body)) {
-        // Too big for the ring: by message, with its place in the ring marked.
-        const message: ToThread = {
-          op: "run",
-          seq: job.seq,
-          ...{ id, type, attempt },
-          payload: job.payload,
-          metadata: job.metadata,
-        };
-        thread.jobs.postMessage(message);
-        if (!items.write(RECORD.byMessage, job.seq)) throw new Error("item ring full");
-      } else if (thread.channel.wakeNeeded()) {
-        thread.jobs.postMessage(WAKE);
+      // A thread waiting in its event loop must be woken by a message: the item itself is
+      // that message (one structured clone, where the ring would add a copy and a wake-up).
+      if (channel.wakeNeeded()) {
+        try {
+          return this.#postByMessage(thread, job);
+        } catch (error) {
+          // It still waits for a message, and the items after this one come by the ring.
+          thread.jobs.postMessage(WAKE);
+          throw error;
+        }
       }
+      const { id, type, attempt } = item;
+      const body = serialize({ id, type, attempt, payload: job.payload, metadata: job.metadata });
+      // Too big for the ring: by message too.
+      if (!channel.items.write(RECORD.value, job.seq, body)) this.#postByMessage(thread, job);
     } catch (error) {
       if (thread.job === job) thread.job = null;
       if (thread.next === job) thread.next = null;
       this.#finish(job, { ok: false, reason: `cannot pass item to thread: ${describe(error)}` });
     }
   }
+
+  /** Sends `job` by message, with its place marked in the ring (the thread takes items in order). */
+  #postByMessage(thread: Thread, job: Job): void {
+    const { item } = job;
+    const message: ToThread = {
+      op: "run",
+      seq: job.seq,
+      id: item.id,
+      type: item.type,
+      attempt: item.attempt,
+      payload: job.payload,
+      metadata: job.metadata,
+    };
+    thread.jobs.postMessage(message);
+    // At most two items wait for a thread, each under an eighth of the ring: a marker fits.
+    if (!thread.channel.items.write(RECORD.byMessage, job.seq)) throw new Error("item ring full");
+  }
 }
 
-/** Tells a thread waiting in its event loop that items wait in its ring. */
+/** Wakes a thread waiting in its event loop when no item could be sent as that message. */
 const WAKE = { op: "wake" } as const;
