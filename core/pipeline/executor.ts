@@ -435,7 +435,10 @@ interface Thread {
    * from here as soon as one ends, and writes its outcome here.
    */
   channel: ThreadChannel;
-  /** Items too big for the ring (a marker in the ring says when), and wake-ups. */
+  /**
+   * Items sent by message (to a thread idle in its event loop, or too big for the ring), each
+   * after its marker in the ring.
+   */
   jobs: MessagePort;
   /** Outcomes too big for the ring, until their marker is read. */
   outcomes: Extract<FromThread, { op: "ok" | "err" }>[];
@@ -812,15 +815,7 @@ export class ThreadPool implements Executor {
     try {
       // A thread waiting in its event loop must be woken by a message: the item itself is
       // that message (one structured clone, where the ring would add a copy and a wake-up).
-      if (channel.wakeNeeded()) {
-        try {
-          return this.#postByMessage(thread, job);
-        } catch (error) {
-          // It still waits for a message, and the items after this one come by the ring.
-          thread.jobs.postMessage(WAKE);
-          throw error;
-        }
-      }
+      if (channel.wakeNeeded()) return this.#postByMessage(thread, job);
       const { id, type, attempt } = item;
       const body = serialize({ id, type, attempt, payload: job.payload, metadata: job.metadata });
       // Too big for the ring: by message too.
@@ -832,7 +827,10 @@ export class ThreadPool implements Executor {
     }
   }
 
-  /** Sends `job` by message, with its place marked in the ring (the thread takes items in order). */
+  /**
+   * Sends `job` by message, its place marked in the ring first: a thread woken by the message
+   * finds the marker (marked after, a thread could look, see nothing and go back to waiting).
+   */
   #postByMessage(thread: Thread, job: Job): void {
     const { item } = job;
     const message: ToThread = {
@@ -844,11 +842,14 @@ export class ThreadPool implements Executor {
       payload: job.payload,
       metadata: job.metadata,
     };
-    thread.jobs.postMessage(message);
     // At most two items wait for a thread, each under an eighth of the ring: a marker fits.
     if (!thread.channel.items.write(RECORD.byMessage, job.seq)) throw new Error("item ring full");
+    try {
+      thread.jobs.postMessage(message);
+    } catch (error) {
+      // The marker is there: the thread passes over it on this instead (and wakes on it).
+      thread.jobs.postMessage({ op: "skip", seq: job.seq });
+      throw error;
+    }
   }
 }
-
-/** Wakes a thread waiting in its event loop when no item could be sent as that message. */
-const WAKE = { op: "wake" } as const;

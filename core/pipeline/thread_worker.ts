@@ -44,7 +44,7 @@ import { importModule, moduleLoadReason } from "../module_import.ts";
  */
 export type ToThread =
   /**
-   * `jobs`: the port items too big for the ring come on, and wake-ups (transferred with it);
+   * `jobs`: the port items sent by message come on (transferred with it);
    * `channel`: the thread's rings ({@link ThreadChannel}); `doorbell`: the pool's
    * ({@link Doorbell}).
    */
@@ -89,6 +89,12 @@ export type FromThread =
 
 type RunMessage = Extract<ToThread, { op: "run" }>;
 
+/**
+ * What comes on a thread's jobs port: an item (its marker is in the ring before it), or a skip
+ * (the item the marker stands for could not be sent: the pool failed it).
+ */
+type ByMessage = RunMessage | { op: "skip"; seq: number };
+
 /** What an item record in the ring holds (the rest of {@link RunMessage}). */
 type RingItem = Omit<RunMessage, "op" | "seq">;
 
@@ -109,7 +115,7 @@ function startThread(scope: ThreadScope): void {
   let state: unknown = undefined;
   let running = false;
   /** Items that came by message (too big for the ring), in the order of their markers. */
-  const byMessage: RunMessage[] = [];
+  const byMessage: ByMessage[] = [];
   let jobs: MessagePort | null = null;
   let channel: ThreadChannel | null = null;
   let doorbell: Doorbell | null = null;
@@ -141,9 +147,9 @@ function startThread(scope: ThreadScope): void {
       jobs = m.jobs;
       channel = new ThreadChannel(m.channel);
       doorbell = new Doorbell(m.doorbell);
-      jobs.onmessage = (event: MessageEvent<RunMessage | { op: "wake" }>) => {
-        // A wake-up (items wait in the ring), or an item too big for the ring.
-        if (event.data.op === "run") byMessage.push(event.data);
+      jobs.onmessage = (event: MessageEvent<ByMessage>) => {
+        // An item sent by message (to wake this thread, or too big for the ring), or a skip.
+        byMessage.push(event.data);
         if (!running) runWaiting();
       };
       let namespace: Record<string, unknown>;
@@ -174,30 +180,30 @@ function startThread(scope: ThreadScope): void {
    */
   function nextItem(): RunMessage | undefined {
     const ring = channel!.items;
-    const record = ring.peek();
-    if (record === null) return undefined;
-    let m: RunMessage | undefined;
-    if (record.kind === RECORD.byMessage) {
-      m = byMessage.shift() ?? messageWaiting();
+    for (let record = ring.peek(); record !== null; record = ring.peek()) {
+      if (record.kind !== RECORD.byMessage) {
+        const m: RunMessage = {
+          op: "run",
+          seq: record.seq,
+          ...(deserialize(record.body) as RingItem),
+        };
+        ring.advance();
+        return m;
+      }
+      const m = byMessage.shift() ?? messageWaiting();
       // Its message has not reached this thread yet: it comes as an event, which runs us again.
       if (m === undefined) return undefined;
-    } else {
-      m = { op: "run", seq: record.seq, ...(deserialize(record.body) as RingItem) };
+      ring.advance();
+      if (m.op === "run") return m;
+      // "skip": the pool could not send the item it marked (it failed it there).
     }
-    ring.advance();
-    return m;
+    return undefined;
   }
 
-  /** An item message already waiting on the jobs port (wake-ups skipped). */
-  function messageWaiting(): RunMessage | undefined {
-    for (;;) {
-      // node:worker_threads types its own MessagePort; Deno's web one is the same object here.
-      const waiting = receiveMessageOnPort(jobs as never)?.message as
-        | RunMessage
-        | { op: "wake" }
-        | undefined;
-      if (waiting === undefined || waiting.op === "run") return waiting;
-    }
+  /** An item message (or a skip) already waiting on the jobs port. */
+  function messageWaiting(): ByMessage | undefined {
+    // node:worker_threads types its own MessagePort; Deno's web one is the same object here.
+    return receiveMessageOnPort(jobs as never)?.message as ByMessage | undefined;
   }
 
   /** Sends an outcome: through the ring, or by message (with its marker) when too big. */
