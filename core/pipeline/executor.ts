@@ -440,6 +440,8 @@ interface Thread {
    * after its marker in the ring.
    */
   jobs: MessagePort;
+  /** Read positions of its outcome and item rings at the last {@link ThreadPool} watch (-1: empty). */
+  watched: [number, number];
   /** Outcomes too big for the ring, until their marker is read. */
   outcomes: Extract<FromThread, { op: "ok" | "err" }>[];
   ready: boolean;
@@ -472,6 +474,10 @@ export class ThreadPool implements Executor {
   /** Rung by every thread after it writes an outcome; this thread waits on it. */
   readonly #doorbell = new Doorbell(Doorbell.allocate());
   #listening = false;
+  /** Runs {@link #recover}. */
+  #watch: ReturnType<typeof setInterval> | undefined = undefined;
+  /** Wake-ups {@link #recover} found missed (a bug if ever more than 0). */
+  missedWakeUps = 0;
   /** The doorbell's pending wait, while {@link #listen} waits. */
   #rung: Promise<unknown> | null = null;
   #types: string[] = [];
@@ -504,6 +510,8 @@ export class ThreadPool implements Executor {
       throw (failure as PromiseRejectedResult).reason;
     }
     this.#listen();
+    this.#watch = setInterval(() => this.#recover(), RECOVER_EVERY_MS);
+    Deno.unrefTimer(this.#watch);
     // Only a module with a `prepare` hook is loaded here too: this thread runs nothing else.
     if (this.#hasPrepare) {
       try {
@@ -553,6 +561,7 @@ export class ThreadPool implements Executor {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#watch);
     this.#doorbell.release();
     for (const thread of this.#threads) {
       if (thread === null) continue;
@@ -585,6 +594,7 @@ export class ThreadPool implements Executor {
       channel: new ThreadChannel(shared),
       jobs: channel.port1,
       outcomes: [],
+      watched: [-1, -1],
       ready: false,
       job: null,
       next: null,
@@ -664,6 +674,32 @@ export class ThreadPool implements Executor {
       if (this.#rung !== null) await this.#rung;
     }
     this.#rung = null;
+  }
+
+  /**
+   * A safety net under the doorbell and the idle threads' wake-ups: outcomes
+   * left in a ring, or items left for a thread waiting in its event loop,
+   * are taken up here at the latest, and said (a missed wake-up is a bug: a
+   * stall of this period instead of a hang).
+   */
+  #recover(): void {
+    for (const thread of this.#threads) {
+      if (thread === null) continue;
+      const { outcomes, items } = thread.channel;
+      // Stuck: something waits in a ring whose reader has not moved since the last look.
+      const outcomesStuck = !outcomes.empty && outcomes.readPosition === thread.watched[0] &&
+        this.#rung !== null;
+      const itemsStuck = !items.empty && items.readPosition === thread.watched[1] &&
+        thread.channel.idle;
+      thread.watched = outcomesStuck || itemsStuck
+        ? [-1, -1]
+        : [outcomes.empty ? -1 : outcomes.readPosition, items.empty ? -1 : items.readPosition];
+      if (!outcomesStuck && !itemsStuck) continue;
+      this.missedWakeUps++;
+      log.warn("thread {index}: a wake-up was missed; recovered", { index: thread.index });
+      if (outcomesStuck) this.#drain(thread);
+      if (itemsStuck && thread.channel.wakeNeeded()) thread.jobs.postMessage(WAKE);
+    }
   }
 
   /** Settles the outcomes `thread` has written, in the order it wrote them. */
@@ -853,3 +889,9 @@ export class ThreadPool implements Executor {
     }
   }
 }
+
+/** How often a pool looks for missed wake-ups (ms). */
+const RECOVER_EVERY_MS = 100;
+
+/** Wakes a thread waiting in its event loop (see the pool's `#recover`). */
+const WAKE = { op: "wake" } as const;

@@ -118,6 +118,11 @@ export class ByteRing {
     return (this.#capacity >> 3) - 4 - RECORD_HEAD;
   }
 
+  /** Bytes read so far (wrapping): it moves whenever the reader takes a record. */
+  get readPosition(): number {
+    return Atomics.load(this.#cells, TAIL);
+  }
+
   /** True when nothing waits to be read. */
   get empty(): boolean {
     return Atomics.load(this.#cells, HEAD) === Atomics.load(this.#cells, TAIL);
@@ -227,6 +232,11 @@ export class ThreadChannel {
   /** The thread: running again. */
   busy(): void {
     Atomics.store(this.#idle, 0, 0);
+  }
+
+  /** True while the thread says it waits in its event loop. */
+  get idle(): boolean {
+    return Atomics.load(this.#idle, 0) === 1;
   }
 
   /** The pool, after writing an item: true (once) when the thread waits in its event loop. */

@@ -27,7 +27,6 @@
  * ```
  * @module
  */
-import { receiveMessageOnPort } from "node:worker_threads";
 import { deserialize, serialize } from "node:v8";
 import { Doorbell, RECORD, ThreadChannel } from "./thread_ring.ts";
 import { type Handler, handlersFromModule, hooksFromModule, runInit } from "./handlers.ts";
@@ -147,9 +146,10 @@ function startThread(scope: ThreadScope): void {
       jobs = m.jobs;
       channel = new ThreadChannel(m.channel);
       doorbell = new Doorbell(m.doorbell);
-      jobs.onmessage = (event: MessageEvent<ByMessage>) => {
-        // An item sent by message (to wake this thread, or too big for the ring), or a skip.
-        byMessage.push(event.data);
+      jobs.onmessage = (event: MessageEvent<ByMessage | { op: "wake" }>) => {
+        // An item sent by message (to wake this thread, or too big for the ring), a skip, or
+        // the pool's watch waking a thread that missed its wake-up.
+        if (event.data.op !== "wake") byMessage.push(event.data);
         if (!running) runWaiting();
       };
       let namespace: Record<string, unknown>;
@@ -190,20 +190,14 @@ function startThread(scope: ThreadScope): void {
         ring.advance();
         return m;
       }
-      const m = byMessage.shift() ?? messageWaiting();
-      // Its message has not reached this thread yet: it comes as an event, which runs us again.
+      const m = byMessage.shift();
+      // Its message has not been dispatched to this thread yet: when it is, it runs us again.
       if (m === undefined) return undefined;
       ring.advance();
       if (m.op === "run") return m;
       // "skip": the pool could not send the item it marked (it failed it there).
     }
     return undefined;
-  }
-
-  /** An item message (or a skip) already waiting on the jobs port. */
-  function messageWaiting(): ByMessage | undefined {
-    // node:worker_threads types its own MessagePort; Deno's web one is the same object here.
-    return receiveMessageOnPort(jobs as never)?.message as ByMessage | undefined;
   }
 
   /** Sends an outcome: through the ring, or by message (with its marker) when too big. */
