@@ -18,8 +18,9 @@
  * - `cold`: what a thread that has just slept pays for the work between two
  *   items: one results frame encoded back to back, and right after a 10 ms
  *   `Atomics.wait` (medians of 50); and, in a Web Worker, a pool thread's
- *   own two steps between items (its result posted, the item sent ahead
- *   taken), hot and right after a 10 ms sleep.
+ *   own two steps between items (its result handed over, the item sent ahead
+ *   taken), hot and right after a 10 ms sleep, by message (as before the
+ *   shared-memory rings) and through the rings (as the pool now does).
  *
  * Flags: `--items=N` (timeline: 300 per thread-case; cpu: 300,000), `--out=DIR`
  * (cpu; default /tmp/zedge-profiles), `--top=N` (cpu; default 20).
