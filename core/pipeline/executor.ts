@@ -476,7 +476,11 @@ export class ThreadPool implements Executor {
   #listening = false;
   /** Runs {@link #recover}. */
   #watch: ReturnType<typeof setInterval> | undefined = undefined;
-  /** Wake-ups {@link #recover} found missed (a bug if ever more than 0). */
+  /**
+   * Wake-ups found missed and taken up by the pool's 100 ms watch (each also
+   * logged as a warning): a stall of up to 200 ms each, and a bug if ever
+   * more than 0.
+   */
   missedWakeUps = 0;
   /** The doorbell's pending wait, while {@link #listen} waits. */
   #rung: Promise<unknown> | null = null;
