@@ -272,3 +272,26 @@ Deno.test("byte ring: records of every size wrap around the ring in order", () =
   assert.ok(read > 1000, `read ${read}`);
   assert.equal(writer.write(RECORD.value, 0, new Uint8Array(writer.maxBody + 1)), false);
 });
+
+Deno.test("thread pool: an item sent ahead as its thread runs out of items is never left in the ring", async () => {
+  // The pool writes an item to a busy thread's ring while the thread, having found its ring
+  // empty, says it is idle: unless the pool looks at "idle" again after its write, the thread
+  // waits in its event loop with the item in its ring until the pool's watch finds it. Here the
+  // second item of each pair is sent within tens of microseconds of the first one's end.
+  const pool = new ThreadPool({ module, threads: 1 });
+  try {
+    await pool.start();
+    for (let n = 0; n < 3000; n++) {
+      const first = pool.run({ ...item("spin", { us: 40 }), id: `a:${n}` });
+      const until = performance.now() + (20 + Math.random() * 60) / 1000;
+      while (performance.now() < until) {
+        // This thread busy too, so the second item goes out around the first one's end.
+      }
+      const second = pool.run({ ...item("spin", { us: 0 }), id: `b:${n}` });
+      assert.ok((await first).ok && (await second).ok);
+      assert.equal(pool.missedWakeUps, 0, `pair ${n}: an item waited for the pool's watch`);
+    }
+  } finally {
+    pool.close();
+  }
+});
