@@ -17,6 +17,8 @@
  * @module
  */
 import { receiveMessageOnPort } from "node:worker_threads";
+import { deserialize } from "node:v8";
+import { Doorbell, RECORD, ThreadChannel } from "../core/pipeline/thread_ring.ts";
 
 /**
  * What the probe thread answers when done: medians in µs.
@@ -44,11 +46,15 @@ function median(values: number[]): number {
 function probe(scope: Scope): void {
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   scope.onmessage = (event) => {
-    const { port, rounds, mode } = event.data as {
+    const { port, rounds, mode, ring } = event.data as {
       port: MessagePort;
       rounds: number;
       mode: "hot" | "cold";
+      /** The pool's shared-memory path instead of messages: this thread's channel and doorbell. */
+      ring?: { channel: SharedArrayBuffer; doorbell: SharedArrayBuffer };
     };
+    const channel = ring === undefined ? null : new ThreadChannel(ring.channel);
+    const doorbell = ring === undefined ? null : new Doorbell(ring.doorbell);
     const post: number[] = [];
     const receive: number[] = [];
     for (let seq = 0; post.length < rounds; seq++) {
@@ -59,9 +65,24 @@ function probe(scope: Scope): void {
         while (performance.now() < until) { /* the item on its way */ }
       }
       const started = performance.now();
-      scope.postMessage({ op: "ok", seq, value: null });
-      const posted = performance.now();
-      const next = receiveMessageOnPort(port as never);
+      let next: unknown;
+      let posted: number;
+      if (channel !== null) {
+        // As core/pipeline/thread_worker.ts: the outcome written and the doorbell rung,
+        // then the next item read from the ring.
+        channel.outcomes.write(RECORD.nothing, seq);
+        doorbell!.ring();
+        posted = performance.now();
+        const record = channel.items.peek();
+        if (record !== null) {
+          next = deserialize(record.body);
+          channel.items.advance();
+        }
+      } else {
+        scope.postMessage({ op: "ok", seq, value: null });
+        posted = performance.now();
+        next = receiveMessageOnPort(port as never);
+      }
       const received = performance.now();
       if (next === undefined) continue; // the item was late: not a boundary that took one
       post.push((posted - started) * 1000);

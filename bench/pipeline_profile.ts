@@ -18,8 +18,9 @@
  * - `cold`: what a thread that has just slept pays for the work between two
  *   items: one results frame encoded back to back, and right after a 10 ms
  *   `Atomics.wait` (medians of 50); and, in a Web Worker, a pool thread's
- *   own two steps between items (its result posted, the item sent ahead
- *   taken), hot and right after a 10 ms sleep.
+ *   own two steps between items (its result handed over, the item sent ahead
+ *   taken), hot and right after a 10 ms sleep, by message (as before the
+ *   shared-memory rings) and through the rings (as the pool now does).
  *
  * Flags: `--items=N` (timeline: 300 per thread-case; cpu: 300,000), `--out=DIR`
  * (cpu; default /tmp/zedge-profiles), `--top=N` (cpu; default 20).
@@ -37,6 +38,8 @@ import { encodeMessage } from "../core/pipeline/codec.ts";
 import { type Case, emptyCase, measure, warmUp } from "./pipeline.ts";
 import { type CpuProfile, renderProfile } from "./zmq_profile.ts";
 import type { ColdThreadReport } from "./pipeline_cold_thread.ts";
+import { serialize } from "node:v8";
+import { Doorbell, RECORD, ThreadChannel } from "../core/pipeline/thread_ring.ts";
 
 /** What the `trace` handler returns. */
 interface Trace {
@@ -221,12 +224,20 @@ function coldEncode(): void {
   );
 }
 
-/** A pool thread's two steps between items, hot and right after a 10 ms sleep. */
-async function coldThread(mode: "hot" | "cold", rounds: number): Promise<ColdThreadReport> {
+/**
+ * A pool thread's two steps between items, hot and right after a 10 ms sleep:
+ * by message (`port`) or through the pool's shared-memory rings (`ring`).
+ */
+async function coldThread(
+  mode: "hot" | "cold",
+  rounds: number,
+  path: "port" | "ring",
+): Promise<ColdThreadReport> {
   const thread = new Worker(new URL("./pipeline_cold_thread.ts", import.meta.url), {
     type: "module",
   });
   const jobs = new MessageChannel();
+  if (path === "ring") return await coldRing(thread, jobs, mode, rounds);
   const item = (seq: number) => ({
     op: "run",
     seq,
@@ -251,15 +262,72 @@ async function coldThread(mode: "hot" | "cold", rounds: number): Promise<ColdThr
   }
 }
 
+/** {@link coldThread} through the rings: the parent refills from the doorbell, as the pool does. */
+async function coldRing(
+  thread: Worker,
+  jobs: MessageChannel,
+  mode: "hot" | "cold",
+  rounds: number,
+): Promise<ColdThreadReport> {
+  const shared = ThreadChannel.allocate();
+  const channel = new ThreadChannel(shared);
+  const doorbell = new Doorbell(Doorbell.allocate());
+  const item = (seq: number) =>
+    serialize({
+      id: `sleep:${seq}`,
+      type: "sleep",
+      attempt: 1,
+      payload: { ms: 10 },
+      metadata: null,
+    });
+  let done = false;
+  try {
+    const report = new Promise<ColdThreadReport>((resolve) => {
+      thread.onmessage = (event: MessageEvent) => {
+        done = true;
+        doorbell.release();
+        resolve(event.data);
+      };
+    });
+    channel.items.write(RECORD.value, 0, item(0));
+    thread.postMessage({
+      port: jobs.port2,
+      rounds,
+      mode,
+      ring: { channel: shared, doorbell: doorbell.shared },
+    }, [
+      jobs.port2,
+    ]);
+    while (!done) {
+      const seen = doorbell.count();
+      for (let r = channel.outcomes.peek(); r !== null; r = channel.outcomes.peek()) {
+        channel.outcomes.advance();
+        channel.items.write(RECORD.value, r.seq + 1, item(r.seq + 1));
+      }
+      const rung = doorbell.wait(seen);
+      if (rung !== null) await rung;
+    }
+    return await report;
+  } finally {
+    thread.terminate();
+    jobs.port1.close();
+  }
+}
+
 async function cold(): Promise<void> {
   coldEncode();
-  const hot = await coldThread("hot", 200);
-  const afterSleep = await coldThread("cold", 100);
-  console.log(
-    `a thread's item boundary: result posted ${hot.post.toFixed(1)} µs back to back, ` +
-      `${afterSleep.post.toFixed(1)} µs right after a 10 ms sleep; next item taken ` +
-      `${hot.receive.toFixed(1)} µs, ${afterSleep.receive.toFixed(1)} µs (medians)`,
-  );
+  for (const path of ["port", "ring"] as const) {
+    const hot = await coldThread("hot", 200, path);
+    const afterSleep = await coldThread("cold", 100, path);
+    console.log(
+      `a thread's item boundary (${path === "port" ? "by message" : "through the rings"}): ` +
+        `result ${path === "port" ? "posted" : "written"} ${
+          hot.post.toFixed(1)
+        } µs back to back, ` +
+        `${afterSleep.post.toFixed(1)} µs right after a 10 ms sleep; next item taken ` +
+        `${hot.receive.toFixed(1)} µs, ${afterSleep.receive.toFixed(1)} µs (medians)`,
+    );
+  }
 }
 
 if (import.meta.main) {

@@ -28,6 +28,8 @@ import {
   runInit,
 } from "./handlers.ts";
 import type { FromThread, ToThread } from "./thread_worker.ts";
+import { deserialize, serialize } from "node:v8";
+import { Doorbell, RECORD, type RingRecord, ThreadChannel } from "./thread_ring.ts";
 
 /**
  * The Worker class as it was when zedge loaded: a robot's shared host takes `Worker` away from
@@ -428,8 +430,20 @@ interface Thread {
   worker: Worker;
   /** Set while a stuck probe waits for the thread's `pong`. */
   pong?: () => void;
-  /** Where its items go: the thread takes the next one from here as soon as one ends. */
+  /**
+   * Its items and outcomes, in shared memory: the thread takes the next item
+   * from here as soon as one ends, and writes its outcome here.
+   */
+  channel: ThreadChannel;
+  /**
+   * Items sent by message (to a thread idle in its event loop, or too big for the ring), each
+   * after its marker in the ring.
+   */
   jobs: MessagePort;
+  /** Read positions of its outcome and item rings at the last {@link ThreadPool} watch (-1: empty). */
+  watched: [number, number];
+  /** Outcomes too big for the ring, until their marker is read. */
+  outcomes: Extract<FromThread, { op: "ok" | "err" }>[];
   ready: boolean;
   /** The job it runs. */
   job: Job | null;
@@ -457,6 +471,19 @@ export class ThreadPool implements Executor {
   readonly #queue: Job[] = [];
   #seq = 0;
   #closed = false;
+  /** Rung by every thread after it writes an outcome; this thread waits on it. */
+  readonly #doorbell = new Doorbell(Doorbell.allocate());
+  #listening = false;
+  /** Runs {@link #recover}. */
+  #watch: ReturnType<typeof setInterval> | undefined = undefined;
+  /**
+   * Wake-ups found missed and taken up by the pool's 100 ms watch (each also
+   * logged as a warning): a stall of up to 200 ms each, and a bug if ever
+   * more than 0.
+   */
+  missedWakeUps = 0;
+  /** The doorbell's pending wait, while {@link #listen} waits. */
+  #rung: Promise<unknown> | null = null;
   #types: string[] = [];
   /** The module's `prepare` hook and `init` state in this (the worker's own) thread. */
   #prepare: HandlerHooks["prepare"] = undefined;
@@ -486,6 +513,9 @@ export class ThreadPool implements Executor {
       this.close();
       throw (failure as PromiseRejectedResult).reason;
     }
+    this.#listen();
+    this.#watch = setInterval(() => this.#recover(), RECOVER_EVERY_MS);
+    Deno.unrefTimer(this.#watch);
     // Only a module with a `prepare` hook is loaded here too: this thread runs nothing else.
     if (this.#hasPrepare) {
       try {
@@ -535,6 +565,8 @@ export class ThreadPool implements Executor {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#watch);
+    this.#doorbell.release();
     for (const thread of this.#threads) {
       if (thread === null) continue;
       thread.worker.terminate();
@@ -559,10 +591,14 @@ export class ThreadPool implements Executor {
     }
     const worker = new ThreadWorker(new URL("./thread_worker.ts", import.meta.url), options);
     const channel = new MessageChannel();
+    const shared = ThreadChannel.allocate();
     const thread: Thread = {
       index,
       worker,
+      channel: new ThreadChannel(shared),
       jobs: channel.port1,
+      outcomes: [],
+      watched: [-1, -1],
       ready: false,
       job: null,
       next: null,
@@ -587,22 +623,9 @@ export class ThreadPool implements Executor {
             break;
           case "ok":
           case "err":
-            if (thread.job !== null && thread.job.seq === m.seq) {
-              const job = thread.job;
-              // The job sent ahead starts in the thread now: so does its time limit.
-              const next = thread.next;
-              thread.job = null;
-              thread.next = null;
-              if (next !== null) this.#start(thread, next);
-              this.#finish(
-                job,
-                m.op === "ok" ? { ok: true, value: m.value } : {
-                  ok: false,
-                  reason: m.message,
-                },
-              );
-              this.#dispatch();
-            }
+            // An outcome too big for the ring: its marker there says when it counts.
+            thread.outcomes.push(m);
+            this.#drain(thread);
             break;
           case "exit":
             this.#replace(thread, `thread ${index} exited: ${m.reason}`);
@@ -632,9 +655,97 @@ export class ThreadPool implements Executor {
         index,
         worker: this.#options.worker ?? "",
         jobs: channel.port2,
+        channel: shared,
+        doorbell: this.#doorbell.shared,
       };
       worker.postMessage(init, [channel.port2]);
     });
+  }
+
+  /**
+   * Takes every outcome the threads have written, whenever one rings the
+   * doorbell: the threads never wait for this thread, which takes their
+   * outcomes (and refills them) in its own time, one wake-up for a burst.
+   */
+  async #listen(): Promise<void> {
+    if (this.#listening) return;
+    this.#listening = true;
+    while (!this.#closed) {
+      const seen = this.#doorbell.count();
+      for (const thread of this.#threads) if (thread !== null) this.#drain(thread);
+      // Held here: V8 holds a waitAsync promise only weakly, and a collected one never resolves.
+      this.#rung = this.#doorbell.wait(seen);
+      if (this.#rung !== null) await this.#rung;
+    }
+    this.#rung = null;
+  }
+
+  /**
+   * A safety net under the doorbell and the idle threads' wake-ups: outcomes
+   * left in a ring, or items left for a thread waiting in its event loop,
+   * are taken up here at the latest, and said (a missed wake-up is a bug: a
+   * stall of this period instead of a hang).
+   */
+  #recover(): void {
+    for (const thread of this.#threads) {
+      if (thread === null) continue;
+      const { outcomes, items } = thread.channel;
+      // Stuck: something waits in a ring whose reader has not moved since the last look.
+      const outcomesStuck = !outcomes.empty && outcomes.readPosition === thread.watched[0] &&
+        this.#rung !== null;
+      const itemsStuck = !items.empty && items.readPosition === thread.watched[1] &&
+        thread.channel.idle;
+      thread.watched = outcomesStuck || itemsStuck
+        ? [-1, -1]
+        : [outcomes.empty ? -1 : outcomes.readPosition, items.empty ? -1 : items.readPosition];
+      if (!outcomesStuck && !itemsStuck) continue;
+      this.missedWakeUps++;
+      log.warn("thread {index}: a wake-up was missed; recovered", { index: thread.index });
+      if (outcomesStuck) this.#drain(thread);
+      if (itemsStuck && thread.channel.wakeNeeded()) thread.jobs.postMessage(WAKE);
+    }
+  }
+
+  /** Settles the outcomes `thread` has written, in the order it wrote them. */
+  #drain(thread: Thread): void {
+    const ring = thread.channel.outcomes;
+    for (let record = ring.peek(); record !== null; record = ring.peek()) {
+      const outcome = this.#outcomeOf(thread, record);
+      // Its message is not here yet: it comes as an event, which drains again.
+      if (outcome === undefined) return;
+      ring.advance();
+      if (this.#threads[thread.index] !== thread) return; // replaced meanwhile
+      this.#settle(thread, record.seq, outcome);
+    }
+  }
+
+  #outcomeOf(thread: Thread, record: RingRecord): Outcome | undefined {
+    switch (record.kind) {
+      case RECORD.nothing:
+        return NOTHING;
+      case RECORD.value:
+        return { ok: true, value: deserialize(record.body) };
+      case RECORD.failure:
+        return { ok: false, reason: deserialize(record.body) as string };
+      default: {
+        const m = thread.outcomes.shift();
+        if (m === undefined) return undefined;
+        return m.op === "ok" ? { ok: true, value: m.value } : { ok: false, reason: m.message };
+      }
+    }
+  }
+
+  /** Item `seq` ended on `thread` with `outcome`. */
+  #settle(thread: Thread, seq: number, outcome: Outcome): void {
+    if (thread.job === null || thread.job.seq !== seq) return;
+    const job = thread.job;
+    // The job sent ahead starts in the thread now: so does its time limit.
+    const next = thread.next;
+    thread.job = null;
+    thread.next = null;
+    if (next !== null) this.#start(thread, next);
+    this.#finish(job, outcome);
+    this.#dispatch();
   }
 
   /**
@@ -740,6 +851,32 @@ export class ThreadPool implements Executor {
 
   #post(thread: Thread, job: Job): void {
     const { item } = job;
+    const { channel } = thread;
+    try {
+      // A thread waiting in its event loop must be woken by a message: the item itself is
+      // that message (one structured clone, where the ring would add a copy and a wake-up).
+      if (channel.wakeNeeded()) return this.#postByMessage(thread, job);
+      const { id, type, attempt } = item;
+      const body = serialize({ id, type, attempt, payload: job.payload, metadata: job.metadata });
+      // Too big for the ring: by message too.
+      if (!channel.items.write(RECORD.value, job.seq, body)) return this.#postByMessage(thread, job);
+      // Look again after the write: a thread that went idle after the look above may have
+      // checked its ring before the write landed (it stores "idle", then reads the ring; this
+      // thread wrote the ring, then reads "idle": one of the two sees the other). It is woken.
+      if (channel.wakeNeeded()) thread.jobs.postMessage(WAKE);
+    } catch (error) {
+      if (thread.job === job) thread.job = null;
+      if (thread.next === job) thread.next = null;
+      this.#finish(job, { ok: false, reason: `cannot pass item to thread: ${describe(error)}` });
+    }
+  }
+
+  /**
+   * Sends `job` by message, its place marked in the ring first: a thread woken by the message
+   * finds the marker (marked after, a thread could look, see nothing and go back to waiting).
+   */
+  #postByMessage(thread: Thread, job: Job): void {
+    const { item } = job;
     const message: ToThread = {
       op: "run",
       seq: job.seq,
@@ -749,12 +886,20 @@ export class ThreadPool implements Executor {
       payload: job.payload,
       metadata: job.metadata,
     };
+    // At most two items wait for a thread, each under an eighth of the ring: a marker fits.
+    if (!thread.channel.items.write(RECORD.byMessage, job.seq)) throw new Error("item ring full");
     try {
       thread.jobs.postMessage(message);
     } catch (error) {
-      if (thread.job === job) thread.job = null;
-      if (thread.next === job) thread.next = null;
-      this.#finish(job, { ok: false, reason: `cannot pass item to thread: ${describe(error)}` });
+      // The marker is there: the thread passes over it on this instead (and wakes on it).
+      thread.jobs.postMessage({ op: "skip", seq: job.seq });
+      throw error;
     }
   }
 }
+
+/** How often a pool looks for missed wake-ups (ms). */
+const RECOVER_EVERY_MS = 100;
+
+/** Wakes a thread waiting in its event loop (see the pool's `#recover`). */
+const WAKE = { op: "wake" } as const;

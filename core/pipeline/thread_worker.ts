@@ -3,13 +3,18 @@
  * `new URL("./thread_worker.ts", import.meta.url)`, so `deno compile --include`
  * embeds it). It loads the handler module named in its `init` message, runs
  * the module's `init` hook (its result is every item's `ctx.state` in this
- * thread), then runs one item per `run` message and answers with `ok` or
- * `err`.
+ * thread), then runs the items the pool writes to its ring and answers each
+ * with its outcome (`ok` or `err`).
  *
- * `run` messages come on their own port (handed over with `init`): when an
- * item ends, the thread takes the next one waiting there at once, without
- * a turn of its event loop (a blocking handler keeps the loop from turning
- * while it runs, so the item sent ahead would otherwise wait for that turn).
+ * Items come through shared memory (the `channel` handed over with `init`,
+ * see thread_ring.ts): when an item ends, the thread writes its outcome
+ * there, rings the pool's doorbell and takes the item sent ahead at once,
+ * without a message or a turn of its event loop (a blocking handler keeps
+ * the loop from turning while it runs; and on a thread that has just slept,
+ * a `postMessage` and a `receiveMessageOnPort` cost 120 µs together). With
+ * nothing left to run it says it is idle and waits in its event loop, where
+ * the pool's next item wakes it with a message on its `jobs` port; items and
+ * outcomes too big for the rings travel as messages, marked in the rings.
  *
  * A thread that ends itself (`self.close()`, `Deno.exit()`) says so first,
  * because the parent gets no event for that; uncaught errors reach the
@@ -22,7 +27,8 @@
  * ```
  * @module
  */
-import { receiveMessageOnPort } from "node:worker_threads";
+import { deserialize, serialize } from "node:v8";
+import { Doorbell, RECORD, ThreadChannel } from "./thread_ring.ts";
 import { type Handler, handlersFromModule, hooksFromModule, runInit } from "./handlers.ts";
 import { importModule, moduleLoadReason } from "../module_import.ts";
 
@@ -36,8 +42,20 @@ import { importModule, moduleLoadReason } from "../module_import.ts";
  * ```
  */
 export type ToThread =
-  /** `jobs`: the port `run` messages come on (transferred with it). */
-  | { op: "init"; module: string; index: number; worker: string; jobs: MessagePort }
+  /**
+   * `jobs`: the port items sent by message come on (transferred with it);
+   * `channel`: the thread's rings ({@link ThreadChannel}); `doorbell`: the pool's
+   * ({@link Doorbell}).
+   */
+  | {
+    op: "init";
+    module: string;
+    index: number;
+    worker: string;
+    jobs: MessagePort;
+    channel: SharedArrayBuffer;
+    doorbell: SharedArrayBuffer;
+  }
   /** Answered with `pong` once the thread's event loop is free (see the pool's stuck probe). */
   | { op: "ping" }
   | {
@@ -70,17 +88,19 @@ export type FromThread =
 
 type RunMessage = Extract<ToThread, { op: "run" }>;
 
+/**
+ * What comes on a thread's jobs port: an item (its marker is in the ring before it), or a skip
+ * (the item the marker stands for could not be sent: the pool failed it).
+ */
+type ByMessage = RunMessage | { op: "skip"; seq: number };
+
+/** What an item record in the ring holds (the rest of {@link RunMessage}). */
+type RingItem = Omit<RunMessage, "op" | "seq">;
+
 interface ThreadScope {
   postMessage(message: FromThread): void;
   close(): void;
   onmessage: ((event: MessageEvent<ToThread>) => void) | null;
-}
-
-/** The next message already waiting on `port`, taken without an event-loop turn. */
-function waitingOn(port: MessagePort | null): RunMessage | undefined {
-  if (port === null) return undefined;
-  // node:worker_threads types its own MessagePort; Deno's web one is the same object here.
-  return receiveMessageOnPort(port as never)?.message as RunMessage | undefined;
 }
 
 function describe(error: unknown): string {
@@ -93,8 +113,11 @@ function startThread(scope: ThreadScope): void {
   let index = 0;
   let state: unknown = undefined;
   let running = false;
-  const waiting: RunMessage[] = [];
+  /** Items that came by message (too big for the ring), in the order of their markers. */
+  const byMessage: ByMessage[] = [];
   let jobs: MessagePort | null = null;
+  let channel: ThreadChannel | null = null;
+  let doorbell: Doorbell | null = null;
   const post = (message: FromThread) => scope.postMessage(message);
 
   const close = scope.close.bind(scope);
@@ -121,11 +144,13 @@ function startThread(scope: ThreadScope): void {
     if (m.op === "init") {
       index = m.index;
       jobs = m.jobs;
-      jobs.onmessage = (event: MessageEvent<RunMessage>) => {
-        // The pool may send the next item ahead while one runs: a thread
-        // still runs one at a time, so an async handler's item waits here.
-        if (running) waiting.push(event.data);
-        else run(event.data);
+      channel = new ThreadChannel(m.channel);
+      doorbell = new Doorbell(m.doorbell);
+      jobs.onmessage = (event: MessageEvent<ByMessage | { op: "wake" }>) => {
+        // An item sent by message (to wake this thread, or too big for the ring), a skip, or
+        // the pool's watch waking a thread that missed its wake-up.
+        if (event.data.op !== "wake") byMessage.push(event.data);
+        if (!running) runWaiting();
       };
       let namespace: Record<string, unknown>;
       try {
@@ -144,19 +169,77 @@ function startThread(scope: ThreadScope): void {
         return;
       }
       post({ op: "ready", types: [...handlers.keys()], prepare: hooks.prepare !== undefined });
+      runWaiting();
     }
   };
 
-  async function run(first: RunMessage): Promise<void> {
+  /**
+   * The next item from the ring (or, where its marker says so, from the
+   * messages), taken without an event-loop turn; `undefined` when there is
+   * none yet.
+   */
+  function nextItem(): RunMessage | undefined {
+    const ring = channel!.items;
+    for (let record = ring.peek(); record !== null; record = ring.peek()) {
+      if (record.kind !== RECORD.byMessage) {
+        const m: RunMessage = {
+          op: "run",
+          seq: record.seq,
+          ...(deserialize(record.body) as RingItem),
+        };
+        ring.advance();
+        return m;
+      }
+      const m = byMessage.shift();
+      // Its message has not been dispatched to this thread yet: when it is, it runs us again.
+      if (m === undefined) return undefined;
+      ring.advance();
+      if (m.op === "run") return m;
+      // "skip": the pool could not send the item it marked (it failed it there).
+    }
+    return undefined;
+  }
+
+  /** Sends an outcome: through the ring, or by message (with its marker) when too big. */
+  function report(seq: number, outcome: FromThread & { op: "ok" | "err" }): void {
+    const ring = channel!.outcomes;
+    let written: boolean;
+    if (outcome.op === "ok" && outcome.value === null) written = ring.write(RECORD.nothing, seq);
+    else {
+      let body: Uint8Array;
+      try {
+        body = serialize(outcome.op === "ok" ? outcome.value : outcome.message);
+      } catch (error) {
+        // As postMessage would have: a value that cannot be cloned fails its item.
+        report(seq, { op: "err", seq, message: describe(error) });
+        return;
+      }
+      written = ring.write(outcome.op === "ok" ? RECORD.value : RECORD.failure, seq, body);
+    }
+    if (!written) {
+      post(outcome);
+      if (!ring.write(RECORD.byMessage, seq)) throw new Error("pool thread: outcome ring full");
+    }
+    doorbell!.ring();
+  }
+
+  /** Runs every item waiting, one at a time, until none is left; then waits in the event loop. */
+  async function runWaiting(): Promise<void> {
+    if (running || channel === null || handlers.size === 0) return;
     running = true;
-    for (
-      let m: RunMessage | undefined = first;
-      m !== undefined;
-      m = waiting.shift() ?? waitingOn(jobs)
-    ) {
+    channel.busy();
+    for (;;) {
+      let m = nextItem();
+      if (m === undefined) {
+        // Say so first, then look again: an item written meanwhile is seen here or wakes us.
+        channel.goingIdle();
+        m = nextItem();
+        if (m === undefined) break;
+        channel.busy();
+      }
       const handler = handlers.get(m.type);
       if (handler === undefined) {
-        post({ op: "err", seq: m.seq, message: `no handler for task type '${m.type}'` });
+        report(m.seq, { op: "err", seq: m.seq, message: `no handler for task type '${m.type}'` });
         continue;
       }
       try {
@@ -170,9 +253,9 @@ function startThread(scope: ThreadScope): void {
         };
         let value = handler(m.payload, ctx);
         if (value instanceof Promise) value = await value;
-        post({ op: "ok", seq: m.seq, value: value ?? null });
+        report(m.seq, { op: "ok", seq: m.seq, value: value ?? null });
       } catch (error) {
-        post({ op: "err", seq: m.seq, message: describe(error) });
+        report(m.seq, { op: "err", seq: m.seq, message: describe(error) });
       }
     }
     running = false;

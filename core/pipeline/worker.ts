@@ -470,16 +470,43 @@ export class PipelineWorker {
   #reportAsync(started: number): boolean {
     const now = Date.now();
     this.#clock = now;
+    // A pool settles every outcome its threads have written in one turn
+    // (ten threads started together end together): one report for them,
+    // sent once that turn's outcomes are recorded, not on a turn of its
+    // own (a wake-up of this thread per burst, on 2 shared cores).
+    if (this.#executor.queues) {
+      this.#reportAfterOutcomes();
+      return this.#mayGoOn(now);
+    }
     // A slow item in this thread gains nothing from batching: report it
     // now (the first write after a quiet spell goes to the socket at once)
-    // so the distributor refills us while the next item runs. Fast items,
-    // and slow ones from a pool (whose threads end items in bursts: ten
-    // threads started together end together), share one report, sent on
-    // the next turn: one message each way for the burst, not one per item.
-    const slowHere = now - started >= 1 && !this.#executor.queues;
-    this.#report(slowHere);
+    // so the distributor refills us while the next item runs. Fast items
+    // share one report, sent on the next turn: one message each way for
+    // many items, not one per item.
+    this.#report(now - started >= 1);
     return this.#mayGoOn(now);
   }
+
+  /**
+   * Sends the report once the outcomes settled in this turn are recorded:
+   * they resolve their items' promises together, so the report, queued
+   * behind the first one's, goes after the last.
+   */
+  #reportAfterOutcomes(): void {
+    if (this.#pendingCredit >= this.#reportEvery) {
+      this.#flush();
+      return;
+    }
+    if (this.#reportQueued) return;
+    this.#reportQueued = true;
+    queueMicrotask(this.#flushQueued);
+  }
+
+  #reportQueued = false;
+  readonly #flushQueued = () => {
+    this.#reportQueued = false;
+    this.#flush();
+  };
 
   /**
    * Reports an item whose outcome came at once when due; true when the next

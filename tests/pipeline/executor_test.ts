@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { entryRunner, InlineExecutor, ThreadPool } from "../../core/pipeline/executor.ts";
 import type { WorkItem } from "../../core/pipeline/codec.ts";
+import { ByteRing, RECORD } from "../../core/pipeline/thread_ring.ts";
 import { within } from "../core/helpers.ts";
 
 const module = new URL("./fixtures/handlers.ts", import.meta.url);
@@ -208,4 +209,89 @@ Deno.test("inline executor: items run from a work entry, with the context of eac
   });
   // A pool runs items in its threads: no runner in this one.
   assert.equal(entryRunner(new ThreadPool({ module, threads: 1 })), undefined);
+});
+
+Deno.test("thread pool: items and results of any size reach the thread and come back in order, as structured clones", async () => {
+  const pool = new ThreadPool({ module, threads: 1 });
+  try {
+    await pool.start();
+    // Small ones go through the shared-memory rings; ones over an eighth of a ring (8 KiB) by
+    // message, marked in the ring: one thread takes them all in the order they were sent.
+    const big = "x".repeat(20_000);
+    const payloads: unknown[] = Array.from(
+      { length: 12 },
+      (_, n) =>
+        n % 3 === 0
+          ? { n, big }
+          : { n, map: new Map([[n, "m"]]), none: undefined, ints: new Int32Array([n, -n]) },
+    );
+    const outcomes = await Promise.all(
+      payloads.map((payload, n) => pool.run({ ...item("echo", payload), id: `e:${n}` })),
+    );
+    outcomes.forEach((outcome, n) => {
+      assert.ok(outcome.ok, JSON.stringify(outcome));
+      const value = outcome.value as { payload: unknown; id: string };
+      assert.equal(value.id, `e:${n}`);
+      assert.deepEqual(value.payload, payloads[n]);
+    });
+    // A result that cannot be cloned fails its item, and the thread goes on.
+    const unclonable = await pool.run(item("unclonable"));
+    assert.equal(unclonable.ok, false);
+    assert.match((unclonable as { reason: string }).reason, /could not be cloned/);
+    assert.ok((await pool.run(item("echo", 1))).ok);
+    assert.equal(pool.replaced, 0);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("byte ring: records of every size wrap around the ring in order", () => {
+  const capacity = 1024;
+  const shared = new SharedArrayBuffer(ByteRing.bytes(capacity));
+  const writer = new ByteRing(shared, 0, capacity);
+  const reader = new ByteRing(shared, 0, capacity);
+  let written = 0;
+  let read = 0;
+  for (let round = 0; round < 500; round++) {
+    // Write until full, read some: the records straddle the end of the ring in every way.
+    for (;;) {
+      const body = new Uint8Array(written % (writer.maxBody + 1)).fill(written & 0xff);
+      if (!writer.write(RECORD.value, written, body)) break;
+      written++;
+    }
+    for (let n = 0; n < 1 + (round % 5); n++) {
+      const record = reader.peek();
+      if (record === null) break;
+      assert.equal(record.seq, read);
+      assert.equal(record.body.length, read % (writer.maxBody + 1));
+      assert.ok(record.body.every((b) => b === (read & 0xff)));
+      reader.advance();
+      read++;
+    }
+  }
+  assert.ok(read > 1000, `read ${read}`);
+  assert.equal(writer.write(RECORD.value, 0, new Uint8Array(writer.maxBody + 1)), false);
+});
+
+Deno.test("thread pool: an item sent ahead as its thread runs out of items is never left in the ring", async () => {
+  // The pool writes an item to a busy thread's ring while the thread, having found its ring
+  // empty, says it is idle: unless the pool looks at "idle" again after its write, the thread
+  // waits in its event loop with the item in its ring until the pool's watch finds it. Here the
+  // second item of each pair is sent within tens of microseconds of the first one's end.
+  const pool = new ThreadPool({ module, threads: 1 });
+  try {
+    await pool.start();
+    for (let n = 0; n < 3000; n++) {
+      const first = pool.run({ ...item("spin", { us: 40 }), id: `a:${n}` });
+      const until = performance.now() + (20 + Math.random() * 60) / 1000;
+      while (performance.now() < until) {
+        // This thread busy too, so the second item goes out around the first one's end.
+      }
+      const second = pool.run({ ...item("spin", { us: 0 }), id: `b:${n}` });
+      assert.ok((await first).ok && (await second).ok);
+      assert.equal(pool.missedWakeUps, 0, `pair ${n}: an item waited for the pool's watch`);
+    }
+  } finally {
+    pool.close();
+  }
 });
