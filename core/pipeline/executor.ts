@@ -859,7 +859,9 @@ export class ThreadPool implements Executor {
       const { id, type, attempt } = item;
       const body = serialize({ id, type, attempt, payload: job.payload, metadata: job.metadata });
       // Too big for the ring: by message too.
-      if (!channel.items.write(RECORD.value, job.seq, body)) return this.#postByMessage(thread, job);
+      if (!channel.items.write(RECORD.value, job.seq, body)) {
+        return this.#postByMessage(thread, job);
+      }
       // Look again after the write: a thread that went idle after the look above may have
       // checked its ring before the write landed (it stores "idle", then reads the ring; this
       // thread wrote the ring, then reads "idle": one of the two sees the other). It is woken.
