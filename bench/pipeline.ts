@@ -368,8 +368,9 @@ function verdict(c: Case, m: Measured, ideal: number, baseline: number): string 
   const seed = SEED_OVERHEAD[shape]?.[c.items];
   const belowSeed = seed === undefined || stopwatch <= seed;
   const pass = excess <= limit && belowSeed;
-  return `- ${shape} ${c.items}: overhead ${overhead.toFixed(1)}%, excess ${excess.toFixed(1)} ` +
-    `points over the sequential baseline ${baseline.toFixed(1)}% (target ≤ ${limit.toFixed(1)}); ` +
+  // Two decimals: at one, an excess of 1.04 read "1.0 (target ≤ 1.0): MISS".
+  return `- ${shape} ${c.items}: overhead ${overhead.toFixed(2)}%, excess ${excess.toFixed(2)} ` +
+    `points over the sequential baseline ${baseline.toFixed(2)}% (target ≤ ${limit.toFixed(1)}); ` +
     `seed's stopwatch ${stopwatch.toFixed(1)}% vs the seed's ${
       seed === undefined ? "n/a" : `${seed.toFixed(1)}%`
     }: ${pass ? "PASS" : "MISS"}`;
