@@ -109,6 +109,7 @@ export type {
   BrokerConfig,
   EndpointConfig,
   PipelineConfig,
+  PipelineLogging,
   ServiceConfig,
   TaskConfig,
   WorkerConfig,

@@ -105,3 +105,6 @@ export {
   taskSourcesFromConfig,
   workerFromConfig,
 } from "./roles.ts";
+// Types this entry's own API names, from the layers below: a reader of this entry alone finds them.
+export { ConfigFileError } from "../config/yaml_schema.ts";
+export type { SecurityOptions, SocketOptions } from "../sockets/mod.ts";

@@ -46,3 +46,5 @@ export {
 } from "./curve_config.ts";
 export { ZAP_ENDPOINT, type ZapRequest } from "../sockets/zap_client.ts";
 export { z85Decode, z85Encode } from "../zmtp/z85.ts";
+// Types this entry's own API names, from the layers below: a reader of this entry alone finds them.
+export type { SecurityOptions, SocketOptions } from "../sockets/mod.ts";

@@ -33,3 +33,6 @@ export * from "./remotes.ts";
 export * from "./script.ts";
 export * from "./script_runner.ts";
 export * from "./objects.ts";
+// Types this entry's own API names, from the layers below: a reader of this entry alone finds them.
+export { ConfigFileError } from "../config/yaml_schema.ts";
+export type { SecurityOptions, SocketOptions } from "../sockets/mod.ts";
