@@ -485,6 +485,24 @@ export function freeTcpPort(): number {
 }
 
 /**
+ * A pipeline file's `endpoints:` block on three free loopback TCP ports
+ * (workers, acks, results): for tests whose roles need only find each other.
+ *
+ * @example
+ * ```ts
+ * const yaml = `${loopbackPipelineEndpoints()}tasks:\n  square: { count: 4 }\n`;
+ * ```
+ */
+export function loopbackPipelineEndpoints(): string {
+  const [workers, acks, results] = [freeTcpPort(), freeTcpPort(), freeTcpPort()];
+  return `endpoints:
+  workers: tcp://127.0.0.1:${workers}
+  acks: tcp://127.0.0.1:${acks}
+  results: tcp://127.0.0.1:${results}
+`;
+}
+
+/**
  * True when a message is a synchronisation probe.
  *
  * @example

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { expectRefused, freePort, within } from "./fixtures/helpers.ts";
-import { tempDir } from "../core/helpers.ts";
+import { loopbackPipelineEndpoints, tempDir } from "../core/helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
@@ -261,7 +261,6 @@ workers:
 
 Deno.test("pipeline worker: a thread stuck in a synchronous loop makes it hand back and exit 3", async () => {
   const dir = await tempDir("zedge-stuck-");
-  const [workers, acks, results] = [freePort(), freePort(), freePort()];
   const file = `${dir}/pipeline.yaml`;
   await Deno.writeTextFile(
     `${dir}/handlers.ts`,
@@ -269,11 +268,7 @@ Deno.test("pipeline worker: a thread stuck in a synchronous loop makes it hand b
   );
   await Deno.writeTextFile(
     file,
-    `endpoints:
-  workers: tcp://127.0.0.1:${workers}
-  acks: tcp://127.0.0.1:${acks}
-  results: tcp://127.0.0.1:${results}
-tasks:
+    `${loopbackPipelineEndpoints()}tasks:
   spin: { count: 1, timeoutMs: 300, retries: 0 }
 workers:
   - handlers: ./handlers.ts

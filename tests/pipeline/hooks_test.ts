@@ -16,8 +16,7 @@ import {
   type WorkerOptions,
 } from "../../mod.ts";
 import { steps } from "./fixtures/gated_source.ts";
-import { freePort } from "./fixtures/helpers.ts";
-import { tempDir } from "../core/helpers.ts";
+import { loopbackPipelineEndpoints, tempDir } from "../core/helpers.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 const HOOKS = new URL("hooks_handlers.ts", FIXTURES);
@@ -222,15 +221,10 @@ Deno.test("hooks: ACK data gates dispatch — one step at a time, each after the
 Deno.test("hooks: from the YAML — a source object's isAvailableForHandling gets the collector module's ACK data", async () => {
   const dir = await tempDir("zedge-hooks-");
   const fixture = (name: string) => new URL(name, FIXTURES).pathname;
-  const [workers, acks, results] = [freePort(), freePort(), freePort()];
   // The source object and the collector's onResult live in one module.
   await Deno.writeTextFile(
     join(dir, "pipeline.yaml"),
-    `endpoints:
-  workers: tcp://127.0.0.1:${workers}
-  acks: tcp://127.0.0.1:${acks}
-  results: tcp://127.0.0.1:${results}
-heartbeat: { intervalMs: 100 }
+    `${loopbackPipelineEndpoints()}heartbeat: { intervalMs: 100 }
 tasks:
   echo: { source: ${fixture("gated_source.ts")}, export: steps }
 workers:

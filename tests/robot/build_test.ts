@@ -12,6 +12,7 @@ import { hostSocketDir } from "../../robot/supervision/host_process.ts";
 import {
   frameLeakRobot,
   freeTcpPort,
+  loopbackPipelineEndpoints,
   robotDir,
   robotYaml,
   stagedRobotCommand,
@@ -25,7 +26,6 @@ async function sampleRobot() {
   const zedgeFromNodes = relative(join(dir, "nodes"), fromFileUrl(ZEDGE));
   const tasks = freeTcpPort();
   const report = freeTcpPort();
-  const [workers, acks, results] = [freeTcpPort(), freeTcpPort(), freeTcpPort()];
   await robotDir({
     "handlers/arm.ts": `import { helper } from "../lib/helper.ts";
 export const handlers = { arm: { home: () => helper("homed") } };\n`,
@@ -37,11 +37,7 @@ export default async function main(ctx) {
   ctx.signal.addEventListener("abort", () => push.close());
   await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
 }\n`,
-    "pipeline.yaml": `endpoints:
-  workers: tcp://127.0.0.1:${workers}
-  acks: tcp://127.0.0.1:${acks}
-  results: tcp://127.0.0.1:${results}
-tasks:
+    "pipeline.yaml": `${loopbackPipelineEndpoints()}tasks:
   square: { count: 4 }
 workers:
   - name: cpu

@@ -16,6 +16,7 @@ import {
   componentOf,
   frameLeakRobot,
   freeTcpPort,
+  loopbackPipelineEndpoints,
   robotDir,
   robotYaml,
   spawnRobot,
@@ -426,13 +427,8 @@ export default async function main() {
 
 /** A pipeline whose worker (threads: 2) runs `handlers`, and its distributor and collector here. */
 async function threadedPipeline(handlers: string, task: string) {
-  const [workers, acks, results] = [freeTcpPort(), freeTcpPort(), freeTcpPort()];
   const dir = await robotDir({
-    "pipeline.yaml": `endpoints:
-  workers: tcp://127.0.0.1:${workers}
-  acks: tcp://127.0.0.1:${acks}
-  results: tcp://127.0.0.1:${results}
-tasks:
+    "pipeline.yaml": `${loopbackPipelineEndpoints()}tasks:
   ${task}: { count: 2, timeoutMs: 500, retries: 0 }
 workers:
   - name: robo

@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { loadRobotConfig, type RobotConfigOptions } from "../../robot/config.ts";
 import type { ComponentState, ComponentStatus } from "../../robot/control.ts";
 import { Supervisor, type SupervisorOptions } from "../../robot/supervisor.ts";
-import { freeTcpPort, tempDir, waitFor } from "../core/helpers.ts";
+import { freeTcpPort, loopbackPipelineEndpoints, tempDir, waitFor } from "../core/helpers.ts";
 import { repoPath } from "../tasks/helpers.ts";
 import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
 
-export { freeTcpPort, repoPath, waitFor };
+export { freeTcpPort, loopbackPipelineEndpoints, repoPath, waitFor };
 
 /** `import … from "${ZEDGE}"` in a test module reaches zedge's public API. */
 export const ZEDGE = new URL("../../mod.ts", import.meta.url).href;

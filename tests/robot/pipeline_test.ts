@@ -6,18 +6,14 @@ import { join } from "node:path";
 import { loadPipelineConfig } from "../../core/pipeline/config.ts";
 import { collectorFromConfig, distributorFromConfig } from "../../core/pipeline/roles.ts";
 import { PipelineWorker } from "../../core/pipeline/worker.ts";
-import { freeTcpPort, robotDir, robotYaml, spawnRobot, waitFor } from "./helpers.ts";
+import { loopbackPipelineEndpoints, robotDir, robotYaml, spawnRobot, waitFor } from "./helpers.ts";
 
 const HEARTBEAT_TIMEOUT_MS = 30_000;
 
 Deno.test("SIGTERM: a robot's pipeline worker hands its items back at once", async () => {
-  const [workers, acks, results] = [freeTcpPort(), freeTcpPort(), freeTcpPort()];
   const dir = await robotDir({
-    "pipeline.yaml": `endpoints:
-  workers: tcp://127.0.0.1:${workers}
-  acks: tcp://127.0.0.1:${acks}
-  results: tcp://127.0.0.1:${results}
-heartbeat: { intervalMs: 500, timeoutMs: ${HEARTBEAT_TIMEOUT_MS} }
+    "pipeline.yaml":
+      `${loopbackPipelineEndpoints()}heartbeat: { intervalMs: 500, timeoutMs: ${HEARTBEAT_TIMEOUT_MS} }
 tasks:
   slow: { count: 3 }
 workers:

@@ -11,6 +11,7 @@ import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
 import { exampleRobot } from "./example_robot.ts";
 import {
   freeTcpPort,
+  loopbackPipelineEndpoints,
   robotDir,
   robotYaml,
   spawnRobot,
@@ -349,13 +350,8 @@ Deno.test("status page in the staged robot binary: embedded, served with exactly
 });
 
 Deno.test("pipeline progress in the view: done of total, rate, ETA, failed and retried, kept once the run ends", async () => {
-  const [workers, acks, results] = [freeTcpPort(), freeTcpPort(), freeTcpPort()];
   const dir = await robotDir({
-    "pipeline.yaml": `endpoints:
-  workers: tcp://127.0.0.1:${workers}
-  acks: tcp://127.0.0.1:${acks}
-  results: tcp://127.0.0.1:${results}
-retry: { backoffMs: 10, maxBackoffMs: 20 }
+    "pipeline.yaml": `${loopbackPipelineEndpoints()}retry: { backoffMs: 10, maxBackoffMs: 20 }
 tasks:
   square: { count: 30, retries: 1 }
 workers:
