@@ -39,6 +39,23 @@ const TRANSFER_FROM = 16 * 1024;
 
 type Control = { ack: number } | { close: true };
 
+/** Whether what the peer's isolate posted is credit. */
+function isCredit(data: unknown): data is { ack: number } {
+  return typeof data === "object" && data !== null && "ack" in data;
+}
+
+/** Whether what the peer's isolate posted says it closed. */
+function isClose(data: unknown): data is { close: true } {
+  return typeof data === "object" && data !== null && (data as { close?: unknown }).close === true;
+}
+
+/** What a post that is not this protocol's was, for the reason the link closes. */
+function describePost(data: unknown): string {
+  if (data === null) return "null";
+  if (typeof data !== "object") return `a ${typeof data}`;
+  return `an object (${Object.prototype.toString.call(data).slice(8, -1)})`;
+}
+
 /** Whether what the peer's isolate posted is a batch (it may post anything). */
 function isBatch(data: unknown): data is MessageBatch {
   const batch = data as Partial<MessageBatch> | null;
@@ -65,13 +82,17 @@ export class PortStream implements MessageStream {
   #consumed = 0;
   #closed = false;
   #peerClosed = false;
+  /** Why the peer was cut off for breaking this protocol; reads and writes fail with it. */
+  #broken: Error | null = null;
   #readers: (() => void)[] = [];
   #writers: (() => void)[] = [];
 
   /** Takes over `port` (its messages are this stream's from now on). */
   constructor(port: MessagePort) {
     this.#port = port;
-    port.onmessage = (event: MessageEvent<ArrayBuffer | MessageBatch | Control>) => {
+    port.onmessage = (event: MessageEvent<unknown>) => {
+      // The peer's isolate may post anything: what is not this protocol's closes the link here,
+      // where a throw would end this whole isolate (an uncaught error in an event handler).
       const data = event.data;
       if (data instanceof ArrayBuffer) {
         if (this.#closed) return;
@@ -81,11 +102,13 @@ export class PortStream implements MessageStream {
         if (this.#closed) return;
         this.#chunks.push(data);
         this.#wake("read");
-      } else if ("ack" in data) {
+      } else if (isCredit(data)) {
         this.#unacked -= data.ack;
         this.#wake("write");
-      } else if ("close" in data) {
+      } else if (isClose(data)) {
         this.peerClosed();
+      } else {
+        this.#refuse(`it posted ${describePost(data)}, not bytes, a batch or a control message`);
       }
     };
   }
@@ -125,6 +148,7 @@ export class PortStream implements MessageStream {
 
   async readSome(buffer: Uint8Array): Promise<number | MessageBatch | null> {
     while (this.#chunks.length === 0) {
+      if (this.#broken !== null) throw this.#broken;
       if (this.#closed || this.#peerClosed) return null;
       await new Promise<void>((resolve) => this.#readers.push(resolve));
     }
@@ -163,9 +187,7 @@ export class PortStream implements MessageStream {
   }
 
   async write(data: Uint8Array): Promise<number> {
-    if (this.#closed || this.#peerClosed) {
-      throw new Deno.errors.BrokenPipe("inproc peer closed");
-    }
+    if (this.#closed || this.#peerClosed) throw this.#gone();
     // A copy, transferred: the writer reuses its buffer once this resolves.
     const copy = data.slice();
     this.#port.postMessage(copy.buffer, [copy.buffer]);
@@ -174,9 +196,7 @@ export class PortStream implements MessageStream {
   }
 
   async writeMessages(batch: MessageBatch): Promise<void> {
-    if (this.#closed || this.#peerClosed) {
-      throw new Deno.errors.BrokenPipe("inproc peer closed");
-    }
+    if (this.#closed || this.#peerClosed) throw this.#gone();
     const size = batch.data.byteLength + batch.sizes.byteLength;
     // A small batch is cheaper to copy than to transfer (a transfer detaches two buffers on
     // this side and adopts them on the other): request/reply traffic is all small batches.
@@ -193,7 +213,23 @@ export class PortStream implements MessageStream {
     while (this.#unacked >= WINDOW && !this.#closed && !this.#peerClosed) {
       await new Promise<void>((resolve) => this.#writers.push(resolve));
     }
-    if (this.#closed || this.#peerClosed) throw new Deno.errors.BrokenPipe("inproc peer closed");
+    if (this.#closed || this.#peerClosed) throw this.#gone();
+  }
+
+  /** Why writing is over: the peer broke the protocol, or either side closed. */
+  #gone(): Error {
+    return this.#broken ?? new Deno.errors.BrokenPipe("inproc peer closed");
+  }
+
+  /**
+   * The peer posted what this protocol does not allow: the link closes (the
+   * peer is told, as on any close), and the reads and writes pending or to
+   * come fail with `reason`, which the connection reports.
+   */
+  #refuse(reason: string): void {
+    if (this.#closed) return;
+    this.#broken = new Deno.errors.InvalidData(`inproc peer broke the stream protocol: ${reason}`);
+    this.close();
   }
 
   #post(message: Control): void {
