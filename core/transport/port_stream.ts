@@ -39,8 +39,8 @@ const TRANSFER_FROM = 16 * 1024;
 
 type Control = { ack: number } | { close: true };
 
-/** Whether what the peer's isolate posted is credit. */
-function isCredit(data: unknown): data is { ack: number } {
+/** Whether what the peer's isolate posted is credit (its amount is checked where it is used). */
+function isCredit(data: unknown): data is { ack: unknown } {
   return typeof data === "object" && data !== null && "ack" in data;
 }
 
@@ -103,7 +103,14 @@ export class PortStream implements MessageStream {
         this.#chunks.push(data);
         this.#wake("read");
       } else if (isCredit(data)) {
-        this.#unacked -= data.ack;
+        // The reader credits only bytes it read, so an honest credit never exceeds what is in
+        // flight: more (or NaN, or less than nothing) would open this writer's window for good.
+        const ack = data.ack;
+        if (typeof ack !== "number" || !Number.isInteger(ack) || ack <= 0 || ack > this.#unacked) {
+          this.#refuse(`credit of ${String(ack)} bytes with ${this.#unacked} in flight`);
+          return;
+        }
+        this.#unacked -= ack;
         this.#wake("write");
       } else if (isClose(data)) {
         this.peerClosed();

@@ -85,3 +85,10 @@ for (const attack of ["null", "number", "string"]) {
     assert.match(reason, /inproc peer broke the stream protocol: it posted/);
   });
 }
+
+for (const attack of ["credit-nan", "credit-negative", "credit-too-much"]) {
+  Deno.test(`port attack: credit that lies (${attack}) closes the link, so the writer's window holds`, async () => {
+    const reason = await underAttack("pull", attack);
+    assert.match(reason, /inproc peer broke the stream protocol: credit/);
+  });
+}
