@@ -100,6 +100,14 @@ export class PortStream implements MessageStream {
         this.#wake("read");
       } else if (isBatch(data)) {
         if (this.#closed) return;
+        // Its frames are handed on as views of it, read after its sizes were checked: memory the
+        // sender can still write to would let it change both afterwards.
+        if (
+          !(data.data.buffer instanceof ArrayBuffer && data.sizes.buffer instanceof ArrayBuffer)
+        ) {
+          this.#refuse("it posted a batch over shared memory, which it could rewrite once checked");
+          return;
+        }
         this.#chunks.push(data);
         this.#wake("read");
       } else if (isCredit(data)) {

@@ -92,3 +92,14 @@ for (const attack of ["credit-nan", "credit-negative", "credit-too-much"]) {
     assert.match(reason, /inproc peer broke the stream protocol: credit/);
   });
 }
+
+Deno.test("port attack: a batch over shared memory, rewritten after it is checked, is refused unread", async () => {
+  const reason = await underAttack("push", "shared-batch");
+  assert.match(reason, /inproc peer broke the stream protocol: .*shared memory/);
+});
+
+Deno.test("port attack: batches past the window the reader gave close the link, not the reader's memory", async () => {
+  // The victim reads nothing past its one message: what the attacker posts stays with the link.
+  const reason = await underAttack("push", "flood", 1);
+  assert.match(reason, /inproc peer broke the stream protocol: .*window/);
+});
