@@ -80,6 +80,8 @@ export class PortStream implements MessageStream {
   #head = 0;
   #unacked = 0;
   #consumed = 0;
+  /** Bytes that arrived and were not credited back yet (read or not): what the window bounds. */
+  #uncredited = 0;
   #closed = false;
   #peerClosed = false;
   /** Why the peer was cut off for breaking this protocol; reads and writes fail with it. */
@@ -95,7 +97,7 @@ export class PortStream implements MessageStream {
       // where a throw would end this whole isolate (an uncaught error in an event handler).
       const data = event.data;
       if (data instanceof ArrayBuffer) {
-        if (this.#closed) return;
+        if (this.#closed || !this.#withinWindow(data.byteLength)) return;
         this.#chunks.push(new Uint8Array(data));
         this.#wake("read");
       } else if (isBatch(data)) {
@@ -108,6 +110,7 @@ export class PortStream implements MessageStream {
           this.#refuse("it posted a batch over shared memory, which it could rewrite once checked");
           return;
         }
+        if (!this.#withinWindow(data.data.byteLength + data.sizes.byteLength)) return;
         this.#chunks.push(data);
         this.#wake("read");
       } else if (isCredit(data)) {
@@ -191,12 +194,30 @@ export class PortStream implements MessageStream {
     return copied;
   }
 
+  /**
+   * Counts `size` bytes arriving; false (and the link closed) when the peer
+   * sent them with a window's worth uncredited. An honest writer posts only
+   * while less than a window is unacknowledged on its side, which is never
+   * less than what is uncredited here (credit reaches it after it leaves
+   * here), so past that the peer ignores the window and would have this
+   * side hold whatever it posts while the reader waits.
+   */
+  #withinWindow(size: number): boolean {
+    if (this.#uncredited >= WINDOW) {
+      this.#refuse(`it sent past the ${WINDOW}-byte window (${this.#uncredited} bytes uncredited)`);
+      return false;
+    }
+    this.#uncredited += size;
+    return true;
+  }
+
   #credit(consumed: number): void {
     this.#consumed += consumed;
     // Credit goes back in steps, not per read: a request/reply exchange then costs
     // one message each way, not two.
     if (this.#consumed >= ACK_EVERY && !this.#peerClosed) {
       this.#post({ ack: this.#consumed });
+      this.#uncredited -= this.#consumed;
       this.#consumed = 0;
     }
   }
