@@ -1,0 +1,76 @@
+/**
+ * A hostile peer on the pipeline's binary wire (docs/wire.md). Without
+ * CURVE anyone who reaches an endpoint may send frames; what it sends may
+ * be refused or even believed, but it must never stall a role, grow its
+ * memory without bound or stop it hearing the honest peers. The
+ * distributor runs in its own process, so an attack that blocks its event
+ * loop fails the test instead of hanging it.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Collector, Dealer, encodePipelineMessage, PipelineWorker } from "../../mod.ts";
+import { freePort, spawnRole, Tally, within } from "./fixtures/helpers.ts";
+
+const ITEMS = 200;
+
+/**
+ * Runs a distributor of {@link ITEMS} echo items in its own process, has a
+ * hostile Dealer send `forged` frames to its ACK endpoint before any
+ * collector or worker is up, then runs an honest collector and worker:
+ * the run must end with every item passed to `onResult` exactly once.
+ */
+async function runAfterForgedAcks(forged: Uint8Array[]): Promise<void> {
+  const workers = `tcp://127.0.0.1:${freePort()}`;
+  const acks = `tcp://127.0.0.1:${freePort()}`;
+  const distributor = spawnRole("distributor", {
+    type: "echo",
+    count: ITEMS,
+    payload: 1,
+    workers,
+    acks,
+    heartbeatIntervalMs: 100,
+    heartbeatTimeoutMs: 5000,
+  });
+  const hostile = new Dealer({ linger: 1000 });
+  const tally = new Tally();
+  const collector = new Collector({
+    results: "tcp://127.0.0.1:0",
+    distributor: acks,
+    onResult: (result) => tally.add(result.id),
+  });
+  let worker: PipelineWorker | null = null;
+  try {
+    await within(distributor.ready, 20_000, "the distributor to start");
+    hostile.connect(acks);
+    for (const frame of forged) await hostile.send(frame);
+    await collector.start();
+    worker = new PipelineWorker({
+      distributor: workers,
+      collector: collector.endpoint,
+      handlers: { echo: (payload: unknown) => payload },
+    });
+    worker.run();
+    const status = await within(distributor.status, 30_000, "the distributor's run to end");
+    assert.ok(status.success, `the distributor exited with ${status.code}`);
+    const summary = JSON.parse(distributor.output().trim().split("\n").at(-1)!);
+    assert.equal(summary.done, ITEMS);
+    assert.equal(tally.size, ITEMS);
+    assert.deepEqual(tally.duplicates(), []);
+  } finally {
+    distributor.kill();
+    await distributor.status;
+    await worker?.close();
+    await collector.close();
+    await hostile.close();
+  }
+}
+
+/** An ACK naming `count` items of `type` from `start` (by index range). */
+function forgedAck(type: string, start: number, count: number): Uint8Array {
+  return encodePipelineMessage({ kind: "ack", done: [{ type, ranges: [start, count] }], ids: [] });
+}
+
+Deno.test("wire attack: an ACK naming 2^53 items is refused, the distributor serves on", async () => {
+  await runAfterForgedAcks([forgedAck("echo", 1_000_000, 2 ** 53 - 1_000_001)]);
+});
