@@ -74,3 +74,9 @@ function forgedAck(type: string, start: number, count: number): Uint8Array {
 Deno.test("wire attack: an ACK naming 2^53 items is refused, the distributor serves on", async () => {
   await runAfterForgedAcks([forgedAck("echo", 1_000_000, 2 ** 53 - 1_000_001)]);
 });
+
+Deno.test("wire attack: ACKs for millions of items never generated cost bounded memory, the distributor serves on", async () => {
+  // Each frame names as many items as one may; none of them exists yet, so each is an early ACK.
+  const frames = [0, 1, 2, 3].map((f) => forgedAck("echo", 1_000_000 + f * 2 ** 24, 2 ** 24));
+  await runAfterForgedAcks([...frames, forgedAck("ghost", 0, 2 ** 24)]);
+});
