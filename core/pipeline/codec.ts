@@ -460,8 +460,14 @@ const HAS_VALUE = 2;
 /** The entry stands for a run of items: a u32 count follows, of consecutive indexes. */
 const RUN = 4;
 
-/** Most items one frame may name (runs make a few bytes name many: bounded). */
-const MAX_FRAME_ITEMS = 1 << 24;
+/**
+ * Most items one frame may name (runs make a few bytes name many: bounded).
+ * Ten times what a worker may hold at once (MAX_CREDIT in
+ * distributor_workers.ts), so no honest frame comes near it, and small
+ * enough that what a receiver makes per item named (the collector's result
+ * objects for `onResult`, about 150 bytes each) stays a bounded cost.
+ */
+const MAX_FRAME_ITEMS = 1 << 20;
 
 /** msgpack of `value` for a blob (a view into the shared encoder: copy before the next encode). */
 function packed(value: unknown): Uint8Array {

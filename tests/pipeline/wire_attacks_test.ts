@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { Collector, Dealer, encodePipelineMessage, PipelineWorker } from "../../mod.ts";
+import { ByteWriter } from "../../core/pipeline/frame_bytes.ts";
 import { freePort, spawnRole, Tally, within } from "./fixtures/helpers.ts";
 
 const ITEMS = 200;
@@ -21,6 +22,15 @@ const ITEMS = 200;
  * the run must end with every item passed to `onResult` exactly once.
  */
 async function runAfterForgedAcks(forged: Uint8Array[]): Promise<void> {
+  await runAfterForged({ acks: forged });
+}
+
+/**
+ * As {@link runAfterForgedAcks}, with forged frames for the distributor's
+ * ACK endpoint and for the collector's results endpoint (sent once the
+ * collector is up, before any worker).
+ */
+async function runAfterForged(forged: { acks?: Uint8Array[]; results?: Uint8Array[] }) {
   const workers = `tcp://127.0.0.1:${freePort()}`;
   const acks = `tcp://127.0.0.1:${freePort()}`;
   const distributor = spawnRole("distributor", {
@@ -43,8 +53,14 @@ async function runAfterForgedAcks(forged: Uint8Array[]): Promise<void> {
   try {
     await within(distributor.ready, 20_000, "the distributor to start");
     hostile.connect(acks);
-    for (const frame of forged) await hostile.send(frame);
+    for (const frame of forged.acks ?? []) await hostile.send(frame);
     await collector.start();
+    if (forged.results !== undefined) {
+      const toCollector = new Dealer({ linger: 5000 });
+      toCollector.connect(collector.endpoint);
+      for (const frame of forged.results) await toCollector.send(frame);
+      await toCollector.close();
+    }
     worker = new PipelineWorker({
       distributor: workers,
       collector: collector.endpoint,
@@ -76,7 +92,36 @@ Deno.test("wire attack: an ACK naming 2^53 items is refused, the distributor ser
 });
 
 Deno.test("wire attack: ACKs for millions of items never generated cost bounded memory, the distributor serves on", async () => {
-  // Each frame names as many items as one may; none of them exists yet, so each is an early ACK.
-  const frames = [0, 1, 2, 3].map((f) => forgedAck("echo", 1_000_000 + f * 2 ** 24, 2 ** 24));
-  await runAfterForgedAcks([...frames, forgedAck("ghost", 0, 2 ** 24)]);
+  // Each frame names as many items as one may (2^20); none of them exists yet, so each is an
+  // early ACK: 17 frames name more than a Set may hold.
+  const frames = Array.from(
+    { length: 16 },
+    (_, f) => forgedAck("echo", 1e6 + f * 2 ** 20, 2 ** 20),
+  );
+  await runAfterForgedAcks([...frames, forgedAck("ghost", 0, 2 ** 20)]);
+});
+
+/**
+ * A results frame by hand (docs/wire.md): worker "w", one task type, one
+ * entry that is a run of `count` items of `type` from `start`.
+ */
+function forgedResultsRun(type: string, start: number, count: number): Uint8Array {
+  const w = new ByteWriter(64);
+  w.u8(0x03);
+  w.str("w");
+  w.u32(1);
+  w.str(type);
+  w.u32(1);
+  w.u32(0);
+  w.f64(start);
+  w.u8(4); // a run
+  w.u32(count);
+  w.u8(0); // no metadata
+  return w.finish();
+}
+
+Deno.test("wire attack: a results frame of a few bytes naming 2^24 items is refused, the run finishes", async () => {
+  // 37 bytes each, a run of 2^24 items: the collector made a result object per item for onResult.
+  const huge = [0, 1].map((f) => forgedResultsRun("echo", 2 ** 30 + f * 2 ** 24, 2 ** 24));
+  await runAfterForged({ results: huge });
 });
