@@ -54,6 +54,14 @@ const latin1 = new TextDecoder("latin1");
  */
 const READ_BUFFER_MIN = 2 * 1024;
 const READ_BUFFER_MAX = 64 * 1024;
+/**
+ * A peer's queued messages may average this many frames before its reading
+ * pauses, as it does at the receive high-water mark: the mark counts
+ * messages (as libzmq's does), and a message of 65535 empty frames is
+ * 131 KB on the wire but about 7.5 MB of frame objects, so a mark of 1000
+ * let one peer queue 7.5 GB.
+ */
+const READ_AHEAD_FRAMES_PER_MESSAGE = 16;
 /** How long a connection that told its peer ERROR lets that command go out before closing. */
 const ERROR_LINGER_MS = 20;
 
@@ -370,9 +378,15 @@ export class Connection {
 
   readonly #wakeReader = (): void => this.#resume.notify();
 
+  /** True while this peer's queued messages (or their frames) are at the receive high-water mark. */
+  #inboxFull(): boolean {
+    const mark = limit(this.#owner.settings.receiveHighWaterMark);
+    const inbox = this.inbox;
+    return inbox.length >= mark || inbox.frames >= mark * READ_AHEAD_FRAMES_PER_MESSAGE;
+  }
+
   #resumeIfRoom(): void {
-    const queued = this.inbox.length;
-    if (queued >= limit(this.#owner.settings.receiveHighWaterMark)) return;
+    if (this.#inboxFull()) return;
     // Parked on the socket's budget: the budget wakes it. Below its own mark
     // otherwise: the read loop looks at the budget next (and parks on it
     // while it is spent).
@@ -410,7 +424,6 @@ export class Connection {
   async #readLoop(): Promise<void> {
     let buffer = new Uint8Array(READ_BUFFER_MIN);
     const messages: MessageStream | null = isMessageStream(this.#stream) ? this.#stream : null;
-    const hwm = () => limit(this.#owner.settings.receiveHighWaterMark);
     /** Bytes the last read put in `buffer`, and how far they have been decoded. */
     let read = 0;
     let unread = 0;
@@ -418,8 +431,7 @@ export class Connection {
     let yieldTurn = false;
     try {
       while (!this.#closed) {
-        const queued = this.inbox.length;
-        if (queued >= hwm()) {
+        if (this.#inboxFull()) {
           await this.#resume.wait();
           continue;
         }
