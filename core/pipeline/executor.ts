@@ -607,6 +607,12 @@ export class ThreadPool implements Executor {
     return new Promise((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromThread>) => {
         const m = event.data;
+        // The handler's code shares the thread's isolate and may post anything: reading `op` of
+        // null here would throw in this event handler, which ends this isolate.
+        if (typeof m !== "object" || m === null) {
+          this.#replace(thread, `thread ${index} posted ${m === null ? "null" : `a ${typeof m}`}`);
+          return;
+        }
         switch (m.op) {
           case "ready":
             thread.ready = true;

@@ -1,0 +1,45 @@
+/**
+ * A handler's code shares its thread's isolate with the thread runtime, so
+ * hostile or broken handler code can reach what the thread shares with its
+ * pool: the rings in shared memory and the thread's `postMessage`. Whatever
+ * it writes there may cost its own item and thread, never the pool's
+ * isolate (the pipeline worker's main thread, which heartbeats the
+ * distributor): the pool replaces the thread and says why, and its event
+ * loop keeps turning.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { ThreadPool } from "../../core/pipeline/executor.ts";
+import type { WorkItem } from "../../core/pipeline/codec.ts";
+import { within } from "../core/helpers.ts";
+
+const module = new URL("./fixtures/hostile_handlers.ts", import.meta.url);
+const item = (type: string, timeoutMs = 0): WorkItem => ({
+  id: `${type}:0`,
+  type,
+  payload: null,
+  attempt: 1,
+  timeoutMs,
+});
+
+/** Runs `attack` in a pool of one thread, then checks the pool still runs items on a new one. */
+async function attackPool(attack: string): Promise<string> {
+  const pool = new ThreadPool({ module, threads: 1 });
+  try {
+    await pool.start();
+    assert.deepEqual(await pool.run(item("warm")), { ok: true, value: 1 });
+    const outcome = await within(pool.run(item(attack)), `the outcome of ${attack}`);
+    assert.equal(outcome.ok, false, `${attack} was let through: ${JSON.stringify(outcome)}`);
+    assert.equal(pool.replaced, 1);
+    assert.deepEqual(await pool.run({ ...item("echo"), payload: 7 }), { ok: true, value: 7 });
+    return (outcome as { reason: string }).reason;
+  } finally {
+    pool.close();
+  }
+}
+
+Deno.test("thread attack: a handler that posts null to its pool costs its thread, not the pool", async () => {
+  const reason = await attackPool("postNull");
+  assert.match(reason, /thread 0 posted null/);
+});
