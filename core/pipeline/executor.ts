@@ -613,6 +613,12 @@ export class ThreadPool implements Executor {
           this.#replace(thread, `thread ${index} posted ${m === null ? "null" : `a ${typeof m}`}`);
           return;
         }
+        // Start-up's messages come once, before any item: later, they are the handler's forgeries
+        // (an init-error then dropped the thread for good, its item left hanging).
+        if ((m.op === "ready" || m.op === "init-error") && thread.ready) {
+          this.#replace(thread, `thread ${index} posted ${m.op} after it started`);
+          return;
+        }
         switch (m.op) {
           case "ready":
             thread.ready = true;

@@ -43,3 +43,8 @@ Deno.test("thread attack: a handler that posts null to its pool costs its thread
   const reason = await attackPool("postNull");
   assert.match(reason, /thread 0 posted null/);
 });
+
+Deno.test("thread attack: a handler that posts its thread's start-up failure once started costs its thread", async () => {
+  const reason = await attackPool("lateInitError");
+  assert.match(reason, /thread 0 posted init-error after it started/);
+});
