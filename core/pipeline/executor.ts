@@ -721,8 +721,19 @@ export class ThreadPool implements Executor {
   /** Settles the outcomes `thread` has written, in the order it wrote them. */
   #drain(thread: Thread): void {
     const ring = thread.channel.outcomes;
-    for (let record = ring.peek(); record !== null; record = ring.peek()) {
-      const outcome = this.#outcomeOf(thread, record);
+    for (;;) {
+      let record: RingRecord | null;
+      let outcome: Outcome | undefined;
+      try {
+        record = ring.peek();
+        if (record === null) return;
+        outcome = this.#outcomeOf(thread, record);
+      } catch (error) {
+        // The handler's code shares the thread's isolate, and so the ring's memory: what it
+        // wrote there costs its thread, never this isolate (an error here ended it).
+        this.#replace(thread, `thread ${thread.index} broke its outcome ring: ${describe(error)}`);
+        return;
+      }
       // Its message is not here yet: it comes as an event, which drains again.
       if (outcome === undefined) return;
       ring.advance();

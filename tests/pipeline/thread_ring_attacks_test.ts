@@ -48,3 +48,8 @@ Deno.test("thread attack: a handler that posts its thread's start-up failure onc
   const reason = await attackPool("lateInitError");
   assert.match(reason, /thread 0 posted init-error after it started/);
 });
+
+Deno.test("thread attack: a record whose fields lie past the ring's end costs its thread, with the reason", async () => {
+  const reason = await attackPool("pastTheEnd");
+  assert.match(reason, /thread 0 broke its outcome ring: /);
+});
