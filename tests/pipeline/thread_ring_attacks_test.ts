@@ -53,3 +53,59 @@ Deno.test("thread attack: a record whose fields lie past the ring's end costs it
   const reason = await attackPool("pastTheEnd");
   assert.match(reason, /thread 0 broke its outcome ring: /);
 });
+
+/**
+ * Runs `attack` in a pool of one thread in its own process (fixtures/pool_host.ts): the pool's
+ * event loop must keep turning (ticks every 50 ms) until it reports the thread stuck in its
+ * synchronous loop, whose item fails at its time limit.
+ */
+async function attackPoolHost(attack: string): Promise<void> {
+  const host = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--unstable-worker-options",
+      new URL("./fixtures/pool_host.ts", import.meta.url).pathname,
+      attack,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const lines: string[] = [];
+  const reading = (async () => {
+    let text = "";
+    for await (const chunk of host.stdout.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      const cut = text.lastIndexOf("\n");
+      if (cut < 0) continue;
+      lines.push(...text.slice(0, cut).split("\n"));
+      text = text.slice(cut + 1);
+    }
+  })();
+  try {
+    // The thread attacks from the start of its item on; its time limit (500 ms) ends it.
+    const reports = async () => {
+      while (!lines.some((line) => line.startsWith('{"stuck"'))) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await within(reports(), "the pool to report its attacking thread stuck", 15_000);
+    const outcome = JSON.parse(lines.find((line) => line.startsWith('{"outcome"'))!).outcome;
+    assert.deepEqual(outcome, { ok: false, reason: "timeout after 500 ms" });
+    // Its event loop turned throughout: ticks every 50 ms until the report.
+    const ticks = lines.slice(0, lines.findIndex((line) => line.startsWith('{"stuck"')));
+    assert.ok(ticks.filter((line) => line === "tick").length >= 8, lines.join("\n"));
+  } finally {
+    host.kill("SIGKILL");
+    await host.status;
+    await reading;
+  }
+}
+
+Deno.test("thread attack: a thread flooding its outcome ring leaves the pool's event loop turning", async () => {
+  await attackPoolHost("flood");
+});
+
+Deno.test("thread attack: a thread ringing the pool's doorbell for good leaves its event loop turning", async () => {
+  await attackPoolHost("ringForever");
+});
