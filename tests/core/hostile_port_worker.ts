@@ -65,6 +65,14 @@ function attack(port: MessagePort, name: string): void {
       }
       return;
     }
+    case "many-messages": {
+      // One batch of 4 Mi messages of one empty frame each: 32 MiB of sizes, no data.
+      const sizes = new Uint32Array(2 * 4 * 1024 * 1024);
+      for (let i = 0; i < sizes.length; i += 2) sizes[i] = 1;
+      const batch = { data: new Uint8Array(0), sizes };
+      port.postMessage(batch, [batch.sizes.buffer]);
+      return;
+    }
     default:
       throw new Error(`no attack ${name}`);
   }

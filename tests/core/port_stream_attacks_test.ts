@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { Pull, Push } from "../../mod.ts";
 import { deliverInproc } from "../../core/transport/inproc.ts";
 import { PortStream } from "../../core/transport/port_stream.ts";
-import { closeAll, text, within } from "./helpers.ts";
+import { closeAll, settled, text, waitFor, within } from "./helpers.ts";
 
 let unique = 0;
 
@@ -102,4 +102,31 @@ Deno.test("port attack: batches past the window the reader gave close the link, 
   // The victim reads nothing past its one message: what the attacker posts stays with the link.
   const reason = await underAttack("push", "flood", 1);
   assert.match(reason, /inproc peer broke the stream protocol: .*window/);
+});
+
+Deno.test("port attack: one batch of 4 Mi messages is read as far as the high-water mark, not at once", async () => {
+  const name = `port-attack-${Deno.pid}-${++unique}`;
+  const victim = new Pull({ receiveHighWaterMark: 1000, receiveTimeout: 10_000 });
+  const worker = new Worker(new URL("./hostile_port_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  try {
+    await victim.bind(`inproc://${name}`);
+    const posted = new Promise<void>((resolve) => worker.onmessage = () => resolve());
+    const { port1, port2 } = new MessageChannel();
+    assert.ok(deliverInproc(name, new PortStream(port2)));
+    const order: HostileOrder = { port: port1, role: "push", attack: "many-messages" };
+    worker.postMessage(order, [port1]);
+    await within(posted, "the hostile worker to post its batch");
+    assert.deepEqual((await victim.receive()).map(text), ["honest"]);
+    // Its messages are valid: they come, but only as the application makes room (each one
+    // read ahead is an array and a view; all 4 Mi at once were 750 MB of them).
+    await waitFor(() => victim.traffic.messagesReceived > 1, "the batch's messages to come");
+    const readAhead = await settled(() => victim.traffic.messagesReceived, 200);
+    assert.ok(readAhead <= 1002, `${readAhead} messages read ahead of a mark of 1000`);
+    for (let m = 0; m < 5000; m++) assert.deepEqual(await victim.receive(), [new Uint8Array(0)]);
+  } finally {
+    worker.terminate();
+    await closeAll(victim);
+  }
 });
