@@ -460,8 +460,14 @@ const HAS_VALUE = 2;
 /** The entry stands for a run of items: a u32 count follows, of consecutive indexes. */
 const RUN = 4;
 
-/** Most items one frame may name (runs make a few bytes name many: bounded). */
-const MAX_FRAME_ITEMS = 1 << 24;
+/**
+ * Most items one frame may name (runs make a few bytes name many: bounded).
+ * Ten times what a worker may hold at once (MAX_CREDIT in
+ * distributor_workers.ts), so no honest frame comes near it, and small
+ * enough that what a receiver makes per item named (the collector's result
+ * objects for `onResult`, about 150 bytes each) stays a bounded cost.
+ */
+const MAX_FRAME_ITEMS = 1 << 20;
 
 /** msgpack of `value` for a blob (a view into the shared encoder: copy before the next encode). */
 function packed(value: unknown): Uint8Array {
@@ -840,14 +846,30 @@ function typeAt(names: readonly string[], ref: number, at: string): string {
   return type;
 }
 
+/**
+ * Ranges of a credit or an ACK, held to what a frame may name as runs are:
+ * {@link MAX_FRAME_ITEMS} items in all, none past 2^53. Their reader visits
+ * each item named, so a range of a few bytes naming 2^53 items had it loop
+ * for good (and remember an early ACK per item until its memory ran out).
+ */
 function readRanges(r: ByteReader, at: string): IndexRanges[] {
   const groups = r.u32();
   const list: IndexRanges[] = [];
+  let total = 0;
   for (let g = 0; g < groups; g++) {
     const type = r.str();
     const pairs = r.u32();
-    const ranges = new Array<number>(pairs * 2);
-    for (let i = 0; i < pairs * 2; i++) ranges[i] = r.index();
+    const ranges: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      const start = r.index();
+      const count = r.index();
+      total += count;
+      if (total > MAX_FRAME_ITEMS) {
+        throw new CodecError(`${at}: more than ${MAX_FRAME_ITEMS} items in one frame`);
+      }
+      if (!Number.isSafeInteger(start + count)) throw new CodecError(`${at}: range past 2^53`);
+      ranges.push(start, count);
+    }
     list.push({ type, ranges });
   }
   if (list.some((g) => g.type.length === 0)) throw new CodecError(`${at}: empty task type`);

@@ -607,6 +607,18 @@ export class ThreadPool implements Executor {
     return new Promise((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromThread>) => {
         const m = event.data;
+        // The handler's code shares the thread's isolate and may post anything: reading `op` of
+        // null here would throw in this event handler, which ends this isolate.
+        if (typeof m !== "object" || m === null) {
+          this.#replace(thread, `thread ${index} posted ${m === null ? "null" : `a ${typeof m}`}`);
+          return;
+        }
+        // Start-up's messages come once, before any item: later, they are the handler's forgeries
+        // (an init-error then dropped the thread for good, its item left hanging).
+        if ((m.op === "ready" || m.op === "init-error") && thread.ready) {
+          this.#replace(thread, `thread ${index} posted ${m.op} after it started`);
+          return;
+        }
         switch (m.op) {
           case "ready":
             thread.ready = true;
@@ -709,8 +721,19 @@ export class ThreadPool implements Executor {
   /** Settles the outcomes `thread` has written, in the order it wrote them. */
   #drain(thread: Thread): void {
     const ring = thread.channel.outcomes;
-    for (let record = ring.peek(); record !== null; record = ring.peek()) {
-      const outcome = this.#outcomeOf(thread, record);
+    for (;;) {
+      let record: RingRecord | null;
+      let outcome: Outcome | undefined;
+      try {
+        record = ring.peek();
+        if (record === null) return;
+        outcome = this.#outcomeOf(thread, record);
+      } catch (error) {
+        // The handler's code shares the thread's isolate, and so the ring's memory: what it
+        // wrote there costs its thread, never this isolate (an error here ended it).
+        this.#replace(thread, `thread ${thread.index} broke its outcome ring: ${describe(error)}`);
+        return;
+      }
       // Its message is not here yet: it comes as an event, which drains again.
       if (outcome === undefined) return;
       ring.advance();

@@ -18,6 +18,13 @@
 
 /** Indexes from here on are not worth a bitmap that large. */
 const FAR = 2 ** 28;
+/**
+ * Bits per page of the indexes past {@link FAR}, kept by page: a run of
+ * them costs a bit each, as below FAR. One by one in a Set they cost about
+ * 65 bytes each, and a few bytes of wire (a run in a results frame) named a
+ * million; past 2^24 members the Set threw, and the collector stopped.
+ */
+const PAGE_BITS = 1024;
 
 /**
  * Non-negative integers, one bit each.
@@ -32,19 +39,22 @@ const FAR = 2 ** 28;
  */
 export class IndexSet {
   #words = new Uint32Array(64);
-  /** Indexes past the bitmap's bound (a 32 MiB bitmap at most), kept one by one. */
-  readonly #far = new Set<number>();
+  /** Indexes past the bitmap's bound (a 32 MiB bitmap at most), by page of {@link PAGE_BITS}. */
+  readonly #far = new Map<number, Uint32Array>();
 
   /** True when `index` is in the set. */
   has(index: number): boolean {
-    if (index >= FAR) return this.#far.has(index);
+    if (index >= FAR) {
+      const page = this.#far.get(Math.floor(index / PAGE_BITS));
+      return page !== undefined && (page[(index % PAGE_BITS) >>> 5] & (1 << (index % 32))) !== 0;
+    }
     const word = Math.floor(index / 32);
     return word < this.#words.length && (this.#words[word] & (1 << (index % 32))) !== 0;
   }
 
   /** Adds `index`; false when it was there already. */
   add(index: number): boolean {
-    if (index >= FAR) return this.#far.size !== this.#far.add(index).size;
+    if (index >= FAR) return this.#addFar(index);
     const word = Math.floor(index / 32);
     if (word >= this.#words.length) this.#grow(word);
     const bit = 1 << (index % 32);
@@ -57,11 +67,23 @@ export class IndexSet {
   /** Removes `index`. */
   delete(index: number): void {
     if (index >= FAR) {
-      this.#far.delete(index);
+      const page = this.#far.get(Math.floor(index / PAGE_BITS));
+      if (page !== undefined) page[(index % PAGE_BITS) >>> 5] &= ~(1 << (index % 32));
       return;
     }
     const word = Math.floor(index / 32);
     if (word < this.#words.length) this.#words[word] &= ~(1 << (index % 32));
+  }
+
+  #addFar(index: number): boolean {
+    const number = Math.floor(index / PAGE_BITS);
+    let page = this.#far.get(number);
+    if (page === undefined) this.#far.set(number, page = new Uint32Array(PAGE_BITS / 32));
+    const word = (index % PAGE_BITS) >>> 5;
+    const bit = 1 << (index % 32);
+    if ((page[word] & bit) !== 0) return false;
+    page[word] |= bit;
+    return true;
   }
 
   #grow(word: number): void {

@@ -18,6 +18,15 @@
 import { Journal } from "./journal.ts";
 
 /**
+ * Early ACKs kept at most. Honestly they are what was in flight when an
+ * earlier distributor stopped; a peer that forges ACKs for items never
+ * generated could otherwise grow the set without bound (one id string per
+ * item named). One dropped costs only a redo of its item once generated,
+ * which the collector recognises as a duplicate.
+ */
+export const MAX_EARLY_ACKS = 1 << 18;
+
+/**
  * The distributor's record of done ids, with or without a journal file.
  *
  * @example
@@ -57,9 +66,14 @@ export class RunJournal {
     return this.#journal?.isDone(id) ?? false;
   }
 
-  /** An ACK for an id not generated yet: remembered, unless an earlier run had it. */
-  ackedEarly(id: string): void {
+  /**
+   * An ACK for an id not generated yet: remembered, unless an earlier run
+   * had it; false (and forgotten) once {@link MAX_EARLY_ACKS} are kept.
+   */
+  ackedEarly(id: string): boolean {
+    if (this.#earlyAcks.size >= MAX_EARLY_ACKS) return false;
     if (!this.wasDone(id)) this.#earlyAcks.add(id);
+    return true;
   }
 
   /** True (once) when `id`, just generated, was ACKed before it existed. */

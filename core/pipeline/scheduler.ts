@@ -40,7 +40,7 @@ import {
 import { checkDependencies } from "./graph.ts";
 import { addNew, type Timers } from "./link.ts";
 import { BACKOFF, FINISHED, INFLIGHT, ItemColumns, NONE, QUEUED } from "./item_columns.ts";
-import type { RunJournal } from "./resume.ts";
+import { MAX_EARLY_ACKS, type RunJournal } from "./resume.ts";
 
 const log = getLogger(["zedge", "pipeline", "distributor"]);
 
@@ -356,6 +356,8 @@ export class Scheduler {
   #metadata: unknown = undefined;
   /** The latest ACK data, for `isAvailableForHandling`. */
   #lastAck: AckData | undefined = undefined;
+  /** Set once the early ACKs were full and that was logged. */
+  #warnedEarlyAcks = false;
   #running: TaskState[] = [];
   #stopped = false;
   #settled = false;
@@ -588,7 +590,11 @@ export class Scheduler {
           } // Not generated yet (e.g. after a restart): remember it. An index below the
           // source's position was generated and has settled: that ACK came again.
           else if (task === undefined || index >= task.index) {
-            this.#journal.ackedEarly(defaultItemId(type, index));
+            // Every later index of the range is early too: none is kept once they are full.
+            if (!this.#journal.ackedEarly(defaultItemId(type, index))) {
+              this.#earlyAcksFull();
+              break;
+            }
           }
         }
       }
@@ -596,13 +602,24 @@ export class Scheduler {
     for (const id of ids) {
       const own = this.#ownIds.get(id);
       if (own === undefined) {
-        this.#journal.ackedEarly(id);
+        if (!this.#journal.ackedEarly(id)) this.#earlyAcksFull();
         continue;
       }
       this.#settleDone(own.task, own.index, record);
       if (touched[touched.length - 1] !== own.task) touched.push(own.task);
     }
     this.#afterDone(touched, record);
+  }
+
+  /** Says once that early ACKs are being dropped (their items will be redone when generated). */
+  #earlyAcksFull(): void {
+    if (this.#warnedEarlyAcks) return;
+    this.#warnedEarlyAcks = true;
+    log.warn(
+      "{max} ACKs wait for items not generated yet; further ones are dropped (their items are " +
+        "redone when generated): a collector ACKing items this run never issued?",
+      { max: MAX_EARLY_ACKS },
+    );
   }
 
   /** Redelivers finished items whose ACK is overdue (call only while a collector is up). */

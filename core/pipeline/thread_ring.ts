@@ -155,21 +155,37 @@ export class ByteRing {
     return true;
   }
 
-  /** The next record, left in the ring until {@link advance}; `null` when empty. */
+  /**
+   * The next record, left in the ring until {@link advance}; `null` when
+   * empty. Throws a RangeError for a record no writer of this ring makes
+   * (the memory is shared with code that may write anything): one that is
+   * not whole between the tail and the head, or does not fit the ring.
+   */
   peek(): RingRecord | null {
     const cells = this.#cells;
     let tail = Atomics.load(cells, TAIL);
-    if (tail === Atomics.load(cells, HEAD)) return null;
+    const head = Atomics.load(cells, HEAD);
+    if (tail === head) return null;
     const capacity = this.#capacity;
-    const view = this.#view;
+    const used = (head - tail) | 0;
     let at = tail & (capacity - 1);
+    if (used < 0 || used > capacity || (at & 3) !== 0) {
+      throw new RangeError(`ring head ${head} and tail ${tail} cannot both be right`);
+    }
+    const view = this.#view;
     let length = view.getUint32(at);
+    let skipped = 0;
     if (length === SKIP) {
-      tail = (tail + capacity - at) | 0;
+      skipped = capacity - at;
+      tail = (tail + skipped) | 0;
       at = 0;
       length = view.getUint32(0);
     }
-    this.#peeked = (tail + ((4 + length + 3) & ~3)) | 0;
+    const size = (4 + length + 3) & ~3;
+    if (length < RECORD_HEAD || length - RECORD_HEAD > this.maxBody || skipped + size > used) {
+      throw new RangeError(`a ring record of ${length} bytes at ${at}, with ${used} written`);
+    }
+    this.#peeked = (tail + size) | 0;
     return {
       kind: view.getUint8(at + 4),
       seq: view.getFloat64(at + 5),

@@ -38,8 +38,8 @@ import {
   type MessageStream,
 } from "../transport/mod.ts";
 import { Heartbeat, type HeartbeatSettings } from "./heartbeat.ts";
-import { readBatch, readRuns, type RunFilter } from "./message_batch.ts";
-import { Inbox, type MessageRun, type PackedMessage } from "./inbox.ts";
+import { readRuns, type RunFilter } from "./message_batch.ts";
+import { Inbox, MessageRun, type PackedMessage } from "./inbox.ts";
 import { Notifier } from "./notifier.ts";
 import { Outbox } from "./outbox.ts";
 import type { ReadAheadBudget } from "./read_ahead.ts";
@@ -54,6 +54,14 @@ const latin1 = new TextDecoder("latin1");
  */
 const READ_BUFFER_MIN = 2 * 1024;
 const READ_BUFFER_MAX = 64 * 1024;
+/**
+ * A peer's queued messages may average this many frames before its reading
+ * pauses, as it does at the receive high-water mark: the mark counts
+ * messages (as libzmq's does), and a message of 65535 empty frames is
+ * 131 KB on the wire but about 7.5 MB of frame objects, so a mark of 1000
+ * let one peer queue 7.5 GB.
+ */
+const READ_AHEAD_FRAMES_PER_MESSAGE = 16;
 /** How long a connection that told its peer ERROR lets that command go out before closing. */
 const ERROR_LINGER_MS = 20;
 
@@ -191,6 +199,11 @@ export class Connection {
   #onBudget = false;
   /** Set once #fail ran: the connection reports one reason and ignores later input. */
   #failed = false;
+  /**
+   * What is left of a batch taken message by message (see #takeBatch): its
+   * runs and its commands' bodies, in order, handed on as the inbox has room.
+   */
+  #batchLeft: (MessageRun | Uint8Array)[] = [];
   /** Frames of a message a framing mechanism is still assembling. */
   #boxedParts: Uint8Array[] = [];
   #boxedSize = 0;
@@ -363,6 +376,7 @@ export class Connection {
     // and our unsent output are garbage from now on, whoever still holds
     // this connection object.
     this.#decoder.release();
+    this.#batchLeft = [];
     this.#out.close();
     logger.debug("connection {address} closed: {reason}", { address: this.address, reason });
     this.#owner.connectionClosed(this, reason, this.#ready);
@@ -370,9 +384,15 @@ export class Connection {
 
   readonly #wakeReader = (): void => this.#resume.notify();
 
+  /** True while this peer's queued messages (or their frames) are at the receive high-water mark. */
+  #inboxFull(): boolean {
+    const mark = limit(this.#owner.settings.receiveHighWaterMark);
+    const inbox = this.inbox;
+    return inbox.length >= mark || inbox.frames >= mark * READ_AHEAD_FRAMES_PER_MESSAGE;
+  }
+
   #resumeIfRoom(): void {
-    const queued = this.inbox.length;
-    if (queued >= limit(this.#owner.settings.receiveHighWaterMark)) return;
+    if (this.#inboxFull()) return;
     // Parked on the socket's budget: the budget wakes it. Below its own mark
     // otherwise: the read loop looks at the budget next (and parks on it
     // while it is spent).
@@ -410,7 +430,6 @@ export class Connection {
   async #readLoop(): Promise<void> {
     let buffer = new Uint8Array(READ_BUFFER_MIN);
     const messages: MessageStream | null = isMessageStream(this.#stream) ? this.#stream : null;
-    const hwm = () => limit(this.#owner.settings.receiveHighWaterMark);
     /** Bytes the last read put in `buffer`, and how far they have been decoded. */
     let read = 0;
     let unread = 0;
@@ -418,9 +437,17 @@ export class Connection {
     let yieldTurn = false;
     try {
       while (!this.#closed) {
-        const queued = this.inbox.length;
-        if (queued >= hwm()) {
+        if (this.#inboxFull()) {
           await this.#resume.wait();
+          continue;
+        }
+        if (this.#batchLeft.length > 0) {
+          try {
+            this.#handOnBatch();
+          } catch (error) {
+            this.#refuseInput(error);
+            break;
+          }
           continue;
         }
         // The socket as a whole holds its read-ahead: while it is spent, no
@@ -525,12 +552,20 @@ export class Connection {
     const owner = this.#owner;
     const accepts = owner.runFilter?.() ?? null;
     if (accepts === null) {
-      readBatch(batch, owner.settings.maxMessageSize, {
-        message: (frames) => {
-          if (!this.#failed) owner.connectionMessage(this, frames);
-        },
-        command,
-      });
+      // Each message is made into its frames as it is handed on, which a batch could do for
+      // millions at once (8 bytes of sizes each, some 180 of objects): as the inbox has room
+      // instead, as bytes are decoded. Checked whole first; what came before a bad part
+      // is still handed on.
+      const left = this.#batchLeft;
+      try {
+        readRuns(batch, owner.settings.maxMessageSize, {
+          accepts: ACCEPT_ALL,
+          run: (run) => left.push(run),
+          command: (body) => left.push(body),
+        });
+      } finally {
+        this.#handOnBatch();
+      }
       return;
     }
     // No view nor queue entry per message: the batch's messages are queued as they lie.
@@ -541,6 +576,30 @@ export class Connection {
       },
       command,
     });
+  }
+
+  /** Hands on what is left of a batch (messages and commands, in order) while the inbox has room. */
+  #handOnBatch(): void {
+    const left = this.#batchLeft;
+    while (left.length > 0) {
+      // A connection that failed takes nothing more from its peer.
+      if (this.#failed) {
+        left.length = 0;
+        return;
+      }
+      const head = left[0];
+      if (!(head instanceof MessageRun)) {
+        left.shift();
+        this.#control(decodeCommand(head));
+        continue;
+      }
+      while (head.count > 0) {
+        if (this.#inboxFull()) return;
+        this.#owner.connectionMessage(this, head.next());
+        if (this.#failed) break;
+      }
+      if (head.count === 0) left.shift();
+    }
   }
 
   /**
@@ -713,6 +772,8 @@ export class Connection {
     if (this.#peerMinor >= 1) this.#heartbeat.start();
   }
 }
+
+const ACCEPT_ALL: RunFilter = () => true;
 
 /** A high-water mark of 0 means "no limit", as in libzmq. */
 function limit(highWaterMark: number): number {

@@ -158,16 +158,27 @@ export class PackedMessage {
 export class Inbox {
   readonly #items = new Deque<Uint8Array[] | MessageRun>();
   #length = 0;
+  #frames = 0;
 
   /** Messages queued (each message of a run counts). */
   get length(): number {
     return this.#length;
   }
 
+  /**
+   * Frame objects queued: what a message costs beyond its bytes (about a
+   * hundred bytes each, for two on the wire when empty). A message of a run
+   * counts one: its frames are made only when it is taken.
+   */
+  get frames(): number {
+    return this.#frames;
+  }
+
   /** Queues one message. */
   push(frames: Uint8Array[]): void {
     this.#items.push(frames);
     this.#length++;
+    this.#frames += frames.length;
   }
 
   /** Queues a run's messages (taken over: the inbox advances it as they are taken). */
@@ -175,6 +186,7 @@ export class Inbox {
     if (run.count === 0) return;
     this.#items.push(run);
     this.#length += run.count;
+    this.#frames += run.count;
   }
 
   /** The oldest message's frames (views of its batch, for a message of a run). */
@@ -184,8 +196,10 @@ export class Inbox {
     this.#length--;
     if (!(head instanceof MessageRun)) {
       this.#items.shift();
+      this.#frames -= head.length;
       return head;
     }
+    this.#frames--;
     const frames = head.next();
     if (head.count === 0) this.#items.shift();
     return frames;
@@ -198,10 +212,12 @@ export class Inbox {
     this.#length--;
     if (!(head instanceof MessageRun)) {
       this.#items.shift();
+      this.#frames -= head.length;
       message.frames = head;
       message.frameCount = head.length;
       return true;
     }
+    this.#frames--;
     head.nextInto(message);
     if (head.count === 0) this.#items.shift();
     return true;
@@ -211,5 +227,6 @@ export class Inbox {
   clear(): void {
     this.#items.clear();
     this.#length = 0;
+    this.#frames = 0;
   }
 }

@@ -39,6 +39,23 @@ const TRANSFER_FROM = 16 * 1024;
 
 type Control = { ack: number } | { close: true };
 
+/** Whether what the peer's isolate posted is credit (its amount is checked where it is used). */
+function isCredit(data: unknown): data is { ack: unknown } {
+  return typeof data === "object" && data !== null && "ack" in data;
+}
+
+/** Whether what the peer's isolate posted says it closed. */
+function isClose(data: unknown): data is { close: true } {
+  return typeof data === "object" && data !== null && (data as { close?: unknown }).close === true;
+}
+
+/** What a post that is not this protocol's was, for the reason the link closes. */
+function describePost(data: unknown): string {
+  if (data === null) return "null";
+  if (typeof data !== "object") return `a ${typeof data}`;
+  return `an object (${Object.prototype.toString.call(data).slice(8, -1)})`;
+}
+
 /** Whether what the peer's isolate posted is a batch (it may post anything). */
 function isBatch(data: unknown): data is MessageBatch {
   const batch = data as Partial<MessageBatch> | null;
@@ -63,29 +80,53 @@ export class PortStream implements MessageStream {
   #head = 0;
   #unacked = 0;
   #consumed = 0;
+  /** Bytes that arrived and were not credited back yet (read or not): what the window bounds. */
+  #uncredited = 0;
   #closed = false;
   #peerClosed = false;
+  /** Why the peer was cut off for breaking this protocol; reads and writes fail with it. */
+  #broken: Error | null = null;
   #readers: (() => void)[] = [];
   #writers: (() => void)[] = [];
 
   /** Takes over `port` (its messages are this stream's from now on). */
   constructor(port: MessagePort) {
     this.#port = port;
-    port.onmessage = (event: MessageEvent<ArrayBuffer | MessageBatch | Control>) => {
+    port.onmessage = (event: MessageEvent<unknown>) => {
+      // The peer's isolate may post anything: what is not this protocol's closes the link here,
+      // where a throw would end this whole isolate (an uncaught error in an event handler).
       const data = event.data;
       if (data instanceof ArrayBuffer) {
-        if (this.#closed) return;
+        if (this.#closed || !this.#withinWindow(data.byteLength)) return;
         this.#chunks.push(new Uint8Array(data));
         this.#wake("read");
       } else if (isBatch(data)) {
         if (this.#closed) return;
+        // Its frames are handed on as views of it, read after its sizes were checked: memory the
+        // sender can still write to would let it change both afterwards.
+        if (
+          !(data.data.buffer instanceof ArrayBuffer && data.sizes.buffer instanceof ArrayBuffer)
+        ) {
+          this.#refuse("it posted a batch over shared memory, which it could rewrite once checked");
+          return;
+        }
+        if (!this.#withinWindow(data.data.byteLength + data.sizes.byteLength)) return;
         this.#chunks.push(data);
         this.#wake("read");
-      } else if ("ack" in data) {
-        this.#unacked -= data.ack;
+      } else if (isCredit(data)) {
+        // The reader credits only bytes it read, so an honest credit never exceeds what is in
+        // flight: more (or NaN, or less than nothing) would open this writer's window for good.
+        const ack = data.ack;
+        if (typeof ack !== "number" || !Number.isInteger(ack) || ack <= 0 || ack > this.#unacked) {
+          this.#refuse(`credit of ${String(ack)} bytes with ${this.#unacked} in flight`);
+          return;
+        }
+        this.#unacked -= ack;
         this.#wake("write");
-      } else if ("close" in data) {
+      } else if (isClose(data)) {
         this.peerClosed();
+      } else {
+        this.#refuse(`it posted ${describePost(data)}, not bytes, a batch or a control message`);
       }
     };
   }
@@ -125,6 +166,7 @@ export class PortStream implements MessageStream {
 
   async readSome(buffer: Uint8Array): Promise<number | MessageBatch | null> {
     while (this.#chunks.length === 0) {
+      if (this.#broken !== null) throw this.#broken;
       if (this.#closed || this.#peerClosed) return null;
       await new Promise<void>((resolve) => this.#readers.push(resolve));
     }
@@ -152,20 +194,36 @@ export class PortStream implements MessageStream {
     return copied;
   }
 
+  /**
+   * Counts `size` bytes arriving; false (and the link closed) when the peer
+   * sent them with a window's worth uncredited. An honest writer posts only
+   * while less than a window is unacknowledged on its side, which is never
+   * less than what is uncredited here (credit reaches it after it leaves
+   * here), so past that the peer ignores the window and would have this
+   * side hold whatever it posts while the reader waits.
+   */
+  #withinWindow(size: number): boolean {
+    if (this.#uncredited >= WINDOW) {
+      this.#refuse(`it sent past the ${WINDOW}-byte window (${this.#uncredited} bytes uncredited)`);
+      return false;
+    }
+    this.#uncredited += size;
+    return true;
+  }
+
   #credit(consumed: number): void {
     this.#consumed += consumed;
     // Credit goes back in steps, not per read: a request/reply exchange then costs
     // one message each way, not two.
     if (this.#consumed >= ACK_EVERY && !this.#peerClosed) {
       this.#post({ ack: this.#consumed });
+      this.#uncredited -= this.#consumed;
       this.#consumed = 0;
     }
   }
 
   async write(data: Uint8Array): Promise<number> {
-    if (this.#closed || this.#peerClosed) {
-      throw new Deno.errors.BrokenPipe("inproc peer closed");
-    }
+    if (this.#closed || this.#peerClosed) throw this.#gone();
     // A copy, transferred: the writer reuses its buffer once this resolves.
     const copy = data.slice();
     this.#port.postMessage(copy.buffer, [copy.buffer]);
@@ -174,9 +232,7 @@ export class PortStream implements MessageStream {
   }
 
   async writeMessages(batch: MessageBatch): Promise<void> {
-    if (this.#closed || this.#peerClosed) {
-      throw new Deno.errors.BrokenPipe("inproc peer closed");
-    }
+    if (this.#closed || this.#peerClosed) throw this.#gone();
     const size = batch.data.byteLength + batch.sizes.byteLength;
     // A small batch is cheaper to copy than to transfer (a transfer detaches two buffers on
     // this side and adopts them on the other): request/reply traffic is all small batches.
@@ -193,7 +249,23 @@ export class PortStream implements MessageStream {
     while (this.#unacked >= WINDOW && !this.#closed && !this.#peerClosed) {
       await new Promise<void>((resolve) => this.#writers.push(resolve));
     }
-    if (this.#closed || this.#peerClosed) throw new Deno.errors.BrokenPipe("inproc peer closed");
+    if (this.#closed || this.#peerClosed) throw this.#gone();
+  }
+
+  /** Why writing is over: the peer broke the protocol, or either side closed. */
+  #gone(): Error {
+    return this.#broken ?? new Deno.errors.BrokenPipe("inproc peer closed");
+  }
+
+  /**
+   * The peer posted what this protocol does not allow: the link closes (the
+   * peer is told, as on any close), and the reads and writes pending or to
+   * come fail with `reason`, which the connection reports.
+   */
+  #refuse(reason: string): void {
+    if (this.#closed) return;
+    this.#broken = new Deno.errors.InvalidData(`inproc peer broke the stream protocol: ${reason}`);
+    this.close();
   }
 
   #post(message: Control): void {
