@@ -514,9 +514,9 @@ export class PipelineWorker {
    * threads started together end within a few milliseconds of each other,
    * each in a turn of its own, and a report per outcome was a results frame,
    * a credit and a work frame back per item, each a write and a wake-up on
-   * 2 shared cores (2 workers × 10 threads of 10 ms items: the window took
-   * the distributor and collector's CPU per item from 125 to 58 µs, each
-   * worker thread's from 180 to 130 µs). It does not wait when nothing
+   * 2 shared cores (2 workers × 10 threads of 10 ms items, medians of 6
+   * runs: the distributor and collector's CPU per item from 174 to 87 µs,
+   * each worker's main thread's from 210 to 140 µs). It does not wait when nothing
    * else runs (the last outcomes of a run go at once), after a quiet spell
    * (the first outcome of a run goes at once), nor on a pool of one thread
    * (no other outcome could join).
