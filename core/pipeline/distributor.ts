@@ -420,13 +420,15 @@ export class Distributor {
       failed: summary.failed.length,
       retries: summary.retries,
     });
-    // Nothing is left for workers: END now, and to any that speaks up until we close.
-    this.#workers!.end();
     const acked = new Promise<boolean>((resolve) => {
       this.#finishAcked = () => resolve(true);
       this.#timers.after(this.#options.finishTimeoutMs ?? 10_000, () => resolve(false));
     });
+    // FINISHED first: the end of the run (the collector's onFinished) waits for it, and the
+    // workers' END, written before it, was two encodes and writes on that path.
     this.#collectors!.finish(summary);
+    // Nothing is left for workers: END now, and to any that speaks up until we close.
+    this.#workers!.end();
     const resend = setInterval(
       () => this.#collectors!.resendFinished(),
       Math.min(this.#interval, 500),

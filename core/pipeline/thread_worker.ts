@@ -12,9 +12,10 @@
  * without a message or a turn of its event loop (a blocking handler keeps
  * the loop from turning while it runs; and on a thread that has just slept,
  * a `postMessage` and a `receiveMessageOnPort` cost 120 µs together). With
- * nothing left to run it says it is idle and waits in its event loop, where
- * the pool's next item wakes it with a message on its `jobs` port; items and
- * outcomes too big for the rings travel as messages, marked in the rings.
+ * nothing left to run it says it is idle and waits in its event loop on its
+ * idle cell (`Atomics.waitAsync`), which the pool's next item clears and
+ * notifies; items and outcomes too big for the rings travel as messages on
+ * its `jobs` port, marked in the rings (such a message wakes it too).
  *
  * A thread that ends itself (`self.close()`, `Deno.exit()`) says so first,
  * because the parent gets no event for that; uncaught errors reach the
@@ -118,6 +119,8 @@ function startThread(scope: ThreadScope): void {
   let jobs: MessagePort | null = null;
   let channel: ThreadChannel | null = null;
   let doorbell: Doorbell | null = null;
+  /** The pending wait for the pool's wake-up, held (V8 holds it only weakly) until it ends. */
+  let woken: Promise<unknown> | null = null;
   const post = (message: FromThread) => scope.postMessage(message);
 
   const close = scope.close.bind(scope);
@@ -259,6 +262,28 @@ function startThread(scope: ThreadScope): void {
       }
     }
     running = false;
+    awaitWakeUp();
+  }
+
+  /**
+   * Idle: waits in the event loop for the pool's wake-up. One wait at a
+   * time: a wait still pending from an earlier idle spell (a message woke
+   * the thread then) serves this one too, since the pool notifies whatever
+   * wait is there.
+   */
+  function awaitWakeUp(): void {
+    if (woken !== null) return;
+    const waiting = channel!.untilWoken();
+    // The pool cleared the cell since this thread set it: an item is there.
+    if (waiting === null) {
+      runWaiting();
+      return;
+    }
+    woken = waiting;
+    waiting.then(() => {
+      woken = null;
+      runWaiting();
+    });
   }
 }
 
