@@ -72,6 +72,9 @@ async function attackPoolHost(attack: string): Promise<void> {
     stderr: "null",
   }).spawn();
   const lines: string[] = [];
+  // Resolved by the reader when the pool's report that the thread is stuck arrives.
+  let reportedStuck!: () => void;
+  const stuckReport = new Promise<void>((resolve) => reportedStuck = resolve);
   const reading = (async () => {
     let text = "";
     for await (const chunk of host.stdout.pipeThrough(new TextDecoderStream())) {
@@ -80,16 +83,12 @@ async function attackPoolHost(attack: string): Promise<void> {
       if (cut < 0) continue;
       lines.push(...text.slice(0, cut).split("\n"));
       text = text.slice(cut + 1);
+      if (lines.some((line) => line.startsWith('{"stuck"'))) reportedStuck();
     }
   })();
   try {
     // The thread attacks from the start of its item on; its time limit (500 ms) ends it.
-    const reports = async () => {
-      while (!lines.some((line) => line.startsWith('{"stuck"'))) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
-    await within(reports(), "the pool to report its attacking thread stuck", 15_000);
+    await within(stuckReport, "the pool to report its attacking thread stuck", 15_000);
     const outcome = JSON.parse(lines.find((line) => line.startsWith('{"outcome"'))!).outcome;
     assert.deepEqual(outcome, { ok: false, reason: "timeout after 500 ms" });
     // Its event loop turned throughout: ticks every 50 ms until the report.
