@@ -150,8 +150,8 @@ function startThread(scope: ThreadScope): void {
       channel = new ThreadChannel(m.channel);
       doorbell = new Doorbell(m.doorbell);
       jobs.onmessage = (event: MessageEvent<ByMessage | { op: "wake" }>) => {
-        // An item sent by message (to wake this thread, or too big for the ring), a skip, or
-        // the pool's watch waking a thread that missed its wake-up.
+        // An item too big for the ring, a skip, or the pool's watch waking a thread that missed
+        // its wake-up (idle threads are otherwise woken on their idle cell, not by message).
         if (event.data.op !== "wake") byMessage.push(event.data);
         if (!running) runWaiting();
       };

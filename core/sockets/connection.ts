@@ -38,7 +38,7 @@ import {
   type MessageStream,
 } from "../transport/mod.ts";
 import { Heartbeat, type HeartbeatSettings } from "./heartbeat.ts";
-import { readRuns, type RunFilter } from "./message_batch.ts";
+import { ACCEPT_ALL, readRuns, type RunFilter } from "./message_batch.ts";
 import { Inbox, MessageRun, type PackedMessage } from "./inbox.ts";
 import { Notifier } from "./notifier.ts";
 import { Outbox } from "./outbox.ts";
@@ -772,8 +772,6 @@ export class Connection {
     if (this.#peerMinor >= 1) this.#heartbeat.start();
   }
 }
-
-const ACCEPT_ALL: RunFilter = () => true;
 
 /** A high-water mark of 0 means "no limit", as in libzmq. */
 function limit(highWaterMark: number): number {

@@ -275,7 +275,17 @@ export function readRuns(batch: MessageBatch, maxMessageSize: number, to: RunHan
   flush();
 }
 
-const ACCEPT_ALL: RunFilter = () => true;
+/**
+ * The {@link RunFilter} that lets every message through (sockets that do
+ * not filter on their first frame).
+ *
+ * @example
+ * ```ts
+ * import { ACCEPT_ALL } from "./message_batch.ts";
+ * ACCEPT_ALL(new Uint8Array(0), 0, 0); // true
+ * ```
+ */
+export const ACCEPT_ALL: RunFilter = () => true;
 
 /**
  * Reads a batch as {@link readRuns} does, handing on each message's frames
