@@ -4,11 +4,15 @@
 // created readable by its owner alone, never written through a symbolic
 // link the other user left (which would overwrite, or create, a file of
 // the robot user's choosing by the other's), and never into a file the
-// other user made (which they would then read).
+// other user made (which they would then read). And the control socket's
+// default place in /tmp, which the other user can take while the robot is
+// not running: a client refuses to ask a socket there that is not its
+// user's or root's.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { zedge } from "../tasks/processes.ts";
-import { robotDir, spawnRobot } from "./helpers.ts";
+import { PYTHON } from "../tasks/helpers.ts";
+import { spawn, zedge } from "../tasks/processes.ts";
+import { CALM, robotDir, spawnRobot } from "./helpers.ts";
 import { type LocalUser, stickyDir, withLocalUser } from "./local_user.ts";
 
 const TALKER = `export default async function main(ctx) {
@@ -176,4 +180,50 @@ logging: { level: info, file: ${log} }
       assert.ok((await Deno.readTextFile(fresh)).length > before);
     })
   );
+});
+
+Deno.test("a control socket another user bound at the default /tmp path is refused, not asked", async () => {
+  await withLocalUser(async (other) => {
+    const dir = await robotDir({ "n.js": CALM });
+    const robot = `zo-${crypto.randomUUID().slice(0, 8)}`;
+    await Deno.writeTextFile(
+      join(dir, "robot.yaml"),
+      `robot: ${robot}\ncomponents:\n  n: { kind: node, module: ./n.js }\n`,
+    );
+    // The robot is not running; the other user answers at its default control path, and would
+    // see what an operator sends there (here: that anything came at all).
+    const path = `/tmp/zedge-${robot}.sock`;
+    const impostor = spawn("setpriv", [
+      `--reuid=${other.uid}`,
+      `--regid=${other.gid}`,
+      "--clear-groups",
+      "--",
+      PYTHON,
+      "-c",
+      `import os, socket
+s = socket.socket(socket.AF_UNIX)
+s.bind(${JSON.stringify(path)})
+os.chmod(${JSON.stringify(path)}, 0o777)
+s.listen()
+print("listening", flush=True)
+c, _ = s.accept()
+print("asked", len(c.recv(64)), flush=True)
+`,
+    ]);
+    try {
+      await impostor.waitFor(/listening/);
+      assert.equal((await Deno.lstat(path)).uid, other.uid);
+      const status = await zedge(["robot", "status", join(dir, "robot.yaml"), "--timeout", "1000"]);
+      assert.equal(status.code, 2, status.stderr);
+      assert.match(
+        status.stderr,
+        new RegExp(`${path} belongs to user ${other.uid}, not to you \\(0\\) or root`),
+      );
+      assert.doesNotMatch(impostor.stdout(), /asked/);
+    } finally {
+      await impostor.stop();
+      await Deno.remove(path).catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
 });
