@@ -21,6 +21,7 @@
  */
 import { configure, getConfig, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
 import type { PipelineLogging } from "../core/pipeline/config.ts";
+import { appendPrivateFile } from "../core/security/private_file.ts";
 import { CliError } from "./errors.ts";
 import { formatPlainRecord, renderMessage } from "./logging.ts";
 
@@ -57,7 +58,7 @@ export async function setupPipelineLogging(
   const sinks: Record<string, Sink> = {
     stderr: (record: LogRecord) => console.error(formatPlainRecord(record)),
   };
-  if (logging.file !== undefined) sinks.file = fileSink(logging.file);
+  if (logging.file !== undefined) sinks.file = await fileSink(logging.file);
   const names = Object.keys(sinks);
   const level = options.flagLevel ?? logging.level ?? "warning";
   const categories = Object.entries(logging.categories ?? {});
@@ -78,10 +79,11 @@ export async function setupPipelineLogging(
   });
 }
 
-function fileSink(path: string): Sink {
+async function fileSink(path: string): Promise<Sink> {
   let file: Deno.FsFile;
   try {
-    file = Deno.openSync(path, { append: true, create: true });
+    // Readable by its owner alone, and never written through a link or into another user's file.
+    file = await appendPrivateFile(path);
   } catch (error) {
     throw new CliError(
       `logging.file: cannot open ${path}: ${error instanceof Error ? error.message : error}`,

@@ -19,7 +19,6 @@
  * @module
  */
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
 import { escapeUntrusted } from "../core/logs/escape.ts";
 import { CliError } from "./errors.ts";
 import type { TopicInfo } from "../robot/live/control_wire.ts";
@@ -72,7 +71,8 @@ export function registerRecord(robot: Command, source: RobotSource): void {
     async (target, _args, flags) => {
       const duration = flags.duration === undefined ? Infinity : Number(flags.duration);
       if (!(duration > 0)) throw new CliError("--duration must be a positive number of seconds", 2);
-      if (existsSync(flags.output) && !flags.force) {
+      // lstat: a link counts as there even when it points nowhere (it is replaced, not followed).
+      if (lstatOrNull(flags.output) !== null && !flags.force) {
         throw new CliError(
           `${flags.output} exists: give another -o, or --force to overwrite it`,
           2,
@@ -85,7 +85,9 @@ export function registerRecord(robot: Command, source: RobotSource): void {
         all.filter((t) => t.schema !== undefined).map((t) => [t.topic, t.schema!]),
       );
       const { RecordingWriter } = await import("../robot/record/mcap_writer.ts");
-      const writer = await RecordingWriter.create(flags.output, { schemas });
+      const writer = await RecordingWriter.create(flags.output, { schemas }).catch((error) => {
+        throw new CliError(`cannot write ${flags.output}: ${(error as Error).message}`);
+      });
       const client = liveClient(target);
       const stop = shutdownSignal();
       const started = performance.now();
@@ -383,5 +385,15 @@ async function play(
     stop.cancel();
     reader.close();
     await client.close();
+  }
+}
+
+/** What is at `path` itself (a symbolic link, not its target), or null when nothing is. */
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
   }
 }

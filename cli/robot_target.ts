@@ -18,6 +18,7 @@
  */
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { escapeUntrusted } from "../core/logs/escape.ts";
 import { readCertificateSync } from "../core/security/certificates.ts";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
@@ -179,6 +180,7 @@ export async function robotTarget(
       robotKey = robotPublicKeyFile(config.security.secretKey);
     }
   }
+  refuseForeignSocket(endpoint);
   const serverKey = flags.curveServerKey ?? robotKey;
   if (serverKey !== undefined && flags.curveSecret === undefined) {
     throw new CliError(
@@ -217,6 +219,34 @@ function robotPublicKeyFile(secretKey: string): string {
       2,
     );
   }
+}
+
+/**
+ * Refuses an ipc control socket in a directory every user may write to (/tmp, where the default
+ * `/tmp/zedge-<robot>.sock` is) when it belongs to another user than this one or root: anyone can
+ * bind that path while the robot is not running (or before it starts), and would then take every
+ * request — a topic published, a service called, a recording's data — and answer in the robot's
+ * name. A socket in a directory of the robot's own (`/run/zedge/`) is the robot's, whoever owns it.
+ */
+function refuseForeignSocket(endpoint: string): void {
+  const parsed = parseEndpoint(endpoint);
+  if (parsed.transport !== "ipc") return;
+  let socket: Deno.FileInfo, dir: Deno.FileInfo, me: number;
+  try {
+    socket = Deno.lstatSync(parsed.path);
+    dir = Deno.statSync(dirname(parsed.path));
+    me = Deno.uid() ?? 0;
+  } catch {
+    return; // Not there yet (the request says so), or no leave to look (a robot's baked flags).
+  }
+  const shared = ((dir.mode ?? 0) & 0o002) !== 0;
+  if (!shared || socket.uid === me || socket.uid === 0) return;
+  throw new CliError(
+    `${parsed.path} belongs to user ${socket.uid}, not to you (${me}) or root, in a directory ` +
+      "every user may write to: another user may have put it there to take the robot's " +
+      "requests; remove it, or give the robot's endpoint with --control",
+    2,
+  );
 }
 
 /**

@@ -63,7 +63,8 @@ export function staysLocal(endpoint: string): boolean {
  * loopback unauthenticated, unless its YAML says `insecure: true` — a
  * control endpoint or gateway without the robot's key (`security.curve`),
  * a status page without a login, a peer named without its key, a Foxglove
- * server at all (its protocol has no authentication). Each
+ * server at all (its protocol has no authentication), the dataflow's tcp
+ * sockets and the log publisher (neither has authentication). Each
  * problem is `[YAML path, message]`, the message naming the key to add.
  *
  * @example
@@ -88,6 +89,9 @@ export function protectedModeProblems(
     | "foxglove"
     | "peers"
     | "peerKeys"
+    | "logs"
+    | "components"
+    | "operator"
   >,
 ): [string[], string][] {
   if (config.insecure) return [];
@@ -99,6 +103,30 @@ export function protectedModeProblems(
     problems.push([
       config.controlIsDefault ? [] : ["control"],
       `${config.control} is beyond loopback with no authentication: add ${key}${unless}`,
+    ]);
+  }
+  // The dataflow has no authentication of its own: what other robots may use goes through the
+  // gateway, which serves CURVE and only what is exported.
+  const dataflow = [
+    config.operator.endpoint,
+    ...config.components.flatMap((c) =>
+      c.kind === "node" ? [c.dataflow.topicsEndpoint, c.dataflow.servicesEndpoint] : []
+    ),
+  ].find((endpoint) => endpoint !== null && !staysLocal(endpoint));
+  if (dataflow !== undefined && dataflow !== null) {
+    problems.push([
+      ["dataflow", "host"],
+      `${dataflow} puts the robot's topics and services beyond loopback with no authentication ` +
+      `(anyone who reaches it may read every topic and call every service): keep the dataflow ` +
+      `on 127.0.0.1 and offer what other robots need through the gateway (gateway.export, with ` +
+      `${key})${unless}`,
+    ]);
+  }
+  if (config.logs !== null && !staysLocal(config.logs)) {
+    problems.push([
+      ["logs"],
+      `${config.logs} publishes the robot's log records beyond loopback with no authentication: ` +
+      `bind it on 127.0.0.1 or ipc (zedge logs tail over ssh)${unless}`,
     ]);
   }
   for (const which of ["topics", "services"] as const) {

@@ -18,6 +18,7 @@
 import { ZedgeError } from "../errors.ts";
 import { dirname, join, resolve } from "node:path";
 import { loadCurveCrypto, z85Decode, z85Encode } from "../zmtp/mod.ts";
+import { createPrivateFile } from "./private_file.ts";
 
 /**
  * A certificate's keys (Z85) and metadata.
@@ -300,21 +301,19 @@ export async function writeCertificatePair(
   await Deno.mkdir(dirname(resolve(base)), { recursive: true });
   const { publicKey, secretKey } = await generateKeyPair();
   const cert = { publicKey, secretKey, metadata: options.metadata ?? {} };
-  // The secret file is created 0600 (and tightened if it existed): the
-  // mode is set before a single key byte is in it.
-  const file = await Deno.open(secretFile, {
-    write: true,
-    create: true,
-    truncate: true,
-    mode: 0o600,
-  });
-  try {
-    await Deno.chmod(secretFile, 0o600);
-    await file.write(new TextEncoder().encode(formatCertificate(cert, "secret")));
-  } finally {
-    file.close();
-  }
-  await Deno.writeTextFile(publicFile, formatCertificate(cert, "public"), { mode: 0o644 });
+  // Both files are new (a --force replaces what was there, never writing through a link another
+  // user left): the secret one 0600 before a single key byte is in it.
+  const write = async (path: string, text: string, mode: number) => {
+    const file = await createPrivateFile(path, { replace: options.force, mode });
+    try {
+      const bytes = new TextEncoder().encode(text);
+      for (let n = 0; n < bytes.length;) n += await file.write(bytes.subarray(n));
+    } finally {
+      file.close();
+    }
+  };
+  await write(secretFile, formatCertificate(cert, "secret"), 0o600);
+  await write(publicFile, formatCertificate(cert, "public"), 0o644);
   return { secretFile, publicFile, publicKey };
 }
 

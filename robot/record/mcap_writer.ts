@@ -32,6 +32,7 @@ import { Log as FOXGLOVE_LOG_SCHEMA } from "@foxglove/schemas/jsonschema.js";
 import zlib from "node:zlib";
 import { Deque } from "../../core/sockets/deque.ts";
 import { VERSION } from "../../core/version.ts";
+import { createPrivateFile } from "../../core/security/private_file.ts";
 import type { TopicSchema } from "../spec.ts";
 import { decodeTopicMessage, type TopicEncoding, topicEncodingOf } from "../dataflow/codec.ts";
 import type { ComponentStateValue } from "../live/hub.ts";
@@ -141,9 +142,13 @@ export class RecordingWriter {
     });
   }
 
-  /** Creates (or truncates) the file at `path` and writes the MCAP header. */
+  /**
+   * Creates the file at `path` (replacing what is there, a symbolic link itself rather than what
+   * it points to) readable by its owner alone, and writes the MCAP header: a recording holds the
+   * robot's data, which its control socket keeps from other local users.
+   */
   static async create(path: string, options: RecordingOptions = {}): Promise<RecordingWriter> {
-    const file = await Deno.open(path, { write: true, create: true, truncate: true });
+    const file = await createPrivateFile(path, { replace: true });
     const recording = new RecordingWriter(file, options);
     try {
       await recording.#writer.start({ profile: "", library: `zedge ${VERSION}` });

@@ -180,6 +180,62 @@ components:
   );
 });
 
+Deno.test("protected mode: a tcp dataflow or log publisher beyond loopback is refused", async () => {
+  // Neither has authentication: on 0.0.0.0 any host of the LAN would read every topic and call
+  // every service (unlock_door included, whatever gateway.export says), or read the log.
+  const nodes = `components:
+  door: { kind: node, module: ./n.ts, provides: [unlock_door], publishes: [odom] }
+  nav: { kind: node, module: ./n.ts, calls: [unlock_door], subscribes: [odom] }
+`;
+  const text = problems(`robot: kitchen-bot
+dataflow: { transport: tcp, host: 0.0.0.0, basePort: 7900 }
+logs: tcp://*:7790
+${nodes}`);
+  assert.match(
+    text,
+    /robot\.yaml:2: dataflow\.host: tcp:\/\/0\.0\.0\.0:79\d\d puts the robot's topics and services beyond loopback with no authentication.*gateway\.export.*\(or insecure: true\)/,
+  );
+  assert.match(
+    text,
+    /robot\.yaml:3: logs: tcp:\/\/\*:7790 publishes the robot's log records beyond loopback with no authentication/,
+  );
+  // Loopback (the default host), ipc, or insecure: true each make it acceptable.
+  assert.equal(
+    problems(`robot: r\ndataflow: { transport: tcp }\nlogs: tcp://127.0.0.1:7790\n${nodes}`),
+    "",
+  );
+  assert.equal(
+    problems(`robot: r\ndataflow: { transport: ipc }\nlogs: ipc:///tmp/r-logs.sock\n${nodes}`),
+    "",
+  );
+  assert.equal(
+    problems(`robot: r
+insecure: true
+dataflow: { transport: tcp, host: 0.0.0.0 }
+logs: tcp://*:7790
+${nodes}`),
+    "",
+  );
+
+  const dir = await robotDir({
+    "n.ts":
+      "export default (ctx) => new Promise((r) => ctx.signal.addEventListener('abort', r));\n",
+  });
+  await Deno.writeTextFile(
+    join(dir, "robot.yaml"),
+    `robot: test-bot
+control: ipc://${dir}/c.sock
+dataflow: { transport: tcp, host: 0.0.0.0, basePort: ${freeTcpPort()} }
+${nodes}`,
+  );
+  for (const command of ["check", "run"]) {
+    const out = await zedge(["robot", command, join(dir, "robot.yaml")]);
+    assert.equal(out.code, 2, `${command}: ${out.stderr}`);
+    assert.match(out.stderr, /robot\.yaml:3: dataflow\.host: tcp:\/\/0\.0\.0\.0:\d+ puts/);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("protected mode: robot check and robot run refuse, naming the key to add", async () => {
   const dir = await robotDir({
     "n.ts":

@@ -1,0 +1,111 @@
+/**
+ * Files zedge writes that hold what other local users must not read (secret
+ * keys, recordings of a robot's data, log files), opened so that another
+ * user cannot redirect the write or read what is written: never through a
+ * symbolic link, never into a file someone else made, and created with the
+ * owner alone able to read them. In a shared directory such as /tmp another
+ * user may name the path first — a link to a file of the writer's (which a
+ * plain `open` with `create` and `truncate` would follow and overwrite), or
+ * a file of their own (which the writer would fill for them to read).
+ *
+ * @example
+ * ```ts
+ * import { createPrivateFile } from "./private_file.ts";
+ * const file = await createPrivateFile("/tmp/zedge-example.mcap", { replace: true });
+ * file.close();
+ * ```
+ * @module
+ */
+
+/**
+ * Creates a new file at `path`, mode `mode` (default 0600), by one
+ * exclusive create (`O_CREAT|O_EXCL`: it fails on anything at the path, a
+ * dangling link included, so nothing is followed). With `replace`, what is
+ * at `path` first goes (a symbolic link itself, not what it points to; a
+ * directory stays, and the create then fails); in a sticky directory
+ * another user's file cannot be removed, and the error says so.
+ *
+ * @example
+ * ```ts
+ * import { createPrivateFile } from "./private_file.ts";
+ * const file = await createPrivateFile("/tmp/zedge-example.key", { replace: true });
+ * file.close();
+ * ```
+ */
+export async function createPrivateFile(
+  path: string,
+  options: { replace?: boolean; mode?: number } = {},
+): Promise<Deno.FsFile> {
+  if (options.replace) {
+    const info = await Deno.lstat(path).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    });
+    if (info !== null && !info.isDirectory) {
+      await Deno.remove(path).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+    }
+  }
+  return await Deno.open(path, { write: true, createNew: true, mode: options.mode ?? 0o600 });
+}
+
+/**
+ * Opens `path` to append to (a log file): created as by
+ * {@link createPrivateFile} when missing; when it exists, only a regular
+ * file of this process's user, reached without a symbolic link (the file
+ * opened is checked to be the one looked at, so a link slipped in between
+ * is caught). Anything else throws `Deno.errors.PermissionDenied` naming
+ * what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { appendPrivateFile } from "./private_file.ts";
+ * const file = await appendPrivateFile("/tmp/zedge-example.log");
+ * file.close();
+ * ```
+ */
+export async function appendPrivateFile(path: string): Promise<Deno.FsFile> {
+  for (let attempt = 0;; attempt++) {
+    let seen: Deno.FileInfo;
+    try {
+      seen = await Deno.lstat(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      try {
+        const file = await createPrivateFile(path);
+        file.close();
+        // Reopened to append: the checks below then hold for the new file too.
+        continue;
+      } catch (created) {
+        // Made by someone else in between: checked as an existing one, once.
+        if (created instanceof Deno.errors.AlreadyExists && attempt === 0) continue;
+        throw created;
+      }
+    }
+    const why = seen.isSymlink
+      ? "is a symbolic link"
+      : !seen.isFile
+      ? "is not a regular file"
+      : seen.uid !== ownUid() && ownUid() !== null
+      ? `is owned by user ${seen.uid}, not this process's user ${ownUid()}`
+      : null;
+    if (why !== null) throw new Deno.errors.PermissionDenied(`${path} ${why}: not written`);
+    const file = await Deno.open(path, { append: true });
+    const opened = await file.stat();
+    if (opened.dev === seen.dev && opened.ino === seen.ino) return file;
+    file.close();
+    if (attempt > 0) {
+      throw new Deno.errors.PermissionDenied(`${path} changed while it was opened: not written`);
+    }
+  }
+}
+
+/** This process's user id, or null where `sys` leave for it is not given. */
+function ownUid(): number | null {
+  try {
+    return Deno.uid();
+  } catch {
+    return null;
+  }
+}
