@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { decode as decodeMsgpack, encode as encodeMsgpack } from "@msgpack/msgpack";
+import { decodeMsgpack, encodeMsgpack } from "../msgpack.ts";
 
 /**
  * Turns a value into one frame and a frame back into a value. `decode` may

@@ -29,7 +29,7 @@
  */
 import { ZedgeError } from "../errors.ts";
 import { getLogger } from "@logtape/logtape";
-import { decode as decodeMsgpack, encode as encodeMsgpack } from "@msgpack/msgpack";
+import { decodeMsgpack, encodeMsgpack } from "../msgpack.ts";
 import { Publisher, Subscriber } from "../sockets/mod.ts";
 import { formatTcpEndpoint } from "../transport/endpoint.ts";
 

@@ -22,7 +22,7 @@
  */
 import { ZedgeError } from "../../core/errors.ts";
 import type { PackedMessage } from "../../core/sockets/inbox.ts";
-import { decode, encode } from "@msgpack/msgpack";
+import { decodeMsgpack, encodeMsgpack } from "../../core/msgpack.ts";
 
 /**
  * How a topic's values are encoded.
@@ -91,7 +91,7 @@ const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
 function encodeValue(value: unknown, encoding: TopicEncoding): Uint8Array {
   switch (encoding) {
     case "msgpack":
-      return encode(value);
+      return encodeMsgpack(value);
     case "json":
       return utf8.encode(JSON.stringify(value));
     case "raw":
@@ -104,7 +104,7 @@ function encodeValue(value: unknown, encoding: TopicEncoding): Uint8Array {
 function decodeValue(bytes: Uint8Array, encoding: TopicEncoding): unknown {
   switch (encoding) {
     case "msgpack":
-      return decode(bytes);
+      return decodeMsgpack(bytes);
     case "json":
       return JSON.parse(fromUtf8.decode(bytes));
     case "raw":
@@ -248,6 +248,12 @@ export class RepeatedText {
 }
 const lastTopic = new RepeatedText();
 const lastSource = new RepeatedText();
+const lastService = new RepeatedText();
+const lastStatus = new RepeatedText();
+
+/** A reply's status frames: the same two on every reply, so made once (only ever copied out). */
+const OK = utf8.encode("ok");
+const ERROR = utf8.encode("error");
 
 const HEADER_VERSION = 1;
 /** Version, encoding, float64 time; the source follows. */
@@ -398,7 +404,7 @@ export function topicEncodingOf(header: Uint8Array): TopicEncoding | undefined {
  * ```
  */
 export function encodeServiceRequest(rid: string, service: string, request: unknown): Uint8Array[] {
-  return [utf8.encode(rid), utf8.encode(service), encode(request)];
+  return [utf8.encode(rid), cachedUtf8(service), encodeMsgpack(request)];
 }
 
 /**
@@ -419,8 +425,8 @@ export function decodeServiceRequest(
   try {
     return {
       rid: fromUtf8.decode(frames[0]),
-      service: fromUtf8.decode(frames[1]),
-      request: decode(frames[2]),
+      service: lastService.decode(frames[1]),
+      request: decodeMsgpack(frames[2]),
     };
   } catch (error) {
     throw new DataflowCodecError(`unreadable service request: ${(error as Error).message}`);
@@ -451,8 +457,8 @@ export type ServiceReply =
  */
 export function encodeServiceReply(reply: ServiceReply): Uint8Array[] {
   return reply.ok
-    ? [utf8.encode(reply.rid), utf8.encode("ok"), encode(reply.value)]
-    : [utf8.encode(reply.rid), utf8.encode("error"), encode(reply.error)];
+    ? [utf8.encode(reply.rid), OK, encodeMsgpack(reply.value)]
+    : [utf8.encode(reply.rid), ERROR, encodeMsgpack(reply.error)];
 }
 
 /**
@@ -470,8 +476,8 @@ export function decodeServiceReply(frames: Uint8Array[]): ServiceReply {
   }
   try {
     const rid = fromUtf8.decode(frames[0]);
-    const status = fromUtf8.decode(frames[1]);
-    const body = decode(frames[2]);
+    const status = lastStatus.decode(frames[1]);
+    const body = decodeMsgpack(frames[2]);
     if (status === "ok") return { rid, ok: true, value: body };
     if (status !== "error") throw new Error(`status '${status}'`);
     const { code, message } = body as { code?: unknown; message?: unknown };

@@ -118,7 +118,10 @@ export interface DiscoverOptions {
 const REMEMBERED_REPLIES = 1000;
 
 interface Pending {
-  resolve: (reply: ServiceReply) => void;
+  /** Settles the attempt: its reply, or null when its time ran out. */
+  resolve: (reply: ServiceReply | null) => void;
+  /** When it times out (performance.now()). */
+  deadline: number;
 }
 
 /** One called service: a DEALER connected to every provider, and the calls awaiting replies. */
@@ -127,6 +130,13 @@ class ServiceLink {
   readonly pending = new Map<string, Pending>();
   readonly connected = new Map<string, string>();
   readonly #changed = new Set<() => void>();
+  /**
+   * One timer for every attempt's deadline, set for the earliest: a timer
+   * set and cleared per call (about 8 µs of a 112 µs call in one thread)
+   * is replaced by one that fires about once per timeout while calls flow.
+   */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
 
   constructor(service: string, providers: { source: string; endpoint: string }[]) {
     // Round robin over the providers that are up: a call kept for one that is
@@ -163,6 +173,47 @@ class ServiceLink {
     } catch {
       // Closed.
     }
+  }
+
+  /**
+   * The reply to the attempt `rid`, or null after `timeoutMs`. The caller
+   * deletes `rid` from {@link pending} once it has its answer.
+   */
+  expectReply(rid: string, timeoutMs: number): Promise<ServiceReply | null> {
+    const deadline = performance.now() + timeoutMs;
+    const reply = new Promise<ServiceReply | null>((resolve) => {
+      this.pending.set(rid, { resolve, deadline });
+    });
+    if (deadline < this.#timerAt) this.#armTimer(deadline);
+    return reply;
+  }
+
+  /** Times out the attempts past their deadline, then waits for the next deadline. */
+  #expire(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [rid, pending] of this.pending) {
+      if (pending.deadline <= now) {
+        this.pending.delete(rid);
+        pending.resolve(null);
+      } else if (pending.deadline < next) next = pending.deadline;
+    }
+    if (next !== Infinity) this.#armTimer(next);
+  }
+
+  #armTimer(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#expire(), Math.max(0, at - performance.now()));
+  }
+
+  /** Stops the deadline timer (the link is closing). */
+  stopTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
   }
 
   /** Resolves once at least `count` providers are connected, or false at the deadline. */
@@ -624,11 +675,7 @@ export class NodeDataflow {
     const { rid, frames, timeoutMs, attempts, signal } = call;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (this.#closed || signal.aborted) throw this.#callGivenUp(service, signal);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const reply = new Promise<ServiceReply | null>((resolve) => {
-        link.pending.set(rid, { resolve });
-        timer = setTimeout(() => resolve(null), timeoutMs);
-      });
+      const reply = link.expectReply(rid, timeoutMs);
       link.dealer.sendTimeout = timeoutMs;
       // The send settles as null or its error, so one left behind by a stop never goes unhandled.
       const sent = link.dealer.send(frames).then(() => null, (error: unknown) => error);
@@ -641,7 +688,6 @@ export class NodeDataflow {
       const answer = failed === "stopped" || sendError !== null
         ? "stopped"
         : await Promise.race([reply, stopped]);
-      clearTimeout(timer);
       link.pending.delete(rid);
       if (sendError !== null && !this.#closed && !signal.aborted) throw sendError;
       if (answer === "stopped") throw this.#callGivenUp(service, signal);
@@ -732,6 +778,7 @@ export class NodeDataflow {
     if (this.#closed) return;
     this.#closed = true;
     for (const link of this.#links.values()) {
+      link.stopTimer();
       for (const pending of link.pending.values()) {
         pending.resolve({ rid: "", ok: false, error: { code: "timeout", message: "stopping" } });
       }

@@ -142,7 +142,22 @@ Deno.test("services: replies, typed errors, timeouts, and discovery with minimum
   let short;
   try { await ctx.discover("plan", { minimumProviders: 3, timeoutMs: 300 }); }
   catch (e) { short = [e.name, e.code]; }
-  await report({ seen, path: ok.path, by: ok.by.startsWith("planner"), errors, short });`),
+  // Calls under way at once keep their own deadlines: the short one gives up on time while the
+  // long one still waits, and the long one is answered after it.
+  const started = performance.now();
+  let briefMs = Infinity;
+  const [long, brief] = await Promise.allSettled([
+    ctx.call("plan", { to: [2, 2], slow: true }, { timeoutMs: 10000 }),
+    ctx.call("plan", { to: [1, 1], slow: true }, { timeoutMs: 300 }).finally(() => {
+      briefMs = performance.now() - started;
+    }),
+  ]);
+  const overlap = {
+    long: long.status === "fulfilled" ? long.value.path : long.reason.message,
+    brief: brief.status === "rejected" ? brief.reason.code : "answered",
+    briefInTime: briefMs < 1500,
+  };
+  await report({ seen, path: ok.path, by: ok.by.startsWith("planner"), errors, short, overlap });`),
   });
   await Deno.writeTextFile(
     join(dir, "robot.yaml"),
@@ -167,6 +182,11 @@ Deno.test("services: replies, typed errors, timeouts, and discovery with minimum
       ["ServiceError", "unknown-service", "caller does not call 'route'"],
     ]);
     assert.deepEqual(result.short, ["ServiceError", "timeout"]);
+    assert.deepEqual(result.overlap, {
+      long: [[0, 0], [2, 2]],
+      brief: "timeout",
+      briefInTime: true,
+    });
   } finally {
     await supervisor.shutdown();
   }
