@@ -101,16 +101,24 @@ export function httpSocketDir(robot: string): string {
 }
 
 /**
- * The Unix socket of one of a robot's guarded servers.
+ * The Unix socket of one of a robot's guarded servers, for its address
+ * (`HOST:PORT`): named with the port, so robots of one name on one machine
+ * (tests, a second instance on another port) keep apart.
  *
  * @example
  * ```ts
  * import { httpSocketPath } from "./http_guard.ts";
- * httpSocketPath("kitchen-bot", "status"); // "/tmp/zedge-kitchen-bot-http/status.sock"
+ * httpSocketPath("kitchen-bot", "status", "0.0.0.0:7800");
+ * // "/tmp/zedge-kitchen-bot-http/status-7800.sock"
  * ```
  */
-export function httpSocketPath(robot: string, server: "status" | "foxglove"): string {
-  return `${httpSocketDir(robot)}/${server}.sock`;
+export function httpSocketPath(
+  robot: string,
+  server: "status" | "foxglove",
+  address: string,
+): string {
+  const port = address.slice(address.lastIndexOf(":") + 1);
+  return `${httpSocketDir(robot)}/${server}-${port}.sock`;
 }
 
 /**
@@ -154,7 +162,7 @@ export class HttpGuard {
   /** In the order they came: the first one sending its head is the oldest. */
   readonly #held = new Set<Held>();
   readonly #perSource = new Map<string, number>();
-  readonly #drops = new DropReport();
+  readonly #drops: DropReport;
   #listener: Deno.TcpListener | null = null;
   #server: Deno.HttpServer<Deno.UnixAddr> | null = null;
   #dir: string | null = null;
@@ -166,6 +174,7 @@ export class HttpGuard {
     this.#hostname = hostname;
     this.#port = port;
     this.#page = page;
+    this.#drops = new DropReport(page);
   }
 
   /** Connections held now (sending their head or handed on). */
@@ -237,7 +246,7 @@ export class HttpGuard {
         !this.#makeRoom(source))
     ) {
       client.close();
-      this.#drops.count(source, "over the cap", this.#page);
+      this.#drops.count(source, "over the cap");
       return;
     }
     try {
@@ -270,7 +279,7 @@ export class HttpGuard {
 
   #drop(held: Held, reason: DropReason): void {
     if (held.closed) return;
-    this.#drops.count(held.source, reason, this.#page);
+    this.#drops.count(held.source, reason);
     this.#release(held);
   }
 
@@ -295,13 +304,15 @@ export class HttpGuard {
     try {
       let size = 0;
       let matched = 0; // bytes of \r\n\r\n seen at the end of what came so far
+      const buffer = new Uint8Array(4096);
       for (;;) {
-        const chunk = new Uint8Array(4096);
-        const n = await held.client.read(chunk);
+        const n = await held.client.read(buffer);
         if (n === null || held.closed) return this.#release(held);
-        head.push(chunk.subarray(0, n));
+        // A copy of what came: a client sending a byte at a time keeps 64 KiB, not 4 KiB a byte.
+        const part = buffer.slice(0, n);
+        head.push(part);
         size += n;
-        matched = headEndMatched(chunk.subarray(0, n), matched);
+        matched = headEndMatched(part, matched);
         if (matched === HEAD_END.length) break;
         if (size > MAX_HEAD_BYTES) return this.#drop(held, "head too long");
       }
@@ -394,21 +405,26 @@ async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
  * the address that lost most and how many others lost some.
  */
 class DropReport {
+  readonly #page: GuardedPage;
   #pending = new Map<string, Map<DropReason, number>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  count(source: string, reason: DropReason, page: GuardedPage): void {
+  constructor(page: GuardedPage) {
+    this.#page = page;
+  }
+
+  count(source: string, reason: DropReason): void {
     const reasons = this.#pending.get(source) ?? new Map<DropReason, number>();
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     this.#pending.set(source, reasons);
-    if (this.#timer === undefined) this.#flush(page);
+    if (this.#timer === undefined) this.#flush();
   }
 
-  #flush(page: GuardedPage): void {
-    if (this.#pending.size === 0) {
-      this.#timer = undefined;
-      return;
-    }
+  /** Logs what is pending; then, unless `last`, waits an interval before the next line. */
+  #flush(last = false): void {
+    this.#timer = undefined;
+    if (this.#pending.size === 0) return;
+    const page = this.#page;
     const total = (reasons: Map<DropReason, number>) =>
       [...reasons.values()].reduce((a, b) => a + b);
     const bySource = [...this.#pending].sort((a, b) => total(b[1]) - total(a[1]));
@@ -431,11 +447,12 @@ class DropReport {
         max: MAX_GUARDED_CONNECTIONS,
       },
     );
-    this.#timer = setTimeout(() => this.#flush(page), DROP_LOG_INTERVAL_MS);
+    if (!last) this.#timer = setTimeout(() => this.#flush(), DROP_LOG_INTERVAL_MS);
   }
 
+  /** Logs what is still pending, and stops. */
   stop(): void {
     clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#flush(true);
   }
 }

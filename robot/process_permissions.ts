@@ -158,8 +158,8 @@ export function robotProcessPermissions(
   // The status page's and Foxglove's servers listen behind their guards on Unix sockets of their
   // own (http_guard.ts), in a directory the supervisor creates.
   const guarded = ([["status", config.status], ["foxglove", config.foxglove]] as const)
-    .filter(([, address]) => address !== null).map(([server]) =>
-      httpSocketPath(config.robot, server)
+    .flatMap(([server, address]) =>
+      address === null ? [] : [httpSocketPath(config.robot, server, address)]
     );
   const guardSockets: ComponentPermissions = guarded.length === 0
     ? { net: [], read: [], write: [], env: [] }

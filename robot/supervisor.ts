@@ -255,14 +255,14 @@ export class Supervisor {
       const server = new StatusServer(this.config.status, this.#observatory, {
         login: this.config.statusLogin,
         latest: live,
-        socketPath: httpSocketPath(this.config.robot, "status"),
+        socketPath: httpSocketPath(this.config.robot, "status", this.config.status),
       });
       await server.start();
       this.#statusServer = server;
     }
     if (this.config.foxglove !== null) {
       this.#foxglove = new FoxgloveServer(this.config.foxglove, live, {
-        socketPath: httpSocketPath(this.config.robot, "foxglove"),
+        socketPath: httpSocketPath(this.config.robot, "foxglove", this.config.foxglove),
       });
       await this.#foxglove.start();
     }

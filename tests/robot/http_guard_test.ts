@@ -3,10 +3,14 @@
 // real `zedge robot run`. Counted in the supervisor's own descriptors (/proc/PID/fd).
 import assert from "node:assert/strict";
 import net from "node:net";
+import { dirname } from "node:path";
+import type { Logger } from "@logtape/logtape";
 import {
   HEAD_DEADLINE_MS,
+  HttpGuard,
   MAX_CONNECTIONS_PER_ADDRESS,
   MAX_GUARDED_CONNECTIONS,
+  MAX_HEAD_BYTES,
 } from "../../robot/http_guard.ts";
 import { CALM, freeTcpPort, rawGet, robotDir, robotYaml, spawnRobot, waitFor } from "./helpers.ts";
 
@@ -125,4 +129,53 @@ Deno.test("status page under a slowloris flood: heads have a deadline, the caps 
     const exit = await running.stop();
     assert.equal(exit.code, 0, running.stderr());
   }
+});
+
+Deno.test("http guard: a head split byte by byte is served, one past 64 KiB is dropped, the socket directory is private", async () => {
+  const lines: string[] = [];
+  const log = { warn: (message: string) => lines.push(message) } as unknown as Logger;
+  const guard = new HttpGuard("127.0.0.1", 0, { page: "test page", log });
+  let socketPath = "";
+  const addr = await guard.start((path) => {
+    socketPath = path;
+    return Deno.serve(
+      { transport: "unix", path, onListen: () => {} },
+      (request) => new Response(new URL(request.url).pathname),
+    );
+  });
+  try {
+    assert.equal((await Deno.stat(dirname(socketPath))).mode! & 0o777, 0o700);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: addr.port });
+    const request = new TextEncoder().encode(
+      "GET /split HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    for (let i = 0; i < request.length; i++) {
+      await conn.write(request.subarray(i, i + 1));
+      if (i % 8 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const answer = await new Response(conn.readable).text();
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, /\/split$/);
+
+    const long = await Deno.connect({ hostname: "127.0.0.1", port: addr.port });
+    const header = new TextEncoder().encode(`GET / HTTP/1.1\r\nX-Long: ${"a".repeat(1024)}\r\n`);
+    let closed = false;
+    try {
+      for (let sent = 0; sent <= MAX_HEAD_BYTES + header.length; sent += header.length) {
+        await long.write(header);
+      }
+      // The guard closed it: the next read ends (or is reset).
+      closed = (await long.read(new Uint8Array(1))) === null;
+    } catch {
+      closed = true;
+    } finally {
+      long.close();
+    }
+    assert.ok(closed);
+    assert.equal(guard.connections, 0);
+    assert.match(lines[0], /test page: dropped \{count\} connection/);
+  } finally {
+    await guard.close();
+  }
+  await assert.rejects(Deno.stat(socketPath), Deno.errors.NotFound);
 });
