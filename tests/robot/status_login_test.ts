@@ -32,8 +32,8 @@ Deno.test("status page without a login: a Host that is a name (DNS rebinding) is
 
 Deno.test("status page with a login: basic auth from the users file or the bearer token", async () => {
   const dir = await tempDir("zedge-status-login-");
-  await Deno.writeTextFile(join(dir, "users"), "# operators\nalice=s3cret\n");
-  await Deno.writeTextFile(join(dir, "token"), "t0ken-for-prometheus\n");
+  await Deno.writeTextFile(join(dir, "users"), "# operators\nalice=s3cret\n", { mode: 0o600 });
+  await Deno.writeTextFile(join(dir, "token"), "t0ken-for-prometheus\n", { mode: 0o600 });
   const server = new StatusServer("127.0.0.1:0", observatory(), {
     login: { users: join(dir, "users"), tokenFile: join(dir, "token") },
   });
