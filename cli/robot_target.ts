@@ -174,7 +174,11 @@ export async function robotTarget(
     // a file where they are not plainly there is loaded, and its problems said, as usual.
     const { peekRobot } = await import("./robot_peek.ts");
     const config = (source.embedded ? null : await peekRobot(yaml ?? "robot.yaml")) ??
-      await source.load(yaml, {}, { checkFiles: false, protectedMode: false });
+      await source.load(yaml, {}, {
+        checkFiles: false,
+        protectedMode: false,
+        checkSecrets: false,
+      });
     endpoint = controlEndpointOf(config);
     if (config.security !== null && parseEndpoint(endpoint).transport === "tcp") {
       robotKey = robotPublicKeyFile(config.security.secretKey);

@@ -40,6 +40,7 @@ import { defaultControlEndpoint, safeEnv } from "./control_endpoint.ts";
 import { DataflowEndpoints } from "./dataflow/endpoints.ts";
 import { codeFiles, derivePermissions, expandAllowLists, publicKeyFiles } from "./grants.ts";
 import { Resolver } from "./resolver.ts";
+import { secretFileProblem } from "./secret_files.ts";
 import { protectedModeProblems } from "./robot_security.ts";
 import { robotFileSchema } from "./schema.ts";
 import type { PipelineRoleSpec, RobotConfig, RobotConfigOptions } from "./spec.ts";
@@ -205,6 +206,17 @@ export function parseRobotConfig(
     topicSchemas: resolver.topicSchemas,
     components,
   };
+  if (options.checkSecrets ?? true) {
+    const secrets: [string[], string | undefined][] = [
+      [["security", "curve", "secretKey"], config.security?.secretKey],
+      [["status", "users"], config.statusLogin?.users],
+      [["status", "tokenFile"], config.statusLogin?.tokenFile],
+    ];
+    for (const [at, path] of secrets) {
+      const problem = path === undefined ? null : secretFileProblem(path);
+      if (problem !== null) doc.problem(at, problem);
+    }
+  }
   if (options.protectedMode ?? true) {
     for (const [at, message] of protectedModeProblems(config)) doc.problem(at, message);
   }

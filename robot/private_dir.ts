@@ -62,7 +62,7 @@ export async function ensurePrivateDir(path: string): Promise<void> {
   }
   const info = await Deno.lstat(path);
   const mode = (info.mode ?? 0) & 0o7777;
-  const octal = `0${mode.toString(8).padStart(3, "0")}`;
+  const octal = octalMode(mode);
   const me = await ownUid(path);
   const why = info.isSymlink
     ? "is a symbolic link"
@@ -81,6 +81,19 @@ export async function ensurePrivateDir(path: string): Promise<void> {
         "remove it, or name another directory",
     );
   }
+}
+
+/**
+ * A file mode as `ls` and `chmod` write it in octal (`0644`).
+ *
+ * @example
+ * ```ts
+ * import { octalMode } from "./private_dir.ts";
+ * octalMode(0o600); // "0600"
+ * ```
+ */
+export function octalMode(mode: number): string {
+  return `0${(mode & 0o7777).toString(8).padStart(3, "0")}`;
 }
 
 /**

@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
 import { denoModuleFiles } from "./deno_graph.ts";
 import type { RobotConfig } from "./spec.ts";
+import { httpSocketDir, httpSocketPath } from "./http_guard.ts";
 import { hostSocketDir, hostSocketPath, SHARED_HOST } from "./supervision/host_process.ts";
 import { ZEDGE_SOURCE, zedgeSourceAt } from "./zedge_source.ts";
 import { NOTIFY_ENV, notifyBindPath, SYSTEMD_NOTIFY_SOCKET } from "./systemd_notify.ts";
@@ -154,6 +155,20 @@ export function robotProcessPermissions(
       config.operator.endpoint ?? undefined,
     ].filter((e): e is string => !!e),
   });
+  // The status page's and Foxglove's servers listen behind their guards on Unix sockets of their
+  // own (http_guard.ts), in a directory the supervisor creates.
+  const guarded = ([["status", config.status], ["foxglove", config.foxglove]] as const)
+    .flatMap(([server, address]) =>
+      address === null ? [] : [httpSocketPath(config.robot, server, address)]
+    );
+  const guardSockets: ComponentPermissions = guarded.length === 0
+    ? { net: [], read: [], write: [], env: [] }
+    : {
+      net: guarded.map((path) => `unix:${path}`),
+      read: [httpSocketDir(config.robot)],
+      write: [httpSocketDir(config.robot)],
+      env: [],
+    };
   // sd_notify under systemd (systemd_notify.ts): its socket, and the robot's sending socket.
   const bind = notifyBindPath(config);
   const notify: ComponentPermissions = {
@@ -183,6 +198,7 @@ export function robotProcessPermissions(
     ...controls,
     gateway,
     dataflowDir,
+    guardSockets,
     notify,
     holders,
     hosts,

@@ -295,6 +295,11 @@ export interface RobotConfigOptions {
   readFile?: (path: string) => string;
   /** Check that module files exist (default true; off inside a compiled binary). */
   checkFiles?: boolean;
+  /**
+   * Refuse secret files other users may read: \`security.curve.secretKey\`,
+   * \`status.users\`, \`status.tokenFile\` (default true; see secret_files.ts).
+   */
+  checkSecrets?: boolean;
   /** Looks up an environment variable (default: `Deno.env.get`, undefined without permission). */
   env?: (name: string) => string | undefined;
   /** The control endpoint to use instead of the file's (`--control`). */

@@ -53,6 +53,7 @@ import { ensurePrivateDir } from "./private_dir.ts";
 import { VERSION } from "../core/version.ts";
 import { taskServersOf } from "./task_servers.ts";
 import { FoxgloveServer } from "./foxglove/server.ts";
+import { httpSocketPath } from "./http_guard.ts";
 import { InprocDirectory } from "./inproc_bridge.ts";
 import { escapeUntrusted } from "../core/logs/escape.ts";
 import { LiveControl } from "./live/control_ops.ts";
@@ -254,12 +255,15 @@ export class Supervisor {
       const server = new StatusServer(this.config.status, this.#observatory, {
         login: this.config.statusLogin,
         latest: live,
+        socketPath: httpSocketPath(this.config.robot, "status", this.config.status),
       });
       await server.start();
       this.#statusServer = server;
     }
     if (this.config.foxglove !== null) {
-      this.#foxglove = new FoxgloveServer(this.config.foxglove, live);
+      this.#foxglove = new FoxgloveServer(this.config.foxglove, live, {
+        socketPath: httpSocketPath(this.config.robot, "foxglove", this.config.foxglove),
+      });
       await this.#foxglove.start();
     }
     // Peer traffic goes through the supervisor (peer_links.ts): bound before nodes dial it.

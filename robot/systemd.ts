@@ -215,6 +215,9 @@ export function systemdUnit(config: RobotConfig, options: SystemdOptions): Syste
     "RuntimeDirectory=zedge",
     "StateDirectory=zedge",
     "WorkingDirectory=/var/lib/zedge",
+    // Whatever the robot writes (journals, recordings under /var/lib/zedge, logs) is its user's
+    // alone; sockets meant for others (the control socket, 0660) are chmod-ed explicitly.
+    "UMask=0077",
     "Environment=NO_COLOR=1",
     ...(fromSource ? [`Environment=DENO_DIR=${denoDir()}`] : []),
     "# Hardening",

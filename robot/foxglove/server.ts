@@ -54,6 +54,7 @@ import {
   type RobotLive,
   STATES_TOPIC,
 } from "../live/hub.ts";
+import { HttpGuard } from "../http_guard.ts";
 import { foxgloveLog, nanoseconds, STATES_SCHEMA } from "./messages.ts";
 import {
   type ClientChannel,
@@ -159,7 +160,8 @@ export class FoxgloveServer {
   readonly #hostname: string;
   readonly #port: number;
   readonly #live: RobotLive;
-  #http: Deno.HttpServer<Deno.NetAddr> | null = null;
+  #guard: HttpGuard | null = null;
+  readonly #socketPath: string | undefined;
   #address: string | null = null;
   readonly #sessionId = String(Date.now());
   readonly #sessions = new Set<ClientSession>();
@@ -174,8 +176,13 @@ export class FoxgloveServer {
   readonly #discovering = new Map<string, () => void>();
   #dropped = 0;
 
-  /** Serves `live` on `address` (`HOST:PORT`, port 0 for any) once started. */
-  constructor(address: string, live: RobotLive) {
+  /**
+   * Serves `live` on `address` (`HOST:PORT`, port 0 for any) once started;
+   * `socketPath` is where the server listens behind its guard (see
+   * http_guard.ts), by default in a temporary directory.
+   */
+  constructor(address: string, live: RobotLive, options: { socketPath?: string } = {}) {
+    this.#socketPath = options.socketPath;
     const parsed = parseEndpoint(`tcp://${address}`);
     if (parsed.transport !== "tcp") throw new TypeError(`'${address}' is not HOST:PORT`);
     this.#hostname = parsed.host;
@@ -200,21 +207,32 @@ export class FoxgloveServer {
     return this.#sessions.size;
   }
 
-  /** Listens, and advertises the log, states, services and the topics with declared schemas. */
+  /**
+   * Listens (behind an {@link HttpGuard}: a deadline for request heads, a
+   * cap on connections), and advertises the log, states, services and the
+   * topics with declared schemas.
+   */
   async start(): Promise<void> {
-    if (this.#http !== null) return;
+    if (this.#guard !== null) return;
     this.#advertiseFixed();
-    const listened = Promise.withResolvers<Deno.NetAddr>();
+    const guard = new HttpGuard(this.#hostname, this.#port, {
+      page: "Foxglove server",
+      log,
+      ...(this.#socketPath === undefined ? {} : { socketPath: this.#socketPath }),
+    });
+    let addr: Deno.NetAddr;
     try {
-      this.#http = Deno.serve({
-        hostname: this.#hostname,
-        port: this.#port,
-        onListen: (addr) => listened.resolve(addr),
-        onError: (error) => {
-          log.warn("foxglove server: {error}", { error });
-          return new Response("internal error\n", { status: 500 });
-        },
-      }, (request) => this.#answer(request));
+      addr = await guard.start((path) =>
+        Deno.serve({
+          transport: "unix",
+          path,
+          onListen: () => {},
+          onError: (error) => {
+            log.warn("foxglove server: {error}", { error });
+            return new Response("internal error\n", { status: 500 });
+          },
+        }, (request) => this.#answer(request))
+      );
     } catch (error) {
       throw new Error(
         `cannot serve Foxglove on ${this.#hostname}:${this.#port}: ${
@@ -223,7 +241,7 @@ export class FoxgloveServer {
         { cause: error },
       );
     }
-    const addr = await listened.promise;
+    this.#guard = guard;
     const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
     this.#address = `${host}:${addr.port}`;
     log.info("Foxglove live view at ws://{address}", { address: this.#address });
@@ -528,7 +546,7 @@ export class FoxgloveServer {
           subscribed = true;
           room ||= session.keepsUp;
         }
-        if (room || !subscribed || !this.#feeds.has(channel) || this.#http === null) {
+        if (room || !subscribed || !this.#feeds.has(channel) || this.#guard === null) {
           clearInterval(check);
           resolve();
         }
@@ -588,9 +606,9 @@ export class FoxgloveServer {
       }
     }
     this.#sessions.clear();
-    const http = this.#http;
-    this.#http = null;
-    await http?.shutdown();
+    const guard = this.#guard;
+    this.#guard = null;
+    await guard?.close();
   }
 }
 

@@ -31,6 +31,7 @@ import { getLogger } from "@logtape/logtape";
 import { parseEndpoint } from "../../core/transport/endpoint.ts";
 import type { StatusLogin } from "../spec.ts";
 import type { RobotObservatory } from "./observatory.ts";
+import { HttpGuard } from "../http_guard.ts";
 import { httpRefusal } from "./http_access.ts";
 import { METRICS_CONTENT_TYPE, robotMetricsText } from "./robot_metrics.ts";
 import { STATUS_PAGE_HTML } from "./status_page.ts";
@@ -130,12 +131,13 @@ export class StatusServer {
   readonly #observatory: RobotObservatory;
   readonly #latest: LatestValues | null;
   readonly #clients = new Set<EventClient>();
-  #server: Deno.HttpServer<Deno.NetAddr> | null = null;
+  #guard: HttpGuard | null = null;
   #address: string | null = null;
   #tick: ReturnType<typeof setInterval> | undefined;
   #changeTimer: ReturnType<typeof setTimeout> | undefined;
   #stopFeeds: (() => void)[] = [];
   readonly #login: StatusLogin | null;
+  readonly #socketPath: string | undefined;
 
   /**
    * Serves `observatory` on `address` (`HOST:PORT`, port 0 for any) once
@@ -146,8 +148,14 @@ export class StatusServer {
   constructor(
     address: string,
     observatory: RobotObservatory,
-    options: { login?: StatusLogin | null; latest?: LatestValues | null } = {},
+    options: {
+      login?: StatusLogin | null;
+      latest?: LatestValues | null;
+      /** Where the page's server listens behind its guard (see http_guard.ts); default a temporary directory. */
+      socketPath?: string;
+    } = {},
   ) {
+    this.#socketPath = options.socketPath;
     this.#login = options.login ?? null;
     this.#latest = options.latest ?? null;
     const parsed = parseEndpoint(`tcp://${address}`);
@@ -162,17 +170,24 @@ export class StatusServer {
     return this.#address;
   }
 
-  /** Listens; throws a {@link StatusPageError} when it cannot. */
+  /**
+   * Listens (behind an {@link HttpGuard}: a deadline for request heads, a
+   * cap on connections); throws a {@link StatusPageError} when it cannot.
+   */
   async start(): Promise<void> {
-    if (this.#server !== null) return;
-    let listening!: (addr: Deno.NetAddr) => void;
-    const listened = new Promise<Deno.NetAddr>((resolve) => listening = resolve);
+    if (this.#guard !== null) return;
+    const guard = new HttpGuard(this.#hostname, this.#port, {
+      page: "status page",
+      log,
+      ...(this.#socketPath === undefined ? {} : { socketPath: this.#socketPath }),
+    });
+    let addr: Deno.NetAddr;
     try {
-      this.#server = this.#listen(listening);
+      addr = await guard.start((path) => this.#serve(path));
     } catch (error) {
       throw new StatusPageError(`${this.#hostname}:${this.#port}`, error);
     }
-    const addr = await listened;
+    this.#guard = guard;
     const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
     this.#address = `${host}:${addr.port}`;
     this.#stopFeeds = [
@@ -182,11 +197,12 @@ export class StatusServer {
     log.info("status page at http://{address}/", { address: this.#address });
   }
 
-  #listen(listening: (addr: Deno.NetAddr) => void): Deno.HttpServer<Deno.NetAddr> {
+  /** The page's server, on the guard's private Unix socket `path`. */
+  #serve(path: string): Deno.HttpServer<Deno.UnixAddr> {
     return Deno.serve({
-      hostname: this.#hostname,
-      port: this.#port,
-      onListen: (addr) => listening(addr),
+      transport: "unix",
+      path,
+      onListen: () => {},
       onError: (error) => {
         log.warn("status page: {error}", { error });
         return new Response("internal error\n", { status: 500 });
@@ -335,9 +351,9 @@ export class StatusServer {
     for (const stop of this.#stopFeeds.splice(0)) stop();
     for (const client of [...this.#clients]) client.close();
     this.#stopTicking();
-    const server = this.#server;
-    this.#server = null;
-    if (server !== null) await server.shutdown();
+    const guard = this.#guard;
+    this.#guard = null;
+    await guard?.close();
   }
 }
 

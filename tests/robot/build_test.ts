@@ -208,6 +208,7 @@ Deno.test("robot systemd: the unit passes systemd-analyze verify, with the binar
       "TimeoutStopSec=5",
       "RuntimeDirectory=zedge",
       "StateDirectory=zedge",
+      "UMask=0077",
       "NoNewPrivileges=yes",
       "ProtectSystem=strict",
       "ProtectHome=yes",

@@ -32,6 +32,44 @@ export async function robotDir(
   return dir;
 }
 
+/**
+ * `GET path` on a new connection to `address` (`HOST:PORT`), written by hand: the Host header is
+ * what `headers.host` says (fetch would set it from the URL). Resolves with the status and body.
+ */
+export async function rawGet(
+  address: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const colon = address.lastIndexOf(":");
+  const conn = await Deno.connect({
+    hostname: address.slice(0, colon),
+    port: Number(address.slice(colon + 1)),
+  });
+  const lines = [
+    `GET ${path} HTTP/1.1`,
+    `Host: ${headers.host ?? address}`,
+    ...Object.entries(headers).filter(([k]) => k !== "host").map(([k, v]) => `${k}: ${v}`),
+    "Connection: close",
+    "",
+    "",
+  ];
+  let text = "";
+  try {
+    await conn.write(new TextEncoder().encode(lines.join("\r\n")));
+    const decoder = new TextDecoder();
+    const buffer = new Uint8Array(65536);
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += decoder.decode(buffer.subarray(0, n), { stream: true });
+    }
+  } finally {
+    conn.close();
+  }
+  return { status: Number(text.split(" ")[1]), body: text.slice(text.indexOf("\r\n\r\n") + 4) };
+}
+
 /** A robot YAML naming `robot` with the given components block (indented YAML). */
 export function robotYaml(components: string, extra = ""): string {
   return `robot: test-bot\n${extra}components:\n${components}`;

@@ -7,32 +7,14 @@ import { join } from "node:path";
 import { RobotObservatory } from "../../robot/observe/observatory.ts";
 import { StatusServer } from "../../robot/observe/status_server.ts";
 import { tempDir } from "../core/helpers.ts";
+import { rawGet } from "./helpers.ts";
 
 const observatory = () =>
   new RobotObservatory(() => ({ robot: "r", pid: Deno.pid, uptimeMs: 0, components: [] }));
 
 async function get(address: string, headers: Record<string, string> = {}) {
   // fetch sets Host from the URL: a raw request says what a rebinding page's browser would.
-  const [hostname, port] = [address.slice(0, address.lastIndexOf(":")), address.split(":").at(-1)];
-  const conn = await Deno.connect({ hostname, port: Number(port) });
-  const lines = [
-    "GET /status.json HTTP/1.1",
-    `Host: ${headers.host ?? address}`,
-    ...Object.entries(headers).filter(([k]) => k !== "host").map(([k, v]) => `${k}: ${v}`),
-    "Connection: close",
-    "",
-    "",
-  ];
-  await conn.write(new TextEncoder().encode(lines.join("\r\n")));
-  let text = "";
-  const buffer = new Uint8Array(4096);
-  for (;;) {
-    const n = await conn.read(buffer);
-    if (n === null) break;
-    text += new TextDecoder().decode(buffer.subarray(0, n));
-  }
-  conn.close();
-  return Number(text.split(" ")[1]);
+  return (await rawGet(address, "/status.json", headers)).status;
 }
 
 Deno.test("status page without a login: a Host that is a name (DNS rebinding) is refused", async () => {
@@ -50,8 +32,8 @@ Deno.test("status page without a login: a Host that is a name (DNS rebinding) is
 
 Deno.test("status page with a login: basic auth from the users file or the bearer token", async () => {
   const dir = await tempDir("zedge-status-login-");
-  await Deno.writeTextFile(join(dir, "users"), "# operators\nalice=s3cret\n");
-  await Deno.writeTextFile(join(dir, "token"), "t0ken-for-prometheus\n");
+  await Deno.writeTextFile(join(dir, "users"), "# operators\nalice=s3cret\n", { mode: 0o600 });
+  await Deno.writeTextFile(join(dir, "token"), "t0ken-for-prometheus\n", { mode: 0o600 });
   const server = new StatusServer("127.0.0.1:0", observatory(), {
     login: { users: join(dir, "users"), tokenFile: join(dir, "token") },
   });
