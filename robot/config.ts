@@ -212,6 +212,14 @@ export function parseRobotConfig(
       [["status", "users"], config.statusLogin?.users],
       [["status", "tokenFile"], config.statusLogin?.tokenFile],
     ];
+    // A component's own secret keys too (`security.curve` or an endpoint's), each file once.
+    for (const component of components) {
+      const keys = new Set<string>();
+      for (const curve of Object.values(component.curve)) {
+        if (curve.secretKey !== undefined) keys.add(curve.secretKey);
+      }
+      for (const key of keys) secrets.push([["components", component.name, "security"], key]);
+    }
     for (const [at, path] of secrets) {
       const problem = path === undefined ? null : secretFileProblem(path);
       if (problem !== null) doc.problem(at, problem);

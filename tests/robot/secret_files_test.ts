@@ -65,3 +65,32 @@ Deno.test("secretFileProblem: a missing file is not its business, a 0600 one pas
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a component's own secret key open to other users is refused too, naming the component", async () => {
+  const dir = await robotDir({
+    "calm.ts": CALM,
+    "robot.yaml": robotYaml(
+      "  calm:\n    kind: node\n    module: ./calm.ts\n" +
+        '    bind: { api: "tcp://127.0.0.1:47811" }\n' +
+        "    security: { curve: { secretKey: keys/calm.key } }\n",
+    ),
+  });
+  await writeCertificatePair(join(dir, "keys", "calm"));
+  const yaml = join(dir, "robot.yaml");
+  const key = join(dir, "keys", "calm.key");
+  try {
+    assert.equal((await zedge(["robot", "check", yaml])).code, 0, "0600: accepted");
+    await Deno.chmod(key, 0o644);
+    const refused = await zedge(["robot", "check", yaml]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(
+      refused.stderr.trim(),
+      new RegExp(
+        `^zedge: ${yaml}:\\d+: components\\.calm\\.security: ${key} is open to other users ` +
+          `\\(mode 0644\\); a secret must be readable by its owner only: chmod 600 ${key}$`,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
