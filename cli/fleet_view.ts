@@ -123,6 +123,7 @@ export async function serveFleetView(
       2,
     );
   }
+  const { secretFileProblem } = await import("../robot/secret_files.ts");
   for (const file of [login?.users, login?.tokenFile]) {
     if (file === undefined) continue;
     try {
@@ -130,6 +131,9 @@ export async function serveFleetView(
     } catch (error) {
       throw new CliError(`cannot read the login file ${file}: ${(error as Error).message}`, 2);
     }
+    // As the robot's own status page: a login others can read is no login.
+    const problem = secretFileProblem(file);
+    if (problem !== null) throw new CliError(problem, 2);
   }
   const { httpRefusal } = await import("../robot/observe/http_access.ts");
   const { getLogger } = await import("@logtape/logtape");
@@ -140,33 +144,42 @@ export async function serveFleetView(
   };
   const { METRICS_CONTENT_TYPE } = await import("../robot/observe/robot_metrics.ts");
   const { formatPrometheusText } = await import("../robot/observe/prometheus_text.ts");
-  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    hostname: host,
-    port,
-    signal,
-    onListen: (address) => resolve(address as Deno.NetAddr),
-  }, async (request) => {
-    const refused = await httpRefusal(request, login, page);
-    if (refused !== null) return refused;
-    const path = new URL(request.url).pathname;
-    if (request.method !== "GET") return new Response("GET only\n", { status: 405 });
-    if (path === "/metrics") {
-      const text = formatPrometheusText(await fleetMetricFamilies(await robotViews(fleet)));
-      return new Response(text, { headers: { "content-type": METRICS_CONTENT_TYPE } });
-    }
-    if (path === "/status.json") {
-      const robots = (await fleetStatus(fleet)).map(({ status: _, ...line }) => line);
-      return Response.json({ fleet: fleet.name, robots });
-    }
-    if (path === "/") {
-      const table = formatFleetStatus(fleet.name, await fleetStatus(fleet));
-      return new Response(pageOf(fleet, table), {
-        headers: { "content-type": "text/html; charset=utf-8" },
-      });
-    }
-    return new Response("not found\n", { status: 404 });
+  const { HttpGuard } = await import("../robot/http_guard.ts");
+  // Behind the robots' guard: a deadline for request heads and a cap on connections, so a
+  // slow or flooding client cannot hold the view's descriptors (see robot/http_guard.ts).
+  const guard = new HttpGuard(host, port, page);
+  const serve = (path: string) =>
+    Deno.serve({ transport: "unix", path, signal, onListen: () => {} }, async (request) => {
+      const refused = await httpRefusal(request, login, page);
+      if (refused !== null) return refused;
+      const path = new URL(request.url).pathname;
+      if (request.method !== "GET") return new Response("GET only\n", { status: 405 });
+      if (path === "/metrics") {
+        const text = formatPrometheusText(await fleetMetricFamilies(await robotViews(fleet)));
+        return new Response(text, { headers: { "content-type": METRICS_CONTENT_TYPE } });
+      }
+      if (path === "/status.json") {
+        const robots = (await fleetStatus(fleet)).map(({ status: _, ...line }) => line);
+        return Response.json({ fleet: fleet.name, robots });
+      }
+      if (path === "/") {
+        const table = formatFleetStatus(fleet.name, await fleetStatus(fleet));
+        return new Response(pageOf(fleet, table), {
+          headers: { "content-type": "text/html; charset=utf-8" },
+        });
+      }
+      return new Response("not found\n", { status: 404 });
+    });
+  let address: Deno.NetAddr;
+  try {
+    address = await guard.start(serve);
+  } catch (error) {
+    throw new CliError(`--listen ${listen}: ${(error as Error).message}`, 1);
+  }
+  const finished = new Promise<void>((resolve) => {
+    const stop = () => guard.close().then(resolve, resolve);
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
   });
-  const address = await listening;
-  return { hostname: address.hostname, port: address.port, finished: server.finished };
+  return { hostname: address.hostname, port: address.port, finished };
 }

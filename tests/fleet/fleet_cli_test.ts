@@ -276,7 +276,7 @@ Deno.test("zedge fleet: status, rolling restart with a failure budget and the fl
     assert.match(await rawGet(port, `127.0.0.1:${port}`), /^HTTP\/1\.1 200/);
 
     // With a login it may listen beyond loopback; nothing is served without the token.
-    await Deno.writeTextFile(join(dir, "token"), "s3cret\n");
+    await Deno.writeTextFile(join(dir, "token"), "s3cret\n", { mode: 0o600 });
     const loginPort = freeTcpPort();
     guarded = spawn(
       Deno.execPath(),
