@@ -195,12 +195,16 @@ export class SupervisedComponent {
     const releasing = this.#releasing;
     if (releasing !== null) {
       // Its previous instance still holds its threads, memory and ports: never two at once.
-      this.#setState(
-        "backoff",
-        `its previous instance (pid ${releasing.pid}) has not exited yet: not started again until it has`,
-      );
+      // Why it ended stays the reason shown (the wait is said beside it): an operator who asks
+      // after the restart learns why there was one, not that an exit took a while.
+      const reason = this.lastError;
+      const waiting =
+        `its previous instance (pid ${releasing.pid}) has not exited yet: not started again until it has`;
+      this.#setState("backoff", reason === null ? waiting : `${reason} (${waiting})`);
       releasing.released.then(() => {
-        if (this.#wanted && this.#releasing === null && !this.#running()) this.#launch();
+        if (!this.#wanted || this.#releasing !== null || this.#running()) return;
+        this.lastError = reason;
+        this.#launch();
       });
       return;
     }
