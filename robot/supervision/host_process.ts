@@ -440,6 +440,21 @@ export class HostProcess {
     });
   }
 
+  /**
+   * Whether the host process is stopped (SIGSTOP, SIGTSTP, or held by a debugger), from
+   * /proc: its silence is then no busy loop of its components. False where /proc cannot say.
+   */
+  get stopped(): boolean {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${this.pid}/stat`);
+      // The state follows the command name, which is in parentheses and may hold any byte.
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      return state === "T" || state === "t";
+    } catch {
+      return false;
+    }
+  }
+
   /** Whether it may still take components (not killed, not exited). */
   get alive(): boolean {
     return !this.#killed && !this.#exited && this.#residentOverMb === null;

@@ -314,11 +314,17 @@ export class SupervisedComponent {
       ? this.spec.heartbeatTimeoutMs
       : this.#settings.loadTimeoutMs;
     if (silent > limit) {
-      // Its thread cannot be stopped but with its process.
-      this.#stuck = `was silent for ${Math.round(silent)} ms`;
+      // Its thread cannot be stopped but with its process. A host stopped by a signal (or a
+      // debugger) is said to be: an operator looks for a busy loop that is not there otherwise.
+      const host = this.#host;
+      const why = host?.stopped ? `its host process (pid ${host.pid}) is stopped` : null;
+      const ms = Math.round(silent);
+      this.#stuck = why === null ? `was silent for ${ms} ms` : `was silent for ${ms} ms: ${why}`;
       this.#ended(
         "crash",
-        `silent for ${Math.round(silent)} ms (busy loop or deadlock?): terminated and replaced`,
+        why === null
+          ? `silent for ${ms} ms (busy loop or deadlock?): terminated and replaced`
+          : `silent for ${ms} ms: ${why} (SIGSTOP, or a debugger): killed and replaced`,
       );
     }
   }

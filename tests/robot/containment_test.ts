@@ -297,6 +297,59 @@ Deno.test("a busy loop in the shared host: the host is killed, its siblings come
   assert.deepEqual(hostPids(), []);
 });
 
+Deno.test("hosts paused with SIGSTOP: killed and replaced, said to be stopped, never back after SIGCONT", async () => {
+  const port = await freeTcpPort();
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  own: { kind: node, module: ./own.ts, isolation: process, heartbeatTimeoutMs: 1000, bind: "tcp://127.0.0.1:${port}" }
+  shared: { kind: node, module: ./calm.ts, heartbeatTimeoutMs: 1000 }
+`,
+    ),
+    // Holds its port while it runs: a second instance beside a stale one could not bind it.
+    "own.ts": `export default async function main(ctx) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: ${port} });
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+  listener.close();
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  const paused: number[] = [];
+  try {
+    await waitForState(supervisor, "own", "running");
+    await waitForState(supervisor, "shared", "running");
+    await waitFor(
+      () => hostPids(["own"]).length === 1 && hostPids([".shared"]).length === 1,
+      "own's host and the shared host",
+    );
+    paused.push(...hostPids(["own"]), ...hostPids([".shared"]));
+    for (const pid of paused) Deno.kill(pid, "SIGSTOP");
+    const own = await waitForState(supervisor, "own", "running", (c) => c.restarts === 1);
+    assert.match(
+      own.lastError ?? "",
+      new RegExp(`^silent for \\d+ ms: its host process \\(pid ${paused[0]}\\) is stopped`),
+    );
+    const shared = await waitForState(supervisor, "shared", "running", (c) => c.restarts === 1);
+    assert.match(
+      shared.lastError ?? "",
+      new RegExp(`its host process \\(pid ${paused[1]}\\) is stopped`),
+    );
+    // The stopped hosts were killed (reaped: no CPU time left), not left to wake up on SIGCONT
+    // beside their replacements.
+    await waitFor(() => paused.every((pid) => cpuTicks(pid) === null), "the stopped hosts reaped");
+    assert.equal(hostPids(["own"]).length, 1, "one host of own");
+    assert.ok(!portFree(port), "own's replacement holds its port");
+    assert.deepEqual(
+      [componentOf(supervisor, "own").restarts, componentOf(supervisor, "shared").restarts],
+      [1, 1],
+    );
+  } finally {
+    // Kills what is left through the supervisor's own handles (a stopped process dies too).
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
 Deno.test("a host's end names the component with a clear lead in heap, and only that", () => {
   const mb = 2 ** 20;
   const oom = { success: false, code: 133, signal: null } as const;
