@@ -102,3 +102,18 @@ export function peerLinkEndpoints(
   const base = `inproc://zedge/${robot}/peers/${peer}`;
   return { control: `${base}/control`, topics: `${base}/topics`, services: `${base}/services` };
 }
+
+/**
+ * How long a relay of calls (a peer link, a gateway) waits to hand a call on when no provider
+ * is reachable before it drops it: as long as a call waits by default (`ctx.call`'s 5 s). A
+ * relay cannot know its caller's own timeout, and a call held without end (a partition, a
+ * provider down) ran long after its caller gave up, once the way was back; the caller's retry,
+ * with the same request id, is handed on afresh.
+ *
+ * @example
+ * ```ts
+ * import { CALL_RELAY_HOLD_MS } from "./dataflow_spec.ts";
+ * console.log(CALL_RELAY_HOLD_MS); // 5000
+ * ```
+ */
+export const CALL_RELAY_HOLD_MS = 5000;

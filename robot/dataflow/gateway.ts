@@ -31,7 +31,7 @@ import { curveServerOptions } from "../../core/security/curve_config.ts";
 import { Dealer, Router, XPublisher, XSubscriber } from "../../core/sockets/mod.ts";
 import type { SecurityOptions } from "../../core/sockets/options.ts";
 import type { NodeSpec, RobotConfig } from "../spec.ts";
-import type { RobotDirectory } from "./dataflow_spec.ts";
+import { CALL_RELAY_HOLD_MS, type RobotDirectory } from "./dataflow_spec.ts";
 
 export type { RobotDirectory } from "./dataflow_spec.ts";
 import { decodeServiceRequest, encodeServiceReply } from "./codec.ts";
@@ -159,7 +159,9 @@ export class DataflowGateway {
           if (!exported.services.includes(service)) continue;
           let dealer = this.#dealers.get(service);
           if (dealer === undefined) {
-            dealer = new Dealer({ linger: 0, immediate: true });
+            // A call no provider takes in time is dropped, not run once one is back (restarted,
+            // resumed) long after its caller gave up.
+            dealer = new Dealer({ linger: 0, immediate: true, sendTimeout: CALL_RELAY_HOLD_MS });
             this.#dealers.set(service, dealer);
             this.#relayReplies(dealer);
           }

@@ -32,7 +32,7 @@ import { reachableEndpoint } from "../../core/transport/endpoint.ts";
 import { controlRequest, type ControlRequestOptions } from "../control.ts";
 import type { RobotConfig } from "../spec.ts";
 import { decodeServiceRequest } from "./codec.ts";
-import { peerLinkEndpoints, type RobotDirectory } from "./dataflow_spec.ts";
+import { CALL_RELAY_HOLD_MS, peerLinkEndpoints, type RobotDirectory } from "./dataflow_spec.ts";
 
 /**
  * The links to a peer's gateway cross the network: a silent partition (packets dropped, no
@@ -97,7 +97,15 @@ class PeerLink {
     this.#xpub = new XPublisher({ linger: 0 });
     this.#xsub = new XSubscriber({ linger: 0, ...ACROSS_HOSTS, ...this.#security() });
     this.#services = new Router({ linger: 0 });
-    this.#dealer = new Dealer({ linger: 0, immediate: true, ...ACROSS_HOSTS, ...this.#security() });
+    // A call the peer's gateway does not take in time (a partition, the peer restarting) is
+    // dropped: held, it ran on the peer when the network healed, long after its caller gave up.
+    this.#dealer = new Dealer({
+      linger: 0,
+      immediate: true,
+      sendTimeout: CALL_RELAY_HOLD_MS,
+      ...ACROSS_HOSTS,
+      ...this.#security(),
+    });
     this.#sockets.push(this.#router, this.#xpub, this.#xsub, this.#services, this.#dealer);
     await this.#router.bind(this.#ends.control);
     await this.#xpub.bind(this.#ends.topics);
