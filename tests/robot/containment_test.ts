@@ -9,6 +9,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { controlRequest, type RobotStatus } from "../../robot/control.ts";
 import { hostEndReasons } from "../../robot/supervision/host_process.ts";
+import { Dealer } from "../../mod.ts";
+import { decodeServiceReply, encodeServiceRequest } from "../../robot/dataflow/codec.ts";
+import { CALL_RELAY_HOLD_MS } from "../../robot/dataflow/dataflow_spec.ts";
 import { loadPipelineConfig } from "../../core/pipeline/config.ts";
 import { collectorFromConfig, distributorFromConfig } from "../../core/pipeline/roles.ts";
 import {
@@ -345,6 +348,52 @@ Deno.test("hosts paused with SIGSTOP: killed and replaced, said to be stopped, n
     );
   } finally {
     // Kills what is left through the supervisor's own handles (a stopped process dies too).
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a call through the gateway while its provider's host is paused and replaced does not run late", async () => {
+  const services = freeTcpPort();
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  prov: { kind: node, module: ./prov.ts, provides: [ping], isolation: process, heartbeatTimeoutMs: 1000 }
+`,
+      `gateway: { services: "tcp://127.0.0.1:${services}", export: { services: [ping] } }\n`,
+    ),
+    "prov.ts": `export default async function main(ctx) {
+  ctx.provide("ping", (request) => ({ pong: request }));
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+}\n`,
+  });
+  // Restarted only after longer than a relay holds a call: the call made meanwhile is
+  // either dropped, or run once the provider is back, long after its caller gave up.
+  const supervisor = await startRobot(dir, { backoffInitialMs: CALL_RELAY_HOLD_MS + 1500 });
+  const caller = new Dealer({ linger: 0, receiveTimeout: 20_000 });
+  const call = (rid: string) => caller.send(encodeServiceRequest(rid, "ping", rid));
+  const reply = async () => decodeServiceReply(await caller.receive());
+  try {
+    caller.connect(`tcp://127.0.0.1:${services}`);
+    await waitForState(supervisor, "prov", "running");
+    await call("before");
+    assert.equal((await reply()).rid, "before");
+    await waitFor(() => hostPids(["prov"]).length === 1, "prov's host");
+    Deno.kill(hostPids(["prov"])[0], "SIGSTOP");
+    await waitForState(supervisor, "prov", "backoff");
+    await call("while-away");
+    const back = await waitForState(supervisor, "prov", "running", (c) => c.restarts === 1);
+    assert.match(back.lastError ?? "", /is stopped/);
+    // One provider, served in order: a call held by the gateway is answered before this one.
+    await call("after");
+    const answered: string[] = [];
+    while (answered.at(-1) !== "after") answered.push((await reply()).rid);
+    assert.deepEqual(
+      answered,
+      ["after"],
+      "the call made while prov was away ran when it came back",
+    );
+  } finally {
+    await caller.close();
     await supervisor.shutdown();
   }
   assert.deepEqual(hostPids(), []);
