@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { controlRequest, type RobotStatus } from "../../robot/control.ts";
-import { hostEndReasons } from "../../robot/supervision/host_process.ts";
+import { hostEndReasons, hostSocketDir } from "../../robot/supervision/host_process.ts";
 import { Dealer } from "../../mod.ts";
 import { decodeServiceReply, encodeServiceRequest } from "../../robot/dataflow/codec.ts";
 import { CALL_RELAY_HOLD_MS } from "../../robot/dataflow/dataflow_spec.ts";
@@ -394,6 +394,37 @@ Deno.test("a call through the gateway while its provider's host is paused and re
     );
   } finally {
     await caller.close();
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a host restarts after /tmp's cleaner removed the robot's empty host directory", async () => {
+  // A robot name of its own: the directory is per robot name, on the whole machine.
+  const robot = `vanish-${Deno.pid}`;
+  const dir = await robotDir({
+    "robot.yaml":
+      `robot: ${robot}\ncomponents:\n  own: { kind: node, module: ./calm.ts, isolation: process }\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  try {
+    await waitForState(supervisor, "own", "running");
+    await waitFor(() => hostPids(["own"]).length === 1, "own's host");
+    // Empty while the host runs (its socket's path is unlinked once dialled): a cleaner of
+    // /tmp's old empty directories removes it.
+    Deno.removeSync(hostSocketDir(robot));
+    Deno.kill(hostPids(["own"])[0], "SIGKILL");
+    await waitFor(() => {
+      const own = componentOf(supervisor, "own");
+      return own.state === "failed" || (own.state === "running" && own.restarts === 1);
+    }, "own to be back, or failed");
+    const own = componentOf(supervisor, "own");
+    assert.equal(own.state, "running", `own: ${own.lastError}`);
+    assert.match(own.lastError ?? "", /killed \(SIGKILL\)/);
+    const info = Deno.statSync(hostSocketDir(robot));
+    assert.equal((info.mode ?? 0) & 0o777, 0o700);
+  } finally {
     await supervisor.shutdown();
   }
   assert.deepEqual(hostPids(), []);
