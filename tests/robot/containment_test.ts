@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { controlRequest, type RobotStatus } from "../../robot/control.ts";
 import { hostEndReasons, hostSocketDir } from "../../robot/supervision/host_process.ts";
+import { loadRobotConfig } from "../../robot/config.ts";
+import { Supervisor } from "../../robot/supervisor.ts";
 import { Dealer } from "../../mod.ts";
 import { decodeServiceReply, encodeServiceRequest } from "../../robot/dataflow/codec.ts";
 import { CALL_RELAY_HOLD_MS } from "../../robot/dataflow/dataflow_spec.ts";
@@ -348,6 +350,40 @@ Deno.test("hosts paused with SIGSTOP: killed and replaced, said to be stopped, n
     );
   } finally {
     // Kills what is left through the supervisor's own handles (a stopped process dies too).
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a host paused while its component loads is killed after the heartbeat timeout, not the load timeout", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      "  slow: { kind: node, module: ./slow.ts, isolation: process, heartbeatTimeoutMs: 1000, restart: never }\n",
+    ),
+    // Loads for a minute: a slow robot may take that long, so only a stopped host says more.
+    "slow.ts": `await new Promise((resolve) => setTimeout(resolve, 60_000));
+export default () => new Promise(() => {});\n`,
+  });
+  const config = await loadRobotConfig(join(dir, "robot.yaml"));
+  const supervisor = new Supervisor(config, {
+    control: false,
+    onLog: () => {},
+    loadTimeoutMs: 60_000,
+  });
+  const started = supervisor.start();
+  try {
+    await waitFor(() => hostPids(["slow"]).length === 1, "slow's host");
+    await waitForState(supervisor, "slow", "starting");
+    const [host] = hostPids(["slow"]);
+    Deno.kill(host, "SIGSTOP");
+    const stoppedAt = performance.now();
+    const slow = await waitForState(supervisor, "slow", "failed", () => true, 15_000);
+    assert.match(slow.lastError ?? "", new RegExp(`its host process \\(pid ${host}\\) is stopped`));
+    const tookMs = performance.now() - stoppedAt;
+    assert.ok(tookMs < 5000, `noticed ${Math.round(tookMs)} ms after the stop`);
+    await waitFor(() => cpuTicks(host) === null, "the stopped host reaped");
+    await started;
+  } finally {
     await supervisor.shutdown();
   }
   assert.deepEqual(hostPids(), []);
