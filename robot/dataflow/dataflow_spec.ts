@@ -117,3 +117,18 @@ export function peerLinkEndpoints(
  * ```
  */
 export const CALL_RELAY_HOLD_MS = 5000;
+
+/**
+ * The ZMTP heartbeats of the sockets that cross to other robots (the peer links and the gateway):
+ * a PING every second, a connection silent for 3 s after one is closed. Over a silent partition
+ * TCP alone keeps a dead connection for minutes (a peer link's, until its next retransmission
+ * after the heal; a gateway's to a peer that vanished, about 15 minutes, queueing its exported
+ * messages all along).
+ *
+ * @example
+ * ```ts
+ * import { HEARTBEAT_ACROSS_HOSTS } from "./dataflow_spec.ts";
+ * console.log(HEARTBEAT_ACROSS_HOSTS.heartbeatTimeout); // 3000
+ * ```
+ */
+export const HEARTBEAT_ACROSS_HOSTS = { heartbeatInterval: 1000, heartbeatTimeout: 3000 } as const;

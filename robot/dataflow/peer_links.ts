@@ -32,7 +32,12 @@ import { reachableEndpoint } from "../../core/transport/endpoint.ts";
 import { controlRequest, type ControlRequestOptions } from "../control.ts";
 import type { RobotConfig } from "../spec.ts";
 import { decodeServiceRequest } from "./codec.ts";
-import { CALL_RELAY_HOLD_MS, peerLinkEndpoints, type RobotDirectory } from "./dataflow_spec.ts";
+import {
+  CALL_RELAY_HOLD_MS,
+  HEARTBEAT_ACROSS_HOSTS,
+  peerLinkEndpoints,
+  type RobotDirectory,
+} from "./dataflow_spec.ts";
 
 /**
  * The links to a peer's gateway cross the network: a silent partition (packets dropped, no
@@ -41,7 +46,7 @@ import { CALL_RELAY_HOLD_MS, peerLinkEndpoints, type RobotDirectory } from "./da
  * the dead connection within 3 s; a connect attempt that hangs on a silent network is given up
  * after 2 s and tried again, so the link is back about a second after the heal.
  */
-const ACROSS_HOSTS = { heartbeatInterval: 1000, heartbeatTimeout: 3000, connectTimeout: 2000 };
+const ACROSS_HOSTS = { ...HEARTBEAT_ACROSS_HOSTS, connectTimeout: 2000 };
 
 export { peerLinkEndpoints } from "./dataflow_spec.ts";
 
