@@ -102,3 +102,33 @@ export function peerLinkEndpoints(
   const base = `inproc://zedge/${robot}/peers/${peer}`;
   return { control: `${base}/control`, topics: `${base}/topics`, services: `${base}/services` };
 }
+
+/**
+ * How long a relay of calls (a peer link, a gateway) waits to hand a call on when no provider
+ * is reachable before it drops it: as long as a call waits by default (`ctx.call`'s 5 s). A
+ * relay cannot know its caller's own timeout, and a call held without end (a partition, a
+ * provider down) ran long after its caller gave up, once the way was back; the caller's retry,
+ * with the same request id, is handed on afresh.
+ *
+ * @example
+ * ```ts
+ * import { CALL_RELAY_HOLD_MS } from "./dataflow_spec.ts";
+ * console.log(CALL_RELAY_HOLD_MS); // 5000
+ * ```
+ */
+export const CALL_RELAY_HOLD_MS = 5000;
+
+/**
+ * The ZMTP heartbeats of the sockets that cross to other robots (the peer links and the gateway):
+ * a PING every second, a connection silent for 3 s after one is closed. Over a silent partition
+ * TCP alone keeps a dead connection for minutes (a peer link's, until its next retransmission
+ * after the heal; a gateway's to a peer that vanished, about 15 minutes, queueing its exported
+ * messages all along).
+ *
+ * @example
+ * ```ts
+ * import { HEARTBEAT_ACROSS_HOSTS } from "./dataflow_spec.ts";
+ * console.log(HEARTBEAT_ACROSS_HOSTS.heartbeatTimeout); // 3000
+ * ```
+ */
+export const HEARTBEAT_ACROSS_HOSTS = { heartbeatInterval: 1000, heartbeatTimeout: 3000 } as const;

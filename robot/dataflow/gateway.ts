@@ -31,7 +31,11 @@ import { curveServerOptions } from "../../core/security/curve_config.ts";
 import { Dealer, Router, XPublisher, XSubscriber } from "../../core/sockets/mod.ts";
 import type { SecurityOptions } from "../../core/sockets/options.ts";
 import type { NodeSpec, RobotConfig } from "../spec.ts";
-import type { RobotDirectory } from "./dataflow_spec.ts";
+import {
+  CALL_RELAY_HOLD_MS,
+  HEARTBEAT_ACROSS_HOSTS,
+  type RobotDirectory,
+} from "./dataflow_spec.ts";
 
 export type { RobotDirectory } from "./dataflow_spec.ts";
 import { decodeServiceRequest, encodeServiceReply } from "./codec.ts";
@@ -140,7 +144,9 @@ export class DataflowGateway {
     const security = this.#security();
     const exported = this.#config.gatewayAccess.export;
     if (topics !== undefined) {
-      this.#xpub = new XPublisher({ linger: 0, ...security });
+      // Heartbeats: a peer that vanished behind a partition is let go in 3 s, not queued for
+      // as long as TCP retransmits (about 15 minutes).
+      this.#xpub = new XPublisher({ linger: 0, ...HEARTBEAT_ACROSS_HOSTS, ...security });
       this.#xsub = new XSubscriber({ linger: 0 });
       await this.#xpub.bind(topics);
       for (const node of this.#nodes) {
@@ -159,14 +165,16 @@ export class DataflowGateway {
           if (!exported.services.includes(service)) continue;
           let dealer = this.#dealers.get(service);
           if (dealer === undefined) {
-            dealer = new Dealer({ linger: 0, immediate: true });
+            // A call no provider takes in time is dropped, not run once one is back (restarted,
+            // resumed) long after its caller gave up.
+            dealer = new Dealer({ linger: 0, immediate: true, sendTimeout: CALL_RELAY_HOLD_MS });
             this.#dealers.set(service, dealer);
             this.#relayReplies(dealer);
           }
           dealer.connect(node.dataflow.servicesEndpoint!);
         }
       }
-      this.#router = new Router({ linger: 0, ...security });
+      this.#router = new Router({ linger: 0, ...HEARTBEAT_ACROSS_HOSTS, ...security });
       await this.#router.bind(services);
       this.#relayRequests(this.#router);
     }

@@ -32,7 +32,12 @@ import { reachableEndpoint } from "../../core/transport/endpoint.ts";
 import { controlRequest, type ControlRequestOptions } from "../control.ts";
 import type { RobotConfig } from "../spec.ts";
 import { decodeServiceRequest } from "./codec.ts";
-import { peerLinkEndpoints, type RobotDirectory } from "./dataflow_spec.ts";
+import {
+  CALL_RELAY_HOLD_MS,
+  HEARTBEAT_ACROSS_HOSTS,
+  peerLinkEndpoints,
+  type RobotDirectory,
+} from "./dataflow_spec.ts";
 
 /**
  * The links to a peer's gateway cross the network: a silent partition (packets dropped, no
@@ -41,7 +46,7 @@ import { peerLinkEndpoints, type RobotDirectory } from "./dataflow_spec.ts";
  * the dead connection within 3 s; a connect attempt that hangs on a silent network is given up
  * after 2 s and tried again, so the link is back about a second after the heal.
  */
-const ACROSS_HOSTS = { heartbeatInterval: 1000, heartbeatTimeout: 3000, connectTimeout: 2000 };
+const ACROSS_HOSTS = { ...HEARTBEAT_ACROSS_HOSTS, connectTimeout: 2000 };
 
 export { peerLinkEndpoints } from "./dataflow_spec.ts";
 
@@ -97,7 +102,15 @@ class PeerLink {
     this.#xpub = new XPublisher({ linger: 0 });
     this.#xsub = new XSubscriber({ linger: 0, ...ACROSS_HOSTS, ...this.#security() });
     this.#services = new Router({ linger: 0 });
-    this.#dealer = new Dealer({ linger: 0, immediate: true, ...ACROSS_HOSTS, ...this.#security() });
+    // A call the peer's gateway does not take in time (a partition, the peer restarting) is
+    // dropped: held, it ran on the peer when the network healed, long after its caller gave up.
+    this.#dealer = new Dealer({
+      linger: 0,
+      immediate: true,
+      sendTimeout: CALL_RELAY_HOLD_MS,
+      ...ACROSS_HOSTS,
+      ...this.#security(),
+    });
     this.#sockets.push(this.#router, this.#xpub, this.#xsub, this.#services, this.#dealer);
     await this.#router.bind(this.#ends.control);
     await this.#xpub.bind(this.#ends.topics);

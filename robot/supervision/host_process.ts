@@ -399,7 +399,7 @@ export class HostProcess {
     }
     this.#socket = socket;
     claimHostSocket(socket, specs[0].robot);
-    this.#listener = Deno.listen({ transport: "unix", path: socket });
+    this.#listener = listenRemakingDir(socket);
     liveHostSockets.add(socket);
     const [program, ...args] = hostCommand(specs, socket, memoryMb, this.#token);
     try {
@@ -438,6 +438,21 @@ export class HostProcess {
       }
       this.#attached.clear();
     });
+  }
+
+  /**
+   * Whether the host process is stopped (SIGSTOP, SIGTSTP, or held by a debugger), from
+   * /proc: its silence is then no busy loop of its components. False where /proc cannot say.
+   */
+  get stopped(): boolean {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${this.pid}/stat`);
+      // The state follows the command name, which is in parentheses and may hold any byte.
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      return state === "T" || state === "t";
+    } catch {
+      return false;
+    }
   }
 
   /** Whether it may still take components (not killed, not exited). */
@@ -559,6 +574,25 @@ export class HostProcess {
       // Gone already.
     }
   }
+}
+
+/**
+ * Listens at `socket`, making its directory again (0700) when it is gone. The supervisor made it
+ * at start, but it stays empty while its hosts run (a socket's path is unlinked once dialled),
+ * and an empty directory in /tmp is what cleaners of /tmp remove (systemd-tmpfiles' age,
+ * tmpreaper, an operator): the next restart of a component then failed for good, with "No such
+ * file or directory". One mkdir, which fails if anything is there already, as at start.
+ */
+function listenRemakingDir(socket: string): Deno.Listener {
+  try {
+    return Deno.listen({ transport: "unix", path: socket });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const dir = dirname(socket);
+  Deno.mkdirSync(dir, { mode: 0o700 });
+  Deno.chmodSync(dir, 0o700); // the umask may have taken bits away, never added: exact
+  return Deno.listen({ transport: "unix", path: socket });
 }
 
 /** Host socket paths of this process's hosts not yet released (another supervisor's, in tests). */

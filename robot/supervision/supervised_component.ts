@@ -312,17 +312,27 @@ export class SupervisedComponent {
       return;
     }
     const silent = now - this.#lastHeartbeat;
+    if (silent <= Math.min(this.spec.heartbeatTimeoutMs, this.#settings.loadTimeoutMs)) return;
+    // A host stopped by a signal (or a debugger) is said to be: an operator looks for a busy
+    // loop that is not there otherwise. And it is not loading: its silence counts as a running
+    // component's does.
+    const host = this.#host;
+    const stopped = host?.stopped === true;
     // Loading and starting may block a Worker for long on a slow robot (or under emulation):
     // until it is running, only the load timeout applies.
-    const limit = this.state === "running"
+    const limit = this.state === "running" || stopped
       ? this.spec.heartbeatTimeoutMs
       : this.#settings.loadTimeoutMs;
     if (silent > limit) {
       // Its thread cannot be stopped but with its process.
-      this.#stuck = `was silent for ${Math.round(silent)} ms`;
+      const why = stopped ? `its host process (pid ${host!.pid}) is stopped` : null;
+      const ms = Math.round(silent);
+      this.#stuck = why === null ? `was silent for ${ms} ms` : `was silent for ${ms} ms: ${why}`;
       this.#ended(
         "crash",
-        `silent for ${Math.round(silent)} ms (busy loop or deadlock?): terminated and replaced`,
+        why === null
+          ? `silent for ${ms} ms (busy loop or deadlock?): terminated and replaced`
+          : `silent for ${ms} ms: ${why} (SIGSTOP, or a debugger): killed and replaced`,
       );
     }
   }

@@ -8,7 +8,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { controlRequest, type RobotStatus } from "../../robot/control.ts";
-import { hostEndReasons } from "../../robot/supervision/host_process.ts";
+import { hostEndReasons, hostSocketDir } from "../../robot/supervision/host_process.ts";
+import { loadRobotConfig } from "../../robot/config.ts";
+import { Supervisor } from "../../robot/supervisor.ts";
+import { Dealer } from "../../mod.ts";
+import { decodeServiceReply, encodeServiceRequest } from "../../robot/dataflow/codec.ts";
+import { CALL_RELAY_HOLD_MS } from "../../robot/dataflow/dataflow_spec.ts";
 import { loadPipelineConfig } from "../../core/pipeline/config.ts";
 import { collectorFromConfig, distributorFromConfig } from "../../core/pipeline/roles.ts";
 import {
@@ -291,6 +296,170 @@ Deno.test("a busy loop in the shared host: the host is killed, its siblings come
     assert.ok(now !== undefined && now !== shared, "calm runs in a new shared host");
     const perSecond = await treeTicksPerSecond(now);
     assert.ok(perSecond < 30, `the new host used ${perSecond} ticks/s`);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("hosts paused with SIGSTOP: killed and replaced, said to be stopped, never back after SIGCONT", async () => {
+  const port = await freeTcpPort();
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  own: { kind: node, module: ./own.ts, isolation: process, heartbeatTimeoutMs: 1000, bind: "tcp://127.0.0.1:${port}" }
+  shared: { kind: node, module: ./calm.ts, heartbeatTimeoutMs: 1000 }
+`,
+    ),
+    // Holds its port while it runs: a second instance beside a stale one could not bind it.
+    "own.ts": `export default async function main(ctx) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: ${port} });
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+  listener.close();
+}\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  const paused: number[] = [];
+  try {
+    await waitForState(supervisor, "own", "running");
+    await waitForState(supervisor, "shared", "running");
+    await waitFor(
+      () => hostPids(["own"]).length === 1 && hostPids([".shared"]).length === 1,
+      "own's host and the shared host",
+    );
+    paused.push(...hostPids(["own"]), ...hostPids([".shared"]));
+    for (const pid of paused) Deno.kill(pid, "SIGSTOP");
+    const own = await waitForState(supervisor, "own", "running", (c) => c.restarts === 1);
+    assert.match(
+      own.lastError ?? "",
+      new RegExp(`^silent for \\d+ ms: its host process \\(pid ${paused[0]}\\) is stopped`),
+    );
+    const shared = await waitForState(supervisor, "shared", "running", (c) => c.restarts === 1);
+    assert.match(
+      shared.lastError ?? "",
+      new RegExp(`its host process \\(pid ${paused[1]}\\) is stopped`),
+    );
+    // The stopped hosts were killed (reaped: no CPU time left), not left to wake up on SIGCONT
+    // beside their replacements.
+    await waitFor(() => paused.every((pid) => cpuTicks(pid) === null), "the stopped hosts reaped");
+    assert.equal(hostPids(["own"]).length, 1, "one host of own");
+    assert.ok(!portFree(port), "own's replacement holds its port");
+    assert.deepEqual(
+      [componentOf(supervisor, "own").restarts, componentOf(supervisor, "shared").restarts],
+      [1, 1],
+    );
+  } finally {
+    // Kills what is left through the supervisor's own handles (a stopped process dies too).
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a host paused while its component loads is killed after the heartbeat timeout, not the load timeout", async () => {
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      "  slow: { kind: node, module: ./slow.ts, isolation: process, heartbeatTimeoutMs: 1000, restart: never }\n",
+    ),
+    // Loads for a minute: a slow robot may take that long, so only a stopped host says more.
+    "slow.ts": `await new Promise((resolve) => setTimeout(resolve, 60_000));
+export default () => new Promise(() => {});\n`,
+  });
+  const config = await loadRobotConfig(join(dir, "robot.yaml"));
+  const supervisor = new Supervisor(config, {
+    control: false,
+    onLog: () => {},
+    loadTimeoutMs: 60_000,
+  });
+  const started = supervisor.start();
+  try {
+    await waitFor(() => hostPids(["slow"]).length === 1, "slow's host");
+    await waitForState(supervisor, "slow", "starting");
+    const [host] = hostPids(["slow"]);
+    Deno.kill(host, "SIGSTOP");
+    const stoppedAt = performance.now();
+    const slow = await waitForState(supervisor, "slow", "failed", () => true, 15_000);
+    assert.match(slow.lastError ?? "", new RegExp(`its host process \\(pid ${host}\\) is stopped`));
+    const tookMs = performance.now() - stoppedAt;
+    assert.ok(tookMs < 5000, `noticed ${Math.round(tookMs)} ms after the stop`);
+    await waitFor(() => cpuTicks(host) === null, "the stopped host reaped");
+    await started;
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a call through the gateway while its provider's host is paused and replaced does not run late", async () => {
+  const services = freeTcpPort();
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  prov: { kind: node, module: ./prov.ts, provides: [ping], isolation: process, heartbeatTimeoutMs: 1000 }
+`,
+      `gateway: { services: "tcp://127.0.0.1:${services}", export: { services: [ping] } }\n`,
+    ),
+    "prov.ts": `export default async function main(ctx) {
+  ctx.provide("ping", (request) => ({ pong: request }));
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+}\n`,
+  });
+  // Restarted only after longer than a relay holds a call: the call made meanwhile is
+  // either dropped, or run once the provider is back, long after its caller gave up.
+  const supervisor = await startRobot(dir, { backoffInitialMs: CALL_RELAY_HOLD_MS + 1500 });
+  const caller = new Dealer({ linger: 0, receiveTimeout: 20_000 });
+  const call = (rid: string) => caller.send(encodeServiceRequest(rid, "ping", rid));
+  const reply = async () => decodeServiceReply(await caller.receive());
+  try {
+    caller.connect(`tcp://127.0.0.1:${services}`);
+    await waitForState(supervisor, "prov", "running");
+    await call("before");
+    assert.equal((await reply()).rid, "before");
+    await waitFor(() => hostPids(["prov"]).length === 1, "prov's host");
+    Deno.kill(hostPids(["prov"])[0], "SIGSTOP");
+    await waitForState(supervisor, "prov", "backoff");
+    await call("while-away");
+    const back = await waitForState(supervisor, "prov", "running", (c) => c.restarts === 1);
+    assert.match(back.lastError ?? "", /is stopped/);
+    // One provider, served in order: a call held by the gateway is answered before this one.
+    await call("after");
+    const answered: string[] = [];
+    while (answered.at(-1) !== "after") answered.push((await reply()).rid);
+    assert.deepEqual(
+      answered,
+      ["after"],
+      "the call made while prov was away ran when it came back",
+    );
+  } finally {
+    await caller.close();
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
+Deno.test("a host restarts after /tmp's cleaner removed the robot's empty host directory", async () => {
+  // A robot name of its own: the directory is per robot name, on the whole machine.
+  const robot = `vanish-${Deno.pid}`;
+  const dir = await robotDir({
+    "robot.yaml":
+      `robot: ${robot}\ncomponents:\n  own: { kind: node, module: ./calm.ts, isolation: process }\n`,
+    "calm.ts": CALM,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  try {
+    await waitForState(supervisor, "own", "running");
+    await waitFor(() => hostPids(["own"]).length === 1, "own's host");
+    // Empty while the host runs (its socket's path is unlinked once dialled): a cleaner of
+    // /tmp's old empty directories removes it.
+    Deno.removeSync(hostSocketDir(robot));
+    Deno.kill(hostPids(["own"])[0], "SIGKILL");
+    await waitFor(() => {
+      const own = componentOf(supervisor, "own");
+      return own.state === "failed" || (own.state === "running" && own.restarts === 1);
+    }, "own to be back, or failed");
+    const own = componentOf(supervisor, "own");
+    assert.equal(own.state, "running", `own: ${own.lastError}`);
+    assert.match(own.lastError ?? "", /killed \(SIGKILL\)/);
+    const info = Deno.statSync(hostSocketDir(robot));
+    assert.equal((info.mode ?? 0) & 0o777, 0o700);
   } finally {
     await supervisor.shutdown();
   }
