@@ -213,7 +213,11 @@ export function parseRobotConfig(
       [["status", "tokenFile"], config.statusLogin?.tokenFile],
     ];
     for (const [at, path] of secrets) {
-      const problem = path === undefined ? null : secretFileProblem(path);
+      const problem = path === undefined
+        ? null
+        : options.secretsUid === undefined
+        ? secretFileProblem(path)
+        : secretFileProblem(path, options.secretsUid);
       if (problem !== null) doc.problem(at, problem);
     }
   }
