@@ -62,7 +62,12 @@ export function registerSystemd(robot: Command): void {
         const info = await Deno.stat(binary).catch(() => null);
         if (!info?.isFile) throw new CliError(`--binary: ${binary} is not a file`, 2);
       }
-      const config = await loadRobotOrFail(robotFileArgument(file, flags));
+      // The unit's user reads the secret files, so the rule on them is judged as that user.
+      const uid = flags.user === undefined ? undefined : userIdOf(flags.user);
+      const config = await loadRobotOrFail(
+        robotFileArgument(file, flags),
+        uid === undefined ? {} : { secretsUid: uid },
+      );
       const unit = systemdUnit(config, {
         binary,
         user: flags.user,
@@ -92,4 +97,22 @@ export function registerSystemd(robot: Command): void {
       );
       console.log(`check it: systemd-analyze verify ${path}`);
     });
+}
+
+/**
+ * The user id of `name` in /etc/passwd, or undefined when this machine has no such user (the unit
+ * may be for another machine: its secret files are then judged as this process's user's).
+ */
+function userIdOf(name: string): number | undefined {
+  let passwd: string;
+  try {
+    passwd = Deno.readTextFileSync("/etc/passwd");
+  } catch {
+    return undefined;
+  }
+  for (const line of passwd.split("\n")) {
+    const [user, , uid] = line.split(":");
+    if (user === name && uid !== undefined && /^\d+$/.test(uid)) return Number(uid);
+  }
+  return undefined;
 }

@@ -221,7 +221,11 @@ export function parseRobotConfig(
       for (const key of keys) secrets.push([["components", component.name, "security"], key]);
     }
     for (const [at, path] of secrets) {
-      const problem = path === undefined ? null : secretFileProblem(path);
+      const problem = path === undefined
+        ? null
+        : options.secretsUid === undefined
+        ? secretFileProblem(path)
+        : secretFileProblem(path, options.secretsUid);
       if (problem !== null) doc.problem(at, problem);
     }
   }

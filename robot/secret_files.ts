@@ -22,7 +22,9 @@ import { octalMode } from "./private_dir.ts";
 /**
  * Why `path` may not hold a secret (`… is open to other users (mode 0644):
  * chmod 600 …`), or null when it may, or when it cannot be looked at (a
- * missing file is told where it is read).
+ * missing file is told where it is read). `uid` is the user the robot runs
+ * as (default: this process's): `zedge robot systemd --user robot`, run by
+ * root, judges a `root:robot 0640` key as the robot user will, not as root.
  *
  * @example
  * ```ts
@@ -31,7 +33,7 @@ import { octalMode } from "./private_dir.ts";
  * console.log(secretFileProblem("/tmp/zedge-example-token")); // null
  * ```
  */
-export function secretFileProblem(path: string): string | null {
+export function secretFileProblem(path: string, uid: number | null = processUid()): string | null {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -40,8 +42,7 @@ export function secretFileProblem(path: string): string | null {
   }
   if (!info.isFile || info.mode === null) return null;
   const mode = info.mode & 0o7777;
-  const me = processUid();
-  const own = me === null || info.uid === null || info.uid === me;
+  const own = uid === null || info.uid === null || info.uid === uid;
   const open = (mode & 0o007) !== 0 || (own && (mode & 0o070) !== 0);
   if (!open) return null;
   return `${path} is open to other users (mode ${octalMode(mode)}); a secret must be readable ` +

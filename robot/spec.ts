@@ -300,6 +300,11 @@ export interface RobotConfigOptions {
    * \`status.users\`, \`status.tokenFile\` (default true; see secret_files.ts).
    */
   checkSecrets?: boolean;
+  /**
+   * The user id the robot will run as, for the secret files' rule (default:
+   * this process's; `zedge robot systemd --user USER` gives USER's).
+   */
+  secretsUid?: number;
   /** Looks up an environment variable (default: `Deno.env.get`, undefined without permission). */
   env?: (name: string) => string | undefined;
   /** The control endpoint to use instead of the file's (`--control`). */

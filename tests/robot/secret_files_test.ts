@@ -94,3 +94,52 @@ Deno.test("a component's own secret key open to other users is refused too, nami
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("secretFileProblem: judged as the robot's user, who may read a key through its group", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zedge-secret-" });
+  const key = join(dir, "handed.key");
+  try {
+    await Deno.writeTextFile(key, "x", { mode: 0o600 });
+    await Deno.chmod(key, 0o640);
+    const owner = Deno.statSync(key).uid!;
+    const robotUser = owner + 1; // the unit's --user: not the file's owner
+    assert.match(secretFileProblem(key)!, /mode 0640\)/, "the owner's own key, its group reads");
+    assert.equal(secretFileProblem(key, robotUser), null, "owner:robot-group 0640 for the robot");
+    await Deno.chmod(key, 0o644);
+    assert.match(secretFileProblem(key, robotUser)!, /mode 0644\)/, "every user: refused for all");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("robot systemd --user USER judges the secret files as USER reads them", async () => {
+  const dir = await robotDir({
+    "calm.ts": CALM,
+    "robot.yaml": robotYaml(
+      "  calm: { kind: node, module: ./calm.ts }\n",
+      "security: { curve: { secretKey: keys/test-bot.key } }\n",
+    ),
+  });
+  await writeCertificatePair(join(dir, "keys", "test-bot"));
+  const key = join(dir, "keys", "test-bot.key");
+  const yaml = join(dir, "robot.yaml");
+  const me = Deno.statSync(key).uid!;
+  // A user of this machine other than the key's owner, as the unit's --user.
+  const other = (await Deno.readTextFile("/etc/passwd")).split("\n").map((l) => l.split(":"))
+    .find(([name, , uid]) => name !== "" && uid !== undefined && Number(uid) !== me);
+  assert.ok(other !== undefined, "/etc/passwd names another user");
+  try {
+    await Deno.chmod(key, 0o640);
+    const asMe = await zedge(["robot", "systemd", yaml, "-o", "-"]);
+    assert.equal(asMe.code, 2, "without --user: this user's own key, group-readable");
+    assert.match(asMe.stderr, /is open to other users \(mode 0640\)/);
+    const asOther = await zedge(["robot", "systemd", yaml, "--user", other[0], "-o", "-"]);
+    assert.equal(asOther.code, 0, `--user ${other[0]}: ${asOther.stderr}`);
+    assert.match(asOther.stdout, new RegExp(`^User=${other[0]}$`, "m"));
+    await Deno.chmod(key, 0o644);
+    const open = await zedge(["robot", "systemd", yaml, "--user", other[0], "-o", "-"]);
+    assert.equal(open.code, 2, "open to every user: refused whoever runs it");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
