@@ -23,7 +23,7 @@
 import { configure, getLogger, type LogRecord } from "@logtape/logtape";
 import { fileURLToPath } from "node:url";
 import { formLogRecord } from "../core/logs/record.ts";
-import { entryLoading } from "./entry_prelude.ts";
+import { entryLoading, whenEntryLoaded } from "./entry_prelude.ts";
 import { crashReport } from "./crash_report.ts";
 import { heldEndpoint } from "./endpoint_holder.ts";
 import { pendingWorkNote, trackTimers } from "./pending_work.ts";
@@ -201,6 +201,8 @@ export function serveComponent(
   post({ op: "heartbeat" });
 
   async function load(spec: ComponentSpec) {
+    // Its modules may still be running their top-level awaits: their exports come after.
+    await whenEntryLoaded();
     return await runnerFor(spec).load(spec);
   }
 

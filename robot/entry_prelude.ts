@@ -17,6 +17,13 @@
 
 const LOADING = Symbol.for("zedge.component-entry.loading");
 (globalThis as Record<symbol, unknown>)[LOADING] = true;
+/** Settled by {@link entryLoaded}; kept on the global, as the flag is, for every copy of this module. */
+const LOADED = Symbol.for("zedge.component-entry.loaded");
+(globalThis as Record<symbol, unknown>)[LOADED] = Promise.withResolvers<void>();
+
+function loadedSignal(): PromiseWithResolvers<void> | undefined {
+  return (globalThis as Record<symbol, unknown>)[LOADED] as PromiseWithResolvers<void> | undefined;
+}
 
 /**
  * True while a generated entry is still running its imports.
@@ -42,4 +49,23 @@ export function entryLoading(): boolean {
  */
 export function entryLoaded(): void {
   (globalThis as Record<symbol, unknown>)[LOADING] = false;
+  loadedSignal()?.resolve();
+}
+
+/**
+ * Resolves once the entry's modules have all run (at once when no entry
+ * is loading). A module that awaits at its top level is still running
+ * when the supervisor says start: its exports are not there until then,
+ * and reading them earlier fails ("Cannot access 'default' before
+ * initialization").
+ *
+ * @example
+ * ```ts
+ * import { entryLoaded, whenEntryLoaded } from "./entry_prelude.ts";
+ * entryLoaded();
+ * await whenEntryLoaded();
+ * ```
+ */
+export function whenEntryLoaded(): Promise<void> {
+  return entryLoading() ? loadedSignal()?.promise ?? Promise.resolve() : Promise.resolve();
 }

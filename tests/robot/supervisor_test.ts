@@ -251,3 +251,36 @@ Deno.test("a heartbeat timeout shorter than a second is met: the component beats
     await supervisor.shutdown();
   }
 });
+
+Deno.test("a component whose modules await at their top level starts once they have run", async () => {
+  // `const model = await loadModel()` at a module's top level: its exports exist only after,
+  // and the component starts then, in every isolation.
+  const dir = await robotDir({
+    "setup.ts": `export let ready = false;
+await new Promise((r) => setTimeout(r, 300));
+ready = true;\n`,
+    "awaiting.ts": `import { ready } from "./setup.ts";
+const config = await Promise.resolve({ ready });
+export default async function main(ctx) {
+  if (!config.ready) throw new Error("started before its modules ran");
+  await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+}\n`,
+  });
+  await Deno.writeTextFile(
+    join(dir, "robot.yaml"),
+    robotYaml(`  shared: { kind: node, module: ./awaiting.ts }
+  own: { kind: node, module: ./awaiting.ts, isolation: process }
+  worker: { kind: node, module: ./awaiting.ts, isolation: worker }
+`),
+  );
+  const supervisor = await startRobot(dir);
+  try {
+    for (const name of ["shared", "own", "worker"]) {
+      const status = await waitForState(supervisor, name, "running");
+      assert.equal(status.restarts, 0, `${name}: ${status.lastError}`);
+      assert.equal(status.lastError, null, name);
+    }
+  } finally {
+    await supervisor.shutdown();
+  }
+});
