@@ -372,7 +372,7 @@ export class HostProcess {
   readonly #queue: [string, ToComponent | ToHost][] = [];
   readonly #attached = new Map<
     string,
-    { handlers: HostHandlers; heard: boolean; heapBytes?: number }
+    { handlers: HostHandlers; heard: boolean; heapBytes?: number; loading: boolean }
   >();
   #killed = false;
   #exited = false;
@@ -474,7 +474,27 @@ export class HostProcess {
 
   /** Where a component's messages and its end go, from now on. */
   attach(component: string, handlers: HostHandlers): void {
-    this.#attached.set(component, { handlers, heard: false });
+    this.#attached.set(component, { handlers, heard: false, loading: true });
+  }
+
+  /** `component` has loaded and started (see {@link othersLoading}). */
+  loaded(component: string): void {
+    const attached = this.#attached.get(component);
+    if (attached !== undefined) attached.loading = false;
+  }
+
+  /**
+   * Whether a component other than `component` is still loading in this
+   * host. Loading compiles code on every thread of the process at once: on
+   * a slow robot, or under emulation (qemu-user translates code under one
+   * lock), a running sibling's heartbeats can then stall for seconds
+   * without any fault of its own.
+   */
+  othersLoading(component: string): boolean {
+    for (const [name, attached] of this.#attached) {
+      if (name !== component && attached.loading) return true;
+    }
+    return false;
   }
 
   /** Ends a component's Worker in the host (it crashed or stopped); its siblings carry on. */

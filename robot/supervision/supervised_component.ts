@@ -173,6 +173,7 @@ export class SupervisedComponent {
   }
 
   #setState(state: ComponentState, error: string | null = this.lastError): void {
+    if (state === "running") this.#host?.loaded(this.spec.name);
     this.state = state;
     this.lastError = error;
     this.#settings.onStateChange(this.spec.name, state, error);
@@ -319,8 +320,11 @@ export class SupervisedComponent {
     const host = this.#host;
     const stopped = host?.stopped === true;
     // Loading and starting may block a Worker for long on a slow robot (or under emulation):
-    // until it is running, only the load timeout applies.
-    const limit = this.state === "running" || stopped
+    // until it is running, only the load timeout applies — and to a running one too while a
+    // sibling in its host still loads, which stalls every thread of the process there (under
+    // qemu-user the example robot's shared host was killed for it at every start).
+    const judgedRunning = this.state === "running" && host?.othersLoading(this.spec.name) !== true;
+    const limit = judgedRunning || stopped
       ? this.spec.heartbeatTimeoutMs
       : this.#settings.loadTimeoutMs;
     if (silent > limit) {

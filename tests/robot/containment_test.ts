@@ -302,6 +302,44 @@ Deno.test("a busy loop in the shared host: the host is killed, its siblings come
   assert.deepEqual(hostPids(), []);
 });
 
+Deno.test("a component stalled while a sibling in its host still loads is not killed for it", async () => {
+  // Loading stalls every thread of a host on a slow robot (under qemu-user the example robot's
+  // shared host was killed at each start): a running component's silence meanwhile is judged
+  // with the load timeout; once its siblings run, a stall is a busy loop again.
+  const dir = await robotDir({
+    "robot.yaml": robotYaml(
+      `  stall: { kind: node, module: ./stall.ts, heartbeatTimeoutMs: 1000 }
+  slow: { kind: node, module: ./slow.ts }
+`,
+    ),
+    "stall.ts": `export default async function main(ctx) {
+  await new Promise((r) => setTimeout(r, 300));
+  const end = Date.now() + 2500;
+  while (Date.now() < end) { /* stalled, as a loading sibling stalls it on a slow robot */ }
+  await new Promise((r) => setTimeout(r, 100));
+  ctx.log.info("stall over");
+  while (true) { /* now a busy loop, with every sibling running */ }
+}\n`,
+    // Loading for 4 s: a module it imports waits at its top level.
+    "slow.ts": `import "./wait.ts";\n${CALM}`,
+    "wait.ts": `await new Promise((r) => setTimeout(r, 4000));\n`,
+  });
+  const supervisor = await startRobot(dir, { backoffInitialMs: 50 });
+  try {
+    const slow = await waitForState(supervisor, "slow", "running");
+    assert.equal(slow.restarts, 0);
+    // Its 2.5 s stall fell within its sibling's loading: not ended for it.
+    const stall = componentOf(supervisor, "stall");
+    assert.equal(stall.restarts, 0, `stall was ended: ${stall.lastError}`);
+    // The busy loop after it, with nothing loading, is caught at its own timeout.
+    const caught = await waitForState(supervisor, "stall", "running", (c) => c.restarts >= 1);
+    assert.match(caught.lastError ?? "", /^silent for \d+ ms \(busy loop or deadlock\?\)/);
+  } finally {
+    await supervisor.shutdown();
+  }
+  assert.deepEqual(hostPids(), []);
+});
+
 Deno.test("hosts paused with SIGSTOP: killed and replaced, said to be stopped, never back after SIGCONT", async () => {
   const port = await freeTcpPort();
   const dir = await robotDir({
