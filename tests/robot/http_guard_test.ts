@@ -13,6 +13,7 @@ import {
   MAX_HEAD_BYTES,
 } from "../../robot/http_guard.ts";
 import { CALM, freeTcpPort, rawGet, robotDir, robotYaml, spawnRobot, waitFor } from "./helpers.ts";
+import { tempDir } from "../core/helpers.ts";
 
 /** As many as the review that found the hole opened. */
 const FLOOD = 3000;
@@ -49,11 +50,12 @@ function slowClient(port: number, source: string): Promise<SlowClient> {
 
 Deno.test("status page under a slowloris flood: heads have a deadline, the caps hold, a real client is served", async () => {
   const port = freeTcpPort();
+  const controlDir = await tempDir("zedge-guard-control-");
   const dir = await robotDir({
     "calm.ts": CALM,
     "robot.yaml": robotYaml(
       "  calm: { kind: node, module: ./calm.ts }\n",
-      `status: 127.0.0.1:${port}\ncontrol: ipc://${await Deno.makeTempDir()}/test-bot.sock\n`,
+      `status: 127.0.0.1:${port}\ncontrol: ipc://${controlDir}/test-bot.sock\n`,
     ),
   });
   const running = await spawnRobot(`${dir}/robot.yaml`);
