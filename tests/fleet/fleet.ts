@@ -27,11 +27,12 @@
  * ```
  * @module
  */
+import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { readCertificate, writeCertificatePair } from "../../core/security/mod.ts";
 import { closeRelays, cut, type Destination, down, heal, slow, type SlowMethod } from "./faults.ts";
 import { hostSocketDir } from "../../robot/supervision/host_process.ts";
-import { createNetwork, type Host, type Network, type NetworkOptions } from "./netns.ts";
+import { createNetwork, type Host, type Network, type NetworkOptions, run } from "./netns.ts";
 import { pipelineYaml, ROBOT_CODE, ROBOT_PORTS, robotYaml } from "./robot_template.ts";
 import { tempDir } from "../core/helpers.ts";
 
@@ -312,4 +313,33 @@ async function startRobot(network: Network, robot: FleetRobot, timeoutMs: number
 /** Signals the robot's process and its children (`ip netns exec` execs deno: same pid). */
 function signalTree(robot: FleetRobot, signal: Deno.Signal) {
   robot.process?.kill(signal);
+}
+
+/**
+ * Removes the fleet and checks that no namespace, link or process of it is left, nor a robot's
+ * host socket directory in /tmp (what every fleet test asserts after its run, also on failure).
+ *
+ * @example
+ * ```ts
+ * import { cleanupAndCheck, createFleet } from "./fleet.ts";
+ * const fleet = await createFleet(2);
+ * await cleanupAndCheck(fleet);
+ * ```
+ */
+export async function cleanupAndCheck(fleet: Fleet): Promise<void> {
+  const processes = fleet.robots.map((r: FleetRobot) => r.process).filter((p) => p !== undefined);
+  await fleet.cleanup();
+  const namespaces = await run(["ip", "netns", "list"]);
+  const links = await run(["ip", "-o", "link", "show"]);
+  assert.ok(!namespaces.includes(`${fleet.network.name}-`), `namespaces left: ${namespaces}`);
+  assert.ok(!links.includes(`${fleet.network.name}-`), `links left: ${links}`);
+  for (const child of processes) {
+    const status = await child!.status; // resolves: the process is gone
+    assert.ok(status.signal === "SIGKILL" || status.code !== undefined);
+  }
+  // The robot killed with SIGKILL left its host socket directory; cleanup removes it.
+  for (const robot of fleet.robots) {
+    const dir = hostSocketDir(robot.name);
+    assert.equal(await Deno.stat(dir).then(() => true, () => false), false, `${dir} left in /tmp`);
+  }
 }

@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Pull } from "../../mod.ts";
-import { hostSocketDir } from "../../robot/supervision/host_process.ts";
-import { createFleet, type Fleet, type FleetRobot } from "./fleet.ts";
-import { networkUnavailable, run } from "./netns.ts";
+import { cleanupAndCheck, createFleet } from "./fleet.ts";
+import { networkUnavailable } from "./netns.ts";
 import { ROBOT_PORTS } from "./robot_template.ts";
 import { drain, lines, until, untilReport } from "./observe.ts";
 
@@ -100,22 +99,3 @@ Deno.test({
     }
   },
 });
-
-/** Removes the fleet and checks that no namespace, link or process of it is left. */
-async function cleanupAndCheck(fleet: Fleet) {
-  const processes = fleet.robots.map((r: FleetRobot) => r.process).filter((p) => p !== undefined);
-  await fleet.cleanup();
-  const namespaces = await run(["ip", "netns", "list"]);
-  const links = await run(["ip", "-o", "link", "show"]);
-  assert.ok(!namespaces.includes(`${fleet.network.name}-`), `namespaces left: ${namespaces}`);
-  assert.ok(!links.includes(`${fleet.network.name}-`), `links left: ${links}`);
-  for (const child of processes) {
-    const status = await child!.status; // resolves: the process is gone
-    assert.ok(status.signal === "SIGKILL" || status.code !== undefined);
-  }
-  // The robot killed with SIGKILL left its host socket directory; cleanup removes it.
-  for (const robot of fleet.robots) {
-    const dir = hostSocketDir(robot.name);
-    assert.equal(await Deno.stat(dir).then(() => true, () => false), false, `${dir} left in /tmp`);
-  }
-}

@@ -7,8 +7,8 @@
 // whatever the cut's length. Without the fix this test sees about 10 s after a 15 s cut.
 import assert from "node:assert/strict";
 import { Pull } from "../../mod.ts";
-import { createFleet } from "./fleet.ts";
-import { networkUnavailable, run } from "./netns.ts";
+import { cleanupAndCheck, createFleet } from "./fleet.ts";
+import { networkUnavailable } from "./netns.ts";
 import { untilReport } from "./observe.ts";
 import { ROBOT_PORTS } from "./robot_template.ts";
 
@@ -55,9 +55,7 @@ Deno.test({
       assert.ok(recoveryMs < 5000, `back ${recoveryMs} ms after the heal (TCP's backoff: ~10 s)`);
     } finally {
       await pull.close();
-      await fleet.cleanup();
-      const left = await run(["ip", "netns", "list"]) + await run(["ip", "-o", "link", "show"]);
-      assert.ok(!left.includes(`${fleet.network.name}-`), `left behind: ${left}`);
+      await cleanupAndCheck(fleet);
     }
   },
 });

@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { Pull } from "../../mod.ts";
 import { CALL_RELAY_HOLD_MS } from "../../robot/dataflow/dataflow_spec.ts";
-import { createFleet } from "./fleet.ts";
-import { networkUnavailable, run } from "./netns.ts";
+import { cleanupAndCheck, createFleet } from "./fleet.ts";
+import { networkUnavailable } from "./netns.ts";
 import { untilReport } from "./observe.ts";
 import { ROBOT_CODE, ROBOT_PORTS } from "./robot_template.ts";
 import { join } from "node:path";
@@ -75,9 +75,7 @@ Deno.test({
       );
     } finally {
       await pull.close();
-      await fleet.cleanup();
-      const left = await run(["ip", "netns", "list"]) + await run(["ip", "-o", "link", "show"]);
-      assert.ok(!left.includes(`${fleet.network.name}-`), `left behind: ${left}`);
+      await cleanupAndCheck(fleet);
     }
   },
 });

@@ -6,8 +6,8 @@
 // links do: a peer silent for 3 s is let go.
 import assert from "node:assert/strict";
 import { Pull } from "../../mod.ts";
-import { createFleet } from "./fleet.ts";
-import { networkUnavailable, run } from "./netns.ts";
+import { cleanupAndCheck, createFleet } from "./fleet.ts";
+import { networkUnavailable } from "./netns.ts";
 import { until, untilReport } from "./observe.ts";
 import { ROBOT_PORTS } from "./robot_template.ts";
 
@@ -50,9 +50,7 @@ Deno.test({
       assert.ok(tookMs < 10_000, `let go ${tookMs} ms after robot-02 vanished`);
     } finally {
       await pull.close();
-      await fleet.cleanup();
-      const left = await run(["ip", "netns", "list"]) + await run(["ip", "-o", "link", "show"]);
-      assert.ok(!left.includes(`${fleet.network.name}-`), `left behind: ${left}`);
+      await cleanupAndCheck(fleet);
     }
   },
 });
