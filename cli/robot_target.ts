@@ -21,6 +21,7 @@ import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { escapeUntrusted } from "../core/logs/escape.ts";
 import { readCertificateSync } from "../core/security/certificates.ts";
+import { processUid } from "../core/security/private_file.ts";
 import { parseEndpoint } from "../core/transport/endpoint.ts";
 import { defaultControlEndpoint } from "../robot/control_endpoint.ts";
 import {
@@ -235,11 +236,12 @@ function robotPublicKeyFile(secretKey: string): string {
 function refuseForeignSocket(endpoint: string): void {
   const parsed = parseEndpoint(endpoint);
   if (parsed.transport !== "ipc") return;
-  let socket: Deno.FileInfo, dir: Deno.FileInfo, me: number;
+  const me = processUid();
+  if (me === null) return; // No leave to know who this is (a robot's baked flags).
+  let socket: Deno.FileInfo, dir: Deno.FileInfo;
   try {
     socket = Deno.lstatSync(parsed.path);
     dir = Deno.statSync(dirname(parsed.path));
-    me = Deno.uid() ?? 0;
   } catch {
     return; // Not there yet (the request says so), or no leave to look (a robot's baked flags).
   }

@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { processUid } from "../core/security/private_file.ts";
 import { octalMode } from "./private_dir.ts";
 
 /**
@@ -47,13 +48,4 @@ export function secretFileProblem(path: string, uid: number | null = processUid(
   if (!open) return null;
   return `${path} is open to other users (mode ${octalMode(mode)}); a secret must be readable ` +
     `by its owner only: chmod 600 ${path}`;
-}
-
-/** This process's user id without `sys` leave (the owner of /proc/self); null when unknown. */
-function processUid(): number | null {
-  try {
-    return Deno.statSync("/proc/self").uid;
-  } catch {
-    return null;
-  }
 }
