@@ -50,3 +50,24 @@ export function maxMessageSizeOption(
   }
   return value;
 }
+
+/**
+ * How many accepted connections a bound role (task server, pipeline and
+ * service roles, a robot's control endpoint and gateway) lets wait in their
+ * handshake at once, in all and from one address; over either, the oldest
+ * waiting is closed (see core/sockets/handshake_guard.ts). A host that
+ * opens connections and never completes a handshake then holds at most
+ * these many descriptors of the role's process, not one per connection for
+ * the 30 s handshake timeout. Honest handshakes take milliseconds: a burst
+ * of 32 workers from one host fits. (A socket on its own has no bound, as
+ * in libzmq.)
+ *
+ * @example
+ * ```ts
+ * import { ROLE_HANDSHAKE_LIMITS } from "./limits.ts";
+ * import { Router } from "./sockets/mod.ts";
+ * const router = new Router({ ...ROLE_HANDSHAKE_LIMITS });
+ * router.close();
+ * ```
+ */
+export const ROLE_HANDSHAKE_LIMITS = { maxHandshakes: 128, maxHandshakesPerAddress: 32 } as const;

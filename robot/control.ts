@@ -34,6 +34,7 @@ import type { LiveControl } from "./live/control_ops.ts";
 import { LIVE_OPS, type LiveRequest } from "./live/control_wire.ts";
 import type { LogLine, RobotStatus, RobotView } from "./observe/view.ts";
 import type { TaskServerEntry } from "./task_servers.ts";
+import { ROLE_HANDSHAKE_LIMITS } from "../core/limits.ts";
 
 export type { ComponentState, ComponentStatus, RobotStatus } from "./observe/view.ts";
 
@@ -245,7 +246,12 @@ export class ControlServer {
         curve: { allow: [...security.operators, ...Object.values(security.peers)] },
       });
     }
-    const router = new Router({ linger: 0, maxMessageSize: MAX_REQUEST_BYTES, ...curve });
+    const router = new Router({
+      linger: 0,
+      maxMessageSize: MAX_REQUEST_BYTES,
+      ...ROLE_HANDSHAKE_LIMITS,
+      ...curve,
+    });
     try {
       // zedge's own socket directory (`…/zedge/`) must be private, whoever made it.
       if (parsed.transport === "ipc" && basename(dirname(parsed.path)) === "zedge") {

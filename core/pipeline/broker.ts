@@ -27,7 +27,7 @@ import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
 import { Router } from "../sockets/mod.ts";
 import { encodeMessage, type PipelineMessage } from "./codec.ts";
-import { maxMessageSizeOption } from "../limits.ts";
+import { maxMessageSizeOption, ROLE_HANDSHAKE_LIMITS } from "../limits.ts";
 import { LivenessRegistry, type LivePeer } from "./liveness.ts";
 import { DropCounter, serveRouter } from "./serve.ts";
 
@@ -207,6 +207,7 @@ export class Broker {
       sendHighWaterMark: 10_000,
       receiveHighWaterMark: 10_000,
       maxMessageSize: this.#maxMessageSize,
+      ...ROLE_HANDSHAKE_LIMITS,
     };
     const security = this.#options.security ?? {};
     this.#frontend = new Router({ ...security.frontend, ...limits });

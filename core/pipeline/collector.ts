@@ -37,7 +37,7 @@ import {
 } from "./codec.ts";
 import { IndexSet } from "./index_set.ts";
 import { Journal } from "./journal.ts";
-import { maxMessageSizeOption } from "../limits.ts";
+import { maxMessageSizeOption, ROLE_HANDSHAKE_LIMITS } from "../limits.ts";
 import { addNew, atMost, OrderedSender } from "./link.ts";
 import { DropCounter, serveDealer, serveRouter } from "./serve.ts";
 
@@ -180,6 +180,7 @@ export class Collector {
       ...security.results,
       receiveHighWaterMark: 100_000,
       maxMessageSize,
+      ...ROLE_HANDSHAKE_LIMITS,
     });
     try {
       await this.#router.bind(this.#options.results);

@@ -33,7 +33,7 @@
  */
 import type { EndpointSecurity } from "./endpoint_security.ts";
 import { getLogger } from "@logtape/logtape";
-import { maxMessageSizeOption } from "../limits.ts";
+import { maxMessageSizeOption, ROLE_HANDSHAKE_LIMITS } from "../limits.ts";
 import { Dealer, Router } from "../sockets/mod.ts";
 import { encodeMessage, type PipelineSummary } from "./codec.ts";
 import { CollectorProtocol } from "./distributor_collector.ts";
@@ -215,12 +215,14 @@ export class Distributor {
       sendHighWaterMark: 100_000,
       receiveHighWaterMark: 100_000,
       maxMessageSize,
+      ...ROLE_HANDSHAKE_LIMITS,
     });
     const ackRouter = new Router({
       ...security.acks,
       sendHighWaterMark: 10_000,
       receiveHighWaterMark: 100_000,
       maxMessageSize,
+      ...ROLE_HANDSHAKE_LIMITS,
     });
     this.#workerRouter = workerRouter;
     this.#ackRouter = ackRouter;

@@ -41,6 +41,18 @@ export interface SocketOptions {
   /** Close a connection whose ZMTP handshake is not done by then; 0 = never. Default 30000. */
   handshakeTimeout?: number;
   /**
+   * Accepted connections that may be in their handshake at once; over it,
+   * the oldest still waiting is closed. 0 = no limit (libzmq has none).
+   * Default 0. A socket bound where a hostile host can reach it sets it:
+   * each waiting connection holds a descriptor for up to handshakeTimeout.
+   */
+  maxHandshakes?: number;
+  /**
+   * As maxHandshakes, for the connections from one address (a TCP peer's
+   * host). 0 = no limit. Default 0.
+   */
+  maxHandshakesPerAddress?: number;
+  /**
    * Give up a connect() attempt after this long and try again after the reconnect interval
    * (libzmq's ZMQ_CONNECT_TIMEOUT); 0 = wait as long as the OS does. Default 0. Across a silent
    * partition the OS retries a SYN for minutes at growing intervals, so a link that must come
@@ -181,6 +193,8 @@ export const SOCKET_OPTIONS = {
   heartbeatTimeout: integer(-1, -1),
   heartbeatTimeToLive: integer(0, 0),
   handshakeTimeout: integer(30000, 0),
+  maxHandshakes: integer(0, 0),
+  maxHandshakesPerAddress: integer(0, 0),
   connectTimeout: integer(0, 0),
   maxMessageSize: integer(-1, -1),
   sendTimeout: integer(-1, -1),

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { HandshakeGuard } from "./handshake_guard.ts";
 import type { FrameData, SocketType } from "../zmtp/mod.ts";
 import type { ByteStream } from "../transport/mod.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
@@ -94,6 +95,18 @@ export abstract class Socket implements AsyncIterable<Message> {
   readonly #optionTable: OptionTable;
   readonly #endpoints: Endpoints;
   readonly #connections = new Set<Connection>();
+  /** Accepted connections still in their handshake, bounded by maxHandshakes(PerAddress). */
+  readonly #handshakes = new HandshakeGuard<Connection>(
+    () => ({
+      total: this.#settings.maxHandshakes,
+      perAddress: this.#settings.maxHandshakesPerAddress,
+    }),
+    (conn, reason) => {
+      // Reported as the failed handshake it is (monitors and figures count it).
+      this.events.emit({ type: "handshake:error", address: conn.address, reason });
+      conn.close(reason);
+    },
+  );
   /** With `immediate` off: each connect()ed endpoint's pipe, by endpoint (see endpoint_pipe.ts). */
   readonly #pipes = new Map<string, EndpointPipe>();
   /** The pipe each outgoing connection of a piped endpoint feeds. */
@@ -269,6 +282,26 @@ export abstract class Socket implements AsyncIterable<Message> {
   }
   set handshakeTimeout(value: number) {
     this.setOptionValue("handshakeTimeout", value);
+  }
+
+  /**
+   * Accepted connections that may be in their handshake at once; over it,
+   * the oldest still waiting is closed (see handshake_guard.ts). 0 = no
+   * limit. Default 0.
+   */
+  get maxHandshakes(): number {
+    return this.#settings.maxHandshakes;
+  }
+  set maxHandshakes(value: number) {
+    this.setOptionValue("maxHandshakes", value);
+  }
+
+  /** As {@link maxHandshakes}, for the connections from one address. 0 = no limit. Default 0. */
+  get maxHandshakesPerAddress(): number {
+    return this.#settings.maxHandshakesPerAddress;
+  }
+  set maxHandshakesPerAddress(value: number) {
+    this.setOptionValue("maxHandshakesPerAddress", value);
   }
 
   /**
@@ -481,9 +514,11 @@ export abstract class Socket implements AsyncIterable<Message> {
     this.#connections.add(conn);
     const pipe = outgoing ? this.#pipes.get(address) : undefined;
     if (pipe !== undefined) this.#pipeOf.set(conn, pipe);
+    if (!outgoing && !conn.closed && !conn.handshaken) this.#handshakes.admit(conn, address);
     conn.done.then(() => {
       this.#connections.delete(conn);
       this.#pipeOf.delete(conn);
+      this.#handshakes.settled(conn);
     });
     return conn;
   }
@@ -491,6 +526,7 @@ export abstract class Socket implements AsyncIterable<Message> {
   // ---- peers ------------------------------------------------------------------
 
   #connectionReady(conn: Connection): string | undefined {
+    this.#handshakes.settled(conn);
     // While closing, only a piped endpoint's link is still taken: what
     // waited for it is flushed (see #flushPipes).
     if (this.#closed && !this.#pipeOf.has(conn)) return "socket is closing";

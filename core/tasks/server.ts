@@ -22,7 +22,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { maxMessageSizeOption } from "../limits.ts";
+import { maxMessageSizeOption, ROLE_HANDSHAKE_LIMITS } from "../limits.ts";
 import { Publisher, Router, type SecurityOptions } from "../sockets/mod.ts";
 import type { InitReply, StateReply, TaskController } from "./controller.ts";
 import {
@@ -190,11 +190,12 @@ export class TaskServer {
       ...this.#security,
       linger: 0,
       maxMessageSize: this.#maxMessageSize,
+      ...ROLE_HANDSHAKE_LIMITS,
     });
     try {
       await router.bind(this.#bindEndpoint);
       if (this.#eventsBind !== undefined) {
-        const publisher = new Publisher({ ...this.#security, linger: 0 });
+        const publisher = new Publisher({ ...this.#security, linger: 0, ...ROLE_HANDSHAKE_LIMITS });
         this.#publisher = publisher;
         await publisher.bind(this.#eventsBind);
       }

@@ -39,6 +39,7 @@ import {
 
 export type { RobotDirectory } from "./dataflow_spec.ts";
 import { decodeServiceRequest, encodeServiceReply } from "./codec.ts";
+import { ROLE_HANDSHAKE_LIMITS } from "../../core/limits.ts";
 
 const log = getLogger(["zedge", "robot", "gateway"]);
 const textEncoder = new TextEncoder();
@@ -146,7 +147,12 @@ export class DataflowGateway {
     if (topics !== undefined) {
       // Heartbeats: a peer that vanished behind a partition is let go in 3 s, not queued for
       // as long as TCP retransmits (about 15 minutes).
-      this.#xpub = new XPublisher({ linger: 0, ...HEARTBEAT_ACROSS_HOSTS, ...security });
+      this.#xpub = new XPublisher({
+        linger: 0,
+        ...HEARTBEAT_ACROSS_HOSTS,
+        ...ROLE_HANDSHAKE_LIMITS,
+        ...security,
+      });
       this.#xsub = new XSubscriber({ linger: 0 });
       await this.#xpub.bind(topics);
       for (const node of this.#nodes) {
@@ -174,7 +180,12 @@ export class DataflowGateway {
           dealer.connect(node.dataflow.servicesEndpoint!);
         }
       }
-      this.#router = new Router({ linger: 0, ...HEARTBEAT_ACROSS_HOSTS, ...security });
+      this.#router = new Router({
+        linger: 0,
+        ...HEARTBEAT_ACROSS_HOSTS,
+        ...ROLE_HANDSHAKE_LIMITS,
+        ...security,
+      });
       await this.#router.bind(services);
       this.#relayRequests(this.#router);
     }
