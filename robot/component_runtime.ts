@@ -38,6 +38,7 @@ import {
 } from "./kinds/component.ts";
 import {
   type ComponentLogRecord,
+  fitToProtocol,
   type FromComponent,
   HEARTBEAT_INTERVAL_MS,
   type ToComponent,
@@ -121,7 +122,8 @@ export function serveComponent(
   runnerFor: (spec: ComponentSpec) => ComponentKindRunner<ComponentSpec>,
   scope: ComponentScope = globalThis as unknown as ComponentScope,
 ): void {
-  const post = (message: FromComponent) => scope.postMessage(message);
+  // Inside the sizes the supervisor takes: a long error or log line is cut, never refused.
+  const post = (message: FromComponent) => scope.postMessage(fitToProtocol(message));
   // inproc:// reaches the robot's other components through the supervisor.
   const inproc = new ComponentInprocBridge((message, transfer) =>
     scope.postMessage(message, transfer)

@@ -34,6 +34,8 @@ import type { ByteStream } from "../core/transport/stream.ts";
 
 /** Connections remembered for closing when a component dies; the oldest are forgotten. */
 const MAX_CONNECTIONS = 10_000;
+/** The longest inproc name or dial id a component's message may carry. */
+const MAX_NAME_CHARS = 4096;
 /** The dialer name of the supervisor's own isolate (no component can be named so). */
 const SUPERVISOR = "(supervisor)";
 
@@ -237,10 +239,11 @@ export class ComponentInprocBridge {
 
 /** Checks a message from a component's isolate, which may have forged it. */
 function isWellFormed(message: InprocFromComponent): boolean {
-  if (typeof message.name !== "string") return false;
+  // A name longer than any endpoint a YAML can declare is no name the directory keeps.
+  if (typeof message.name !== "string" || message.name.length > MAX_NAME_CHARS) return false;
   if (message.op === "inproc-bind" || message.op === "inproc-unbind") return true;
   return message.op === "inproc-dial" && typeof message.id === "string" &&
-    message.port instanceof MessagePort;
+    message.id.length <= MAX_NAME_CHARS && message.port instanceof MessagePort;
 }
 
 /**
@@ -315,7 +318,7 @@ export class InprocDirectory {
   /** Handles an inproc message from a component (one it forged included: it is checked here). */
   handle(component: string, message: InprocFromComponent): void {
     if (!isWellFormed(message)) {
-      this.#refused(component, `sent a malformed ${String(message.op)} message`);
+      this.#refused(component, `sent a malformed ${String(message.op).slice(0, 64)} message`);
       if ((message as { port?: unknown }).port instanceof MessagePort) {
         (message as { port: MessagePort }).port.close();
       }

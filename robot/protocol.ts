@@ -29,6 +29,100 @@ export const HEARTBEAT_INTERVAL_MS = 1000;
 export type { LogLevelName };
 
 /**
+ * The longest log message a component hands the supervisor, in characters:
+ * the runtime cuts a longer one (see {@link clipText}), the supervisor
+ * refuses one longer still (a forged record).
+ *
+ * @example
+ * ```ts
+ * import { MAX_LOG_MESSAGE_CHARS } from "./protocol.ts";
+ * console.log(MAX_LOG_MESSAGE_CHARS); // 65536
+ * ```
+ */
+export const MAX_LOG_MESSAGE_CHARS = 64 * 1024;
+
+/**
+ * About how much a log record's properties may hold ({@link withinBudget}'s
+ * measure): the runtime replaces larger ones with a note of their size.
+ *
+ * @example
+ * ```ts
+ * import { LOG_PROPERTIES_BUDGET } from "./protocol.ts";
+ * console.log(LOG_PROPERTIES_BUDGET); // 65536
+ * ```
+ */
+export const LOG_PROPERTIES_BUDGET = 64 * 1024;
+
+/**
+ * The longest text of a report (an error with its stack, a reason, what
+ * still ran, a problem `check` found), in characters.
+ *
+ * @example
+ * ```ts
+ * import { MAX_REPORT_CHARS } from "./protocol.ts";
+ * console.log(MAX_REPORT_CHARS); // 262144
+ * ```
+ */
+export const MAX_REPORT_CHARS = 256 * 1024;
+
+/**
+ * `text` cut to at most `max` characters, saying how long it was.
+ *
+ * @example
+ * ```ts
+ * import { clipText } from "./protocol.ts";
+ * clipText("abcdefghijklmnopqrstuvwxyz0123456789", 30); // "abcdefghijklm… (36 characters)"
+ * ```
+ */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = `… (${text.length} characters)`;
+  return text.slice(0, Math.max(0, max - note.length)) + note;
+}
+
+/**
+ * Whether `value` holds about `budget` characters or fewer: each string's
+ * and key's length, 8 per other value. Walked without recursion and
+ * stopped once over, so a deep or huge value costs no more than the budget.
+ *
+ * @example
+ * ```ts
+ * import { withinBudget } from "./protocol.ts";
+ * withinBudget({ pose: { x: 1, y: 2 } }, 100); // true
+ * withinBudget({ blob: "x".repeat(1000) }, 100); // false
+ * ```
+ */
+export function withinBudget(value: unknown, budget: number): boolean {
+  const pending: unknown[] = [value];
+  let used = 0;
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === "string") used += next.length;
+    else if (ArrayBuffer.isView(next)) used += next.byteLength;
+    else if (next instanceof ArrayBuffer) used += next.byteLength;
+    else if (typeof next === "object" && next !== null) {
+      used += 8;
+      if (Array.isArray(next)) {
+        for (let i = 0; i < next.length && used <= budget; i++, used++) pending.push(next[i]);
+      } else if (next instanceof Map || next instanceof Set) {
+        for (const entry of next) {
+          pending.push(entry);
+          if (++used > budget) return false;
+        }
+      } else {
+        for (const key in next) {
+          used += key.length;
+          if (used > budget) return false;
+          pending.push((next as Record<string, unknown>)[key]);
+        }
+      }
+    } else used += 8;
+    if (used > budget) return false;
+  }
+  return true;
+}
+
+/**
  * Supervisor → component.
  * - `start`: load the modules, start, answer `ready` (or `failed`).
  * - `check`: load the modules and check their exports only, answer `checked`.
@@ -101,3 +195,63 @@ export type FromComponent =
  * ```
  */
 export type ComponentLogRecord = FormedLogRecord;
+
+/**
+ * `message` inside the sizes the supervisor takes (see
+ * robot/supervision/component_message.ts): long texts cut, a log record's
+ * oversized properties replaced by a note. What the runtime posts goes
+ * through here, so an honest component is never refused for what it
+ * logged or how long its error was.
+ *
+ * @example
+ * ```ts
+ * import { fitToProtocol, MAX_REPORT_CHARS } from "./protocol.ts";
+ * const m = fitToProtocol({ op: "exit", reason: "x".repeat(MAX_REPORT_CHARS + 1) });
+ * console.log(m.op === "exit" && m.reason.length <= MAX_REPORT_CHARS); // true
+ * ```
+ */
+export function fitToProtocol(message: FromComponent): FromComponent {
+  const report = (text: string) => clipText(text, MAX_REPORT_CHARS);
+  switch (message.op) {
+    case "failed":
+      return {
+        ...message,
+        error: report(message.error),
+        ...(message.held === undefined ? {} : { held: report(message.held) }),
+      };
+    case "exit":
+    case "stuck":
+      return { ...message, reason: report(message.reason) };
+    case "finished":
+      return message.pending === undefined
+        ? message
+        : { ...message, pending: report(message.pending) };
+    case "checked":
+      return { ...message, problems: message.problems.slice(0, MAX_PROBLEMS).map(report) };
+    case "log": {
+      const record = message.record;
+      return {
+        ...message,
+        record: {
+          ...record,
+          category: record.category.slice(0, MAX_CATEGORY_PARTS).map((part) =>
+            clipText(part, MAX_LABEL_CHARS)
+          ),
+          message: clipText(record.message, MAX_LOG_MESSAGE_CHARS),
+          properties: withinBudget(record.properties, LOG_PROPERTIES_BUDGET)
+            ? record.properties
+            : { omitted: `properties of more than ${LOG_PROPERTIES_BUDGET} characters` },
+        },
+      };
+    }
+    default:
+      return message;
+  }
+}
+
+/** The most problems a `checked` carries. */
+export const MAX_PROBLEMS = 1000;
+/** The most parts of a log category. */
+export const MAX_CATEGORY_PARTS = 64;
+/** The longest name or label in a message (a category part, a socket type, a task's handler). */
+export const MAX_LABEL_CHARS = 4096;

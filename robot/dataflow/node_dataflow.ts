@@ -44,6 +44,7 @@ import {
   type TopicMessage,
 } from "./codec.ts";
 import { type TopicReader, TopicStream } from "./topic_stream.ts";
+import { ROLE_HANDSHAKE_LIMITS } from "../../core/limits.ts";
 
 export type { DataflowSpec } from "./dataflow_spec.ts";
 export { matches } from "./dataflow_spec.ts";
@@ -237,6 +238,11 @@ class ServiceLink {
   }
 }
 
+/** Topics whose received messages a node counts apart (see `NodeDataflow.#counterOf`). */
+const MAX_COUNTED_TOPICS = 1000;
+/** Where messages on topics past those are counted. */
+const OTHER_TOPICS = "(other topics)";
+
 /**
  * The dataflow side of one node (see the module documentation).
  *
@@ -286,11 +292,15 @@ export class NodeDataflow {
   /** Binds the PUB (when it publishes) and the ROUTER (when it provides). */
   async start(): Promise<void> {
     if (this.#spec.topicsEndpoint !== null) {
-      this.#publisher = new Publisher({ linger: 0, sendHighWaterMark: 1000 });
+      this.#publisher = new Publisher({
+        linger: 0,
+        sendHighWaterMark: 1000,
+        ...ROLE_HANDSHAKE_LIMITS,
+      });
       await this.#publisher.bind(this.#spec.topicsEndpoint);
     }
     if (this.#spec.servicesEndpoint !== null) {
-      this.#router = new Router({ linger: 0 });
+      this.#router = new Router({ linger: 0, ...ROLE_HANDSHAKE_LIMITS });
       await this.#router.bind(this.#spec.servicesEndpoint);
       this.#serve(this.#router);
     }
@@ -405,8 +415,7 @@ export class NodeDataflow {
         }
         if (message.topic !== countedTopic) {
           countedTopic = message.topic;
-          counted = this.#received.get(countedTopic) ?? { count: 0 };
-          this.#received.set(countedTopic, counted);
+          counted = this.#counterOf(countedTopic);
         }
         counted.count++;
         return message;
@@ -428,6 +437,20 @@ export class NodeDataflow {
       await sub.close();
     };
     return { sub, accept, close };
+  }
+
+  /**
+   * The received counter of `topic`. A peer robot's topics under a prefix
+   * are its to name: past {@link MAX_COUNTED_TOPICS} names, the rest are
+   * counted together, so the figures stay bounded.
+   */
+  #counterOf(topic: string): { count: number } {
+    let counter = this.#received.get(topic);
+    if (counter !== undefined) return counter;
+    const key = this.#received.size < MAX_COUNTED_TOPICS ? topic : OTHER_TOPICS;
+    counter = this.#received.get(key) ?? { count: 0 };
+    this.#received.set(key, counter);
+    return counter;
   }
 
   /** Messages published and received per topic so far, and the subscriptions open now. */

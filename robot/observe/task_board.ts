@@ -23,9 +23,14 @@ import type { InitReply, StateReply, TaskController } from "../../core/tasks/con
 import type { TaskStateChange } from "../../core/tasks/executor.ts";
 import { decodeTask, isFinalState, stateName, TaskState } from "../../core/tasks/protocol.ts";
 import type { TaskFigures, TaskServerFigures } from "./figures.ts";
+import { clipText } from "../protocol.ts";
 
 /** Finished tasks listed, per scope (the most recent). */
 const RECENT_FINISHED = 20;
+/** A task's handler and component names as shown, in characters. */
+const SHOWN_NAME_CHARS = 256;
+/** A task's goal and payload as shown, in characters. */
+const SHOWN_TEXT_CHARS = 4096;
 /** Running tasks whose progress is read and listed, per scope (the most recent). */
 const LISTED_RUNNING = 50;
 /** State changes kept for ids whose INIT reply has not come back yet. */
@@ -62,9 +67,11 @@ class ScopeBoard {
     const task: BoardTask = {
       scope: this.scope,
       id,
-      handler: spec.handler,
-      component: spec.component,
-      goal: spec.goal,
+      // A client's text, shown on the status page: cut to what a page shows (and what the
+      // supervisor takes in a component's figures).
+      handler: clipText(String(spec.handler), SHOWN_NAME_CHARS),
+      component: clipText(String(spec.component), SHOWN_NAME_CHARS),
+      goal: clipText(String(spec.goal), SHOWN_TEXT_CHARS),
       state: stateName(TaskState.INITIATED),
       stateValue: TaskState.INITIATED,
       payload: "",
@@ -99,7 +106,7 @@ class ScopeBoard {
   #apply(task: BoardTask, state: number, payload: string): void {
     task.stateValue = state;
     task.state = stateName(state);
-    task.payload = payload;
+    task.payload = clipText(payload, SHOWN_TEXT_CHARS);
     if (!isFinalState(state)) return;
     task.finishedAt = Date.now();
     this.running.delete(task.id);

@@ -17,12 +17,29 @@
  * ```
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import { deserialize, serialize } from "node:v8";
+
+const log = getLogger(["zedge", "supervisor"]);
 
 /** What travels in one frame. */
 type Frame =
   | { m: unknown; c: string; portId?: string }
   | { p: string; data: unknown };
+
+/**
+ * What goes in place of a message that cannot cross the link (see
+ * {@link FrameLink.send}): the supervisor refuses it, naming `reason`.
+ *
+ * @example
+ * ```ts
+ * import { unsendable } from "./frame_link.ts";
+ * unsendable(new RangeError("too big")).op; // "unsendable"
+ * ```
+ */
+export function unsendable(error: unknown): { op: "unsendable"; reason: string } {
+  return { op: "unsendable", reason: String(error).slice(0, 1000) };
+}
 
 /** Largest frame accepted (a message or an inproc chunk), in bytes. */
 const MAX_FRAME = 256 * 1024 * 1024;
@@ -65,11 +82,12 @@ export class FrameLink {
 
   /**
    * Sends a message to or from `component` (a host may hold several); a `MessagePort` in its
-   * `port` field is relayed.
+   * `port` field is relayed. One that cannot cross (not serializable, or over the frame limit)
+   * arrives as {@link unsendable}'s message.
    */
   send(component: string, message: unknown): void {
     if (this.#closed) return;
-    const port = (message as { port?: unknown }).port;
+    const port = (message as { port?: unknown } | null)?.port;
     if (port instanceof MessagePort) {
       const portId = `${this.#side}${this.#nextPort++}`;
       this.#relay(portId, port);
@@ -99,29 +117,87 @@ export class FrameLink {
   }
 
   #write(frame: Frame): void {
-    const body = serialize(frame);
-    const bytes = new Uint8Array(4 + body.length);
-    new DataView(bytes.buffer).setUint32(0, body.length);
-    bytes.set(body, 4);
-    this.#writer.write(bytes).catch(() => {});
+    let body: Uint8Array;
+    try {
+      body = serialize(frame);
+      if (body.length > MAX_FRAME) {
+        throw new RangeError(`${body.length} bytes, over the link's ${MAX_FRAME}`);
+      }
+    } catch (error) {
+      // What a component posted may not cross (a SharedArrayBuffer, a message over the limit,
+      // which the reader would end the link for): the other end hears why instead.
+      if ("p" in frame) return;
+      body = serialize({ m: unsendable(error), c: frame.c } satisfies Frame);
+    }
+    const header = new Uint8Array(4);
+    new DataView(header.buffer).setUint32(0, body.length);
+    this.#writer.write(header).catch(() => {});
+    this.#writer.write(body).catch(() => {});
   }
 
+  /**
+   * Reads frames as they arrive. Each frame's bytes are copied once, into
+   * a buffer of its size (none when it lies whole in one chunk): joining
+   * every chunk to what came before made a 64 MiB message cost minutes of
+   * the supervisor's CPU, and a component's code can post one.
+   */
   async #read(readable: ReadableStream<Uint8Array>): Promise<void> {
-    let buffer = new Uint8Array(0);
+    const header = new Uint8Array(4);
+    const headerView = new DataView(header.buffer);
+    let headerFilled = 0;
+    let frame: Uint8Array | null = null;
+    let filled = 0;
     for await (const chunk of readable) {
-      const joined = new Uint8Array(buffer.length + chunk.length);
-      joined.set(buffer);
-      joined.set(chunk, buffer.length);
-      buffer = joined;
       let at = 0;
-      while (buffer.length - at >= 4) {
-        const size = new DataView(buffer.buffer, at).getUint32(0);
-        if (size > MAX_FRAME) throw new Error(`frame of ${size} bytes`);
-        if (buffer.length - at - 4 < size) break;
-        this.#deliver(deserialize(buffer.subarray(at + 4, at + 4 + size)) as Frame);
-        at += 4 + size;
+      while (at < chunk.length) {
+        if (frame === null) {
+          if (headerFilled === 0 && chunk.length - at >= 4) {
+            const size = new DataView(chunk.buffer, chunk.byteOffset + at).getUint32(0);
+            if (size > MAX_FRAME) throw new Error(`frame of ${size} bytes`);
+            if (chunk.length - at - 4 >= size) {
+              this.#take(chunk.subarray(at + 4, at + 4 + size));
+              at += 4 + size;
+              continue;
+            }
+            frame = new Uint8Array(size);
+            filled = 0;
+            at += 4;
+          } else {
+            const take = Math.min(4 - headerFilled, chunk.length - at);
+            header.set(chunk.subarray(at, at + take), headerFilled);
+            headerFilled += take;
+            at += take;
+            if (headerFilled < 4) break;
+            headerFilled = 0;
+            const size = headerView.getUint32(0);
+            if (size > MAX_FRAME) throw new Error(`frame of ${size} bytes`);
+            frame = new Uint8Array(size);
+            filled = 0;
+          }
+        }
+        const take = Math.min(frame.length - filled, chunk.length - at);
+        frame.set(chunk.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === frame.length) {
+          const whole = frame;
+          frame = null;
+          this.#take(whole);
+        }
       }
-      buffer = buffer.slice(at);
+    }
+  }
+
+  /**
+   * One frame's bytes: bytes that do not deserialize end the link (the peer
+   * is broken); a handler's throw is logged, and the link reads on.
+   */
+  #take(bytes: Uint8Array): void {
+    const frame = deserialize(bytes) as Frame;
+    try {
+      this.#deliver(frame);
+    } catch (error) {
+      log.error("a message on the host link could not be handled: {error}", { error });
     }
   }
 

@@ -37,7 +37,7 @@ import { dirname } from "node:path";
 import { endpointHolder } from "../endpoint_holder.ts";
 import { fileURLToPath } from "node:url";
 import type { ComponentSpec } from "../spec.ts";
-import type { FromComponent, ToComponent } from "../protocol.ts";
+import type { ToComponent } from "../protocol.ts";
 import { permissionFlags, unionPermissions } from "../permissions.ts";
 import { ZEDGE_SOURCE } from "../zedge_source.ts";
 import { FrameLink } from "./frame_link.ts";
@@ -95,8 +95,8 @@ export type ToHost = { op: "host-terminate" } | { op: "host-report-resident"; ev
  * ```
  */
 export interface HostHandlers {
-  /** A message of the component. */
-  message: (message: FromComponent) => void;
+  /** A message of the component, as posted: its own code may have forged it (checked by the taker). */
+  message: (message: unknown) => void;
   /** The component ended without a word: its Worker's error, or its host's exit (`heard`: after it spoke). */
   error: (reason: string, heard: boolean) => void;
 }
@@ -521,23 +521,25 @@ export class HostProcess {
     this.#link = new FrameLink(
       conn,
       (data, component) => {
-        const message = data as FromComponent | HostEvent;
+        // A component's messages are relayed as it posted them (anything: null, no op); the
+        // host's own events are the host's only (its main thread renames a component's forgery).
+        const op = (data as { op?: unknown } | null)?.op;
         if (component === HOST) {
-          if (message.op === "host-resident") this.#resident(message.bytes);
+          const bytes = (data as { bytes?: unknown }).bytes;
+          if (op === "host-resident" && typeof bytes === "number") this.#resident(bytes);
           return;
         }
         const attached = this.#attached.get(component);
         if (attached === undefined) return;
-        if (message.op === "host-error") {
-          attached.handlers.error(message.message || "uncaught error", message.heard);
+        if (op === "host-error") {
+          const event = data as HostEvent & { op: "host-error" };
+          attached.handlers.error(String(event.message || "uncaught error"), event.heard === true);
           return;
         }
-        if (message.op === "host-resident") return;
         attached.heard = true;
-        if (message.op === "heartbeat" && typeof message.heapBytes === "number") {
-          attached.heapBytes = message.heapBytes;
-        }
-        attached.handlers.message(message);
+        const heapBytes = (data as { heapBytes?: unknown } | null)?.heapBytes;
+        if (op === "heartbeat" && typeof heapBytes === "number") attached.heapBytes = heapBytes;
+        attached.handlers.message(data);
       },
       () => {},
       "s",

@@ -25,7 +25,11 @@
 import { getLogger } from "@logtape/logtape";
 import type { ComponentSpec } from "../spec.ts";
 import type { ComponentState, ComponentStatus } from "../observe/view.ts";
-import { type InprocDirectory, isInprocMessage } from "../inproc_bridge.ts";
+import {
+  type InprocDirectory,
+  type InprocFromComponent,
+  isInprocMessage,
+} from "../inproc_bridge.ts";
 import type { RobotObservatory } from "../observe/observatory.ts";
 import { componentWorkerUrl, graphLoadFailure } from "../component_entry.ts";
 import { crashLines } from "../crash_report.ts";
@@ -34,7 +38,8 @@ import { inprocAccess } from "../grants.ts";
 import { reportEarlyReturn } from "../pending_work.ts";
 import { workerPermissions } from "../permissions.ts";
 import type { HostPool, HostProcess } from "./host_process.ts";
-import type { ComponentLogRecord, FromComponent, LogLevelName, ToComponent } from "../protocol.ts";
+import { readComponentMessage } from "./component_message.ts";
+import type { ComponentLogRecord, LogLevelName, ToComponent } from "../protocol.ts";
 
 const log = getLogger(["zedge", "robot", "supervisor"]);
 
@@ -224,7 +229,7 @@ export class SupervisedComponent {
     this.#worker = worker;
     this.#lastHeartbeat = performance.now();
     let heard = false;
-    worker.onmessage = (event: MessageEvent<FromComponent>) => {
+    worker.onmessage = (event: MessageEvent<unknown>) => {
       heard = true;
       if (instance === this.#instance) this.#onMessage(event.data);
     };
@@ -341,10 +346,17 @@ export class SupervisedComponent {
     }
   }
 
-  #onMessage(message: FromComponent): void {
+  #onMessage(data: unknown): void {
+    // The component's own code can post on this channel: what does not fit the protocol ends
+    // it here, never throws in the supervisor.
+    const message = readComponentMessage(data);
+    if (typeof message === "string") {
+      this.#ended("crash", `sent the supervisor ${message}, which it does not take: ended`);
+      return;
+    }
     this.#lastHeartbeat = performance.now();
     if (isInprocMessage(message)) {
-      this.#links.inproc.handle(this.spec.name, message);
+      this.#links.inproc.handle(this.spec.name, message as InprocFromComponent);
       return;
     }
     switch (message.op) {
@@ -380,6 +392,11 @@ export class SupervisedComponent {
         this.#ended("crash", message.reason);
         return;
       case "stopped":
+        // Only an answer to `stop`: a component that says it stopped unasked ended on its own.
+        if (this.#stopped === null) {
+          this.#ended("crash", "said it stopped, unasked: ended");
+          return;
+        }
         this.#detach();
         this.#setState("stopped");
         this.#stopped?.();
