@@ -21,6 +21,7 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { preparePrivateFileSync } from "../security/private_file.ts";
 
 /**
  * Options for {@link Journal}.
@@ -62,7 +63,11 @@ export class Journal {
 
   /** Opens (or creates) the journal database. */
   constructor(options: JournalOptions) {
-    this.#db = new DatabaseSync(options.path);
+    // The journal may sit in a shared directory (/tmp): never another user's file or a link,
+    // and created readable by its owner alone (SQLite gives its -wal and -shm the same mode).
+    const { path } = options;
+    preparePrivateFileSync(path, [`${path}-wal`, `${path}-shm`, `${path}-journal`]);
+    this.#db = new DatabaseSync(path);
     this.#db.exec(`PRAGMA journal_mode = WAL;`);
     this.#db.exec(`PRAGMA synchronous = ${options.sync === "full" ? "FULL" : "NORMAL"};`);
     this.#db.exec(

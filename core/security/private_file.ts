@@ -83,14 +83,7 @@ export async function appendPrivateFile(path: string): Promise<Deno.FsFile> {
         throw created;
       }
     }
-    const me = processUid();
-    const why = seen.isSymlink
-      ? "is a symbolic link"
-      : !seen.isFile
-      ? "is not a regular file"
-      : me !== null && seen.uid !== me
-      ? `is owned by user ${seen.uid}, not this process's user ${me}`
-      : null;
+    const why = notOwnFile(seen);
     if (why !== null) throw new Deno.errors.PermissionDenied(`${path} ${why}: not written`);
     const file = await Deno.open(path, { append: true });
     const opened = await file.stat();
@@ -99,6 +92,58 @@ export async function appendPrivateFile(path: string): Promise<Deno.FsFile> {
     if (attempt > 0) {
       throw new Deno.errors.PermissionDenied(`${path} changed while it was opened: not written`);
     }
+  }
+}
+
+/** Why a file seen (by lstat) is not one to write: a link, not a regular file, another's; else null. */
+function notOwnFile(seen: Deno.FileInfo): string | null {
+  const me = processUid();
+  return seen.isSymlink
+    ? "is a symbolic link"
+    : !seen.isFile
+    ? "is not a regular file"
+    : me !== null && seen.uid !== me
+    ? `is owned by user ${seen.uid}, not this process's user ${me}`
+    : null;
+}
+
+/**
+ * Makes `path` ready for a library that opens it by name itself (SQLite):
+ * created empty, mode 0600, by an exclusive create when missing; when it
+ * exists, and for each of `companions` that exists (SQLite's `-wal` and
+ * `-shm`, which it creates with the database's mode), only a regular file
+ * of this process's user, not a symbolic link. Anything else throws
+ * `Deno.errors.PermissionDenied` naming the path and what is wrong. (The
+ * library's own open comes after this check; in a sticky directory the
+ * kernel's protected_symlinks keeps a link slipped in between from being
+ * followed.)
+ *
+ * @example
+ * ```ts
+ * import { preparePrivateFileSync } from "./private_file.ts";
+ * const dir = Deno.makeTempDirSync();
+ * preparePrivateFileSync(`${dir}/run.db`, [`${dir}/run.db-wal`]);
+ * ```
+ */
+export function preparePrivateFileSync(path: string, companions: readonly string[] = []): void {
+  for (const candidate of [path, ...companions]) {
+    let seen: Deno.FileInfo;
+    try {
+      seen = Deno.lstatSync(candidate);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (candidate !== path) continue;
+      try {
+        Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
+        continue;
+      } catch (created) {
+        // Made by someone else in between: checked as an existing one.
+        if (!(created instanceof Deno.errors.AlreadyExists)) throw created;
+        seen = Deno.lstatSync(path);
+      }
+    }
+    const why = notOwnFile(seen);
+    if (why !== null) throw new Deno.errors.PermissionDenied(`${candidate} ${why}: not opened`);
   }
 }
 

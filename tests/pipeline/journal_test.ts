@@ -64,3 +64,35 @@ Deno.test("journal: a restarted collector does not count a redelivered result ag
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("journal: created private, its WAL too, and never opened through a link", async () => {
+  const dir = await tempDir();
+  try {
+    // A fresh journal and the WAL SQLite makes beside it are the owner's alone.
+    const path = `${dir}/run.db`;
+    const journal = new Journal({ path });
+    journal.markDone([{ id: "a:0", type: "a" }]);
+    assert.equal(Deno.statSync(path).mode! & 0o777, 0o600);
+    assert.equal(Deno.statSync(`${path}-wal`).mode! & 0o777, 0o600);
+    journal.close();
+    // A link at the path (or at its -wal), as another user could leave in /tmp: refused, and
+    // the file it points to is untouched.
+    const victim = `${dir}/victim.txt`;
+    Deno.writeTextFileSync(victim, "precious");
+    Deno.symlinkSync(victim, `${dir}/linked.db`);
+    assert.throws(
+      () => new Journal({ path: `${dir}/linked.db` }),
+      (error: Error) =>
+        error instanceof Deno.errors.PermissionDenied &&
+        /linked\.db is a symbolic link/.test(error.message),
+    );
+    Deno.symlinkSync(victim, `${dir}/other.db-wal`);
+    assert.throws(
+      () => new Journal({ path: `${dir}/other.db` }),
+      /other\.db-wal is a symbolic link: not opened/,
+    );
+    assert.equal(Deno.readTextFileSync(victim), "precious");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
