@@ -81,6 +81,8 @@ export function registerSystemd(robot: Command): void {
       const dir = flags.install ? SYSTEM_UNITS : flags.output ?? ".";
       const path = join(dir, unit.name);
       try {
+        // `-o units/` names a directory to write into: made when missing, as `mkdir -p`.
+        if (!flags.install) await Deno.mkdir(dir, { recursive: true });
         await Deno.writeTextFile(path, unit.text);
       } catch (error) {
         throw new CliError(

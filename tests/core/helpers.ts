@@ -164,13 +164,15 @@ export function delay(ms: number): Promise<void> {
  */
 export async function waitFor(
   condition: () => boolean,
-  what: string,
+  what: string | (() => string),
   timeoutMs = WAIT_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      // A function says how things stand when the wait gives up, not when it began.
+      const said = typeof what === "string" ? what : what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${said}`);
     }
     await delay(5);
   }

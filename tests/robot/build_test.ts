@@ -232,9 +232,11 @@ Deno.test("robot systemd: the unit passes systemd-analyze verify, with the binar
   assert.doesNotMatch(withBinary.stderr, /home/);
   await verify(join(out, "zedge-test-bot.service"));
 
-  const source = await zedge(["robot", "systemd", "examples/robot/robot.yaml", "-o", out]);
+  // -o names a directory that need not exist yet.
+  const units = join(out, "units", "robots");
+  const source = await zedge(["robot", "systemd", "examples/robot/robot.yaml", "-o", units]);
   assert.equal(source.code, 0, source.stderr);
-  const fromSource = await Deno.readTextFile(join(out, "zedge-kitchen-bot.service"));
+  const fromSource = await Deno.readTextFile(join(units, "zedge-kitchen-bot.service"));
   const exec = fromSource.split("\n").find((l) => l.startsWith("ExecStart="))!;
   // Its code is not under /tmp (the repository): the service gets a private /tmp.
   assert.ok(fromSource.split("\n").includes("PrivateTmp=yes"), fromSource);
@@ -250,7 +252,7 @@ Deno.test("robot systemd: the unit passes systemd-analyze verify, with the binar
     / robot run \S+examples\/robot\/robot\.yaml --control ipc:\/\/\/run\/zedge\/kitchen-bot\.sock$/,
   );
   assert.ok(!exec.includes(" -A "));
-  await verify(join(out, "zedge-kitchen-bot.service"));
+  await verify(join(units, "zedge-kitchen-bot.service"));
 });
 
 async function verify(unit: string): Promise<void> {

@@ -106,7 +106,7 @@ export async function waitForState(
       const c = componentOf(supervisor, name);
       return c.state === state && also(c);
     },
-    `${name} to be ${state} (now ${JSON.stringify(componentOf(supervisor, name))})`,
+    () => `${name} to be ${state} (now ${JSON.stringify(componentOf(supervisor, name))})`,
     timeoutMs,
   );
   return componentOf(supervisor, name);
