@@ -240,6 +240,8 @@ class ServiceLink {
 
 /** Topics whose received messages a node counts apart (see `NodeDataflow.#counterOf`). */
 const MAX_COUNTED_TOPICS = 1000;
+/** The longest topic name counted apart (a peer's topic names are the peer's to choose). */
+const MAX_COUNTED_NAME = 1024;
 /** Where messages on topics past those are counted. */
 const OTHER_TOPICS = "(other topics)";
 
@@ -441,13 +443,16 @@ export class NodeDataflow {
 
   /**
    * The received counter of `topic`. A peer robot's topics under a prefix
-   * are its to name: past {@link MAX_COUNTED_TOPICS} names, the rest are
-   * counted together, so the figures stay bounded.
+   * are its to name: past {@link MAX_COUNTED_TOPICS} names (or over
+   * {@link MAX_COUNTED_NAME} characters), the rest are counted together, so
+   * the figures stay bounded.
    */
   #counterOf(topic: string): { count: number } {
     let counter = this.#received.get(topic);
     if (counter !== undefined) return counter;
-    const key = this.#received.size < MAX_COUNTED_TOPICS ? topic : OTHER_TOPICS;
+    const key = this.#received.size < MAX_COUNTED_TOPICS && topic.length <= MAX_COUNTED_NAME
+      ? topic
+      : OTHER_TOPICS;
     counter = this.#received.get(key) ?? { count: 0 };
     this.#received.set(key, counter);
     return counter;

@@ -22,6 +22,7 @@
  * ```
  * @module
  */
+import { clipText, MAX_LABEL_CHARS } from "../protocol.ts";
 import { observeNewSockets, Publisher, type Socket } from "../../core/sockets/mod.ts";
 import type { SocketFigures } from "./figures.ts";
 
@@ -144,7 +145,8 @@ function endpointLabel(watched: Watched): string {
   const endpoints = [...(watched.binds.size > 0 ? watched.binds : watched.connects)].sort();
   const named = endpoints.slice(0, MAX_NAMED_ENDPOINTS).join(",");
   const more = endpoints.length - MAX_NAMED_ENDPOINTS;
-  return more > 0 ? `${named} +${more}` : named;
+  // Within what the supervisor takes in figures (inproc names can be long).
+  return clipText(more > 0 ? `${named} +${more}` : named, MAX_LABEL_CHARS);
 }
 
 function figuresOf(watched: Watched): SocketFigures {

@@ -44,13 +44,13 @@ const label = z.string().max(MAX_LABEL_CHARS);
 /** Text a component reports (an error, a reason, what still ran). */
 const report = z.string().max(MAX_REPORT_CHARS);
 /** Counts by name (topics, final states). */
-const countsByName = z.record(label, count).refine((r) => Object.keys(r).length <= 10_000, {
-  message: "has more than 10,000 names",
+const countsByName = z.record(label, count).refine((r) => Object.keys(r).length <= 4096, {
+  message: "has more than 4096 names",
 });
 
 const socketFigures = z.strictObject({
   type: label,
-  endpoint: z.string().max(64 * 1024),
+  endpoint: label,
   messagesSent: count,
   messagesReceived: count,
   bytesSent: count,
@@ -65,9 +65,9 @@ const taskFigures = z.strictObject({
   id: count,
   handler: label,
   component: label,
-  goal: report,
+  goal: label,
   state: label,
-  payload: report,
+  payload: label,
   createdAt: count,
   finishedAt: count.nullable(),
 });
@@ -95,7 +95,7 @@ const figures = z.strictObject({
   topics: z.strictObject({
     published: countsByName,
     received: countsByName,
-    subscriptions: z.array(label).max(10_000),
+    subscriptions: z.array(label).max(4096),
   }).optional(),
 });
 
