@@ -41,6 +41,12 @@ export function unsendable(error: unknown): { op: "unsendable"; reason: string }
   return { op: "unsendable", reason: String(error).slice(0, 1000) };
 }
 
+/**
+ * Largest message frame sent (not relayed inproc data), in bytes: far over
+ * what the protocol's messages hold (robot/protocol.ts's sizes).
+ */
+const MAX_MESSAGE_FRAME = 16 * 1024 * 1024;
+
 /** Largest frame accepted (a message or an inproc chunk), in bytes. */
 const MAX_FRAME = 256 * 1024 * 1024;
 
@@ -120,8 +126,12 @@ export class FrameLink {
     let body: Uint8Array;
     try {
       body = serialize(frame);
-      if (body.length > MAX_FRAME) {
-        throw new RangeError(`${body.length} bytes, over the link's ${MAX_FRAME}`);
+      // A component's message to the supervisor is small (a log record, its figures): one
+      // larger is refused here, in its host, before the supervisor holds its bytes. Relayed
+      // inproc data may be as big as the messages the component's sockets take.
+      const limit = "p" in frame ? MAX_FRAME : MAX_MESSAGE_FRAME;
+      if (body.length > limit) {
+        throw new RangeError(`${body.length} bytes, over the link's ${limit} for a message`);
       }
     } catch (error) {
       // What a component posted may not cross (a SharedArrayBuffer, a message over the limit,

@@ -69,10 +69,17 @@ const FORGERIES: Record<string, { message: string; reason: RegExp; isolation?: s
     reason: /a message its host could not pass on \(.*could not be cloned/,
   },
   // 64 MiB of log text: the host link read it in quadratic time (minutes of the supervisor's
-  // CPU); now it arrives in about a second and is refused for its size.
+  // CPU); now its host refuses to pass it on, and the supervisor never holds it.
   "huge-log": {
     message: `{ op: "log", record: { time: Date.now(), level: "info", category: ["x"],
     message: "y".repeat(64 << 20), properties: {} } }`,
+    reason:
+      /a message its host could not pass on \(RangeError: \d+ bytes, over the link's 16777216/,
+  },
+  // Under the link's bound, but over the protocol's: refused by the supervisor for its size.
+  "long-log": {
+    message: `{ op: "log", record: { time: Date.now(), level: "info", category: ["x"],
+    message: "y".repeat(1 << 20), properties: {} } }`,
     reason: /"log" message \(record\.message: Too big/,
   },
 };

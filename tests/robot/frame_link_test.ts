@@ -5,6 +5,7 @@
  * costs that message, not the link.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { FrameLink } from "../../robot/supervision/frame_link.ts";
 
 /** The bytes a link writes for `messages` (sent as from component "c"). */
@@ -76,12 +77,50 @@ Deno.test("frames cut anywhere or packed together arrive whole and in order", as
   }
 });
 
-Deno.test("a 64 MiB message arrives whole, read in 64 KiB chunks", async () => {
-  const big = { op: "log", text: "y".repeat(64 << 20) };
-  const got = await readIn(await framesOf([big, { op: "ready" }]), 65_536);
-  assert.equal(got.length, 2);
-  assert.equal((got[0] as { text: string }).text.length, 64 << 20);
-  assert.deepEqual(got[1], { op: "ready" });
+Deno.test("64 MiB of relayed inproc data arrives whole over a unix socket; a 64 MiB message is not sent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zedge-frame-link-" });
+  const path = join(dir, "link.sock");
+  const listener = Deno.listen({ transport: "unix", path });
+  try {
+    const dialled = Deno.connect({ transport: "unix", path });
+    const server = await listener.accept();
+    const client = await dialled;
+    const arrived: unknown[] = [];
+    let ported!: (port: MessagePort) => void;
+    const portArrived = new Promise<MessagePort>((resolve) => ported = resolve);
+    const far = new FrameLink(
+      server,
+      (message) => {
+        arrived.push(message);
+        const port = (message as { port?: unknown }).port;
+        if (port instanceof MessagePort) ported(port);
+      },
+      () => {},
+      "s",
+    );
+    const near = new FrameLink(client, () => {}, () => {}, "h");
+    // A message past the link's bound for messages: its host sends why instead.
+    near.send("c", { op: "log", text: "y".repeat(64 << 20) });
+    // Inproc data may be as big as a socket's messages: relayed whole.
+    const { port1, port2 } = new MessageChannel();
+    near.send("c", { op: "inproc-accept", port: port2 });
+    const port = await portArrived;
+    const data = new Promise<string>((resolve) => port.onmessage = (e) => resolve(e.data));
+    port1.postMessage("z".repeat(64 << 20));
+    assert.equal((await data).length, 64 << 20);
+    assert.equal((arrived[0] as { op: string }).op, "unsendable");
+    assert.match(
+      (arrived[0] as { reason: string }).reason,
+      /over the link's 16777216 for a message/,
+    );
+    port.close();
+    port1.close();
+    near.close();
+    far.close();
+  } finally {
+    listener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("a message that cannot cross arrives as unsendable, and the link goes on", async () => {
