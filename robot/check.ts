@@ -15,10 +15,11 @@
  * ```
  * @module
  */
+import { readComponentMessage } from "./supervision/component_message.ts";
 import type { ComponentSpec, RobotConfig } from "./spec.ts";
 import { componentWorkerUrl, graphLoadFailure } from "./component_entry.ts";
 import { workerPermissions } from "./permissions.ts";
-import type { FromComponent, ToComponent } from "./protocol.ts";
+import type { ToComponent } from "./protocol.ts";
 
 /** How long one component may take to load its modules (minutes only on a slow or emulated CPU). */
 const CHECK_TIMEOUT_MS = 120_000;
@@ -84,11 +85,17 @@ function checkComponent(
       CHECK_TIMEOUT_MS,
     );
     let heard = false;
-    worker.onmessage = (event: MessageEvent<FromComponent>) => {
+    worker.onmessage = (event: MessageEvent<unknown>) => {
       heard = true;
-      if (event.data.op === "checked") finish(event.data.problems);
+      // The module's own code runs here and may post anything: read as the supervisor reads.
+      const message = readComponentMessage(event.data);
+      if (typeof message === "string") {
+        finish([`sent ${message}, which zedge does not take`]);
+        return;
+      }
+      if (message.op === "checked") finish(message.problems);
       // A module that threw while the entry loaded it.
-      if (event.data.op === "failed") finish([event.data.error]);
+      if (message.op === "failed") finish([message.error]);
     };
     worker.onerror = (event) => {
       event.preventDefault();
