@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { droppedRecord, LogRate } from "./log_sinks.ts";
 import { componentWorkerUrl } from "../component_entry.ts";
 import { workerPermissions } from "../permissions.ts";
 import type { ToComponent } from "../protocol.ts";
@@ -72,10 +73,18 @@ export async function runComponentHost(socket: string, token = ""): Promise<void
       if (workers.get(name) !== worker) return;
       link.send(name, { op: "host-error", message: text, heard } satisfies HostEvent);
     };
+    // Its log records are held to their rate here, before the link: a component logging in a
+    // loop queued thousands of them ahead of its siblings' heartbeats in this thread.
+    const logRate = new LogRate();
     worker.onmessage = (event) => {
       if (workers.get(name) !== worker) return;
       heard = true;
       if (isInprocMessage(event.data) && inproc.up(name, event.data as InprocFromComponent)) return;
+      if ((event.data as { op?: unknown } | null)?.op === "log") {
+        const dropped = logRate.take(performance.now());
+        if (dropped === null) return;
+        if (dropped > 0) link.send(name, { op: "log", record: droppedRecord(dropped) });
+      }
       link.send(name, notHostEvent(event.data));
     };
     worker.onerror = (event) => {

@@ -57,10 +57,29 @@ export class LogSinks {
     this.#sinks.push(sink);
   }
 
-  /** A component's record, to every sink. */
+  /**
+   * A component's record, to every sink, within the component's rate (see
+   * {@link LogRate}): past it, records are dropped and counted, and the
+   * next one that passes comes after a record saying how many.
+   */
   component(name: string, record: ComponentLogRecord): void {
+    let rate = this.#rates.get(name);
+    // A backstop: a host holds its components to the rate before its link (host_main.ts), so
+    // this one, twice as wide, bounds only what no host relays (`isolation: worker`).
+    if (rate === undefined) {
+      this.#rates.set(name, rate = new LogRate(LOG_BURST * 2, LOG_PER_SECOND * 2));
+    }
+    const dropped = rate.take(performance.now());
+    if (dropped === null) return;
+    if (dropped > 0) this.#deliver(name, droppedRecord(dropped));
+    this.#deliver(name, record);
+  }
+
+  #deliver(name: string, record: ComponentLogRecord): void {
     for (const sink of this.#sinks) sink.component(name, record);
   }
+
+  readonly #rates = new Map<string, LogRate>();
 
   /** A state change, as the supervisor's record, to every sink that takes them. */
   stateChanged(component: string, state: ComponentState, error: string | null): void {
@@ -113,5 +132,89 @@ export function stateChangeRecord(
     category: ["zedge", "robot", "supervisor"],
     message: `${component} is ${state}${error && state !== "running" ? `: ${error}` : ""}`,
     properties: { component, state, error },
+  };
+}
+
+/** Records a component may log at once, above its steady rate. */
+const LOG_BURST = 2000;
+/** Records a second a component may log for as long as it likes. */
+const LOG_PER_SECOND = 500;
+/** How often, at most, a component's dropped records are counted in a note. */
+const NOTE_EVERY_MS = 1000;
+
+/**
+ * One component's log rate, as a token bucket: {@link LOG_BURST} records at
+ * once, refilled at {@link LOG_PER_SECOND}. A component logging in a loop
+ * otherwise takes the supervisor's time record by record and, under
+ * systemd, journald's own rate limit for the whole service, which then
+ * drops the supervisor's word on crashes along with the flood.
+ *
+ * @example
+ * ```ts
+ * import { LogRate } from "./log_sinks.ts";
+ * const rate = new LogRate();
+ * rate.take(0); // 0: passes, nothing was dropped before it
+ * ```
+ */
+export class LogRate {
+  readonly #burst: number;
+  readonly #perSecond: number;
+  #tokens: number;
+  #at = Number.NaN;
+  #dropped = 0;
+  #saidAt = -Infinity;
+
+  /** `burst` records at once, `perSecond` for as long as it likes. */
+  constructor(burst = LOG_BURST, perSecond = LOG_PER_SECOND) {
+    this.#burst = burst;
+    this.#perSecond = perSecond;
+    this.#tokens = burst;
+  }
+
+  /**
+   * A record at `now` (ms): `null` when it is dropped, else how many were
+   * dropped before it and are to be said first (0 when none are, or a note
+   * went out less than a second ago: they are said with a later record).
+   */
+  take(now: number): number | null {
+    if (!Number.isNaN(this.#at)) {
+      this.#tokens = Math.min(
+        this.#burst,
+        this.#tokens + (now - this.#at) * this.#perSecond / 1000,
+      );
+    }
+    this.#at = now;
+    if (this.#tokens < 1) {
+      this.#dropped++;
+      return null;
+    }
+    this.#tokens--;
+    // Said at most once a second: a component that stays over its rate gets one note a second,
+    // not one before every record that passes.
+    if (this.#dropped === 0 || now - this.#saidAt < NOTE_EVERY_MS) return 0;
+    const dropped = this.#dropped;
+    this.#dropped = 0;
+    this.#saidAt = now;
+    return dropped;
+  }
+}
+
+/**
+ * The supervisor's word that `count` of a component's records were dropped.
+ *
+ * @example
+ * ```ts
+ * import { droppedRecord } from "./log_sinks.ts";
+ * droppedRecord(12).properties.dropped; // 12
+ * ```
+ */
+export function droppedRecord(count: number): ComponentLogRecord {
+  return {
+    time: Date.now(),
+    level: "warning",
+    category: ["zedge", "robot", "supervisor"],
+    message: `${count} log records dropped: over ${LOG_BURST} at once or ` +
+      `${LOG_PER_SECOND} a second`,
+    properties: { dropped: count },
   };
 }
