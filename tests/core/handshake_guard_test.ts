@@ -9,39 +9,7 @@ import assert from "node:assert/strict";
 import { Dealer, Router } from "../../mod.ts";
 import { ROLE_HANDSHAKE_LIMITS } from "../../core/limits.ts";
 import { HandshakeGuard } from "../../core/sockets/handshake_guard.ts";
-import { waitFor } from "./helpers.ts";
-
-/** Opens `count` raw TCP connections to `port` that never send a byte; counts those the server closed. */
-async function silentConnections(port: number, count: number) {
-  const conns: Deno.Conn[] = [];
-  let closedByServer = 0;
-  for (let i = 0; i < count; i++) {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    conns.push(conn);
-    // Read the server's greeting, then wait for the end the server gives it (or ours).
-    (async () => {
-      const buffer = new Uint8Array(256);
-      try {
-        while ((await conn.read(buffer)) !== null) { /* the greeting */ }
-        closedByServer++;
-      } catch {
-        // Closed by us at the end.
-      }
-    })();
-  }
-  return {
-    get closedByServer() {
-      return closedByServer;
-    },
-    close() {
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch { /* closed already */ }
-      }
-    },
-  };
-}
+import { silentConnections, waitFor } from "./helpers.ts";
 
 /** The port a socket bound on tcp://127.0.0.1:0 got. */
 function portOf(endpoint: string): number {

@@ -725,3 +725,51 @@ export async function tempDir(prefix = "zedge-test-"): Promise<string> {
   }
   return dir;
 }
+
+/**
+ * Opens `count` TCP connections to `port` on 127.0.0.1 that never send a
+ * byte (a host without the key, stalling in the handshake); counts those the
+ * server closed (it read their end). `close()` ends the rest.
+ *
+ * @example
+ * ```ts
+ * import { silentConnections } from "./helpers.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const flood = await silentConnections(listener.addr.port, 3);
+ * flood.close();
+ * listener.close();
+ * ```
+ */
+export async function silentConnections(
+  port: number,
+  count: number,
+): Promise<{ readonly closedByServer: number; close(): void }> {
+  const conns: Deno.Conn[] = [];
+  let closedByServer = 0;
+  for (let i = 0; i < count; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conns.push(conn);
+    // Read the server's greeting, then wait for the end the server gives it (or ours).
+    (async () => {
+      const buffer = new Uint8Array(256);
+      try {
+        while ((await conn.read(buffer)) !== null) { /* the greeting */ }
+        closedByServer++;
+      } catch {
+        // Closed by us at the end.
+      }
+    })();
+  }
+  return {
+    get closedByServer() {
+      return closedByServer;
+    },
+    close() {
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch { /* closed already */ }
+      }
+    },
+  };
+}

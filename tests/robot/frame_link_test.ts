@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FrameLink } from "../../robot/supervision/frame_link.ts";
+import { concat } from "../core/helpers.ts";
 
 /** The bytes a link writes for `messages` (sent as from component "c"). */
 async function framesOf(messages: unknown[]): Promise<Uint8Array> {
@@ -27,13 +28,7 @@ async function framesOf(messages: unknown[]): Promise<Uint8Array> {
   // The stream closes once every write before the close is done.
   link.close();
   await allWritten;
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return bytes;
+  return concat(...parts);
 }
 
 /** What a link reading `bytes` in chunks of `size` hands on, once the stream ends. */

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { controlRequest } from "../../robot/control.ts";
 import { ROLE_HANDSHAKE_LIMITS } from "../../core/limits.ts";
 import { CALM, freeTcpPort, robotDir, robotYaml, spawnRobot, waitFor } from "./helpers.ts";
+import { silentConnections } from "../core/helpers.ts";
 
 /** The descriptors `pid` holds now. */
 function descriptors(pid: number): number {
@@ -25,25 +26,17 @@ Deno.test("a flood of connections that never finish a handshake holds a bounded 
   const port = freeTcpPort();
   const control = `tcp://127.0.0.1:${port}`;
   const robot = await spawnRobot(join(dir, "robot.yaml"), "--control", control);
-  const flood: Deno.Conn[] = [];
+  let flood: Awaited<ReturnType<typeof silentConnections>> | null = null;
   try {
     const pid = robot.child.pid;
     const before = descriptors(pid);
-    let ended = 0;
-    for (let i = 0; i < 600; i++) {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      flood.push(conn);
-      (async () => {
-        const buffer = new Uint8Array(256);
-        try {
-          while ((await conn.read(buffer)) !== null) { /* the greeting */ }
-          ended++;
-        } catch { /* closed by us */ }
-      })();
-    }
+    const opened = flood = await silentConnections(port, 600);
     // All but the newest 32 were closed by the robot (the oldest first).
     const perAddress = ROLE_HANDSHAKE_LIMITS.maxHandshakesPerAddress;
-    await waitFor(() => ended === 600 - perAddress, () => `${ended} of 600 closed by the robot`);
+    await waitFor(
+      () => opened.closedByServer === 600 - perAddress,
+      () => `${opened.closedByServer} of 600 closed by the robot`,
+    );
     const during = descriptors(pid);
     assert.ok(
       during - before <= perAddress + 8,
@@ -53,11 +46,7 @@ Deno.test("a flood of connections that never finish a handshake holds a bounded 
     assert.ok(reply.ok && "status" in reply, JSON.stringify(reply));
     assert.equal(reply.status.components[0].state, "running");
   } finally {
-    for (const conn of flood) {
-      try {
-        conn.close();
-      } catch { /* closed already */ }
-    }
+    flood?.close();
     const status = await robot.stop();
     assert.equal(status.code, 0, robot.stderr());
   }
