@@ -22,6 +22,7 @@
  * ```
  * @module
  */
+import { parseEndpoint } from "../transport/endpoint.ts";
 
 /** The bounds: 0 = none. */
 export interface HandshakeBounds {
@@ -68,8 +69,9 @@ export class HandshakeGuard<C> {
    */
   admit(conn: C, address: string): void {
     const { total, perAddress } = this.#bounds();
-    if ((total <= 0 && perAddress <= 0) || !address.startsWith("tcp://")) return;
-    const host = hostOf(address);
+    if (total <= 0 && perAddress <= 0) return;
+    const host = tcpHostOf(address);
+    if (host === null) return;
     this.#waiting.set(conn, host);
     this.#perHost.set(host, (this.#perHost.get(host) ?? 0) + 1);
     if (perAddress > 0 && (this.#perHost.get(host) ?? 0) > perAddress) {
@@ -101,11 +103,12 @@ export class HandshakeGuard<C> {
   }
 }
 
-/** The host part of an endpoint address (`tcp://10.0.0.9:4001` → `10.0.0.9`, IPv6 brackets kept). */
-function hostOf(address: string): string {
-  const scheme = address.indexOf("://");
-  const rest = scheme < 0 ? address : address.slice(scheme + 3);
-  const colon = rest.lastIndexOf(":");
-  // ipc and inproc peers have no port: the whole address is the host.
-  return colon > 0 && !rest.endsWith("]") ? rest.slice(0, colon) : rest;
+/** The host of a TCP peer's address (`tcp://10.0.0.9:4001` → `10.0.0.9`); null for any other. */
+function tcpHostOf(address: string): string | null {
+  try {
+    const parsed = parseEndpoint(address);
+    return parsed.transport === "tcp" ? parsed.host : null;
+  } catch {
+    return null;
+  }
 }

@@ -514,7 +514,7 @@ export abstract class Socket implements AsyncIterable<Message> {
     this.#connections.add(conn);
     const pipe = outgoing ? this.#pipes.get(address) : undefined;
     if (pipe !== undefined) this.#pipeOf.set(conn, pipe);
-    if (!outgoing && !conn.closed && !conn.handshaken) this.#handshakes.admit(conn, address);
+    if (!outgoing && !conn.closed) this.#handshakes.admit(conn, address);
     conn.done.then(() => {
       this.#connections.delete(conn);
       this.#pipeOf.delete(conn);
