@@ -30,8 +30,8 @@ export type { LogLevelName };
 
 /**
  * The longest log message a component hands the supervisor, in characters:
- * the runtime cuts a longer one (see {@link clipText}), the supervisor
- * refuses one longer still (a forged record).
+ * the runtime cuts a longer one (see {@link clipText}), and the supervisor
+ * refuses a longer one (only a forged record is).
  *
  * @example
  * ```ts
@@ -43,7 +43,8 @@ export const MAX_LOG_MESSAGE_CHARS = 64 * 1024;
 
 /**
  * About how much a log record's properties may hold ({@link withinBudget}'s
- * measure): the runtime replaces larger ones with a note of their size.
+ * measure): the runtime replaces larger ones with a note that they were
+ * left out.
  *
  * @example
  * ```ts

@@ -145,9 +145,7 @@ const OPS = new Set<string>(message.options.map((option) => option.shape.op.valu
  */
 export function readComponentMessage(data: unknown): FromComponent | string {
   if (isInprocMessage(data as { op: string })) return data as FromComponent;
-  // The frequent, empty ones go without a parse.
   const op = (data as { op?: unknown } | null)?.op;
-  if (op === "heartbeat" && isPlainHeartbeat(data)) return data as FromComponent;
   if (op === "unsendable") {
     const reason = String((data as { reason?: unknown }).reason).slice(0, 1000);
     return `a message its host could not pass on (${reason})`;
@@ -159,12 +157,4 @@ export function readComponentMessage(data: unknown): FromComponent | string {
   const issue = parsed.error.issues[0];
   const where = issue.path.length === 0 ? "" : `${issue.path.map(String).join(".")}: `;
   return `${what} (${where}${issue.message})`;
-}
-
-/** `{ op: "heartbeat" }` or `{ op: "heartbeat", heapBytes: N }`, the runtime's every second. */
-function isPlainHeartbeat(data: unknown): boolean {
-  const keys = Object.keys(data as object);
-  if (keys.length === 1) return true;
-  const heap = (data as { heapBytes?: unknown }).heapBytes;
-  return keys.length === 2 && typeof heap === "number" && Number.isFinite(heap) && heap >= 0;
 }

@@ -139,10 +139,11 @@ export class FrameLink {
       if ("p" in frame) return;
       body = serialize({ m: unsendable(error), c: frame.c } satisfies Frame);
     }
-    const header = new Uint8Array(4);
-    new DataView(header.buffer).setUint32(0, body.length);
-    this.#writer.write(header).catch(() => {});
-    this.#writer.write(body).catch(() => {});
+    // One write per frame (a system call each): the length and the body in one buffer.
+    const bytes = new Uint8Array(4 + body.length);
+    new DataView(bytes.buffer).setUint32(0, body.length);
+    bytes.set(body, 4);
+    this.#writer.write(bytes).catch(() => {});
   }
 
   /**
@@ -161,29 +162,28 @@ export class FrameLink {
       let at = 0;
       while (at < chunk.length) {
         if (frame === null) {
+          let size: number;
           if (headerFilled === 0 && chunk.length - at >= 4) {
-            const size = new DataView(chunk.buffer, chunk.byteOffset + at).getUint32(0);
-            if (size > MAX_FRAME) throw new Error(`frame of ${size} bytes`);
-            if (chunk.length - at - 4 >= size) {
-              this.#take(chunk.subarray(at + 4, at + 4 + size));
-              at += 4 + size;
-              continue;
-            }
-            frame = new Uint8Array(size);
-            filled = 0;
+            size = new DataView(chunk.buffer, chunk.byteOffset + at).getUint32(0);
             at += 4;
           } else {
+            // The length itself is cut between chunks.
             const take = Math.min(4 - headerFilled, chunk.length - at);
             header.set(chunk.subarray(at, at + take), headerFilled);
             headerFilled += take;
             at += take;
             if (headerFilled < 4) break;
             headerFilled = 0;
-            const size = headerView.getUint32(0);
-            if (size > MAX_FRAME) throw new Error(`frame of ${size} bytes`);
-            frame = new Uint8Array(size);
-            filled = 0;
+            size = headerView.getUint32(0);
           }
+          if (size > MAX_FRAME) throw new Error(`frame of ${size} bytes`);
+          if (chunk.length - at >= size) {
+            this.#take(chunk.subarray(at, at + size));
+            at += size;
+            continue;
+          }
+          frame = new Uint8Array(size);
+          filled = 0;
         }
         const take = Math.min(frame.length - filled, chunk.length - at);
         frame.set(chunk.subarray(at, at + take), filled);

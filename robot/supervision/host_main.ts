@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { droppedRecord, LogRate } from "./log_sinks.ts";
+import { LogRate } from "./log_sinks.ts";
 import { componentWorkerUrl } from "../component_entry.ts";
 import { workerPermissions } from "../permissions.ts";
 import type { ToComponent } from "../protocol.ts";
@@ -81,9 +81,16 @@ export async function runComponentHost(socket: string, token = ""): Promise<void
       heard = true;
       if (isInprocMessage(event.data) && inproc.up(name, event.data as InprocFromComponent)) return;
       if ((event.data as { op?: unknown } | null)?.op === "log") {
-        const dropped = logRate.take(performance.now());
-        if (dropped === null) return;
-        if (dropped > 0) link.send(name, { op: "log", record: droppedRecord(dropped) });
+        // The record goes as posted (the supervisor checks it), after a note of what was dropped.
+        for (
+          const record of logRate.admit(
+            (event.data as { record: unknown }).record,
+            performance.now(),
+          )
+        ) {
+          link.send(name, { ...(event.data as object), record });
+        }
+        return;
       }
       link.send(name, notHostEvent(event.data));
     };

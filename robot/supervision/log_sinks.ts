@@ -69,14 +69,9 @@ export class LogSinks {
     if (rate === undefined) {
       this.#rates.set(name, rate = new LogRate(LOG_BURST * 2, LOG_PER_SECOND * 2));
     }
-    const dropped = rate.take(performance.now());
-    if (dropped === null) return;
-    if (dropped > 0) this.#deliver(name, droppedRecord(dropped));
-    this.#deliver(name, record);
-  }
-
-  #deliver(name: string, record: ComponentLogRecord): void {
-    for (const sink of this.#sinks) sink.component(name, record);
+    for (const passed of rate.admit(record, performance.now())) {
+      for (const sink of this.#sinks) sink.component(name, passed);
+    }
   }
 
   readonly #rates = new Map<string, LogRate>();
@@ -153,7 +148,7 @@ const NOTE_EVERY_MS = 1000;
  * ```ts
  * import { LogRate } from "./log_sinks.ts";
  * const rate = new LogRate();
- * rate.take(0); // 0: passes, nothing was dropped before it
+ * rate.admit("a record", 0); // ["a record"]: passes, nothing was dropped before it
  * ```
  */
 export class LogRate {
@@ -172,11 +167,12 @@ export class LogRate {
   }
 
   /**
-   * A record at `now` (ms): `null` when it is dropped, else how many were
-   * dropped before it and are to be said first (0 when none are, or a note
-   * went out less than a second ago: they are said with a later record).
+   * What of `record`, arriving at `now` (ms), goes on: nothing when it is
+   * dropped; else the record, after a note of how many were dropped before
+   * it (at most one note a second: a component that stays over its rate
+   * gets one a second, not one before every record that passes).
    */
-  take(now: number): number | null {
+  admit<R>(record: R, now: number): (R | ComponentLogRecord)[] {
     if (!Number.isNaN(this.#at)) {
       this.#tokens = Math.min(
         this.#burst,
@@ -186,35 +182,25 @@ export class LogRate {
     this.#at = now;
     if (this.#tokens < 1) {
       this.#dropped++;
-      return null;
+      return [];
     }
     this.#tokens--;
-    // Said at most once a second: a component that stays over its rate gets one note a second,
-    // not one before every record that passes.
-    if (this.#dropped === 0 || now - this.#saidAt < NOTE_EVERY_MS) return 0;
-    const dropped = this.#dropped;
+    if (this.#dropped === 0 || now - this.#saidAt < NOTE_EVERY_MS) return [record];
+    const note = this.#note(this.#dropped);
     this.#dropped = 0;
     this.#saidAt = now;
-    return dropped;
+    return [note, record];
   }
-}
 
-/**
- * The supervisor's word that `count` of a component's records were dropped.
- *
- * @example
- * ```ts
- * import { droppedRecord } from "./log_sinks.ts";
- * droppedRecord(12).properties.dropped; // 12
- * ```
- */
-export function droppedRecord(count: number): ComponentLogRecord {
-  return {
-    time: Date.now(),
-    level: "warning",
-    category: ["zedge", "robot", "supervisor"],
-    message: `${count} log records dropped: over ${LOG_BURST} at once or ` +
-      `${LOG_PER_SECOND} a second`,
-    properties: { dropped: count },
-  };
+  /** The supervisor's word that `count` records were dropped, with this rate's own bounds. */
+  #note(count: number): ComponentLogRecord {
+    return {
+      time: Date.now(),
+      level: "warning",
+      category: ["zedge", "robot", "supervisor"],
+      message: `${count} log records dropped: over ${this.#burst} at once or ` +
+        `${this.#perSecond} a second`,
+      properties: { dropped: count },
+    };
+  }
 }

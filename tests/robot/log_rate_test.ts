@@ -11,18 +11,39 @@ import type { ComponentLogRecord } from "../../robot/protocol.ts";
 import { LogRate } from "../../robot/supervision/log_sinks.ts";
 import { CALM, robotDir, robotYaml, startRobot, waitFor } from "./helpers.ts";
 
+/**
+ * What `rate` does with a record at `now`: null when it drops it, else how
+ * many dropped records the note before it counts (0: no note), checking
+ * that the record itself comes last.
+ */
+function take(rate: LogRate, now: number): number | null {
+  const passed = rate.admit("the record", now);
+  if (passed.length === 0) return null;
+  assert.equal(passed.at(-1), "the record");
+  if (passed.length === 1) return 0;
+  return (passed[0] as ComponentLogRecord).properties.dropped as number;
+}
+
 Deno.test("log rate: a burst of 2000 passes, then 500 a second; drops are counted", () => {
   const rate = new LogRate();
-  for (let i = 0; i < 2000; i++) assert.equal(rate.take(0), 0);
-  assert.equal(rate.take(0), null);
-  assert.equal(rate.take(1), null);
+  for (let i = 0; i < 2000; i++) assert.equal(take(rate, 0), 0);
+  assert.equal(take(rate, 0), null);
+  assert.equal(take(rate, 1), null);
   // 10 ms later, 5 records' worth: the first says what was dropped before it.
-  assert.equal(rate.take(10), 2);
-  for (let i = 0; i < 4; i++) assert.equal(rate.take(10), 0);
-  assert.equal(rate.take(10), null);
+  assert.equal(take(rate, 10), 2);
+  for (let i = 0; i < 4; i++) assert.equal(take(rate, 10), 0);
+  assert.equal(take(rate, 10), null);
   // Drops are said at most once a second: with the first record that passes after it.
-  assert.equal(rate.take(20), 0);
-  assert.equal(rate.take(1010), 1);
+  assert.equal(take(rate, 20), 0);
+  assert.equal(take(rate, 1010), 1);
+  // A note names the bounds of the rate that dropped (the supervisor's backstop is wider).
+  const backstop = new LogRate(4000, 1000);
+  for (let i = 0; i < 4001; i++) backstop.admit("the record", 0);
+  const [note] = backstop.admit("the record", 10);
+  assert.match(
+    (note as ComponentLogRecord).message,
+    /^1 log records dropped: over 4000 at once or 1000 a second$/,
+  );
 });
 
 Deno.test("log rate: a component logging in a loop is dropped past its rate, its sibling is not", async () => {
