@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Collector, Distributor, type PipelineSummary, PipelineWorker } from "../../mod.ts";
-import { freePort, spawnRole, Tally, waitFor } from "./fixtures/helpers.ts";
+import { spawnRole, Tally, waitFor } from "./fixtures/helpers.ts";
 import { tempDir } from "../core/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 600 };
@@ -99,11 +99,9 @@ function journalDone(path: string): Set<string> {
 Deno.test("kill: a distributor killed and restarted with its journal loses nothing and redoes nothing", async () => {
   const dir = await tempDir();
   const journal = `${dir}/journal.db`;
-  const workers = `tcp://127.0.0.1:${freePort()}`;
-  const acks = `tcp://127.0.0.1:${freePort()}`;
   const options = {
-    workers,
-    acks,
+    workers: "tcp://127.0.0.1:0",
+    acks: "tcp://127.0.0.1:0",
     journal,
     type: "echo",
     count: 300,
@@ -112,13 +110,6 @@ Deno.test("kill: a distributor killed and restarted with its journal loses nothi
     ...FAST,
   };
   const tally = new Tally();
-  const collector = new Collector({
-    results: "tcp://127.0.0.1:0",
-    distributor: acks,
-    heartbeatIntervalMs: 100,
-    onResult: (r) => tally.add(r.id),
-  });
-  await collector.start();
   let phase = 1;
   const processedAfterRestart: string[] = [];
   const slowEcho = async (_p: unknown, ctx: { id: string }) => {
@@ -126,19 +117,29 @@ Deno.test("kill: a distributor killed and restarted with its journal loses nothi
     await new Promise((r) => setTimeout(r, 3));
     return ctx.id;
   };
-  const pool = [0, 1].map((n) =>
-    new PipelineWorker({
-      distributor: workers,
-      collector: collector.endpoint,
-      handlers: { echo: slowEcho },
-      name: `w${n}`,
-      ...FAST,
-    })
-  );
+  // The first distributor binds ports of its own choosing; the second takes them over.
   const first = spawnRole("distributor", options);
   let second: ReturnType<typeof spawnRole> | null = null;
+  let collector: Collector | null = null;
+  let pool: PipelineWorker[] = [];
   try {
-    await first.ready;
+    const endpoints = JSON.parse(await first.ready) as { workers: string; acks: string };
+    collector = new Collector({
+      results: "tcp://127.0.0.1:0",
+      distributor: endpoints.acks,
+      heartbeatIntervalMs: 100,
+      onResult: (r) => tally.add(r.id),
+    });
+    await collector.start();
+    pool = [0, 1].map((n) =>
+      new PipelineWorker({
+        distributor: endpoints.workers,
+        collector: collector!.endpoint,
+        handlers: { echo: slowEcho },
+        name: `w${n}`,
+        ...FAST,
+      })
+    );
     for (const w of pool) w.run();
     await waitFor(() => tally.size >= 100, "a third of the results");
     first.kill("SIGKILL");
@@ -147,9 +148,9 @@ Deno.test("kill: a distributor killed and restarted with its journal loses nothi
     assert.ok(doneBefore.size > 0 && doneBefore.size < 300, `journal has ${doneBefore.size}`);
 
     phase = 2;
-    second = spawnRole("distributor", options);
-    const status = await second.status;
-    assert.equal(status.code, 0);
+    second = spawnRole("distributor", { ...options, ...endpoints });
+    const status = await second.exited(30_000, "the restarted distributor to finish the run");
+    assert.equal(status.code, 0, second.log());
     const summary = JSON.parse(
       second.output().split("\n").find((l) => l.startsWith("{"))!,
     ) as PipelineSummary;
@@ -171,53 +172,57 @@ Deno.test("kill: a distributor killed and restarted with its journal loses nothi
   } finally {
     first.kill();
     second?.kill();
+    await Promise.all([first.status, second?.status]);
     await Promise.all(pool.map((w) => w.close()));
-    await collector.close();
+    await collector?.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("kill: a distributor stopped past the heartbeat timeout keeps its workers when it wakes", async () => {
-  const workers = `tcp://127.0.0.1:${freePort()}`;
-  const acks = `tcp://127.0.0.1:${freePort()}`;
-  const tally = new Tally();
-  const collector = new Collector({
-    results: "tcp://127.0.0.1:0",
-    distributor: acks,
-    heartbeatIntervalMs: 100,
-    onResult: (r) => tally.add(r.id),
-  });
-  await collector.start();
-  // Patient workers: they must not give the distributor up (and re-register) while it
-  // is stopped, so that only the distributor's own view of the pause is tested.
-  const pool = [0, 1].map((n) =>
-    new PipelineWorker({
-      distributor: workers,
-      collector: collector.endpoint,
-      module: new URL("./fixtures/handlers.ts", import.meta.url),
-      name: `w${n}`,
-      heartbeatIntervalMs: 100,
-      heartbeatTimeoutMs: 10_000,
-    })
-  );
+  // The distributor binds ports of its own choosing and says which: ports picked
+  // here and released would be free only until something else takes them.
   const distributor = spawnRole("distributor", {
-    workers,
-    acks,
+    workers: "tcp://127.0.0.1:0",
+    acks: "tcp://127.0.0.1:0",
     type: "sleep",
     count: 100,
     payload: { ms: 20 },
     minWorkers: 2,
     ...FAST,
   });
+  const tally = new Tally();
+  let collector: Collector | null = null;
+  let pool: PipelineWorker[] = [];
   try {
-    await distributor.ready;
+    const endpoints = JSON.parse(await distributor.ready) as { workers: string; acks: string };
+    collector = new Collector({
+      results: "tcp://127.0.0.1:0",
+      distributor: endpoints.acks,
+      heartbeatIntervalMs: 100,
+      onResult: (r) => tally.add(r.id),
+    });
+    await collector.start();
+    // Patient workers: they must not give the distributor up (and re-register) while it
+    // is stopped, so that only the distributor's own view of the pause is tested.
+    pool = [0, 1].map((n) =>
+      new PipelineWorker({
+        distributor: endpoints.workers,
+        collector: collector!.endpoint,
+        module: new URL("./fixtures/handlers.ts", import.meta.url),
+        name: `w${n}`,
+        heartbeatIntervalMs: 100,
+        heartbeatTimeoutMs: 10_000,
+      })
+    );
     for (const w of pool) w.run();
     await waitFor(() => tally.size >= 10, "the first results");
     distributor.kill("SIGSTOP");
     // The attack: stopped for more than twice its own 600 ms heartbeat timeout.
     await new Promise((r) => setTimeout(r, 1500));
     distributor.kill("SIGCONT");
-    assert.equal((await distributor.status).code, 0);
+    const status = await distributor.exited(20_000, "the woken distributor to finish the run");
+    assert.equal(status.code, 0, distributor.log());
     const summary = JSON.parse(
       distributor.output().split("\n").find((l) => l.startsWith("{"))!,
     ) as PipelineSummary;
@@ -229,6 +234,6 @@ Deno.test("kill: a distributor stopped past the heartbeat timeout keeps its work
     distributor.kill("SIGKILL");
     await distributor.status;
     await Promise.all(pool.map((w) => w.close()));
-    await collector.close();
+    await collector?.close();
   }
 });

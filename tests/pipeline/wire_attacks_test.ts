@@ -19,7 +19,7 @@ import {
 import { ByteWriter } from "../../core/pipeline/frame_bytes.ts";
 import { IndexSet } from "../../core/pipeline/index_set.ts";
 import { Random } from "../core/random.ts";
-import { freePort, spawnRole, Tally, within } from "./fixtures/helpers.ts";
+import { spawnRole, Tally } from "./fixtures/helpers.ts";
 
 const ITEMS = 200;
 
@@ -44,27 +44,26 @@ async function runAfterForged(
   forged: { acks?: Uint8Array[]; results?: Uint8Array[] },
   onResult = true,
 ): Promise<void> {
-  const workers = `tcp://127.0.0.1:${freePort()}`;
-  const acks = `tcp://127.0.0.1:${freePort()}`;
   const distributor = spawnRole("distributor", {
     type: "echo",
     count: ITEMS,
     payload: 1,
-    workers,
-    acks,
+    workers: "tcp://127.0.0.1:0",
+    acks: "tcp://127.0.0.1:0",
     heartbeatIntervalMs: 100,
     heartbeatTimeoutMs: 5000,
   });
   const hostile = new Dealer({ linger: 1000 });
   const tally = new Tally();
-  const collector = new Collector({
-    results: "tcp://127.0.0.1:0",
-    distributor: acks,
-    ...(onResult ? { onResult: (result: CollectedResult) => tally.add(result.id) } : {}),
-  });
+  let collector: Collector | null = null;
   let worker: PipelineWorker | null = null;
   try {
-    await within(distributor.ready, 20_000, "the distributor to start");
+    const { workers, acks } = JSON.parse(await distributor.ready) as Record<string, string>;
+    collector = new Collector({
+      results: "tcp://127.0.0.1:0",
+      distributor: acks,
+      ...(onResult ? { onResult: (result: CollectedResult) => tally.add(result.id) } : {}),
+    });
     hostile.connect(acks);
     for (const frame of forged.acks ?? []) await hostile.send(frame);
     await collector.start();
@@ -80,8 +79,8 @@ async function runAfterForged(
       handlers: { echo: (payload: unknown) => payload },
     });
     worker.run();
-    const status = await within(distributor.status, 30_000, "the distributor's run to end");
-    assert.ok(status.success, `the distributor exited with ${status.code}`);
+    const status = await distributor.exited(30_000, "the distributor's run to end");
+    assert.ok(status.success, `the distributor exited with ${status.code}: ${distributor.log()}`);
     const summary = JSON.parse(distributor.output().trim().split("\n").at(-1)!);
     assert.equal(summary.done, ITEMS);
     if (onResult) {
@@ -92,7 +91,7 @@ async function runAfterForged(
     distributor.kill();
     await distributor.status;
     await worker?.close();
-    await collector.close();
+    await collector?.close();
     await hostile.close();
   }
 }
