@@ -72,7 +72,12 @@ workers:
       "pipeline run to refuse",
     );
     assertProblems(run, 2, uncovered);
-    assertProblems(await zedge(["pipeline", "distributor", "-c", `${dir}/p.yaml`]), 2, uncovered);
+    const distributor = await within(
+      zedge(["pipeline", "distributor", "-c", `${dir}/p.yaml`]),
+      60_000,
+      "pipeline distributor to refuse",
+    );
+    assertProblems(distributor, 2, uncovered);
 
     // Once a worker exports it, check passes and says who does what.
     await Deno.writeTextFile(
@@ -218,7 +223,12 @@ Deno.test("pipeline run: Ctrl-C stops the run with exit 130 and one line", async
     const run = spawn(Deno.execPath(), zedgeArgs("pipeline", "run", "-c", file));
     await run.waitFor(/handler started/);
     run.child.kill("SIGINT");
-    const status = await run.status;
+    const status = await within(run.status, 20_000, "pipeline run to end on SIGINT").catch(
+      (error) => {
+        run.child.kill("SIGKILL"); // still running: the wait timed out
+        throw error;
+      },
+    );
     assert.equal(status.code, 130, run.stderr());
     assert.match(run.stderr(), /^zedge: interrupted$/m);
     assert.doesNotMatch(run.stderr(), /^\s+at |Uncaught/m);

@@ -289,7 +289,15 @@ workers:
     stderr: "piped",
   }).spawn();
   try {
-    const summary = await distributor.run();
+    // A worker that could not start is a failure with its log, not a wait for ever.
+    const summary = await within(distributor.run(), 30_000, "the run with the stuck handler")
+      .catch(async (error) => {
+        worker.kill();
+        const out = await worker.output();
+        throw new Error(
+          `${error.message}; the worker said:\n${new TextDecoder().decode(out.stderr)}`,
+        );
+      });
     assert.deepEqual(summary.failed.map((f) => f.reason), ["timeout after 300 ms"]);
     // It leaves by itself (a worker kept running would otherwise wait for the next run).
     const out = await within(worker.output(), 20_000, "the worker to exit");
