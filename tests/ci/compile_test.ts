@@ -15,7 +15,7 @@ import {
   findWorkerModules,
   isDenortDownloadFailure,
 } from "../../.ci/compile.ts";
-import { tempDir } from "../core/helpers.ts";
+import { freeTcpPort, tempDir } from "../core/helpers.ts";
 
 const SCRIPT = new URL("../../.ci/compile.ts", import.meta.url).pathname;
 
@@ -136,9 +136,8 @@ async function withoutDenort(dir: string): Promise<Record<string, string>> {
   for await (const entry of Deno.readDir(real)) {
     if (entry.name !== "dl") await Deno.symlink(`${real}/${entry.name}`, `${cache}/${entry.name}`);
   }
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const proxy = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
-  listener.close(); // closed: every connection to the proxy is refused
+  // Nothing listens there: every connection to the proxy is refused.
+  const proxy = `http://127.0.0.1:${freeTcpPort()}`;
   return { DENO_DIR: cache, HTTPS_PROXY: proxy, HTTP_PROXY: proxy, ALL_PROXY: proxy, NO_PROXY: "" };
 }
 

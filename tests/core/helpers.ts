@@ -470,8 +470,32 @@ export async function receiveSkippingProbes(sub: Socket): Promise<Message> {
 }
 
 /**
- * A loopback tcp port that was free a moment ago (nothing listens on it now),
- * for tests that connect before anything is bound.
+ * The kernel's ephemeral port range (`ip_local_port_range`): the ports it
+ * hands out to `bind(0)` and to a `connect()`'s own end.
+ */
+function ephemeralPorts(): [number, number] {
+  try {
+    const text = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range");
+    const [low, high] = text.trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {
+    // not Linux, or not readable: Linux's default
+  }
+  return [32768, 60999];
+}
+
+/** Ports handed out by {@link freeTcpPort} in this isolate, never handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback tcp port that is free now (nothing listens on it), for tests
+ * that pass a port to another process or connect before anything is bound.
+ *
+ * It is picked below the kernel's ephemeral range, where neither a `bind(0)`
+ * nor a connection's own end can take it before its user binds it: a port
+ * from `bind(0)`, released, was taken that way in CI ("cannot bind
+ * 'tcp://127.0.0.1:36569': address in use"). Only an explicit bind can take
+ * it, and one that holds it now is skipped.
  *
  * @example
  * ```ts
@@ -480,6 +504,20 @@ export async function receiveSkippingProbes(sub: Socket): Promise<Message> {
  * ```
  */
 export function freeTcpPort(): number {
+  const [low] = ephemeralPorts();
+  const from = Math.max(1024, low - 12_000);
+  for (let attempt = 0; attempt < 200 && low - from >= 1000; attempt++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (handedOut.has(port)) continue;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch {
+      continue; // held by someone: another one
+    }
+    handedOut.add(port);
+    return port;
+  }
+  // No room below the ephemeral range: the kernel's choice, with its race.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();

@@ -18,7 +18,7 @@ import {
   type PubLogSink,
   XPublisher,
 } from "../../mod.ts";
-import { subscriptionSeen } from "../core/helpers.ts";
+import { freeTcpPort, subscriptionSeen } from "../core/helpers.ts";
 import { type Running, spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
 
 const ROBOT = "kitchen-bot";
@@ -223,10 +223,7 @@ function errorOfParse(text: string): string {
 }
 
 Deno.test("logs tail: --bind lets publishers connect to it", async () => {
-  // A free port: bind one, read it back, release it.
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  const port = freeTcpPort();
   const endpoint = `tcp://127.0.0.1:${port}`;
   const tail = spawn(Deno.execPath(), zedgeArgs("logs", "tail", "--bind", endpoint), "null");
   const logs = await createPubLogSink({ endpoint, connect: true, robot: ROBOT });

@@ -32,6 +32,7 @@ import {
 import {
   closeAll,
   EventLog,
+  freeTcpPort,
   rejectsWithCode,
   subscriptionSeen,
   texts,
@@ -229,9 +230,7 @@ Deno.test("manager: ensureAndBind and ensureAndConnect do their work once, and m
     await out.send("once");
     assert.deepEqual(texts(await within(jobs.receive(), "the message")), ["once"]);
     // Two calls at once bind once (a second bind of the port would fail with EADDRINUSE).
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const freePort = `tcp://127.0.0.1:${(probe.addr as Deno.NetAddr).port}`;
-    probe.close();
+    const freePort = `tcp://127.0.0.1:${freeTcpPort()}`;
     const [x, y] = await Promise.all([
       sockets.ensureAndBind("twice", "pull", freePort),
       sockets.ensureAndBind("twice", "pull", freePort),

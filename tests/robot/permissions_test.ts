@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { permissionFlags, permissionsFor, workerPermissions } from "../../robot/mod.ts";
+import { freeTcpPort } from "../core/helpers.ts";
 
 Deno.test("permissions are derived from endpoints only", () => {
   const perms = permissionsFor({
@@ -26,9 +27,7 @@ Deno.test("a bad endpoint is refused with its name", () => {
 
 Deno.test("a worker given derived permissions can bind its endpoint and nothing else", async () => {
   // Find a free port, then let the worker have exactly that one.
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  const port = freeTcpPort();
   const allowed = `tcp://127.0.0.1:${port}`;
   const permissions = workerPermissions(permissionsFor({ bind: [allowed] }));
   const worker = new Worker(new URL("./bind_worker.ts", import.meta.url), {
