@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Collector, Distributor, type PipelineSummary, PipelineWorker } from "../../mod.ts";
-import { spawnRole, Tally, waitFor } from "./fixtures/helpers.ts";
+import { type RoleProcess, spawnRole, Tally, waitFor } from "./fixtures/helpers.ts";
 import { tempDir } from "../core/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 600 };
@@ -86,6 +86,23 @@ Deno.test("kill: a silent (SIGSTOPped) worker's items are redelivered after its 
   }
 });
 
+/** The endpoints a distributor role bound (it prints them with `ready`). */
+async function endpointsOf(role: RoleProcess): Promise<{ workers: string; acks: string }> {
+  return JSON.parse(await role.ready);
+}
+
+/** A started collector of the distributor at `acks` that counts every result in `tally`. */
+async function tallyingCollector(acks: string, tally: Tally): Promise<Collector> {
+  const collector = new Collector({
+    results: "tcp://127.0.0.1:0",
+    distributor: acks,
+    heartbeatIntervalMs: 100,
+    onResult: (r) => tally.add(r.id),
+  });
+  await collector.start();
+  return collector;
+}
+
 function journalDone(path: string): Set<string> {
   const db = new DatabaseSync(path);
   try {
@@ -119,18 +136,12 @@ Deno.test("kill: a distributor killed and restarted with its journal loses nothi
   };
   // The first distributor binds ports of its own choosing; the second takes them over.
   const first = spawnRole("distributor", options);
-  let second: ReturnType<typeof spawnRole> | null = null;
+  let second: RoleProcess | null = null;
   let collector: Collector | null = null;
   let pool: PipelineWorker[] = [];
   try {
-    const endpoints = JSON.parse(await first.ready) as { workers: string; acks: string };
-    collector = new Collector({
-      results: "tcp://127.0.0.1:0",
-      distributor: endpoints.acks,
-      heartbeatIntervalMs: 100,
-      onResult: (r) => tally.add(r.id),
-    });
-    await collector.start();
+    const endpoints = await endpointsOf(first);
+    collector = await tallyingCollector(endpoints.acks, tally);
     pool = [0, 1].map((n) =>
       new PipelineWorker({
         distributor: endpoints.workers,
@@ -195,14 +206,8 @@ Deno.test("kill: a distributor stopped past the heartbeat timeout keeps its work
   let collector: Collector | null = null;
   let pool: PipelineWorker[] = [];
   try {
-    const endpoints = JSON.parse(await distributor.ready) as { workers: string; acks: string };
-    collector = new Collector({
-      results: "tcp://127.0.0.1:0",
-      distributor: endpoints.acks,
-      heartbeatIntervalMs: 100,
-      onResult: (r) => tally.add(r.id),
-    });
-    await collector.start();
+    const endpoints = await endpointsOf(distributor);
+    collector = await tallyingCollector(endpoints.acks, tally);
     // Patient workers: they must not give the distributor up (and re-register) while it
     // is stopped, so that only the distributor's own view of the pause is tested.
     pool = [0, 1].map((n) =>
