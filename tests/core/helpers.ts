@@ -470,18 +470,19 @@ export async function receiveSkippingProbes(sub: Socket): Promise<Message> {
 }
 
 /**
- * The kernel's ephemeral port range (`ip_local_port_range`): the ports it
- * hands out to `bind(0)` and to a `connect()`'s own end.
+ * The lowest port of the kernel's ephemeral range (`ip_local_port_range`):
+ * the range it hands out to `bind(0)` and to a `connect()`'s own end.
  */
-function ephemeralPorts(): [number, number] {
+function lowestEphemeralPort(): number {
   try {
-    const text = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range");
-    const [low, high] = text.trim().split(/\s+/).map(Number);
-    if (low > 0 && high >= low) return [low, high];
+    const low = Number(
+      Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range").trim().split(/\s+/)[0],
+    );
+    if (low > 0) return low;
   } catch {
     // not Linux, or not readable: Linux's default
   }
-  return [32768, 60999];
+  return 32768;
 }
 
 /** Ports handed out by {@link freeTcpPort} in this isolate, never handed out twice. */
@@ -504,7 +505,7 @@ const handedOut = new Set<number>();
  * ```
  */
 export function freeTcpPort(): number {
-  const [low] = ephemeralPorts();
+  const low = lowestEphemeralPort();
   const from = Math.max(1024, low - 12_000);
   for (let attempt = 0; attempt < 200 && low - from >= 1000; attempt++) {
     const port = from + Math.floor(Math.random() * (low - from));
