@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Collector, Distributor, type PipelineSummary, PipelineWorker } from "../../mod.ts";
-import { type RoleProcess, spawnRole, Tally, waitFor } from "./fixtures/helpers.ts";
+import { endpointsOf, type RoleProcess, spawnRole, Tally, waitFor } from "./fixtures/helpers.ts";
 import { tempDir } from "../core/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 600 };
@@ -85,11 +85,6 @@ Deno.test("kill: a silent (SIGSTOPped) worker's items are redelivered after its 
     await collector.close();
   }
 });
-
-/** The endpoints a distributor role bound (it prints them with `ready`). */
-async function endpointsOf(role: RoleProcess): Promise<{ workers: string; acks: string }> {
-  return JSON.parse(await role.ready);
-}
 
 /** A started collector of the distributor at `acks` that counts every result in `tally`. */
 async function tallyingCollector(acks: string, tally: Tally): Promise<Collector> {

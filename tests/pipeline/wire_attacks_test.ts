@@ -19,7 +19,7 @@ import {
 import { ByteWriter } from "../../core/pipeline/frame_bytes.ts";
 import { IndexSet } from "../../core/pipeline/index_set.ts";
 import { Random } from "../core/random.ts";
-import { spawnRole, Tally } from "./fixtures/helpers.ts";
+import { endpointsOf, spawnRole, Tally } from "./fixtures/helpers.ts";
 
 const ITEMS = 200;
 
@@ -58,7 +58,7 @@ async function runAfterForged(
   let collector: Collector | null = null;
   let worker: PipelineWorker | null = null;
   try {
-    const { workers, acks } = JSON.parse(await distributor.ready) as Record<string, string>;
+    const { workers, acks } = await endpointsOf(distributor);
     collector = new Collector({
       results: "tcp://127.0.0.1:0",
       distributor: acks,
