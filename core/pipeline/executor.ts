@@ -423,6 +423,11 @@ interface Job {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** When it started on its thread (performance.now()), as far as this thread knows. */
   startedAt: number;
+  /**
+   * Sent ahead through the ring: where its record's kind is, to take it back
+   * while the thread has not started it; -1 otherwise.
+   */
+  aheadAt: number;
 }
 
 interface Thread {
@@ -449,6 +454,12 @@ interface Thread {
   job: Job | null;
   /** The job sent ahead, waiting in the thread's own queue: it starts when `job` ends. */
   next: Job | null;
+  /**
+   * A job sent ahead was taken back from it while `job` runs: its record
+   * waits in the ring until the thread passes over it, so nothing more is
+   * sent ahead to it before `job` ends (the ring holds a bounded number).
+   */
+  tookBack: boolean;
 }
 
 /**
@@ -491,6 +502,8 @@ export class ThreadPool implements Executor {
   #hasPrepare = false;
   /** Threads replaced so far (crashes, self-exits, timeouts). */
   replaced = 0;
+  /** Items sent ahead to a busy thread and taken back for one that went idle. */
+  takenBack = 0;
 
   /** Validates the options; threads start in {@link start}. */
   constructor(options: ThreadPoolOptions) {
@@ -557,6 +570,7 @@ export class ThreadPool implements Executor {
         resolve,
         timer: undefined,
         startedAt: 0,
+        aheadAt: -1,
       });
       this.#dispatch();
     });
@@ -602,6 +616,7 @@ export class ThreadPool implements Executor {
       ready: false,
       job: null,
       next: null,
+      tookBack: false,
     };
     this.#threads[index] = thread;
     return new Promise((resolve, reject) => {
@@ -766,6 +781,7 @@ export class ThreadPool implements Executor {
     const next = thread.next;
     thread.job = null;
     thread.next = null;
+    thread.tookBack = false;
     if (next !== null) this.#start(thread, next);
     this.#finish(job, outcome);
     this.#dispatch();
@@ -833,12 +849,15 @@ export class ThreadPool implements Executor {
    * wait behind threads that started late while others went idle.
    */
   #dispatch(): void {
-    if (this.#queue.length === 0) return;
+    if (this.#queue.length === 0) {
+      this.#takeBackForIdle();
+      return;
+    }
     let busy: Thread[] | null = null;
     for (const thread of this.#threads) {
       if (thread === null || !thread.ready) continue;
       if (thread.job !== null) {
-        if (thread.next === null) (busy ??= []).push(thread);
+        if (thread.next === null && !thread.tookBack) (busy ??= []).push(thread);
         continue;
       }
       const job = this.#queue.shift()!;
@@ -852,7 +871,39 @@ export class ThreadPool implements Executor {
       if (this.#queue.length === 0) return;
       const job = this.#queue.shift()!;
       thread.next = job;
-      this.#post(thread, job);
+      this.#post(thread, job, true);
+    }
+  }
+
+  /**
+   * With nothing queued, each idle thread takes back a job sent ahead to a
+   * busy one, where it would wait for that thread's running job to end:
+   * an item sent ahead behind a long one (a 3 s item, say) starts on the
+   * first thread to go idle instead of 3 s later, as do a run's last items.
+   * It takes from the thread whose running job started last, the one
+   * likely to free last. The thread and this one race for the job with one
+   * compare-and-swap on its record's kind (see thread_ring.ts): exactly one
+   * of them runs it.
+   */
+  #takeBackForIdle(): void {
+    for (const idle of this.#threads) {
+      if (idle === null || !idle.ready || idle.job !== null) continue;
+      let from: Thread | null = null;
+      for (const thread of this.#threads) {
+        if (thread === null || thread.next === null || thread.next.aheadAt < 0) continue;
+        if (from === null || thread.job!.startedAt > from.job!.startedAt) from = thread;
+      }
+      if (from === null) return;
+      const job = from.next!;
+      const at = job.aheadAt;
+      job.aheadAt = -1;
+      // The thread started it first (its job ended; this thread has not read the outcome yet).
+      if (!from.channel.items.swapKind(at, RECORD.ahead, RECORD.takenBack)) continue;
+      from.next = null;
+      from.tookBack = true;
+      this.takenBack++;
+      this.#start(idle, job);
+      this.#post(idle, job);
     }
   }
 
@@ -872,14 +923,18 @@ export class ThreadPool implements Executor {
     );
   }
 
-  #post(thread: Thread, job: Job): void {
+  /** Passes `job` to `thread`; `ahead`: behind its running job, and revocable until it starts. */
+  #post(thread: Thread, job: Job, ahead = false): void {
     const { item } = job;
     const { channel } = thread;
     try {
       const { id, type, attempt } = item;
       const body = serialize({ id, type, attempt, payload: job.payload, metadata: job.metadata });
+      job.aheadAt = ahead ? channel.items.writeAt(RECORD.ahead, job.seq, body) : -1;
       // Too big for the ring: by message (which wakes the thread too).
-      if (!channel.items.write(RECORD.value, job.seq, body)) this.#postByMessage(thread, job);
+      if (job.aheadAt < 0 && !channel.items.write(RECORD.value, job.seq, body)) {
+        this.#postByMessage(thread, job);
+      }
       // After the write: a thread that went idle may have checked its ring before the write
       // landed (it stores "idle", then reads the ring; this thread wrote the ring, then reads
       // "idle": one of the two sees the other). Woken at once: waking the idle threads only

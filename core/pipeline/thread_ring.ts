@@ -45,6 +45,14 @@ export const RECORD = {
   byMessage: 3,
   /** A result of `null` (a handler that returned nothing): no body. */
   nothing: 4,
+  /**
+   * An item sent ahead to a busy thread, which the pool may take back until
+   * the thread starts it: whichever side first swaps this kind in the ring
+   * ({@link ByteRing.swapKind}) has it. The thread makes it a `value`.
+   */
+  ahead: 5,
+  /** An item sent ahead and taken back: the thread passes over it. */
+  takenBack: 6,
 } as const;
 
 /**
@@ -61,6 +69,8 @@ export interface RingRecord {
   kind: number;
   seq: number;
   body: Uint8Array;
+  /** Where its kind is in the ring (for {@link ByteRing.swapKind}). */
+  at: number;
 }
 
 /** Header cells (Int32) at the start of a ring. */
@@ -133,15 +143,20 @@ export class ByteRing {
    * now (the ring is full, or `body` is over {@link maxBody}).
    */
   write(kind: number, seq: number, body?: Uint8Array): boolean {
+    return this.writeAt(kind, seq, body) >= 0;
+  }
+
+  /** As {@link write}, but returns where the record's kind is (for {@link swapKind}), or -1. */
+  writeAt(kind: number, seq: number, body?: Uint8Array): number {
     const length = RECORD_HEAD + (body?.length ?? 0);
-    if (length - RECORD_HEAD > this.maxBody) return false;
+    if (length - RECORD_HEAD > this.maxBody) return -1;
     const capacity = this.#capacity;
     const head = Atomics.load(this.#cells, HEAD);
     const used = (head - Atomics.load(this.#cells, TAIL)) | 0;
     let at = head & (capacity - 1);
     const size = (4 + length + 3) & ~3;
     const skip = at + size > capacity ? capacity - at : 0;
-    if (used + skip + size > capacity) return false;
+    if (used + skip + size > capacity) return -1;
     const view = this.#view;
     if (skip > 0) {
       view.setUint32(at, SKIP);
@@ -152,7 +167,18 @@ export class ByteRing {
     view.setFloat64(at + 5, seq);
     if (body !== undefined) this.#data.set(body, at + 4 + RECORD_HEAD);
     Atomics.store(this.#cells, HEAD, (head + skip + size) | 0);
-    return true;
+    return at + 4;
+  }
+
+  /**
+   * Changes the kind of the record at `at` (from {@link writeAt} or
+   * {@link peek}) from `from` to `to` in one atomic step; false when it was
+   * not `from` (the other side changed it first). The writer may call it
+   * after the reader freed the record only while it has written nothing
+   * since: until then no other record can take that place.
+   */
+  swapKind(at: number, from: number, to: number): boolean {
+    return Atomics.compareExchange(this.#data, at, from, to) === from;
   }
 
   /**
@@ -187,9 +213,10 @@ export class ByteRing {
     }
     this.#peeked = (tail + size) | 0;
     return {
-      kind: view.getUint8(at + 4),
+      kind: Atomics.load(this.#data, at + 4),
       seq: view.getFloat64(at + 5),
       body: this.#data.subarray(at + 4 + RECORD_HEAD, at + 4 + length),
+      at: at + 4,
     };
   }
 

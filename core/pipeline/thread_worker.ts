@@ -8,7 +8,8 @@
  *
  * Items come through shared memory (the `channel` handed over with `init`,
  * see thread_ring.ts): when an item ends, the thread writes its outcome
- * there, rings the pool's doorbell and takes the item sent ahead at once,
+ * there, rings the pool's doorbell and takes the item sent ahead at once
+ * (unless the pool took it back for a thread that went idle meanwhile),
  * without a message or a turn of its event loop (a blocking handler keeps
  * the loop from turning while it runs; and on a thread that has just slept,
  * a `postMessage` and a `receiveMessageOnPort` cost 120 µs together). With
@@ -184,6 +185,14 @@ function startThread(scope: ThreadScope): void {
   function nextItem(): RunMessage | undefined {
     const ring = channel!.items;
     for (let record = ring.peek(); record !== null; record = ring.peek()) {
+      // Sent ahead and taken back since, for a thread that went idle: it runs there.
+      if (
+        record.kind === RECORD.takenBack ||
+        (record.kind === RECORD.ahead && !ring.swapKind(record.at, RECORD.ahead, RECORD.value))
+      ) {
+        ring.advance();
+        continue;
+      }
       if (record.kind !== RECORD.byMessage) {
         const m: RunMessage = {
           op: "run",

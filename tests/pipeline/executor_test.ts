@@ -72,6 +72,72 @@ Deno.test("thread pool: an item sent ahead goes to the thread whose item started
   }
 });
 
+Deno.test("thread pool: an item sent ahead behind a long item runs on a thread that goes idle", async () => {
+  const pool = new ThreadPool({ module, threads: 2 });
+  try {
+    await pool.start();
+    const nap = (ms: number, id: string) => pool.run({ ...item("nap", { ms }), id });
+    const started = performance.now();
+    // Thread 0 runs a long item, thread 1 a short one started after it.
+    const long = nap(3000, "long");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const short = nap(100, "short");
+    // Both busy: sent ahead to thread 0, whose item started first, and stuck behind it...
+    const ahead = nap(1, "ahead");
+    const shortDone = await short;
+    assert.deepEqual(shortDone, { ok: true, value: { thread: 1 } });
+    // ... until thread 1 ends its item and takes it back from there.
+    const aheadDone = await within(ahead, "the item sent ahead behind a 3 s item", 2000);
+    assert.deepEqual(aheadDone, { ok: true, value: { thread: 1 } });
+    assert.ok(performance.now() - started < 2000, "it ran before the long item ended");
+    assert.equal(pool.takenBack, 1);
+    assert.deepEqual(await long, { ok: true, value: { thread: 0 } });
+    assert.equal(pool.replaced, 0);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("thread pool: items sent ahead and taken back run exactly once, none lost", async () => {
+  // Items of random lengths keep every thread's item sent ahead while others go idle, so
+  // threads take items back from each other all the time, often in the very microseconds
+  // the thread they were sent to ends its item and claims them.
+  const threads = 4;
+  const pool = new ThreadPool({ module, threads });
+  const total = 3000;
+  const dir = await Deno.makeTempDir({ prefix: "zedge-take-back-" });
+  const log = `${dir}/runs.log`;
+  try {
+    await pool.start();
+    let next = 0;
+    const outcomes: Promise<unknown>[] = [];
+    const feed = async () => {
+      while (next < total) {
+        const index = next++;
+        const us = Math.random() < 0.1 ? 2000 : Math.floor(Math.random() * 200);
+        const outcome = await pool.run({
+          ...item("counted", { log, index, us }),
+          id: `c:${index}`,
+        });
+        assert.ok(outcome.ok, JSON.stringify(outcome));
+      }
+    };
+    // Two items per thread in flight: one running, one sent ahead.
+    for (let n = 0; n < 2 * threads; n++) outcomes.push(feed());
+    await within(Promise.all(outcomes), "3000 items on 4 threads", 60_000);
+    const counts = new Array<number>(total).fill(0);
+    for (const line of (await Deno.readTextFile(log)).trim().split("\n")) counts[Number(line)]++;
+    const wrong = [...counts.entries()].filter(([, count]) => count !== 1);
+    assert.deepEqual(wrong, [], "items that ran other than once: [index, runs]");
+    assert.equal(pool.missedWakeUps, 0);
+    assert.equal(pool.replaced, 0);
+    assert.ok(pool.takenBack > 0, "no item was ever taken back: the race was not exercised");
+  } finally {
+    pool.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("thread pool: a module that cannot load fails start()", async () => {
   const pool = new ThreadPool({
     module: new URL("./fixtures/does-not-exist.ts", import.meta.url),
