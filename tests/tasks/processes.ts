@@ -6,8 +6,6 @@
  */
 import { PYTHON, repoPath } from "./helpers.ts";
 
-const decoder = new TextDecoder();
-
 /** A running child whose output is being collected. */
 export interface Running {
   child: Deno.ChildProcess;
@@ -20,9 +18,18 @@ export interface Running {
   status: Promise<Deno.CommandStatus>;
 }
 
+/**
+ * Decodes `stream` into `sink` as it comes. Each stream has a decoder of its
+ * own: a character split across two chunks is held by the decoder until its
+ * next bytes come, which one shared by every stream would take from another.
+ */
 function collect(stream: ReadableStream<Uint8Array>, sink: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
   return stream.pipeTo(
-    new WritableStream({ write: (chunk) => sink(decoder.decode(chunk, { stream: true })) }),
+    new WritableStream({
+      write: (chunk) => sink(decoder.decode(chunk, { stream: true })),
+      close: () => sink(decoder.decode()),
+    }),
   ).catch(() => {});
 }
 
