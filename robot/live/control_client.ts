@@ -242,8 +242,17 @@ export class LiveClient {
   ): Promise<LiveReply> {
     if (this.#stream !== null) throw new LiveClientError("this client has a stream already");
     const stream = { id: crypto.randomUUID(), request, onEvent };
-    const reply = await this.#open(stream);
+    // Events before the request goes out: the supervisor sends the first ones (the states at
+    // the start) right behind its reply, often in the same read, and they are read before this
+    // function resumes after the reply.
     this.#stream = stream;
+    let reply: LiveReply;
+    try {
+      reply = await this.#open(stream);
+    } catch (error) {
+      this.#stream = null;
+      throw error;
+    }
     this.#renewer = setInterval(() => this.#renew(), RENEW_MS);
     return reply;
   }

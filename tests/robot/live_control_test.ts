@@ -5,8 +5,9 @@
 // the robot nothing once the lease runs out, and one that says goodbye at once.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Dealer, writeCertificatePair } from "../../mod.ts";
+import { Dealer, Router, writeCertificatePair } from "../../mod.ts";
 import { LiveClient } from "../../robot/live/control_client.ts";
+import { STREAM_HEADER_BYTES, StreamKind } from "../../robot/live/control_wire.ts";
 import { zedge } from "../tasks/processes.ts";
 import { freeTcpPort, robotDir, spawnRobot, startRobot, waitFor } from "./helpers.ts";
 
@@ -138,5 +139,50 @@ components:
   } finally {
     await supervisor.shutdown();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("robot data streams: events sent right behind the subscribe reply reach the client", async () => {
+  // A stand-in supervisor sends the reply and the states the supervisor sends at the start in the
+  // same turn, so they reach the client in one read. The client delivered events only once its
+  // subscribe() had resumed after the reply, and dropped what came before: a recording without
+  // its first (often only) states.
+  const server = new Router({ linger: 0 });
+  await server.bind("tcp://127.0.0.1:0");
+  const address = server.lastEndpoint!;
+  const serving = (async () => {
+    for await (const [peer, , request] of server) {
+      const { op, id } = JSON.parse(new TextDecoder().decode(request));
+      if (op !== "subscribe") continue;
+      const header = new Uint8Array(STREAM_HEADER_BYTES);
+      const view = new DataView(header.buffer);
+      header[0] = StreamKind.states;
+      view.setUint32(1, 0, true);
+      view.setFloat64(5, Date.now(), true);
+      const states = JSON.stringify({ components: [{ name: "talker", state: "running" }] });
+      const reply = JSON.stringify({ id, ok: true, topics: [], leaseMs: 5000 });
+      await server.send([peer, new Uint8Array(0), reply]);
+      await server.send([peer, new Uint8Array(0), header, states]);
+    }
+  })();
+  try {
+    for (let round = 0; round < 10; round++) {
+      const client = new LiveClient(address);
+      const states: unknown[] = [];
+      await client.subscribe({ topics: [], states: true }, (event) => {
+        if (event.kind === "states") states.push(event.components);
+      });
+      await waitFor(
+        () => states.length === 1,
+        `round ${round}: the states sent behind the reply`,
+        2000,
+      );
+      assert.deepEqual(states, [[{ name: "talker", state: "running" }]]);
+      assert.equal(client.missed, 0);
+      await client.close();
+    }
+  } finally {
+    await server.close();
+    await serving;
   }
 });
