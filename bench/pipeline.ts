@@ -4,8 +4,10 @@
  * seed's single-threaded worker) and on 1 and 2 workers × 10 threads,
  * overhead against the ideal time, judged against a sequential loop of the
  * same items measured first (the seed's baseline); empty-task
- * throughput end to end with ACKs next to a bare pyzmq PUSH/PULL loop; and
- * CPU-bound items on 1 vs 2 threads. `--cases 1x1:1000,2x10:100` runs only
+ * throughput end to end with ACKs next to a bare pyzmq PUSH/PULL loop;
+ * CPU-bound items on 1 vs 2 threads; and items of mixed lengths, where an
+ * item sent ahead behind a long one is taken back by the thread that goes
+ * idle. `--cases 1x1:1000,2x10:100` runs only
  * the named 10 ms cases (with their baselines), for iterating.
  *
  * Workers run as separate processes (this file with `--role-worker`); the
@@ -59,6 +61,8 @@ export interface Case {
   type: "sleep" | "noop" | "spin" | "trace";
   payload: unknown;
   prefetch: number;
+  /** Each item's own payload, in order (`items` of them), instead of `payload` for all. */
+  payloads?: unknown[];
 }
 
 /**
@@ -186,7 +190,7 @@ async function runOnce(c: Case, extras: MeasureExtras, session: RunSession): Pro
   const distributor: Distributor = new Distributor({
     workers: session.endpoints?.workers ?? "tcp://127.0.0.1:0",
     acks: session.endpoints?.acks ?? "tcp://127.0.0.1:0",
-    tasks: [{ type: c.type, items: Array(c.items).fill(c.payload) }],
+    tasks: [{ type: c.type, items: c.payloads ?? Array(c.items).fill(c.payload) }],
     minWorkers: c.workers,
     readAhead: 20_000,
     // The run starts as the seed's example 5 starts its distributor: on
@@ -664,6 +668,25 @@ async function main(): Promise<void> {
     `cpu speed-up 2 threads vs 1: ${
       (results[0] / results[1]).toFixed(2)
     }x (${navigator.hardwareConcurrency} cores)`,
+  );
+
+  // Two threads, two items held ahead: the second 1 s item is sent ahead behind the first, the
+  // other thread ends its short items at 20 ms and takes it back (before, it waited out the first).
+  console.log("\n# items of mixed lengths: 1 s, 10 ms, 1 s, 10 ms on 1 worker × 2 threads");
+  const mixed: Case = {
+    workers: 1,
+    threads: 2,
+    items: 4,
+    type: "sleep",
+    payload: null,
+    payloads: [{ ms: 1000 }, { ms: 10 }, { ms: 1000 }, { ms: 10 }],
+    prefetch: 2,
+  };
+  const ideal = 1010;
+  const run = await measure(mixed);
+  console.log(
+    `pipeline 1x2 4 items of mixed lengths: ${run.ms.toFixed(0)} ms, ideal ${ideal} ms ` +
+      `(${(run.ms / ideal).toFixed(2)}×; the 1 s items one after the other would take 2010)`,
   );
 }
 
