@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { entryRunner, InlineExecutor, ThreadPool } from "../../core/pipeline/executor.ts";
 import type { WorkItem } from "../../core/pipeline/codec.ts";
 import { ByteRing, RECORD } from "../../core/pipeline/thread_ring.ts";
-import { within } from "../core/helpers.ts";
+import { tempDir, within } from "../core/helpers.ts";
 
 const module = new URL("./fixtures/handlers.ts", import.meta.url);
 const item = (type: string, payload: unknown = null, timeoutMs = 0, attempt = 1): WorkItem => ({
@@ -105,7 +105,7 @@ Deno.test("thread pool: items sent ahead and taken back run exactly once, none l
   const threads = 4;
   const pool = new ThreadPool({ module, threads });
   const total = 3000;
-  const dir = await Deno.makeTempDir({ prefix: "zedge-take-back-" });
+  const dir = await tempDir("zedge-take-back-");
   const log = `${dir}/runs.log`;
   try {
     await pool.start();
@@ -114,9 +114,10 @@ Deno.test("thread pool: items sent ahead and taken back run exactly once, none l
     const feed = async () => {
       while (next < total) {
         const index = next++;
-        const us = Math.random() < 0.1 ? 2000 : Math.floor(Math.random() * 200);
+        // Blocking its thread 2 ms, or 0–0.2 ms.
+        const ms = Math.random() < 0.1 ? 2 : Math.random() * 0.2;
         const outcome = await pool.run({
-          ...item("counted", { log, index, us }),
+          ...item("logged", { tag: index, log, ms, block: true }),
           id: `c:${index}`,
         });
         assert.ok(outcome.ok, JSON.stringify(outcome));
