@@ -11,7 +11,7 @@ import {
   PipelineWorker,
   Router,
 } from "../../mod.ts";
-import { within } from "./fixtures/helpers.ts";
+import { within } from "../core/helpers.ts";
 
 Deno.test("bye: a worker stopped before it read the work handed to it still says goodbye", async () => {
   const fake = new Router({ linger: 0 }); // a distributor
@@ -27,7 +27,7 @@ Deno.test("bye: a worker stopped before it read the work handed to it still says
   });
   try {
     await worker.start();
-    const [peer, ready] = await within(fake.receive(), 5000, "READY");
+    const [peer, ready] = await within(fake.receive(), "READY", 5000);
     assert.equal(decodePipelineMessage(ready).kind, "ready");
     // The work goes out and the worker stops in the same turn: it cannot
     // have read the work (nor anything else from this distributor) yet.
@@ -41,11 +41,11 @@ Deno.test("bye: a worker stopped before it read the work handed to it still says
     const closed = worker.close();
     await sent;
     let message: PipelineMessage;
-    do message = decodePipelineMessage((await within(fake.receive(), 5000, "BYE"))[1]); while (
+    do message = decodePipelineMessage((await within(fake.receive(), "BYE", 5000))[1]); while (
       message.kind === "heartbeat" || message.kind === "ready"
     );
     assert.equal(message.kind, "bye");
-    await within(closed, 5000, "the worker to close");
+    await within(closed, "the worker to close", 5000);
   } finally {
     await worker.close();
     fake.close();

@@ -10,7 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { spawn, zedge, zedgeArgs } from "../tasks/processes.ts";
-import { withDir, within } from "./fixtures/helpers.ts";
+import { withDir } from "./fixtures/helpers.ts";
+import { within } from "../core/helpers.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
 
@@ -68,14 +69,14 @@ workers:
     // Refused at start, not left waiting for a worker that cannot come.
     const run = await within(
       zedge(["pipeline", "run", "-c", `${dir}/p.yaml`]),
-      60_000,
       "pipeline run to refuse",
+      60_000,
     );
     assertProblems(run, 2, uncovered);
     const distributor = await within(
       zedge(["pipeline", "distributor", "-c", `${dir}/p.yaml`]),
-      60_000,
       "pipeline distributor to refuse",
+      60_000,
     );
     assertProblems(distributor, 2, uncovered);
 
@@ -223,7 +224,7 @@ Deno.test("pipeline run: Ctrl-C stops the run with exit 130 and one line", async
     const run = spawn(Deno.execPath(), zedgeArgs("pipeline", "run", "-c", file));
     await run.waitFor(/handler started/);
     run.child.kill("SIGINT");
-    const status = await within(run.status, 20_000, "pipeline run to end on SIGINT").catch(
+    const status = await within(run.status, "pipeline run to end on SIGINT", 20_000).catch(
       (error) => {
         run.child.kill("SIGKILL"); // still running: the wait timed out
         throw error;

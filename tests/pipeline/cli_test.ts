@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { expectRefused, freePort, within } from "./fixtures/helpers.ts";
-import { loopbackPipelineEndpoints, tempDir } from "../core/helpers.ts";
+import { expectRefused } from "./fixtures/helpers.ts";
+import { freeTcpPort, loopbackPipelineEndpoints, tempDir, within } from "../core/helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
@@ -88,10 +88,10 @@ Deno.test("cli: the shipped example pipeline runs, twice, on ports and a journal
   try {
     // The file as shipped: its ports and journal are defaults the environment overrides.
     const env = {
-      WORKERS_PORT: `${freePort()}`,
-      ACKS_PORT: `${freePort()}`,
-      RESULTS_PORT: `${freePort()}`,
-      METADATA_PORT: `${freePort()}`,
+      WORKERS_PORT: `${freeTcpPort()}`,
+      ACKS_PORT: `${freeTcpPort()}`,
+      RESULTS_PORT: `${freeTcpPort()}`,
+      METADATA_PORT: `${freeTcpPort()}`,
       TILES_JOURNAL: `${dir}/journal.db`,
     };
     const file = `${root}examples/pipeline/pipeline.yaml`;
@@ -118,7 +118,7 @@ Deno.test("cli: the shipped example pipeline runs, twice, on ports and a journal
 
 Deno.test("cli: --max-message-size wins over the file's maxMessageSize for a role", async () => {
   const dir = await tempDir();
-  const port = freePort();
+  const port = freeTcpPort();
   const file = `${dir}/p.yaml`;
   await Deno.writeTextFile(
     file,
@@ -161,8 +161,8 @@ tasks:
 
 Deno.test("cli: pipeline worker leaves after the run, or with --keep-running works the next one too", async () => {
   const dir = await tempDir();
-  const workers = `tcp://127.0.0.1:${freePort()}`;
-  const acks = `tcp://127.0.0.1:${freePort()}`;
+  const workers = `tcp://127.0.0.1:${freeTcpPort()}`;
+  const acks = `tcp://127.0.0.1:${freeTcpPort()}`;
   const file = `${dir}/p.yaml`;
   await Deno.writeTextFile(
     file,
@@ -209,12 +209,12 @@ workers:
   const staying = worker("--keep-running");
   try {
     // Both take part in the first run (a worker that never heard from a distributor waits).
-    assert.equal(await within(oneRun(2), 30_000, "the first run"), 3);
-    const first = await within(once.output(), 20_000, "the plain worker to leave");
+    assert.equal(await within(oneRun(2), "the first run", 30_000), 3);
+    const first = await within(once.output(), "the plain worker to leave", 20_000);
     assert.equal(first.code, 0);
     assert.match(new TextDecoder().decode(first.stdout), /: \d processed, 0 failed/);
     assert.equal(
-      await within(oneRun(1), 30_000, "the second run"),
+      await within(oneRun(1), "the second run", 30_000),
       3,
       "the --keep-running worker serves a second run alone",
     );
@@ -290,7 +290,7 @@ workers:
   }).spawn();
   try {
     // A worker that could not start is a failure with its log, not a wait for ever.
-    const summary = await within(distributor.run(), 30_000, "the run with the stuck handler")
+    const summary = await within(distributor.run(), "the run with the stuck handler", 30_000)
       .catch(async (error) => {
         worker.kill();
         const out = await worker.output();
@@ -300,7 +300,7 @@ workers:
       });
     assert.deepEqual(summary.failed.map((f) => f.reason), ["timeout after 300 ms"]);
     // It leaves by itself (a worker kept running would otherwise wait for the next run).
-    const out = await within(worker.output(), 20_000, "the worker to exit");
+    const out = await within(worker.output(), "the worker to exit", 20_000);
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 3, stderr);
     assert.match(stderr, /thread 0 .*is stuck in a synchronous loop \(timeout after 300 ms\)/);

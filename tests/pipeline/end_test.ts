@@ -18,7 +18,8 @@ import {
   PipelineWorker,
   Router,
 } from "../../mod.ts";
-import { freePort, spawnRole, waitFor, within } from "./fixtures/helpers.ts";
+import { spawnRole, waitFor } from "./fixtures/helpers.ts";
+import { freeTcpPort, within } from "../core/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 600 };
 const handlers = new URL("./fixtures/handlers.ts", import.meta.url);
@@ -85,7 +86,7 @@ Deno.test("end: a worker paused through the end of the run leaves when it wakes 
     await collector.run();
     sleeper.kill("SIGCONT");
     // The END waiting in its socket, or else its distributor's silence, ends the run for it.
-    const status = await within(sleeper.status, 10_000, "the woken worker to leave");
+    const status = await within(sleeper.status, "the woken worker to leave", 10_000);
     assert.equal(status.code, 0);
   } finally {
     await tearDown();
@@ -102,7 +103,7 @@ Deno.test("end: a worker given up as silent still gets END when the run is over"
       encodePipelineMessage({ kind: "ready", name: "silent", types: ["sleep"], credit: 2 }),
     );
     const next = async () =>
-      decodePipelineMessage((await within(silent.receive(), 10_000, "a message"))[0]).kind;
+      decodePipelineMessage((await within(silent.receive(), "a message", 10_000))[0]).kind;
     assert.equal(await next(), "work");
     other.run(); // does the silent worker's items once they are redelivered
     assert.equal((await distributor.run()).done, 4);
@@ -131,7 +132,7 @@ Deno.test("end: a finished distributor answers workers it does not know with END
   const late = new Dealer({ linger: 0 });
   const ask = async (message: PipelineMessage) => {
     await late.send(encodePipelineMessage(message));
-    const [reply] = await within(late.receive(), 5000, `an answer to ${message.kind}`);
+    const [reply] = await within(late.receive(), `an answer to ${message.kind}`, 5000);
     return decodePipelineMessage(reply).kind;
   };
   try {
@@ -158,7 +159,7 @@ Deno.test("end: a worker of an older release (pipeline wire 1) is told END, neve
     old.connect(distributor.endpoints.workers);
     // A wire 1 READY: four fields, no version.
     await old.send(encode(["R", "old", ["sleep"], 1]));
-    const [reply] = await within(old.receive(), 5000, "an answer to READY");
+    const [reply] = await within(old.receive(), "an answer to READY", 5000);
     assert.equal(decodePipelineMessage(reply).kind, "end");
     assert.equal(distributor.progress().workers, 0);
   } finally {
@@ -181,7 +182,7 @@ Deno.test("end: a worker whose distributor vanished without END gives up after g
   });
   try {
     const running = worker.run();
-    const [peer] = await within(fake.receive(), 5000, "READY");
+    const [peer] = await within(fake.receive(), "READY", 5000);
     await fake.send([
       peer,
       encodePipelineMessage({
@@ -190,11 +191,11 @@ Deno.test("end: a worker whose distributor vanished without END gives up after g
       }),
     ]);
     let credit: PipelineMessage;
-    do credit = decodePipelineMessage((await within(fake.receive(), 5000, "CREDIT"))[1]); while (
+    do credit = decodePipelineMessage((await within(fake.receive(), "CREDIT", 5000))[1]); while (
       credit.kind !== "credit"
     );
     await fake.close();
-    const stats = await within(running, 10_000, "the worker to give up");
+    const stats = await within(running, "the worker to give up", 10_000);
     assert.equal(stats.processed, 1);
   } finally {
     await worker.close();
@@ -204,8 +205,8 @@ Deno.test("end: a worker whose distributor vanished without END gives up after g
 });
 
 Deno.test("end: with keepRunning a worker outlives END and the give-up time, and works the next run", async () => {
-  const workers = `tcp://127.0.0.1:${freePort()}`;
-  const acks = `tcp://127.0.0.1:${freePort()}`;
+  const workers = `tcp://127.0.0.1:${freeTcpPort()}`;
+  const acks = `tcp://127.0.0.1:${freeTcpPort()}`;
   const distributorFor = (items: number[]) =>
     new Distributor({ workers, acks, tasks: [{ type: "echo", items }], ...FAST });
   // One long-lived collector serves both runs.
@@ -257,7 +258,7 @@ Deno.test("end: a worker stopped for longer than giveUpAfterMs does not take its
     assert.equal(exited, false, "the woken worker must rejoin the run, not leave");
     const summary = await distributor.run();
     assert.equal(summary.done, 300);
-    assert.equal((await within(sleeper.status, 10_000, "the sleeper to leave at the end")).code, 0);
+    assert.equal((await within(sleeper.status, "the sleeper to leave at the end", 10_000)).code, 0);
   } finally {
     await tearDown();
   }

@@ -10,10 +10,10 @@
 import assert from "node:assert/strict";
 import { parsePipelineConfig, PipelineConfigError } from "../../core/pipeline/config.ts";
 import { run, spawn, zedgeArgs } from "../tasks/processes.ts";
-import { freePort } from "./fixtures/helpers.ts";
+import { freeTcpPort } from "../core/helpers.ts";
 
 Deno.test("examples: the services example runs on ports from the environment; the client reads them from its YAML", async () => {
-  const env = { BROKER_PORT: `${freePort()}`, BACKEND_PORT: `${freePort()}` };
+  const env = { BROKER_PORT: `${freeTcpPort()}`, BACKEND_PORT: `${freeTcpPort()}` };
   const file = "examples/pipeline/services.yaml";
   const broker = spawn(Deno.execPath(), zedgeArgs("pipeline", "broker", "-c", file), "piped", env);
   const service = spawn(
@@ -75,7 +75,7 @@ tasks:
 });
 
 Deno.test("examples: the remote-task example's remotes and scene script run against a server on other ports", async () => {
-  const env = { TASKS_PORT: `${freePort()}`, EVENTS_PORT: `${freePort()}` };
+  const env = { TASKS_PORT: `${freeTcpPort()}`, EVENTS_PORT: `${freeTcpPort()}` };
   const server = spawn(
     Deno.execPath(),
     zedgeArgs("task-server", "-p", env.TASKS_PORT, "-e", env.EVENTS_PORT),

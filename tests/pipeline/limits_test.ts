@@ -21,7 +21,8 @@ import {
 } from "../../mod.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../../core/limits.ts";
 import { distributorFromConfig } from "../../core/pipeline/roles.ts";
-import { expectPeerRefuses, expectRefused, waitFor, within } from "./fixtures/helpers.ts";
+import { expectPeerRefuses, expectRefused, waitFor } from "./fixtures/helpers.ts";
+import { within } from "../core/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 500 };
 const LIMIT = 4096;
@@ -68,7 +69,7 @@ Deno.test("limits: distributor, collector and workers refuse oversize messages a
       ...FAST,
     });
     worker.run();
-    const summary = await within(distributor.run(), 20_000, "the run");
+    const summary = await within(distributor.run(), "the run", 20_000);
     assert.equal(summary.done, 20);
     assert.deepEqual(summary.failed, []);
   } finally {
@@ -178,7 +179,7 @@ Deno.test("limits: by default a role takes a 64 MiB message and refuses one byte
     assert.equal(frame.length, DEFAULT_MAX_MESSAGE_SIZE);
     client.connect(broker.endpoints.frontend);
     await client.send(frame);
-    const [reply] = await within(client.receive(), 30_000, "the broker's reply");
+    const [reply] = await within(client.receive(), "the broker's reply", 30_000);
     assert.match(new TextDecoder().decode(reply), /unknown-service/);
   } finally {
     await client.close();

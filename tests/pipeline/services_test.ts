@@ -10,8 +10,8 @@ import {
   ServiceError,
   ServiceWorker,
 } from "../../mod.ts";
-import { spawnRole, waitFor, within } from "./fixtures/helpers.ts";
-import { tempDir } from "../core/helpers.ts";
+import { spawnRole, waitFor } from "./fixtures/helpers.ts";
+import { tempDir, within } from "../core/helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 500 };
 
@@ -305,7 +305,7 @@ Deno.test("services: inThread keeps a worker heartbeating while its handler bloc
 async function nextMessage(
   router: Router,
 ): Promise<{ peer: Uint8Array; message: PipelineMessage }> {
-  const [peer, body] = await within(router.receive(), 10_000, "a message");
+  const [peer, body] = await within(router.receive(), "a message", 10_000);
   return { peer, message: decodePipelineMessage(body) };
 }
 
@@ -315,7 +315,7 @@ Deno.test("services: the broker does not send a request again to the worker that
   const fake = new Dealer({ linger: 0 }); // a service worker speaking the protocol by hand
   const send = (m: PipelineMessage) => fake.send(encodePipelineMessage(m));
   const next = async () =>
-    decodePipelineMessage((await within(fake.receive(), 10_000, "a message"))[0]);
+    decodePipelineMessage((await within(fake.receive(), "a message", 10_000))[0]);
   try {
     fake.connect(broker.endpoints.backend);
     await send({ kind: "svc-ready", name: "fake", services: ["plan"] });

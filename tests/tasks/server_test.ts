@@ -14,7 +14,8 @@ import { TestController } from "../../core/tasks/test_controller.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../../core/limits.ts";
 import { encodeCommand, encodeMetadata } from "../../core/zmtp/command.ts";
 import { encodeGreeting } from "../../core/zmtp/greeting.ts";
-import { expectRefused, within } from "../pipeline/fixtures/helpers.ts";
+import { expectRefused } from "../pipeline/fixtures/helpers.ts";
+import { within } from "../core/helpers.ts";
 import { startServer } from "./helpers.ts";
 
 const decoder = new TextDecoder();
@@ -510,7 +511,7 @@ Deno.test("server: a client announcing a 2 GiB frame is cut off at the header; o
         if (await conn.write(chunk).then(() => false, () => true)) return;
       }
     })();
-    await within(closed, 10_000, "the server to close the connection");
+    await within(closed, "the server to close the connection", 10_000);
     await feed;
     const done = await client.run({ handler: "test", component: "echo", goal: "fine" }, {
       timeoutMs: 5000,
